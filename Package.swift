@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // libzmq's C API, linked from the system (Debian: libzmq3-dev).
@@ -23,10 +25,23 @@ let package = Package(
             name: "ZeroMQ",
             dependencies: ["CZeroMQ", .product(name: "Logging", package: "swift-log")]
         ),
+        // A strict JSON parser and canonical writer (no duplicate keys, bounded depth, sorted output).
+        .target(name: "StrictJSON"),
+        // The crisis domain as value types without I/O, and the reference data of the Netherlands.
+        .target(name: "KnooppuntDomain", dependencies: ["StrictJSON"]),
+        // KNP/1: documents, envelopes, signatures, frames and error codes (docs/PROTOCOL.md).
+        .target(
+            name: "KnooppuntProtocol",
+            dependencies: [
+                "KnooppuntDomain", "StrictJSON",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
-                "ZeroMQ", "CZeroMQ",
+                "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

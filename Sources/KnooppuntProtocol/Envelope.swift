@@ -1,0 +1,177 @@
+import KnooppuntDomain
+import StrictJSON
+
+/// Limits on reports on the wire (docs/PROTOCOL.md §4.2).
+public enum WireLimits {
+    /// Largest message any bound socket accepts (ZMQ_MAXMSGSIZE).
+    public static let maxMessageBytes: Int64 = 1 << 20
+    /// Frames per message.
+    public static let maxFrames = 64
+    /// Sections per report.
+    public static let maxSections = 16
+    /// Largest envelope.
+    public static let maxEnvelopeBytes = 16 * 1024
+    /// The envelope schema version this build writes and reads.
+    public static let schemaVersion: Int64 = 1
+}
+
+/// One section as the envelope lists it: its name, who may read it, and the salted digest
+/// that stands in for it where the reader may not.
+public struct SectionDescriptor: Sendable, Hashable {
+    public let name: String
+    public let classification: Classification
+    /// 16 random bytes chosen by the origin.
+    public let salt: [UInt8]
+    /// SHA-256(salt ‖ name ‖ 0x00 ‖ content).
+    public let digest: [UInt8]
+
+    public init(name: String, classification: Classification, salt: [UInt8], digest: [UInt8]) {
+        self.name = name
+        self.classification = classification
+        self.salt = salt
+        self.digest = digest
+    }
+}
+
+/// The signed header of a report: who sent it, in which order, what it writes, and the
+/// digest of every section.
+public struct Envelope: Sendable, Hashable {
+    public var version: Int64 = WireLimits.schemaVersion
+    public var id: ReportID
+    public var origin: OrganisationCode
+    /// The origin's own sequence: the node accepts N only after N-1.
+    public var originSeq: UInt64
+    public var created: Timestamp
+    public var type: ReportType
+    /// The picture key the report writes.
+    public var key: String
+    public var incident: IncidentID?
+    public var subject: ReportID?
+    public var exercise: Bool
+    public var author: String?
+    /// Sitrep fields that are not sections: confidence, verification, supersedes, nextUpdateDue.
+    public var meta: [String: JSONValue]
+    public var sections: [SectionDescriptor]
+
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "v": .integer(version), "id": .string(id.rawValue), "origin": .string(origin.rawValue),
+            "originSeq": .integer(Int64(originSeq)), "created": .string(created.rfc3339), "type": .string(type.rawValue),
+            "key": .string(key), "exercise": .bool(exercise),
+            "sections": .array(
+                sections.map {
+                    [
+                        "name": .string($0.name), "class": $0.classification.json, "salt": .string(Hex.encode($0.salt)),
+                        "digest": .string(Hex.encode($0.digest)),
+                    ]
+                }),
+        ]
+        if let incident { object["incident"] = .string(incident.rawValue) }
+        if let subject { object["subject"] = .string(subject.rawValue) }
+        if let author { object["author"] = .string(author) }
+        if !meta.isEmpty { object["meta"] = .object(meta) }
+        return .object(object)
+    }
+
+    /// The exact bytes that are signed and sent.
+    public var canonicalBytes: [UInt8] { JSONWriter.canonical(json) }
+
+    /// Reads envelope bytes strictly (unknown fields, wrong types, bad hex: problems).
+    public static func decode(_ bytes: [UInt8], reference: ReferenceData) throws(Problems) -> Envelope {
+        guard bytes.count <= WireLimits.maxEnvelopeBytes else {
+            throw Problems(Problem(.frameTooLarge, field: "envelope", "envelope larger than \(WireLimits.maxEnvelopeBytes) bytes"))
+        }
+        let value = try DocumentReader.parseJSON(bytes, field: "envelope")
+        let context = DecodeContext(reference: reference)
+        guard var r = FieldReader(value, path: "envelope", context: context) else { throw Problems(context.problems) }
+        let version = r.integer("v", in: 0...1_000)
+        if let version, version != WireLimits.schemaVersion {
+            context.fail(.unsupportedVersion, r.at("v"), "envelope version \(version) is not supported (1)")
+        }
+        let id = r.reportID("id")
+        let origin = r.organisation("origin")
+        let originSeq = r.integer("originSeq", in: 1...Int64.max)
+        let created = r.timestamp("created")
+        let type = r.enumeration("type", ReportType.self)
+        let key = r.string("key", max: 200)
+        let incident = r.incidentID("incident", required: false)
+        let subject = r.reportID("subject", required: false)
+        let exercise = r.bool("exercise")
+        let author = r.string("author", max: DocumentLimits.nameCharacters, required: false)
+        var meta: [String: JSONValue] = [:]
+        if r.has("meta") {
+            if case .object(let object)? = r.object["meta"] { meta = object } else {
+                context.fail(.wrongType, r.at("meta"), "expected an object")
+            }
+        }
+        var sections: [SectionDescriptor] = []
+        if let items = r.array("sections", max: WireLimits.maxSections) {
+            for (item, path) in items {
+                guard var s = FieldReader(item, path: path, context: context) else { continue }
+                let name = s.string("name", max: 40)
+                let classification = s.value("class", required: true).flatMap {
+                    FieldReader.classification($0, path: s.at("class"), context: context)
+                }
+                let salt = s.string("salt", max: 32).flatMap { hexField($0, bytes: 16, path: s.at("salt"), context) }
+                let digest = s.string("digest", max: 64).flatMap { hexField($0, bytes: 32, path: s.at("digest"), context) }
+                s.finish()
+                if let name, let classification, let salt, let digest {
+                    sections.append(SectionDescriptor(name: name, classification: classification, salt: salt, digest: digest))
+                }
+            }
+        }
+        r.finish()
+        guard context.problems.isEmpty, let version, let id, let origin, let originSeq, let created, let type, let key,
+            let exercise
+        else { throw Problems(context.problems) }
+        let envelope = Envelope(
+            version: version, id: id, origin: origin, originSeq: UInt64(originSeq), created: created, type: type,
+            key: key, incident: incident, subject: subject, exercise: exercise, author: author, meta: meta,
+            sections: sections)
+        try SectionLayout.check(envelope)
+        return envelope
+    }
+
+    private static func hexField(_ text: String, bytes: Int, path: String, _ context: DecodeContext) -> [UInt8]? {
+        guard let value = Hex.decode(text), value.count == bytes else {
+            context.fail(.invalidEnvelope, path, "expected \(bytes * 2) lowercase hex digits")
+            return nil
+        }
+        return value
+    }
+}
+
+/// Lowercase hexadecimal.
+public enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    public static func encode(_ bytes: some Sequence<UInt8>) -> String {
+        var out: [UInt8] = []
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public static func decode(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count / 2)
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 48...57: c - 48
+            case 97...102: c - 87
+            default: nil
+            }
+        }
+        var i = 0
+        while i < utf8.count {
+            guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else { return nil }
+            out.append(high << 4 | low)
+            i += 2
+        }
+        return out
+    }
+}

@@ -1,0 +1,94 @@
+/// The stable error codes of KNP/1 (docs/PROTOCOL.md §7). A code never changes meaning.
+public enum ErrorCode: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    // Framing
+    case unsupportedProtocol = 100
+    case unknownCommand = 101
+    case wrongFrameCount = 102
+    case frameTooLarge = 103
+    case malformedNumber = 104
+    case tooManyFrames = 105
+    // Documents
+    case invalidJSON = 200
+    case invalidUTF8 = 201
+    case wrongType = 202
+    case missingField = 203
+    case unknownField = 204
+    case unknownValue = 205
+    case tooLong = 206
+    case outOfRange = 207
+    case invalidTimestamp = 208
+    case unknownCode = 209
+    case invalidID = 210
+    case invalidYAML = 211
+    case tooDeep = 212
+    case duplicateKey = 213
+    case emptyDocument = 214
+    case unsupportedVersion = 215
+    case invalidEnvelope = 216
+    case digestMismatch = 217
+    case badSignature = 218
+    case emptyText = 219
+    case invalidCombination = 220
+    // Authorisation
+    case originMismatch = 300
+    case notPermitted = 301
+    case policeInternalTerm = 302
+    // Order and state
+    case outOfOrder = 400
+    case staleOriginSequence = 401
+    case unknownIncident = 402
+    case incidentConflict = 403
+    case unknownReport = 404
+    // Capacity and availability
+    case rateLimited = 500
+    case outboxFull = 501
+    case notActive = 502
+    case fenced = 503
+    case duplicateSubmission = 504
+    case nodeUnreachable = 505
+    case daemonUnreachable = 506
+    // Internal
+    case storageFailure = 600
+
+    /// The code's name as printed next to its number ("E400 outOfOrder").
+    public var name: String { String(describing: self) }
+
+    /// "E400".
+    public var label: String { "E\(rawValue)" }
+
+    public var description: String { "\(label) \(name)" }
+}
+
+/// One problem with some input: a stable code, where (a field path such as
+/// `beeld.BRW.text`, or a frame), and a message a person can act on.
+public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
+    public let code: ErrorCode
+    /// Dotted field path (`acties.items[2].deadline`), `$` for the whole document, or a frame name.
+    public let field: String
+    public let message: String
+
+    public init(_ code: ErrorCode, field: String, _ message: String) {
+        self.code = code
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(code.label) \(code.name) at \(field): \(message)" }
+}
+
+/// Every problem found in one input; thrown by decoders that report all problems at once.
+public struct Problems: Error, Sendable, Hashable, CustomStringConvertible {
+    public let problems: [Problem]
+
+    public init(_ problems: [Problem]) {
+        precondition(!problems.isEmpty, "Problems holds at least one problem")
+        self.problems = problems
+    }
+
+    public init(_ problem: Problem) { self.problems = [problem] }
+
+    /// The first problem: what a one-line refusal reports.
+    public var first: Problem { problems[0] }
+
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}

@@ -1,0 +1,186 @@
+import Crypto
+import KnooppuntDomain
+import StrictJSON
+
+/// An organisation's Ed25519 signing key.
+// Crypto's key types are immutable values not yet marked Sendable.
+public struct SigningKey: @unchecked Sendable {
+    let key: Curve25519.Signing.PrivateKey
+
+    public static func generate() -> SigningKey { SigningKey(key: Curve25519.Signing.PrivateKey()) }
+
+    /// From the 32 raw bytes (as stored in the key file).
+    public init(rawRepresentation bytes: [UInt8]) throws {
+        key = try Curve25519.Signing.PrivateKey(rawRepresentation: bytes)
+    }
+
+    init(key: Curve25519.Signing.PrivateKey) { self.key = key }
+
+    public var rawRepresentation: [UInt8] { Array(key.rawRepresentation) }
+    public var publicKey: VerifyingKey { VerifyingKey(key: key.publicKey) }
+
+    public func sign(_ bytes: [UInt8]) -> [UInt8] {
+        // Signing cannot fail for a valid key; swift-crypto's API throws for other key types.
+        Array(try! key.signature(for: bytes))
+    }
+}
+
+/// An organisation's Ed25519 public key, which receivers use to verify its reports.
+public struct VerifyingKey: @unchecked Sendable, Hashable {
+    let key: Curve25519.Signing.PublicKey
+
+    public init(rawRepresentation bytes: [UInt8]) throws {
+        key = try Curve25519.Signing.PublicKey(rawRepresentation: bytes)
+    }
+
+    init(key: Curve25519.Signing.PublicKey) { self.key = key }
+
+    public var rawRepresentation: [UInt8] { Array(key.rawRepresentation) }
+
+    public func verify(_ signature: [UInt8], for bytes: [UInt8]) -> Bool {
+        key.isValidSignature(signature, for: bytes)
+    }
+
+    public static func == (a: VerifyingKey, b: VerifyingKey) -> Bool { a.rawRepresentation == b.rawRepresentation }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
+}
+
+/// A report as it travels: the envelope bytes exactly as signed, the signature, and the
+/// content of each section, or nil where the holder's view withholds it.
+public struct SealedReport: Sendable, Hashable {
+    public let envelopeBytes: [UInt8]
+    public let envelope: Envelope
+    public let signature: [UInt8]
+    /// One entry per envelope section, in order; nil = withheld (only the digest is known).
+    public let sections: [[UInt8]?]
+
+    public var id: ReportID { envelope.id }
+    public var origin: OrganisationCode { envelope.origin }
+
+    init(envelopeBytes: [UInt8], envelope: Envelope, signature: [UInt8], sections: [[UInt8]?]) {
+        self.envelopeBytes = envelopeBytes
+        self.envelope = envelope
+        self.signature = signature
+        self.sections = sections
+    }
+
+    /// Seals a document: assigns id, origin sequence and creation time, cuts it into
+    /// salted, digested sections and signs the envelope.
+    public static func seal<G: RandomNumberGenerator>(
+        _ document: ReportDocument, id: ReportID, origin: OrganisationCode, originSeq: UInt64, created: Timestamp,
+        signingKey: SigningKey, codec: DocumentCodec, random: inout G
+    ) -> SealedReport {
+        let split = SectionLayout.split(document, codec: codec)
+        var descriptors: [SectionDescriptor] = []
+        var contents: [[UInt8]?] = []
+        for section in split.sections {
+            let salt = (0..<16).map { _ in UInt8.random(in: 0...255, using: &random) }
+            descriptors.append(
+                SectionDescriptor(
+                    name: section.name, classification: section.classification, salt: salt,
+                    digest: digest(salt: salt, name: section.name, content: section.content)))
+            contents.append(section.content)
+        }
+        let envelope = Envelope(
+            id: id, origin: origin, originSeq: originSeq, created: created, type: document.body.type,
+            key: document.body.pictureKey(origin: origin, exercise: document.exercise), incident: split.incident,
+            subject: split.subject, exercise: document.exercise, author: document.author, meta: split.meta,
+            sections: descriptors)
+        let bytes = envelope.canonicalBytes
+        return SealedReport(envelopeBytes: bytes, envelope: envelope, signature: signingKey.sign(bytes), sections: contents)
+    }
+
+    /// SHA-256(salt ‖ name ‖ 0x00 ‖ content).
+    public static func digest(salt: [UInt8], name: String, content: [UInt8]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: salt)
+        hasher.update(data: Array(name.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: content)
+        return Array(hasher.finalize())
+    }
+
+    /// Reads a report from its frames: the envelope strictly, the signature's size, and every
+    /// section present against its digest. An empty section frame means "withheld" and is
+    /// only accepted with `allowWithheld` (never on submit).
+    public static func decode(
+        envelope envelopeBytes: [UInt8], signature: [UInt8], sections frames: [[UInt8]], allowWithheld: Bool,
+        reference: ReferenceData
+    ) throws(Problems) -> SealedReport {
+        let envelope = try Envelope.decode(envelopeBytes, reference: reference)
+        guard signature.count == 64 else {
+            throw Problems(Problem(.badSignature, field: "signature", "an Ed25519 signature has 64 bytes, found \(signature.count)"))
+        }
+        guard frames.count == envelope.sections.count else {
+            throw Problems(
+                Problem(.wrongFrameCount, field: "sections", "envelope lists \(envelope.sections.count) sections, message carries \(frames.count)"))
+        }
+        var sections: [[UInt8]?] = []
+        for (index, (descriptor, frame)) in zip(envelope.sections, frames).enumerated() {
+            if frame.isEmpty {
+                guard allowWithheld else {
+                    throw Problems(Problem(.invalidEnvelope, field: descriptor.name, "section \(index) is empty"))
+                }
+                sections.append(nil)
+                continue
+            }
+            guard digest(salt: descriptor.salt, name: descriptor.name, content: frame) == descriptor.digest else {
+                throw Problems(Problem(.digestMismatch, field: descriptor.name, "section \(descriptor.name) does not match its digest"))
+            }
+            sections.append(frame)
+        }
+        return SealedReport(envelopeBytes: envelopeBytes, envelope: envelope, signature: signature, sections: sections)
+    }
+
+    /// Whether the origin signed exactly this envelope.
+    public func verifySignature(with key: VerifyingKey) -> Bool { key.verify(signature, for: envelopeBytes) }
+
+    public var isComplete: Bool { sections.allSatisfy { $0 != nil } }
+
+    /// The report as `view` may see it: sections it may not read are withheld.
+    public func projected(for view: View) -> SealedReport {
+        let visible = visibility(for: view)
+        return SealedReport(
+            envelopeBytes: envelopeBytes, envelope: envelope, signature: signature,
+            sections: zip(sections, visible).map { $1 ? $0 : nil })
+    }
+
+    /// Per section: may `view` read it?
+    public func visibility(for view: View) -> [Bool] { envelope.sections.map { view.allows($0.classification) } }
+
+    /// The frames after the command: envelope, signature, then each section (empty = withheld).
+    public var frames: [[UInt8]] { [envelopeBytes, signature] + sections.map { $0 ?? [] } }
+
+    /// The full document (all sections needed), decoded strictly and checked against the
+    /// envelope: the key, type, incident and subject must agree with the content.
+    public func document(codec: DocumentCodec) throws(Problems) -> ReportDocument {
+        var contents: [JSONValue] = []
+        for (descriptor, section) in zip(envelope.sections, sections) {
+            guard let section else {
+                throw Problems(Problem(.invalidEnvelope, field: descriptor.name, "section \(descriptor.name) is withheld"))
+            }
+            contents.append(try DocumentReader.parseJSON(section, field: descriptor.name))
+        }
+        let document = try codec.decode(SectionLayout.merge(envelope, contents: contents))
+        let key = document.body.pictureKey(origin: envelope.origin, exercise: envelope.exercise)
+        guard key == envelope.key else {
+            throw Problems(Problem(.invalidEnvelope, field: "envelope.key", "key \"\(envelope.key)\" does not match the content (\(key))"))
+        }
+        // A section the content does not produce (e.g. a classification moved) is a mismatch too.
+        let expected = SectionLayout.split(document, codec: codec).sections.map(\.name)
+        guard expected == envelope.sections.map(\.name) else {
+            throw Problems(Problem(.invalidEnvelope, field: "envelope.sections", "sections do not match the content"))
+        }
+        return document
+    }
+
+    /// The visible part as JSON for screens and tools: the envelope, and each section's
+    /// content or null where withheld.
+    public var visibleJSON: JSONValue {
+        var sectionsJSON: [String: JSONValue] = [:]
+        for (descriptor, section) in zip(envelope.sections, sections) {
+            sectionsJSON[descriptor.name] = section.flatMap { try? JSONParser.parse($0) } ?? .null
+        }
+        return ["envelope": envelope.json, "sections": .object(sectionsJSON)]
+    }
+}

@@ -1,0 +1,81 @@
+/// Writes JSON in one canonical form: object keys sorted by their UTF-8 bytes, no insignificant
+/// whitespace, minimal string escapes, integers as integers, doubles in Swift's shortest
+/// round-trip form. Equal values always give equal bytes, so digests and signatures over the
+/// bytes are stable.
+public enum JSONWriter {
+    public static func canonical(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(value, into: &output, pretty: false, indent: 0)
+        return output
+    }
+
+    /// Indented with two spaces and keys sorted: for people (examples, `--json` output).
+    public static func pretty(_ value: JSONValue) -> String {
+        var output: [UInt8] = []
+        write(value, into: &output, pretty: true, indent: 0)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    static func write(_ value: JSONValue, into out: inout [UInt8], pretty: Bool, indent: Int) {
+        switch value {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let flag): out.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let number): out.append(contentsOf: String(number).utf8)
+        case .number(let number):
+            if number == number.rounded(), abs(number) < 1e15 {
+                // Keep a visible fraction so the value reads back as a number, not an integer.
+                out.append(contentsOf: String(Int64(number)).utf8)
+                out.append(contentsOf: ".0".utf8)
+            } else {
+                out.append(contentsOf: "\(number)".utf8)
+            }
+        case .string(let text): writeString(text, into: &out)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { newline(&out, indent + 1) }
+                write(item, into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty && !items.isEmpty { newline(&out, indent) }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            for (index, key) in keys.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                if pretty { newline(&out, indent + 1) }
+                writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                if pretty { out.append(UInt8(ascii: " ")) }
+                write(members[key]!, into: &out, pretty: pretty, indent: indent + 1)
+            }
+            if pretty && !keys.isEmpty { newline(&out, indent) }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    static func newline(_ out: inout [UInt8], _ indent: Int) {
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+    }
+
+    static func writeString(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
