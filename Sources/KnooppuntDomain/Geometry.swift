@@ -45,7 +45,9 @@ public struct MultiPolygon: Sendable, Hashable {
             }
             return result
         }
-        guard let type = geometry["type"]?.stringValue, let coordinates = geometry["coordinates"] else { return nil }
+        guard let type = geometry["type"]?.stringValue, let coordinates = geometry["coordinates"] else {
+            return nil
+        }
         switch type {
         case "Polygon":
             guard let single = polygon(coordinates) else { return nil }
@@ -79,7 +81,8 @@ public struct MultiPolygon: Sendable, Hashable {
             let b = ring[j]
             if (a.latitude > p.latitude) != (b.latitude > p.latitude) {
                 let crossing =
-                    (b.longitude - a.longitude) * (p.latitude - a.latitude) / (b.latitude - a.latitude) + a.longitude
+                    (b.longitude - a.longitude) * (p.latitude - a.latitude) / (b.latitude - a.latitude)
+                    + a.longitude
                 if p.longitude < crossing { inside.toggle() }
             }
             j = i
@@ -88,7 +91,8 @@ public struct MultiPolygon: Sendable, Hashable {
     }
 
     /// The bounding box (min lat, min lon, max lat, max lon).
-    public var bounds: (minLatitude: Double, minLongitude: Double, maxLatitude: Double, maxLongitude: Double) {
+    public var bounds: (minLatitude: Double, minLongitude: Double, maxLatitude: Double, maxLongitude: Double)
+    {
         let points = polygons.flatMap { $0.flatMap { $0 } }
         return (
             points.map(\.latitude).min() ?? 0, points.map(\.longitude).min() ?? 0,

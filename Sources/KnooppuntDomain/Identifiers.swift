@@ -24,7 +24,8 @@ public struct ReportID: Hashable, Sendable, Comparable, CustomStringConvertible 
         let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         let h = Array(hex)
         let text =
-            String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-"
+            String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20])
+            + "-"
             + String(h[20..<32])
         return ReportID(text)!
     }
@@ -56,7 +57,8 @@ public struct IncidentID: Hashable, Sendable, Comparable, CustomStringConvertibl
         let utf8 = text.utf8
         guard (3...64).contains(utf8.count),
             utf8.allSatisfy({
-                (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 || $0 == 95
+                (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45
+                    || $0 == 95
                     || $0 == 46
             })
         else { return nil }

@@ -76,7 +76,9 @@ public struct ReferenceData: Sendable {
     /// program); every unknown or duplicate code is an error naming the file and line.
     public init(files: [String: String]) throws(ReferenceDataError) {
         func file(_ name: String) throws(ReferenceDataError) -> String {
-            guard let text = files[name] else { throw ReferenceDataError(file: name, line: 0, message: "file missing") }
+            guard let text = files[name] else {
+                throw ReferenceDataError(file: name, line: 0, message: "file missing")
+            }
             return text
         }
         let units = try Self.loadPoliceUnits(try file("police_units.csv"))
@@ -86,7 +88,8 @@ public struct ReferenceData: Sendable {
         self.provinces = provinces
         municipalities = try Self.loadMunicipalities(try file("municipalities.csv"), regions: regions)
         threatLevels = try Self.loadThreatLevels(try file("threat_levels.csv"))
-        regionAreas = try Self.loadRegionAreas(try file("geo/veiligheidsregio_2025.geojson"), regions: regions)
+        regionAreas = try Self.loadRegionAreas(
+            try file("geo/veiligheidsregio_2025.geojson"), regions: regions)
     }
 
     /// The copy built into the program (generated from `config/reference`).
@@ -125,14 +128,17 @@ public struct ReferenceData: Sendable {
         return units
     }
 
-    private static func loadRegions(_ text: String, units: [String: PoliceUnit])
+    private static func loadRegions(
+        _ text: String, units: [String: PoliceUnit]
+    )
         throws(ReferenceDataError) -> ([OrganisationCode: SafetyRegion], [ProvinceCode: String])
     {
         let file = "regions.csv"
         var regions: [OrganisationCode: SafetyRegion] = [:]
         var provinces: [ProvinceCode: String] = [:]
         let unitNames = Set(units.values.map(\.name))
-        let rows = try CSV.rows(text, file: file, header: ["code", "name", "province", "province_code", "police_unit"])
+        let rows = try CSV.rows(
+            text, file: file, header: ["code", "name", "province", "province_code", "police_unit"])
         for row in rows {
             let f = row.fields
             guard let code = OrganisationCode(f[0]), code.isSafetyRegion else {
@@ -148,21 +154,27 @@ public struct ReferenceData: Sendable {
                 throw row.error("province \(province) named both \"\(known)\" and \"\(f[2])\"")
             }
             provinces[province] = f[2]
-            regions[code] = SafetyRegion(code: code, name: f[1], province: province, provinceName: f[2], policeUnitName: f[4])
+            regions[code] = SafetyRegion(
+                code: code, name: f[1], province: province, provinceName: f[2], policeUnitName: f[4])
         }
         if let missing = OrganisationCode.safetyRegions.first(where: { regions[$0] == nil }) {
-            throw ReferenceDataError(file: file, line: rows.count + 1, message: "safety region \(missing) is missing")
+            throw ReferenceDataError(
+                file: file, line: rows.count + 1, message: "safety region \(missing) is missing")
         }
         return (regions, provinces)
     }
 
-    private static func loadMunicipalities(_ text: String, regions: [OrganisationCode: SafetyRegion])
+    private static func loadMunicipalities(
+        _ text: String, regions: [OrganisationCode: SafetyRegion]
+    )
         throws(ReferenceDataError) -> [MunicipalityCode: Municipality]
     {
         var result: [MunicipalityCode: Municipality] = [:]
         for row in try CSV.rows(text, file: "municipalities.csv", header: ["gemcode", "name", "vr_code"]) {
             let f = row.fields
-            guard Self.isMunicipalityCode(f[0]) else { throw row.error("invalid municipality code \"\(f[0])\"") }
+            guard Self.isMunicipalityCode(f[0]) else {
+                throw row.error("invalid municipality code \"\(f[0])\"")
+            }
             let code = MunicipalityCode(f[0])
             guard result[code] == nil else { throw row.error("duplicate municipality code \(code)") }
             guard let region = OrganisationCode(f[2]), regions[region] != nil else {
@@ -173,7 +185,8 @@ public struct ReferenceData: Sendable {
         return result
     }
 
-    private static func loadThreatLevels(_ text: String) throws(ReferenceDataError) -> [Int: ThreatLevelInfo] {
+    private static func loadThreatLevels(_ text: String) throws(ReferenceDataError) -> [Int: ThreatLevelInfo]
+    {
         var levels: [Int: ThreatLevelInfo] = [:]
         let rows = try CSV.rows(text, file: "threat_levels.csv", header: ["level", "name", "meaning"])
         for row in rows {
@@ -184,16 +197,21 @@ public struct ReferenceData: Sendable {
             levels[level] = ThreatLevelInfo(level: level, name: row.fields[1], meaning: row.fields[2])
         }
         guard levels.count == 5 else {
-            throw ReferenceDataError(file: "threat_levels.csv", line: rows.count + 1, message: "levels 1…5 must all be present")
+            throw ReferenceDataError(
+                file: "threat_levels.csv", line: rows.count + 1, message: "levels 1…5 must all be present")
         }
         return levels
     }
 
-    private static func loadRegionAreas(_ text: String, regions: [OrganisationCode: SafetyRegion])
+    private static func loadRegionAreas(
+        _ text: String, regions: [OrganisationCode: SafetyRegion]
+    )
         throws(ReferenceDataError) -> [OrganisationCode: MultiPolygon]
     {
         let file = "geo/veiligheidsregio_2025.geojson"
-        func fail(_ message: String) -> ReferenceDataError { ReferenceDataError(file: file, line: 1, message: message) }
+        func fail(_ message: String) -> ReferenceDataError {
+            ReferenceDataError(file: file, line: 1, message: message)
+        }
         let json: JSONValue
         do { json = try JSONParser.parse(text) } catch { throw fail("not valid JSON: \(error)") }
         guard let features = json["features"]?.arrayValue else { throw fail("no features") }
@@ -250,7 +268,8 @@ enum CSV {
             }
             guard fields.count == header.count else {
                 throw ReferenceDataError(
-                    file: file, line: lineNumber, message: "expected \(header.count) fields, found \(fields.count)")
+                    file: file, line: lineNumber,
+                    message: "expected \(header.count) fields, found \(fields.count)")
             }
             rows.append(Row(file: file, line: lineNumber, fields: fields))
         }

@@ -103,7 +103,9 @@ public struct CrisisCommunication: Sendable, Hashable {
     public var actionAdvice: String
     public var targetArea: TargetArea
     public var classification: Classification
-    public init(coreMessage: String, actionAdvice: String, targetArea: TargetArea, classification: Classification) {
+    public init(
+        coreMessage: String, actionAdvice: String, targetArea: TargetArea, classification: Classification
+    ) {
         self.coreMessage = coreMessage
         self.actionAdvice = actionAdvice
         self.targetArea = targetArea
@@ -113,7 +115,9 @@ public struct CrisisCommunication: Sendable, Hashable {
 
 public enum Confidence: String, Sendable, Hashable, CaseIterable { case low, medium, high }
 
-public enum VerificationStatus: String, Sendable, Hashable, CaseIterable { case unconfirmed, confirmed, retracted }
+public enum VerificationStatus: String, Sendable, Hashable, CaseIterable {
+    case unconfirmed, confirmed, retracted
+}
 
 /// A situation report (sitrep) in the BOB structure: beeld, oordeel, besluiten, acties, plus
 /// crisis communication. A correction names the sitrep it supersedes; both stay in the history.

@@ -12,7 +12,8 @@ public enum CHP {
             + "created=\(envelope.created.rfc3339)\nexercise=\(envelope.exercise)\n"
         return [
             Array("/\(envelope.key)".utf8), sequenceFrame(update.sequence), withUUID ? envelope.id.bytes : [],
-            Array(properties.utf8), JSONWriter.canonical(update.report.projected(for: .publicView).visibleJSON),
+            Array(properties.utf8),
+            JSONWriter.canonical(update.report.projected(for: .publicView).visibleJSON),
         ]
     }
 
@@ -34,7 +35,9 @@ public enum CHP {
 
     /// Reads an ICANHAZ request: ["ICANHAZ?", subtree]. Nil for anything else.
     public static func icanhaz(_ frames: [[UInt8]]) -> [UInt8]? {
-        guard frames.count == 2, frames[0] == Array("ICANHAZ?".utf8), frames[1].count <= 256 else { return nil }
+        guard frames.count == 2, frames[0] == Array("ICANHAZ?".utf8), frames[1].count <= 256 else {
+            return nil
+        }
         return frames[1]
     }
 }

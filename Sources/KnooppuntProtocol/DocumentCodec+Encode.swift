@@ -16,21 +16,30 @@ extension DocumentCodec {
         switch body {
         case .incident(let incident):
             var location: [String: JSONValue] = [:]
-            if let municipality = incident.location.municipality { location["municipality"] = .string(municipality.rawValue) }
+            if let municipality = incident.location.municipality {
+                location["municipality"] = .string(municipality.rawValue)
+            }
             if let point = incident.location.point { location["point"] = point.json }
-            if let description = incident.location.description { location["description"] = .string(description) }
+            if let description = incident.location.description {
+                location["description"] = .string(description)
+            }
             var fields: [String: JSONValue] = [
                 "incident": .string(incident.id.rawValue),
                 "title": .string(incident.title),
                 "kind": .string(incident.kind.rawValue),
                 "location": .object(location),
                 "startedAt": .string(incident.startedAt.rfc3339),
-                "lead": ["organisation": .string(incident.lead.organisation.rawValue), "function": .string(incident.lead.function)],
+                "lead": [
+                    "organisation": .string(incident.lead.organisation.rawValue),
+                    "function": .string(incident.lead.function),
+                ],
                 "status": .string(incident.status.rawValue),
                 "classification": incident.classification.json,
             ]
             if let merged = incident.mergedInto { fields["mergedInto"] = .string(merged.rawValue) }
-            if !incident.linked.isEmpty { fields["linked"] = .array(incident.linked.map { .string($0.rawValue) }) }
+            if !incident.linked.isEmpty {
+                fields["linked"] = .array(incident.linked.map { .string($0.rawValue) })
+            }
             return fields
         case .grip(let change):
             return [
@@ -41,16 +50,20 @@ extension DocumentCodec {
         case .sitrep(let sitrep):
             var beeld: [String: JSONValue] = [:]
             for (discipline, picture) in sitrep.beeld {
-                beeld[discipline.rawValue] = ["text": .string(picture.text), "classification": picture.classification.json]
+                beeld[discipline.rawValue] = [
+                    "text": .string(picture.text), "classification": picture.classification.json,
+                ]
             }
             var fields: [String: JSONValue] = [
                 "incident": .string(sitrep.incident.rawValue), "beeld": .object(beeld),
-                "confidence": .string(sitrep.confidence.rawValue), "verification": .string(sitrep.verification.rawValue),
+                "confidence": .string(sitrep.confidence.rawValue),
+                "verification": .string(sitrep.verification.rawValue),
             ]
             if let oordeel = sitrep.oordeel {
                 fields["oordeel"] = [
                     "bottlenecks": .array(oordeel.bottlenecks.map(JSONValue.string)),
-                    "risks": .array(oordeel.risks.map(JSONValue.string)), "prognosis": .string(oordeel.prognosis),
+                    "risks": .array(oordeel.risks.map(JSONValue.string)),
+                    "prognosis": .string(oordeel.prognosis),
                     "classification": oordeel.classification.json,
                 ]
             }
@@ -70,7 +83,10 @@ extension DocumentCodec {
                 fields["acties"] = [
                     "items": .array(
                         acties.items.map {
-                            ["text": .string($0.text), "owner": .string($0.owner), "deadline": .string($0.deadline.rfc3339)]
+                            [
+                                "text": .string($0.text), "owner": .string($0.owner),
+                                "deadline": .string($0.deadline.rfc3339),
+                            ]
                         }),
                     "classification": acties.classification.json,
                 ]
@@ -81,10 +97,12 @@ extension DocumentCodec {
                     area["regions"] = .array(communicatie.targetArea.regions.map { .string($0.rawValue) })
                 }
                 if !communicatie.targetArea.municipalities.isEmpty {
-                    area["municipalities"] = .array(communicatie.targetArea.municipalities.map { .string($0.rawValue) })
+                    area["municipalities"] = .array(
+                        communicatie.targetArea.municipalities.map { .string($0.rawValue) })
                 }
                 fields["communicatie"] = [
-                    "coreMessage": .string(communicatie.coreMessage), "actionAdvice": .string(communicatie.actionAdvice),
+                    "coreMessage": .string(communicatie.coreMessage),
+                    "actionAdvice": .string(communicatie.actionAdvice),
                     "targetArea": .object(area), "classification": communicatie.classification.json,
                 ]
             }
@@ -99,7 +117,8 @@ extension DocumentCodec {
             case .region(let code): area = ["scope": "region", "code": .string(code.rawValue)]
             }
             var fields: [String: JSONValue] = [
-                "area": .object(area), "level": .integer(Int64(threat.level)), "step": .string(threat.step.rawValue),
+                "area": .object(area), "level": .integer(Int64(threat.level)),
+                "step": .string(threat.step.rawValue),
                 "reason": .string(threat.reason), "classification": threat.classification.json,
             ]
             if let advice = threat.actionAdvice { fields["actionAdvice"] = .string(advice) }
@@ -115,14 +134,16 @@ extension DocumentCodec {
             return fields
         case .ack(let ack):
             var fields: [String: JSONValue] = [
-                "subject": .string(ack.subject.rawValue), "by": .string(ack.by), "classification": ack.classification.json,
+                "subject": .string(ack.subject.rawValue), "by": .string(ack.by),
+                "classification": ack.classification.json,
             ]
             if let note = ack.note { fields["note"] = .string(note) }
             return fields
         case .measure(let measures):
             var fields: [String: JSONValue] = [
                 "municipality": .string(measures.municipality.rawValue),
-                "measures": .array(measures.measures.map { ["kind": .string($0.kind.rawValue), "text": .string($0.text)] }),
+                "measures": .array(
+                    measures.measures.map { ["kind": .string($0.kind.rawValue), "text": .string($0.text)] }),
                 "classification": measures.classification.json,
             ]
             if let incident = measures.incident { fields["incident"] = .string(incident.rawValue) }

@@ -63,7 +63,11 @@ public struct DocumentCodec: Sendable {
         var linkedOK = true
         if let items = r.array("linked", required: false) {
             for (item, path) in items {
-                if let id = FieldReader.incidentID(item, path: path, context: r.context) { linked.append(id) } else { linkedOK = false }
+                if let id = FieldReader.incidentID(item, path: path, context: r.context) {
+                    linked.append(id)
+                } else {
+                    linkedOK = false
+                }
             }
         }
         let classification = r.classification()
@@ -71,11 +75,13 @@ public struct DocumentCodec: Sendable {
             let classification
         else { return nil }
         if mergedInto == id {
-            r.context.fail(.invalidCombination, r.at("mergedInto"), "an incident cannot be merged into itself")
+            r.context.fail(
+                .invalidCombination, r.at("mergedInto"), "an incident cannot be merged into itself")
             return nil
         }
         return Incident(
-            id: id, title: title, kind: kind, location: location, startedAt: startedAt, lead: lead, status: status,
+            id: id, title: title, kind: kind, location: location, startedAt: startedAt, lead: lead,
+            status: status,
             mergedInto: mergedInto, linked: linked, classification: classification)
     }
 
@@ -119,16 +125,19 @@ public struct DocumentCodec: Sendable {
         let codeList = r.string("codeList", max: 40)
         if let codeList, codeList != GRIPLevel.codeList {
             r.context.fail(
-                .unsupportedVersion, r.at("codeList"), "unknown GRIP code list \"\(codeList.prefix(40))\"; this version knows \(GRIPLevel.codeList)")
+                .unsupportedVersion, r.at("codeList"),
+                "unknown GRIP code list \"\(codeList.prefix(40))\"; this version knows \(GRIPLevel.codeList)")
         }
         let level = r.enumeration("level", GRIPLevel.self)
         let reason = r.string("reason", max: DocumentLimits.textCharacters)
         let decidedAt = r.timestamp("decidedAt")
         let classification = r.classification()
-        guard let incident, codeList == GRIPLevel.codeList, let level, let reason, let decidedAt, let classification
+        guard let incident, codeList == GRIPLevel.codeList, let level, let reason, let decidedAt,
+            let classification
         else { return nil }
         return GRIPChange(
-            incident: incident, level: level, reason: reason, decidedAt: decidedAt, classification: classification)
+            incident: incident, level: level, reason: reason, decidedAt: decidedAt,
+            classification: classification)
     }
 
     private func decodeSitrep(_ r: inout FieldReader) -> Sitrep? {
@@ -152,7 +161,9 @@ public struct DocumentCodec: Sendable {
             }
             b.finish()
             if beeldOK && beeld.isEmpty {
-                r.context.fail(.missingField, b.path, "give the picture of at least one discipline (BRW, POL, GZ, BZ, CCOM, DEF, MULTI)")
+                r.context.fail(
+                    .missingField, b.path,
+                    "give the picture of at least one discipline (BRW, POL, GZ, BZ, CCOM, DEF, MULTI)")
                 beeldOK = false
             }
         } else {
@@ -164,14 +175,17 @@ public struct DocumentCodec: Sendable {
             let prognosis = s.string("prognosis", max: DocumentLimits.textCharacters)
             let classification = s.classification()
             guard let bottlenecks, let risks, let prognosis, let classification else { return nil }
-            return Assessment(bottlenecks: bottlenecks, risks: risks, prognosis: prognosis, classification: classification)
+            return Assessment(
+                bottlenecks: bottlenecks, risks: risks, prognosis: prognosis, classification: classification)
         }
         let besluiten = optionalSection(&r, "besluiten") { s -> Decisions? in
             let items = self.items(&s) { i -> Decision? in
                 let text = i.string("text", max: DocumentLimits.textCharacters)
                 let decidedBy = i.string("decidedBy", max: DocumentLimits.nameCharacters, required: false)
                 let at = i.timestamp("at", required: false)
-                guard let text, !(i.has("decidedBy") && decidedBy == nil), !(i.has("at") && at == nil) else { return nil }
+                guard let text, !(i.has("decidedBy") && decidedBy == nil), !(i.has("at") && at == nil) else {
+                    return nil
+                }
                 return Decision(text: text, decidedBy: decidedBy, at: at)
             }
             let classification = s.classification()
@@ -209,13 +223,16 @@ public struct DocumentCodec: Sendable {
             !(r.has("supersedes") && supersedes == nil), !(r.has("nextUpdateDue") && nextUpdateDue == nil)
         else { return nil }
         return Sitrep(
-            incident: incident, beeld: beeld, oordeel: oordeel.value, besluiten: besluiten.value, acties: acties.value,
+            incident: incident, beeld: beeld, oordeel: oordeel.value, besluiten: besluiten.value,
+            acties: acties.value,
             communicatie: communicatie.value, confidence: confidence, verification: verification,
             supersedes: supersedes, nextUpdateDue: nextUpdateDue)
     }
 
     /// An optional object field decoded by `body`; `ok` is false when present but invalid.
-    private func optionalSection<T>(_ r: inout FieldReader, _ key: String, _ body: (inout FieldReader) -> T?)
+    private func optionalSection<T>(
+        _ r: inout FieldReader, _ key: String, _ body: (inout FieldReader) -> T?
+    )
         -> (value: T?, ok: Bool)
     {
         guard r.has(key) else { return (nil, true) }
@@ -251,7 +268,11 @@ public struct DocumentCodec: Sendable {
         var municipalities: [MunicipalityCode] = []
         var ok = true
         for (item, path) in r.array("regions", required: false) ?? [] {
-            if let code = FieldReader.region(item, path: path, context: r.context) { regions.append(code) } else { ok = false }
+            if let code = FieldReader.region(item, path: path, context: r.context) {
+                regions.append(code)
+            } else {
+                ok = false
+            }
         }
         for (item, path) in r.array("municipalities", required: false) ?? [] {
             if let code = FieldReader.municipality(item, path: path, context: r.context) {
@@ -279,7 +300,8 @@ public struct DocumentCodec: Sendable {
             !(r.has("actionAdvice") && actionAdvice == nil), !(r.has("reviewAt") && reviewAt == nil)
         else { return nil }
         return ThreatLevelChange(
-            area: area, level: Int(level), step: step, reason: reason, actionAdvice: actionAdvice, reviewAt: reviewAt,
+            area: area, level: Int(level), step: step, reason: reason, actionAdvice: actionAdvice,
+            reviewAt: reviewAt,
             classification: classification)
     }
 
@@ -294,7 +316,9 @@ public struct DocumentCodec: Sendable {
         }
         switch scope {
         case .national:
-            if r.has("code") { r.context.fail(.invalidCombination, r.at("code"), "a national area has no code") }
+            if r.has("code") {
+                r.context.fail(.invalidCombination, r.at("code"), "a national area has no code")
+            }
             return r.object["code"] == nil ? .national : nil
         case .province:
             guard let code = r.string("code", max: 8) else { return nil }
@@ -317,7 +341,11 @@ public struct DocumentCodec: Sendable {
         var partiesOK = true
         if let items = r.array("parties", max: OrganisationCode.all.count) {
             for (item, path) in items {
-                if let code = FieldReader.organisation(item, path: path, context: r.context) { parties.insert(code) } else { partiesOK = false }
+                if let code = FieldReader.organisation(item, path: path, context: r.context) {
+                    parties.insert(code)
+                } else {
+                    partiesOK = false
+                }
             }
             if partiesOK && parties.isEmpty {
                 r.context.fail(.missingField, r.at("parties"), "name at least one party")
@@ -329,9 +357,12 @@ public struct DocumentCodec: Sendable {
         let deadline = r.timestamp("deadline")
         let note = r.string("note", max: DocumentLimits.textCharacters, required: false)
         let classification = r.classification()
-        guard let subject, partiesOK, let deadline, let classification, !(r.has("note") && note == nil) else { return nil }
+        guard let subject, partiesOK, let deadline, let classification, !(r.has("note") && note == nil) else {
+            return nil
+        }
         return AcknowledgementRequest(
-            subject: subject, parties: parties, deadline: deadline, note: note, classification: classification)
+            subject: subject, parties: parties, deadline: deadline, note: note, classification: classification
+        )
     }
 
     private func decodeAck(_ r: inout FieldReader) -> Acknowledgement? {
@@ -367,8 +398,11 @@ public struct DocumentCodec: Sendable {
             ok = false
         }
         let classification = r.classification()
-        guard let municipality, ok, let classification, !(r.has("incident") && incident == nil) else { return nil }
+        guard let municipality, ok, let classification, !(r.has("incident") && incident == nil) else {
+            return nil
+        }
         return MunicipalMeasures(
-            municipality: municipality, incident: incident, measures: measures, classification: classification)
+            municipality: municipality, incident: incident, measures: measures, classification: classification
+        )
     }
 }

@@ -16,7 +16,8 @@ public enum DocumentReader {
     /// Reads a document of either format (detected unless given).
     public static func read(_ bytes: [UInt8], format: Format? = nil) throws(Problems) -> JSONValue {
         guard bytes.count <= DocumentLimits.documentBytes else {
-            throw Problems(Problem(.tooLong, field: "$", "a document is at most \(DocumentLimits.documentBytes) bytes"))
+            throw Problems(
+                Problem(.tooLong, field: "$", "a document is at most \(DocumentLimits.documentBytes) bytes"))
         }
         guard bytes.contains(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) else {
             throw Problems(Problem(.emptyDocument, field: "$", "the document is empty"))
@@ -56,7 +57,10 @@ public enum DocumentReader {
         do {
             node = try Yams.compose(yaml: text, yamlResolver)
         } catch {
-            throw Problems(Problem(.invalidYAML, field: "$", "not readable as YAML: \(String(describing: error).prefix(300))"))
+            throw Problems(
+                Problem(
+                    .invalidYAML, field: "$", "not readable as YAML: \(String(describing: error).prefix(300))"
+                ))
         }
         guard let node else { throw Problems(Problem(.emptyDocument, field: "$", "the document is empty")) }
         return try convert(node, path: "$", depth: 0)
@@ -64,7 +68,9 @@ public enum DocumentReader {
 
     /// Plain scalars typed as bool, int, float or null; no timestamps, merge keys or `=` values.
     /// (Resolver is an immutable value that Yams does not mark Sendable.)
-    nonisolated(unsafe) private static let yamlResolver = Resolver.default.removing(.timestamp).removing(.merge).removing(.value)
+    nonisolated(unsafe) private static let yamlResolver = Resolver.default.removing(.timestamp).removing(
+        .merge
+    ).removing(.value)
 
     private static func convert(_ node: Node, path: String, depth: Int) throws(Problems) -> JSONValue {
         guard depth <= JSONParser.maxDepth else {
@@ -76,17 +82,20 @@ public enum DocumentReader {
             case "tag:yaml.org,2002:null": return .null
             case "tag:yaml.org,2002:bool":
                 guard let flag = node.bool else {
-                    throw Problems(Problem(.wrongType, field: path, "\(scalar.string.prefix(40)) is not a boolean"))
+                    throw Problems(
+                        Problem(.wrongType, field: path, "\(scalar.string.prefix(40)) is not a boolean"))
                 }
                 return .bool(flag)
             case "tag:yaml.org,2002:int":
                 guard let value = Int64(scalar.string.replacingOccurrences(of: "_", with: "")) else {
-                    throw Problems(Problem(.outOfRange, field: path, "integer \(scalar.string.prefix(40)) out of range"))
+                    throw Problems(
+                        Problem(.outOfRange, field: path, "integer \(scalar.string.prefix(40)) out of range"))
                 }
                 return .integer(value)
             case "tag:yaml.org,2002:float":
                 guard let value = node.float, value.isFinite else {
-                    throw Problems(Problem(.outOfRange, field: path, "number \(scalar.string.prefix(40)) out of range"))
+                    throw Problems(
+                        Problem(.outOfRange, field: path, "number \(scalar.string.prefix(40)) out of range"))
                 }
                 return .number(value)
             default: return .string(scalar.string)
@@ -105,7 +114,9 @@ public enum DocumentReader {
                 }
                 let name = keyScalar.string
                 let child = path == "$" ? name : "\(path).\(name)"
-                guard object.updateValue(try convert(value, path: child, depth: depth + 1), forKey: name) == nil else {
+                guard
+                    object.updateValue(try convert(value, path: child, depth: depth + 1), forKey: name) == nil
+                else {
                     throw Problems(Problem(.duplicateKey, field: child, "duplicate key \"\(name)\""))
                 }
             }

@@ -56,12 +56,14 @@ public struct Envelope: Sendable, Hashable {
     public var json: JSONValue {
         var object: [String: JSONValue] = [
             "v": .integer(version), "id": .string(id.rawValue), "origin": .string(origin.rawValue),
-            "originSeq": .integer(Int64(originSeq)), "created": .string(created.rfc3339), "type": .string(type.rawValue),
+            "originSeq": .integer(Int64(originSeq)), "created": .string(created.rfc3339),
+            "type": .string(type.rawValue),
             "key": .string(key), "exercise": .bool(exercise),
             "sections": .array(
                 sections.map {
                     [
-                        "name": .string($0.name), "class": $0.classification.json, "salt": .string(Hex.encode($0.salt)),
+                        "name": .string($0.name), "class": $0.classification.json,
+                        "salt": .string(Hex.encode($0.salt)),
                         "digest": .string(Hex.encode($0.digest)),
                     ]
                 }),
@@ -79,11 +81,16 @@ public struct Envelope: Sendable, Hashable {
     /// Reads envelope bytes strictly (unknown fields, wrong types, bad hex: problems).
     public static func decode(_ bytes: [UInt8], reference: ReferenceData) throws(Problems) -> Envelope {
         guard bytes.count <= WireLimits.maxEnvelopeBytes else {
-            throw Problems(Problem(.frameTooLarge, field: "envelope", "envelope larger than \(WireLimits.maxEnvelopeBytes) bytes"))
+            throw Problems(
+                Problem(
+                    .frameTooLarge, field: "envelope",
+                    "envelope larger than \(WireLimits.maxEnvelopeBytes) bytes"))
         }
         let value = try DocumentReader.parseJSON(bytes, field: "envelope")
         let context = DecodeContext(reference: reference)
-        guard var r = FieldReader(value, path: "envelope", context: context) else { throw Problems(context.problems) }
+        guard var r = FieldReader(value, path: "envelope", context: context) else {
+            throw Problems(context.problems)
+        }
         let version = r.integer("v", in: 0...1_000)
         if let version, version != WireLimits.schemaVersion {
             context.fail(.unsupportedVersion, r.at("v"), "envelope version \(version) is not supported (1)")
@@ -100,7 +107,9 @@ public struct Envelope: Sendable, Hashable {
         let author = r.string("author", max: DocumentLimits.nameCharacters, required: false)
         var meta: [String: JSONValue] = [:]
         if r.has("meta") {
-            if case .object(let object)? = r.object["meta"] { meta = object } else {
+            if case .object(let object)? = r.object["meta"] {
+                meta = object
+            } else {
                 context.fail(.wrongType, r.at("meta"), "expected an object")
             }
         }
@@ -112,27 +121,37 @@ public struct Envelope: Sendable, Hashable {
                 let classification = s.value("class", required: true).flatMap {
                     FieldReader.classification($0, path: s.at("class"), context: context)
                 }
-                let salt = s.string("salt", max: 32).flatMap { hexField($0, bytes: 16, path: s.at("salt"), context) }
-                let digest = s.string("digest", max: 64).flatMap { hexField($0, bytes: 32, path: s.at("digest"), context) }
+                let salt = s.string("salt", max: 32).flatMap {
+                    hexField($0, bytes: 16, path: s.at("salt"), context)
+                }
+                let digest = s.string("digest", max: 64).flatMap {
+                    hexField($0, bytes: 32, path: s.at("digest"), context)
+                }
                 s.finish()
                 if let name, let classification, let salt, let digest {
-                    sections.append(SectionDescriptor(name: name, classification: classification, salt: salt, digest: digest))
+                    sections.append(
+                        SectionDescriptor(
+                            name: name, classification: classification, salt: salt, digest: digest))
                 }
             }
         }
         r.finish()
-        guard context.problems.isEmpty, let version, let id, let origin, let originSeq, let created, let type, let key,
+        guard context.problems.isEmpty, let version, let id, let origin, let originSeq, let created, let type,
+            let key,
             let exercise
         else { throw Problems(context.problems) }
         let envelope = Envelope(
-            version: version, id: id, origin: origin, originSeq: UInt64(originSeq), created: created, type: type,
+            version: version, id: id, origin: origin, originSeq: UInt64(originSeq), created: created,
+            type: type,
             key: key, incident: incident, subject: subject, exercise: exercise, author: author, meta: meta,
             sections: sections)
         try SectionLayout.check(envelope)
         return envelope
     }
 
-    private static func hexField(_ text: String, bytes: Int, path: String, _ context: DecodeContext) -> [UInt8]? {
+    private static func hexField(
+        _ text: String, bytes: Int, path: String, _ context: DecodeContext
+    ) -> [UInt8]? {
         guard let value = Hex.decode(text), value.count == bytes else {
             context.fail(.invalidEnvelope, path, "expected \(bytes * 2) lowercase hex digits")
             return nil

@@ -67,12 +67,15 @@ struct FieldReader {
         return object[key] != nil
     }
 
-    mutating func string(_ key: String, max: Int, required: Bool = true, allowEmpty: Bool = false) -> String? {
+    mutating func string(_ key: String, max: Int, required: Bool = true, allowEmpty: Bool = false) -> String?
+    {
         guard let value = value(key, required: required) else { return nil }
         return FieldReader.string(value, path: at(key), max: max, allowEmpty: allowEmpty, context: context)
     }
 
-    static func string(_ value: JSONValue, path: String, max: Int, allowEmpty: Bool, context: DecodeContext)
+    static func string(
+        _ value: JSONValue, path: String, max: Int, allowEmpty: Bool, context: DecodeContext
+    )
         -> String?
     {
         guard case .string(let text) = value else {
@@ -125,7 +128,9 @@ struct FieldReader {
         return number
     }
 
-    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type, required: Bool = true)
+    mutating func enumeration<E: RawRepresentable & CaseIterable>(
+        _ key: String, _ type: E.Type, required: Bool = true
+    )
         -> E? where E.RawValue == String
     {
         guard let value = value(key, required: required) else { return nil }
@@ -141,7 +146,8 @@ struct FieldReader {
         }
         guard let result = E(rawValue: text) else {
             let options = E.allCases.map(\.rawValue).joined(separator: ", ")
-            context.fail(.unknownValue, path, "unknown value \"\(text.prefix(40))\"; expected one of: \(options)")
+            context.fail(
+                .unknownValue, path, "unknown value \"\(text.prefix(40))\"; expected one of: \(options)")
             return nil
         }
         return result
@@ -164,7 +170,9 @@ struct FieldReader {
     }
 
     /// The items of an array field with their paths; nil (with a problem) when not an array or too long.
-    mutating func array(_ key: String, max: Int = DocumentLimits.listItems, required: Bool = true)
+    mutating func array(
+        _ key: String, max: Int = DocumentLimits.listItems, required: Bool = true
+    )
         -> [(JSONValue, String)]?
     {
         guard let value = value(key, required: required) else { return nil }
@@ -185,7 +193,8 @@ struct FieldReader {
         var result: [String] = []
         var ok = true
         for (item, path) in items {
-            if let text = FieldReader.string(item, path: path, max: max, allowEmpty: false, context: context) {
+            if let text = FieldReader.string(item, path: path, max: max, allowEmpty: false, context: context)
+            {
                 result.append(text)
             } else {
                 ok = false
@@ -207,7 +216,9 @@ struct FieldReader {
             return nil
         }
         guard let code = OrganisationCode(text) else {
-            context.fail(.unknownCode, path, "unknown organisation \"\(text.prefix(40))\" (NATIONAL, NCTV, POLICE, VR01…VR25)")
+            context.fail(
+                .unknownCode, path,
+                "unknown organisation \"\(text.prefix(40))\" (NATIONAL, NCTV, POLICE, VR01…VR25)")
             return nil
         }
         return code
@@ -264,7 +275,9 @@ struct FieldReader {
             return nil
         }
         guard let id = ReportID(text) else {
-            context.fail(.invalidID, at(key), "a report id is a lowercase UUID such as 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f")
+            context.fail(
+                .invalidID, at(key),
+                "a report id is a lowercase UUID such as 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f")
             return nil
         }
         return id
@@ -286,7 +299,8 @@ struct FieldReader {
             default:
                 context.fail(
                     .unknownValue, path,
-                    "unknown classification \"\(name.prefix(40))\"; expected public, partners, police, national or {\"parties\": [...]}")
+                    "unknown classification \"\(name.prefix(40))\"; expected public, partners, police, national or {\"parties\": [...]}"
+                )
                 return nil
             }
         case .object:
@@ -300,11 +314,17 @@ struct FieldReader {
             var set = OrganisationSet()
             var ok = true
             for (item, itemPath) in items {
-                if let code = organisation(item, path: itemPath, context: context) { set.insert(code) } else { ok = false }
+                if let code = organisation(item, path: itemPath, context: context) {
+                    set.insert(code)
+                } else {
+                    ok = false
+                }
             }
             return ok ? .parties(set) : nil
         default:
-            context.fail(.wrongType, path, "expected a classification name or {\"parties\": [...]}, found \(value.typeName)")
+            context.fail(
+                .wrongType, path,
+                "expected a classification name or {\"parties\": [...]}, found \(value.typeName)")
             return nil
         }
     }
@@ -313,7 +333,9 @@ struct FieldReader {
 extension Classification {
     /// The document and wire form: a name, or `{"parties": [...]}`.
     public var json: JSONValue {
-        if case .parties(let set) = self { return .object(["parties": .array(set.map { .string($0.rawValue) })]) }
+        if case .parties(let set) = self {
+            return .object(["parties": .array(set.map { .string($0.rawValue) })])
+        }
         return .string(name)
     }
 }

@@ -28,11 +28,17 @@ public struct MessageCodec: Sendable {
         case .ack(let ack):
             frames(
                 "ACK",
-                [text(ack.reportID.rawValue), number(ack.epoch), number(ack.sequence), number(ack.originSeq), flags(ack)])
+                [
+                    text(ack.reportID.rawValue), number(ack.epoch), number(ack.sequence),
+                    number(ack.originSeq), flags(ack),
+                ])
         case .error(let id, let code, let message, let detail):
             frames(
                 "ERROR",
-                [text(id?.rawValue ?? ""), number(UInt64(code.rawValue)), text(message), JSONWriter.canonical(detail)])
+                [
+                    text(id?.rawValue ?? ""), number(UInt64(code.rawValue)), text(message),
+                    JSONWriter.canonical(detail),
+                ])
         case .update(let update):
             frames("UPDATE", updateFrames(update))
         case .snapshot(let sequence, let epoch, let count):
@@ -45,7 +51,8 @@ public struct MessageCodec: Sendable {
             frames(
                 "HEARTBEAT",
                 [
-                    text(beat.role.rawValue), number(beat.epoch), number(beat.lastSequence), text(String(beat.nodeTime)),
+                    text(beat.role.rawValue), number(beat.epoch), number(beat.lastSequence),
+                    text(String(beat.nodeTime)),
                     text(beat.degraded ? "degraded" : ""),
                 ])
         case .welcome(let epoch, let last, let next):
@@ -54,14 +61,19 @@ public struct MessageCodec: Sendable {
     }
 
     static func updateFrames(_ update: Update) -> [[UInt8]] {
-        [number(update.sequence), number(update.epoch), text(String(update.committedAt))] + update.report.frames
+        [number(update.sequence), number(update.epoch), text(String(update.committedAt))]
+            + update.report.frames
     }
 
-    static func frames(_ command: String, _ rest: [[UInt8]]) -> [[UInt8]] { [protocolSignature, text(command)] + rest }
+    static func frames(_ command: String, _ rest: [[UInt8]]) -> [[UInt8]] {
+        [protocolSignature, text(command)] + rest
+    }
     static func text(_ value: String) -> [UInt8] { Array(value.utf8) }
     static func number(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
     static func flags(_ ack: Ack) -> [UInt8] {
-        text([ack.duplicate ? "duplicate" : nil, ack.degraded ? "degraded" : nil].compactMap { $0 }.joined(separator: ","))
+        text(
+            [ack.duplicate ? "duplicate" : nil, ack.degraded ? "degraded" : nil].compactMap { $0 }.joined(
+                separator: ","))
     }
 
     // MARK: Decoding
@@ -76,24 +88,30 @@ public struct MessageCodec: Sendable {
                 throw Problem(.unknownValue, field: "HELLO.role", "unknown role")
             }
             return .hello(
-                applied: try Self.number(body[0], "HELLO.applied"), epoch: try Self.number(body[1], "HELLO.epoch"),
+                applied: try Self.number(body[0], "HELLO.applied"),
+                epoch: try Self.number(body[1], "HELLO.epoch"),
                 role: role)
         case "SUBMIT":
             guard body.count >= 3 else {
-                throw Problem(.wrongFrameCount, field: "SUBMIT", "SUBMIT needs an envelope, a signature and sections")
+                throw Problem(
+                    .wrongFrameCount, field: "SUBMIT", "SUBMIT needs an envelope, a signature and sections")
             }
             return .submit(try report(body, allowWithheld: false))
         case "FETCH":
             try Self.count(body, 2, command)
             let from = try Self.number(body[0], "FETCH.from")
             let to = try Self.number(body[1], "FETCH.to")
-            guard from >= 1, from <= to else { throw Problem(.outOfRange, field: "FETCH", "from must be ≥ 1 and ≤ to") }
+            guard from >= 1, from <= to else {
+                throw Problem(.outOfRange, field: "FETCH", "from must be ≥ 1 and ≤ to")
+            }
             return .fetch(from: from, to: to)
         case "STATUS":
             try Self.count(body, 1, command)
             return .status(try Self.status(body[0]))
         default:
-            throw Problem(.unknownCommand, field: "command", "unknown command \(command.prefix(20)) on the node endpoint")
+            throw Problem(
+                .unknownCommand, field: "command",
+                "unknown command \(command.prefix(20)) on the node endpoint")
         }
     }
 
@@ -113,13 +131,16 @@ public struct MessageCodec: Sendable {
             return .ack(
                 Ack(
                     reportID: id, epoch: try Self.number(body[1], "ACK.epoch"),
-                    sequence: try Self.number(body[2], "ACK.sequence"), originSeq: try Self.number(body[3], "ACK.originSeq"),
+                    sequence: try Self.number(body[2], "ACK.sequence"),
+                    originSeq: try Self.number(body[3], "ACK.originSeq"),
                     duplicate: flags.contains("duplicate"), degraded: flags.contains("degraded")))
         case "ERROR":
             try Self.count(body, 4, command)
             let idText = String(decoding: body[0], as: UTF8.self)
             let id = ReportID(idText)
-            guard idText.isEmpty || id != nil else { throw Problem(.invalidID, field: "ERROR.id", "not a report id") }
+            guard idText.isEmpty || id != nil else {
+                throw Problem(.invalidID, field: "ERROR.id", "not a report id")
+            }
             let raw = try Self.number(body[1], "ERROR.code")
             guard let code = ErrorCode(rawValue: Int(clamping: raw)) else {
                 throw Problem(.unknownValue, field: "ERROR.code", "unknown error code \(raw)")
@@ -137,7 +158,8 @@ public struct MessageCodec: Sendable {
         case "SNAPSHOT":
             try Self.count(body, 3, command)
             return .snapshot(
-                sequence: try Self.number(body[0], "SNAPSHOT.sequence"), epoch: try Self.number(body[1], "SNAPSHOT.epoch"),
+                sequence: try Self.number(body[0], "SNAPSHOT.sequence"),
+                epoch: try Self.number(body[1], "SNAPSHOT.epoch"),
                 count: Int(clamping: try Self.number(body[2], "SNAPSHOT.count")))
         case "SNAPEND":
             try Self.count(body, 3, command)
@@ -146,7 +168,8 @@ public struct MessageCodec: Sendable {
                 throw Problem(.malformedNumber, field: "SNAPEND.hash", "expected 64 hex digits")
             }
             return .snapEnd(
-                sequence: try Self.number(body[0], "SNAPEND.sequence"), epoch: try Self.number(body[1], "SNAPEND.epoch"),
+                sequence: try Self.number(body[0], "SNAPEND.sequence"),
+                epoch: try Self.number(body[1], "SNAPEND.epoch"),
                 viewHash: hash)
         case "HEARTBEAT":
             try Self.count(body, 5, command)
@@ -168,29 +191,35 @@ public struct MessageCodec: Sendable {
         case "WELCOME":
             try Self.count(body, 3, command)
             return .welcome(
-                epoch: try Self.number(body[0], "WELCOME.epoch"), lastSequence: try Self.number(body[1], "WELCOME.sequence"),
+                epoch: try Self.number(body[0], "WELCOME.epoch"),
+                lastSequence: try Self.number(body[1], "WELCOME.sequence"),
                 nextOriginSeq: try Self.number(body[2], "WELCOME.nextOriginSeq"))
         default:
-            throw Problem(.unknownCommand, field: "command", "unknown command \(command.prefix(20)) from the node")
+            throw Problem(
+                .unknownCommand, field: "command", "unknown command \(command.prefix(20)) from the node")
         }
     }
 
     private func update(_ body: [[UInt8]], _ command: String) throws(Problem) -> Update {
         guard body.count >= 6 else {
-            throw Problem(.wrongFrameCount, field: command, "\(command) needs sequence, epoch, time, envelope, signature, sections")
+            throw Problem(
+                .wrongFrameCount, field: command,
+                "\(command) needs sequence, epoch, time, envelope, signature, sections")
         }
         guard let time = Int64(String(decoding: body[2], as: UTF8.self)) else {
             throw Problem(.malformedNumber, field: "\(command).committedAt", "not a number")
         }
         return Update(
-            sequence: try Self.number(body[0], "\(command).sequence"), epoch: try Self.number(body[1], "\(command).epoch"),
+            sequence: try Self.number(body[0], "\(command).sequence"),
+            epoch: try Self.number(body[1], "\(command).epoch"),
             committedAt: time, report: try report(Array(body[3...]), allowWithheld: true))
     }
 
     private func report(_ frames: [[UInt8]], allowWithheld: Bool) throws(Problem) -> SealedReport {
         do {
             return try SealedReport.decode(
-                envelope: frames[0], signature: frames[1], sections: Array(frames[2...]), allowWithheld: allowWithheld,
+                envelope: frames[0], signature: frames[1], sections: Array(frames[2...]),
+                allowWithheld: allowWithheld,
                 reference: reference)
         } catch {
             throw error.first
@@ -212,7 +241,9 @@ public struct MessageCodec: Sendable {
 
     static func count(_ body: [[UInt8]], _ expected: Int, _ command: String) throws(Problem) {
         guard body.count == expected else {
-            throw Problem(.wrongFrameCount, field: command, "\(command) has \(expected) frames after its name, found \(body.count)")
+            throw Problem(
+                .wrongFrameCount, field: command,
+                "\(command) has \(expected) frames after its name, found \(body.count)")
         }
     }
 
@@ -226,7 +257,9 @@ public struct MessageCodec: Sendable {
 
     static func status(_ bytes: [UInt8]) throws(Problem) -> DaemonStatus {
         let value: JSONValue
-        do { value = try JSONParser.parse(bytes) } catch { throw Problem(.invalidJSON, field: "STATUS", error.description) }
+        do { value = try JSONParser.parse(bytes) } catch {
+            throw Problem(.invalidJSON, field: "STATUS", error.description)
+        }
         let context = DecodeContext(reference: .builtIn)
         guard var r = FieldReader(value, path: "STATUS", context: context) else { throw context.problems[0] }
         let applied = r.integer("applied", in: 0...Int64.max)
@@ -240,7 +273,8 @@ public struct MessageCodec: Sendable {
         if let hash, hash.utf8.count != 64 || Hex.decode(hash) == nil {
             context.fail(.malformedNumber, "STATUS.viewHash", "expected 64 hex digits")
         }
-        guard context.problems.isEmpty, let applied, let epoch, let hash, let backlog, let oldest, let pid, let sentAt
+        guard context.problems.isEmpty, let applied, let epoch, let hash, let backlog, let oldest, let pid,
+            let sentAt
         else { throw context.problems.first ?? Problem(.invalidJSON, field: "STATUS", "unreadable") }
         return DaemonStatus(
             applied: UInt64(applied), epoch: UInt64(epoch), viewHash: hash, outboxBacklog: Int(backlog),

@@ -31,7 +31,8 @@ public struct Ack: Sendable, Hashable {
     public var degraded: Bool
 
     public init(
-        reportID: ReportID, epoch: Epoch, sequence: SequenceNumber, originSeq: UInt64, duplicate: Bool = false,
+        reportID: ReportID, epoch: Epoch, sequence: SequenceNumber, originSeq: UInt64,
+        duplicate: Bool = false,
         degraded: Bool = false
     ) {
         self.reportID = reportID
@@ -67,7 +68,9 @@ public struct Heartbeat: Sendable, Hashable {
     public var nodeTime: Int64
     public var degraded: Bool
 
-    public init(role: NodeRole, epoch: Epoch, lastSequence: SequenceNumber, nodeTime: Int64, degraded: Bool = false) {
+    public init(
+        role: NodeRole, epoch: Epoch, lastSequence: SequenceNumber, nodeTime: Int64, degraded: Bool = false
+    ) {
         self.role = role
         self.epoch = epoch
         self.lastSequence = lastSequence
@@ -91,7 +94,8 @@ public struct DaemonStatus: Sendable, Hashable {
     public var sentAt: Int64
 
     public init(
-        applied: SequenceNumber, epoch: Epoch, viewHash: String, outboxBacklog: Int, oldestQueuedMs: Int64, pid: Int32,
+        applied: SequenceNumber, epoch: Epoch, viewHash: String, outboxBacklog: Int, oldestQueuedMs: Int64,
+        pid: Int32,
         sentAt: Int64
     ) {
         self.applied = applied
@@ -107,7 +111,8 @@ public struct DaemonStatus: Sendable, Hashable {
         [
             "applied": .integer(Int64(clamping: applied)), "epoch": .integer(Int64(clamping: epoch)),
             "viewHash": .string(viewHash), "outboxBacklog": .integer(Int64(outboxBacklog)),
-            "oldestQueuedMs": .integer(oldestQueuedMs), "pid": .integer(Int64(pid)), "sentAt": .integer(sentAt),
+            "oldestQueuedMs": .integer(oldestQueuedMs), "pid": .integer(Int64(pid)),
+            "sentAt": .integer(sentAt),
         ]
     }
 }

@@ -41,7 +41,9 @@ public struct VerifyingKey: @unchecked Sendable, Hashable {
         key.isValidSignature(signature, for: bytes)
     }
 
-    public static func == (a: VerifyingKey, b: VerifyingKey) -> Bool { a.rawRepresentation == b.rawRepresentation }
+    public static func == (a: VerifyingKey, b: VerifyingKey) -> Bool {
+        a.rawRepresentation == b.rawRepresentation
+    }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
 }
 
@@ -67,7 +69,8 @@ public struct SealedReport: Sendable, Hashable {
     /// Seals a document: assigns id, origin sequence and creation time, cuts it into
     /// salted, digested sections and signs the envelope.
     public static func seal<G: RandomNumberGenerator>(
-        _ document: ReportDocument, id: ReportID, origin: OrganisationCode, originSeq: UInt64, created: Timestamp,
+        _ document: ReportDocument, id: ReportID, origin: OrganisationCode, originSeq: UInt64,
+        created: Timestamp,
         signingKey: SigningKey, codec: DocumentCodec, random: inout G
     ) -> SealedReport {
         let split = SectionLayout.split(document, codec: codec)
@@ -83,11 +86,13 @@ public struct SealedReport: Sendable, Hashable {
         }
         let envelope = Envelope(
             id: id, origin: origin, originSeq: originSeq, created: created, type: document.body.type,
-            key: document.body.pictureKey(origin: origin, exercise: document.exercise), incident: split.incident,
+            key: document.body.pictureKey(origin: origin, exercise: document.exercise),
+            incident: split.incident,
             subject: split.subject, exercise: document.exercise, author: document.author, meta: split.meta,
             sections: descriptors)
         let bytes = envelope.canonicalBytes
-        return SealedReport(envelopeBytes: bytes, envelope: envelope, signature: signingKey.sign(bytes), sections: contents)
+        return SealedReport(
+            envelopeBytes: bytes, envelope: envelope, signature: signingKey.sign(bytes), sections: contents)
     }
 
     /// SHA-256(salt ‖ name ‖ 0x00 ‖ content).
@@ -109,27 +114,38 @@ public struct SealedReport: Sendable, Hashable {
     ) throws(Problems) -> SealedReport {
         let envelope = try Envelope.decode(envelopeBytes, reference: reference)
         guard signature.count == 64 else {
-            throw Problems(Problem(.badSignature, field: "signature", "an Ed25519 signature has 64 bytes, found \(signature.count)"))
+            throw Problems(
+                Problem(
+                    .badSignature, field: "signature",
+                    "an Ed25519 signature has 64 bytes, found \(signature.count)"))
         }
         guard frames.count == envelope.sections.count else {
             throw Problems(
-                Problem(.wrongFrameCount, field: "sections", "envelope lists \(envelope.sections.count) sections, message carries \(frames.count)"))
+                Problem(
+                    .wrongFrameCount, field: "sections",
+                    "envelope lists \(envelope.sections.count) sections, message carries \(frames.count)"))
         }
         var sections: [[UInt8]?] = []
         for (index, (descriptor, frame)) in zip(envelope.sections, frames).enumerated() {
             if frame.isEmpty {
                 guard allowWithheld else {
-                    throw Problems(Problem(.invalidEnvelope, field: descriptor.name, "section \(index) is empty"))
+                    throw Problems(
+                        Problem(.invalidEnvelope, field: descriptor.name, "section \(index) is empty"))
                 }
                 sections.append(nil)
                 continue
             }
-            guard digest(salt: descriptor.salt, name: descriptor.name, content: frame) == descriptor.digest else {
-                throw Problems(Problem(.digestMismatch, field: descriptor.name, "section \(descriptor.name) does not match its digest"))
+            guard digest(salt: descriptor.salt, name: descriptor.name, content: frame) == descriptor.digest
+            else {
+                throw Problems(
+                    Problem(
+                        .digestMismatch, field: descriptor.name,
+                        "section \(descriptor.name) does not match its digest"))
             }
             sections.append(frame)
         }
-        return SealedReport(envelopeBytes: envelopeBytes, envelope: envelope, signature: signature, sections: sections)
+        return SealedReport(
+            envelopeBytes: envelopeBytes, envelope: envelope, signature: signature, sections: sections)
     }
 
     /// Whether the origin signed exactly this envelope.
@@ -146,7 +162,9 @@ public struct SealedReport: Sendable, Hashable {
     }
 
     /// Per section: may `view` read it?
-    public func visibility(for view: View) -> [Bool] { envelope.sections.map { view.allows($0.classification) } }
+    public func visibility(for view: View) -> [Bool] {
+        envelope.sections.map { view.allows($0.classification) }
+    }
 
     /// The frames after the command: envelope, signature, then each section (empty = withheld).
     public var frames: [[UInt8]] { [envelopeBytes, signature] + sections.map { $0 ?? [] } }
@@ -157,19 +175,25 @@ public struct SealedReport: Sendable, Hashable {
         var contents: [JSONValue] = []
         for (descriptor, section) in zip(envelope.sections, sections) {
             guard let section else {
-                throw Problems(Problem(.invalidEnvelope, field: descriptor.name, "section \(descriptor.name) is withheld"))
+                throw Problems(
+                    Problem(
+                        .invalidEnvelope, field: descriptor.name, "section \(descriptor.name) is withheld"))
             }
             contents.append(try DocumentReader.parseJSON(section, field: descriptor.name))
         }
         let document = try codec.decode(SectionLayout.merge(envelope, contents: contents))
         let key = document.body.pictureKey(origin: envelope.origin, exercise: envelope.exercise)
         guard key == envelope.key else {
-            throw Problems(Problem(.invalidEnvelope, field: "envelope.key", "key \"\(envelope.key)\" does not match the content (\(key))"))
+            throw Problems(
+                Problem(
+                    .invalidEnvelope, field: "envelope.key",
+                    "key \"\(envelope.key)\" does not match the content (\(key))"))
         }
         // A section the content does not produce (e.g. a classification moved) is a mismatch too.
         let expected = SectionLayout.split(document, codec: codec).sections.map(\.name)
         guard expected == envelope.sections.map(\.name) else {
-            throw Problems(Problem(.invalidEnvelope, field: "envelope.sections", "sections do not match the content"))
+            throw Problems(
+                Problem(.invalidEnvelope, field: "envelope.sections", "sections do not match the content"))
         }
         return document
     }

@@ -35,26 +35,36 @@ public enum SectionLayout {
 
     /// Cuts a valid document into envelope fields and sections.
     public static func split(_ document: ReportDocument, codec: DocumentCodec) -> Split {
-        guard case .object(var fields) = codec.encode(document) else { preconditionFailure("documents encode to objects") }
+        guard case .object(var fields) = codec.encode(document) else {
+            preconditionFailure("documents encode to objects")
+        }
         for name in commonFields { fields.removeValue(forKey: name) }
         let type = document.body.type
-        var split = Split(incident: document.body.incident, subject: document.body.subject, meta: [:], sections: [])
+        var split = Split(
+            incident: document.body.incident, subject: document.body.subject, meta: [:], sections: [])
         if let field = envelopeField(for: type) { fields.removeValue(forKey: field) }
         func section(_ name: String, _ value: JSONValue) {
-            guard case .object(var object) = value, let classificationJSON = object.removeValue(forKey: "classification")
+            guard case .object(var object) = value,
+                let classificationJSON = object.removeValue(forKey: "classification")
             else { preconditionFailure("every section has a classification") }
             let context = DecodeContext(reference: codec.reference)
             let classification = FieldReader.classification(classificationJSON, path: name, context: context)!
             split.sections.append((name, classification, JSONWriter.canonical(.object(object))))
         }
         if type == .sitrep {
-            for key in sitrepMeta { if let value = fields.removeValue(forKey: key) { split.meta[key] = value } }
+            for key in sitrepMeta {
+                if let value = fields.removeValue(forKey: key) { split.meta[key] = value }
+            }
             if case .object(let beeld)? = fields.removeValue(forKey: "beeld") {
                 for discipline in Discipline.allCases {
-                    if let value = beeld[discipline.rawValue] { section("beeld.\(discipline.rawValue)", value) }
+                    if let value = beeld[discipline.rawValue] {
+                        section("beeld.\(discipline.rawValue)", value)
+                    }
                 }
             }
-            for name in sitrepTail { if let value = fields.removeValue(forKey: name) { section(name, value) } }
+            for name in sitrepTail {
+                if let value = fields.removeValue(forKey: name) { section(name, value) }
+            }
         } else {
             section(type.rawValue, .object(fields))
         }
@@ -63,7 +73,9 @@ public enum SectionLayout {
 
     /// Rebuilds the document JSON from an envelope and the content of every section.
     static func merge(_ envelope: Envelope, contents: [JSONValue]) -> JSONValue {
-        var fields: [String: JSONValue] = ["type": .string(envelope.type.rawValue), "id": .string(envelope.id.rawValue)]
+        var fields: [String: JSONValue] = [
+            "type": .string(envelope.type.rawValue), "id": .string(envelope.id.rawValue),
+        ]
         if envelope.exercise { fields["exercise"] = true }
         if let author = envelope.author { fields["author"] = .string(author) }
         if let incident = envelope.incident { fields["incident"] = .string(incident.rawValue) }
@@ -97,29 +109,41 @@ public enum SectionLayout {
         for (index, section) in envelope.sections.enumerated() {
             guard let at = allowed.firstIndex(of: section.name) else {
                 throw Problems(
-                    Problem(.invalidEnvelope, field: "envelope.sections[\(index)].name", "section \"\(section.name)\" is not defined for \(envelope.type.rawValue)"))
+                    Problem(
+                        .invalidEnvelope, field: "envelope.sections[\(index)].name",
+                        "section \"\(section.name)\" is not defined for \(envelope.type.rawValue)"))
             }
             guard at > position else {
                 throw Problems(
-                    Problem(.invalidEnvelope, field: "envelope.sections[\(index)].name", "sections must be unique and in protocol order"))
+                    Problem(
+                        .invalidEnvelope, field: "envelope.sections[\(index)].name",
+                        "sections must be unique and in protocol order"))
             }
             position = at
         }
         guard !envelope.sections.isEmpty else {
-            throw Problems(Problem(.invalidEnvelope, field: "envelope.sections", "a report has at least one section"))
+            throw Problems(
+                Problem(.invalidEnvelope, field: "envelope.sections", "a report has at least one section"))
         }
         if envelope.type != .sitrep && !envelope.meta.isEmpty {
             throw Problems(Problem(.invalidEnvelope, field: "envelope.meta", "only sitreps carry meta"))
         }
         let needsIncident = [ReportType.incident, .grip, .sitrep].contains(envelope.type)
         if needsIncident && envelope.incident == nil {
-            throw Problems(Problem(.invalidEnvelope, field: "envelope.incident", "a \(envelope.type.rawValue) names its incident"))
+            throw Problems(
+                Problem(
+                    .invalidEnvelope, field: "envelope.incident",
+                    "a \(envelope.type.rawValue) names its incident"))
         }
         if [ReportType.ackRequest, .ack].contains(envelope.type) && envelope.subject == nil {
-            throw Problems(Problem(.invalidEnvelope, field: "envelope.subject", "a \(envelope.type.rawValue) names its subject"))
+            throw Problems(
+                Problem(
+                    .invalidEnvelope, field: "envelope.subject",
+                    "a \(envelope.type.rawValue) names its subject"))
         }
         let prefix = envelope.exercise ? "exercise/" : ""
-        guard envelope.key.hasPrefix(prefix), !envelope.key.dropFirst(prefix.count).hasPrefix("exercise/") else {
+        guard envelope.key.hasPrefix(prefix), !envelope.key.dropFirst(prefix.count).hasPrefix("exercise/")
+        else {
             throw Problems(Problem(.invalidEnvelope, field: "envelope.key", "key and exercise flag disagree"))
         }
     }

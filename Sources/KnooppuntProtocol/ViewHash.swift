@@ -22,7 +22,9 @@ public struct ViewHash: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// entryHash = SHA-256("KNP1" ‖ key ‖ 0x00 ‖ sequence (8 bytes BE) ‖ SHA-256(envelope) ‖ visibility).
-    public static func entryHash(key: String, sequence: SequenceNumber, envelope: [UInt8], visibility: [Bool])
+    public static func entryHash(
+        key: String, sequence: SequenceNumber, envelope: [UInt8], visibility: [Bool]
+    )
         -> [UInt8]
     {
         var hasher = SHA256()
@@ -68,7 +70,9 @@ public struct ViewHash: Sendable, Hashable, CustomStringConvertible {
     /// 64 hex digits, most significant first.
     public var hex: String {
         var bytes: [UInt8] = []
-        for limb in [limbs.3, limbs.2, limbs.1, limbs.0] { bytes += withUnsafeBytes(of: limb.bigEndian) { Array($0) } }
+        for limb in [limbs.3, limbs.2, limbs.1, limbs.0] {
+            bytes += withUnsafeBytes(of: limb.bigEndian) { Array($0) }
+        }
         return Hex.encode(bytes)
     }
 

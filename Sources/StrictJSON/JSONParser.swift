@@ -37,7 +37,9 @@ public struct JSONParser {
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
-            guard parser.index == buffer.count else { throw parser.error(.syntax, "unexpected text after the JSON value") }
+            guard parser.index == buffer.count else {
+                throw parser.error(.syntax, "unexpected text after the JSON value")
+            }
             return value
         }
     }
@@ -88,7 +90,8 @@ public struct JSONParser {
                 for k in 1..<length {
                     let b = bytes[i + k]
                     guard b & 0xC0 == 0x80 else {
-                        throw JSONSyntaxError(kind: .invalidUTF8, offset: i, message: "invalid UTF-8 sequence")
+                        throw JSONSyntaxError(
+                            kind: .invalidUTF8, offset: i, message: "invalid UTF-8 sequence")
                     }
                     scalar = scalar << 6 | UInt32(b & 0x3F)
                 }
@@ -132,12 +135,16 @@ public struct JSONParser {
             let count = literal.utf8CodeUnitCount
             guard index + count <= bytes.count else { throw error(.syntax, "expected \(literal)") }
             let start = literal.utf8Start
-            for k in 0..<count where bytes[index + k] != start[k] { throw error(.syntax, "expected \(literal)") }
+            for k in 0..<count where bytes[index + k] != start[k] {
+                throw error(.syntax, "expected \(literal)")
+            }
             index += count
         }
 
         mutating func parseObject(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-            guard depth <= JSONParser.maxDepth else { throw error(.tooDeep, "nested deeper than \(JSONParser.maxDepth)") }
+            guard depth <= JSONParser.maxDepth else {
+                throw error(.tooDeep, "nested deeper than \(JSONParser.maxDepth)")
+            }
             index += 1
             var object: [String: JSONValue] = [:]
             skipWhitespace()
@@ -153,15 +160,20 @@ public struct JSONParser {
                 let keyOffset = index
                 let key = try parseString()
                 skipWhitespace()
-                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error(.syntax, "expected ':'") }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                    throw error(.syntax, "expected ':'")
+                }
                 index += 1
                 skipWhitespace()
                 let value = try parseValue(depth: depth)
                 guard object.updateValue(value, forKey: key) == nil else {
-                    throw JSONSyntaxError(kind: .duplicateKey(key), offset: keyOffset, message: "duplicate key \"\(key)\"")
+                    throw JSONSyntaxError(
+                        kind: .duplicateKey(key), offset: keyOffset, message: "duplicate key \"\(key)\"")
                 }
                 skipWhitespace()
-                guard index < bytes.count else { throw error(.syntax, "unexpected end of input in an object") }
+                guard index < bytes.count else {
+                    throw error(.syntax, "unexpected end of input in an object")
+                }
                 if bytes[index] == UInt8(ascii: ",") {
                     index += 1
                     continue
@@ -173,7 +185,9 @@ public struct JSONParser {
         }
 
         mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {
-            guard depth <= JSONParser.maxDepth else { throw error(.tooDeep, "nested deeper than \(JSONParser.maxDepth)") }
+            guard depth <= JSONParser.maxDepth else {
+                throw error(.tooDeep, "nested deeper than \(JSONParser.maxDepth)")
+            }
             index += 1
             var array: [JSONValue] = []
             skipWhitespace()
@@ -203,8 +217,11 @@ public struct JSONParser {
             while index < bytes.count {
                 let b = bytes[index]
                 if b == UInt8(ascii: "\"") {
-                    guard index - start <= JSONParser.maxStringBytes else { throw error(.tooLong, "string too long") }
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    guard index - start <= JSONParser.maxStringBytes else {
+                        throw error(.tooLong, "string too long")
+                    }
+                    let text = String(
+                        decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                     index += 1
                     return text
                 }
@@ -217,7 +234,9 @@ public struct JSONParser {
                 let b = bytes[index]
                 if b == UInt8(ascii: "\"") {
                     index += 1
-                    guard scalars.count <= JSONParser.maxStringBytes else { throw error(.tooLong, "string too long") }
+                    guard scalars.count <= JSONParser.maxStringBytes else {
+                        throw error(.tooLong, "string too long")
+                    }
                     return String(decoding: scalars, as: UTF8.self)
                 }
                 guard b >= 0x20 else { throw error(.syntax, "control character in a string") }
@@ -247,12 +266,16 @@ public struct JSONParser {
                         else { throw error(.syntax, "unpaired surrogate escape") }
                         index += 2
                         let low = try hex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw error(.syntax, "unpaired surrogate escape") }
+                        guard (0xDC00...0xDFFF).contains(low) else {
+                            throw error(.syntax, "unpaired surrogate escape")
+                        }
                         code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(code) {
                         throw error(.syntax, "unpaired surrogate escape")
                     }
-                    guard let scalar = Unicode.Scalar(code) else { throw error(.syntax, "invalid \\u escape") }
+                    guard let scalar = Unicode.Scalar(code) else {
+                        throw error(.syntax, "invalid \\u escape")
+                    }
                     scalars.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default: throw error(.syntax, "invalid escape sequence")
                 }
@@ -285,7 +308,9 @@ public struct JSONParser {
             if bytes[index] == UInt8(ascii: "0") {
                 index += 1
             } else if (UInt8(ascii: "1")...UInt8(ascii: "9")).contains(bytes[index]) {
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                    index += 1
+                }
             } else {
                 throw error(.syntax, "invalid number")
             }
@@ -294,24 +319,30 @@ public struct JSONParser {
                 isInteger = false
                 index += 1
                 let digitsStart = index
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                    index += 1
+                }
                 guard index > digitsStart else { throw error(.syntax, "invalid number") }
             }
             if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
                 isInteger = false
                 index += 1
-                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+                {
                     index += 1
                 }
                 let digitsStart = index
-                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
+                while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                    index += 1
+                }
                 guard index > digitsStart else { throw error(.syntax, "invalid number") }
             }
             guard index - start <= 64 else { throw error(.tooLong, "number too long") }
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
             if isInteger {
                 guard let value = Int64(text) else {
-                    throw JSONSyntaxError(kind: .numberOutOfRange, offset: start, message: "integer out of range")
+                    throw JSONSyntaxError(
+                        kind: .numberOutOfRange, offset: start, message: "integer out of range")
                 }
                 return .integer(value)
             }
