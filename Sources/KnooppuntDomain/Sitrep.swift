@@ -1,19 +1,20 @@
 /// The disciplines of a BOB situation picture (beeld), each with its own section.
 public enum Discipline: String, Sendable, Hashable, CaseIterable, Comparable {
+    // Cases are named in lower case; their raw values are the codes crisis teams use.
     /// Brandweer: fire service.
-    case BRW
+    case brw = "BRW"
     /// Politie: police.
-    case POL
+    case pol = "POL"
     /// Geneeskundige zorg: medical care (GHOR).
-    case GZ
+    case gz = "GZ"
     /// Bevolkingszorg: population care (municipalities).
-    case BZ
+    case bz = "BZ"
     /// Crisiscommunicatie: crisis communication.
-    case CCOM
+    case ccom = "CCOM"
     /// Defensie: defence.
-    case DEF
+    case def = "DEF"
     /// Multidisciplinary summary.
-    case MULTI
+    case multi = "MULTI"
 
     public static func < (a: Discipline, b: Discipline) -> Bool {
         allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
