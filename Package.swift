@@ -14,6 +14,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libzmq's C API, linked from the system (Debian: libzmq3-dev).
@@ -39,10 +42,50 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // State machines without I/O: the picture, the node's coordinator, outbox and mirror.
+        .target(
+            name: "KnooppuntCore",
+            dependencies: [
+                "KnooppuntDomain", "KnooppuntProtocol",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // SQLite stores (GRDB, WAL, synchronous=FULL): the node's log, a daemon's outbox and mirror.
+        .target(
+            name: "KnooppuntStore",
+            dependencies: [
+                "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The data folder, the network configuration, keys and lock files.
+        .target(
+            name: "KnooppuntConfig",
+            dependencies: ["KnooppuntDomain", "KnooppuntProtocol", "StrictJSON", "ZeroMQ"]
+        ),
+        // The national node: submits, group commit, the per-organisation picture stream, CHP.
+        .target(
+            name: "KnooppuntNode",
+            dependencies: [
+                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "KnooppuntConfig",
+                "StrictJSON", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // A daemon (safety region, NCTV, police): durable outbox, mirror, operator socket.
+        .target(
+            name: "KnooppuntDaemon",
+            dependencies: [
+                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "KnooppuntConfig",
+                "StrictJSON", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
-                "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol",
+                "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore", "KnooppuntStore",
+                "KnooppuntConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

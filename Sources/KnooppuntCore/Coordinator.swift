@@ -1,0 +1,148 @@
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+/// A report the node refused, as recorded and repeated to a resend.
+public struct Rejection: Sendable, Hashable {
+    public let reportID: ReportID
+    public let origin: OrganisationCode
+    public let originSeq: UInt64
+    public let problem: Problem
+    public let detail: JSONValue
+
+    public init(reportID: ReportID, origin: OrganisationCode, originSeq: UInt64, problem: Problem, detail: JSONValue = [:]) {
+        self.reportID = reportID
+        self.origin = origin
+        self.originSeq = originSeq
+        self.problem = problem
+        self.detail = detail
+    }
+}
+
+/// What the node decided earlier about a report id (from its log).
+public enum PastOutcome: Sendable, Hashable {
+    case accepted(Ack, origin: OrganisationCode)
+    case rejected(Rejection)
+}
+
+/// The node's decision about one submitted report.
+public enum SubmitDecision: Sendable {
+    /// Accepted at the next global sequence; durable before the ACK.
+    case accept(Update, document: ReportDocument)
+    /// Refused for its content or the policy; the origin sequence is used up, so the
+    /// refusal is recorded durably and the origin's next report follows on.
+    case rejectAndConsume(Rejection)
+    /// Refused without using up the origin sequence (wrong order, spoofed origin, ...).
+    case refuse(reportID: ReportID?, problem: Problem, detail: JSONValue)
+    /// Seen before: repeat the original answer, apply nothing.
+    case repeatOutcome(PastOutcome)
+}
+
+/// The national node's submit state machine (docs/PROTOCOL.md §5.1): origin binding,
+/// verification, per-origin order, deduplication, policy, and the next global sequence.
+///
+/// No I/O: the node feeds it submits with the clock and a lookup into its log, commits the
+/// decisions durably, and only then sends ACKs. If a commit fails the node stops, and this
+/// state is rebuilt from the store on restart.
+public struct Coordinator: Sendable {
+    public private(set) var epoch: Epoch
+    public private(set) var lastSequence: SequenceNumber
+    public private(set) var lastOriginSeq: [OrganisationCode: UInt64]
+    public private(set) var incidents: [String: IncidentRecord]
+    let verifyingKeys: [OrganisationCode: VerifyingKey]
+    let codec: DocumentCodec
+    let policy = WritePolicy()
+
+    public init(
+        epoch: Epoch, lastSequence: SequenceNumber, lastOriginSeq: [OrganisationCode: UInt64],
+        incidents: [String: IncidentRecord], verifyingKeys: [OrganisationCode: VerifyingKey], codec: DocumentCodec
+    ) {
+        self.epoch = epoch
+        self.lastSequence = lastSequence
+        self.lastOriginSeq = lastOriginSeq
+        self.incidents = incidents
+        self.verifyingKeys = verifyingKeys
+        self.codec = codec
+    }
+
+    /// The next origin sequence the node expects from `origin`.
+    public func nextOriginSeq(for origin: OrganisationCode) -> UInt64 { (lastOriginSeq[origin] ?? 0) + 1 }
+
+    /// Decides about one report submitted over a connection authenticated as `sender`.
+    /// - Parameters:
+    ///   - now: the node's clock (ms since 1970), stamped on the commit.
+    ///   - lookup: what the log says about a report id accepted or refused before.
+    public mutating func decide(
+        _ report: SealedReport, sender: OrganisationCode, now: Int64, lookup: (ReportID) -> PastOutcome?
+    ) -> SubmitDecision {
+        let envelope = report.envelope
+        // 1. Origin binding: the authenticated organisation, never the claim, decides.
+        guard envelope.origin == sender else {
+            return .refuse(
+                reportID: envelope.id,
+                problem: Problem(.originMismatch, field: "envelope.origin", "\(sender) may not send as \(envelope.origin)"),
+                detail: ["authenticated": .string(sender.rawValue)])
+        }
+        // 2. Order and duplicates.
+        let last = lastOriginSeq[sender] ?? 0
+        if envelope.originSeq <= last {
+            if let past = lookup(envelope.id) {
+                switch past {
+                case .accepted(_, let origin) where origin == sender: return .repeatOutcome(past)
+                case .rejected(let rejection) where rejection.origin == sender: return .repeatOutcome(past)
+                default: break
+                }
+            }
+            return .refuse(
+                reportID: envelope.id,
+                problem: Problem(
+                    .staleOriginSequence, field: "envelope.originSeq",
+                    "origin sequence \(envelope.originSeq) was used by another report; the next is \(last + 1)"),
+                detail: ["expected": .integer(Int64(last + 1))])
+        }
+        guard envelope.originSeq == last + 1 else {
+            return .refuse(
+                reportID: envelope.id,
+                problem: Problem(
+                    .outOfOrder, field: "envelope.originSeq",
+                    "origin sequence \(envelope.originSeq) arrived before \(last + 1)"),
+                detail: ["expected": .integer(Int64(last + 1))])
+        }
+        // From here the origin sequence is the next one: any refusal uses it up.
+        func consume(_ problem: Problem) -> SubmitDecision {
+            lastOriginSeq[sender] = envelope.originSeq
+            return .rejectAndConsume(
+                Rejection(reportID: envelope.id, origin: sender, originSeq: envelope.originSeq, problem: problem))
+        }
+        if let past = lookup(envelope.id) {
+            if case .accepted = past {
+                return consume(Problem(.staleOriginSequence, field: "envelope.id", "report \(envelope.id) was accepted before"))
+            }
+        }
+        // 3. Signature and content.
+        guard let key = verifyingKeys[sender] else {
+            return consume(Problem(.badSignature, field: "signature", "no signing key is configured for \(sender)"))
+        }
+        guard report.verifySignature(with: key) else {
+            return consume(Problem(.badSignature, field: "signature", "the signature does not verify with \(sender)'s key"))
+        }
+        let document: ReportDocument
+        do {
+            document = try report.document(codec: codec)
+        } catch {
+            return consume(error.first)
+        }
+        // 4. Policy and references.
+        if let problem = policy.check(document, origin: sender, incidents: incidents) { return consume(problem) }
+        if let subject = document.body.subject {
+            guard case .accepted? = lookup(subject) else {
+                return consume(Problem(.unknownReport, field: "subject", "report \(subject) is not in the log"))
+            }
+        }
+        // 5. Accept at the next global sequence.
+        lastOriginSeq[sender] = envelope.originSeq
+        lastSequence += 1
+        WritePolicy.record(document, origin: sender, in: &incidents)
+        return .accept(Update(sequence: lastSequence, epoch: epoch, committedAt: now, report: report), document: document)
+    }
+}

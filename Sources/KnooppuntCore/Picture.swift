@@ -1,0 +1,115 @@
+import Crypto
+import KnooppuntDomain
+import KnooppuntProtocol
+
+/// One key of the picture: the latest committed report that wrote it.
+public struct PictureEntry: Sendable, Hashable {
+    public let sequence: SequenceNumber
+    public let epoch: Epoch
+    public let committedAt: Int64
+    /// The report as this holder has it: complete at the node, projected at a mirror.
+    public let report: SealedReport
+    /// SHA-256 of the envelope, kept so hashes can be updated without hashing it again.
+    let envelopeDigest: [UInt8]
+
+    public init(_ update: Update) {
+        sequence = update.sequence
+        epoch = update.epoch
+        committedAt = update.committedAt
+        report = update.report
+        envelopeDigest = Array(SHA256.hash(data: update.report.envelopeBytes))
+    }
+
+    public var key: String { report.envelope.key }
+    public var update: Update {
+        Update(sequence: sequence, epoch: epoch, committedAt: committedAt, report: report)
+    }
+    public var isExercise: Bool { report.envelope.exercise }
+
+    /// The entry's contribution to a view's hash (docs/PROTOCOL.md §6).
+    func entryHash(visibility: [Bool]) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: protocolSignature)
+        hasher.update(data: Array(key.utf8))
+        hasher.update(data: [0])
+        hasher.update(data: withUnsafeBytes(of: sequence.bigEndian) { Array($0) })
+        hasher.update(data: envelopeDigest)
+        hasher.update(data: visibility.map { $0 ? 1 : 0 })
+        return Array(hasher.finalize())
+    }
+}
+
+/// The shared operational picture: the latest entry per key, the last sequence applied, and
+/// the hash of every view it tracks, kept current in constant time per update.
+///
+/// The node tracks every view (each organisation and the public); a mirror tracks its own.
+/// Exercise entries are held too but never count in a view hash: an exercise cannot change
+/// the real picture.
+public struct Picture: Sendable {
+    public private(set) var entries: [String: PictureEntry] = [:]
+    public private(set) var lastSequence: SequenceNumber = 0
+    public private(set) var lastEpoch: Epoch = 0
+    public let views: [View]
+    private var hashes: [View: ViewHash]
+
+    public init(views: [View]) {
+        self.views = views
+        hashes = Dictionary(uniqueKeysWithValues: views.map { ($0, ViewHash()) })
+    }
+
+    /// Every organisation and the public: what the node tracks.
+    public static var allViews: [View] { OrganisationCode.all.map(View.organisation) + [.publicView] }
+
+    public func hash(for view: View) -> ViewHash { hashes[view] ?? ViewHash() }
+
+    public var count: Int { entries.count }
+
+    /// Applies an update; its sequence must be above the last one applied.
+    public mutating func apply(_ update: Update) {
+        precondition(update.sequence > lastSequence, "picture updates apply in sequence order")
+        let entry = PictureEntry(update)
+        let old = entries.updateValue(entry, forKey: entry.key)
+        lastSequence = update.sequence
+        lastEpoch = update.epoch
+        if let old, !old.isExercise { account(old, add: false) }
+        if !entry.isExercise { account(entry, add: true) }
+    }
+
+    /// Replaces everything with a snapshot taken at `sequence`.
+    public mutating func replace(with snapshot: [PictureEntry], sequence: SequenceNumber, epoch: Epoch) {
+        entries = [:]
+        hashes = Dictionary(uniqueKeysWithValues: views.map { ($0, ViewHash()) })
+        for entry in snapshot {
+            entries[entry.key] = entry
+            if !entry.isExercise { account(entry, add: true) }
+        }
+        lastSequence = sequence
+        lastEpoch = epoch
+    }
+
+    /// Adds or removes an entry's hash in every tracked view. Views that see the same
+    /// sections share one entry hash, so a report costs a few hashes, not one per view.
+    private mutating func account(_ entry: PictureEntry, add: Bool) {
+        var byVisibility: [[Bool]: [UInt8]] = [:]
+        for view in views {
+            let visibility = entry.report.visibility(for: view)
+            let entryHash: [UInt8]
+            if let cached = byVisibility[visibility] {
+                entryHash = cached
+            } else {
+                entryHash = entry.entryHash(visibility: visibility)
+                byVisibility[visibility] = entryHash
+            }
+            if add { hashes[view]!.add(entryHash) } else { hashes[view]!.remove(entryHash) }
+        }
+    }
+
+    /// The hash a fresh picture of these entries would have in `view` (for checks).
+    public static func hash(of entries: some Sequence<PictureEntry>, view: View) -> ViewHash {
+        var hash = ViewHash()
+        for entry in entries where !entry.isExercise {
+            hash.add(entry.entryHash(visibility: entry.report.visibility(for: view)))
+        }
+        return hash
+    }
+}

@@ -1,0 +1,40 @@
+import KnooppuntConfig
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import Logging
+
+/// A daemon's settings; every limit has a name and a documented default.
+public struct DaemonOptions: Sendable {
+    public var organisation: OrganisationCode
+    public var folder: DataFolder
+    public var network: NetworkConfig
+    public var logger: Logger
+    public var outbox = OutboxLimits()
+    public var mirror = MirrorLimits()
+    /// How often the daemon tells the node what it has applied (its liveness).
+    public var statusInterval: Duration = .seconds(1)
+    /// The same body from this organisation within this window is refused (E504) unless the
+    /// operator says `--again`: a retry after a timeout must not create a duplicate.
+    public var duplicateWindow: Duration = .seconds(60)
+    /// Publishers waiting for an answer that the daemon remembers.
+    public var maxWaitingPublishers = 10_000
+    /// The node counts as unreachable after this long without a heartbeat.
+    public var nodeSilence: Duration = .seconds(5)
+
+    public init(organisation: OrganisationCode, folder: DataFolder, network: NetworkConfig, logger: Logger) {
+        self.organisation = organisation
+        self.folder = folder
+        self.network = network
+        self.logger = logger
+    }
+
+    var role: DaemonRole {
+        switch organisation.kind {
+        case .safetyRegion: .region
+        case .nctv: .nctv
+        case .police: .police
+        case .national: .desk
+        }
+    }
+}

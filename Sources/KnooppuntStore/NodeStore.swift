@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+
+/// The national node's store: the log of every accepted report (the history), the refusals
+/// that used up an origin sequence, and the node's epoch. The picture is rebuilt from the
+/// log at start.
+///
+/// Used from one thread (the node's poll loop); every write is one transaction, committed
+/// with fsync before anything is acknowledged.
+public final class NodeStore {
+    let db: DatabaseQueue
+    let reference: ReferenceData
+
+    public init(path: String, reference: ReferenceData = .builtIn) throws {
+        db = try DurableDatabase.open(at: path)
+        self.reference = reference
+        try migrate()
+    }
+
+    private func migrate() throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE log(
+                        seq INTEGER PRIMARY KEY, epoch INTEGER NOT NULL, report_id TEXT NOT NULL UNIQUE,
+                        origin TEXT NOT NULL, origin_seq INTEGER NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,
+                        incident_lead TEXT, committed_at INTEGER NOT NULL,
+                        envelope BLOB NOT NULL, signature BLOB NOT NULL, sections BLOB NOT NULL);
+                    CREATE INDEX log_origin ON log(origin, origin_seq);
+                    CREATE INDEX log_key ON log(key, seq);
+                    CREATE TABLE rejection(
+                        report_id TEXT PRIMARY KEY, origin TEXT NOT NULL, origin_seq INTEGER NOT NULL,
+                        code INTEGER NOT NULL, field TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL);
+                    CREATE INDEX rejection_origin ON rejection(origin, origin_seq);
+                    CREATE TABLE meta(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    INSERT INTO meta(name, value) VALUES ('epoch', 1);
+                    """)
+        }
+        try migrator.migrate(db)
+    }
+
+    /// `PRAGMA synchronous` of the writer (2 = FULL).
+    public func synchronousLevel() throws -> Int { try DurableDatabase.synchronousLevel(db) }
+
+    // MARK: Loading at start
+
+    public struct Loaded {
+        public var epoch: Epoch
+        public var picture: Picture
+        public var lastOriginSeq: [OrganisationCode: UInt64]
+        public var incidents: [String: IncidentRecord]
+    }
+
+    /// Rebuilds the node's state from the log.
+    public func load(views: [View]) throws -> Loaded {
+        try db.read { db in
+            let epoch = try UInt64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'epoch'") ?? 1
+            var lastOriginSeq: [OrganisationCode: UInt64] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT origin, MAX(origin_seq) AS last FROM (
+                        SELECT origin, origin_seq FROM log UNION ALL SELECT origin, origin_seq FROM rejection)
+                    GROUP BY origin
+                    """)
+            {
+                if let code = OrganisationCode(row["origin"]) { lastOriginSeq[code] = row["last"] }
+            }
+            var picture = Picture(views: views)
+            let latest = try Row.fetchAll(
+                db, sql: "SELECT * FROM log WHERE seq IN (SELECT MAX(seq) FROM log GROUP BY key) ORDER BY seq")
+            for row in latest { picture.apply(try update(from: row)) }
+            var incidents: [String: IncidentRecord] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT first.key AS key, first.origin AS opener, last.incident_lead AS lead
+                    FROM (SELECT key, MIN(seq) AS first_seq, MAX(seq) AS last_seq FROM log
+                          WHERE type = 'incident' GROUP BY key) AS spans
+                    JOIN log AS first ON first.seq = spans.first_seq
+                    JOIN log AS last ON last.seq = spans.last_seq
+                    """)
+            {
+                let key: String = row["key"]
+                guard let opener = OrganisationCode(row["opener"]), let lead = OrganisationCode(row["lead"] ?? "") else {
+                    continue
+                }
+                // "incident/ID" or "exercise/incident/ID" → "ID" or "exercise/ID".
+                let id = key.replacingOccurrences(of: "incident/", with: "")
+                incidents[id] = IncidentRecord(opener: opener, lead: lead)
+            }
+            return Loaded(epoch: epoch, picture: picture, lastOriginSeq: lastOriginSeq, incidents: incidents)
+        }
+    }
+
+    // MARK: Committing
+
+    /// Writes one batch of decisions in a single transaction (one fsync).
+    public func commit(accepted: [(Update, ReportDocument)], rejected: [Rejection], at now: Int64) throws {
+        try db.write { db in
+            let insertLog = try db.cachedStatement(
+                sql: """
+                    INSERT INTO log(seq, epoch, report_id, origin, origin_seq, key, type, incident_lead, committed_at,
+                                    envelope, signature, sections)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for (update, document) in accepted {
+                let envelope = update.report.envelope
+                var lead: String?
+                if case .incident(let incident) = document.body { lead = incident.lead.organisation.rawValue }
+                try insertLog.execute(arguments: [
+                    Int64(update.sequence), Int64(update.epoch), envelope.id.rawValue, envelope.origin.rawValue,
+                    Int64(envelope.originSeq), envelope.key, envelope.type.rawValue, lead, update.committedAt,
+                    Data(update.report.envelopeBytes), Data(update.report.signature),
+                    FrameBlob.encode(update.report.sections),
+                ])
+            }
+            let insertRejection = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO rejection(report_id, origin, origin_seq, code, field, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            for rejection in rejected {
+                try insertRejection.execute(arguments: [
+                    rejection.reportID.rawValue, rejection.origin.rawValue, Int64(rejection.originSeq),
+                    rejection.problem.code.rawValue, rejection.problem.field, rejection.problem.message, now,
+                ])
+            }
+        }
+    }
+
+    public func setEpoch(_ epoch: Epoch) throws {
+        try db.write { db in try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'epoch'", arguments: [Int64(epoch)]) }
+    }
+
+    // MARK: Reading
+
+    /// What the log says about a report id.
+    public func outcome(of id: ReportID) throws -> PastOutcome? {
+        try db.read { db in
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT seq, epoch, origin, origin_seq FROM log WHERE report_id = ?", arguments: [id.rawValue])
+            {
+                let origin = OrganisationCode(row["origin"])!
+                return .accepted(
+                    Ack(reportID: id, epoch: row["epoch"], sequence: row["seq"], originSeq: row["origin_seq"], duplicate: true),
+                    origin: origin)
+            }
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM rejection WHERE report_id = ?", arguments: [id.rawValue]),
+                let origin = OrganisationCode(row["origin"]), let code = ErrorCode(rawValue: row["code"])
+            {
+                return .rejected(
+                    Rejection(
+                        reportID: id, origin: origin, originSeq: row["origin_seq"],
+                        problem: Problem(code, field: row["field"], row["message"])))
+            }
+            return nil
+        }
+    }
+
+    /// Committed updates with sequence in `range`, in order, at most `limit`.
+    public func updates(in range: ClosedRange<SequenceNumber>, limit: Int) throws -> [Update] {
+        try db.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?",
+                arguments: [Int64(range.lowerBound), Int64(clamping: range.upperBound), limit]
+            ).map(update(from:))
+        }
+    }
+
+    /// The epoch a sequence was committed in (nil if not in the log).
+    public func epoch(of sequence: SequenceNumber) throws -> Epoch? {
+        try db.read { db in try UInt64.fetchOne(db, sql: "SELECT epoch FROM log WHERE seq = ?", arguments: [Int64(sequence)]) }
+    }
+
+    /// Number of reports in the log.
+    public func count() throws -> Int { try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log") ?? 0 } }
+
+    /// Every accepted report of an origin, in origin order (for checks and the timeline).
+    public func reports(from origin: OrganisationCode) throws -> [(originSeq: UInt64, id: ReportID, sequence: SequenceNumber)] {
+        try db.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT origin_seq, report_id, seq FROM log WHERE origin = ? ORDER BY origin_seq",
+                arguments: [origin.rawValue]
+            ).map { ($0["origin_seq"], ReportID($0["report_id"])!, $0["seq"]) }
+        }
+    }
+
+    func update(from row: Row) throws -> Update {
+        let envelopeBytes = [UInt8](row["envelope"] as Data)
+        let sections = try FrameBlob.decode(row["sections"])
+        let report = try SealedReport.decodeStored(
+            envelope: envelopeBytes, signature: [UInt8](row["signature"] as Data), sections: sections, reference: reference)
+        return Update(sequence: row["seq"], epoch: row["epoch"], committedAt: row["committed_at"], report: report)
+    }
+}
+
+extension SealedReport {
+    /// Reads a report back from a store, where a withheld section is nil rather than empty.
+    static func decodeStored(envelope: [UInt8], signature: [UInt8], sections: [[UInt8]?], reference: ReferenceData) throws
+        -> SealedReport
+    {
+        do {
+            return try SealedReport.decode(
+                envelope: envelope, signature: signature, sections: sections.map { $0 ?? [] }, allowWithheld: true,
+                reference: reference)
+        } catch {
+            throw StoreError("stored report unreadable: \(error)")
+        }
+    }
+}
