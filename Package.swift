@@ -68,7 +68,8 @@ let package = Package(
         .target(
             name: "KnooppuntNode",
             dependencies: [
-                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "KnooppuntConfig",
+                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
+                "KnooppuntConfig",
                 "StrictJSON", .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,7 +77,8 @@ let package = Package(
         .target(
             name: "KnooppuntDaemon",
             dependencies: [
-                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "KnooppuntConfig",
+                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
+                "KnooppuntConfig",
                 "StrictJSON", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -84,10 +86,12 @@ let package = Package(
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
-                "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore", "KnooppuntStore",
-                "KnooppuntConfig",
+                "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
+                "KnooppuntStore",
+                "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "StrictJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),

@@ -3,6 +3,7 @@ import ArgumentParser
 extension Knooppunt {
     /// Every subcommand, in the order `--help` lists them.
     static let commands: [any ParsableCommand.Type] = [
-        ValidateCommand.self
+        ClusterCommand.self, NodeCommand.self, RegionCommand.self, NCTVCommand.self, PoliceCommand.self,
+        PublishCommand.self, StatusCommand.self, WatchCommand.self, ValidateCommand.self,
     ]
 }

@@ -21,7 +21,9 @@ public struct DataFolder: Sendable {
 
     public var networkFile: URL { root.appendingPathComponent("network.json") }
     public var keysFolder: URL { root.appendingPathComponent("keys", isDirectory: true) }
-    public func keyFile(_ organisation: OrganisationCode) -> URL { keysFolder.appendingPathComponent("\(organisation).json") }
+    public func keyFile(_ organisation: OrganisationCode) -> URL {
+        keysFolder.appendingPathComponent("\(organisation).json")
+    }
     public var nodeServerKeyFile: URL { keysFolder.appendingPathComponent("node-server.json") }
 
     public var nodeFolder: URL { root.appendingPathComponent("node", isDirectory: true) }
@@ -31,7 +33,9 @@ public struct DataFolder: Sendable {
 
     public var nodeStore: URL { nodeFolder.appendingPathComponent("store.sqlite") }
     /// `ipc://` endpoint of the node's local status socket.
-    public var nodeControlEndpoint: String { "ipc://" + nodeFolder.appendingPathComponent("control.ipc").path }
+    public var nodeControlEndpoint: String {
+        "ipc://" + nodeFolder.appendingPathComponent("control.ipc").path
+    }
     public func daemonStore(_ organisation: OrganisationCode) -> URL {
         daemonFolder(organisation).appendingPathComponent("store.sqlite")
     }
@@ -53,7 +57,9 @@ public struct DataFolder: Sendable {
     /// Writes a file readable by its owner only (0600), atomically.
     public static func writeSecret(_ data: Data, to url: URL) throws {
         let temporary = url.appendingPathExtension("tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
+        guard
+            FileManager.default.createFile(
+                atPath: temporary.path, contents: data, attributes: [.posixPermissions: 0o600])
         else { throw ConfigError("cannot write \(temporary.path)") }
         guard rename(temporary.path, url.path) == 0 else {
             throw ConfigError("cannot move \(temporary.path) into place: \(String(cString: strerror(errno)))")

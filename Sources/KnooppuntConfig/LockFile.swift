@@ -13,7 +13,9 @@ public final class LockFile {
     public init(_ url: URL) throws {
         self.url = url
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ConfigError("cannot open \(url.path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw ConfigError("cannot open \(url.path): \(String(cString: strerror(errno)))")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = LockFile.holder(of: url).map { " by pid \($0)" } ?? ""
             close(fd)
@@ -40,6 +42,8 @@ public final class LockFile {
         var buffer = [UInt8](repeating: 0, count: 32)
         let count = read(fd, &buffer, 31)
         guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return Int32(
+            String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }

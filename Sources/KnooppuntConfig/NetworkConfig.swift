@@ -33,7 +33,8 @@ public struct NetworkConfig: Sendable {
     public var daemons: [OrganisationCode] { organisations.keys.filter { $0 != .national }.sorted() }
 
     public init(
-        nodeEndpoint: String, nodeBind: String, nodeCurvePublicKey: String, chpBasePort: Int?, chpHost: String = "127.0.0.1",
+        nodeEndpoint: String, nodeBind: String, nodeCurvePublicKey: String, chpBasePort: Int?,
+        chpHost: String = "127.0.0.1",
         organisations: [OrganisationCode: OrganisationKeys]
     ) {
         self.nodeEndpoint = nodeEndpoint
@@ -46,7 +47,8 @@ public struct NetworkConfig: Sendable {
 
     public var json: JSONValue {
         var node: [String: JSONValue] = [
-            "endpoint": .string(nodeEndpoint), "bind": .string(nodeBind), "curvePublicKey": .string(nodeCurvePublicKey),
+            "endpoint": .string(nodeEndpoint), "bind": .string(nodeBind),
+            "curvePublicKey": .string(nodeCurvePublicKey),
             "chpHost": .string(chpHost),
         ]
         node["chpBasePort"] = chpBasePort.map { .integer(Int64($0)) } ?? .null
@@ -62,18 +64,25 @@ public struct NetworkConfig: Sendable {
 
     public static func load(from url: URL) throws -> NetworkConfig {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw ConfigError("\(url.path) not found: start the network with `knooppunt cluster --dir \(url.deletingLastPathComponent().path)` first")
+            throw ConfigError(
+                "\(url.path) not found: start the network with `knooppunt cluster --dir \(url.deletingLastPathComponent().path)` first"
+            )
         }
         let value: JSONValue
-        do { value = try JSONParser.parse([UInt8](data)) } catch { throw ConfigError("\(url.path): \(error)") }
+        do { value = try JSONParser.parse([UInt8](data)) } catch {
+            throw ConfigError("\(url.path): \(error)")
+        }
         func fail(_ message: String) -> ConfigError { ConfigError("\(url.path): \(message)") }
         guard value["version"]?.integerValue == 1 else { throw fail("version must be 1") }
-        guard let node = value["node"], let endpoint = node["endpoint"]?.stringValue, let bind = node["bind"]?.stringValue,
+        guard let node = value["node"], let endpoint = node["endpoint"]?.stringValue,
+            let bind = node["bind"]?.stringValue,
             let nodeKey = node["curvePublicKey"]?.stringValue, Z85.decode(nodeKey)?.count == 32
         else { throw fail("node needs endpoint, bind and a 40-character curvePublicKey") }
         var chp: Int?
         if let port = node["chpBasePort"], port != .null {
-            guard let number = port.integerValue, (1...65_534).contains(number) else { throw fail("chpBasePort must be a port") }
+            guard let number = port.integerValue, (1...65_534).contains(number) else {
+                throw fail("chpBasePort must be a port")
+            }
             chp = Int(number)
         }
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
@@ -107,7 +116,10 @@ public struct OrganisationSecrets: Sendable {
     }
 
     public var json: JSONValue {
-        ["curveSecretKey": .string(curve.secretKey), "signingSecretKey": .string(Hex.encode(signing.rawRepresentation))]
+        [
+            "curveSecretKey": .string(curve.secretKey),
+            "signingSecretKey": .string(Hex.encode(signing.rawRepresentation)),
+        ]
     }
 
     public var publicKeys: OrganisationKeys {
@@ -118,7 +130,9 @@ public struct OrganisationSecrets: Sendable {
         var info = stat()
         guard stat(url.path, &info) == 0 else { throw ConfigError("\(url.path) not found") }
         guard info.st_mode & 0o077 == 0 else {
-            throw ConfigError("\(url.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 on it")
+            throw ConfigError(
+                "\(url.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 on it"
+            )
         }
         guard let data = FileManager.default.contents(atPath: url.path),
             let value = try? JSONParser.parse([UInt8](data)),
@@ -127,7 +141,8 @@ public struct OrganisationSecrets: Sendable {
         else { throw ConfigError("\(url.path) is not a key file") }
         do {
             return OrganisationSecrets(
-                curve: try CurveKeyPair(secretKey: curveSecret), signing: try SigningKey(rawRepresentation: signingBytes))
+                curve: try CurveKeyPair(secretKey: curveSecret),
+                signing: try SigningKey(rawRepresentation: signingBytes))
         } catch {
             throw ConfigError("\(url.path): \(error)")
         }
@@ -162,22 +177,31 @@ extension DataFolder {
             server = try loadNodeServerKey()
         } else {
             server = try CurveKeyPair.generate()
-            try DataFolder.writeSecret(Data(JSONWriter.canonical(["curveSecretKey": .string(server.secretKey)])), to: nodeServerKeyFile)
+            try DataFolder.writeSecret(
+                Data(JSONWriter.canonical(["curveSecretKey": .string(server.secretKey)])),
+                to: nodeServerKeyFile)
         }
         let config = NetworkConfig(
             nodeEndpoint: "tcp://127.0.0.1:\(basePort + 2)", nodeBind: "tcp://127.0.0.1:\(basePort + 2)",
-            nodeCurvePublicKey: server.publicKey, chpBasePort: chp ? basePort : nil, organisations: organisations)
+            nodeCurvePublicKey: server.publicKey, chpBasePort: chp ? basePort : nil,
+            organisations: organisations)
         try config.save(to: networkFile)
         return config
     }
 
     public func loadNodeServerKey() throws -> CurveKeyPair {
         var info = stat()
-        guard stat(nodeServerKeyFile.path, &info) == 0 else { throw ConfigError("\(nodeServerKeyFile.path) not found") }
-        guard info.st_mode & 0o077 == 0 else { throw ConfigError("\(nodeServerKeyFile.path) is readable by others") }
+        guard stat(nodeServerKeyFile.path, &info) == 0 else {
+            throw ConfigError("\(nodeServerKeyFile.path) not found")
+        }
+        guard info.st_mode & 0o077 == 0 else {
+            throw ConfigError("\(nodeServerKeyFile.path) is readable by others")
+        }
         guard let data = FileManager.default.contents(atPath: nodeServerKeyFile.path),
             let secret = (try? JSONParser.parse([UInt8](data)))?["curveSecretKey"]?.stringValue
         else { throw ConfigError("\(nodeServerKeyFile.path) is not a key file") }
-        do { return try CurveKeyPair(secretKey: secret) } catch { throw ConfigError("\(nodeServerKeyFile.path): \(error)") }
+        do { return try CurveKeyPair(secretKey: secret) } catch {
+            throw ConfigError("\(nodeServerKeyFile.path): \(error)")
+        }
     }
 }

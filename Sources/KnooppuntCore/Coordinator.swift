@@ -10,7 +10,10 @@ public struct Rejection: Sendable, Hashable {
     public let problem: Problem
     public let detail: JSONValue
 
-    public init(reportID: ReportID, origin: OrganisationCode, originSeq: UInt64, problem: Problem, detail: JSONValue = [:]) {
+    public init(
+        reportID: ReportID, origin: OrganisationCode, originSeq: UInt64, problem: Problem,
+        detail: JSONValue = [:]
+    ) {
         self.reportID = reportID
         self.origin = origin
         self.originSeq = originSeq
@@ -55,7 +58,8 @@ public struct Coordinator: Sendable {
 
     public init(
         epoch: Epoch, lastSequence: SequenceNumber, lastOriginSeq: [OrganisationCode: UInt64],
-        incidents: [String: IncidentRecord], verifyingKeys: [OrganisationCode: VerifyingKey], codec: DocumentCodec
+        incidents: [String: IncidentRecord], verifyingKeys: [OrganisationCode: VerifyingKey],
+        codec: DocumentCodec
     ) {
         self.epoch = epoch
         self.lastSequence = lastSequence
@@ -80,7 +84,8 @@ public struct Coordinator: Sendable {
         guard envelope.origin == sender else {
             return .refuse(
                 reportID: envelope.id,
-                problem: Problem(.originMismatch, field: "envelope.origin", "\(sender) may not send as \(envelope.origin)"),
+                problem: Problem(
+                    .originMismatch, field: "envelope.origin", "\(sender) may not send as \(envelope.origin)"),
                 detail: ["authenticated": .string(sender.rawValue)])
         }
         // 2. Order and duplicates.
@@ -97,7 +102,8 @@ public struct Coordinator: Sendable {
                 reportID: envelope.id,
                 problem: Problem(
                     .staleOriginSequence, field: "envelope.originSeq",
-                    "origin sequence \(envelope.originSeq) was used by another report; the next is \(last + 1)"),
+                    "origin sequence \(envelope.originSeq) was used by another report; the next is \(last + 1)"
+                ),
                 detail: ["expected": .integer(Int64(last + 1))])
         }
         guard envelope.originSeq == last + 1 else {
@@ -112,19 +118,26 @@ public struct Coordinator: Sendable {
         func consume(_ problem: Problem) -> SubmitDecision {
             lastOriginSeq[sender] = envelope.originSeq
             return .rejectAndConsume(
-                Rejection(reportID: envelope.id, origin: sender, originSeq: envelope.originSeq, problem: problem))
+                Rejection(
+                    reportID: envelope.id, origin: sender, originSeq: envelope.originSeq, problem: problem))
         }
         if let past = lookup(envelope.id) {
             if case .accepted = past {
-                return consume(Problem(.staleOriginSequence, field: "envelope.id", "report \(envelope.id) was accepted before"))
+                return consume(
+                    Problem(
+                        .staleOriginSequence, field: "envelope.id",
+                        "report \(envelope.id) was accepted before"))
             }
         }
         // 3. Signature and content.
         guard let key = verifyingKeys[sender] else {
-            return consume(Problem(.badSignature, field: "signature", "no signing key is configured for \(sender)"))
+            return consume(
+                Problem(.badSignature, field: "signature", "no signing key is configured for \(sender)"))
         }
         guard report.verifySignature(with: key) else {
-            return consume(Problem(.badSignature, field: "signature", "the signature does not verify with \(sender)'s key"))
+            return consume(
+                Problem(
+                    .badSignature, field: "signature", "the signature does not verify with \(sender)'s key"))
         }
         let document: ReportDocument
         do {
@@ -133,16 +146,21 @@ public struct Coordinator: Sendable {
             return consume(error.first)
         }
         // 4. Policy and references.
-        if let problem = policy.check(document, origin: sender, incidents: incidents) { return consume(problem) }
+        if let problem = policy.check(document, origin: sender, incidents: incidents) {
+            return consume(problem)
+        }
         if let subject = document.body.subject {
             guard case .accepted? = lookup(subject) else {
-                return consume(Problem(.unknownReport, field: "subject", "report \(subject) is not in the log"))
+                return consume(
+                    Problem(.unknownReport, field: "subject", "report \(subject) is not in the log"))
             }
         }
         // 5. Accept at the next global sequence.
         lastOriginSeq[sender] = envelope.originSeq
         lastSequence += 1
         WritePolicy.record(document, origin: sender, in: &incidents)
-        return .accept(Update(sequence: lastSequence, epoch: epoch, committedAt: now, report: report), document: document)
+        return .accept(
+            Update(sequence: lastSequence, epoch: epoch, committedAt: now, report: report), document: document
+        )
     }
 }

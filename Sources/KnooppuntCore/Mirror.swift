@@ -10,7 +10,8 @@ public struct MirrorLimits: Sendable {
     /// Snapshot entries accepted in one snapshot (a bound on memory for a hostile node).
     public var snapshotEntries: Int
 
-    public init(heldUpdates: Int = 10_000, gapRetry: Duration = .seconds(2), snapshotEntries: Int = 1_000_000) {
+    public init(heldUpdates: Int = 10_000, gapRetry: Duration = .seconds(2), snapshotEntries: Int = 1_000_000)
+    {
         self.heldUpdates = heldUpdates
         self.gapRetry = gapRetry
         self.snapshotEntries = snapshotEntries
@@ -49,7 +50,8 @@ public struct Mirror: Sendable {
     private var role: DaemonRole = .region
 
     public init(
-        view: View, picture: Picture, verifyingKeys: [OrganisationCode: VerifyingKey], limits: MirrorLimits = MirrorLimits()
+        view: View, picture: Picture, verifyingKeys: [OrganisationCode: VerifyingKey],
+        limits: MirrorLimits = MirrorLimits()
     ) {
         precondition(picture.views == [view], "a mirror's picture tracks its own view")
         self.view = view
@@ -99,7 +101,10 @@ public struct Mirror: Sendable {
             staging = nil
             let ours = Picture.hash(of: entries, view: view)
             guard ours.hex == hash else {
-                return [.warn("snapshot at \(sequence) hashes to \(ours.hex), node says \(hash); starting over"), .send(hello(role: role))]
+                return [
+                    .warn("snapshot at \(sequence) hashes to \(ours.hex), node says \(hash); starting over"),
+                    .send(hello(role: role)),
+                ]
             }
             picture.replace(with: entries, sequence: sequence, epoch: epoch)
             held = held.filter { $0.key > sequence }
@@ -128,10 +133,15 @@ public struct Mirror: Sendable {
 
     private mutating func receive(_ update: Update, now: ContinuousClock.Instant) -> [MirrorAction] {
         if update.sequence <= applied || staging != nil && update.sequence <= stagingSequence { return [] }
-        if let problem = check(update.report) { return [.warn("update \(update.sequence) refused: \(problem)")] }
+        if let problem = check(update.report) {
+            return [.warn("update \(update.sequence) refused: \(problem)")]
+        }
         if staging != nil || update.sequence > applied + 1 {
             guard held.count < limits.heldUpdates else {
-                return [.warn("more than \(limits.heldUpdates) updates held; starting over"), .send(hello(role: role))]
+                return [
+                    .warn("more than \(limits.heldUpdates) updates held; starting over"),
+                    .send(hello(role: role)),
+                ]
             }
             held[update.sequence] = update
             if staging == nil, gapRequestedAt.map({ now - $0 >= limits.gapRetry }) ?? true {
@@ -165,8 +175,11 @@ public struct Mirror: Sendable {
         guard let key = verifyingKeys[report.origin], report.verifySignature(with: key) else {
             return "signature of \(report.origin) does not verify"
         }
-        for (index, visible) in report.visibility(for: view).enumerated() where (report.sections[index] != nil) != visible {
-            return visible ? "section \(report.envelope.sections[index].name) missing" : "section \(report.envelope.sections[index].name) not ours to read"
+        for (index, visible) in report.visibility(for: view).enumerated()
+        where (report.sections[index] != nil) != visible {
+            return visible
+                ? "section \(report.envelope.sections[index].name) missing"
+                : "section \(report.envelope.sections[index].name) not ours to read"
         }
         return nil
     }

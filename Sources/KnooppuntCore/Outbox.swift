@@ -13,7 +13,10 @@ public struct OutboxLimits: Sendable {
     /// ...up to this cap. A queued report is never dropped by a retry limit.
     public var maxRetry: Duration
 
-    public init(capacity: Int = 10_000, window: Int = 64, firstRetry: Duration = .seconds(2), maxRetry: Duration = .seconds(15)) {
+    public init(
+        capacity: Int = 10_000, window: Int = 64, firstRetry: Duration = .seconds(2),
+        maxRetry: Duration = .seconds(15)
+    ) {
         self.capacity = capacity
         self.window = window
         self.firstRetry = firstRetry

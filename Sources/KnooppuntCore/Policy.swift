@@ -31,15 +31,19 @@ public struct WritePolicy: Sendable {
             if let known = incident(report.id), known.opener != origin, known.lead != origin {
                 return Problem(
                     .incidentConflict, field: "incident",
-                    "incident \(report.id) is held by \(known.opener) (lead \(known.lead)); only they update it")
+                    "incident \(report.id) is held by \(known.opener) (lead \(known.lead)); only they update it"
+                )
             }
         case .grip(let change):
             // Rule: only the lead organisation (or the opener) changes an incident's GRIP.
             guard let known = incident(change.incident) else {
-                return Problem(.unknownIncident, field: "incident", "incident \(change.incident) is not in the picture")
+                return Problem(
+                    .unknownIncident, field: "incident", "incident \(change.incident) is not in the picture")
             }
             guard origin == known.lead || origin == known.opener else {
-                return Problem(.notPermitted, field: "incident", "only \(known.lead), the lead, changes the GRIP of \(change.incident)")
+                return Problem(
+                    .notPermitted, field: "incident",
+                    "only \(known.lead), the lead, changes the GRIP of \(change.incident)")
             }
             if change.level == .rijk && origin != .national && known.lead != origin {
                 return Problem(.notPermitted, field: "level", "GRIP Rijk is a national decision")
@@ -47,7 +51,8 @@ public struct WritePolicy: Sendable {
         case .sitrep(let sitrep):
             // Rule: any organisation may report on a known incident.
             if incident(sitrep.incident) == nil {
-                return Problem(.unknownIncident, field: "incident", "incident \(sitrep.incident) is not in the picture")
+                return Problem(
+                    .unknownIncident, field: "incident", "incident \(sitrep.incident) is not in the picture")
             }
         case .threat:
             // Rule: only NCTV sets threat levels.
@@ -59,7 +64,8 @@ public struct WritePolicy: Sendable {
             if origin.isSafetyRegion,
                 ReferenceData.builtIn.municipalities[measures.municipality]?.region != origin
             {
-                return Problem(.notPermitted, field: "municipality", "\(measures.municipality) is not in \(origin)")
+                return Problem(
+                    .notPermitted, field: "municipality", "\(measures.municipality) is not in \(origin)")
             }
             if let id = measures.incident, incident(id) == nil {
                 return Problem(.unknownIncident, field: "incident", "incident \(id) is not in the picture")
@@ -71,7 +77,9 @@ public struct WritePolicy: Sendable {
     }
 
     /// Updates what the node knows about incidents after a report is accepted.
-    public static func record(_ document: ReportDocument, origin: OrganisationCode, in incidents: inout [String: IncidentRecord]) {
+    public static func record(
+        _ document: ReportDocument, origin: OrganisationCode, in incidents: inout [String: IncidentRecord]
+    ) {
         guard case .incident(let report) = document.body else { return }
         let key = (document.exercise ? "exercise/" : "") + report.id.rawValue
         if var known = incidents[key] {

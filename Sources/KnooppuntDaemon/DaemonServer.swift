@@ -75,7 +75,8 @@ final class DaemonLoop {
         outbox = Outbox(limits: options.outbox, lastOriginSeq: loaded.lastOriginSeq, queued: loaded.queued)
         let view = View.organisation(options.organisation)
         mirror = Mirror(
-            view: view, picture: try store.loadMirror(view: view), verifyingKeys: options.network.verifyingKeys,
+            view: view, picture: try store.loadMirror(view: view),
+            verifyingKeys: options.network.verifyingKeys,
             limits: options.mirror)
 
         uplink = try loop.socket(.dealer, name: "\(options.organisation).uplink")
@@ -92,7 +93,10 @@ final class DaemonLoop {
         try uplink.connect(options.network.nodeEndpoint)
 
         operatorSocket = try loop.socket(.router, name: "\(options.organisation).operator")
-        try operatorSocket.set([.linger(.zero), .routerMandatory(true), .maxMessageSize(Int64(DocumentLimits.documentBytes + 4096))])
+        try operatorSocket.set([
+            .linger(.zero), .routerMandatory(true),
+            .maxMessageSize(Int64(DocumentLimits.documentBytes + 4096)),
+        ])
         let endpoint = options.folder.operatorEndpoint(options.organisation)
         // A stale socket file from a killed daemon would make bind fail; the lock file says we own the folder.
         unlink(String(endpoint.dropFirst("ipc://".count)))
@@ -125,7 +129,9 @@ final class DaemonLoop {
                 sendToNode(mirror.hello(role: options.role))
                 flushOutbox()
             case .disconnected:
-                if connected { logger.warning("lost the national node", metadata: ["node.endpoint": "\(event.address)"]) }
+                if connected {
+                    logger.warning("lost the national node", metadata: ["node.endpoint": "\(event.address)"])
+                }
                 connected = false
             case .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail:
                 logger.error(
@@ -151,7 +157,8 @@ final class DaemonLoop {
         var answers: [OutboxEvent] = []
         var mirrorActions: [MirrorAction] = []
         for _ in 0..<4_096 {
-            guard let message = try? uplink.receive(dontWait: true, maxFrames: WireLimits.maxFrames + 1) else { break }
+            guard let message = try? uplink.receive(dontWait: true, maxFrames: WireLimits.maxFrames + 1)
+            else { break }
             nodeLastHeard = now
             nodeUnreachableSince = nil
             let decoded: ServerMessage
@@ -170,7 +177,10 @@ final class DaemonLoop {
                 } else {
                     logger.notice(
                         "node answered with an error",
-                        metadata: ["error.code": "\(code.rawValue)", "report.id": "\(id?.rawValue ?? "-")", "error": "\(text)"])
+                        metadata: [
+                            "error.code": "\(code.rawValue)", "report.id": "\(id?.rawValue ?? "-")",
+                            "error": "\(text)",
+                        ])
                 }
             case .heartbeat(let beat):
                 nodeLastHeartbeat = beat
@@ -199,12 +209,22 @@ final class DaemonLoop {
                 notify(
                     item.id,
                     [
-                        Array(OperatorReply.accepted.utf8), Array(item.id.rawValue.utf8), Array(String(ack.epoch).utf8),
+                        Array(OperatorReply.accepted.utf8), Array(item.id.rawValue.utf8),
+                        Array(String(ack.epoch).utf8),
                         Array(String(ack.sequence).utf8), Array((ack.degraded ? "degraded" : "").utf8),
                     ])
             case .rejected(let item, let code, let message):
-                logger.notice("report refused by the node", metadata: ["report.id": "\(item.id)", "error.code": "\(code.rawValue)", "error": "\(message)"])
-                notify(item.id, [Array(OperatorReply.rejected.utf8), Array(item.id.rawValue.utf8), Array(String(code.rawValue).utf8), Array(message.utf8)])
+                logger.notice(
+                    "report refused by the node",
+                    metadata: [
+                        "report.id": "\(item.id)", "error.code": "\(code.rawValue)", "error": "\(message)",
+                    ])
+                notify(
+                    item.id,
+                    [
+                        Array(OperatorReply.rejected.utf8), Array(item.id.rawValue.utf8),
+                        Array(String(code.rawValue).utf8), Array(message.utf8),
+                    ])
             case .reseal(let item):
                 reseal(item)
             }
@@ -217,7 +237,8 @@ final class DaemonLoop {
             let document = try documentCodec.decode(try DocumentReader.parseJSON(bytes, field: "$"))
             let resealed = QueuedReport(
                 report: SealedReport.seal(
-                    document, id: item.id, origin: organisation, originSeq: outbox.nextOriginSeq, created: nowTimestamp(),
+                    document, id: item.id, origin: organisation, originSeq: outbox.nextOriginSeq,
+                    created: nowTimestamp(),
                     signingKey: secrets.signing, codec: documentCodec, random: &random),
                 queuedAt: item.queuedAt)
             try store.reseal(resealed)
@@ -226,7 +247,8 @@ final class DaemonLoop {
                 "the node had used this report's origin sequence already; sent again with a new one",
                 metadata: ["report.id": "\(item.id)", "origin.seq": "\(resealed.originSeq)"])
         } catch {
-            logger.error("could not reseal a report", metadata: ["report.id": "\(item.id)", "error": "\(error)"])
+            logger.error(
+                "could not reseal a report", metadata: ["report.id": "\(item.id)", "error": "\(error)"])
         }
     }
 
@@ -242,8 +264,12 @@ final class DaemonLoop {
             case .persist(let updates): batch += updates
             case .replace(let entries, let sequence, let epoch):
                 flush()
-                do { try store.replace(with: entries, sequence: sequence, epoch: epoch) } catch { storageFailed(error) }
-                logger.info("mirror replaced by a snapshot", metadata: ["report.seq": "\(sequence)", "entries": "\(entries.count)"])
+                do { try store.replace(with: entries, sequence: sequence, epoch: epoch) } catch {
+                    storageFailed(error)
+                }
+                logger.info(
+                    "mirror replaced by a snapshot",
+                    metadata: ["report.seq": "\(sequence)", "entries": "\(entries.count)"])
             case .send(let message):
                 flush()
                 sendToNode(message)
@@ -274,7 +300,8 @@ final class DaemonLoop {
         let wall = Self.wallClock()
         return DaemonStatus(
             applied: mirror.applied, epoch: mirror.picture.lastEpoch, viewHash: mirror.hash.hex,
-            outboxBacklog: outbox.backlog, oldestQueuedMs: outbox.oldestAge(now: wall), pid: getpid(), sentAt: wall)
+            outboxBacklog: outbox.backlog, oldestQueuedMs: outbox.oldestAge(now: wall), pid: getpid(),
+            sentAt: wall)
     }
 
     private func tick() {
@@ -294,7 +321,9 @@ final class DaemonLoop {
 
     private func serveOperator() {
         for _ in 0..<256 {
-            guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 8), message.frames.count >= 3 else {
+            guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 8),
+                message.frames.count >= 3
+            else {
                 return
             }
             let routing = message.frames[0]
@@ -311,7 +340,9 @@ final class DaemonLoop {
                     continue
                 }
                 let state = try? store.state(of: id)
-                reply(routing, OperatorReply.reportState, [JSONWriter.canonical(state?.json ?? ["id": .string(id.rawValue), "state": "unknown"])])
+                reply(
+                    routing, OperatorReply.reportState,
+                    [JSONWriter.canonical(state?.json ?? ["id": .string(id.rawValue), "state": "unknown"])])
             case .status:
                 reply(routing, OperatorReply.status, [JSONWriter.canonical(statusJSON())])
             case .picture:
@@ -324,7 +355,9 @@ final class DaemonLoop {
 
     private func publish(_ routing: [UInt8], _ body: [[UInt8]]) {
         guard body.count == 2 else {
-            return reply(routing, error: Problem(.wrongFrameCount, field: "PUBLISH", "PUBLISH takes a document and options"))
+            return reply(
+                routing,
+                error: Problem(.wrongFrameCount, field: "PUBLISH", "PUBLISH takes a document and options"))
         }
         let again = (try? JSONParser.parse(body[1]))?["again"]?.boolValue ?? false
         let document: ReportDocument
@@ -341,7 +374,9 @@ final class DaemonLoop {
         if let id = document.id, let existing = try? store.state(of: id) {
             // The same report handed over again (a retry): answer with what we know.
             waiting[id] = routing
-            return reply(routing, OperatorReply.queued, [Array(id.rawValue.utf8), Array(String(existing.originSeq).utf8)])
+            return reply(
+                routing, OperatorReply.queued,
+                [Array(id.rawValue.utf8), Array(String(existing.originSeq).utf8)])
         }
         if !again {
             let window = options.duplicateWindow.components.seconds * 1000
@@ -350,31 +385,43 @@ final class DaemonLoop {
                     routing,
                     error: Problem(
                         .duplicateSubmission, field: "$",
-                        "the same report was handed over less than \(options.duplicateWindow) ago as \(previous); send it again with --again if you mean to"),
+                        "the same report was handed over less than \(options.duplicateWindow) ago as \(previous); send it again with --again if you mean to"
+                    ),
                     detail: ["previous": .string(previous.rawValue)])
             }
         }
         guard !outbox.isFull else {
             return reply(
                 routing,
-                error: Problem(.outboxFull, field: "outbox", "the outbox holds \(outbox.limits.capacity) unsent reports; the national node may be unreachable"))
+                error: Problem(
+                    .outboxFull, field: "outbox",
+                    "the outbox holds \(outbox.limits.capacity) unsent reports; the national node may be unreachable"
+                ))
         }
         let id = document.id ?? ReportID.random(using: &random)
         let item = QueuedReport(
             report: SealedReport.seal(
-                document, id: id, origin: organisation, originSeq: outbox.nextOriginSeq, created: nowTimestamp(),
+                document, id: id, origin: organisation, originSeq: outbox.nextOriginSeq,
+                created: nowTimestamp(),
                 signingKey: secrets.signing, codec: documentCodec, random: &random),
             queuedAt: wall)
         do {
             try store.enqueue(item, document: canonical, bodyHash: bodyHash)
         } catch {
-            return reply(routing, error: Problem(.storageFailure, field: "outbox", "could not store the report: \(error)"))
+            return reply(
+                routing,
+                error: Problem(.storageFailure, field: "outbox", "could not store the report: \(error)"))
         }
         precondition(outbox.enqueue(item), "capacity was checked above")
         if waiting.count >= options.maxWaitingPublishers { waiting.removeAll() }
         waiting[id] = routing
         reply(routing, OperatorReply.queued, [Array(id.rawValue.utf8), Array(String(item.originSeq).utf8)])
-        logger.info("report queued", metadata: ["report.id": "\(id)", "origin.seq": "\(item.originSeq)", "type": "\(document.body.type.rawValue)"])
+        logger.info(
+            "report queued",
+            metadata: [
+                "report.id": "\(id)", "origin.seq": "\(item.originSeq)",
+                "type": "\(document.body.type.rawValue)",
+            ])
         flushOutbox()
     }
 
@@ -384,7 +431,8 @@ final class DaemonLoop {
     }
 
     private func reply(_ routing: [UInt8], _ command: String, _ frames: [[UInt8]]) {
-        _ = try? operatorSocket.send([routing, protocolSignature, Array(command.utf8)] + frames, dontWait: true)
+        _ = try? operatorSocket.send(
+            [routing, protocolSignature, Array(command.utf8)] + frames, dontWait: true)
     }
 
     private func reply(_ routing: [UInt8], error problem: Problem, detail: JSONValue = [:]) {
@@ -395,17 +443,25 @@ final class DaemonLoop {
         var object = detail.objectValue ?? [:]
         object["problems"] = .array(
             problems.problems.map {
-                ["code": .integer(Int64($0.code.rawValue)), "name": .string($0.code.name), "field": .string($0.field), "message": .string($0.message)]
+                [
+                    "code": .integer(Int64($0.code.rawValue)), "name": .string($0.code.name),
+                    "field": .string($0.field), "message": .string($0.message),
+                ]
             })
         reply(
             routing, OperatorReply.error,
-            [Array(String(problems.first.code.rawValue).utf8), Array(problems.first.message.utf8), JSONWriter.canonical(.object(object))])
+            [
+                Array(String(problems.first.code.rawValue).utf8), Array(problems.first.message.utf8),
+                JSONWriter.canonical(.object(object)),
+            ])
     }
 
     func statusJSON() -> JSONValue {
         let wall = Self.wallClock()
         let counts = (try? store.outboxCounts()) ?? (0, 0)
-        var node: [String: JSONValue] = ["connected": .bool(connected), "endpoint": .string(options.network.nodeEndpoint)]
+        var node: [String: JSONValue] = [
+            "connected": .bool(connected), "endpoint": .string(options.network.nodeEndpoint),
+        ]
         if let beat = nodeLastHeartbeat {
             node["role"] = .string(beat.role.rawValue)
             node["epoch"] = .integer(Int64(beat.epoch))
@@ -414,19 +470,24 @@ final class DaemonLoop {
         }
         if let heard = nodeLastHeard {
             let ago = ContinuousClock.now - heard
-            node["lastHeardMsAgo"] = .integer(ago.components.seconds * 1000 + ago.components.attoseconds / 1_000_000_000_000_000)
+            node["lastHeardMsAgo"] = .integer(
+                ago.components.seconds * 1000 + ago.components.attoseconds / 1_000_000_000_000_000)
         }
         if let since = nodeUnreachableSince { node["unreachableSince"] = .integer(since) }
         return [
-            "organisation": .string(organisation.rawValue), "pid": .integer(Int64(getpid())), "time": .integer(wall),
+            "organisation": .string(organisation.rawValue), "pid": .integer(Int64(getpid())),
+            "time": .integer(wall),
             "node": .object(node),
             "mirror": [
-                "applied": .integer(Int64(mirror.applied)), "epoch": .integer(Int64(mirror.picture.lastEpoch)),
+                "applied": .integer(Int64(mirror.applied)),
+                "epoch": .integer(Int64(mirror.picture.lastEpoch)),
                 "viewHash": .string(mirror.hash.hex), "entries": .integer(Int64(mirror.picture.count)),
             ],
             "outbox": [
-                "queued": .integer(Int64(outbox.backlog)), "capacity": .integer(Int64(outbox.limits.capacity)),
-                "oldestQueuedMs": .integer(outbox.oldestAge(now: wall)), "accepted": .integer(Int64(counts.0)),
+                "queued": .integer(Int64(outbox.backlog)),
+                "capacity": .integer(Int64(outbox.limits.capacity)),
+                "oldestQueuedMs": .integer(outbox.oldestAge(now: wall)),
+                "accepted": .integer(Int64(counts.0)),
                 "rejected": .integer(Int64(counts.1)), "nextOriginSeq": .integer(Int64(outbox.nextOriginSeq)),
             ],
             "synchronous": .integer(Int64((try? store.synchronousLevel()) ?? -1)),
@@ -437,7 +498,8 @@ final class DaemonLoop {
         var entries: [JSONValue] = []
         for entry in mirror.picture.entries.values.sorted(by: { $0.sequence < $1.sequence }) {
             entries.append([
-                "key": .string(entry.key), "sequence": .integer(Int64(entry.sequence)), "epoch": .integer(Int64(entry.epoch)),
+                "key": .string(entry.key), "sequence": .integer(Int64(entry.sequence)),
+                "epoch": .integer(Int64(entry.epoch)),
                 "committedAt": .integer(entry.committedAt), "report": entry.report.visibleJSON,
             ])
         }

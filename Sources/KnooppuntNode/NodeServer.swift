@@ -32,8 +32,11 @@ public final class NodeServer: Sendable {
         }
         zap = try ZAPHandler(context: context, logger: logger, allowlist: allowlist) { refusal in
             logger.warning(
-                "refused connection", metadata: ["peer.address": "\(refusal.peerAddress)", "reason": "\(refusal.reason)",
-                "key": "\(refusal.publicKey ?? "-")"])
+                "refused connection",
+                metadata: [
+                    "peer.address": "\(refusal.peerAddress)", "reason": "\(refusal.reason)",
+                    "key": "\(refusal.publicKey ?? "-")",
+                ])
         }
         loop = PollLoop(name: "node", context: context, logger: logger)
     }
@@ -83,14 +86,16 @@ final class NodeLoop {
         let loaded = try store.load(views: Picture.allViews)
         picture = loaded.picture
         coordinator = Coordinator(
-            epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence, lastOriginSeq: loaded.lastOriginSeq,
+            epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,
+            lastOriginSeq: loaded.lastOriginSeq,
             incidents: loaded.incidents, verifyingKeys: options.network.verifyingKeys, codec: DocumentCodec())
 
         let serverKey = try options.folder.loadNodeServerKey()
         router = try loop.socket(.router, name: "node.router")
         try router.set([
             .linger(options.linger), .routerMandatory(true), .maxMessageSize(WireLimits.maxMessageBytes),
-            .sendHighWaterMark(options.sendHighWaterMark), .receiveHighWaterMark(options.receiveHighWaterMark),
+            .sendHighWaterMark(options.sendHighWaterMark),
+            .receiveHighWaterMark(options.receiveHighWaterMark),
             .heartbeatInterval(.seconds(2)), .heartbeatTimeout(.seconds(6)), .curveServer(true),
             .curveSecretKey(serverKey.secretKey), .zapDomain("node"),
         ])
@@ -123,7 +128,8 @@ final class NodeLoop {
             metadata: [
                 "node.endpoint": "\(options.network.nodeBind)", "report.seq": "\(picture.lastSequence)",
                 "node.epoch": "\(coordinator.epoch)", "picture.entries": "\(picture.count)",
-                "chp": "\(options.network.chpBasePort.map { "tcp://\(options.network.chpHost):\($0)" } ?? "off")",
+                "chp":
+                    "\(options.network.chpBasePort.map { "tcp://\(options.network.chpHost):\($0)" } ?? "off")",
             ])
     }
 
@@ -147,7 +153,8 @@ final class NodeLoop {
         var messages: [Message] = []
         while messages.count < options.batchLimit {
             do {
-                guard let message = try router.receive(dontWait: true, maxFrames: WireLimits.maxFrames + 1) else { break }
+                guard let message = try router.receive(dontWait: true, maxFrames: WireLimits.maxFrames + 1)
+                else { break }
                 messages.append(message)
             } catch {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
@@ -164,14 +171,19 @@ final class NodeLoop {
             let routing = message.frames[0]
             // ZAP gives every admitted connection its organisation as User-Id.
             guard let userID = message.userId, let organisation = OrganisationCode(userID) else {
-                refuse(routing, nil, Problem(.originMismatch, field: "User-Id", "connection has no organisation"))
+                refuse(
+                    routing, nil, Problem(.originMismatch, field: "User-Id", "connection has no organisation")
+                )
                 continue
             }
-            let session = sessions[routing] ?? Session(routingID: routing, organisation: organisation, now: now)
+            let session =
+                sessions[routing] ?? Session(routingID: routing, organisation: organisation, now: now)
             sessions[routing] = session
             session.lastHeard = now
             if message.truncated {
-                refuse(routing, nil, Problem(.tooManyFrames, field: "message", "more than \(WireLimits.maxFrames) frames"))
+                refuse(
+                    routing, nil,
+                    Problem(.tooManyFrames, field: "message", "more than \(WireLimits.maxFrames) frames"))
                 continue
             }
             let decoded: ClientMessage
@@ -179,7 +191,10 @@ final class NodeLoop {
                 decoded = try codec.decodeClient(Array(message.frames.dropFirst()))
             } catch {
                 logger.notice(
-                    "refused message", metadata: ["org": "\(organisation)", "error.code": "\(error.code.rawValue)", "error": "\(error)"])
+                    "refused message",
+                    metadata: [
+                        "org": "\(organisation)", "error.code": "\(error.code.rawValue)", "error": "\(error)",
+                    ])
                 refuse(routing, nil, error)
                 continue
             }
@@ -192,11 +207,14 @@ final class NodeLoop {
             case .fetch(let from, let to):
                 pending.fetches.append((session, from, to))
             case .status(let status):
-                board[organisation] = BoardEntry(lastHeard: now, lastHeardWall: wall, status: status, role: session.role)
+                board[organisation] = BoardEntry(
+                    lastHeard: now, lastHeardWall: wall, status: status, role: session.role)
             }
         }
         commit(&pending, at: wall)
-        for (session, applied, helloEpoch) in pending.hellos { hello(session, applied: applied, epoch: helloEpoch) }
+        for (session, applied, helloEpoch) in pending.hellos {
+            hello(session, applied: applied, epoch: helloEpoch)
+        }
         for (session, from, to) in pending.fetches { fetch(session, from: from, to: to) }
         pumpJobs()
     }
@@ -214,7 +232,9 @@ final class NodeLoop {
         case .accept(let update, let document):
             pending.accepted.append((session.routingID, update, document))
             pending.outcomes[report.id] = .accepted(
-                Ack(reportID: report.id, epoch: update.epoch, sequence: update.sequence, originSeq: report.envelope.originSeq, duplicate: true),
+                Ack(
+                    reportID: report.id, epoch: update.epoch, sequence: update.sequence,
+                    originSeq: report.envelope.originSeq, duplicate: true),
                 origin: session.organisation)
         case .rejectAndConsume(let rejection):
             pending.rejected.append((session.routingID, rejection))
@@ -223,7 +243,8 @@ final class NodeLoop {
             logger.notice(
                 "report refused",
                 metadata: [
-                    "org": "\(session.organisation)", "report.id": "\(report.id)", "error.code": "\(rejection.problem.code.rawValue)",
+                    "org": "\(session.organisation)", "report.id": "\(report.id)",
+                    "error.code": "\(rejection.problem.code.rawValue)",
                     "error": "\(rejection.problem)",
                 ])
         case .refuse(let id, let problem, let detail):
@@ -238,7 +259,8 @@ final class NodeLoop {
         if !pending.accepted.isEmpty || !pending.rejected.isEmpty {
             do {
                 try store.commit(
-                    accepted: pending.accepted.map { ($0.update, $0.document) }, rejected: pending.rejected.map(\.rejection),
+                    accepted: pending.accepted.map { ($0.update, $0.document) },
+                    rejected: pending.rejected.map(\.rejection),
                     at: now)
             } catch {
                 storageFailed(error)
@@ -249,7 +271,10 @@ final class NodeLoop {
             let report = item.update.report
             send(
                 item.routing,
-                .ack(Ack(reportID: report.id, epoch: item.update.epoch, sequence: item.update.sequence, originSeq: report.envelope.originSeq)))
+                .ack(
+                    Ack(
+                        reportID: report.id, epoch: item.update.epoch, sequence: item.update.sequence,
+                        originSeq: report.envelope.originSeq)))
         }
         for item in pending.rejected { send(item.routing, rejectionMessage(item.rejection)) }
         for item in pending.repeats {
@@ -285,7 +310,9 @@ final class NodeLoop {
     /// Without durable storage the node must not acknowledge anything: stop, and let the
     /// supervisor restart us from what is on disk.
     private func storageFailed(_ error: any Error) -> Never {
-        logger.critical("storage failure: stopping so nothing unconfirmed is acknowledged", metadata: ["error": "\(error)"])
+        logger.critical(
+            "storage failure: stopping so nothing unconfirmed is acknowledged",
+            metadata: ["error": "\(error)"])
         exit(70)
     }
 
@@ -344,7 +371,9 @@ final class NodeLoop {
         session.subscribed = true
         send(
             session.routingID,
-            .welcome(epoch: epoch, lastSequence: lastSequence, nextOriginSeq: coordinator.nextOriginSeq(for: session.organisation)))
+            .welcome(
+                epoch: epoch, lastSequence: lastSequence,
+                nextOriginSeq: coordinator.nextOriginSeq(for: session.organisation)))
         let knownEpoch: Epoch? = applied == 0 ? helloEpoch : (try? store.epoch(of: applied)) ?? nil
         if applied <= lastSequence, knownEpoch == helloEpoch, lastSequence - applied <= options.catchUpLimit {
             session.sentUpTo = applied
@@ -355,8 +384,11 @@ final class NodeLoop {
         logger.info(
             "party subscribed",
             metadata: [
-                "org": "\(session.organisation)", "role": "\(session.role?.rawValue ?? "-")", "applied": "\(applied)",
-                "node.seq": "\(lastSequence)", "mode": "\(session.job.map { if case .snapshot = $0 { "snapshot" } else { "catch-up" } } ?? "live")",
+                "org": "\(session.organisation)", "role": "\(session.role?.rawValue ?? "-")",
+                "applied": "\(applied)",
+                "node.seq": "\(lastSequence)",
+                "mode":
+                    "\(session.job.map { if case .snapshot = $0 { "snapshot" } else { "catch-up" } } ?? "live")",
             ])
     }
 
@@ -381,7 +413,9 @@ final class NodeLoop {
             return PictureEntry(projected)
         }
         session.job = .snapshot(
-            .init(sequence: lastSequence, epoch: epoch, entries: entries, hash: picture.hash(for: session.view)))
+            .init(
+                sequence: lastSequence, epoch: epoch, entries: entries, hash: picture.hash(for: session.view))
+        )
     }
 
     /// Advances every streaming job by a bounded burst; re-arms itself while work remains.
@@ -432,7 +466,12 @@ final class NodeLoop {
                 if updates.isEmpty { session.job = nil }
             case .snapshot(var snapshot):
                 if !snapshot.headerSent {
-                    guard send(session.routingID, .snapshot(sequence: snapshot.sequence, epoch: snapshot.epoch, count: snapshot.entries.count))
+                    guard
+                        send(
+                            session.routingID,
+                            .snapshot(
+                                sequence: snapshot.sequence, epoch: snapshot.epoch,
+                                count: snapshot.entries.count))
                     else { return }
                     snapshot.headerSent = true
                 }
@@ -448,7 +487,11 @@ final class NodeLoop {
                     session.job = .snapshot(snapshot)
                     return
                 }
-                guard send(session.routingID, .snapEnd(sequence: snapshot.sequence, epoch: snapshot.epoch, viewHash: snapshot.hash.hex))
+                guard
+                    send(
+                        session.routingID,
+                        .snapEnd(
+                            sequence: snapshot.sequence, epoch: snapshot.epoch, viewHash: snapshot.hash.hex))
                 else {
                     session.job = .snapshot(snapshot)
                     return
@@ -462,11 +505,13 @@ final class NodeLoop {
     private func heartbeat() {
         let now = ContinuousClock.now
         let beat = MessageCodec.encode(
-            .heartbeat(Heartbeat(role: role, epoch: epoch, lastSequence: lastSequence, nodeTime: Self.wallClock())))
+            .heartbeat(
+                Heartbeat(role: role, epoch: epoch, lastSequence: lastSequence, nodeTime: Self.wallClock())))
         for session in sessions.values {
             if now - session.lastHeard > options.sessionTimeout {
                 sessions.removeValue(forKey: session.routingID)
-                logger.info("party silent, dropped from the stream", metadata: ["org": "\(session.organisation)"])
+                logger.info(
+                    "party silent, dropped from the stream", metadata: ["org": "\(session.organisation)"])
                 continue
             }
             if session.subscribed { _ = send(session.routingID, frames: beat) }
@@ -481,7 +526,8 @@ final class NodeLoop {
         guard let chpSnapshot else { return }
         for _ in 0..<64 {
             guard let message = try? chpSnapshot.receive(dontWait: true, maxFrames: 4) else { return }
-            guard message.frames.count >= 2, let subtree = CHP.icanhaz(Array(message.frames.dropFirst())) else { continue }
+            guard message.frames.count >= 2, let subtree = CHP.icanhaz(Array(message.frames.dropFirst()))
+            else { continue }
             let routing = message.frames[0]
             let prefix = String(decoding: subtree, as: UTF8.self)
             for entry in picture.entries.values.sorted(by: { $0.sequence < $1.sequence })
@@ -490,7 +536,8 @@ final class NodeLoop {
                 frames[2] = []
                 guard (try? chpSnapshot.send([routing] + frames, dontWait: true)) == true else { break }
             }
-            _ = try? chpSnapshot.send([routing] + CHP.kthxbai(sequence: lastSequence, subtree: subtree), dontWait: true)
+            _ = try? chpSnapshot.send(
+                [routing] + CHP.kthxbai(sequence: lastSequence, subtree: subtree), dontWait: true)
         }
     }
 
@@ -498,7 +545,8 @@ final class NodeLoop {
 
     private func serveControl() {
         for _ in 0..<16 {
-            guard let message = try? control.receive(dontWait: true, maxFrames: 4), message.frames.count >= 3 else { return }
+            guard let message = try? control.receive(dontWait: true, maxFrames: 4), message.frames.count >= 3
+            else { return }
             let routing = message.frames[0]
             guard message.frames[1] == protocolSignature else { continue }
             let reply: JSONValue
@@ -506,7 +554,9 @@ final class NodeLoop {
             case "STATUS": reply = statusJSON()
             default: reply = ["error": "unknown command"]
             }
-            _ = try? control.send([routing, protocolSignature, Array("STATUS".utf8), JSONWriter.canonical(reply)], dontWait: true)
+            _ = try? control.send(
+                [routing, protocolSignature, Array("STATUS".utf8), JSONWriter.canonical(reply)],
+                dontWait: true)
         }
     }
 
@@ -521,7 +571,8 @@ final class NodeLoop {
             ]
             if let known = board[code] {
                 let ago = now - known.lastHeard
-                entry["lastHeardMsAgo"] = .integer(ago.components.seconds * 1000 + ago.components.attoseconds / 1_000_000_000_000_000)
+                entry["lastHeardMsAgo"] = .integer(
+                    ago.components.seconds * 1000 + ago.components.attoseconds / 1_000_000_000_000_000)
                 entry["lastHeardAt"] = .integer(known.lastHeardWall)
                 if let status = known.status {
                     entry["applied"] = .integer(Int64(status.applied))
@@ -532,7 +583,8 @@ final class NodeLoop {
                     entry["clockSkewMs"] = .integer(status.sentAt - known.lastHeardWall)
                     entry["lag"] = .integer(Int64(lastSequence) - Int64(status.applied))
                     entry["converged"] = .bool(
-                        status.applied == lastSequence && status.viewHash == picture.hash(for: .organisation(code)).hex)
+                        status.applied == lastSequence
+                            && status.viewHash == picture.hash(for: .organisation(code)).hex)
                 }
                 if let role = known.role { entry["role"] = .string(role.rawValue) }
             }
@@ -541,7 +593,8 @@ final class NodeLoop {
         var refusalCounts: [String: JSONValue] = [:]
         for (code, count) in refusals { refusalCounts[String(code.rawValue)] = .integer(Int64(count)) }
         return [
-            "role": .string(role.rawValue), "epoch": .integer(Int64(epoch)), "lastSequence": .integer(Int64(lastSequence)),
+            "role": .string(role.rawValue), "epoch": .integer(Int64(epoch)),
+            "lastSequence": .integer(Int64(lastSequence)),
             "pid": .integer(Int64(getpid())), "entries": .integer(Int64(picture.count)),
             "publicViewHash": .string(picture.hash(for: .publicView).hex), "parties": .object(parties),
             "refusals": .object(refusalCounts), "time": .integer(Self.wallClock()),

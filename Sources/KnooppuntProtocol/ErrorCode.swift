@@ -1,5 +1,6 @@
 /// The stable error codes of KNP/1 (docs/PROTOCOL.md §7). A code never changes meaning.
-public enum ErrorCode: Int, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+// Not CustomStringConvertible on purpose: `name` relies on the default rendering of the case.
+public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     // Framing
     case unsupportedProtocol = 100
     case unknownCommand = 101
@@ -56,7 +57,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable, CustomStringConver
     /// "E400".
     public var label: String { "E\(rawValue)" }
 
-    public var description: String { "\(label) \(name)" }
+    /// "E400 outOfOrder".
+    public var summary: String { "\(label) \(name)" }
 }
 
 /// One problem with some input: a stable code, where (a field path such as

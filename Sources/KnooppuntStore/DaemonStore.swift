@@ -21,7 +21,8 @@ public struct ReportState: Sendable, Hashable {
 
     public var json: JSONValue {
         var object: [String: JSONValue] = [
-            "id": .string(id.rawValue), "originSeq": .integer(Int64(originSeq)), "state": .string(state.rawValue),
+            "id": .string(id.rawValue), "originSeq": .integer(Int64(originSeq)),
+            "state": .string(state.rawValue),
             "queuedAt": .integer(queuedAt),
         ]
         if let answeredAt { object["answeredAt"] = .integer(answeredAt) }
@@ -87,10 +88,12 @@ public final class DaemonStore {
                     """,
                 arguments: [
                     item.id.rawValue, Int64(item.originSeq), item.queuedAt, bodyHash, Data(document),
-                    Data(item.report.envelopeBytes), Data(item.report.signature), FrameBlob.encode(item.report.sections),
+                    Data(item.report.envelopeBytes), Data(item.report.signature),
+                    FrameBlob.encode(item.report.sections),
                 ])
             try db.execute(
-                sql: "UPDATE meta SET value = max(value, ?) WHERE name = 'last_origin_seq'", arguments: [Int64(item.originSeq)])
+                sql: "UPDATE meta SET value = max(value, ?) WHERE name = 'last_origin_seq'",
+                arguments: [Int64(item.originSeq)])
         }
     }
 
@@ -98,13 +101,15 @@ public final class DaemonStore {
     public func reseal(_ item: QueuedReport) throws {
         try db.write { db in
             try db.execute(
-                sql: "UPDATE outbox SET origin_seq = ?, envelope = ?, signature = ?, sections = ? WHERE report_id = ?",
+                sql:
+                    "UPDATE outbox SET origin_seq = ?, envelope = ?, signature = ?, sections = ? WHERE report_id = ?",
                 arguments: [
                     Int64(item.originSeq), Data(item.report.envelopeBytes), Data(item.report.signature),
                     FrameBlob.encode(item.report.sections), item.id.rawValue,
                 ])
             try db.execute(
-                sql: "UPDATE meta SET value = max(value, ?) WHERE name = 'last_origin_seq'", arguments: [Int64(item.originSeq)])
+                sql: "UPDATE meta SET value = max(value, ?) WHERE name = 'last_origin_seq'",
+                arguments: [Int64(item.originSeq)])
         }
     }
 
@@ -116,11 +121,15 @@ public final class DaemonStore {
                 switch event {
                 case .accepted(let item, let ack):
                     try db.execute(
-                        sql: "UPDATE outbox SET state = 'accepted', answered_at = ?, epoch = ?, seq = ?, degraded = ? WHERE report_id = ?",
-                        arguments: [now, Int64(ack.epoch), Int64(ack.sequence), ack.degraded, item.id.rawValue])
+                        sql:
+                            "UPDATE outbox SET state = 'accepted', answered_at = ?, epoch = ?, seq = ?, degraded = ? WHERE report_id = ?",
+                        arguments: [
+                            now, Int64(ack.epoch), Int64(ack.sequence), ack.degraded, item.id.rawValue,
+                        ])
                 case .rejected(let item, let code, let message):
                     try db.execute(
-                        sql: "UPDATE outbox SET state = 'rejected', answered_at = ?, code = ?, message = ? WHERE report_id = ?",
+                        sql:
+                            "UPDATE outbox SET state = 'rejected', answered_at = ?, code = ?, message = ? WHERE report_id = ?",
                         arguments: [now, code.rawValue, message, item.id.rawValue])
                 case .reseal:
                     break
@@ -136,12 +145,15 @@ public final class DaemonStore {
 
     public func loadOutbox() throws -> LoadedOutbox {
         try db.read { db in
-            let last = try UInt64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'last_origin_seq'") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM outbox WHERE state = 'queued' ORDER BY origin_seq")
+            let last =
+                try UInt64.fetchOne(db, sql: "SELECT value FROM meta WHERE name = 'last_origin_seq'") ?? 0
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE state = 'queued' ORDER BY origin_seq")
             let queued = try rows.map { row in
                 QueuedReport(
                     report: try SealedReport.decodeStored(
-                        envelope: [UInt8](row["envelope"] as Data), signature: [UInt8](row["signature"] as Data),
+                        envelope: [UInt8](row["envelope"] as Data),
+                        signature: [UInt8](row["signature"] as Data),
                         sections: try FrameBlob.decode(row["sections"]), reference: reference),
                     queuedAt: row["queued_at"])
             }
@@ -152,9 +164,10 @@ public final class DaemonStore {
     /// The document an operator handed over, as canonical JSON (to seal it again).
     public func document(of id: ReportID) throws -> [UInt8]? {
         try db.read { db in
-            (try Data.fetchOne(db, sql: "SELECT document FROM outbox WHERE report_id = ?", arguments: [id.rawValue])).map {
-                [UInt8]($0)
-            }
+            (try Data.fetchOne(
+                db, sql: "SELECT document FROM outbox WHERE report_id = ?", arguments: [id.rawValue])).map {
+                    [UInt8]($0)
+                }
         }
     }
 
@@ -162,7 +175,9 @@ public final class DaemonStore {
     public func recentReport(bodyHash: String, since: Int64) throws -> ReportID? {
         try db.read { db in
             try String.fetchOne(
-                db, sql: "SELECT report_id FROM outbox WHERE body_hash = ? AND queued_at >= ? ORDER BY queued_at DESC",
+                db,
+                sql:
+                    "SELECT report_id FROM outbox WHERE body_hash = ? AND queued_at >= ? ORDER BY queued_at DESC",
                 arguments: [bodyHash, since]
             ).flatMap(ReportID.init)
         }
@@ -170,12 +185,17 @@ public final class DaemonStore {
 
     public func state(of id: ReportID) throws -> ReportState? {
         try db.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM outbox WHERE report_id = ?", arguments: [id.rawValue]) else {
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM outbox WHERE report_id = ?", arguments: [id.rawValue])
+            else {
                 return nil
             }
             return ReportState(
-                id: id, originSeq: row["origin_seq"], state: ReportState.State(rawValue: row["state"]) ?? .queued,
-                queuedAt: row["queued_at"], answeredAt: row["answered_at"], epoch: row["epoch"], sequence: row["seq"],
+                id: id, originSeq: row["origin_seq"],
+                state: ReportState.State(rawValue: row["state"]) ?? .queued,
+                queuedAt: row["queued_at"], answeredAt: row["answered_at"], epoch: row["epoch"],
+                sequence: row["seq"],
                 degraded: row["degraded"], code: (row["code"] as Int?).flatMap(ErrorCode.init(rawValue:)),
                 message: row["message"])
         }
@@ -227,7 +247,8 @@ public final class DaemonStore {
                 let signature = Data(report.signature)
                 let sections = FrameBlob.encode(report.sections)
                 try upsert.execute(arguments: [
-                    report.envelope.key, Int64(update.sequence), Int64(update.epoch), update.committedAt, envelope, signature,
+                    report.envelope.key, Int64(update.sequence), Int64(update.epoch), update.committedAt,
+                    envelope, signature,
                     sections,
                 ])
                 try history.execute(arguments: [
@@ -244,10 +265,13 @@ public final class DaemonStore {
         try db.write { db in
             try db.execute(sql: "DELETE FROM mirror_entry")
             let insert = try db.cachedStatement(
-                sql: "INSERT INTO mirror_entry(key, seq, epoch, committed_at, envelope, signature, sections) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                sql:
+                    "INSERT INTO mirror_entry(key, seq, epoch, committed_at, envelope, signature, sections) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            )
             for entry in entries {
                 try insert.execute(arguments: [
-                    entry.key, Int64(entry.sequence), Int64(entry.epoch), entry.committedAt, Data(entry.report.envelopeBytes),
+                    entry.key, Int64(entry.sequence), Int64(entry.epoch), entry.committedAt,
+                    Data(entry.report.envelopeBytes),
                     Data(entry.report.signature), FrameBlob.encode(entry.report.sections),
                 ])
             }
@@ -261,7 +285,9 @@ public final class DaemonStore {
     }
 
     /// Report ids in the mirror's history, in sequence order (for checks).
-    public func historyReportIDs() throws -> [(sequence: SequenceNumber, id: ReportID, origin: OrganisationCode)] {
+    public func historyReportIDs() throws -> [(
+        sequence: SequenceNumber, id: ReportID, origin: OrganisationCode
+    )] {
         try db.read { db in
             try Row.fetchAll(db, sql: "SELECT seq, report_id, origin FROM mirror_history ORDER BY seq").map {
                 ($0["seq"], ReportID($0["report_id"])!, OrganisationCode($0["origin"])!)
@@ -273,6 +299,7 @@ public final class DaemonStore {
         let report = try SealedReport.decodeStored(
             envelope: [UInt8](row["envelope"] as Data), signature: [UInt8](row["signature"] as Data),
             sections: try FrameBlob.decode(row["sections"]), reference: reference)
-        return Update(sequence: row["seq"], epoch: row["epoch"], committedAt: row["committed_at"], report: report)
+        return Update(
+            sequence: row["seq"], epoch: row["epoch"], committedAt: row["committed_at"], report: report)
     }
 }

@@ -26,7 +26,9 @@ enum DurableDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let level = try synchronousLevel(queue)
-        guard level == 2 else { throw StoreError("\(path): PRAGMA synchronous reads back \(level), not 2 (FULL)") }
+        guard level == 2 else {
+            throw StoreError("\(path): PRAGMA synchronous reads back \(level), not 2 (FULL)")
+        }
         return queue
     }
 

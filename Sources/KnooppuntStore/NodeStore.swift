@@ -72,7 +72,8 @@ public final class NodeStore {
             }
             var picture = Picture(views: views)
             let latest = try Row.fetchAll(
-                db, sql: "SELECT * FROM log WHERE seq IN (SELECT MAX(seq) FROM log GROUP BY key) ORDER BY seq")
+                db, sql: "SELECT * FROM log WHERE seq IN (SELECT MAX(seq) FROM log GROUP BY key) ORDER BY seq"
+            )
             for row in latest { picture.apply(try update(from: row)) }
             var incidents: [String: IncidentRecord] = [:]
             for row in try Row.fetchAll(
@@ -86,7 +87,9 @@ public final class NodeStore {
                     """)
             {
                 let key: String = row["key"]
-                guard let opener = OrganisationCode(row["opener"]), let lead = OrganisationCode(row["lead"] ?? "") else {
+                guard let opener = OrganisationCode(row["opener"]),
+                    let lead = OrganisationCode(row["lead"] ?? "")
+                else {
                     continue
                 }
                 // "incident/ID" or "exercise/incident/ID" → "ID" or "exercise/ID".
@@ -113,14 +116,17 @@ public final class NodeStore {
                 var lead: String?
                 if case .incident(let incident) = document.body { lead = incident.lead.organisation.rawValue }
                 try insertLog.execute(arguments: [
-                    Int64(update.sequence), Int64(update.epoch), envelope.id.rawValue, envelope.origin.rawValue,
+                    Int64(update.sequence), Int64(update.epoch), envelope.id.rawValue,
+                    envelope.origin.rawValue,
                     Int64(envelope.originSeq), envelope.key, envelope.type.rawValue, lead, update.committedAt,
                     Data(update.report.envelopeBytes), Data(update.report.signature),
                     FrameBlob.encode(update.report.sections),
                 ])
             }
             let insertRejection = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO rejection(report_id, origin, origin_seq, code, field, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                sql:
+                    "INSERT OR IGNORE INTO rejection(report_id, origin, origin_seq, code, field, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            )
             for rejection in rejected {
                 try insertRejection.execute(arguments: [
                     rejection.reportID.rawValue, rejection.origin.rawValue, Int64(rejection.originSeq),
@@ -131,7 +137,9 @@ public final class NodeStore {
     }
 
     public func setEpoch(_ epoch: Epoch) throws {
-        try db.write { db in try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'epoch'", arguments: [Int64(epoch)]) }
+        try db.write { db in
+            try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'epoch'", arguments: [Int64(epoch)])
+        }
     }
 
     // MARK: Reading
@@ -140,14 +148,18 @@ public final class NodeStore {
     public func outcome(of id: ReportID) throws -> PastOutcome? {
         try db.read { db in
             if let row = try Row.fetchOne(
-                db, sql: "SELECT seq, epoch, origin, origin_seq FROM log WHERE report_id = ?", arguments: [id.rawValue])
+                db, sql: "SELECT seq, epoch, origin, origin_seq FROM log WHERE report_id = ?",
+                arguments: [id.rawValue])
             {
                 let origin = OrganisationCode(row["origin"])!
                 return .accepted(
-                    Ack(reportID: id, epoch: row["epoch"], sequence: row["seq"], originSeq: row["origin_seq"], duplicate: true),
+                    Ack(
+                        reportID: id, epoch: row["epoch"], sequence: row["seq"], originSeq: row["origin_seq"],
+                        duplicate: true),
                     origin: origin)
             }
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM rejection WHERE report_id = ?", arguments: [id.rawValue]),
+            if let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM rejection WHERE report_id = ?", arguments: [id.rawValue]),
                 let origin = OrganisationCode(row["origin"]), let code = ErrorCode(rawValue: row["code"])
             {
                 return .rejected(
@@ -171,14 +183,20 @@ public final class NodeStore {
 
     /// The epoch a sequence was committed in (nil if not in the log).
     public func epoch(of sequence: SequenceNumber) throws -> Epoch? {
-        try db.read { db in try UInt64.fetchOne(db, sql: "SELECT epoch FROM log WHERE seq = ?", arguments: [Int64(sequence)]) }
+        try db.read { db in
+            try UInt64.fetchOne(db, sql: "SELECT epoch FROM log WHERE seq = ?", arguments: [Int64(sequence)])
+        }
     }
 
     /// Number of reports in the log.
-    public func count() throws -> Int { try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log") ?? 0 } }
+    public func count() throws -> Int {
+        try db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM log") ?? 0 }
+    }
 
     /// Every accepted report of an origin, in origin order (for checks and the timeline).
-    public func reports(from origin: OrganisationCode) throws -> [(originSeq: UInt64, id: ReportID, sequence: SequenceNumber)] {
+    public func reports(
+        from origin: OrganisationCode
+    ) throws -> [(originSeq: UInt64, id: ReportID, sequence: SequenceNumber)] {
         try db.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT origin_seq, report_id, seq FROM log WHERE origin = ? ORDER BY origin_seq",
@@ -191,19 +209,24 @@ public final class NodeStore {
         let envelopeBytes = [UInt8](row["envelope"] as Data)
         let sections = try FrameBlob.decode(row["sections"])
         let report = try SealedReport.decodeStored(
-            envelope: envelopeBytes, signature: [UInt8](row["signature"] as Data), sections: sections, reference: reference)
-        return Update(sequence: row["seq"], epoch: row["epoch"], committedAt: row["committed_at"], report: report)
+            envelope: envelopeBytes, signature: [UInt8](row["signature"] as Data), sections: sections,
+            reference: reference)
+        return Update(
+            sequence: row["seq"], epoch: row["epoch"], committedAt: row["committed_at"], report: report)
     }
 }
 
 extension SealedReport {
     /// Reads a report back from a store, where a withheld section is nil rather than empty.
-    static func decodeStored(envelope: [UInt8], signature: [UInt8], sections: [[UInt8]?], reference: ReferenceData) throws
+    static func decodeStored(
+        envelope: [UInt8], signature: [UInt8], sections: [[UInt8]?], reference: ReferenceData
+    ) throws
         -> SealedReport
     {
         do {
             return try SealedReport.decode(
-                envelope: envelope, signature: signature, sections: sections.map { $0 ?? [] }, allowWithheld: true,
+                envelope: envelope, signature: signature, sections: sections.map { $0 ?? [] },
+                allowWithheld: true,
                 reference: reference)
         } catch {
             throw StoreError("stored report unreadable: \(error)")

@@ -1,0 +1,291 @@
+import ArgumentParser
+import Foundation
+import KnooppuntConfig
+import KnooppuntDaemon
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+struct ClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Run the whole national network locally: the node, the regions, NCTV and the police.",
+        discussion: """
+            Starts every process of the network as a separate OS process with its own store under
+            --dir (keys for a local network are generated there when missing, never in git). The
+            network is ready when the node has heard an authenticated status from every daemon and
+            every mirror is at the node's sequence with the node's hash for its view.
+
+            Processes that die are restarted with backoff. Ctrl-C (or SIGTERM) stops them all.
+            Running it again resumes from the stores. Use `knooppunt publish`, `watch` and
+            `status` with the same --dir from another terminal.
+
+            Examples:
+              knooppunt cluster
+              knooppunt cluster --dir /srv/knooppunt --regions VR09,VR13,VR17
+            """)
+
+    @OptionGroup var folder: FolderOption
+    @Option(help: "Regions to start: all, or a comma-separated list such as VR09,VR13.") var regions: String =
+        "all"
+    @Option(help: "Base port: the node listens on PORT+2 (and CHP on PORT, PORT+1 with --chp).") var port:
+        Int = NetworkConfig.defaultBasePort
+    @Flag(help: "Serve the read-only CHP picture endpoint (public view only) on PORT and PORT+1.") var chp =
+        false
+    @Option(help: "Seconds to wait for the network to be ready before naming what is missing.")
+    var readyTimeout: Double = 60
+    @Flag(
+        help: "When ready, publish one example report, wait until it is accepted, stop everything and exit.")
+    var smoke = false
+    @Option(name: .long, help: "Log level of the processes.") var logLevel: String = "info"
+
+    func selectedRegions() throws -> [OrganisationCode] {
+        if regions == "all" { return OrganisationCode.safetyRegions }
+        return try regions.split(separator: ",").map { part in
+            guard let code = OrganisationCode(argument: String(part).trimmingCharacters(in: .whitespaces)),
+                code.isSafetyRegion
+            else {
+                throw ValidationError("unknown safety region \(part) (VR01…VR25)")
+            }
+            return code
+        }
+    }
+
+    func run() throws {
+        let regionCodes = try selectedRegions()
+        let data = folder.folder
+        let signals = StopSignals()
+        try DataFolder.makeOwnerOnly(data.root)
+        let clusterLock: LockFile
+        do {
+            clusterLock = try LockFile(data.clusterLockFile)
+        } catch {
+            printError(
+                "A cluster is already running from \(data.root.path)\(LockFile.holder(of: data.clusterLockFile).map { " (pid \($0))" } ?? ""). Stop it first, or use another --dir."
+            )
+            throw ExitCode.failure
+        }
+        defer { withExtendedLifetime(clusterLock) {} }
+        let daemons = [OrganisationCode.nctv, .police] + regionCodes
+        try stopLeftovers(daemons)
+        let network = try data.prepareLocalNetwork(basePort: port, chp: chp)
+        let supervisor = Supervisor(binary: Supervisor.currentBinary()) { line in
+            print("[cluster] \(line)")
+            flushStandardOutput()
+        }
+        let common = ["--dir", data.root.path, "--log-level", logLevel]
+        let started = ContinuousClock.now
+
+        try DataFolder.makeOwnerOnly(data.nodeFolder)
+        try supervisor.add(
+            name: "node", arguments: ["node"] + common,
+            log: data.nodeFolder.appendingPathComponent("node.log"))
+        for code in daemons {
+            try DataFolder.makeOwnerOnly(data.daemonFolder(code))
+            let command: [String] =
+                switch code.kind {
+                case .nctv: ["nctv"]
+                case .police: ["police"]
+                default: ["region", code.rawValue]
+                }
+            try supervisor.add(
+                name: code.rawValue, arguments: command + common,
+                log: data.daemonFolder(code).appendingPathComponent("daemon.log"))
+        }
+        print(
+            "Knooppunt national network in \(data.root.path): the national node, \(regionCodes.count) safety regions, NCTV and the police (\(daemons.count + 1) processes)."
+        )
+        print("Waiting until every daemon is heard and every mirror holds the node's picture…")
+
+        let ready = waitUntilReady(daemons, supervisor: supervisor, signals: signals)
+        if signals.signal != nil {
+            shutdown(supervisor)
+            return
+        }
+        guard let ready else {
+            shutdown(supervisor)
+            throw ExitCode.failure
+        }
+        let seconds =
+            Double((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000) / 1000
+            + Double((ContinuousClock.now - started).components.seconds)
+        printTable(network: network, daemons: daemons, supervisor: supervisor)
+        print("")
+        print(
+            String(
+                format:
+                    "Ready in %.1f s: all %d daemons heard; every mirror is at seq %lld with the node's hash for its view.",
+                seconds, daemons.count, ready))
+        if smoke {
+            let outcome = publishSmokeReport(data)
+            shutdown(supervisor)
+            guard outcome else { throw ExitCode.failure }
+            return
+        }
+        print("")
+        print(
+            "Publish from another terminal:  knooppunt publish --dir \(folder.dir) --as VR09 docs/examples/incident.json"
+        )
+        print("Watch the picture:              knooppunt watch --dir \(folder.dir)")
+        print("Status of every process:       knooppunt status --dir \(folder.dir)")
+        print("Ctrl-C stops the network.")
+        flushStandardOutput()
+        while signals.signal == nil {
+            supervisor.supervise()
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        shutdown(supervisor)
+    }
+
+    private func shutdown(_ supervisor: Supervisor) {
+        print("[cluster] stopping every process…")
+        let killed = supervisor.stopAll()
+        if killed.isEmpty {
+            print("[cluster] stopped cleanly.")
+        } else {
+            print(
+                "[cluster] stopped; these did not stop within \(Supervisor.stopGrace) and were killed: \(killed.joined(separator: ", "))"
+            )
+        }
+        flushStandardOutput()
+    }
+
+    /// Processes of an earlier run that still hold their folders (e.g. after `cluster` itself
+    /// was SIGKILLed): they stop by themselves within a second; stop any that do not.
+    private func stopLeftovers(_ daemons: [OrganisationCode]) throws {
+        let data = folder.folder
+        let folders = [data.nodeFolder] + daemons.map(data.daemonFolder)
+        let deadline = ContinuousClock.now + .seconds(3)
+        var holders: [(String, Int32)] = []
+        repeat {
+            holders = folders.compactMap { f in
+                LockFile.holder(of: data.lockFile(in: f)).map { (f.lastPathComponent, $0) }
+            }
+            if holders.isEmpty { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        } while ContinuousClock.now < deadline
+        print(
+            "[cluster] stopping processes left from an earlier run: \(holders.map { "\($0.0) (pid \($0.1))" }.joined(separator: ", "))"
+        )
+        for (_, pid) in holders { kill(pid, SIGTERM) }
+        let killDeadline = ContinuousClock.now + Supervisor.stopGrace
+        while ContinuousClock.now < killDeadline {
+            if folders.allSatisfy({ LockFile.holder(of: data.lockFile(in: $0)) == nil }) { return }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        for (_, pid) in holders { kill(pid, SIGKILL) }
+        Thread.sleep(forTimeInterval: 0.5)
+    }
+
+    /// The node's sequence once everyone has converged, or nil on timeout (after naming the
+    /// daemons that are missing) or on a stop signal.
+    private func waitUntilReady(
+        _ daemons: [OrganisationCode], supervisor: Supervisor, signals: StopSignals
+    ) -> Int64? {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(readyTimeout * 1000))
+        var lastStatus: JSONValue?
+        while ContinuousClock.now < deadline {
+            if signals.signal != nil { return nil }
+            supervisor.supervise()
+            if let status = try? LocalClient(endpoint: folder.folder.nodeControlEndpoint).requestJSON(
+                "STATUS", timeout: .milliseconds(500))
+            {
+                lastStatus = status
+                let converged = daemons.allSatisfy {
+                    status["parties"]?[$0.rawValue]?["converged"]?.boolValue == true
+                }
+                if converged { return status["lastSequence"]?.integerValue ?? 0 }
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        var missing: [String] = []
+        for code in daemons {
+            let party = lastStatus?["parties"]?[code.rawValue]
+            if party?["converged"]?.boolValue == true { continue }
+            let reason =
+                !supervisor.isRunning(code.rawValue)
+                ? "not running"
+                : party?["applied"] == nil ? "never heard by the node" : "not yet at the node's picture"
+            missing.append(
+                "\(code) (\(reason); log \(folder.folder.daemonFolder(code).appendingPathComponent("daemon.log").path))"
+            )
+        }
+        if lastStatus == nil {
+            missing.insert(
+                "the national node (no answer; log \(folder.folder.nodeFolder.appendingPathComponent("node.log").path))",
+                at: 0)
+        }
+        printError(
+            "The network was not ready within \(readyTimeout) s. Missing:\n  "
+                + missing.joined(separator: "\n  "))
+        return nil
+    }
+
+    private func printTable(network: NetworkConfig, daemons: [OrganisationCode], supervisor: Supervisor) {
+        let data = folder.folder
+        let root = data.root.path
+        func short(_ path: String) -> String {
+            path.hasPrefix(root) ? folder.dir + path.dropFirst(root.count) : path
+        }
+        print("")
+        print(pad("PROCESS", 34) + pad("PID", 8) + pad("ENDPOINT", 38) + "LOG")
+        print(
+            pad("national node", 34) + pad(String(supervisor.pid(of: "node") ?? 0), 8)
+                + pad(network.nodeEndpoint, 38)
+                + short(data.nodeFolder.appendingPathComponent("node.log").path))
+        if let base = network.chpBasePort {
+            print(
+                pad("  CHP public picture", 34) + pad("", 8) + pad("tcp://\(network.chpHost):\(base)/+1", 38))
+        }
+        let reference = ReferenceData.builtIn
+        for code in daemons {
+            let name = code.isSafetyRegion ? "\(code) \(reference.regions[code]?.name ?? "")" : code.rawValue
+            print(
+                pad(name, 34) + pad(String(supervisor.pid(of: code.rawValue) ?? 0), 8)
+                    + pad(short(String(data.operatorEndpoint(code).dropFirst(6))), 38)
+                    + short(data.daemonFolder(code).appendingPathComponent("daemon.log").path))
+        }
+    }
+
+    /// --smoke: one incident from VR09 (or the first region), followed until accepted.
+    private func publishSmokeReport(_ data: DataFolder) -> Bool {
+        let region = (try? selectedRegions().first) ?? OrganisationCode("VR09")!
+        let municipality = ReferenceData.builtIn.municipalities.values.filter { $0.region == region }.map(
+            \.code
+        ).min()!
+        let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).inAmsterdam
+        let document: JSONValue = [
+            "type": "incident", "incident": .string("\(region)-SMOKE-\(now.millisecondsSinceEpoch)"),
+            "title": "Rooktest van het netwerk", "kind": "other",
+            "location": ["municipality": .string(municipality.rawValue)],
+            "startedAt": .string(now.rfc3339Seconds),
+            "lead": ["organisation": .string(region.rawValue), "function": "Operationeel leider"],
+            "status": "open", "classification": "partners", "exercise": true,
+        ]
+        do {
+            let client = try LocalClient(endpoint: data.operatorEndpoint(region))
+            try client.send(
+                OperatorCommand.publish.rawValue,
+                [JSONWriter.canonical(document), JSONWriter.canonical(PublishOptions(again: true).json)])
+            guard let queued = try client.receive(timeout: .seconds(10)),
+                queued.command == OperatorReply.queued
+            else {
+                printError("smoke: \(region) did not queue the report")
+                return false
+            }
+            let id = String(decoding: queued.frames[0], as: UTF8.self)
+            print("smoke: \(id) queued at \(region)")
+            guard let answer = try client.receive(timeout: .seconds(20)),
+                answer.command == OperatorReply.accepted
+            else {
+                printError("smoke: \(id) was not accepted within 20 s")
+                return false
+            }
+            print("smoke: \(id) accepted seq \(String(decoding: answer.frames[2], as: UTF8.self))")
+            return true
+        } catch {
+            printError("smoke: \(error)")
+            return false
+        }
+    }
+}

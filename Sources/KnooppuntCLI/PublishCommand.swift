@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import KnooppuntConfig
+import KnooppuntDaemon
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Hand a report to an organisation's daemon and follow it to the national node.",
+        discussion: """
+            Reads a document (JSON or YAML; `-` for standard input) or builds a short sitrep from
+            the quick flags, hands it to the daemon of --as, and prints the report id, "queued",
+            then "accepted seq N" once the national node has made it durable.
+
+            The same body from the same organisation within a minute is refused (E504) unless you
+            add --again: a retry after a timeout must not create a second report.
+
+            Exit codes: 0 accepted; 1 invalid document; 3 queued but not yet accepted when --wait
+            ran out (it stays queued and goes out as soon as the node answers); 4 refused by the
+            node (the code and message are printed); 5 the daemon is not running.
+
+            Examples:
+              knooppunt publish --as VR09 docs/examples/sitrep.json
+              knooppunt publish --as VR09 --incident VR09-20190318-01 --text "Tram 24 Oktoberplein afgezet"
+              cat report.yaml | knooppunt publish --as NCTV -
+            """)
+
+    @Option(
+        name: .customLong("as"), help: "The organisation whose daemon publishes it (e.g. VR09, NCTV, POLICE)."
+    )
+    var organisation: OrganisationCode
+
+    @Argument(help: "The document (JSON or YAML), or - for standard input. Leave out to use the quick flags.")
+    var file: String?
+
+    @Option(help: "Quick sitrep: the incident it is about.") var incident: String?
+    @Option(help: "Quick sitrep: the text of the picture (beeld).") var text: String?
+    @Option(help: "Quick sitrep: the discipline of the text (BRW, POL, GZ, BZ, CCOM, DEF, MULTI).")
+    var discipline: String = "MULTI"
+    @Option(help: "Quick sitrep: classification (public, partners, police, national).") var classification:
+        String = "partners"
+    @Option(help: "Quick sitrep: verification (unconfirmed, confirmed, retracted).") var verification:
+        String = "unconfirmed"
+    @Option(help: "Quick sitrep: confidence (low, medium, high).") var confidence: String = "medium"
+    @Flag(help: "Quick sitrep: mark it as an exercise.") var exercise = false
+
+    @Flag(help: "Publish even if the same body was published within the last minute.") var again = false
+    @Option(help: "Seconds to wait for the node's answer (0: only queue it).") var wait: Double = 15
+    @Flag(help: "Print the outcome as JSON.") var json = false
+    @OptionGroup var folder: FolderOption
+
+    func validate() throws {
+        if file == nil && (incident == nil || text == nil) {
+            throw ValidationError(
+                "give a FILE (or - for standard input), or --incident and --text for a quick sitrep")
+        }
+        if file != nil && (incident != nil || text != nil) {
+            throw ValidationError("give either a FILE or the quick flags, not both")
+        }
+    }
+
+    func run() throws {
+        let document = try readDocument()
+        // Check locally first, so a typo never reaches the outbox.
+        let codec = DocumentCodec()
+        do {
+            let value = try DocumentReader.read(document)
+            _ = try codec.decode(value)
+        } catch {
+            for problem in error.problems {
+                printError(
+                    "\(problem.code.label) \(problem.code.name) at \(problem.field): \(problem.message)")
+            }
+            throw ExitCode(ExitCodes.invalid)
+        }
+        let endpoint = folder.folder.operatorEndpoint(organisation)
+        guard LocalClient.socketExists(endpoint) else {
+            printError(
+                "E506 daemonUnreachable: the daemon of \(organisation) is not running in \(folder.folder.root.path) (start the network with `knooppunt cluster --dir \(folder.dir)`)"
+            )
+            throw ExitCode(ExitCodes.daemonUnreachable)
+        }
+        let client = try LocalClient(endpoint: endpoint)
+        do {
+            try sendWithRetry(client, document)
+        } catch {
+            printError("E506 daemonUnreachable: the daemon of \(organisation) does not answer on \(endpoint)")
+            throw ExitCode(ExitCodes.daemonUnreachable)
+        }
+        guard let reply = try client.receive(timeout: .seconds(10)) else {
+            printError("E506 daemonUnreachable: the daemon of \(organisation) did not answer")
+            throw ExitCode(ExitCodes.daemonUnreachable)
+        }
+        switch reply.command {
+        case OperatorReply.queued:
+            let id = String(decoding: reply.frames[0], as: UTF8.self)
+            let originSeq = String(decoding: reply.frames[1], as: UTF8.self)
+            say("\(id) queued (\(organisation) #\(originSeq))", ["report": .string(id), "state": "queued"])
+            try follow(client, id: id)
+        case OperatorReply.error:
+            printDaemonError(reply.frames)
+            let code = Int(String(decoding: reply.frames[0], as: UTF8.self)) ?? 0
+            throw ExitCode(
+                code == ErrorCode.duplicateSubmission.rawValue || code == ErrorCode.outboxFull.rawValue
+                    ? ExitCodes.rejected : ExitCodes.invalid)
+        default:
+            printError("unexpected answer \(reply.command) from the daemon")
+            throw ExitCode(ExitCodes.daemonUnreachable)
+        }
+    }
+
+    private func sendWithRetry(_ client: LocalClient, _ document: [UInt8]) throws {
+        let frames = [document, JSONWriter.canonical(PublishOptions(again: again).json)]
+        let deadline = ContinuousClock.now + .seconds(3)
+        while true {
+            do {
+                return try client.send(OperatorCommand.publish.rawValue, frames)
+            } catch is LocalClient.ConnectionRefused where ContinuousClock.now < deadline {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+        }
+    }
+
+    /// Waits for ACCEPTED/REJECTED up to --wait seconds.
+    private func follow(_ client: LocalClient, id: String) throws {
+        guard wait > 0 else { throw ExitCode(ExitCodes.queuedNotAccepted) }
+        guard let answer = try client.receive(timeout: .milliseconds(Int64(wait * 1000))) else {
+            say(
+                "\(id) still queued after \(wait)s: it stays in the outbox and goes out when the node answers (`knooppunt status --as \(organisation) --report \(id)`)",
+                ["report": .string(id), "state": "queued"])
+            throw ExitCode(ExitCodes.queuedNotAccepted)
+        }
+        switch answer.command {
+        case OperatorReply.accepted:
+            // ACCEPTED: report id, epoch, sequence, flags.
+            guard answer.frames.count == 4 else { throw ExitCode(ExitCodes.daemonUnreachable) }
+            let epoch = String(decoding: answer.frames[1], as: UTF8.self)
+            let sequence = String(decoding: answer.frames[2], as: UTF8.self)
+            let degraded = String(decoding: answer.frames[3], as: UTF8.self) == "degraded"
+            say(
+                "\(id) accepted seq \(sequence) (epoch \(epoch))\(degraded ? " — degraded: durable on one node only" : "")",
+                [
+                    "report": .string(id), "state": "accepted", "sequence": .integer(Int64(sequence) ?? 0),
+                    "epoch": .integer(Int64(epoch) ?? 0), "degraded": .bool(degraded),
+                ])
+        case OperatorReply.rejected:
+            // REJECTED: report id, code, message.
+            guard answer.frames.count == 3 else { throw ExitCode(ExitCodes.daemonUnreachable) }
+            let code = Int(String(decoding: answer.frames[1], as: UTF8.self)).flatMap(
+                ErrorCode.init(rawValue:))
+            let message = String(decoding: answer.frames[2], as: UTF8.self)
+            say(
+                "\(id) refused: \(code.map { "\($0.label) \($0.name)" } ?? "?"): \(message)",
+                [
+                    "report": .string(id), "state": "rejected", "code": .integer(Int64(code?.rawValue ?? 0)),
+                    "message": .string(message),
+                ])
+            throw ExitCode(ExitCodes.rejected)
+        default:
+            throw ExitCode(ExitCodes.daemonUnreachable)
+        }
+    }
+
+    private func say(_ line: String, _ object: JSONValue) {
+        if json { print(String(decoding: JSONWriter.canonical(object), as: UTF8.self)) } else { print(line) }
+        flushStandardOutput()
+    }
+
+    private func printDaemonError(_ frames: [[UInt8]]) {
+        let detail = frames.count > 2 ? (try? JSONParser.parse(frames[2])) : nil
+        if let problems = detail?["problems"]?.arrayValue, !problems.isEmpty {
+            for problem in problems {
+                let code = problem["code"]?.integerValue ?? 0
+                printError(
+                    "E\(code) \(problem["name"]?.stringValue ?? "") at \(problem["field"]?.stringValue ?? "$"): \(problem["message"]?.stringValue ?? "")"
+                )
+            }
+        } else {
+            printError(
+                "E\(String(decoding: frames[0], as: UTF8.self)): \(String(decoding: frames[1], as: UTF8.self))"
+            )
+        }
+    }
+
+    private func readDocument() throws -> [UInt8] {
+        if let file {
+            if file == "-" { return [UInt8](FileHandle.standardInput.readDataToEndOfFile()) }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                printError("cannot read \(file)")
+                throw ExitCode(ExitCodes.invalid)
+            }
+            return [UInt8](data)
+        }
+        var sitrep: [String: JSONValue] = [
+            "type": "sitrep", "incident": .string(incident!), "confidence": .string(confidence),
+            "verification": .string(verification),
+            "beeld": .object([
+                discipline.uppercased(): ["text": .string(text!), "classification": .string(classification)]
+            ]),
+        ]
+        if exercise { sitrep["exercise"] = true }
+        return JSONWriter.canonical(.object(sitrep))
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// A daemon process as a swift-service-lifecycle service: SIGTERM and SIGINT become a
+/// graceful shutdown (sockets close with their linger, the context terminates), and the
+/// process also stops when the `cluster` that started it is gone.
+struct DaemonService: Service {
+    let start: @Sendable () throws -> Void
+    let stop: @Sendable () -> Void
+
+    func run() async throws {
+        try start()
+        // Returns when the group shuts down gracefully (a signal, or the parent watch ending).
+        try? await gracefulShutdown()
+        stop()
+    }
+}
+
+/// Ends (and so shuts the group down) when the parent process is no longer `parentPID`:
+/// a SIGKILLed `cluster` must not leave its daemons running.
+struct ParentWatch: Service {
+    let parentPID: Int32
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if getppid() != parentPID {
+                logger.warning("the cluster that started this process is gone; stopping")
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(250))
+        }
+    }
+}
+
+enum ServiceRunner {
+    static func run(_ service: DaemonService, parentPID: Int32?, logger: Logger) async throws {
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
+        if let parentPID {
+            services.append(
+                .init(
+                    service: ParentWatch(parentPID: parentPID, logger: logger),
+                    successTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
+        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        try await ServiceGroup(configuration: configuration).run()
+    }
+}

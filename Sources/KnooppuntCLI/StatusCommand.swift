@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import KnooppuntConfig
+import KnooppuntDaemon
+import KnooppuntDomain
+import StrictJSON
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every process of a running network, or where one report is.",
+        discussion: """
+            Asks the node and every daemon found in --dir for their state: pid, last applied
+            sequence and view hash (and whether it equals the node's hash for that view),
+            outbox backlog and the age of the oldest queued report, lag, last heard.
+
+            Examples:
+              knooppunt status
+              knooppunt status --json
+              knooppunt status --as VR09 --report 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f
+            """)
+
+    @OptionGroup var folder: FolderOption
+    @Flag(help: "Print JSON.") var json = false
+    @Option(help: "With --as: where this report is (queued, accepted seq N, delivered to whom).") var report:
+        String?
+    @Option(name: .customLong("as"), help: "The organisation whose outbox holds --report.") var organisation:
+        OrganisationCode?
+
+    func validate() throws {
+        if (report == nil) != (organisation == nil) { throw ValidationError("--report and --as go together") }
+    }
+
+    func run() throws {
+        let network = try folder.network()
+        let node = try? LocalClient(endpoint: folder.folder.nodeControlEndpoint).requestJSON(
+            "STATUS", timeout: .seconds(2))
+        if let report, let organisation { return try showReport(report, of: organisation, node: node) }
+        // Organisations that run (or ran) here: those with a folder in --dir.
+        let present = network.daemons.filter {
+            FileManager.default.fileExists(atPath: folder.folder.daemonFolder($0).path)
+        }
+        var daemons: [String: JSONValue] = [:]
+        for code in present {
+            let endpoint = folder.folder.operatorEndpoint(code)
+            let lockHolder = LockFile.holder(of: folder.folder.lockFile(in: folder.folder.daemonFolder(code)))
+            guard lockHolder != nil, LocalClient.socketExists(endpoint),
+                let status = try? LocalClient(endpoint: endpoint).requestJSON(
+                    OperatorCommand.status.rawValue, timeout: .seconds(2))
+            else { continue }
+            daemons[code.rawValue] = status
+        }
+        if json {
+            let object: JSONValue = ["node": node ?? .null, "daemons": .object(daemons)]
+            print(JSONWriter.pretty(object))
+            return
+        }
+        guard let node else {
+            print("The national node is not running in \(folder.folder.root.path).")
+            if daemons.isEmpty { throw ExitCode(ExitCodes.daemonUnreachable) }
+            return
+        }
+        let last = node["lastSequence"]?.integerValue ?? 0
+        print(
+            "national node  pid \(node["pid"]?.integerValue ?? 0)  \(node["role"]?.stringValue ?? "?")  epoch \(node["epoch"]?.integerValue ?? 0)  seq \(last)  entries \(node["entries"]?.integerValue ?? 0)"
+        )
+        print("")
+        print(
+            pad("ORG", 9) + pad("PID", 8) + pad("APPLIED", 9) + pad("LAG", 6) + pad("VIEW HASH", 14)
+                + pad("CONVERGED", 11) + pad("BACKLOG", 9) + pad("OLDEST", 9) + "LAST HEARD")
+        for code in present {
+            let party = node["parties"]?[code.rawValue]
+            let daemon = daemons[code.rawValue]
+            let pid = daemon?["pid"]?.integerValue.map(String.init) ?? "-"
+            let applied = daemon?["mirror"]?["applied"]?.integerValue ?? party?["applied"]?.integerValue
+            let hash = daemon?["mirror"]?["viewHash"]?.stringValue ?? party?["viewHash"]?.stringValue
+            let converged = applied == last && hash == party?["nodeViewHash"]?.stringValue
+            let backlog = daemon?["outbox"]?["queued"]?.integerValue ?? party?["outboxBacklog"]?.integerValue
+            let oldest =
+                daemon?["outbox"]?["oldestQueuedMs"]?.integerValue ?? party?["oldestQueuedMs"]?.integerValue
+            let heard = party?["lastHeardMsAgo"]?.integerValue
+            print(
+                pad(code.rawValue, 9) + pad(pid, 8) + pad(applied.map(String.init) ?? "-", 9)
+                    + pad(applied.map { String(last - $0) } ?? "-", 6)
+                    + pad(hash.map { String($0.prefix(12)) } ?? "-", 14)
+                    + pad(daemon == nil ? "stopped" : (converged ? "yes" : "no"), 11)
+                    + pad(backlog.map(String.init) ?? "-", 9)
+                    + pad(oldest.map { $0 == 0 ? "-" : "\($0 / 1000)s" } ?? "-", 9)
+                    + (heard.map { "\(Double($0) / 1000)s ago" } ?? "never"))
+        }
+    }
+
+    private func showReport(_ id: String, of organisation: OrganisationCode, node: JSONValue?) throws {
+        let endpoint = folder.folder.operatorEndpoint(organisation)
+        guard
+            let state = try? LocalClient(endpoint: endpoint).requestJSON(
+                OperatorCommand.report.rawValue, [Array(id.utf8)])
+        else {
+            printError("E506 daemonUnreachable: the daemon of \(organisation) is not running")
+            throw ExitCode(ExitCodes.daemonUnreachable)
+        }
+        var delivered: [String] = []
+        var pending: [String] = []
+        if let sequence = state["sequence"]?.integerValue, let parties = node?["parties"]?.objectValue {
+            // Only parties the node has heard from take part in this network.
+            for (code, party) in parties.sorted(by: { $0.key < $1.key })
+            where code != "NATIONAL" && party["applied"] != nil {
+                if let applied = party["applied"]?.integerValue, applied >= sequence {
+                    delivered.append(code)
+                } else {
+                    pending.append(code)
+                }
+            }
+        }
+        if json {
+            var object = state.objectValue ?? [:]
+            object["deliveredTo"] = .array(delivered.map(JSONValue.string))
+            object["notYetDeliveredTo"] = .array(pending.map(JSONValue.string))
+            print(JSONWriter.pretty(.object(object)))
+            return
+        }
+        switch state["state"]?.stringValue {
+        case "queued":
+            print("\(id): queued in \(organisation)'s outbox (#\(state["originSeq"]?.integerValue ?? 0))")
+        case "accepted":
+            print(
+                "\(id): accepted seq \(state["sequence"]?.integerValue ?? 0) (epoch \(state["epoch"]?.integerValue ?? 0))"
+            )
+            print("  delivered to: \(delivered.isEmpty ? "nobody yet" : delivered.joined(separator: " "))")
+            if !pending.isEmpty { print("  not yet delivered to: \(pending.joined(separator: " "))") }
+        case "rejected":
+            print(
+                "\(id): refused by the node: E\(state["code"]?.integerValue ?? 0) \(state["message"]?.stringValue ?? "")"
+            )
+        default:
+            print("\(id): not known to \(organisation)'s daemon")
+            throw ExitCode(ExitCodes.invalid)
+        }
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+}

@@ -1,0 +1,182 @@
+import ArgumentParser
+import Foundation
+import KnooppuntConfig
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+import ZeroMQ
+
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "Watch the live national picture in the terminal.",
+        discussion: """
+            Subscribes to the national node as the national organisation and shows, updating in
+            place: every safety region with its GRIP and threat level, the open incidents with
+            their latest sitreps, who is alive, and "picture as of seq N at T" (or how long the
+            node has been unreachable).
+
+            --once --json prints the current picture with its sequence and view hash, then exits.
+
+            Examples:
+              knooppunt watch
+              knooppunt watch --once --json
+            """)
+
+    @OptionGroup var folder: FolderOption
+    @Flag(help: "Print the picture once (when caught up with the node) and exit.") var once = false
+    @Flag(help: "With --once: print JSON.") var json = false
+    @Flag(help: "Include exercise incidents.") var exercise = false
+    @Option(help: "With --once: give up after this many seconds.") var timeout: Double = 20
+
+    func run() throws {
+        let network = try folder.network()
+        let secrets = try OrganisationSecrets.load(from: folder.folder.keyFile(.national))
+        let context = ZMQContext()
+        let socket = try ZMQSocket(context, .dealer, name: "watch")
+        defer {
+            socket.close()
+            context.terminate()
+        }
+        try socket.set([
+            .linger(.zero), .maxMessageSize(WireLimits.maxMessageBytes), .receiveHighWaterMark(100_000),
+            .curvePublicKey(secrets.curve.publicKey), .curveSecretKey(secrets.curve.secretKey),
+            .curveServerKey(network.nodeCurvePublicKey), .reconnectIntervalMax(.seconds(2)),
+        ])
+        let monitor = try socket.monitor(context: context)
+        defer { monitor.close() }
+        try socket.connect(network.nodeEndpoint)
+
+        let view = View.organisation(.national)
+        var mirror = Mirror(view: view, picture: Picture(views: [view]), verifyingKeys: network.verifyingKeys)
+        let codec = MessageCodec()
+        var caughtUp = false
+        var lastHeard: ContinuousClock.Instant?
+        var lastNodeTime: Int64?
+        var unreachableSince: Date? = Date()
+        var lastDraw = ContinuousClock.now - .seconds(5)
+        let started = ContinuousClock.now
+        var poller = Poller()
+        poller.add(.socket(socket))
+        poller.add(.socket(monitor))
+        while true {
+            let ready = try poller.poll(timeout: .milliseconds(250))
+            if ready[1].contains(.readable) {
+                while let event = try MonitorEvent.receive(from: monitor) {
+                    guard event.kind == .handshakeSucceeded else { continue }
+                    _ = try socket.send(MessageCodec.encode(mirror.hello(role: .watch)), dontWait: true)
+                }
+            }
+            if ready[0].contains(.readable) {
+                while let message = try socket.receive(dontWait: true) {
+                    guard let decoded = try? codec.decodeServer(message.frames) else { continue }
+                    lastHeard = .now
+                    unreachableSince = nil
+                    if case .heartbeat(let beat) = decoded { lastNodeTime = beat.nodeTime }
+                    for action in mirror.receive(decoded, now: .now) {
+                        if case .send(let reply) = action {
+                            _ = try socket.send(MessageCodec.encode(reply), dontWait: true)
+                        }
+                    }
+                    if mirror.nodeEpoch != nil, mirror.applied >= mirror.nodeLastSequence { caughtUp = true }
+                }
+            }
+            if let heard = lastHeard, ContinuousClock.now - heard > .seconds(5), unreachableSince == nil {
+                unreachableSince = Date()
+            }
+            let summary = PictureSummary(picture: mirror.picture, view: view, includeExercise: exercise)
+            if once {
+                if caughtUp {
+                    print(
+                        json
+                            ? JSONWriter.pretty(summary.json)
+                            : render(summary, board: nil, unreachableSince: nil, nodeTime: lastNodeTime))
+                    return
+                }
+                if ContinuousClock.now - started > .milliseconds(Int64(timeout * 1000)) {
+                    printError(
+                        "E505 nodeUnreachable: the national node did not deliver the picture within \(timeout)s"
+                    )
+                    throw ExitCode(ExitCodes.daemonUnreachable)
+                }
+                continue
+            }
+            if ContinuousClock.now - lastDraw >= .seconds(1) {
+                lastDraw = .now
+                let board = try? LocalClient(endpoint: folder.folder.nodeControlEndpoint).requestJSON(
+                    "STATUS", timeout: .milliseconds(300))
+                // Clear the screen and draw from the top: the picture updates in place.
+                print(
+                    "\u{1B}[H\u{1B}[2J"
+                        + render(
+                            summary, board: board, unreachableSince: unreachableSince, nodeTime: lastNodeTime)
+                )
+                flushStandardOutput()
+            }
+        }
+    }
+
+    func render(
+        _ summary: PictureSummary, board: JSONValue?, unreachableSince: Date?, nodeTime: Int64?
+    ) -> String {
+        var lines: [String] = []
+        let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).inAmsterdam
+        if let since = unreachableSince {
+            let at = Timestamp(millisecondsSinceEpoch: Int64(since.timeIntervalSince1970 * 1000)).inAmsterdam
+            lines.append("!! NODE UNREACHABLE since \(at.rfc3339Seconds) — showing the last picture received")
+        }
+        lines.append(
+            "KNOOPPUNT — national picture as of seq \(summary.sequence) at \(now.rfc3339Seconds) (Europe/Amsterdam)"
+        )
+        lines.append("view hash \(summary.viewHash.prefix(16))…  epoch \(summary.epoch)")
+        lines.append("")
+        lines.append(pad("REGION", 34) + pad("GRIP", 10) + pad("THREAT", 8) + "OPEN INCIDENTS")
+        for region in summary.regions {
+            lines.append(
+                pad("\(region.code) \(region.name)", 34) + pad(region.grip?.label ?? "-", 10)
+                    + pad(region.threatLevel.map(String.init) ?? "-", 8) + String(region.openIncidents))
+        }
+        lines.append("")
+        lines.append("INCIDENTS")
+        if summary.incidents.isEmpty { lines.append("  (none)") }
+        for incident in summary.incidents.prefix(12) {
+            var line =
+                "  \(incident.exercise ? "[OEFENING] " : "")\(incident.id)  \(incident.title ?? "(withheld)")"
+            line +=
+                "  [\(incident.kind ?? "?")] \(incident.region?.rawValue ?? "?")  \(incident.grip?.label ?? "no GRIP")"
+            line += "  \(incident.status ?? "")  lead \(incident.lead ?? "?")"
+            lines.append(line)
+            if let sitrep = incident.sitreps.last {
+                let text = sitrep.beeld.map { "\($0.0): \($0.1 ?? "(withheld)")" }.joined(separator: " | ")
+                lines.append(
+                    "     latest sitrep \(sitrep.origin) seq \(sitrep.sequence) (\(sitrep.verification ?? "?")): \(text.prefix(100))"
+                )
+            }
+        }
+        if !summary.threats.isEmpty {
+            lines.append("")
+            lines.append("THREAT LEVELS")
+            for threat in summary.threats {
+                lines.append(
+                    "  \(pad(threat.area, 10)) level \(threat.level.map(String.init) ?? "?")  \(threat.step ?? "")"
+                )
+            }
+        }
+        if let parties = board?["parties"]?.objectValue {
+            lines.append("")
+            lines.append("ALIVE")
+            var cells: [String] = []
+            for (code, party) in parties.sorted(by: { $0.key < $1.key }) where code != "NATIONAL" {
+                let ago = party["lastHeardMsAgo"]?.integerValue
+                let alive = ago.map { $0 < 5_000 } ?? false
+                let lag = party["lag"]?.integerValue.map { $0 > 0 ? " lag \($0)" : "" } ?? ""
+                cells.append("\(code) \(alive ? "up" : "DOWN")\(lag)")
+            }
+            for row in stride(from: 0, to: cells.count, by: 6) {
+                lines.append("  " + cells[row..<min(row + 6, cells.count)].map { pad($0, 18) }.joined())
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
