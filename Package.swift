@@ -96,6 +96,10 @@ let package = Package(
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
         .testTarget(
+            name: "KnooppuntCoreTests",
+            dependencies: ["KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON"]
+        ),
+        .testTarget(
             name: "KnooppuntProtocolTests",
             dependencies: [
                 "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
