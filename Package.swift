@@ -99,6 +99,14 @@ let package = Package(
             name: "KnooppuntCoreTests",
             dependencies: ["KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON"]
         ),
+        // Real processes: the built `knooppunt` binary, real sockets and stores (run serialized).
+        .testTarget(
+            name: "KnooppuntSystemTests",
+            dependencies: [
+                "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "KnooppuntDaemon",
+                "StrictJSON",
+            ]
+        ),
         .testTarget(
             name: "KnooppuntProtocolTests",
             dependencies: [

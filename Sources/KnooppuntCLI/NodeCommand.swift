@@ -18,6 +18,12 @@ struct NodeCommand: AsyncParsableCommand {
     @OptionGroup var folder: FolderOption
     @OptionGroup var log: LogOptions
     @Option(name: .long, help: .hidden) var parentPid: Int32?
+    @Option(name: .long, help: "Messages queued for one party before it is caught up from the log instead.")
+    var sendHighWaterMark: Int32 = 20_000
+    @Option(
+        name: .long, help: "A party further behind than this many updates gets a snapshot instead of the log."
+    )
+    var catchUpLimit: UInt64 = 10_000
 
     func run() async throws {
         let logger = log.bootstrap(label: "knooppunt.node")

@@ -74,6 +74,8 @@ final class NodeLoop {
     var board: [OrganisationCode: BoardEntry] = [:]
     var refusals: [ErrorCode: Int] = [:]
     var jobsTimerArmed = false
+    var committedBatches = 0
+    let crashPoint = CrashPoint.fromEnvironment()
     unowned let loop: LoopContext
     let role: NodeRole = .standalone
 
@@ -265,6 +267,8 @@ final class NodeLoop {
             } catch {
                 storageFailed(error)
             }
+            committedBatches += 1
+            crashPoint?.check(.afterCommit, batch: committedBatches)
         }
         // Durable: now answer, then publish.
         for item in pending.accepted {
@@ -283,6 +287,7 @@ final class NodeLoop {
             case .rejected(let rejection): send(item.routing, rejectionMessage(rejection))
             }
         }
+        if !pending.accepted.isEmpty { crashPoint?.check(.afterAck, batch: committedBatches) }
         for item in pending.accepted {
             picture.apply(item.update)
             publish(item.update)

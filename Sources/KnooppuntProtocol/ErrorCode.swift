@@ -52,7 +52,56 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case storageFailure = 600
 
     /// The code's name as printed next to its number ("E400 outOfOrder").
-    public var name: String { String(describing: self) }
+    ///
+    /// Spelled out rather than derived with `String(describing:)`: that calls ``description``,
+    /// which needs the name, and the recursion overflows the stack.
+    public var name: String {
+        switch self {
+        case .unsupportedProtocol: "unsupportedProtocol"
+        case .unknownCommand: "unknownCommand"
+        case .wrongFrameCount: "wrongFrameCount"
+        case .frameTooLarge: "frameTooLarge"
+        case .malformedNumber: "malformedNumber"
+        case .tooManyFrames: "tooManyFrames"
+        case .invalidJSON: "invalidJSON"
+        case .invalidUTF8: "invalidUTF8"
+        case .wrongType: "wrongType"
+        case .missingField: "missingField"
+        case .unknownField: "unknownField"
+        case .unknownValue: "unknownValue"
+        case .tooLong: "tooLong"
+        case .outOfRange: "outOfRange"
+        case .invalidTimestamp: "invalidTimestamp"
+        case .unknownCode: "unknownCode"
+        case .invalidID: "invalidID"
+        case .invalidYAML: "invalidYAML"
+        case .tooDeep: "tooDeep"
+        case .duplicateKey: "duplicateKey"
+        case .emptyDocument: "emptyDocument"
+        case .unsupportedVersion: "unsupportedVersion"
+        case .invalidEnvelope: "invalidEnvelope"
+        case .digestMismatch: "digestMismatch"
+        case .badSignature: "badSignature"
+        case .emptyText: "emptyText"
+        case .invalidCombination: "invalidCombination"
+        case .originMismatch: "originMismatch"
+        case .notPermitted: "notPermitted"
+        case .policeInternalTerm: "policeInternalTerm"
+        case .outOfOrder: "outOfOrder"
+        case .staleOriginSequence: "staleOriginSequence"
+        case .unknownIncident: "unknownIncident"
+        case .incidentConflict: "incidentConflict"
+        case .unknownReport: "unknownReport"
+        case .rateLimited: "rateLimited"
+        case .outboxFull: "outboxFull"
+        case .notActive: "notActive"
+        case .fenced: "fenced"
+        case .duplicateSubmission: "duplicateSubmission"
+        case .nodeUnreachable: "nodeUnreachable"
+        case .daemonUnreachable: "daemonUnreachable"
+        case .storageFailure: "storageFailure"
+        }
+    }
 
     /// "E400".
     public var label: String { "E\(rawValue)" }

@@ -1,0 +1,178 @@
+import Foundation
+import KnooppuntConfig
+import KnooppuntDomain
+import StrictJSON
+import Testing
+
+/// Runs the binary and returns its exit status and output.
+func runKnooppunt(
+    _ arguments: [String], stdin: String? = nil, timeout: Double = 60
+) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = Paths.binary
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try? input.fileHandleForWriting.close()
+    let deadline = ContinuousClock.now + TimeScale.seconds(timeout)
+    while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    if process.isRunning {
+        process.terminate()
+        throw TestFailure("knooppunt \(arguments.joined(separator: " ")) did not finish")
+    }
+    let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (process.terminationStatus, stdout, stderr)
+}
+
+extension SystemTests {
+    @Test(
+        "publish: accepted exits 0; a stopped daemon, a malformed file, an unknown region each get a clear message and their own exit code"
+    )
+    func publishOutcomes() throws {
+        let net = try TestNetwork(name: "publish")
+        defer { net.removeFolder() }
+        let region = OrganisationCode("VR14")!
+        try net.startAll([region])
+        let dir = net.root.path
+        let incident = try writeTemporary(Documents.incident(region, "VR14-CLI-1"))
+
+        let ok = try runKnooppunt(["publish", "--dir", dir, "--as", "VR14", incident.path])
+        #expect(ok.status == 0, "\(ok.err)")
+        #expect(ok.out.contains("queued"))
+        #expect(ok.out.contains("accepted seq 1"))
+
+        // The same body again within the window: refused, nothing queued.
+        let again = try runKnooppunt(["publish", "--dir", dir, "--as", "VR14", incident.path])
+        #expect(again.status == 4)
+        #expect(again.err.contains("E504"))
+
+        // A document with problems: every problem with its code and field; nothing reaches the outbox.
+        let before = try net.daemonStatus(region)["outbox"]?["nextOriginSeq"]?.integerValue
+        let malformed = try runKnooppunt(
+            ["publish", "--dir", dir, "--as", "VR14", "-"],
+            stdin: #"{"type":"sitrep","incident":"VR14-CLI-1","beeld":{"XYZ":{}},"confidence":"certain"}"#)
+        #expect(malformed.status == 1)
+        #expect(malformed.err.contains("E204 unknownField at beeld.XYZ"))
+        #expect(malformed.err.contains("E205 unknownValue at confidence"))
+        #expect(malformed.err.contains("E203 missingField at verification"))
+        #expect(try net.daemonStatus(region)["outbox"]?["nextOriginSeq"]?.integerValue == before)
+
+        // Refused by the node (an incident it does not know): exit 4 with the code.
+        let refused = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR14", "--incident", "NOT-THERE", "--text", "x",
+        ])
+        #expect(refused.status == 4)
+        #expect(refused.out.contains("E402"))
+
+        // An organisation whose daemon is not running: exit 5.
+        let stopped = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR15", "--incident", "VR14-CLI-1", "--text", "x",
+        ])
+        #expect(stopped.status == 5)
+        #expect(stopped.err.contains("E506"))
+
+        // An unknown region: a usage error naming it.
+        let unknown = try runKnooppunt(["publish", "--dir", dir, "--as", "VR99", incident.path])
+        #expect(unknown.status == 64)
+        #expect(unknown.err.contains("VR99"))
+
+        // The node stopped: the report is queued, and publish says so with exit 3.
+        net.signal("node", SIGSTOP)
+        let queued = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR14", "--wait", "1", "--incident", "VR14-CLI-1", "--text",
+            "later",
+        ])
+        #expect(queued.status == 3)
+        #expect(queued.out.contains("still queued"))
+        net.signal("node", SIGCONT)
+        try net.waitConverged([region])
+        #expect(try net.daemonStatus(region)["outbox"]?["queued"]?.integerValue == 0)
+
+        // status --report says where it is.
+        let report = try runKnooppunt(["status", "--dir", dir, "--json"])
+        #expect(report.status == 0)
+        net.stopAll()
+    }
+
+    @Test(
+        "the README's first command brings up all 25 regions, one report is accepted, and everything stops cleanly"
+    )
+    func readmeRunCommand() throws {
+        // A temporary copy of the repository (tracked files only); the binary under test is
+        // passed in, so the copy does not build again.
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-readme-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: copy) }
+        try FileManager.default.createDirectory(at: copy, withIntermediateDirectories: true)
+        let files = try shell("git", ["-C", Paths.repository.path, "ls-files"], in: Paths.repository).split(
+            separator: "\n")
+        for file in files {
+            let source = Paths.repository.appendingPathComponent(String(file))
+            let target = copy.appendingPathComponent(String(file))
+            guard FileManager.default.fileExists(atPath: source.path) else { continue }
+            try FileManager.default.createDirectory(
+                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: source, to: target)
+        }
+        let readme = try String(contentsOf: copy.appendingPathComponent("README.md"), encoding: .utf8)
+        let runCommand = try #require(
+            readme.split(separator: "\n").first { $0.hasPrefix("./scripts/run.sh") })
+        #expect(runCommand.trimmingCharacters(in: .whitespaces) == "./scripts/run.sh")
+
+        let port = try TestNetwork.freeBasePort()
+        let process = Process()
+        process.executableURL = copy.appendingPathComponent("scripts/run.sh")
+        process.currentDirectoryURL = copy
+        process.arguments = [
+            "--smoke", "--port", String(port), "--ready-timeout", String(Int(120 * TimeScale.factor)),
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["KNOOPPUNT_BIN"] = Paths.binary.path
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(process.terminationStatus == 0, "\(text)")
+        #expect(text.contains("all 27 daemons heard"))
+        #expect(text.contains("VR25 Flevoland"))
+        #expect(text.contains("accepted seq"))
+        #expect(text.contains("stopped cleanly"))
+        // No process of that network is left behind.
+        let folder = DataFolder(copy.appendingPathComponent("var").path)
+        for code in OrganisationCode.all where code != .national {
+            #expect(LockFile.holder(of: folder.lockFile(in: folder.daemonFolder(code))) == nil)
+        }
+        #expect(LockFile.holder(of: folder.lockFile(in: folder.nodeFolder)) == nil)
+    }
+}
+
+func writeTemporary(_ document: JSONValue) throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "knooppunt-doc-\(UUID().uuidString.prefix(8)).json")
+    try Data(JSONWriter.canonical(document)).write(to: url)
+    return url
+}
+
+func shell(_ command: String, _ arguments: [String], in folder: URL) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = [command] + arguments
+    process.currentDirectoryURL = folder
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}

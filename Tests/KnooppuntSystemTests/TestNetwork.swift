@@ -1,0 +1,225 @@
+import Foundation
+import KnooppuntConfig
+import KnooppuntDomain
+import StrictJSON
+import ZeroMQ
+
+/// Deadlines in the real-process tests are generous and scale with one factor
+/// (`KNOOPPUNT_TIME_SCALE`, default 1) for slow machines.
+enum TimeScale {
+    static let factor: Double = Double(ProcessInfo.processInfo.environment["KNOOPPUNT_TIME_SCALE"] ?? "") ?? 1
+
+    static func seconds(_ value: Double) -> Duration { .milliseconds(Int64(value * factor * 1000)) }
+}
+
+/// The repository root and the built binary under test.
+enum Paths {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// `KNOOPPUNT_BIN` (set by scripts/test.sh) or the debug build.
+    static var binary: URL {
+        if let path = ProcessInfo.processInfo.environment["KNOOPPUNT_BIN"] {
+            return URL(fileURLWithPath: path)
+        }
+        return repository.appendingPathComponent(".build/debug/knooppunt")
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` until it holds or the (scaled) deadline passes.
+func waitUntil(_ what: String, timeout seconds: Double, _ condition: () throws -> Bool) throws {
+    let deadline = ContinuousClock.now + TimeScale.seconds(seconds)
+    while ContinuousClock.now < deadline {
+        if try condition() { return }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    throw TestFailure("timed out after \(seconds * TimeScale.factor) s waiting for \(what)")
+}
+
+/// A national network of real `knooppunt` processes in a temporary folder, on free ports.
+final class TestNetwork {
+    let folder: DataFolder
+    let root: URL
+    let basePort: Int
+    let network: NetworkConfig
+    private(set) var processes: [String: Process] = [:]
+    var nodeArguments: [String] = []
+
+    init(name: String) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-\(name)-\(UUID().uuidString.prefix(8))")
+        folder = DataFolder(root.path)
+        basePort = try TestNetwork.freeBasePort()
+        network = try folder.prepareLocalNetwork(basePort: basePort, chp: false)
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+    }
+
+    deinit { stopAll() }
+
+    var logs: URL { root.appendingPathComponent("test-logs") }
+
+    /// Three consecutive free ports (the node uses base+2); a random start avoids parallel runs.
+    static func freeBasePort() throws -> Int {
+        for _ in 0..<50 {
+            let base = Int.random(in: 20_000..<60_000)
+            if (base...(base + 2)).allSatisfy(isFree) { return base }
+        }
+        throw TestFailure("no free ports found")
+    }
+
+    static func isFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
+    }
+
+    // MARK: Processes
+
+    @discardableResult
+    func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = Paths.binary
+        process.arguments = arguments + ["--dir", root.path]
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let log = logs.appendingPathComponent("\(name).log")
+        if !FileManager.default.fileExists(atPath: log.path) {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        }
+        let handle = try FileHandle(forWritingTo: log)
+        handle.seekToEndOfFile()
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        processes[name] = process
+        return process
+    }
+
+    func startNode(environment: [String: String] = [:]) throws {
+        try start("node", ["node"] + nodeArguments, environment: environment)
+        try waitUntil("the node's control socket", timeout: 20) { (try? nodeStatus()) != nil }
+    }
+
+    func startDaemon(_ code: OrganisationCode) throws {
+        let arguments: [String] =
+            switch code.kind {
+            case .nctv: ["nctv"]
+            case .police: ["police"]
+            default: ["region", code.rawValue]
+            }
+        try start(code.rawValue, arguments)
+    }
+
+    /// Starts the node and the daemons and waits until every one has converged.
+    func startAll(_ daemons: [OrganisationCode]) throws {
+        try startNode()
+        for code in daemons { try startDaemon(code) }
+        try waitConverged(daemons)
+    }
+
+    func signal(_ name: String, _ number: Int32) {
+        guard let process = processes[name], process.isRunning else { return }
+        kill(process.processIdentifier, number)
+    }
+
+    /// SIGKILL and wait until the process is gone (and its lock released).
+    func kill9(_ name: String) {
+        guard let process = processes[name] else { return }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM and wait; returns how long it took.
+    @discardableResult
+    func stop(_ name: String) -> Duration {
+        let start = ContinuousClock.now
+        guard let process = processes[name] else { return .zero }
+        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
+        let deadline = ContinuousClock.now + TimeScale.seconds(15)
+        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+        return ContinuousClock.now - start
+    }
+
+    func stopAll() {
+        for name in processes.keys where name != "node" { signal(name, SIGCONT) }
+        signal("node", SIGCONT)
+        for name in processes.keys where name != "node" { stop(name) }
+        stop("node")
+    }
+
+    func isRunning(_ name: String) -> Bool { processes[name]?.isRunning ?? false }
+
+    // MARK: Status
+
+    func nodeStatus() throws -> JSONValue { try ControlClient.request(folder.nodeControlEndpoint, "STATUS") }
+
+    func daemonStatus(_ code: OrganisationCode) throws -> JSONValue {
+        try ControlClient.request(folder.operatorEndpoint(code), "STATUS")
+    }
+
+    /// Every listed daemon applied the node's last sequence and holds the node's hash for its view.
+    func converged(_ daemons: [OrganisationCode]) throws -> Bool {
+        let status = try nodeStatus()
+        return daemons.allSatisfy { status["parties"]?[$0.rawValue]?["converged"]?.boolValue == true }
+    }
+
+    func waitConverged(_ daemons: [OrganisationCode], timeout: Double = 60) throws {
+        try waitUntil("convergence of \(daemons.map(\.rawValue).joined(separator: ","))", timeout: timeout) {
+            (try? converged(daemons)) ?? false
+        }
+    }
+
+    func log(_ name: String) -> String {
+        (try? String(contentsOf: logs.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+    }
+
+    func removeFolder() { try? FileManager.default.removeItem(at: root) }
+}
+
+/// One request/reply on a local socket (a daemon's operator socket or the node's control socket).
+enum ControlClient {
+    static func request(
+        _ endpoint: String, _ command: String, _ frames: [[UInt8]] = [], timeout: Duration = .seconds(2)
+    )
+        throws -> JSONValue
+    {
+        let context = ZMQContext()
+        let socket = try ZMQSocket(context, .dealer, name: "test")
+        defer {
+            socket.close()
+            context.terminate()
+        }
+        try socket.set([.linger(.zero), .maxMessageSize(64 << 20)])
+        try socket.connect(endpoint)
+        try socket.send([Array("KNP1".utf8), Array(command.utf8)] + frames)
+        var poller = Poller()
+        poller.add(.socket(socket))
+        let ready = try poller.poll(timeout: timeout)
+        guard ready[0].contains(.readable), let reply = try socket.receive(dontWait: true),
+            let last = reply.frames.last
+        else {
+            throw TestFailure("no answer on \(endpoint)")
+        }
+        return try JSONParser.parse(last)
+    }
+}

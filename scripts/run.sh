@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job: installs what is needed, builds Knooppunt and runs the whole national network
+# locally (the national node, 25 safety regions, NCTV and the police).
+# Arguments go to `knooppunt cluster`, e.g. scripts/run.sh --regions VR09,VR13 --dir /tmp/kp
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh run
+if [ -n "${KNOOPPUNT_BIN:-}" ]; then
+  # Tests of this script pass an already built binary instead of building again.
+  binary="$KNOOPPUNT_BIN"
+else
+  echo "Building Knooppunt (release; the first build takes a few minutes) …"
+  swift build -c release --product knooppunt
+  binary=".build/release/knooppunt"
+fi
+exec "$binary" cluster "$@"

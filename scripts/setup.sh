@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Knooppunt needs on a Debian or Ubuntu machine that has a Swift 6 toolchain.
+# Usage: scripts/setup.sh [run|test]   (test also installs what the test suite uses)
+set -euo pipefail
+
+purpose="${1:-run}"
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "Knooppunt needs a Swift 6 toolchain, and 'swift' is not on PATH." >&2
+  echo "Install one from https://www.swift.org/install/linux/ and run this again." >&2
+  exit 1
+fi
+swift_major=$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9][0-9]*\)\..*/\1/p' | head -n 1)
+if [ -z "$swift_major" ] || [ "$swift_major" -lt 6 ]; then
+  echo "Knooppunt needs Swift 6 or newer; 'swift --version' says: $(swift --version 2>&1 | head -n 1)" >&2
+  exit 1
+fi
+
+packages=(libzmq3-dev pkg-config)
+if [ "$purpose" = "test" ]; then
+  # python3 + jsonschema: the schema agreement test; libxml2-utils: xmllint for CAP exports.
+  packages+=(python3 python3-jsonschema libxml2-utils)
+fi
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "Please install these packages with your system's package manager: ${missing[*]}" >&2
+    exit 1
+  fi
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || { echo "Installing ${missing[*]} needs root (or sudo)." >&2; exit 1; }
+    sudo="sudo"
+  fi
+  echo "Installing ${missing[*]} …"
+  # Wait for another apt run instead of failing on its lock.
+  $sudo apt-get update -o DPkg::Lock::Timeout=300 -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    -o DPkg::Lock::Timeout=300 "${missing[@]}"
+fi
