@@ -1,5 +1,4 @@
 /// The stable error codes of KNP/1 (docs/PROTOCOL.md §7). A code never changes meaning.
-// Not CustomStringConvertible on purpose: `name` relies on the default rendering of the case.
 public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     // Framing
     case unsupportedProtocol = 100
@@ -53,8 +52,9 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
 
     /// The code's name as printed next to its number ("E400 outOfOrder").
     ///
-    /// Spelled out rather than derived with `String(describing:)`: that calls ``description``,
-    /// which needs the name, and the recursion overflows the stack.
+    /// Spelled out: names are part of the stable contract (`validate` output, `ERROR` detail),
+    /// so they must not depend on how Swift renders a case or on a `description` that could
+    /// itself use the name (that once recursed until the stack overflowed).
     public var name: String {
         switch self {
         case .unsupportedProtocol: "unsupportedProtocol"
