@@ -112,6 +112,15 @@ public struct Mirror: Sendable {
             actions += drainHeld()
             return actions
         case .heartbeat(let beat):
+            // A new epoch means another node took over: what we applied from the old one may
+            // be a tail it never replicated. HELLO lets the node check our (sequence, epoch)
+            // against its log and send a snapshot if they disagree (docs/PROTOCOL.md §5.2).
+            if let known = nodeEpoch, known != beat.epoch {
+                nodeEpoch = beat.epoch
+                nodeLastSequence = beat.lastSequence
+                behindBeats = 0
+                return [.send(hello(role: role))]
+            }
             nodeEpoch = beat.epoch
             nodeLastSequence = beat.lastSequence
             guard beat.lastSequence > applied, staging == nil else {
@@ -132,7 +141,9 @@ public struct Mirror: Sendable {
     }
 
     private mutating func receive(_ update: Update, now: ContinuousClock.Instant) -> [MirrorAction] {
-        if update.sequence <= applied || staging != nil && update.sequence <= stagingSequence { return [] }
+        // During a snapshot only what comes after it counts: the snapshot may be older than
+        // what we applied (a node that lost its tail), and the updates after it must be held.
+        if update.sequence <= (staging != nil ? stagingSequence : applied) { return [] }
         if let problem = check(update.report) {
             return [.warn("update \(update.sequence) refused: \(problem)")]
         }

@@ -63,7 +63,13 @@ public struct Outbox: Sendable {
     /// send from an older round is stale and ignored, so one lost report causes one resend,
     /// not one per report behind it.
     private var round = 0
-    private var sentInRound: [ReportID: Int] = [:]
+    /// Per report, the rounds of its sends the node has not answered yet, oldest first, as
+    /// (round, sends). The node answers one connection's submits in order, so an answer
+    /// belongs to the oldest: a resend must not make the answer to an earlier send look new.
+    private var unanswered: [ReportID: [(round: Int, sends: Int)]] = [:]
+    /// Rounds remembered per report; beyond this the oldest is forgotten (a bound, not a loss:
+    /// the retry timer resends whatever an ignored answer leaves behind).
+    private static let roundsRemembered = 8
     /// The origin sequence of the last report queued (persisted by the daemon).
     public private(set) var lastOriginSeq: UInt64
 
@@ -100,7 +106,7 @@ public struct Outbox: Sendable {
         let end = min(queue.count, limits.window)
         guard inFlight < end else { return [] }
         let batch = queue[inFlight..<end].map(\.report)
-        for report in batch { sentInRound[report.id] = round }
+        for report in batch { recordSend(report.id) }
         inFlight = end
         lastSendAt = now
         return batch
@@ -110,6 +116,8 @@ public struct Outbox: Sendable {
     public mutating func connectionReset() {
         inFlight = 0
         round += 1
+        // Answers to sends on the old connection never arrive.
+        unanswered.removeAll()
         retryDelay = limits.firstRetry
     }
 
@@ -123,11 +131,12 @@ public struct Outbox: Sendable {
     public mutating func handle(
         error code: ErrorCode, reportID: ReportID?, message: String, now: ContinuousClock.Instant
     ) -> OutboxEvent? {
+        let answeredRound = reportID.flatMap { answer($0) }
         switch code {
         case .outOfOrder:
             // An earlier report never arrived (a reconnect or a node restart lost it): send the
             // window again from the front, once per round.
-            if let reportID, let sent = sentInRound[reportID], sent < round { return nil }
+            if let answeredRound, answeredRound < round { return nil }
             round += 1
             inFlight = 0
             return nil
@@ -160,9 +169,32 @@ public struct Outbox: Sendable {
 
     private mutating func remove(_ id: ReportID) -> QueuedReport? {
         guard let index = queue.firstIndex(where: { $0.id == id }) else { return nil }
-        sentInRound.removeValue(forKey: id)
+        unanswered.removeValue(forKey: id)
         if index < inFlight { inFlight -= 1 }
         return queue.remove(at: index)
+    }
+
+    private mutating func recordSend(_ id: ReportID) {
+        var rounds = unanswered[id] ?? []
+        if let last = rounds.last, last.round == round {
+            rounds[rounds.count - 1].sends += 1
+        } else {
+            rounds.append((round, 1))
+            if rounds.count > Self.roundsRemembered { rounds.removeFirst() }
+        }
+        unanswered[id] = rounds
+    }
+
+    /// The round of the send an answer for `id` belongs to (nil when none is remembered).
+    private mutating func answer(_ id: ReportID) -> Int? {
+        guard var rounds = unanswered[id], let oldest = rounds.first else { return nil }
+        if oldest.sends > 1 {
+            rounds[0].sends -= 1
+        } else {
+            rounds.removeFirst()
+        }
+        unanswered[id] = rounds.isEmpty ? nil : rounds
+        return oldest.round
     }
 
     /// An answer arrived: the retry clock starts again from now.

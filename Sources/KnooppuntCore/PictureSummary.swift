@@ -75,8 +75,9 @@ public struct PictureSummary: Sendable {
             if let incidentID = envelope.incident?.rawValue,
                 [ReportType.incident, .grip, .sitrep].contains(envelope.type)
             {
-                var state =
-                    incidents[incidentID] ?? IncidentState(id: incidentID, exercise: envelope.exercise)
+                // An exercise may reuse a real incident's id; the two must not merge.
+                let scoped = (envelope.exercise ? "exercise/" : "") + incidentID
+                var state = incidents[scoped] ?? IncidentState(id: incidentID, exercise: envelope.exercise)
                 state.lastSequence = max(state.lastSequence, entry.sequence)
                 switch envelope.type {
                 case .incident:
@@ -119,7 +120,7 @@ public struct PictureSummary: Sendable {
                 default:
                     break
                 }
-                incidents[incidentID] = state
+                incidents[scoped] = state
             } else if envelope.type == .threat {
                 let section = content(entry, "threat")
                 threats.append(

@@ -40,6 +40,25 @@ public final class NodeStore {
                     INSERT INTO meta(name, value) VALUES ('epoch', 1);
                     """)
         }
+        // A refusal uses up one origin sequence, so refusals are keyed by (origin, origin
+        // sequence). v1 keyed them by report id and silently dropped a second refusal of the same
+        // id (another organisation reusing it, or the id sent again under a new origin
+        // sequence): after a restart that origin sequence was free again, and the origin's next
+        // report met E400 forever.
+        migrator.registerMigration("v2 rejections by origin sequence") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE rejection_v2(
+                        origin TEXT NOT NULL, origin_seq INTEGER NOT NULL, report_id TEXT NOT NULL,
+                        code INTEGER NOT NULL, field TEXT NOT NULL, message TEXT NOT NULL, at INTEGER NOT NULL,
+                        PRIMARY KEY(origin, origin_seq));
+                    INSERT INTO rejection_v2(origin, origin_seq, report_id, code, field, message, at)
+                        SELECT origin, origin_seq, report_id, code, field, message, at FROM rejection;
+                    DROP TABLE rejection;
+                    ALTER TABLE rejection_v2 RENAME TO rejection;
+                    CREATE INDEX rejection_report ON rejection(report_id);
+                    """)
+        }
         try migrator.migrate(db)
     }
 
@@ -125,7 +144,7 @@ public final class NodeStore {
             }
             let insertRejection = try db.cachedStatement(
                 sql:
-                    "INSERT OR IGNORE INTO rejection(report_id, origin, origin_seq, code, field, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO rejection(report_id, origin, origin_seq, code, field, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             )
             for rejection in rejected {
                 try insertRejection.execute(arguments: [
@@ -159,7 +178,10 @@ public final class NodeStore {
                     origin: origin)
             }
             if let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM rejection WHERE report_id = ?", arguments: [id.rawValue]),
+                db,
+                // The latest refusal of this id answers a resend of it.
+                sql: "SELECT * FROM rejection WHERE report_id = ? ORDER BY at DESC, rowid DESC LIMIT 1",
+                arguments: [id.rawValue]),
                 let origin = OrganisationCode(row["origin"]), let code = ErrorCode(rawValue: row["code"])
             {
                 return .rejected(
@@ -173,7 +195,10 @@ public final class NodeStore {
 
     /// Committed updates with sequence in `range`, in order, at most `limit`.
     public func updates(in range: ClosedRange<SequenceNumber>, limit: Int) throws -> [Update] {
-        try db.read { db in
+        // Sequences are stored as SQLite integers (Int64); none lies beyond, and converting a
+        // larger number a peer sent would trap.
+        guard range.lowerBound <= SequenceNumber(Int64.max), limit > 0 else { return [] }
+        return try db.read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM log WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?",
                 arguments: [Int64(range.lowerBound), Int64(clamping: range.upperBound), limit]
@@ -183,7 +208,9 @@ public final class NodeStore {
 
     /// The epoch a sequence was committed in (nil if not in the log).
     public func epoch(of sequence: SequenceNumber) throws -> Epoch? {
-        try db.read { db in
+        // A HELLO may name any applied sequence; one beyond Int64 is not in the log.
+        guard sequence <= SequenceNumber(Int64.max) else { return nil }
+        return try db.read { db in
             try UInt64.fetchOne(db, sql: "SELECT epoch FROM log WHERE seq = ?", arguments: [Int64(sequence)])
         }
     }

@@ -1,0 +1,238 @@
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import Testing
+
+extension [SealedReport] {
+    /// What a failed expectation should print: the origin sequences, not the envelopes.
+    var originSeqs: [UInt64] { map(\.envelope.originSeq) }
+}
+
+@Suite("Outbox")
+struct OutboxTests {
+    /// One instant all times are measured from; only differences matter.
+    static let t0 = ContinuousClock.now
+
+    static func at(_ seconds: Double) -> ContinuousClock.Instant {
+        t0 + .milliseconds(Int64(seconds * 1_000))
+    }
+
+    /// An outbox with `count` VR09 reports queued at 1,000 ms apart.
+    static func outbox(
+        _ network: Network, count: Int, window: Int = 3, capacity: Int = 100,
+        firstRetry: Duration = .seconds(2),
+        maxRetry: Duration = .seconds(5)
+    ) -> Outbox {
+        var outbox = Outbox(
+            limits: OutboxLimits(
+                capacity: capacity, window: window, firstRetry: firstRetry, maxRetry: maxRetry),
+            lastOriginSeq: 0, queued: [])
+        for n in 1...count {
+            let report = network.seal(Documents.sitrep(), origin: Org.vr09, originSeq: UInt64(n))
+            let queued = outbox.enqueue(QueuedReport(report: report, queuedAt: Int64(n) * 1_000))
+            #expect(queued)
+        }
+        return outbox
+    }
+
+    static func ack(_ report: SealedReport, sequence: SequenceNumber) -> Ack {
+        Ack(reportID: report.id, epoch: 1, sequence: sequence, originSeq: report.envelope.originSeq)
+    }
+
+    @Test("the window limits what is in flight")
+    func window() {
+        var outbox = Self.outbox(Network(), count: 5)
+        let sent = outbox.due(now: Self.at(0))
+        #expect(sent.originSeqs == [1, 2, 3])
+        #expect(outbox.due(now: Self.at(0.5)).originSeqs == [])
+        #expect(outbox.backlog == 5)
+    }
+
+    @Test("an ACK frees a place in the window and is reported as accepted")
+    func ackFreesWindow() throws {
+        var outbox = Self.outbox(Network(), count: 5)
+        let sent = outbox.due(now: Self.at(0))
+        let event = outbox.handle(Self.ack(sent[0], sequence: 10), now: Self.at(0.1))
+        guard case .accepted(let item, let ack)? = event else {
+            Issue.record("expected accepted, got \(String(describing: event))")
+            return
+        }
+        #expect(item.id == sent[0].id)
+        #expect(ack.sequence == 10)
+        #expect(outbox.backlog == 4)
+        #expect(outbox.due(now: Self.at(0.2)).originSeqs == [4])
+        #expect(outbox.due(now: Self.at(0.3)).originSeqs == [])
+        // An ACK for a report no longer queued changes nothing.
+        #expect(outbox.handle(Self.ack(sent[0], sequence: 10), now: Self.at(0.4)) == nil)
+        #expect(outbox.backlog == 4)
+    }
+
+    @Test("without an answer everything outstanding goes again, the delay doubling up to maxRetry")
+    func retryBackoff() {
+        var outbox = Self.outbox(Network(), count: 5)
+        #expect(outbox.due(now: Self.at(0)).count == 3)
+        #expect(outbox.retryDue(now: Self.at(0)) == .seconds(2))
+        #expect(outbox.due(now: Self.at(1.999)).originSeqs == [])
+        // 2 s: first retry; the next waits 4 s, then 5 s (the cap), then 5 s again.
+        var sendTimes: [Int64] = []
+        for millisecond in Int64(1)...60_000 where sendTimes.count < 4 {
+            let batch = outbox.due(now: Self.t0 + .milliseconds(millisecond))
+            if !batch.isEmpty {
+                #expect(batch.originSeqs == [1, 2, 3])
+                sendTimes.append(millisecond)
+            }
+        }
+        #expect(sendTimes == [2_000, 6_000, 11_000, 16_000])
+        #expect(outbox.retryDue(now: Self.at(16)) == .seconds(5))
+        #expect(outbox.backlog == 5)
+    }
+
+    @Test("an answer resets the retry delay to the first one")
+    func progressResetsBackoff() {
+        var outbox = Self.outbox(Network(), count: 5)
+        let sent = outbox.due(now: Self.at(0))
+        #expect(outbox.due(now: Self.at(2)).count == 3)
+        #expect(outbox.due(now: Self.at(6)).count == 3)
+        #expect(outbox.retryDue(now: Self.at(6)) == .seconds(5))
+
+        _ = outbox.handle(Self.ack(sent[0], sequence: 1), now: Self.at(7))
+        #expect(outbox.retryDue(now: Self.at(7)) == .seconds(2))
+        #expect(outbox.due(now: Self.at(7)).originSeqs == [4])
+        #expect(outbox.due(now: Self.at(8.999)).originSeqs == [])
+        #expect(outbox.due(now: Self.at(9)).originSeqs == [2, 3, 4])
+    }
+
+    @Test(
+        "E400 from the newest round resends the window once from the front; older rounds' E400s are ignored")
+    func outOfOrderOncePerRound() {
+        var outbox = Self.outbox(Network(), count: 3)
+        let sent = outbox.due(now: Self.at(0))
+        // Report 1 was lost: the node answers 2 and 3 with E400.
+        #expect(
+            outbox.handle(error: .outOfOrder, reportID: sent[1].id, message: "", now: Self.at(0.1)) == nil)
+        #expect(outbox.due(now: Self.at(0.1)).originSeqs == [1, 2, 3])
+        // The answer to the first send of 3 arrives after the resend: stale.
+        #expect(
+            outbox.handle(error: .outOfOrder, reportID: sent[2].id, message: "", now: Self.at(0.2)) == nil)
+        #expect(outbox.due(now: Self.at(0.2)).originSeqs == [])
+
+        // The resent reports are answered: an E400 of this round does resend again.
+        #expect(
+            outbox.handle(error: .outOfOrder, reportID: sent[1].id, message: "", now: Self.at(0.3)) == nil)
+        #expect(outbox.due(now: Self.at(0.3)).originSeqs == [1, 2, 3])
+    }
+
+    @Test("a whole window of E400s behind one lost report causes exactly one resend")
+    func oneResendPerLoss() {
+        var outbox = Self.outbox(Network(), count: 8, window: 8)
+        let sent = outbox.due(now: Self.at(0))
+        var resends = 0
+        // The daemon reads answers one at a time and flushes its outbox after each.
+        for report in sent.dropFirst() {
+            _ = outbox.handle(error: .outOfOrder, reportID: report.id, message: "", now: Self.at(0.1))
+            if !outbox.due(now: Self.at(0.1)).isEmpty { resends += 1 }
+        }
+        #expect(resends == 1)
+    }
+
+    @Test("a refusal (E402) removes the report as rejected and frees its place")
+    func rejection() {
+        var outbox = Self.outbox(Network(), count: 4)
+        let sent = outbox.due(now: Self.at(0))
+        let event = outbox.handle(
+            error: .unknownIncident, reportID: sent[1].id, message: "incident unknown", now: Self.at(0.1))
+        guard case .rejected(let item, let code, let message)? = event else {
+            Issue.record("expected rejected, got \(String(describing: event))")
+            return
+        }
+        #expect(item.id == sent[1].id)
+        #expect(code == .unknownIncident)
+        #expect(message == "incident unknown")
+        #expect(outbox.queue.map(\.originSeq) == [1, 3, 4])
+        #expect(outbox.due(now: Self.at(0.2)).originSeqs == [4])
+    }
+
+    @Test("transient refusals keep the report queued")
+    func transient() {
+        var outbox = Self.outbox(Network(), count: 2)
+        let sent = outbox.due(now: Self.at(0))
+        for code in [ErrorCode.rateLimited, .notActive, .fenced, .storageFailure] {
+            #expect(outbox.handle(error: code, reportID: sent[0].id, message: "", now: Self.at(0.1)) == nil)
+        }
+        #expect(outbox.backlog == 2)
+    }
+
+    @Test("E401 asks for a reseal; the resealed report takes the next origin sequence at the end")
+    func reseal() throws {
+        let network = Network()
+        var outbox = Self.outbox(network, count: 3)
+        let sent = outbox.due(now: Self.at(0))
+        let event = outbox.handle(
+            error: .staleOriginSequence, reportID: sent[0].id, message: "", now: Self.at(0.1))
+        guard case .reseal(let item)? = event else {
+            Issue.record("expected reseal, got \(String(describing: event))")
+            return
+        }
+        #expect(item.id == sent[0].id)
+        #expect(outbox.backlog == 2)
+        #expect(outbox.nextOriginSeq == 4)
+
+        let document = try item.report.document(codec: network.codec)
+        let resealed = network.seal(document, origin: Org.vr09, originSeq: outbox.nextOriginSeq, id: item.id)
+        outbox.requeue(QueuedReport(report: resealed, queuedAt: item.queuedAt))
+        #expect(outbox.queue.map(\.originSeq) == [2, 3, 4])
+        #expect(outbox.queue.last?.id == item.id)
+        #expect(outbox.due(now: Self.at(0.2)).originSeqs == [4])
+    }
+
+    @Test("a full outbox refuses a new report")
+    func capacity() {
+        let network = Network()
+        var outbox = Self.outbox(network, count: 2, capacity: 2)
+        #expect(outbox.isFull)
+        let third = network.seal(Documents.sitrep(), origin: Org.vr09, originSeq: 3)
+        let refused = !outbox.enqueue(QueuedReport(report: third, queuedAt: 3_000))
+        #expect(refused)
+        #expect(outbox.backlog == 2)
+        #expect(outbox.nextOriginSeq == 3)
+
+        let sent = outbox.due(now: Self.at(0))
+        _ = outbox.handle(Self.ack(sent[0], sequence: 1), now: Self.at(0.1))
+        let queued = outbox.enqueue(QueuedReport(report: third, queuedAt: 3_000))
+        #expect(queued)
+    }
+
+    @Test("the age of the oldest queued report is visible, and zero when nothing is queued")
+    func oldestAge() {
+        var outbox = Self.outbox(Network(), count: 2)
+        #expect(outbox.oldestAge(now: 5_000) == 4_000)
+        let sent = outbox.due(now: Self.at(0))
+        _ = outbox.handle(Self.ack(sent[0], sequence: 1), now: Self.at(0.1))
+        #expect(outbox.oldestAge(now: 5_000) == 3_000)
+        _ = outbox.handle(Self.ack(sent[1], sequence: 2), now: Self.at(0.2))
+        #expect(outbox.oldestAge(now: 5_000) == 0)
+        #expect(outbox.retryDue(now: Self.at(0.3)) == nil)
+    }
+
+    @Test("a reconnect sends everything outstanding again at once")
+    func connectionReset() {
+        var outbox = Self.outbox(Network(), count: 5)
+        #expect(outbox.due(now: Self.at(0)).count == 3)
+        outbox.connectionReset()
+        #expect(outbox.due(now: Self.at(0.1)).originSeqs == [1, 2, 3])
+        #expect(outbox.retryDue(now: Self.at(0.1)) == .seconds(2))
+    }
+
+    @Test("a restarted outbox resumes from its stored reports in origin order")
+    func restart() {
+        let network = Network()
+        let reports = (1...3).map {
+            QueuedReport(
+                report: network.seal(Documents.sitrep(), origin: Org.vr09, originSeq: UInt64($0)),
+                queuedAt: Int64($0))
+        }
+        var outbox = Outbox(lastOriginSeq: 1, queued: reports.reversed())
+        #expect(outbox.nextOriginSeq == 4)
+        #expect(outbox.due(now: Self.at(0)).originSeqs == [1, 2, 3])
+    }
+}

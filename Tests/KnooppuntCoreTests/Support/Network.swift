@@ -1,0 +1,186 @@
+import Foundation
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+
+/// SplitMix64: a small, fast generator whose whole state is its seed, so a test that draws
+/// salts and report ids from it produces the same envelopes on every run.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// Organisation codes the tests use, checked once.
+enum Org {
+    static let vr09 = OrganisationCode("VR09")!
+    static let vr10 = OrganisationCode("VR10")!
+    static let vr12 = OrganisationCode("VR12")!
+    static let vr13 = OrganisationCode("VR13")!
+    static let national = OrganisationCode.national
+    static let nctv = OrganisationCode.nctv
+    static let police = OrganisationCode.police
+}
+
+/// The network as the tests see it: a signing key per organisation, a codec, and a seeded
+/// generator for salts and ids. Sealing needs no clock: `created` is derived from the origin
+/// sequence, so the same calls give the same bytes.
+final class Network {
+    let codec = DocumentCodec()
+    let signingKeys: [OrganisationCode: SigningKey]
+    var random: SeededGenerator
+
+    init(seed: UInt64 = 2019_03_18) {
+        signingKeys = Dictionary(
+            uniqueKeysWithValues: OrganisationCode.all.map { ($0, SigningKey.generate()) })
+        random = SeededGenerator(seed: seed)
+    }
+
+    var verifyingKeys: [OrganisationCode: VerifyingKey] { signingKeys.mapValues(\.publicKey) }
+
+    /// 18 March 2019, 10:45 in Utrecht: the moment every fixture starts from.
+    static let start = Timestamp(rfc3339: "2019-03-18T10:45:00+01:00")!
+
+    func newID() -> ReportID { ReportID.random(using: &random) }
+
+    /// Seals `document` as `origin` at `originSeq`, signed with `signer`'s key (the origin's
+    /// own unless a test forges it).
+    func seal(
+        _ document: ReportDocument, origin: OrganisationCode, originSeq: UInt64, id: ReportID? = nil,
+        signer: OrganisationCode? = nil
+    ) -> SealedReport {
+        SealedReport.seal(
+            document, id: id ?? newID(), origin: origin, originSeq: originSeq,
+            created: Self.start.adding(milliseconds: Int64(originSeq) * 60_000),
+            signingKey: signingKeys[signer ?? origin]!, codec: codec, random: &random)
+    }
+
+    /// A coordinator for a fresh node in epoch 1 that knows every organisation's key.
+    func coordinator(epoch: Epoch = 1) -> Coordinator {
+        Coordinator(
+            epoch: epoch, lastSequence: 0, lastOriginSeq: [:], incidents: [:], verifyingKeys: verifyingKeys,
+            codec: codec)
+    }
+}
+
+/// Report documents of the Utrecht tram attack, built from the domain types.
+enum Documents {
+    static let utrecht = MunicipalityCode("GM0344")
+    static let amersfoort = MunicipalityCode("GM0307")
+    static let tramAttack = IncidentID("VR09-20190318-01")!
+
+    static func at(minutes: Int64) -> Timestamp { Network.start.adding(milliseconds: minutes * 60_000) }
+
+    static func incident(
+        _ id: IncidentID = tramAttack, in municipality: MunicipalityCode = utrecht,
+        lead: OrganisationCode = Org.vr09, title: String = "Schietincident tram 24 Oktoberplein",
+        status: IncidentStatus = .open, classification: Classification = .partners, exercise: Bool = false
+    ) -> ReportDocument {
+        ReportDocument(
+            exercise: exercise, author: "Informatiemanager ROT",
+            body: .incident(
+                Incident(
+                    id: id, title: title, kind: .possibleTerroristAttack,
+                    location: IncidentLocation(municipality: municipality, description: "24 Oktoberplein"),
+                    startedAt: at(minutes: 0),
+                    lead: LeadAuthority(organisation: lead, function: "Burgemeester"),
+                    status: status, classification: classification)))
+    }
+
+    static func grip(
+        _ level: GRIPLevel, incident: IncidentID = tramAttack, classification: Classification = .partners
+    ) -> ReportDocument {
+        ReportDocument(
+            body: .grip(
+                GRIPChange(
+                    incident: incident, level: level, reason: "Mogelijke terroristische aanslag",
+                    decidedAt: at(minutes: 10), classification: classification)))
+    }
+
+    /// A sitrep whose sections reach different audiences: the fire service picture for all
+    /// partners, the police picture for the police only, the multidisciplinary picture for the
+    /// national level, the judgement for VR09 and the police, the public message for everyone.
+    static func sitrep(
+        incident: IncidentID = tramAttack, brw: String = "Brandweer ter plaatse, geen brand",
+        pol: String = "Dader voortvluchtig, zoekactie loopt", full: Bool = true
+    ) -> ReportDocument {
+        var beeld: [Discipline: DisciplinePicture] = [
+            .brw: DisciplinePicture(text: brw, classification: .partners),
+            .pol: DisciplinePicture(text: pol, classification: .policeOnly),
+        ]
+        var oordeel: Assessment?
+        var communicatie: CrisisCommunication?
+        if full {
+            beeld[.multi] = DisciplinePicture(
+                text: "Dreiging onduidelijk, opschaling GRIP 3", classification: .national)
+            oordeel = Assessment(
+                bottlenecks: ["Capaciteit traumazorg"], risks: ["Tweede dader"], prognosis: "Onzeker",
+                classification: .parties(OrganisationSet([Org.vr09, Org.police])))
+            communicatie = CrisisCommunication(
+                coreMessage: "Vermijd het 24 Oktoberplein", actionAdvice: "Blijf binnen",
+                targetArea: TargetArea(municipalities: [utrecht]), classification: .publicInformation)
+        }
+        return ReportDocument(
+            body: .sitrep(
+                Sitrep(
+                    incident: incident, beeld: beeld, oordeel: oordeel, communicatie: communicatie,
+                    confidence: .medium, verification: .unconfirmed)))
+    }
+
+    static func threat(
+        _ area: ThreatArea, level: Int, step: ThreatStep = .announced, exercise: Bool = false
+    ) -> ReportDocument {
+        ReportDocument(
+            exercise: exercise,
+            body: .threat(
+                ThreatLevelChange(
+                    area: area, level: level, step: step, reason: "Aanslag in Utrecht",
+                    classification: .publicInformation)))
+    }
+
+    static func ackRequest(_ subject: ReportID, parties: [OrganisationCode]) -> ReportDocument {
+        ReportDocument(
+            body: .ackRequest(
+                AcknowledgementRequest(
+                    subject: subject, parties: OrganisationSet(parties), deadline: at(minutes: 30),
+                    classification: .partners)))
+    }
+
+    static func ack(_ subject: ReportID) -> ReportDocument {
+        ReportDocument(
+            body: .ack(
+                Acknowledgement(subject: subject, by: "Officier van dienst", classification: .partners)))
+    }
+
+    static func measure(_ municipality: MunicipalityCode = utrecht) -> ReportDocument {
+        ReportDocument(
+            body: .measure(
+                MunicipalMeasures(
+                    municipality: municipality, incident: tramAttack,
+                    measures: [Measure(kind: .stayInside, text: "Blijf binnen in de binnenstad")],
+                    classification: .publicInformation)))
+    }
+}
+
+/// A temporary folder removed when the test is done.
+struct TemporaryFolder: ~Copyable {
+    let url: URL
+
+    init() throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-core-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+}
