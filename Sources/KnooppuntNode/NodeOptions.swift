@@ -17,8 +17,6 @@ public struct NodeOptions: Sendable {
     public var sendHighWaterMark: Int32 = 20_000
     /// Messages queued from one party before libzmq stops reading from it.
     public var receiveHighWaterMark: Int32 = 20_000
-    /// A party silent this long is dropped from the live stream (it says HELLO again).
-    public var sessionTimeout: Duration = .seconds(15)
     /// Messages sent to one party per pass while it catches up, so others get their turn.
     public var catchUpBurst = 2_000
     /// How long close() waits to hand over messages still queued.

@@ -380,7 +380,10 @@ final class NodeLoop {
                 epoch: epoch, lastSequence: lastSequence,
                 nextOriginSeq: coordinator.nextOriginSeq(for: session.organisation)))
         let knownEpoch: Epoch? = applied == 0 ? helloEpoch : (try? store.epoch(of: applied)) ?? nil
-        if applied <= lastSequence, knownEpoch == helloEpoch, lastSequence - applied <= options.catchUpLimit {
+        // Replay the log when that is the shorter way (and within the limit); otherwise a
+        // snapshot of the latest entry per key.
+        let replayLimit = min(options.catchUpLimit, UInt64(max(picture.count, 1)))
+        if applied <= lastSequence, knownEpoch == helloEpoch, lastSequence - applied <= replayLimit {
             session.sentUpTo = applied
             session.job = applied == lastSequence ? nil : .catchUp(next: applied + 1)
         } else {
@@ -508,18 +511,13 @@ final class NodeLoop {
     }
 
     private func heartbeat() {
-        let now = ContinuousClock.now
         let beat = MessageCodec.encode(
             .heartbeat(
                 Heartbeat(role: role, epoch: epoch, lastSequence: lastSequence, nodeTime: Self.wallClock())))
-        for session in sessions.values {
-            if now - session.lastHeard > options.sessionTimeout {
-                sessions.removeValue(forKey: session.routingID)
-                logger.info(
-                    "party silent, dropped from the stream", metadata: ["org": "\(session.organisation)"])
-                continue
-            }
-            if session.subscribed { _ = send(session.routingID, frames: beat) }
+        // A party whose connection is gone is removed when a send to it fails (ROUTER_MANDATORY
+        // reports EHOSTUNREACH); ZMTP heartbeats close dead TCP connections within seconds.
+        for session in sessions.values where session.subscribed {
+            _ = send(session.routingID, frames: beat)
         }
         if let chpPublisher { _ = try? chpPublisher.send(CHP.hugz(), dontWait: true) }
         pumpJobs()

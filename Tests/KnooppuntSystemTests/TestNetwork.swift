@@ -193,7 +193,14 @@ final class TestNetwork {
         (try? String(contentsOf: logs.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
     }
 
-    func removeFolder() { try? FileManager.default.removeItem(at: root) }
+    /// Removes the network's folder, unless `KNOOPPUNT_KEEP_TEST_FOLDERS=1` (to read the logs).
+    func removeFolder() {
+        guard ProcessInfo.processInfo.environment["KNOOPPUNT_KEEP_TEST_FOLDERS"] != "1" else {
+            print("kept \(root.path)")
+            return
+        }
+        try? FileManager.default.removeItem(at: root)
+    }
 }
 
 /// One request/reply on a local socket (a daemon's operator socket or the node's control socket).

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import KnooppuntConfig
+import StrictJSON
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the national node: durable ACKs/s, latencies, snapshot time, memory.",
+        discussion: """
+            Starts a real national node (its own process, CURVE on, fsync before every ACK) in
+            --dir and drives it with 25 publishers, one per region, speaking KNP/1 directly, each
+            keeping --window reports un-ACKed. Prints JSON: the configuration (including the
+            read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK
+            latency at full load; publish→subscriber latency at a steady rate; the time a late
+            joiner needs for a snapshot of an N-incident picture; the node's RSS.
+
+            `bench zmq` compares the Swift ZeroMQ layer with the same loop on the C API.
+            Method and recorded results: docs/BENCHMARKS.md.
+
+            Examples:
+              knooppunt bench --smoke
+              knooppunt bench --reports 100000 --window 64
+              knooppunt bench zmq
+            """,
+        subcommands: [BenchNodeCommand.self, BenchZMQCommand.self],
+        defaultSubcommand: BenchNodeCommand.self)
+}
+
+struct BenchNodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "node", abstract: "Benchmark the national node (the default).")
+
+    @Flag(help: "A short run for CI (well under a minute): small counts, same phases.") var smoke = false
+    @Option(help: "Publishers (one per region, at most 25).") var publishers: Int = 25
+    @Option(help: "Un-ACKed reports each publisher keeps in flight.") var window: Int = 64
+    @Option(help: "Reports in the full-load phase.") var reports: Int = 100_000
+    @Option(help: "Reports per second in the steady phase.") var rate: Int = 1_000
+    @Option(help: "Seconds of the steady phase.") var steadySeconds: Double = 10
+    @Option(help: "Incidents in the picture for the snapshot phase.") var incidents: Int = 10_000
+    @Option(help: "Size of each sitrep in bytes (approximate).") var reportBytes: Int = 1_024
+    @Option(help: "Where the node keeps its store for the run (a new temporary folder by default).") var dir:
+        String?
+    @Option(help: "Write the JSON result here as well.") var output: String?
+
+    func run() throws {
+        var configuration = BenchConfiguration(
+            publishers: min(max(publishers, 1), 25), window: max(window, 1), reports: reports, rate: rate,
+            steadySeconds: steadySeconds, incidents: incidents, reportBytes: reportBytes)
+        if smoke {
+            configuration.reports = 3_000
+            configuration.steadySeconds = 2
+            configuration.rate = 500
+            configuration.incidents = 1_000
+        }
+        let folder =
+            dir.map { DataFolder($0) }
+            ?? DataFolder(
+                FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "knooppunt-bench-\(UUID().uuidString.prefix(8))"
+                ).path)
+        let result = try NodeBenchmark(configuration: configuration, folder: folder).run()
+        let text = JSONWriter.pretty(result)
+        print(text)
+        if let output { try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: output)) }
+        if dir == nil { try? FileManager.default.removeItem(at: folder.root) }
+    }
+}
+
+struct BenchConfiguration {
+    var publishers: Int
+    var window: Int
+    var reports: Int
+    var rate: Int
+    var steadySeconds: Double
+    var incidents: Int
+    var reportBytes: Int
+}

@@ -1,0 +1,429 @@
+import Foundation
+import Histogram
+import KnooppuntConfig
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+import ZeroMQ
+
+/// Drives a real node process with direct KNP/1 clients and measures it (docs/BENCHMARKS.md).
+final class NodeBenchmark {
+    let configuration: BenchConfiguration
+    let folder: DataFolder
+    let context = ZMQContext()
+    var nodeProcess: Process?
+    var network: NetworkConfig!
+    var clients: [Client] = []
+    var subscriber: ZMQSocket!
+    let codec = DocumentCodec()
+    var random = SystemRandomNumberGenerator()
+    /// Send time (ns, monotonic) by report id; ACK and delivery latencies are measured from it.
+    var sentAt: [ReportID: UInt64] = [:]
+    /// Receive time at the subscriber (ns) by global sequence.
+    var deliveredAt: [UInt64: UInt64] = [:]
+    var sequenceOf: [ReportID: UInt64] = [:]
+
+    final class Client {
+        let organisation: OrganisationCode
+        let socket: ZMQSocket
+        let secrets: OrganisationSecrets
+        var originSeq: UInt64 = 0
+        var queue: [SealedReport] = []
+        var next = 0
+        var inFlight = 0
+
+        init(organisation: OrganisationCode, socket: ZMQSocket, secrets: OrganisationSecrets) {
+            self.organisation = organisation
+            self.socket = socket
+            self.secrets = secrets
+        }
+    }
+
+    init(configuration: BenchConfiguration, folder: DataFolder) {
+        self.configuration = configuration
+        self.folder = folder
+    }
+
+    static func nanos() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) * 1_000_000_000 + UInt64(time.tv_nsec)
+    }
+
+    func run() throws -> JSONValue {
+        defer { stopNode() }
+        try startNode()
+        try connect()
+        let phaseA = try fullLoad()
+        let rssAfterLoad = nodeRSSMegabytes()
+        let phaseB = try steady()
+        let phaseC = try snapshot()
+        let status = try LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON("STATUS")
+        let result: JSONValue = [
+            "configuration": [
+                "mode": "direct protocol clients (no daemons, no outboxes)",
+                "publishers": .integer(Int64(configuration.publishers)),
+                "window": .integer(Int64(configuration.window)),
+                "reportBytes": .integer(Int64(configuration.reportBytes)),
+                "curve": true,
+                "signatures": "Ed25519, signed by each publisher before the run, verified by the node",
+                "replication": "none (single node)", "fsyncBeforeAck": true,
+                "synchronous": status["synchronous"] ?? .null,
+                "cores": .integer(Int64(ProcessInfo.processInfo.activeProcessorCount)),
+                "build": .string(Self.buildKind),
+            ],
+            "fullLoad": phaseA, "steady": phaseB, "snapshot": phaseC,
+            "nodeRSSMegabytes": [
+                "afterFullLoad": .number(rssAfterLoad), "atEnd": .number(nodeRSSMegabytes()),
+            ],
+            "nodeSequence": status["lastSequence"] ?? .null,
+        ]
+        return result
+    }
+
+    static var buildKind: String {
+        #if DEBUG
+            "debug"
+        #else
+            "release"
+        #endif
+    }
+
+    // MARK: Setup
+
+    private func startNode() throws {
+        var port = 0
+        for _ in 0..<50 {
+            let base = Int.random(in: 20_000..<60_000)
+            if Self.portFree(base + 2) {
+                port = base
+                break
+            }
+        }
+        network = try folder.prepareLocalNetwork(basePort: port, chp: false)
+        try DataFolder.makeOwnerOnly(folder.nodeFolder)
+        let process = Process()
+        process.executableURL = Supervisor.currentBinary()
+        process.arguments = [
+            "node", "--dir", folder.root.path, "--log-level", "warning", "--parent-pid", String(getpid()),
+        ]
+        let log = folder.nodeFolder.appendingPathComponent("node.log")
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        nodeProcess = process
+        let deadline = ContinuousClock.now + .seconds(30)
+        while (try? LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON(
+            "STATUS", timeout: .milliseconds(500))) == nil
+        {
+            guard ContinuousClock.now < deadline, process.isRunning else {
+                throw ValidationErrorText("the node did not start (log: \(log.path))")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+
+    private func stopNode() {
+        for client in clients { client.socket.close() }
+        subscriber?.close()
+        context.terminate()
+        if let nodeProcess, nodeProcess.isRunning {
+            kill(nodeProcess.processIdentifier, SIGTERM)
+            nodeProcess.waitUntilExit()
+        }
+    }
+
+    static func portFree(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        } == 0
+    }
+
+    private func curveSocket(_ organisation: OrganisationCode) throws -> (ZMQSocket, OrganisationSecrets) {
+        let secrets = try OrganisationSecrets.load(from: folder.keyFile(organisation))
+        let socket = try ZMQSocket(context, .dealer, name: "bench.\(organisation)")
+        try socket.set([
+            .linger(.zero), .maxMessageSize(WireLimits.maxMessageBytes), .sendHighWaterMark(100_000),
+            .receiveHighWaterMark(1_000_000), .curvePublicKey(secrets.curve.publicKey),
+            .curveSecretKey(secrets.curve.secretKey), .curveServerKey(network.nodeCurvePublicKey),
+        ])
+        try socket.connect(network.nodeEndpoint)
+        return (socket, secrets)
+    }
+
+    private func connect() throws {
+        for code in OrganisationCode.safetyRegions.prefix(configuration.publishers) {
+            let (socket, secrets) = try curveSocket(code)
+            clients.append(Client(organisation: code, socket: socket, secrets: secrets))
+        }
+        let (socket, _) = try curveSocket(.national)
+        subscriber = socket
+        try subscriber.send(MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch)))
+        // Each publisher opens its incident; the first ACKs also prove the connections are up.
+        for client in clients {
+            let incident = IncidentID("\(client.organisation)-BENCH")!
+            enqueue(client, incidentDocument(client.organisation, incident))
+        }
+        _ = try pump(
+            until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } }, window: 1,
+            timeout: .seconds(10))
+    }
+
+    // MARK: Reports
+
+    private func incidentDocument(_ region: OrganisationCode, _ id: IncidentID) -> ReportDocument {
+        let municipality = ReferenceData.builtIn.municipalities.values.first { $0.region == region }!.code
+        return ReportDocument(
+            body: .incident(
+                Incident(
+                    id: id, title: "Benchmark incident \(id)", kind: .other,
+                    location: IncidentLocation(municipality: municipality),
+                    startedAt: Timestamp(millisecondsSinceEpoch: 1_764_490_000_000),
+                    lead: LeadAuthority(organisation: region, function: "Operationeel leider"),
+                    classification: .partners)))
+    }
+
+    private func sitrepDocument(_ region: OrganisationCode, _ number: Int) -> ReportDocument {
+        // About reportBytes of text across two sections with different classifications.
+        let filler = String(
+            repeating: "Situatie onder controle; afzetting blijft staan. ",
+            count: max(1, configuration.reportBytes / 50))
+        let half = filler.count / 2
+        return ReportDocument(
+            body: .sitrep(
+                Sitrep(
+                    incident: IncidentID("\(region)-BENCH")!,
+                    beeld: [
+                        .multi: DisciplinePicture(
+                            text: "\(number): " + String(filler.prefix(half)), classification: .partners),
+                        .pol: DisciplinePicture(
+                            text: String(filler.suffix(filler.count - half)), classification: .policeOnly),
+                    ], confidence: .medium, verification: .unconfirmed)))
+    }
+
+    private func enqueue(_ client: Client, _ document: ReportDocument) {
+        client.originSeq += 1
+        let report = SealedReport.seal(
+            document, id: .random(using: &random), origin: client.organisation, originSeq: client.originSeq,
+            created: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)),
+            signingKey: client.secrets.signing, codec: codec, random: &random)
+        client.queue.append(report)
+    }
+
+    // MARK: Driving
+
+    /// Sends within the window and reads answers until `done`; returns the elapsed seconds.
+    private func pump(
+        until done: () -> Bool, window: Int, pace: ((UInt64) -> Bool)? = nil, timeout: Duration
+    ) throws -> Double {
+        let messageCodec = MessageCodec()
+        var poller = Poller()
+        for client in clients { poller.add(.socket(client.socket)) }
+        poller.add(.socket(subscriber))
+        let start = Self.nanos()
+        let deadline = ContinuousClock.now + timeout
+        while !done() {
+            guard ContinuousClock.now < deadline else {
+                let inFlight = clients.map(\.inFlight).reduce(0, +)
+                let unsent = clients.map { $0.queue.count - $0.next }.reduce(0, +)
+                throw ValidationErrorText(
+                    "benchmark phase timed out (\(inFlight) un-ACKed, \(unsent) unsent, \(deliveredAt.count) delivered)"
+                )
+            }
+            for client in clients {
+                while client.inFlight < window, client.next < client.queue.count, pace?(Self.nanos()) ?? true
+                {
+                    let report = client.queue[client.next]
+                    sentAt[report.id] = Self.nanos()
+                    try client.socket.send(MessageCodec.encode(.submit(report)))
+                    client.next += 1
+                    client.inFlight += 1
+                }
+            }
+            let ready = try poller.poll(timeout: .milliseconds(1))
+            for (index, client) in clients.enumerated() where ready[index].contains(.readable) {
+                while let message = try client.socket.receive(dontWait: true) {
+                    guard case .ack(let ack)? = try? messageCodec.decodeServer(message.frames) else {
+                        if case .error(_, let code, let text, _)? = try? messageCodec.decodeServer(
+                            message.frames)
+                        {
+                            throw ValidationErrorText(
+                                "the node refused a benchmark report: E\(code.rawValue) \(text)")
+                        }
+                        continue
+                    }
+                    let now = Self.nanos()
+                    if let sent = sentAt[ack.reportID] {
+                        ackLatency.record(max(1, (now - sent) / 1_000))
+                    }
+                    sequenceOf[ack.reportID] = ack.sequence
+                    client.inFlight -= 1
+                }
+            }
+            if ready[clients.count].contains(.readable) {
+                while let message = try subscriber.receive(dontWait: true) {
+                    // Only the sequence is read here: decoding every update would measure us, not the node.
+                    let frames = message.frames
+                    guard frames.count > 3, frames[1] == Array("UPDATE".utf8),
+                        let sequence = UInt64(String(decoding: frames[2], as: UTF8.self))
+                    else { continue }
+                    deliveredAt[sequence] = Self.nanos()
+                }
+            }
+        }
+        return Double(Self.nanos() - start) / 1e9
+    }
+
+    var ackLatency = Histogram<UInt64>(
+        highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+
+    /// Publish→subscriber latencies (µs) of these report ids.
+    private func deliveryLatency(_ ids: [ReportID]) -> Histogram<UInt64> {
+        var histogram = Histogram<UInt64>(
+            highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+        for id in ids {
+            guard let sent = sentAt[id], let sequence = sequenceOf[id], let delivered = deliveredAt[sequence]
+            else { continue }
+            histogram.record(max(1, (delivered >= sent ? delivered - sent : 0) / 1_000))
+        }
+        return histogram
+    }
+
+    private func summary(_ histogram: Histogram<UInt64>) -> JSONValue {
+        func ms(_ micros: UInt64) -> JSONValue { .number((Double(micros) / 1000 * 1000).rounded() / 1000) }
+        return [
+            "count": .integer(Int64(histogram.totalCount)), "p50Ms": ms(histogram.valueAtPercentile(50)),
+            "p99Ms": ms(histogram.valueAtPercentile(99)), "maxMs": ms(histogram.max),
+        ]
+    }
+
+    private func waitDelivered(_ ids: [ReportID]) throws {
+        _ = try pump(
+            until: {
+                ids.allSatisfy { id in self.sequenceOf[id].map { self.deliveredAt[$0] != nil } ?? false }
+            }, window: 0,
+            timeout: .seconds(60))
+    }
+
+    // MARK: Phases
+
+    private func fullLoad() throws -> JSONValue {
+        let perClient = max(1, configuration.reports / clients.count)
+        var ids: [ReportID] = []
+        for client in clients {
+            for number in 0..<perClient { enqueue(client, sitrepDocument(client.organisation, number)) }
+            ids += client.queue[client.next...].map(\.id)
+        }
+        ackLatency.reset()
+        let seconds = try pump(
+            until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
+            window: configuration.window,
+            timeout: .seconds(3_600))
+        let acks = ackLatency
+        try waitDelivered(ids)
+        return [
+            "reports": .integer(Int64(ids.count)), "seconds": .number((seconds * 1000).rounded() / 1000),
+            "durableAcksPerSecond": .integer(Int64(Double(ids.count) / seconds)),
+            "publishToAck": summary(acks), "publishToSubscriber": summary(deliveryLatency(ids)),
+        ]
+    }
+
+    private func steady() throws -> JSONValue {
+        let total = Int(Double(configuration.rate) * configuration.steadySeconds)
+        var ids: [ReportID] = []
+        for index in 0..<total {
+            let client = clients[index % clients.count]
+            enqueue(client, sitrepDocument(client.organisation, 1_000_000 + index))
+            ids.append(client.queue.last!.id)
+        }
+        ackLatency.reset()
+        let interval = UInt64(1e9 / Double(configuration.rate))
+        let start = Self.nanos()
+        var released = 0
+        // One report every 1/rate seconds across all publishers.
+        let seconds = try pump(
+            until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
+            window: configuration.window,
+            pace: { now in
+                guard now >= start + UInt64(released) * interval else { return false }
+                released += 1
+                return true
+            }, timeout: .seconds(3_600))
+        let acks = ackLatency
+        try waitDelivered(ids)
+        return [
+            "ratePerSecond": .integer(Int64(configuration.rate)), "reports": .integer(Int64(total)),
+            "seconds": .number((seconds * 1000).rounded() / 1000), "publishToAck": summary(acks),
+            "publishToSubscriber": summary(deliveryLatency(ids)),
+        ]
+    }
+
+    private func snapshot() throws -> JSONValue {
+        for index in 0..<configuration.incidents {
+            let client = clients[index % clients.count]
+            enqueue(
+                client,
+                incidentDocument(client.organisation, IncidentID("\(client.organisation)-SNAP-\(index)")!))
+        }
+        _ = try pump(
+            until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
+            window: configuration.window,
+            timeout: .seconds(3_600))
+        // A late joiner (NCTV, applied 0): time from HELLO to the end of its snapshot.
+        let (joiner, _) = try curveSocket(.nctv)
+        defer { joiner.close() }
+        var poller = Poller()
+        poller.add(.socket(joiner))
+        // Let the CURVE handshake finish before the clock starts.
+        Thread.sleep(forTimeInterval: 0.3)
+        let start = Self.nanos()
+        try joiner.send(MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch)))
+        var entries = 0
+        var mode = "snapshot"
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            _ = try poller.poll(timeout: .milliseconds(100))
+            var finished = false
+            while let message = try joiner.receive(dontWait: true) {
+                guard message.frames.count > 1 else { continue }
+                switch String(decoding: message.frames[1], as: UTF8.self) {
+                case "ENTRY": entries += 1
+                case "UPDATE": mode = "catch-up"
+                case "SNAPEND": finished = true
+                default: break
+                }
+            }
+            if finished { break }
+        }
+        let milliseconds = Double(Self.nanos() - start) / 1e6
+        return [
+            "incidents": .integer(Int64(configuration.incidents)), "entries": .integer(Int64(entries)),
+            "mode": .string(mode),
+            "milliseconds": .number((milliseconds * 10).rounded() / 10),
+        ]
+    }
+
+    private func nodeRSSMegabytes() -> Double {
+        guard let pid = nodeProcess?.processIdentifier,
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return -1 }
+        return (kilobytes / 1024 * 10).rounded() / 10
+    }
+}
+
+struct ValidationErrorText: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
