@@ -82,11 +82,15 @@ struct FieldReader {
             context.fail(.wrongType, path, "expected a string, found \(value.typeName)")
             return nil
         }
-        guard text.count <= max else {
-            context.fail(.tooLong, path, "at most \(max) characters, found \(text.count)")
+        // Characters are counted as Unicode scalars (code points), as JSON Schema's maxLength
+        // does: grapheme clusters would make a limit depend on the Unicode version of the
+        // runtime, and the schema in docs/schema could not say the same thing.
+        let length = text.unicodeScalars.count
+        guard length <= max else {
+            context.fail(.tooLong, path, "at most \(max) characters, found \(length)")
             return nil
         }
-        if !allowEmpty && text.allSatisfy(\.isWhitespace) {
+        if !allowEmpty && text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
             context.fail(.emptyText, path, "must not be empty")
             return nil
         }
@@ -308,7 +312,7 @@ struct FieldReader {
             defer { reader.finish() }
             guard let items = reader.array("parties", max: OrganisationCode.all.count) else { return nil }
             guard !items.isEmpty else {
-                context.fail(.tooLong, reader.at("parties"), "name at least one party")
+                context.fail(.missingField, reader.at("parties"), "name at least one party")
                 return nil
             }
             var set = OrganisationSet()

@@ -152,6 +152,10 @@ public struct MessageCodec: Sendable {
             do { detail = try JSONParser.parse(body[3]) } catch {
                 throw Problem(.invalidJSON, field: "ERROR.detail", error.description)
             }
+            guard case .object = detail else {
+                throw Problem(
+                    .wrongType, field: "ERROR.detail", "expected an object, found \(detail.typeName)")
+            }
             return .error(reportID: id, code: code, message: message, detail: detail)
         case "UPDATE": return .update(try update(body, command))
         case "ENTRY": return .entry(try update(body, command))

@@ -179,9 +179,28 @@ public struct SealedReport: Sendable, Hashable {
                     Problem(
                         .invalidEnvelope, field: descriptor.name, "section \(descriptor.name) is withheld"))
             }
-            contents.append(try DocumentReader.parseJSON(section, field: descriptor.name))
+            let content = try DocumentReader.parseJSON(section, field: descriptor.name)
+            // Merging puts content keys next to the envelope's; a key the envelope owns would
+            // silently override it (or be overridden), so the signed envelope and the decoded
+            // document could disagree.
+            let owned: Set<String> =
+                envelope.type == .sitrep ? ["classification"] : SectionLayout.envelopeOwned
+            if let key = content.objectValue?.keys.sorted().first(where: owned.contains) {
+                throw Problems(
+                    Problem(
+                        .invalidEnvelope, field: "\(descriptor.name).\(key)",
+                        "\"\(key)\" comes from the envelope, not from section content"))
+            }
+            contents.append(content)
         }
         let document = try codec.decode(SectionLayout.merge(envelope, contents: contents))
+        guard document.id == envelope.id, document.body.type == envelope.type,
+            document.exercise == envelope.exercise, document.author == envelope.author,
+            document.body.incident == envelope.incident, document.body.subject == envelope.subject
+        else {
+            throw Problems(
+                Problem(.invalidEnvelope, field: "envelope", "the envelope does not match the content"))
+        }
         let key = document.body.pictureKey(origin: envelope.origin, exercise: envelope.exercise)
         guard key == envelope.key else {
             throw Problems(

@@ -9,6 +9,8 @@ import StrictJSON
 /// content is withheld); the sitrep's non-section fields go in `meta`.
 public enum SectionLayout {
     static let commonFields: Set<String> = ["type", "id", "exercise", "author"]
+    /// Keys that come from the envelope when a document is rebuilt; section content never has them.
+    static let envelopeOwned: Set<String> = commonFields.union(["incident", "subject", "classification"])
     static let sitrepMeta = ["confidence", "verification", "supersedes", "nextUpdateDue"]
     static let sitrepTail = ["oordeel", "besluiten", "acties", "communicatie"]
 
@@ -127,6 +129,14 @@ public enum SectionLayout {
         }
         if envelope.type != .sitrep && !envelope.meta.isEmpty {
             throw Problems(Problem(.invalidEnvelope, field: "envelope.meta", "only sitreps carry meta"))
+        }
+        // Meta is merged into the document; any other key could override the envelope's id,
+        // type or exercise flag there.
+        if let key = envelope.meta.keys.sorted().first(where: { !sitrepMeta.contains($0) }) {
+            throw Problems(
+                Problem(
+                    .invalidEnvelope, field: "envelope.meta.\(key.prefix(40))",
+                    "meta holds only \(sitrepMeta.joined(separator: ", "))"))
         }
         let needsIncident = [ReportType.incident, .grip, .sitrep].contains(envelope.type)
         if needsIncident && envelope.incident == nil {
