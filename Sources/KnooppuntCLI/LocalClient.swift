@@ -27,10 +27,13 @@ final class LocalClient {
         FileManager.default.fileExists(atPath: String(endpoint.dropFirst("ipc://".count)))
     }
 
-    func send(_ command: String, _ frames: [[UInt8]] = []) throws {
-        // With IMMEDIATE set, a send to a socket nobody listens on would wait; do not block.
-        guard try socket.send([protocolSignature, Array(command.utf8)] + frames, dontWait: true) else {
-            throw ConnectionRefused(endpoint: endpoint)
+    /// Sends a command; waits up to `connectTimeout` for the local connection to come up
+    /// (IMMEDIATE refuses to queue for a peer that is not connected yet).
+    func send(_ command: String, _ frames: [[UInt8]] = [], connectTimeout: Duration = .seconds(3)) throws {
+        let deadline = ContinuousClock.now + connectTimeout
+        while try !socket.sendPacked([protocolSignature, Array(command.utf8)] + frames, dontWait: true) {
+            guard ContinuousClock.now < deadline else { throw ConnectionRefused(endpoint: endpoint) }
+            Thread.sleep(forTimeInterval: 0.01)
         }
     }
 
@@ -45,8 +48,10 @@ final class LocalClient {
             guard ready[0].contains(.readable), let message = try socket.receive(dontWait: true) else {
                 continue
             }
-            guard message.frames.count >= 2, message.frames[0] == protocolSignature else { continue }
-            return (String(decoding: message.frames[1], as: UTF8.self), Array(message.frames.dropFirst(2)))
+            guard let parts = message.unpacked(routed: false, maxParts: 16), parts.count >= 2,
+                parts[0] == protocolSignature
+            else { continue }
+            return (String(decoding: parts[1], as: UTF8.self), Array(parts.dropFirst(2)))
         }
         return nil
     }
@@ -55,17 +60,8 @@ final class LocalClient {
     func requestJSON(
         _ command: String, _ frames: [[UInt8]] = [], timeout: Duration = .seconds(5)
     ) throws -> JSONValue {
-        // Connecting to an ipc socket takes a moment; IMMEDIATE refuses until it is up.
         let deadline = ContinuousClock.now + timeout
-        while true {
-            do {
-                try send(command, frames)
-                break
-            } catch is ConnectionRefused {
-                guard ContinuousClock.now < deadline else { throw ConnectionRefused(endpoint: endpoint) }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-        }
+        try send(command, frames, connectTimeout: timeout)
         guard let reply = try receive(timeout: ContinuousClock.now.duration(to: deadline)) else {
             throw ConnectionRefused(endpoint: endpoint)
         }

@@ -113,15 +113,9 @@ struct PublishCommand: ParsableCommand {
     }
 
     private func sendWithRetry(_ client: LocalClient, _ document: [UInt8]) throws {
-        let frames = [document, JSONWriter.canonical(PublishOptions(again: again).json)]
-        let deadline = ContinuousClock.now + .seconds(3)
-        while true {
-            do {
-                return try client.send(OperatorCommand.publish.rawValue, frames)
-            } catch is LocalClient.ConnectionRefused where ContinuousClock.now < deadline {
-                Thread.sleep(forTimeInterval: 0.02)
-            }
-        }
+        try client.send(
+            OperatorCommand.publish.rawValue,
+            [document, JSONWriter.canonical(PublishOptions(again: again).json)])
     }
 
     /// Waits for ACCEPTED/REJECTED up to --wait seconds.

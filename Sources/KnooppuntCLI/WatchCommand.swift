@@ -65,18 +65,20 @@ struct WatchCommand: ParsableCommand {
             if ready[1].contains(.readable) {
                 while let event = try MonitorEvent.receive(from: monitor) {
                     guard event.kind == .handshakeSucceeded else { continue }
-                    _ = try socket.send(MessageCodec.encode(mirror.hello(role: .watch)), dontWait: true)
+                    _ = try socket.sendPacked(MessageCodec.encode(mirror.hello(role: .watch)), dontWait: true)
                 }
             }
             if ready[0].contains(.readable) {
                 while let message = try socket.receive(dontWait: true) {
-                    guard let decoded = try? codec.decodeServer(message.frames) else { continue }
+                    guard let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1),
+                        let decoded = try? codec.decodeServer(parts)
+                    else { continue }
                     lastHeard = .now
                     unreachableSince = nil
                     if case .heartbeat(let beat) = decoded { lastNodeTime = beat.nodeTime }
                     for action in mirror.receive(decoded, now: .now) {
                         if case .send(let reply) = action {
-                            _ = try socket.send(MessageCodec.encode(reply), dontWait: true)
+                            _ = try socket.sendPacked(MessageCodec.encode(reply), dontWait: true)
                         }
                     }
                     if mirror.nodeEpoch != nil, mirror.applied >= mirror.nodeLastSequence { caughtUp = true }

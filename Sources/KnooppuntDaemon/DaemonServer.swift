@@ -145,7 +145,7 @@ final class DaemonLoop {
 
     private func sendToNode(_ message: ClientMessage) {
         do {
-            _ = try uplink.send(MessageCodec.encode(message), dontWait: true)
+            _ = try uplink.sendPacked(MessageCodec.encode(message), dontWait: true)
         } catch {
             logger.warning("send to node failed", metadata: ["error": "\(error)"])
         }
@@ -157,13 +157,15 @@ final class DaemonLoop {
         var answers: [OutboxEvent] = []
         var mirrorActions: [MirrorAction] = []
         for _ in 0..<4_096 {
-            guard let message = try? uplink.receive(dontWait: true, maxFrames: WireLimits.maxFrames + 1)
-            else { break }
+            guard let message = try? uplink.receive(dontWait: true, maxFrames: 2) else { break }
             nodeLastHeard = now
             nodeUnreachableSince = nil
             let decoded: ServerMessage
             do {
-                decoded = try messageCodec.decodeServer(message.frames)
+                guard let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) else {
+                    throw Problem(.wrongFrameCount, field: "message", "not one packed KNP/1 frame")
+                }
+                decoded = try messageCodec.decodeServer(parts)
             } catch {
                 logger.warning("unreadable message from the node", metadata: ["error": "\(error)"])
                 continue
@@ -321,18 +323,19 @@ final class DaemonLoop {
 
     private func serveOperator() {
         for _ in 0..<256 {
-            guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 8),
-                message.frames.count >= 3
-            else {
-                return
-            }
+            guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 3) else { return }
+            guard message.frames.count >= 2 else { continue }
             let routing = message.frames[0]
-            guard message.frames[1] == protocolSignature else {
-                reply(routing, error: Problem(.unsupportedProtocol, field: "frame 0", "expected KNP1"))
+            guard let parts = message.unpacked(routed: true, maxParts: 8), parts.count >= 2,
+                parts[0] == protocolSignature
+            else {
+                reply(
+                    routing,
+                    error: Problem(.unsupportedProtocol, field: "message", "expected one packed KNP1 frame"))
                 continue
             }
-            let body = Array(message.frames[3...])
-            switch OperatorCommand(rawValue: String(decoding: message.frames[2], as: UTF8.self)) {
+            let body = Array(parts[2...])
+            switch OperatorCommand(rawValue: String(decoding: parts[1], as: UTF8.self)) {
             case .publish: publish(routing, body)
             case .report:
                 guard let text = body.first, let id = ReportID(String(decoding: text, as: UTF8.self)) else {
@@ -427,12 +430,12 @@ final class DaemonLoop {
 
     private func notify(_ id: ReportID, _ frames: [[UInt8]]) {
         guard let routing = waiting.removeValue(forKey: id) else { return }
-        _ = try? operatorSocket.send([routing, protocolSignature] + frames, dontWait: true)
+        _ = try? operatorSocket.sendPacked([protocolSignature] + frames, routing: routing, dontWait: true)
     }
 
     private func reply(_ routing: [UInt8], _ command: String, _ frames: [[UInt8]]) {
-        _ = try? operatorSocket.send(
-            [routing, protocolSignature, Array(command.utf8)] + frames, dontWait: true)
+        _ = try? operatorSocket.sendPacked(
+            [protocolSignature, Array(command.utf8)] + frames, routing: routing, dontWait: true)
     }
 
     private func reply(_ routing: [UInt8], error problem: Problem, detail: JSONValue = [:]) {

@@ -155,8 +155,8 @@ final class NodeLoop {
         var messages: [Message] = []
         while messages.count < options.batchLimit {
             do {
-                guard let message = try router.receive(dontWait: true, maxFrames: WireLimits.maxFrames + 1)
-                else { break }
+                // A KNP message is one packed frame after the routing id; anything longer is refused.
+                guard let message = try router.receive(dontWait: true, maxFrames: 3) else { break }
                 messages.append(message)
             } catch {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
@@ -182,15 +182,17 @@ final class NodeLoop {
                 sessions[routing] ?? Session(routingID: routing, organisation: organisation, now: now)
             sessions[routing] = session
             session.lastHeard = now
-            if message.truncated {
+            guard let parts = message.unpacked(routed: true, maxParts: WireLimits.maxFrames + 1) else {
                 refuse(
                     routing, nil,
-                    Problem(.tooManyFrames, field: "message", "more than \(WireLimits.maxFrames) frames"))
+                    Problem(
+                        .wrongFrameCount, field: "message",
+                        "a KNP/1 message is one frame packing at most \(WireLimits.maxFrames) parts"))
                 continue
             }
             let decoded: ClientMessage
             do {
-                decoded = try codec.decodeClient(Array(message.frames.dropFirst()))
+                decoded = try codec.decodeClient(parts)
             } catch {
                 logger.notice(
                     "refused message",
@@ -329,7 +331,7 @@ final class NodeLoop {
 
     private func send(_ routing: [UInt8], frames: [[UInt8]]) -> Bool {
         do {
-            return try router.send([routing] + frames, dontWait: true)
+            return try router.sendPacked(frames, routing: routing, dontWait: true)
         } catch let error as ZMQError where error.isHostUnreachable {
             sessions.removeValue(forKey: routing)
             return false
@@ -548,17 +550,18 @@ final class NodeLoop {
 
     private func serveControl() {
         for _ in 0..<16 {
-            guard let message = try? control.receive(dontWait: true, maxFrames: 4), message.frames.count >= 3
-            else { return }
+            guard let message = try? control.receive(dontWait: true, maxFrames: 3) else { return }
+            guard let parts = message.unpacked(routed: true, maxParts: 4), parts.count >= 2,
+                parts[0] == protocolSignature
+            else { continue }
             let routing = message.frames[0]
-            guard message.frames[1] == protocolSignature else { continue }
             let reply: JSONValue
-            switch String(decoding: message.frames[2], as: UTF8.self) {
+            switch String(decoding: parts[1], as: UTF8.self) {
             case "STATUS": reply = statusJSON()
             default: reply = ["error": "unknown command"]
             }
-            _ = try? control.send(
-                [routing, protocolSignature, Array("STATUS".utf8), JSONWriter.canonical(reply)],
+            _ = try? control.sendPacked(
+                [protocolSignature, Array("STATUS".utf8), JSONWriter.canonical(reply)], routing: routing,
                 dontWait: true)
         }
     }

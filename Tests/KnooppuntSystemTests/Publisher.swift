@@ -44,7 +44,7 @@ final class Publisher {
     var unanswered: Int { queued.count(where: { accepted[$0] == nil && rejected[$0] == nil }) }
 
     func publish(_ document: JSONValue, again: Bool = true) throws {
-        try socket.send([
+        try socket.sendPacked([
             Array("KNP1".utf8), Array("PUBLISH".utf8), JSONWriter.canonical(document),
             JSONWriter.canonical(["again": .bool(again)]),
         ])
@@ -57,8 +57,9 @@ final class Publisher {
         poller.add(.socket(socket))
         if timeout > .zero { _ = try poller.poll(timeout: timeout) }
         while let message = try socket.receive(dontWait: true) {
-            let frames = message.frames
-            guard frames.count >= 3, frames[0] == Array("KNP1".utf8) else { continue }
+            guard let frames = message.unpacked(routed: false, maxParts: 16), frames.count >= 3,
+                frames[0] == Array("KNP1".utf8)
+            else { continue }
             let text = { (index: Int) in String(decoding: frames[index], as: UTF8.self) }
             switch text(1) {
             case "QUEUED": queued.append(text(2))

@@ -168,7 +168,7 @@ final class NodeBenchmark {
         }
         let (socket, _) = try curveSocket(.national)
         subscriber = socket
-        try subscriber.send(MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch)))
+        try subscriber.sendPacked(MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch)))
         // Each publisher opens its incident; the first ACKs also prove the connections are up.
         for client in clients {
             let incident = IncidentID("\(client.organisation)-BENCH")!
@@ -245,7 +245,7 @@ final class NodeBenchmark {
                 {
                     let report = client.queue[client.next]
                     sentAt[report.id] = Self.nanos()
-                    try client.socket.send(MessageCodec.encode(.submit(report)))
+                    try client.socket.sendPacked(MessageCodec.encode(.submit(report)))
                     client.next += 1
                     client.inFlight += 1
                 }
@@ -273,7 +273,7 @@ final class NodeBenchmark {
             if ready[clients.count].contains(.readable) {
                 while let message = try subscriber.receive(dontWait: true) {
                     // Only the sequence is read here: decoding every update would measure us, not the node.
-                    let frames = message.frames
+                    let frames = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) ?? []
                     guard frames.count > 3, frames[1] == Array("UPDATE".utf8),
                         let sequence = UInt64(String(decoding: frames[2], as: UTF8.self))
                     else { continue }
@@ -387,7 +387,7 @@ final class NodeBenchmark {
         // Let the CURVE handshake finish before the clock starts.
         Thread.sleep(forTimeInterval: 0.3)
         let start = Self.nanos()
-        try joiner.send(MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch)))
+        try joiner.sendPacked(MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch)))
         var entries = 0
         var mode = "snapshot"
         let deadline = ContinuousClock.now + .seconds(120)
@@ -395,8 +395,10 @@ final class NodeBenchmark {
             _ = try poller.poll(timeout: .milliseconds(100))
             var finished = false
             while let message = try joiner.receive(dontWait: true) {
-                guard message.frames.count > 1 else { continue }
-                switch String(decoding: message.frames[1], as: UTF8.self) {
+                guard let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1),
+                    parts.count > 1
+                else { continue }
+                switch String(decoding: parts[1], as: UTF8.self) {
                 case "ENTRY": entries += 1
                 case "UPDATE": mode = "catch-up"
                 case "SNAPEND": finished = true
