@@ -18,6 +18,10 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // libzmq's C API, linked from the system (Debian: libzmq3-dev).
@@ -84,12 +88,30 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // HTTP for people: the national desk, operator screens, the JSON API, /metrics, /healthz.
+        .target(
+            name: "KnooppuntWeb",
+            dependencies: [
+                "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntConfig", "StrictJSON", "ZeroMQ",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // Crisis workflows built on the domain: CAP 1.2 export, exercise replay, the timeline.
+        .target(
+            name: "KnooppuntWorkflows",
+            dependencies: ["KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "StrictJSON"]
+        ),
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
                 "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
                 "KnooppuntStore",
-                "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "StrictJSON",
+                "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "StrictJSON", "KnooppuntWeb",
+                "KnooppuntWorkflows",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -108,6 +130,19 @@ let package = Package(
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "KnooppuntDaemon",
                 "StrictJSON",
             ]
+        ),
+        .testTarget(
+            name: "KnooppuntWebTests",
+            dependencies: ["KnooppuntWeb", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON"]
+        ),
+        .testTarget(
+            name: "KnooppuntWorkflowTests",
+            dependencies: ["KnooppuntWorkflows", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON"]
+        ),
+        // A real headless browser against a running network (run serialized, after the other real-process tests).
+        .testTarget(
+            name: "KnooppuntBrowserTests",
+            dependencies: ["ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "StrictJSON"]
         ),
         .testTarget(
             name: "KnooppuntProtocolTests",

@@ -4,6 +4,7 @@ extension Knooppunt {
     /// Every subcommand, in the order `--help` lists them.
     static let commands: [any ParsableCommand.Type] = [
         ClusterCommand.self, NodeCommand.self, RegionCommand.self, NCTVCommand.self, PoliceCommand.self,
-        PublishCommand.self, StatusCommand.self, WatchCommand.self, ValidateCommand.self, BenchCommand.self,
+        PublishCommand.self, StatusCommand.self, WatchCommand.self, DeskCommand.self, ValidateCommand.self,
+        TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, BenchCommand.self,
     ]
 }

@@ -322,8 +322,10 @@ final class DaemonLoop {
     // MARK: Operator interface
 
     private func serveOperator() {
+        // Reports handed over in one round are stored in one transaction (one fsync).
+        var batch: [PreparedReport] = []
         for _ in 0..<256 {
-            guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 3) else { return }
+            guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 3) else { break }
             guard message.frames.count >= 2 else { continue }
             let routing = message.frames[0]
             guard let parts = message.unpacked(routed: true, maxParts: 8), parts.count >= 2,
@@ -336,7 +338,8 @@ final class DaemonLoop {
             }
             let body = Array(parts[2...])
             switch OperatorCommand(rawValue: String(decoding: parts[1], as: UTF8.self)) {
-            case .publish: publish(routing, body)
+            case .publish:
+                if let prepared = prepare(routing, body, after: batch) { batch.append(prepared) }
             case .report:
                 guard let text = body.first, let id = ReportID(String(decoding: text, as: UTF8.self)) else {
                     reply(routing, error: Problem(.invalidID, field: "report", "not a report id"))
@@ -354,77 +357,114 @@ final class DaemonLoop {
                 reply(routing, error: Problem(.unknownCommand, field: "command", "unknown command"))
             }
         }
+        enqueue(batch)
     }
 
-    private func publish(_ routing: [UInt8], _ body: [[UInt8]]) {
+    /// A report checked, sealed and ready to be stored.
+    private struct PreparedReport {
+        let routing: [UInt8]
+        let item: QueuedReport
+        let document: [UInt8]
+        let bodyHash: String
+        let type: ReportType
+    }
+
+    /// Checks and seals one PUBLISH; answers refusals itself and returns nil for them.
+    private func prepare(
+        _ routing: [UInt8], _ body: [[UInt8]], after batch: [PreparedReport]
+    ) -> PreparedReport? {
         guard body.count == 2 else {
-            return reply(
+            reply(
                 routing,
                 error: Problem(.wrongFrameCount, field: "PUBLISH", "PUBLISH takes a document and options"))
+            return nil
         }
         let again = (try? JSONParser.parse(body[1]))?["again"]?.boolValue ?? false
         let document: ReportDocument
         do {
             document = try documentCodec.decode(try DocumentReader.read(body[0]))
         } catch {
-            return reply(routing, problems: error)
+            reply(routing, problems: error)
+            return nil
         }
         let canonical = JSONWriter.canonical(documentCodec.encode(document))
         var withoutID = document
         withoutID.id = nil
         let bodyHash = Hex.encode(SHA256.hash(data: JSONWriter.canonical(documentCodec.encode(withoutID))))
         let wall = Self.wallClock()
-        if let id = document.id, let existing = try? store.state(of: id) {
-            // The same report handed over again (a retry): answer with what we know.
-            waiting[id] = routing
-            return reply(
-                routing, OperatorReply.queued,
-                [Array(id.rawValue.utf8), Array(String(existing.originSeq).utf8)])
+        if let id = document.id {
+            let known =
+                (try? store.state(of: id))?.originSeq ?? batch.first { $0.item.id == id }?.item.originSeq
+            if let known {
+                // The same report handed over again (a retry): answer with what we know.
+                waiting[id] = routing
+                reply(routing, OperatorReply.queued, [Array(id.rawValue.utf8), Array(String(known).utf8)])
+                return nil
+            }
         }
         if !again {
             let window = options.duplicateWindow.components.seconds * 1000
-            if let previous = try? store.recentReport(bodyHash: bodyHash, since: wall - window) {
-                return reply(
+            let previous =
+                (try? store.recentReport(bodyHash: bodyHash, since: wall - window))
+                ?? batch.first { $0.bodyHash == bodyHash }?.item.id
+            if let previous {
+                reply(
                     routing,
                     error: Problem(
                         .duplicateSubmission, field: "$",
                         "the same report was handed over less than \(options.duplicateWindow) ago as \(previous); send it again with --again if you mean to"
                     ),
                     detail: ["previous": .string(previous.rawValue)])
+                return nil
             }
         }
-        guard !outbox.isFull else {
-            return reply(
+        guard outbox.backlog + batch.count < outbox.limits.capacity else {
+            reply(
                 routing,
                 error: Problem(
                     .outboxFull, field: "outbox",
                     "the outbox holds \(outbox.limits.capacity) unsent reports; the national node may be unreachable"
                 ))
+            return nil
         }
         let id = document.id ?? ReportID.random(using: &random)
         let item = QueuedReport(
             report: SealedReport.seal(
-                document, id: id, origin: organisation, originSeq: outbox.nextOriginSeq,
-                created: nowTimestamp(),
-                signingKey: secrets.signing, codec: documentCodec, random: &random),
+                document, id: id, origin: organisation, originSeq: outbox.nextOriginSeq + UInt64(batch.count),
+                created: nowTimestamp(), signingKey: secrets.signing, codec: documentCodec, random: &random),
             queuedAt: wall)
+        return PreparedReport(
+            routing: routing, item: item, document: canonical, bodyHash: bodyHash, type: document.body.type)
+    }
+
+    /// Stores a batch (one fsync), then queues it and answers "queued".
+    private func enqueue(_ batch: [PreparedReport]) {
+        guard !batch.isEmpty else { return }
         do {
-            try store.enqueue(item, document: canonical, bodyHash: bodyHash)
+            try store.enqueue(batch.map { ($0.item, $0.document, $0.bodyHash) })
         } catch {
-            return reply(
-                routing,
-                error: Problem(.storageFailure, field: "outbox", "could not store the report: \(error)"))
+            for prepared in batch {
+                reply(
+                    prepared.routing,
+                    error: Problem(.storageFailure, field: "outbox", "could not store the report: \(error)"))
+            }
+            return
         }
-        precondition(outbox.enqueue(item), "capacity was checked above")
-        if waiting.count >= options.maxWaitingPublishers { waiting.removeAll() }
-        waiting[id] = routing
-        reply(routing, OperatorReply.queued, [Array(id.rawValue.utf8), Array(String(item.originSeq).utf8)])
-        logger.info(
-            "report queued",
-            metadata: [
-                "report.id": "\(id)", "origin.seq": "\(item.originSeq)",
-                "type": "\(document.body.type.rawValue)",
-            ])
+        for prepared in batch {
+            let item = prepared.item
+            precondition(outbox.enqueue(item), "capacity was checked when the report was prepared")
+            if waiting.count >= options.maxWaitingPublishers { waiting.removeAll() }
+            waiting[item.id] = prepared.routing
+            reply(
+                prepared.routing, OperatorReply.queued,
+                [Array(item.id.rawValue.utf8), Array(String(item.originSeq).utf8)])
+            logger.info(
+                "report queued",
+                metadata: [
+                    "report.id": "\(item.id)", "origin.seq": "\(item.originSeq)",
+                    "type": "\(prepared.type.rawValue)",
+                ])
+        }
         flushOutbox()
     }
 

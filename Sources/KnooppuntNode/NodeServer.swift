@@ -75,6 +75,9 @@ final class NodeLoop {
     var refusals: [ErrorCode: Int] = [:]
     var jobsTimerArmed = false
     var committedBatches = 0
+    var committedReports = 0
+    /// Time spent in commits (the fsync included), for the status and the benchmark.
+    var commitTime: Duration = .zero
     let crashPoint = CrashPoint.fromEnvironment()
     unowned let loop: LoopContext
     let role: NodeRole = .standalone
@@ -261,6 +264,7 @@ final class NodeLoop {
     /// Commits the batch (one transaction, one fsync), then acknowledges and publishes.
     private func commit(_ pending: inout Pending, at now: Int64) {
         if !pending.accepted.isEmpty || !pending.rejected.isEmpty {
+            let commitStart = ContinuousClock.now
             do {
                 try store.commit(
                     accepted: pending.accepted.map { ($0.update, $0.document) },
@@ -270,6 +274,8 @@ final class NodeLoop {
                 storageFailed(error)
             }
             committedBatches += 1
+            committedReports += pending.accepted.count + pending.rejected.count
+            commitTime += ContinuousClock.now - commitStart
             crashPoint?.check(.afterCommit, batch: committedBatches)
         }
         // Durable: now answer, then publish.
@@ -605,6 +611,12 @@ final class NodeLoop {
             "publicViewHash": .string(picture.hash(for: .publicView).hex), "parties": .object(parties),
             "refusals": .object(refusalCounts), "time": .integer(Self.wallClock()),
             "synchronous": .integer(Int64((try? store.synchronousLevel()) ?? -1)),
+            "commits": [
+                "batches": .integer(Int64(committedBatches)), "reports": .integer(Int64(committedReports)),
+                "milliseconds": .integer(
+                    commitTime.components.seconds * 1000 + commitTime.components.attoseconds
+                        / 1_000_000_000_000_000),
+            ],
         ]
     }
 }

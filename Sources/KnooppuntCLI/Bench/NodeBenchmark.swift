@@ -77,6 +77,7 @@ final class NodeBenchmark {
                 "afterFullLoad": .number(rssAfterLoad), "atEnd": .number(nodeRSSMegabytes()),
             ],
             "nodeSequence": status["lastSequence"] ?? .null,
+            "nodeCommits": status["commits"] ?? .null,
         ]
         return result
     }
@@ -253,10 +254,9 @@ final class NodeBenchmark {
             let ready = try poller.poll(timeout: .milliseconds(1))
             for (index, client) in clients.enumerated() where ready[index].contains(.readable) {
                 while let message = try client.socket.receive(dontWait: true) {
-                    guard case .ack(let ack)? = try? messageCodec.decodeServer(message.frames) else {
-                        if case .error(_, let code, let text, _)? = try? messageCodec.decodeServer(
-                            message.frames)
-                        {
+                    let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) ?? []
+                    guard case .ack(let ack)? = try? messageCodec.decodeServer(parts) else {
+                        if case .error(_, let code, let text, _)? = try? messageCodec.decodeServer(parts) {
                             throw ValidationErrorText(
                                 "the node refused a benchmark report: E\(code.rawValue) \(text)")
                         }

@@ -1,0 +1,2 @@
+/// HTTP screens and APIs of Knooppunt (being built: the desk, operator screens, API, metrics).
+enum WebModule {}

@@ -1,0 +1,2 @@
+/// Crisis workflows (being built: CAP export, exercise replay, timeline).
+enum WorkflowsModule {}
