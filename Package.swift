@@ -29,10 +29,12 @@ let package = Package(
             name: "CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]
         ),
+        // Several parts in one frame: atomic delivery even when a sender dies mid-message.
+        .target(name: "FramePacking"),
         // Swift over libzmq: sockets, options, CURVE, ZAP, monitors and the poll-loop thread.
         .target(
             name: "ZeroMQ",
-            dependencies: ["CZeroMQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CZeroMQ", "FramePacking", .product(name: "Logging", package: "swift-log")]
         ),
         // A strict JSON parser and canonical writer (no duplicate keys, bounded depth, sorted output).
         .target(name: "StrictJSON"),
@@ -42,7 +44,7 @@ let package = Package(
         .target(
             name: "KnooppuntProtocol",
             dependencies: [
-                "KnooppuntDomain", "StrictJSON",
+                "KnooppuntDomain", "StrictJSON", "FramePacking",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -92,7 +94,8 @@ let package = Package(
         .target(
             name: "KnooppuntWeb",
             dependencies: [
-                "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntConfig", "StrictJSON", "ZeroMQ",
+                "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntConfig", "StrictJSON",
+                "ZeroMQ",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -103,7 +106,9 @@ let package = Package(
         // Crisis workflows built on the domain: CAP 1.2 export, exercise replay, the timeline.
         .target(
             name: "KnooppuntWorkflows",
-            dependencies: ["KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "StrictJSON"]
+            dependencies: [
+                "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "StrictJSON",
+            ]
         ),
         .executableTarget(
             name: "KnooppuntCLI",
@@ -121,23 +126,30 @@ let package = Package(
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
         .testTarget(
             name: "KnooppuntCoreTests",
-            dependencies: ["KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON"]
+            dependencies: [
+                "KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
+            ]
         ),
         // Real processes: the built `knooppunt` binary, real sockets and stores (run serialized).
         .testTarget(
             name: "KnooppuntSystemTests",
             dependencies: [
-                "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "KnooppuntDaemon",
+                "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
+                "KnooppuntDaemon",
                 "StrictJSON",
             ]
         ),
         .testTarget(
             name: "KnooppuntWebTests",
-            dependencies: ["KnooppuntWeb", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON"]
+            dependencies: [
+                "KnooppuntWeb", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
+            ]
         ),
         .testTarget(
             name: "KnooppuntWorkflowTests",
-            dependencies: ["KnooppuntWorkflows", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON"]
+            dependencies: [
+                "KnooppuntWorkflows", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
+            ]
         ),
         // A real headless browser against a running network (run serialized, after the other real-process tests).
         .testTarget(

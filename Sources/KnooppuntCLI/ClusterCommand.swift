@@ -68,7 +68,7 @@ struct ClusterCommand: ParsableCommand {
         defer { withExtendedLifetime(clusterLock) {} }
         let daemons = [OrganisationCode.nctv, .police] + regionCodes
         try stopLeftovers(daemons)
-        let network = try data.prepareLocalNetwork(basePort: port, chp: chp)
+        let network = try data.prepareLocalNetwork(basePort: port, chp: chp, standby: !noStandby)
         let supervisor = Supervisor(binary: Supervisor.currentBinary()) { line in
             print("[cluster] \(line)")
             flushStandardOutput()
@@ -76,10 +76,13 @@ struct ClusterCommand: ParsableCommand {
         let common = ["--dir", data.root.path, "--log-level", logLevel]
         let started = ContinuousClock.now
 
-        try DataFolder.makeOwnerOnly(data.nodeFolder)
-        try supervisor.add(
-            name: "node", arguments: ["node"] + common,
-            log: data.nodeFolder.appendingPathComponent("node.log"))
+        for (role, _) in network.nodes {
+            let nodeFolder = data.folder(of: role)
+            try DataFolder.makeOwnerOnly(nodeFolder)
+            try supervisor.add(
+                name: role.rawValue, arguments: ["node", "--role", role.rawValue] + common,
+                log: nodeFolder.appendingPathComponent("node.log"))
+        }
         for code in daemons {
             try DataFolder.makeOwnerOnly(data.daemonFolder(code))
             let command: [String] =
@@ -93,11 +96,11 @@ struct ClusterCommand: ParsableCommand {
                 log: data.daemonFolder(code).appendingPathComponent("daemon.log"))
         }
         print(
-            "Knooppunt national network in \(data.root.path): the national node, \(regionCodes.count) safety regions, NCTV and the police (\(daemons.count + 1) processes)."
+            "Knooppunt national network in \(data.root.path): \(network.backup == nil ? "the national node" : "the national node pair (primary and hot standby)"), \(regionCodes.count) safety regions, NCTV and the police (\(daemons.count + network.nodes.count) processes)."
         )
         print("Waiting until every daemon is heard and every mirror holds the node's picture…")
 
-        let ready = waitUntilReady(daemons, supervisor: supervisor, signals: signals)
+        let ready = waitUntilReady(daemons, network: network, supervisor: supervisor, signals: signals)
         if signals.signal != nil {
             shutdown(supervisor)
             return
@@ -114,8 +117,9 @@ struct ClusterCommand: ParsableCommand {
         print(
             String(
                 format:
-                    "Ready in %.1f s: all %d daemons heard; every mirror is at seq %lld with the node's hash for its view.",
-                seconds, daemons.count, ready))
+                    "Ready in %.1f s: all %d daemons heard; every mirror is at seq %lld with the node's hash for its view%@.",
+                seconds, daemons.count, ready,
+                network.backup == nil ? "" : "; the hot standby holds every report"))
         if smoke {
             let outcome = publishSmokeReport(data)
             shutdown(supervisor)
@@ -154,7 +158,7 @@ struct ClusterCommand: ParsableCommand {
     /// was SIGKILLed): they stop by themselves within a second; stop any that do not.
     private func stopLeftovers(_ daemons: [OrganisationCode]) throws {
         let data = folder.folder
-        let folders = [data.nodeFolder] + daemons.map(data.daemonFolder)
+        let folders = PairRole.allCases.map(data.folder(of:)) + daemons.map(data.daemonFolder)
         let deadline = ContinuousClock.now + .seconds(3)
         var holders: [(String, Int32)] = []
         repeat {
@@ -177,24 +181,23 @@ struct ClusterCommand: ParsableCommand {
         Thread.sleep(forTimeInterval: 0.5)
     }
 
-    /// The node's sequence once everyone has converged, or nil on timeout (after naming the
-    /// daemons that are missing) or on a stop signal.
+    /// The active node's sequence once everyone has converged (and, with a pair, the standby
+    /// has caught up), or nil on timeout (after naming what is missing) or on a stop signal.
     private func waitUntilReady(
-        _ daemons: [OrganisationCode], supervisor: Supervisor, signals: StopSignals
+        _ daemons: [OrganisationCode], network: NetworkConfig, supervisor: Supervisor, signals: StopSignals
     ) -> Int64? {
         let deadline = ContinuousClock.now + .milliseconds(Int64(readyTimeout * 1000))
         var lastStatus: JSONValue?
         while ContinuousClock.now < deadline {
             if signals.signal != nil { return nil }
             supervisor.supervise()
-            if let status = try? LocalClient(endpoint: folder.folder.nodeControlEndpoint).requestJSON(
-                "STATUS", timeout: .milliseconds(500))
-            {
+            if let status = activeNodeStatus(folder.folder, network, timeout: .milliseconds(500)) {
                 lastStatus = status
                 let converged = daemons.allSatisfy {
                     status["parties"]?[$0.rawValue]?["converged"]?.boolValue == true
                 }
-                if converged { return status["lastSequence"]?.integerValue ?? 0 }
+                let standbyReady = network.backup == nil || status["pair"]?["peerInSync"]?.boolValue == true
+                if converged && standbyReady { return status["lastSequence"]?.integerValue ?? 0 }
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -212,8 +215,10 @@ struct ClusterCommand: ParsableCommand {
         }
         if lastStatus == nil {
             missing.insert(
-                "the national node (no answer; log \(folder.folder.nodeFolder.appendingPathComponent("node.log").path))",
-                at: 0)
+                "an active national node (logs in \(folder.folder.nodeFolder.path) and node-backup)", at: 0)
+        } else if network.backup != nil, lastStatus?["pair"]?["peerInSync"]?.boolValue != true {
+            missing.insert(
+                "the hot standby catching up (log \(folder.folder.folder(of: .backup).path)/node.log)", at: 0)
         }
         printError(
             "The network was not ready within \(readyTimeout) s. Missing:\n  "
@@ -227,15 +232,21 @@ struct ClusterCommand: ParsableCommand {
         func short(_ path: String) -> String {
             path.hasPrefix(root) ? folder.dir + path.dropFirst(root.count) : path
         }
+        let statuses = nodeStatuses(data, network)
         print("")
         print(pad("PROCESS", 34) + pad("PID", 8) + pad("ENDPOINT", 38) + "LOG")
-        print(
-            pad("national node", 34) + pad(String(supervisor.pid(of: "node") ?? 0), 8)
-                + pad(network.nodeEndpoint, 38)
-                + short(data.nodeFolder.appendingPathComponent("node.log").path))
-        if let base = network.chpBasePort {
+        for (role, address) in network.nodes {
+            let state = statuses.first { $0.role == role }?.status?["role"]?.stringValue ?? "?"
             print(
-                pad("  CHP public picture", 34) + pad("", 8) + pad("tcp://\(network.chpHost):\(base)/+1", 38))
+                pad("national node \(role.rawValue) (\(state))", 34)
+                    + pad(String(supervisor.pid(of: role.rawValue) ?? 0), 8)
+                    + pad(address.endpoint, 38)
+                    + short(data.folder(of: role).appendingPathComponent("node.log").path))
+            if let base = address.chpBasePort {
+                print(
+                    pad("  CHP public picture", 34) + pad("", 8)
+                        + pad("tcp://\(network.chpHost):\(base)/+1", 38))
+            }
         }
         let reference = ReferenceData.builtIn
         for code in daemons {

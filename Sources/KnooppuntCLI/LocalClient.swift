@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntConfig
 import KnooppuntProtocol
 import StrictJSON
 import ZeroMQ
@@ -75,4 +76,28 @@ final class LocalClient {
         let endpoint: String
         var description: String { "no answer on \(endpoint)" }
     }
+}
+
+/// The local status of every national node of the network in `folder`, primary first.
+func nodeStatuses(
+    _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
+)
+    -> [(role: PairRole, status: JSONValue?)]
+{
+    network.nodes.map { node in
+        (
+            node.role,
+            try? LocalClient(endpoint: folder.controlEndpoint(of: node.role)).requestJSON(
+                "STATUS", timeout: timeout)
+        )
+    }
+}
+
+/// The status of the node that is active (or serving alone); the later epoch when two say so.
+func activeNodeStatus(
+    _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
+) -> JSONValue? {
+    nodeStatuses(folder, network, timeout: timeout).compactMap(\.status)
+        .filter { ["active", "standalone"].contains($0["role"]?.stringValue ?? "") }
+        .max { ($0["epoch"]?.integerValue ?? 0) < ($1["epoch"]?.integerValue ?? 0) }
 }

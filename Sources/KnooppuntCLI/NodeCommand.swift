@@ -1,22 +1,29 @@
 import ArgumentParser
 import KnooppuntConfig
 import KnooppuntNode
+import KnooppuntProtocol
+
+extension PairRole: ExpressibleByArgument {}
 
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Run the national node.",
+        abstract: "Run a national node (the primary or the backup of the hot-standby pair).",
         discussion: """
-            Accepts reports from the daemons, makes each durable before acknowledging it, and
-            streams the picture to every organisation in its own view. Reads DIR/network.json and
-            the node's server key; keeps its log in DIR/node/store.sqlite.
+            Accepts reports from the daemons, makes each durable on both nodes of the pair before
+            acknowledging it, and streams the picture to every organisation in its own view. Reads
+            DIR/network.json and the node's server key; the primary keeps its log in
+            DIR/node/store.sqlite, the backup in DIR/node-backup/store.sqlite. Without a backup in
+            network.json the primary serves alone.
 
-            Example:
-              knooppunt node --dir ./var
+            Examples:
+              knooppunt node --dir ./var --role primary
+              knooppunt node --dir ./var --role backup
             """)
 
     @OptionGroup var folder: FolderOption
     @OptionGroup var log: LogOptions
+    @Option(help: "This node's place in the pair: primary or backup.") var role: PairRole = .primary
     @Option(name: .long, help: .hidden) var parentPid: Int32?
     @Option(name: .long, help: "Messages queued for one party before it is caught up from the log instead.")
     var sendHighWaterMark: Int32 = 20_000
@@ -26,12 +33,19 @@ struct NodeCommand: AsyncParsableCommand {
     var catchUpLimit: UInt64 = 10_000
 
     func run() async throws {
-        let logger = log.bootstrap(label: "knooppunt.node")
+        let logger = log.bootstrap(label: "knooppunt.node.\(role.rawValue)")
         let network = try folder.network()
-        try DataFolder.makeOwnerOnly(folder.folder.nodeFolder)
-        let lock = try LockFile(folder.folder.lockFile(in: folder.folder.nodeFolder))
-        let server = try NodeServer(
-            options: NodeOptions(folder: folder.folder, network: network, logger: logger))
+        guard network.node(role) != nil else {
+            throw ValidationError("\(folder.folder.networkFile.path) has no \(role.rawValue) node")
+        }
+        let nodeFolder = folder.folder.folder(of: role)
+        try DataFolder.makeOwnerOnly(nodeFolder)
+        let lock = try LockFile(folder.folder.lockFile(in: nodeFolder))
+        var options = NodeOptions(folder: folder.folder, network: network, logger: logger)
+        options.role = role
+        options.sendHighWaterMark = sendHighWaterMark
+        options.catchUpLimit = catchUpLimit
+        let server = try NodeServer(options: options)
         try await ServiceRunner.run(
             DaemonService(start: { try server.start() }, stop: { server.stop() }), parentPID: parentPid,
             logger: logger)

@@ -33,8 +33,8 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let network = try folder.network()
-        let node = try? LocalClient(endpoint: folder.folder.nodeControlEndpoint).requestJSON(
-            "STATUS", timeout: .seconds(2))
+        let nodes = nodeStatuses(folder.folder, network)
+        let node = activeNodeStatus(folder.folder, network)
         if let report, let organisation { return try showReport(report, of: organisation, node: node) }
         // Organisations that run (or ran) here: those with a folder in --dir.
         let present = network.daemons.filter {
@@ -51,7 +51,11 @@ struct StatusCommand: ParsableCommand {
             daemons[code.rawValue] = status
         }
         if json {
-            let object: JSONValue = ["node": node ?? .null, "daemons": .object(daemons)]
+            var nodesJSON: [String: JSONValue] = [:]
+            for (role, status) in nodes { nodesJSON[role.rawValue] = status ?? .null }
+            let object: JSONValue = [
+                "node": node ?? .null, "nodes": .object(nodesJSON), "daemons": .object(daemons),
+            ]
             print(JSONWriter.pretty(object))
             return
         }
@@ -61,9 +65,24 @@ struct StatusCommand: ParsableCommand {
             return
         }
         let last = node["lastSequence"]?.integerValue ?? 0
-        print(
-            "national node  pid \(node["pid"]?.integerValue ?? 0)  \(node["role"]?.stringValue ?? "?")  epoch \(node["epoch"]?.integerValue ?? 0)  seq \(last)  entries \(node["entries"]?.integerValue ?? 0)"
-        )
+        for (role, status) in nodes {
+            guard let status else {
+                print("national node \(role.rawValue): not running")
+                continue
+            }
+            var line =
+                "national node \(role.rawValue): pid \(status["pid"]?.integerValue ?? 0)  \(status["role"]?.stringValue ?? "?")"
+            line +=
+                "  epoch \(status["epoch"]?.integerValue ?? 0)  seq \(status["lastSequence"]?.integerValue ?? 0)"
+            if status["role"]?.stringValue == "active" {
+                line +=
+                    status["pair"]?["peerInSync"]?.boolValue == true
+                    ? "  standby in sync" : "  DEGRADED (acknowledging alone)"
+            } else if status["pair"]?["syncing"]?.boolValue == true {
+                line += "  catching up"
+            }
+            print(line)
+        }
         print("")
         print(
             pad("ORG", 9) + pad("PID", 8) + pad("APPLIED", 9) + pad("LAG", 6) + pad("VIEW HASH", 14)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KnooppuntConfig
 import KnooppuntCore
+import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
 import StrictJSON
@@ -34,86 +35,53 @@ struct WatchCommand: ParsableCommand {
         let network = try folder.network()
         let secrets = try OrganisationSecrets.load(from: folder.folder.keyFile(.national))
         let context = ZMQContext()
-        let socket = try ZMQSocket(context, .dealer, name: "watch")
+        let follower = try PictureFollower(
+            context: context, network: network, organisation: .national, secrets: secrets, role: .watch)
         defer {
-            socket.close()
+            follower.close()
             context.terminate()
         }
-        try socket.set([
-            .linger(.zero), .maxMessageSize(WireLimits.maxMessageBytes), .receiveHighWaterMark(100_000),
-            .curvePublicKey(secrets.curve.publicKey), .curveSecretKey(secrets.curve.secretKey),
-            .curveServerKey(network.nodeCurvePublicKey), .reconnectIntervalMax(.seconds(2)),
-        ])
-        let monitor = try socket.monitor(context: context)
-        defer { monitor.close() }
-        try socket.connect(network.nodeEndpoint)
-
-        let view = View.organisation(.national)
-        var mirror = Mirror(view: view, picture: Picture(views: [view]), verifyingKeys: network.verifyingKeys)
-        let codec = MessageCodec()
-        var caughtUp = false
-        var lastHeard: ContinuousClock.Instant?
-        var lastNodeTime: Int64?
-        var unreachableSince: Date? = Date()
+        let view = follower.view
+        var unreachableSince: Date?
         var lastDraw = ContinuousClock.now - .seconds(5)
         let started = ContinuousClock.now
-        var poller = Poller()
-        poller.add(.socket(socket))
-        poller.add(.socket(monitor))
         while true {
-            let ready = try poller.poll(timeout: .milliseconds(250))
-            if ready[1].contains(.readable) {
-                while let event = try MonitorEvent.receive(from: monitor) {
-                    guard event.kind == .handshakeSucceeded else { continue }
-                    _ = try socket.sendPacked(MessageCodec.encode(mirror.hello(role: .watch)), dontWait: true)
-                }
-            }
-            if ready[0].contains(.readable) {
-                while let message = try socket.receive(dontWait: true) {
-                    guard let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1),
-                        let decoded = try? codec.decodeServer(parts)
-                    else { continue }
-                    lastHeard = .now
-                    unreachableSince = nil
-                    if case .heartbeat(let beat) = decoded { lastNodeTime = beat.nodeTime }
-                    for action in mirror.receive(decoded, now: .now) {
-                        if case .send(let reply) = action {
-                            _ = try socket.sendPacked(MessageCodec.encode(reply), dontWait: true)
-                        }
-                    }
-                    if mirror.nodeEpoch != nil, mirror.applied >= mirror.nodeLastSequence { caughtUp = true }
-                }
-            }
-            if let heard = lastHeard, ContinuousClock.now - heard > .seconds(5), unreachableSince == nil {
+            try follower.poll(timeout: .milliseconds(250))
+            if follower.isNodeReachable() {
+                unreachableSince = nil
+            } else if unreachableSince == nil, ContinuousClock.now - started > .seconds(2) {
                 unreachableSince = Date()
             }
-            let summary = PictureSummary(picture: mirror.picture, view: view, includeExercise: exercise)
             if once {
-                if caughtUp {
+                if follower.isCaughtUp {
+                    let summary = PictureSummary(
+                        picture: follower.mirror.picture, view: view, includeExercise: exercise)
                     print(
                         json
                             ? JSONWriter.pretty(summary.json)
-                            : render(summary, board: nil, unreachableSince: nil, nodeTime: lastNodeTime))
+                            : render(
+                                summary, board: nil, unreachableSince: nil,
+                                nodeTime: follower.heartbeat?.nodeTime))
                     return
                 }
                 if ContinuousClock.now - started > .milliseconds(Int64(timeout * 1000)) {
                     printError(
-                        "E505 nodeUnreachable: the national node did not deliver the picture within \(timeout)s"
-                    )
+                        "E505 nodeUnreachable: no national node delivered the picture within \(timeout)s")
                     throw ExitCode(ExitCodes.daemonUnreachable)
                 }
                 continue
             }
             if ContinuousClock.now - lastDraw >= .seconds(1) {
                 lastDraw = .now
-                let board = try? LocalClient(endpoint: folder.folder.nodeControlEndpoint).requestJSON(
-                    "STATUS", timeout: .milliseconds(300))
+                let summary = PictureSummary(
+                    picture: follower.mirror.picture, view: view, includeExercise: exercise)
+                let board = activeNodeStatus(folder.folder, network, timeout: .milliseconds(300))
                 // Clear the screen and draw from the top: the picture updates in place.
                 print(
                     "\u{1B}[H\u{1B}[2J"
                         + render(
-                            summary, board: board, unreachableSince: unreachableSince, nodeTime: lastNodeTime)
-                )
+                            summary, board: board, unreachableSince: unreachableSince,
+                            nodeTime: follower.heartbeat?.nodeTime))
                 flushStandardOutput()
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import KnooppuntDomain
+import KnooppuntProtocol
 
 /// The layout of a network's data folder (`--dir`, default `./var`): the public network
 /// configuration, the secret keys, and one owner-only folder per process with its store,
@@ -26,15 +27,22 @@ public struct DataFolder: Sendable {
     }
     public var nodeServerKeyFile: URL { keysFolder.appendingPathComponent("node-server.json") }
 
-    public var nodeFolder: URL { root.appendingPathComponent("node", isDirectory: true) }
+    /// The primary node's folder (`node`); the backup's is `node-backup`.
+    public var nodeFolder: URL { folder(of: .primary) }
+    public func folder(of role: PairRole) -> URL {
+        root.appendingPathComponent(role == .primary ? "node" : "node-backup", isDirectory: true)
+    }
     public func daemonFolder(_ organisation: OrganisationCode) -> URL {
         root.appendingPathComponent(organisation.rawValue, isDirectory: true)
     }
 
-    public var nodeStore: URL { nodeFolder.appendingPathComponent("store.sqlite") }
-    /// `ipc://` endpoint of the node's local status socket.
-    public var nodeControlEndpoint: String {
-        "ipc://" + nodeFolder.appendingPathComponent("control.ipc").path
+    /// The primary node's store.
+    public var nodeStore: URL { store(of: .primary) }
+    public func store(of role: PairRole) -> URL { folder(of: role).appendingPathComponent("store.sqlite") }
+    /// `ipc://` endpoint of the primary node's local status socket.
+    public var nodeControlEndpoint: String { controlEndpoint(of: .primary) }
+    public func controlEndpoint(of role: PairRole) -> String {
+        "ipc://" + folder(of: role).appendingPathComponent("control.ipc").path
     }
     public func daemonStore(_ organisation: OrganisationCode) -> URL {
         daemonFolder(organisation).appendingPathComponent("store.sqlite")

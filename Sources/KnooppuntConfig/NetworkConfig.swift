@@ -11,18 +11,72 @@ public struct OrganisationKeys: Sendable, Hashable {
     public var signingPublicKey: VerifyingKey
 }
 
-/// The network: where the node is, who takes part, and their public keys. Holds no secrets;
-/// it lives in `DIR/network.json` and is the same file on every host of a deployment.
-public struct NetworkConfig: Sendable {
-    public static let defaultBasePort = 7400
-
-    /// The node's endpoint for daemons to connect to, e.g. `tcp://127.0.0.1:7402`.
-    public var nodeEndpoint: String
+/// Where one national node of the pair listens.
+public struct NodeAddress: Sendable, Hashable {
+    /// For daemons to connect to, e.g. `tcp://127.0.0.1:7402`.
+    public var endpoint: String
     /// Where the node binds (often `tcp://*:7402` on a real host).
-    public var nodeBind: String
-    public var nodeCurvePublicKey: String
+    public var bind: String
+    /// For the peer node to connect to (replication and pair state).
+    public var pairEndpoint: String
+    public var pairBind: String
     /// Base port of the read-only CHP endpoint (snapshot on P, updates on P+1); nil = off.
     public var chpBasePort: Int?
+
+    public init(
+        endpoint: String, bind: String, pairEndpoint: String, pairBind: String, chpBasePort: Int? = nil
+    ) {
+        self.endpoint = endpoint
+        self.bind = bind
+        self.pairEndpoint = pairEndpoint
+        self.pairBind = pairBind
+        self.chpBasePort = chpBasePort
+    }
+
+    /// A node on one host at `host`, with its ports from `base`: CHP on base and base+1, the
+    /// node endpoint on base+2, the pair endpoint on base+3.
+    public static func local(host: String = "127.0.0.1", base: Int, chp: Bool) -> NodeAddress {
+        NodeAddress(
+            endpoint: "tcp://\(host):\(base + 2)", bind: "tcp://\(host):\(base + 2)",
+            pairEndpoint: "tcp://\(host):\(base + 3)", pairBind: "tcp://\(host):\(base + 3)",
+            chpBasePort: chp ? base : nil)
+    }
+
+    var json: JSONValue {
+        [
+            "endpoint": .string(endpoint), "bind": .string(bind), "pairEndpoint": .string(pairEndpoint),
+            "pairBind": .string(pairBind), "chpBasePort": chpBasePort.map { .integer(Int64($0)) } ?? .null,
+        ]
+    }
+
+    init(json: JSONValue, fail: (String) -> ConfigError) throws {
+        guard let endpoint = json["endpoint"]?.stringValue, let bind = json["bind"]?.stringValue,
+            let pairEndpoint = json["pairEndpoint"]?.stringValue, let pairBind = json["pairBind"]?.stringValue
+        else { throw fail("a node needs endpoint, bind, pairEndpoint and pairBind") }
+        var chp: Int?
+        if let port = json["chpBasePort"], port != .null {
+            guard let number = port.integerValue, (1...65_534).contains(number) else {
+                throw fail("chpBasePort must be a port")
+            }
+            chp = Int(number)
+        }
+        self.init(
+            endpoint: endpoint, bind: bind, pairEndpoint: pairEndpoint, pairBind: pairBind, chpBasePort: chp)
+    }
+}
+
+/// The network: where the national node pair is, who takes part, and their public keys.
+/// Holds no secrets; it lives in `DIR/network.json` and is the same file on every host.
+public struct NetworkConfig: Sendable {
+    public static let defaultBasePort = 7400
+    /// The backup node's ports start this far above the primary's on one host.
+    public static let backupPortOffset = 10
+
+    public var primary: NodeAddress
+    /// The hot standby; nil runs one node alone.
+    public var backup: NodeAddress?
+    /// The nodes' CURVE public key (both nodes of the pair hold the same server key).
+    public var nodeCurvePublicKey: String
     /// Host the CHP endpoint binds on (loopback unless configured otherwise).
     public var chpHost: String
     public var organisations: [OrganisationCode: OrganisationKeys]
@@ -32,26 +86,33 @@ public struct NetworkConfig: Sendable {
     /// Daemons of this network (every organisation but the national one, which is the node).
     public var daemons: [OrganisationCode] { organisations.keys.filter { $0 != .national }.sorted() }
 
+    /// The primary's endpoint (what a single-node tool connects to first).
+    public var nodeEndpoint: String { primary.endpoint }
+
+    /// Every node, primary first.
+    public var nodes: [(role: PairRole, address: NodeAddress)] {
+        [(.primary, primary)] + (backup.map { [(.backup, $0)] } ?? [])
+    }
+
+    public func node(_ role: PairRole) -> NodeAddress? { role == .primary ? primary : backup }
+
     public init(
-        nodeEndpoint: String, nodeBind: String, nodeCurvePublicKey: String, chpBasePort: Int?,
-        chpHost: String = "127.0.0.1",
+        primary: NodeAddress, backup: NodeAddress?, nodeCurvePublicKey: String, chpHost: String = "127.0.0.1",
         organisations: [OrganisationCode: OrganisationKeys]
     ) {
-        self.nodeEndpoint = nodeEndpoint
-        self.nodeBind = nodeBind
+        self.primary = primary
+        self.backup = backup
         self.nodeCurvePublicKey = nodeCurvePublicKey
-        self.chpBasePort = chpBasePort
         self.chpHost = chpHost
         self.organisations = organisations
     }
 
     public var json: JSONValue {
-        var node: [String: JSONValue] = [
-            "endpoint": .string(nodeEndpoint), "bind": .string(nodeBind),
-            "curvePublicKey": .string(nodeCurvePublicKey),
-            "chpHost": .string(chpHost),
+        let node: [String: JSONValue] = [
+            "curvePublicKey": .string(nodeCurvePublicKey), "chpHost": .string(chpHost),
+            "primary": primary.json,
+            "backup": backup?.json ?? .null,
         ]
-        node["chpBasePort"] = chpBasePort.map { .integer(Int64($0)) } ?? .null
         var orgs: [String: JSONValue] = [:]
         for (code, keys) in organisations {
             orgs[code.rawValue] = [
@@ -74,17 +135,12 @@ public struct NetworkConfig: Sendable {
         }
         func fail(_ message: String) -> ConfigError { ConfigError("\(url.path): \(message)") }
         guard value["version"]?.integerValue == 1 else { throw fail("version must be 1") }
-        guard let node = value["node"], let endpoint = node["endpoint"]?.stringValue,
-            let bind = node["bind"]?.stringValue,
-            let nodeKey = node["curvePublicKey"]?.stringValue, Z85.decode(nodeKey)?.count == 32
-        else { throw fail("node needs endpoint, bind and a 40-character curvePublicKey") }
-        var chp: Int?
-        if let port = node["chpBasePort"], port != .null {
-            guard let number = port.integerValue, (1...65_534).contains(number) else {
-                throw fail("chpBasePort must be a port")
-            }
-            chp = Int(number)
-        }
+        guard let node = value["node"], let nodeKey = node["curvePublicKey"]?.stringValue,
+            Z85.decode(nodeKey)?.count == 32
+        else { throw fail("node needs a 40-character curvePublicKey") }
+        guard let primaryJSON = node["primary"] else { throw fail("node.primary is missing") }
+        let primary = try NodeAddress(json: primaryJSON, fail: fail)
+        let backup = try node["backup"].flatMap { $0 == .null ? nil : try NodeAddress(json: $0, fail: fail) }
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
         for (name, entry) in value["organisations"]?.objectValue ?? [:] {
             guard let code = OrganisationCode(name) else { throw fail("unknown organisation \(name)") }
@@ -96,7 +152,7 @@ public struct NetworkConfig: Sendable {
         }
         guard organisations[.national] != nil else { throw fail("the NATIONAL organisation is missing") }
         return NetworkConfig(
-            nodeEndpoint: endpoint, nodeBind: bind, nodeCurvePublicKey: nodeKey, chpBasePort: chp,
+            primary: primary, backup: backup, nodeCurvePublicKey: nodeKey,
             chpHost: node["chpHost"]?.stringValue ?? "127.0.0.1", organisations: organisations)
     }
 
@@ -156,8 +212,9 @@ public struct OrganisationSecrets: Sendable {
 extension DataFolder {
     /// Makes sure a local network exists in this folder: every organisation's keys and the
     /// node's server key (generated when missing, never overwritten), and network.json for
-    /// a node on 127.0.0.1 at `basePort`+2. Returns the configuration.
-    public func prepareLocalNetwork(basePort: Int, chp: Bool) throws -> NetworkConfig {
+    /// the node pair on 127.0.0.1 (primary from `basePort`, backup from `basePort`+10; see
+    /// ``NodeAddress/local(host:base:chp:)``), or one node without `standby`.
+    public func prepareLocalNetwork(basePort: Int, chp: Bool, standby: Bool = false) throws -> NetworkConfig {
         try DataFolder.makeOwnerOnly(root)
         try DataFolder.makeOwnerOnly(keysFolder)
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
@@ -182,9 +239,9 @@ extension DataFolder {
                 to: nodeServerKeyFile)
         }
         let config = NetworkConfig(
-            nodeEndpoint: "tcp://127.0.0.1:\(basePort + 2)", nodeBind: "tcp://127.0.0.1:\(basePort + 2)",
-            nodeCurvePublicKey: server.publicKey, chpBasePort: chp ? basePort : nil,
-            organisations: organisations)
+            primary: .local(base: basePort, chp: chp),
+            backup: standby ? .local(base: basePort + NetworkConfig.backupPortOffset, chp: chp) : nil,
+            nodeCurvePublicKey: server.publicKey, organisations: organisations)
         try config.save(to: networkFile)
         return config
     }

@@ -2,26 +2,6 @@ import KnooppuntDomain
 import KnooppuntProtocol
 import StrictJSON
 
-/// A report the node refused, as recorded and repeated to a resend.
-public struct Rejection: Sendable, Hashable {
-    public let reportID: ReportID
-    public let origin: OrganisationCode
-    public let originSeq: UInt64
-    public let problem: Problem
-    public let detail: JSONValue
-
-    public init(
-        reportID: ReportID, origin: OrganisationCode, originSeq: UInt64, problem: Problem,
-        detail: JSONValue = [:]
-    ) {
-        self.reportID = reportID
-        self.origin = origin
-        self.originSeq = originSeq
-        self.problem = problem
-        self.detail = detail
-    }
-}
-
 /// What the node decided earlier about a report id (from its log).
 public enum PastOutcome: Sendable, Hashable {
     case accepted(Ack, origin: OrganisationCode)
@@ -162,5 +142,27 @@ public struct Coordinator: Sendable {
         return .accept(
             Update(sequence: lastSequence, epoch: epoch, committedAt: now, report: report), document: document
         )
+    }
+}
+
+extension Coordinator {
+    /// A takeover: reports are stamped with the new epoch from now on.
+    public mutating func begin(epoch: Epoch) {
+        precondition(epoch > self.epoch, "an epoch only rises")
+        self.epoch = epoch
+    }
+
+    /// As standby: an entry the active committed, copied here in order.
+    public mutating func absorb(_ update: Update, document: ReportDocument?) {
+        precondition(update.sequence == lastSequence + 1, "replicated entries arrive in order")
+        lastSequence = update.sequence
+        let origin = update.report.origin
+        lastOriginSeq[origin] = max(lastOriginSeq[origin] ?? 0, update.report.envelope.originSeq)
+        if let document { WritePolicy.record(document, origin: origin, in: &incidents) }
+    }
+
+    /// As standby: a refusal the active committed (it used up an origin sequence).
+    public mutating func absorb(_ rejection: Rejection) {
+        lastOriginSeq[rejection.origin] = max(lastOriginSeq[rejection.origin] ?? 0, rejection.originSeq)
     }
 }

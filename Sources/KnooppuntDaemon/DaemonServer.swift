@@ -39,22 +39,36 @@ public final class DaemonServer: Sendable {
     }
 }
 
+/// The connection to one national node.
+final class NodeLink {
+    let role: PairRole
+    let endpoint: String
+    let socket: ZMQSocket
+    let monitor: ZMQSocket
+
+    init(role: PairRole, endpoint: String, socket: ZMQSocket, monitor: ZMQSocket) {
+        self.role = role
+        self.endpoint = endpoint
+        self.socket = socket
+        self.monitor = monitor
+    }
+}
+
 final class DaemonLoop {
     let options: DaemonOptions
     let logger: Logger
     let store: DaemonStore
     var outbox: Outbox
     var mirror: Mirror
-    let uplink: ZMQSocket
-    let uplinkMonitor: ZMQSocket
+    /// One link per national node (two for a hot-standby pair).
+    var links: [NodeLink] = []
+    /// Which node we follow (submits and the picture stream go there), and whom to vote for.
+    var selection: NodeSelection
     let operatorSocket: ZMQSocket
     let secrets: OrganisationSecrets
     let documentCodec = DocumentCodec()
     let messageCodec = MessageCodec()
     var random = SystemRandomNumberGenerator()
-    var connected = false
-    var nodeLastHeard: ContinuousClock.Instant?
-    var nodeLastHeartbeat: Heartbeat?
     var nodeUnreachableSince: Int64?
     /// Publishers waiting for the node's answer, by report id.
     var waiting: [ReportID: [UInt8]] = [:]
@@ -62,6 +76,9 @@ final class DaemonLoop {
     unowned let loop: LoopContext
 
     var organisation: OrganisationCode { options.organisation }
+    /// The link to the node we follow as active.
+    var target: NodeLink? { selection.followed.flatMap { role in links.first { $0.role == role } } }
+    var connected: Bool { selection.followed.map { selection.nodes[$0]?.connected ?? false } ?? false }
 
     init(options: DaemonOptions, loop: LoopContext) throws {
         self.options = options
@@ -79,18 +96,24 @@ final class DaemonLoop {
             verifyingKeys: options.network.verifyingKeys,
             limits: options.mirror)
 
-        uplink = try loop.socket(.dealer, name: "\(options.organisation).uplink")
-        try uplink.set([
-            .linger(.seconds(1)), .maxMessageSize(WireLimits.maxMessageBytes), .immediate(true),
-            .receiveHighWaterMark(50_000), .sendHighWaterMark(10_000),
-            .heartbeatInterval(.seconds(2)), .heartbeatTimeout(.seconds(6)),
-            .reconnectInterval(.milliseconds(100)), .reconnectIntervalMax(.seconds(2)),
-            .curvePublicKey(secrets.curve.publicKey), .curveSecretKey(secrets.curve.secretKey),
-            .curveServerKey(options.network.nodeCurvePublicKey),
-        ])
-        uplinkMonitor = try uplink.monitor(context: loop.context)
-        loop.adopt(uplinkMonitor)
-        try uplink.connect(options.network.nodeEndpoint)
+        selection = NodeSelection(
+            roles: options.network.nodes.map(\.role), silence: options.nodeSilence,
+            voteInterval: options.voteInterval)
+        for (role, address) in options.network.nodes {
+            let socket = try loop.socket(.dealer, name: "\(options.organisation).\(role.rawValue)")
+            try socket.set([
+                .linger(.seconds(1)), .maxMessageSize(WireLimits.maxMessageBytes), .immediate(true),
+                .receiveHighWaterMark(50_000), .sendHighWaterMark(10_000),
+                .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)),
+                .reconnectInterval(.milliseconds(100)), .reconnectIntervalMax(.seconds(1)),
+                .curvePublicKey(secrets.curve.publicKey), .curveSecretKey(secrets.curve.secretKey),
+                .curveServerKey(options.network.nodeCurvePublicKey),
+            ])
+            let monitor = try socket.monitor(context: loop.context)
+            loop.adopt(monitor)
+            try socket.connect(address.endpoint)
+            links.append(NodeLink(role: role, endpoint: address.endpoint, socket: socket, monitor: monitor))
+        }
 
         operatorSocket = try loop.socket(.router, name: "\(options.organisation).operator")
         try operatorSocket.set([
@@ -102,40 +125,52 @@ final class DaemonLoop {
         unlink(String(endpoint.dropFirst("ipc://".count)))
         try operatorSocket.bind(endpoint)
 
-        loop.register(uplink) { [unowned self] _, _ in self.serveUplink() }
-        loop.register(uplinkMonitor) { [unowned self] _, _ in self.serveMonitor() }
+        for link in links {
+            loop.register(link.socket) { [unowned self] _, _ in self.serveNode(link) }
+            loop.register(link.monitor) { [unowned self] _, _ in self.serveMonitor(link) }
+        }
         loop.register(operatorSocket) { [unowned self] _, _ in self.serveOperator() }
         loop.every(options.statusInterval) { [unowned self] in self.tick() }
-        loop.every(.milliseconds(100)) { [unowned self] in self.flushOutbox() }
+        loop.every(.milliseconds(100)) { [unowned self] in
+            self.followActive()
+            self.flushOutbox()
+        }
         logger.info(
             "daemon started",
             metadata: [
-                "org": "\(organisation)", "node.endpoint": "\(options.network.nodeEndpoint)",
+                "org": "\(organisation)", "nodes": "\(links.map(\.endpoint).joined(separator: " "))",
                 "mirror.applied": "\(mirror.applied)", "outbox.backlog": "\(outbox.backlog)",
             ])
     }
 
     static func wallClock() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    // MARK: Node connection
+    // MARK: Following the active node
 
-    private func serveMonitor() {
-        while let event = try? MonitorEvent.receive(from: uplinkMonitor) {
+    private func serveMonitor(_ link: NodeLink) {
+        while let event = try? MonitorEvent.receive(from: link.monitor) {
             switch event.kind {
             case .handshakeSucceeded:
-                connected = true
-                logger.info("connected to the national node", metadata: ["node.endpoint": "\(event.address)"])
-                outbox.connectionReset()
-                sendToNode(mirror.hello(role: options.role))
-                flushOutbox()
+                selection.connected(link.role, now: .now)
+                logger.info(
+                    "connected to a national node",
+                    metadata: ["node": "\(link.role.rawValue)", "node.endpoint": "\(event.address)"])
+                // Heartbeats tell us who is active; ATTACH asks for them without voting.
+                send(
+                    .attach(applied: mirror.applied, epoch: mirror.picture.lastEpoch, role: options.role),
+                    to: link)
+                followActive()
             case .disconnected:
-                if connected {
-                    logger.warning("lost the national node", metadata: ["node.endpoint": "\(event.address)"])
+                if selection.nodes[link.role]?.connected == true {
+                    logger.warning(
+                        "lost a national node",
+                        metadata: ["node": "\(link.role.rawValue)", "node.endpoint": "\(event.address)"])
                 }
-                connected = false
+                selection.disconnected(link.role)
+                followActive()
             case .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail:
                 logger.error(
-                    "the national node refused our handshake: check this organisation's keys in network.json",
+                    "a national node refused our handshake: check this organisation's keys in network.json",
                     metadata: ["event": "\(event)"])
             default:
                 break
@@ -143,23 +178,59 @@ final class DaemonLoop {
         }
     }
 
-    private func sendToNode(_ message: ClientMessage) {
-        do {
-            _ = try uplink.sendPacked(MessageCodec.encode(message), dontWait: true)
-        } catch {
-            logger.warning("send to node failed", metadata: ["error": "\(error)"])
+    /// Starts following `link`: the outbox sends everything outstanding there and the mirror
+    /// catches up from it (a HELLO with what we applied).
+    private func follow(_ link: NodeLink, because reason: String) {
+        outbox.connectionReset()
+        send(mirror.hello(role: options.role), to: link)
+        logger.notice(
+            "following the national node",
+            metadata: [
+                "node": "\(link.role.rawValue)",
+                "node.epoch": "\(selection.nodes[link.role]?.beat?.epoch ?? 0)",
+                "reason": "\(reason)",
+            ])
+        flushOutbox()
+    }
+
+    /// Every 100 ms and on news: follow the node whose heartbeats say it is active (the later
+    /// epoch wins); when none can be heard, vote by sending a node HELLO (Binary Star).
+    func followActive() {
+        for decision in selection.decide(now: .now) {
+            switch decision {
+            case .follow(let role):
+                if let link = links.first(where: { $0.role == role }) {
+                    follow(link, because: "its heartbeat says active")
+                }
+            case .vote(let role):
+                if let link = links.first(where: { $0.role == role }) {
+                    send(mirror.hello(role: options.role), to: link)
+                }
+            }
         }
     }
 
-    private func serveUplink() {
+    private func send(_ message: ClientMessage, to link: NodeLink) {
+        do {
+            _ = try link.socket.sendPacked(MessageCodec.encode(message), dontWait: true)
+        } catch {
+            logger.warning("send to a national node failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func sendToNode(_ message: ClientMessage) {
+        guard let target else { return }
+        send(message, to: target)
+    }
+
+    private func serveNode(_ link: NodeLink) {
         let now = ContinuousClock.now
         let wall = Self.wallClock()
         var answers: [OutboxEvent] = []
         var mirrorActions: [MirrorAction] = []
         for _ in 0..<4_096 {
-            guard let message = try? uplink.receive(dontWait: true, maxFrames: 2) else { break }
-            nodeLastHeard = now
-            nodeUnreachableSince = nil
+            guard let message = try? link.socket.receive(dontWait: true, maxFrames: 2) else { break }
+            selection.heard(link.role, now: now)
             let decoded: ServerMessage
             do {
                 guard let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) else {
@@ -167,28 +238,45 @@ final class DaemonLoop {
                 }
                 decoded = try messageCodec.decodeServer(parts)
             } catch {
-                logger.warning("unreadable message from the node", metadata: ["error": "\(error)"])
+                logger.warning("unreadable message from a national node", metadata: ["error": "\(error)"])
                 continue
             }
             switch decoded {
             case .ack(let ack):
+                // An ACK is a durable confirmation from whichever node gave it.
                 if let event = outbox.handle(ack, now: now) { answers.append(event) }
             case .error(let id, let code, let text, _):
+                if code == .notActive { continue }
                 if let event = outbox.handle(error: code, reportID: id, message: text, now: now) {
                     answers.append(event)
                 } else {
                     logger.notice(
-                        "node answered with an error",
+                        "a national node answered with an error",
                         metadata: [
                             "error.code": "\(code.rawValue)", "report.id": "\(id?.rawValue ?? "-")",
                             "error": "\(text)",
                         ])
                 }
             case .heartbeat(let beat):
-                nodeLastHeartbeat = beat
+                selection.heard(link.role, beat: beat, now: now)
+                if link === target {
+                    nodeUnreachableSince = nil
+                    mirrorActions += mirror.receive(decoded, now: now)
+                } else if beat.role == .active {
+                    followActive()
+                }
+            case .welcome:
+                // WELCOME answers only HELLO: this node serves us (after our vote, too).
+                if selection.served(by: link.role) != nil {
+                    logger.notice(
+                        "following the national node",
+                        metadata: ["node": "\(link.role.rawValue)", "reason": "it answered our HELLO"])
+                    outbox.connectionReset()
+                }
                 mirrorActions += mirror.receive(decoded, now: now)
             default:
-                mirrorActions += mirror.receive(decoded, now: now)
+                // The picture stream counts only from the node we follow.
+                if link === target { mirrorActions += mirror.receive(decoded, now: now) }
             }
         }
         record(answers, at: wall)
@@ -292,10 +380,15 @@ final class DaemonLoop {
         for report in outbox.due(now: .now) { sendToNode(.submit(report)) }
     }
 
+    /// Tells every node we are connected to what we applied (so a standby's liveness board is
+    /// current the moment it takes over).
     private func sendStatus() {
         guard connected else { return }
         statusSentFor = mirror.applied
-        sendToNode(.status(currentStatus()))
+        let status = currentStatus()
+        for link in links where selection.nodes[link.role]?.connected == true {
+            send(.status(status), to: link)
+        }
     }
 
     private func currentStatus() -> DaemonStatus {
@@ -309,9 +402,9 @@ final class DaemonLoop {
     private func tick() {
         sendStatus()
         let now = ContinuousClock.now
-        if let heard = nodeLastHeard, now - heard > options.nodeSilence, nodeUnreachableSince == nil {
+        if !links.contains(where: { selection.isAlive($0.role, now: now) }), nodeUnreachableSince == nil {
             nodeUnreachableSince = Self.wallClock()
-            logger.warning("no heartbeat from the national node", metadata: ["silence": "\(now - heard)"])
+            logger.warning("no national node answers")
         }
     }
 
@@ -502,20 +595,27 @@ final class DaemonLoop {
     func statusJSON() -> JSONValue {
         let wall = Self.wallClock()
         let counts = (try? store.outboxCounts()) ?? (0, 0)
-        var node: [String: JSONValue] = [
-            "connected": .bool(connected), "endpoint": .string(options.network.nodeEndpoint),
-        ]
-        if let beat = nodeLastHeartbeat {
-            node["role"] = .string(beat.role.rawValue)
-            node["epoch"] = .integer(Int64(beat.epoch))
-            node["lastSequence"] = .integer(Int64(beat.lastSequence))
-            node["degraded"] = .bool(beat.degraded)
+        func describe(_ link: NodeLink) -> [String: JSONValue] {
+            let state = selection.nodes[link.role]
+            var object: [String: JSONValue] = [
+                "role": .string(link.role.rawValue), "connected": .bool(state?.connected ?? false),
+                "endpoint": .string(link.endpoint), "followed": .bool(link === target),
+            ]
+            if let beat = state?.beat {
+                object["state"] = .string(beat.role.rawValue)
+                object["epoch"] = .integer(Int64(beat.epoch))
+                object["lastSequence"] = .integer(Int64(beat.lastSequence))
+                object["degraded"] = .bool(beat.degraded)
+            }
+            if let heard = state?.lastHeard {
+                let ago = ContinuousClock.now - heard
+                object["lastHeardMsAgo"] = .integer(
+                    ago.components.seconds * 1000 + ago.components.attoseconds / 1_000_000_000_000_000)
+            }
+            return object
         }
-        if let heard = nodeLastHeard {
-            let ago = ContinuousClock.now - heard
-            node["lastHeardMsAgo"] = .integer(
-                ago.components.seconds * 1000 + ago.components.attoseconds / 1_000_000_000_000_000)
-        }
+        var node: [String: JSONValue] = target.map(describe) ?? ["connected": false]
+        node["nodes"] = .array(links.map { .object(describe($0)) })
         if let since = nodeUnreachableSince { node["unreachableSince"] = .integer(since) }
         return [
             "organisation": .string(organisation.rawValue), "pid": .integer(Int64(getpid())),

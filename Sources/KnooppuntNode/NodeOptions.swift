@@ -1,5 +1,6 @@
 import Foundation
 import KnooppuntConfig
+import KnooppuntProtocol
 import Logging
 
 /// The node's settings; every limit has a name and a documented default.
@@ -7,8 +8,10 @@ public struct NodeOptions: Sendable {
     public var folder: DataFolder
     public var network: NetworkConfig
     public var logger: Logger
+    /// This node's place in the pair (a network without a backup runs the primary alone).
+    public var role: PairRole = .primary
     /// How often the node sends HEARTBEAT to every party (and HUGZ on the CHP stream).
-    public var heartbeatInterval: Duration = .seconds(1)
+    public var heartbeatInterval: Duration = .milliseconds(250)
     /// Most submits committed in one transaction (one fsync).
     public var batchLimit = 2_048
     /// A party at most this far behind catches up from the log; further behind, it gets a snapshot.
@@ -21,10 +24,29 @@ public struct NodeOptions: Sendable {
     public var catchUpBurst = 2_000
     /// How long close() waits to hand over messages still queued.
     public var linger: Duration = .seconds(1)
+    /// How often the two nodes of a pair tell each other their state.
+    public var pairBeatInterval: Duration = .milliseconds(100)
+    /// Silence after which a node stops believing its peer is alive.
+    public var peerTimeout: Duration = .seconds(1)
+    /// An active whose standby has not confirmed a batch within this long continues alone.
+    public var replicationTimeout: Duration = .seconds(2)
+    /// Batches waiting for the standby's confirmation; beyond this the active continues alone.
+    public var maxAwaitingBatches = 256
+    /// Log entries per REPLICATE while the standby catches up.
+    public var syncBurst = 512
+    /// A loop that did not run for this long was paused (SIGSTOP): it listens before acting.
+    public var stallThreshold: Duration = .milliseconds(400)
 
     public init(folder: DataFolder, network: NetworkConfig, logger: Logger) {
         self.folder = folder
         self.network = network
         self.logger = logger
+    }
+
+    /// This node's addresses.
+    var address: NodeAddress { network.node(role) ?? network.primary }
+    /// The peer's addresses, when the network has a pair.
+    var peer: NodeAddress? {
+        network.backup == nil ? nil : network.node(role == .primary ? .backup : .primary)
     }
 }

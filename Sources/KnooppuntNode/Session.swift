@@ -9,6 +9,8 @@ final class Session {
     var role: DaemonRole?
     /// The party said HELLO and receives the picture stream.
     var subscribed = false
+    /// The party said ATTACH or HELLO: it gets heartbeats (so it knows who is active).
+    var attached = false
     /// The last sequence sent to it, live or by catch-up.
     var sentUpTo: SequenceNumber = 0
     var job: StreamJob?

@@ -14,6 +14,8 @@ public struct MessageCodec: Sendable {
         switch message {
         case .hello(let applied, let epoch, let role):
             frames("HELLO", [number(applied), number(epoch), text(role.rawValue)])
+        case .attach(let applied, let epoch, let role):
+            frames("ATTACH", [number(applied), number(epoch), text(role.rawValue)])
         case .submit(let report):
             frames("SUBMIT", report.frames)
         case .fetch(let from, let to):
@@ -82,15 +84,16 @@ public struct MessageCodec: Sendable {
     public func decodeClient(_ frames: [[UInt8]]) throws(Problem) -> ClientMessage {
         let (command, body) = try Self.header(frames)
         switch command {
-        case "HELLO":
+        case "HELLO", "ATTACH":
             try Self.count(body, 3, command)
             guard let role = DaemonRole(rawValue: String(decoding: body[2], as: UTF8.self)) else {
-                throw Problem(.unknownValue, field: "HELLO.role", "unknown role")
+                throw Problem(.unknownValue, field: "\(command).role", "unknown role")
             }
-            return .hello(
-                applied: try Self.number(body[0], "HELLO.applied"),
-                epoch: try Self.number(body[1], "HELLO.epoch"),
-                role: role)
+            let applied = try Self.number(body[0], "\(command).applied")
+            let epoch = try Self.number(body[1], "\(command).epoch")
+            return command == "HELLO"
+                ? .hello(applied: applied, epoch: epoch, role: role)
+                : .attach(applied: applied, epoch: epoch, role: role)
         case "SUBMIT":
             guard body.count >= 3 else {
                 throw Problem(
@@ -230,9 +233,11 @@ public struct MessageCodec: Sendable {
         }
     }
 
-    static func header(_ frames: [[UInt8]]) throws(Problem) -> (String, [[UInt8]]) {
-        guard frames.count <= WireLimits.maxFrames else {
-            throw Problem(.tooManyFrames, field: "message", "more than \(WireLimits.maxFrames) frames")
+    static func header(
+        _ frames: [[UInt8]], limit: Int = WireLimits.maxFrames
+    ) throws(Problem) -> (String, [[UInt8]]) {
+        guard frames.count <= limit else {
+            throw Problem(.tooManyFrames, field: "message", "more than \(limit) frames")
         }
         guard frames.count >= 2, frames[0] == protocolSignature else {
             throw Problem(.unsupportedProtocol, field: "frame 0", "expected KNP1")

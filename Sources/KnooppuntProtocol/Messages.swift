@@ -14,6 +14,11 @@ public enum NodeRole: String, Sendable, Hashable, CaseIterable {
     case standalone
 }
 
+/// The role a national node is configured with in a hot-standby pair.
+public enum PairRole: String, Sendable, Hashable, CaseIterable {
+    case primary, backup
+}
+
 /// What kind of daemon says HELLO.
 public enum DaemonRole: String, Sendable, Hashable, CaseIterable {
     case region, nctv, police, desk, watch
@@ -119,7 +124,11 @@ public struct DaemonStatus: Sendable, Hashable {
 
 /// Daemon → node messages on the node endpoint.
 public enum ClientMessage: Sendable, Hashable {
+    /// Start (or restart) the picture stream after `applied`. To a node that is not active,
+    /// this is the client's vote for it to take over (docs/PROTOCOL.md §12).
     case hello(applied: SequenceNumber, epoch: Epoch, role: DaemonRole)
+    /// Register for heartbeats without subscribing or voting (sent to both nodes of a pair).
+    case attach(applied: SequenceNumber, epoch: Epoch, role: DaemonRole)
     case submit(SealedReport)
     case fetch(from: SequenceNumber, to: SequenceNumber)
     case status(DaemonStatus)

@@ -59,6 +59,17 @@ public final class NodeStore {
                     CREATE INDEX rejection_report ON rejection(report_id);
                     """)
         }
+        // The hot-standby pair: each refusal records the epoch and the global sequence it came
+        // after (a discarded tail takes its refusals along); entries are found by epoch.
+        migrator.registerMigration("v3 pair") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE rejection ADD COLUMN epoch INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE rejection ADD COLUMN after_seq INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX rejection_after ON rejection(after_seq);
+                    CREATE INDEX log_epoch ON log(epoch, seq);
+                    """)
+        }
         try migrator.migrate(db)
     }
 
@@ -123,6 +134,14 @@ public final class NodeStore {
 
     /// Writes one batch of decisions in a single transaction (one fsync).
     public func commit(accepted: [(Update, ReportDocument)], rejected: [Rejection], at now: Int64) throws {
+        try commit(
+            accepted: accepted.map { ($0.0, $0.1) },
+            records: rejected.map { RejectionRecord(rejection: $0, epoch: 1, afterSequence: 0, at: now) })
+    }
+
+    /// Writes one batch of decisions in a single transaction (one fsync): accepted reports
+    /// and refusals with the epoch and global sequence they came after.
+    public func commit(accepted: [(Update, ReportDocument?)], records: [RejectionRecord]) throws {
         try db.write { db in
             let insertLog = try db.cachedStatement(
                 sql: """
@@ -133,7 +152,9 @@ public final class NodeStore {
             for (update, document) in accepted {
                 let envelope = update.report.envelope
                 var lead: String?
-                if case .incident(let incident) = document.body { lead = incident.lead.organisation.rawValue }
+                if case .incident(let incident)? = document?.body {
+                    lead = incident.lead.organisation.rawValue
+                }
                 try insertLog.execute(arguments: [
                     Int64(update.sequence), Int64(update.epoch), envelope.id.rawValue,
                     envelope.origin.rawValue,
@@ -143,13 +164,18 @@ public final class NodeStore {
                 ])
             }
             let insertRejection = try db.cachedStatement(
-                sql:
-                    "INSERT INTO rejection(report_id, origin, origin_seq, code, field, message, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-            )
-            for rejection in rejected {
+                sql: """
+                    INSERT OR IGNORE INTO rejection(
+                        report_id, origin, origin_seq, code, field, message, at, epoch, after_seq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for record in records {
+                let rejection = record.rejection
                 try insertRejection.execute(arguments: [
                     rejection.reportID.rawValue, rejection.origin.rawValue, Int64(rejection.originSeq),
-                    rejection.problem.code.rawValue, rejection.problem.field, rejection.problem.message, now,
+                    rejection.problem.code.rawValue, rejection.problem.field, rejection.problem.message,
+                    record.at,
+                    Int64(record.epoch), Int64(record.afterSequence),
                 ])
             }
         }
@@ -158,6 +184,61 @@ public final class NodeStore {
     public func setEpoch(_ epoch: Epoch) throws {
         try db.write { db in
             try db.execute(sql: "UPDATE meta SET value = ? WHERE name = 'epoch'", arguments: [Int64(epoch)])
+        }
+    }
+
+    // MARK: The pair
+
+    /// Where each epoch's entries start in this log, oldest first (derived from the log, so it
+    /// always describes exactly the entries held).
+    public func epochStarts() throws -> [PairMessage.EpochStart] {
+        try db.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT epoch, MIN(seq) AS first_seq FROM log GROUP BY epoch ORDER BY epoch"
+            ).map {
+                PairMessage.EpochStart(epoch: $0["epoch"], firstSequence: $0["first_seq"])
+            }
+        }
+    }
+
+    /// Refusals committed after `sequence` (inclusive) up to `through` (nil: all), for the standby.
+    public func rejectionRecords(
+        after sequence: SequenceNumber, through: SequenceNumber?
+    ) throws -> [RejectionRecord] {
+        try db.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM rejection WHERE after_seq >= ? AND after_seq <= ? ORDER BY after_seq, at",
+                arguments: [Int64(clamping: sequence), Int64(clamping: through ?? UInt64(Int64.max))]
+            ).compactMap { row in
+                guard let id = ReportID(row["report_id"]), let origin = OrganisationCode(row["origin"]),
+                    let code = ErrorCode(rawValue: row["code"])
+                else { return nil }
+                return RejectionRecord(
+                    rejection: Rejection(
+                        reportID: id, origin: origin, originSeq: row["origin_seq"],
+                        problem: Problem(code, field: row["field"], row["message"])),
+                    epoch: row["epoch"], afterSequence: row["after_seq"], at: row["at"])
+            }
+        }
+    }
+
+    /// Discards the tail after `sequence`: entries beyond it and the refusals that came after
+    /// it (a rejoining node drops what it never replicated; the active sends them again).
+    public func truncate(after sequence: SequenceNumber) throws {
+        try db.write { db in
+            try db.execute(sql: "DELETE FROM log WHERE seq > ?", arguments: [Int64(clamping: sequence)])
+            try db.execute(
+                sql: "DELETE FROM rejection WHERE after_seq >= ?", arguments: [Int64(clamping: sequence)])
+        }
+    }
+
+    /// The last sequence in the log and its epoch (0, 0 when empty).
+    public func lastEntry() throws -> (sequence: SequenceNumber, epoch: Epoch) {
+        try db.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, epoch FROM log ORDER BY seq DESC LIMIT 1")
+            else { return (0, 0) }
+            return (row["seq"], row["epoch"])
         }
     }
 

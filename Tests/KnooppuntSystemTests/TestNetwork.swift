@@ -1,6 +1,7 @@
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntProtocol
 import StrictJSON
 import ZeroMQ
 
@@ -64,11 +65,13 @@ final class TestNetwork {
 
     var logs: URL { root.appendingPathComponent("test-logs") }
 
-    /// Three consecutive free ports (the node uses base+2); a random start avoids parallel runs.
+    /// Free ports for a node pair (primary base…base+3, backup base+10…base+13); a random start
+    /// avoids collisions.
     static func freeBasePort() throws -> Int {
         for _ in 0..<50 {
             let base = Int.random(in: 20_000..<60_000)
-            if (base...(base + 2)).allSatisfy(isFree) { return base }
+            let ports: [Int] = Array(base...(base + 3)) + Array((base + 10)...(base + 13))
+            if ports.allSatisfy(isFree) { return base }
         }
         throw TestFailure("no free ports found")
     }
@@ -111,9 +114,13 @@ final class TestNetwork {
         return process
     }
 
-    func startNode(environment: [String: String] = [:]) throws {
-        try start("node", ["node"] + nodeArguments, environment: environment)
-        try waitUntil("the node's control socket", timeout: 20) { (try? nodeStatus()) != nil }
+    /// Starts a node: "node" is the primary (and the only node without a standby), "backup" the backup.
+    func startNode(_ role: PairRole = .primary, environment: [String: String] = [:]) throws {
+        let name = role == .primary ? "node" : "backup"
+        try start(name, ["node", "--role", role.rawValue] + nodeArguments, environment: environment)
+        try waitUntil("the \(role.rawValue) node's control socket", timeout: 20) {
+            (try? nodeStatus(role)) != nil
+        }
     }
 
     func startDaemon(_ code: OrganisationCode) throws {
@@ -171,7 +178,21 @@ final class TestNetwork {
 
     // MARK: Status
 
-    func nodeStatus() throws -> JSONValue { try ControlClient.request(folder.nodeControlEndpoint, "STATUS") }
+    func nodeStatus(_ role: PairRole) throws -> JSONValue {
+        try ControlClient.request(folder.controlEndpoint(of: role), "STATUS")
+    }
+
+    /// The status of the active node (either of a pair).
+    func nodeStatus() throws -> JSONValue {
+        for role in network.nodes.map(\.role) {
+            if let status = try? nodeStatus(role),
+                ["active", "standalone"].contains(status["role"]?.stringValue ?? "")
+            {
+                return status
+            }
+        }
+        throw TestFailure("no active node")
+    }
 
     func daemonStatus(_ code: OrganisationCode) throws -> JSONValue {
         try ControlClient.request(folder.operatorEndpoint(code), "STATUS")

@@ -1,0 +1,90 @@
+import KnooppuntDomain
+import KnooppuntProtocol
+
+/// Which national node a daemon (or the desk, or `watch`) follows: the one whose heartbeats
+/// say it is active, the later epoch winning; and, when none can be heard, which node to
+/// ask to take over (the client vote of Binary Star). No I/O: the caller passes in what its
+/// connections saw and the clock.
+public struct NodeSelection: Sendable {
+    public struct NodeState: Sendable {
+        public var connected = false
+        public var lastHeard: ContinuousClock.Instant?
+        public var beat: Heartbeat?
+        var lastVote: ContinuousClock.Instant?
+    }
+
+    public enum Decision: Sendable, Equatable {
+        /// Follow this node now: send everything outstanding there and HELLO for the picture.
+        case follow(PairRole)
+        /// No active node can be heard: send this node HELLO as a vote to take over.
+        case vote(PairRole)
+    }
+
+    public private(set) var nodes: [PairRole: NodeState]
+    public private(set) var followed: PairRole?
+    /// A node counts as gone after this long without a word.
+    public let silence: Duration
+    /// Votes to one node are at least this far apart.
+    public let voteInterval: Duration
+
+    public init(roles: [PairRole], silence: Duration, voteInterval: Duration) {
+        nodes = Dictionary(uniqueKeysWithValues: roles.map { ($0, NodeState()) })
+        self.silence = silence
+        self.voteInterval = voteInterval
+    }
+
+    public mutating func connected(_ role: PairRole, now: ContinuousClock.Instant) {
+        nodes[role]?.connected = true
+        nodes[role]?.lastHeard = now
+    }
+
+    public mutating func disconnected(_ role: PairRole) { nodes[role]?.connected = false }
+
+    /// Anything arrived from `role` (with its heartbeat when it was one).
+    public mutating func heard(_ role: PairRole, beat: Heartbeat? = nil, now: ContinuousClock.Instant) {
+        nodes[role]?.lastHeard = now
+        if let beat { nodes[role]?.beat = beat }
+    }
+
+    /// The node answered our HELLO (WELCOME): it serves us.
+    public mutating func served(by role: PairRole) -> Decision? {
+        guard followed != role else { return nil }
+        followed = role
+        return .follow(role)
+    }
+
+    public func isAlive(_ role: PairRole, now: ContinuousClock.Instant) -> Bool {
+        guard let node = nodes[role], node.connected, let heard = node.lastHeard else { return false }
+        return now - heard < silence
+    }
+
+    /// What to do now. Call it regularly (every ~100 ms) and after heartbeats.
+    public mutating func decide(now: ContinuousClock.Instant) -> [Decision] {
+        let actives = nodes.keys.sorted { $0.rawValue > $1.rawValue }.filter { role in
+            isAlive(role, now: now) && [NodeRole.active, .standalone].contains(nodes[role]?.beat?.role)
+        }
+        func epoch(_ role: PairRole) -> Epoch { nodes[role]?.beat?.epoch ?? 0 }
+        if let best = actives.max(by: { epoch($0) < epoch($1) }) {
+            let current = followed.flatMap { actives.contains($0) ? $0 : nil }
+            if current == nil || (best != current && epoch(best) > epoch(current!)) {
+                followed = best
+                return [.follow(best)]
+            }
+            return []
+        }
+        // A single node that is up needs no vote: it serves alone.
+        if nodes.count == 1, let only = nodes.keys.first, nodes[only]?.connected == true, followed != only {
+            followed = only
+            return [.follow(only)]
+        }
+        var decisions: [Decision] = []
+        for role in nodes.keys.sorted(by: { $0.rawValue > $1.rawValue }) where nodes[role]?.connected == true
+        {
+            if nodes[role]?.lastVote.map({ now - $0 >= voteInterval }) ?? true {
+                nodes[role]?.lastVote = now
+                decisions.append(.vote(role))
+            }
+        }
+        return decisions
+    }
+}

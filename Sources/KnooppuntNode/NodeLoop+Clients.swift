@@ -1,0 +1,269 @@
+import Foundation
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+import ZeroMQ
+
+extension NodeLoop {
+    struct Pending {
+        var accepted: [(routing: [UInt8], update: Update, document: ReportDocument)] = []
+        var rejected: [(routing: [UInt8], record: RejectionRecord)] = []
+        var outcomes: [ReportID: PastOutcome] = [:]
+        /// Answers to resends, given with (or after) the batch that holds their original.
+        var repeats: [(routing: [UInt8], outcome: PastOutcome)] = []
+        var hellos: [(Session, SequenceNumber, Epoch)] = []
+        var fetches: [(Session, SequenceNumber, SequenceNumber)] = []
+    }
+
+    func serveRouter() {
+        var messages: [Message] = []
+        while messages.count < options.batchLimit {
+            do {
+                // A KNP message is one packed frame after the routing id; anything longer is refused.
+                guard let message = try router.receive(dontWait: true, maxFrames: 3) else { break }
+                messages.append(message)
+            } catch {
+                logger.error("receive failed", metadata: ["error": "\(error)"])
+                break
+            }
+        }
+        guard !messages.isEmpty else { return }
+        let now = ContinuousClock.now
+        let wall = Self.wallClock()
+        var pending = Pending()
+        let codec = MessageCodec()
+        for message in messages {
+            guard message.frames.count >= 2 else { continue }
+            let routing = message.frames[0]
+            // ZAP gives every admitted connection its organisation as User-Id.
+            guard let userID = message.userId, let organisation = OrganisationCode(userID) else {
+                refuse(
+                    routing, nil, Problem(.originMismatch, field: "User-Id", "connection has no organisation")
+                )
+                continue
+            }
+            let session =
+                sessions[routing] ?? Session(routingID: routing, organisation: organisation, now: now)
+            sessions[routing] = session
+            session.lastHeard = now
+            guard let parts = message.unpacked(routed: true, maxParts: WireLimits.maxFrames + 1) else {
+                refuse(
+                    routing, nil,
+                    Problem(
+                        .wrongFrameCount, field: "message",
+                        "a KNP/1 message is one frame packing at most \(WireLimits.maxFrames) parts"))
+                continue
+            }
+            let decoded: ClientMessage
+            do {
+                decoded = try codec.decodeClient(parts)
+            } catch {
+                logger.notice(
+                    "refused message",
+                    metadata: [
+                        "org": "\(organisation)", "error.code": "\(error.code.rawValue)", "error": "\(error)",
+                    ])
+                refuse(routing, nil, error)
+                continue
+            }
+            switch decoded {
+            case .attach(_, _, let role):
+                // Heartbeats from now on (they say who is active); no answer, no vote.
+                session.role = role
+                session.attached = true
+            case .hello(let applied, let helloEpoch, let role):
+                session.role = role
+                session.attached = true
+                // To a node that is not active, a HELLO is the client's vote (Binary Star).
+                let vote = pair.clientRequest(clientEpoch: helloEpoch, clientSequence: applied, now: now)
+                perform(vote.actions)
+                guard vote.serve else {
+                    refuse(
+                        routing, nil,
+                        Problem(
+                            .notActive, field: "node",
+                            "this node is \(pair.state.rawValue): \(vote.refusal ?? "")"))
+                    continue
+                }
+                pending.hellos.append((session, applied, helloEpoch))
+            case .submit(let report):
+                guard isActive else {
+                    refuse(
+                        routing, report.id,
+                        Problem(
+                            .notActive, field: "node",
+                            "this node is \(pair.state.rawValue); send to the active node"))
+                    continue
+                }
+                decide(report, from: session, now: wall, pending: &pending)
+            case .fetch(let from, let to):
+                guard isActive else {
+                    refuse(
+                        routing, nil,
+                        Problem(.notActive, field: "node", "this node is \(pair.state.rawValue)"))
+                    continue
+                }
+                pending.fetches.append((session, from, to))
+            case .status(let status):
+                board[organisation] = BoardEntry(
+                    lastHeard: now, lastHeardWall: wall, status: status, role: session.role)
+            }
+        }
+        commit(&pending, at: wall)
+        for (session, applied, helloEpoch) in pending.hellos {
+            hello(session, applied: applied, epoch: helloEpoch)
+        }
+        for (session, from, to) in pending.fetches { fetch(session, from: from, to: to) }
+        pumpJobs()
+    }
+
+    private func decide(_ report: SealedReport, from session: Session, now: Int64, pending: inout Pending) {
+        let decision = coordinator.decide(report, sender: session.organisation, now: now) { id in
+            if let outcome = pending.outcomes[id] { return outcome }
+            do {
+                return try store.outcome(of: id)
+            } catch {
+                storageFailed(error)
+            }
+        }
+        switch decision {
+        case .accept(let update, let document):
+            pending.accepted.append((session.routingID, update, document))
+            pending.outcomes[report.id] = .accepted(
+                Ack(
+                    reportID: report.id, epoch: update.epoch, sequence: update.sequence,
+                    originSeq: report.envelope.originSeq, duplicate: true),
+                origin: session.organisation)
+        case .rejectAndConsume(let rejection):
+            let record = RejectionRecord(
+                rejection: rejection, epoch: epoch, afterSequence: coordinator.lastSequence, at: now)
+            pending.rejected.append((session.routingID, record))
+            pending.outcomes[report.id] = .rejected(rejection)
+            count(rejection.problem.code)
+            logger.notice(
+                "report refused",
+                metadata: [
+                    "org": "\(session.organisation)", "report.id": "\(report.id)",
+                    "error.code": "\(rejection.problem.code.rawValue)", "error": "\(rejection.problem)",
+                ])
+        case .refuse(let id, let problem, let detail):
+            refuse(session.routingID, id, problem, detail: detail)
+        case .repeatOutcome(let outcome):
+            pending.repeats.append((session.routingID, outcome))
+        }
+    }
+
+    /// Commits the batch (one transaction, one fsync); then, once the standby holds it too (or
+    /// at once when the node is alone), acknowledges and publishes.
+    private func commit(_ pending: inout Pending, at now: Int64) {
+        var batch: Batch?
+        if !pending.accepted.isEmpty || !pending.rejected.isEmpty {
+            let commitStart = ContinuousClock.now
+            do {
+                try store.commit(
+                    accepted: pending.accepted.map { ($0.update, $0.document) },
+                    records: pending.rejected.map(\.record))
+            } catch {
+                storageFailed(error)
+            }
+            committedBatches += 1
+            committedReports += pending.accepted.count + pending.rejected.count
+            commitTime += ContinuousClock.now - commitStart
+            crashPoint?.check(.afterCommit, batch: committedBatches)
+            pair.logAdvanced(to: coordinator.lastSequence, epoch: epoch)
+            batchCounter += 1
+            var answers: [(routing: [UInt8], answer: Batch.Answer)] = []
+            for item in pending.accepted {
+                let report = item.update.report
+                answers.append(
+                    (
+                        item.routing,
+                        .ack(
+                            Ack(
+                                reportID: report.id, epoch: item.update.epoch, sequence: item.update.sequence,
+                                originSeq: report.envelope.originSeq))
+                    ))
+            }
+            for item in pending.rejected {
+                answers.append((item.routing, .refusal(item.record.rejection)))
+                awaitingRejections.insert(item.record.rejection.reportID)
+            }
+            batch = Batch(
+                id: batchCounter, lastSequence: coordinator.lastSequence, answers: answers,
+                updates: pending.accepted.map(\.update), committedAt: .now)
+        }
+        // A resend of a report whose original is not yet released is answered with it.
+        for item in pending.repeats {
+            let waits: Bool
+            switch item.outcome {
+            case .accepted(let ack, _): waits = ack.sequence > lastSequence
+            case .rejected(let rejection): waits = awaitingRejections.contains(rejection.reportID)
+            }
+            let reply: Batch.Answer =
+                switch item.outcome {
+                case .accepted(let ack, _): .ack(ack)
+                case .rejected(let rejection): .refusal(rejection)
+                }
+            if waits {
+                if batch != nil {
+                    batch!.answers.append((item.routing, reply))
+                } else if !awaiting.isEmpty {
+                    awaiting[awaiting.count - 1].answers.append((item.routing, reply))
+                } else {
+                    answer(item.routing, reply, degraded: isDegraded)
+                }
+            } else {
+                answer(item.routing, reply, degraded: false)
+            }
+        }
+        guard let batch else { return }
+        if isPaired && pair.peerInSync {
+            awaiting.append(batch)
+            replicateLive(batch, records: pending.rejected.map(\.record))
+        } else {
+            release(batch, degraded: isPaired)
+        }
+    }
+
+    /// Acknowledges and publishes a batch that is as durable as it will get.
+    func release(_ batch: Batch, degraded: Bool) {
+        for (routing, answer) in batch.answers { self.answer(routing, answer, degraded: degraded) }
+        for (_, answer) in batch.answers {
+            if case .refusal(let rejection) = answer { awaitingRejections.remove(rejection.reportID) }
+        }
+        if !batch.updates.isEmpty { crashPoint?.check(.afterAck, batch: committedBatches) }
+        for update in batch.updates {
+            picture.apply(update)
+            publish(update)
+        }
+    }
+
+    private func answer(_ routing: [UInt8], _ answer: Batch.Answer, degraded: Bool) {
+        switch answer {
+        case .ack(var ack):
+            ack.degraded = ack.degraded || degraded
+            send(routing, .ack(ack))
+        case .refusal(let rejection):
+            send(routing, rejectionMessage(rejection))
+        }
+    }
+
+    private func rejectionMessage(_ rejection: Rejection) -> ServerMessage {
+        .error(
+            reportID: rejection.reportID, code: rejection.problem.code, message: rejection.problem.message,
+            detail: ["field": .string(rejection.problem.field)])
+    }
+
+    func refuse(_ routing: [UInt8], _ id: ReportID?, _ problem: Problem, detail: JSONValue = [:]) {
+        count(problem.code)
+        var detail = detail
+        if case .object(var object) = detail {
+            object["field"] = .string(problem.field)
+            detail = .object(object)
+        }
+        send(routing, .error(reportID: id, code: problem.code, message: problem.message, detail: detail))
+    }
+
+    private func count(_ code: ErrorCode) { refusals[code, default: 0] += 1 }
+}

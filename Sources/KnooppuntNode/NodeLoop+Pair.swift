@@ -1,0 +1,377 @@
+import Foundation
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+import ZeroMQ
+
+/// The hot-standby pair (docs/PROTOCOL.md §12, docs/ARCHITECTURE.md "Failover").
+extension NodeLoop {
+    // MARK: Sending to the peer
+
+    @discardableResult
+    func sendToPeer(_ message: PairMessage) -> Bool {
+        guard let pairDealer else { return false }
+        do {
+            return try pairDealer.sendPacked(message.parts, dontWait: true)
+        } catch {
+            logger.warning("send to the peer node failed", metadata: ["error": "\(error)"])
+            return false
+        }
+    }
+
+    /// Every beat interval: tell the peer who we are, notice stalls and silence, keep the
+    /// standby's catch-up and the waiting batches moving.
+    func pairTick() {
+        let now = ContinuousClock.now
+        if now - lastPairTick > options.stallThreshold {
+            // We were paused (SIGSTOP or a starved machine): the peer's beats may be waiting
+            // unread. Listen before acting on what looks like silence.
+            pair.resumedAfterStall(now: now)
+            logger.notice(
+                "the node's loop was paused; listening to the peer before acting",
+                metadata: ["pause": "\(now - lastPairTick)"])
+        }
+        lastPairTick = now
+        sendToPeer(.beat(pair.beat))
+        perform(pair.tick(now: now))
+        if isActive {
+            if let oldest = awaiting.first, now - oldest.committedAt > options.replicationTimeout {
+                logger.warning("the standby did not confirm in time; continuing alone (degraded)")
+                perform(pair.peerFellBehind())
+            }
+            pumpReplication()
+        } else if pair.state == .passive, pair.peerAlive(now: now), pair.peer?.state == .active {
+            // Ask again for what we miss if nothing came for a while.
+            if lastSyncRequest.map({ now - $0 > .seconds(1) }) ?? true { requestSync() }
+        }
+    }
+
+    func servePairMonitor() {
+        guard let pairMonitor else { return }
+        while let event = try? MonitorEvent.receive(from: pairMonitor) {
+            switch event.kind {
+            case .disconnected:
+                logger.warning("lost the connection to the peer node", metadata: ["peer": "\(event.address)"])
+                perform(pair.peerGone(now: .now))
+            case .handshakeSucceeded:
+                logger.info("connected to the peer node", metadata: ["peer": "\(event.address)"])
+                sendToPeer(.beat(pair.beat))
+            case .handshakeFailedAuth, .handshakeFailedProtocol, .handshakeFailedNoDetail:
+                logger.error(
+                    "the peer node refused our handshake: check the node key", metadata: ["event": "\(event)"]
+                )
+            default:
+                break
+            }
+        }
+    }
+
+    // MARK: Receiving from the peer
+
+    func servePair() {
+        guard let pairRouter else { return }
+        for _ in 0..<256 {
+            guard let message = try? pairRouter.receive(dontWait: true, maxFrames: 3) else { return }
+            guard message.userId == NodeServer.pairIdentity,
+                let parts = message.unpacked(routed: true, maxParts: PairMessage.maxParts)
+            else { continue }
+            let decoded: PairMessage
+            do {
+                decoded = try PairMessage.decode(parts)
+            } catch {
+                logger.warning("unreadable message from the peer node", metadata: ["error": "\(error)"])
+                continue
+            }
+            handle(decoded)
+        }
+    }
+
+    private func handle(_ message: PairMessage) {
+        let now = ContinuousClock.now
+        switch message {
+        case .beat(let beat):
+            perform(pair.receive(beat, now: now))
+        case .replicate(let senderEpoch, let activeLast, let batch, let updates, let records):
+            receiveReplication(
+                senderEpoch, activeLast: activeLast, batch: batch, updates: updates, records: records)
+        case .replicated(let peerEpoch, let upTo, let batch):
+            guard isActive, peerEpoch <= epoch else { return }
+            confirmReplication(upTo: upTo, batch: batch)
+        case .sync(let from, let epochAtPrevious):
+            guard isActive else { return }
+            startReplication(from: from, epochAtPrevious: epochAtPrevious)
+        case .rewind(let activeLast, let starts):
+            guard pair.state == .passive else { return }
+            rewind(activeLast: activeLast, activeStarts: starts)
+        case .fenced(let laterEpoch):
+            logger.warning(
+                "the peer holds a later epoch; this node steps down", metadata: ["epoch": "\(laterEpoch)"])
+            perform(pair.fenced(by: laterEpoch))
+        }
+    }
+
+    // MARK: State changes
+
+    func perform(_ actions: [PairAction]) {
+        for action in actions {
+            switch action {
+            case .becomeActive(let newEpoch):
+                becomeActive(newEpoch)
+            case .becomePassive(let reason):
+                becomePassive(reason)
+            case .continueAlone:
+                logger.warning(
+                    "the standby is away: acknowledging alone (degraded) until it is back and caught up")
+                releaseAllAwaiting(degraded: true)
+            case .peerInSync:
+                logger.info("the standby has caught up: every ACK waits for its copy again")
+            }
+        }
+    }
+
+    private func becomeActive(_ newEpoch: Epoch) {
+        do {
+            try store.setEpoch(newEpoch)
+        } catch {
+            storageFailed(error)
+        }
+        coordinator.begin(epoch: newEpoch)
+        takeovers.append((newEpoch, Self.wallClock()))
+        peerNext = nil
+        logger.notice(
+            "this node is active",
+            metadata: [
+                "node.epoch": "\(newEpoch)", "report.seq": "\(coordinator.lastSequence)",
+                "node.role": "\(options.role.rawValue)",
+            ])
+        sendToPeer(.beat(pair.beat))
+        heartbeat()
+    }
+
+    private func becomePassive(_ reason: String) {
+        logger.notice("this node is passive", metadata: ["reason": "\(reason)", "node.epoch": "\(epoch)"])
+        // What was committed here but never confirmed by the standby is not acknowledged; the
+        // daemons resend it to the active node.
+        awaiting.removeAll()
+        awaitingRejections.removeAll()
+        peerNext = nil
+        // Committed but never released entries are not ours to publish any more: start over
+        // from the store (the tail is checked against the active when we ask to sync).
+        reloadFromStore()
+        for session in sessions.values {
+            session.subscribed = false
+            session.job = nil
+        }
+        heartbeat()
+        requestSync()
+    }
+
+    /// Rebuilds picture and coordinator from the store (after stepping down or discarding a tail).
+    private func reloadFromStore() {
+        do {
+            let loaded = try store.load(views: Picture.allViews)
+            picture = loaded.picture
+            coordinator = Coordinator(
+                epoch: max(loaded.epoch, coordinator.epoch), lastSequence: loaded.picture.lastSequence,
+                lastOriginSeq: loaded.lastOriginSeq, incidents: loaded.incidents,
+                verifyingKeys: options.network.verifyingKeys, codec: DocumentCodec())
+        } catch {
+            storageFailed(error)
+        }
+    }
+
+    // MARK: As active: replicating
+
+    /// Sends a just-committed batch to the in-sync standby; its answers wait for REPLICATED.
+    func replicateLive(_ batch: Batch, records: [RejectionRecord]) {
+        let sent = sendToPeer(
+            .replicate(
+                epoch: epoch, activeLastSequence: coordinator.lastSequence, batch: batch.id,
+                updates: batch.updates, rejections: records))
+        peerNext = coordinator.lastSequence + 1
+        if !sent || awaiting.count > options.maxAwaitingBatches {
+            logger.warning("cannot hand the standby its copy; continuing alone (degraded)")
+            perform(pair.peerFellBehind())
+        }
+    }
+
+    private func confirmReplication(upTo: SequenceNumber, batch: UInt64) {
+        while let first = awaiting.first, first.id <= batch, first.lastSequence <= upTo {
+            release(awaiting.removeFirst(), degraded: false)
+        }
+        if !pair.peerInSync, upTo == coordinator.lastSequence, batch == batchCounter,
+            peerNext.map({ $0 > upTo }) ?? false
+        {
+            perform(pair.peerCaughtUp())
+        }
+    }
+
+    func releaseAllAwaiting(degraded: Bool) {
+        while let batch = awaiting.popFirst() { release(batch, degraded: degraded) }
+    }
+
+    private func startReplication(from: SequenceNumber, epochAtPrevious: Epoch) {
+        let previous = from - 1
+        let ours: Epoch?
+        do {
+            ours = previous == 0 ? epochAtPrevious : try store.epoch(of: previous)
+        } catch {
+            storageFailed(error)
+        }
+        guard previous <= coordinator.lastSequence, ours == epochAtPrevious else {
+            // The standby holds entries we do not (a tail it never replicated): tell it where
+            // our epochs start so it can cut back to what we share.
+            let starts = (try? store.epochStarts()) ?? []
+            sendToPeer(.rewind(activeLastSequence: coordinator.lastSequence, epochStarts: starts))
+            return
+        }
+        if pair.peerInSync { perform(pair.peerFellBehind()) }
+        peerNext = from
+        pumpReplication()
+    }
+
+    /// Streams the log to a standby that is catching up, a bounded burst per call.
+    func pumpReplication() {
+        guard isActive, !pair.peerInSync, var next = peerNext else { return }
+        for _ in 0..<4 {
+            let last = coordinator.lastSequence
+            let chunkEnd = min(last, next + UInt64(options.syncBurst) - 1)
+            let updates: [Update]
+            let records: [RejectionRecord]
+            do {
+                updates = next <= last ? try store.updates(in: next...chunkEnd, limit: options.syncBurst) : []
+                // The final chunk carries every refusal committed so far, so "caught up" holds them too.
+                let final = chunkEnd >= last
+                records = try store.rejectionRecords(after: next - 1, through: final ? nil : chunkEnd)
+            } catch {
+                storageFailed(error)
+            }
+            let final = chunkEnd >= last
+            guard
+                sendToPeer(
+                    .replicate(
+                        epoch: epoch, activeLastSequence: last, batch: final ? batchCounter : 0,
+                        updates: updates,
+                        rejections: records))
+            else { return }
+            next = (updates.last?.sequence ?? next - 1) + 1
+            peerNext = next
+            if final { return }
+        }
+    }
+
+    // MARK: As passive: holding the copy
+
+    private func receiveReplication(
+        _ senderEpoch: Epoch, activeLast: SequenceNumber, batch: UInt64, updates: [Update],
+        records: [RejectionRecord]
+    ) {
+        if isActive || senderEpoch < pair.highestEpochSeen {
+            if senderEpoch < epoch || senderEpoch < pair.highestEpochSeen {
+                sendToPeer(.fenced(epoch: max(epoch, pair.highestEpochSeen)))
+                return
+            }
+        }
+        guard pair.state == .passive else { return }
+        // Entries already held are skipped; a gap means we missed something: ask again.
+        let fresh = updates.filter { $0.sequence > coordinator.lastSequence }
+        if let first = fresh.first, first.sequence != coordinator.lastSequence + 1 {
+            requestSync()
+            return
+        }
+        let codec = DocumentCodec()
+        let entries: [(Update, ReportDocument?)] = fresh.map { update in
+            // Only incident reports change what the coordinator knows about incidents.
+            let document =
+                update.report.envelope.type == .incident ? try? update.report.document(codec: codec) : nil
+            return (update, document)
+        }
+        if !entries.isEmpty || !records.isEmpty {
+            do {
+                try store.commit(accepted: entries, records: records)
+            } catch {
+                storageFailed(error)
+            }
+        }
+        for (update, document) in entries {
+            coordinator.absorb(update, document: document)
+            picture.apply(update)
+        }
+        for record in records { coordinator.absorb(record.rejection) }
+        if let last = fresh.last { pair.logAdvanced(to: last.sequence, epoch: last.epoch) }
+        sendToPeer(.replicated(epoch: pair.epoch, upTo: coordinator.lastSequence, batch: batch))
+        if coordinator.lastSequence >= activeLast, batch != 0 || activeLast == coordinator.lastSequence {
+            if pair.syncing {
+                pair.caughtUp()
+                logger.info(
+                    "caught up with the active node", metadata: ["report.seq": "\(coordinator.lastSequence)"])
+            }
+        }
+    }
+
+    func requestSync() {
+        guard pair.state == .passive else { return }
+        lastSyncRequest = .now
+        let last = coordinator.lastSequence
+        let epochAtLast: Epoch
+        do {
+            epochAtLast = last == 0 ? 0 : try store.epoch(of: last) ?? 0
+        } catch {
+            storageFailed(error)
+        }
+        sendToPeer(.sync(from: last + 1, epochAtPrevious: epochAtLast))
+    }
+
+    /// Cuts our log back to the last entry we share with the active (docs/PROTOCOL.md §12).
+    private func rewind(activeLast: SequenceNumber, activeStarts: [PairMessage.EpochStart]) {
+        let ourStarts: [PairMessage.EpochStart]
+        do {
+            ourStarts = try store.epochStarts()
+        } catch {
+            storageFailed(error)
+        }
+        let keep = PairLogs.commonPrefix(
+            ours: ourStarts, ourLast: coordinator.lastSequence, theirs: activeStarts, theirLast: activeLast)
+        logger.warning(
+            "discarding a tail never replicated to the active node",
+            metadata: ["report.seq": "\(coordinator.lastSequence)", "keep": "\(keep)"])
+        do {
+            try store.truncate(after: keep)
+        } catch {
+            storageFailed(error)
+        }
+        reloadFromStore()
+        pair.logTruncated(to: keep, epoch: PairLogs.epoch(at: keep, in: ourStarts) ?? 0)
+        requestSync()
+    }
+}
+
+/// Comparing two logs by where their epochs start: two entries with the same sequence and
+/// epoch are the same entry with the same history before it (only an epoch's active writes
+/// its entries, in order; a standby only copies).
+public enum PairLogs {
+    /// The epoch of the entry at `sequence` (nil for 0 or before the first start).
+    public static func epoch(at sequence: SequenceNumber, in starts: [PairMessage.EpochStart]) -> Epoch? {
+        guard sequence > 0 else { return nil }
+        return starts.last { $0.firstSequence <= sequence }?.epoch
+    }
+
+    /// The last sequence both logs hold identically.
+    public static func commonPrefix(
+        ours: [PairMessage.EpochStart], ourLast: SequenceNumber, theirs: [PairMessage.EpochStart],
+        theirLast: SequenceNumber
+    ) -> SequenceNumber {
+        var s = min(ourLast, theirLast)
+        while s > 0 {
+            let mine = epoch(at: s, in: ours)
+            let other = epoch(at: s, in: theirs)
+            if mine == other { return s }
+            // Jump below the nearer epoch boundary of the two logs and compare again.
+            let ourStart = ours.last { $0.firstSequence <= s }?.firstSequence ?? 1
+            let theirStart = theirs.last { $0.firstSequence <= s }?.firstSequence ?? 1
+            s = max(ourStart, theirStart) - 1
+        }
+        return 0
+    }
+}

@@ -1,0 +1,257 @@
+import FramePacking
+import KnooppuntDomain
+import StrictJSON
+
+/// A report the node refused, as recorded and repeated to a resend.
+public struct Rejection: Sendable, Hashable {
+    public let reportID: ReportID
+    public let origin: OrganisationCode
+    public let originSeq: UInt64
+    public let problem: Problem
+    public let detail: JSONValue
+
+    public init(
+        reportID: ReportID, origin: OrganisationCode, originSeq: UInt64, problem: Problem,
+        detail: JSONValue = [:]
+    ) {
+        self.reportID = reportID
+        self.origin = origin
+        self.originSeq = originSeq
+        self.problem = problem
+        self.detail = detail
+    }
+}
+
+/// A refusal as the node's log keeps it: in which epoch, after which global sequence.
+/// Refusals use up an origin sequence, so the standby must hold them too.
+public struct RejectionRecord: Sendable, Hashable {
+    public let rejection: Rejection
+    public let epoch: Epoch
+    /// The node's last sequence when the refusal was committed (a discarded tail beyond a
+    /// sequence discards the refusals after it too).
+    public let afterSequence: SequenceNumber
+    public let at: Int64
+
+    public init(rejection: Rejection, epoch: Epoch, afterSequence: SequenceNumber, at: Int64) {
+        self.rejection = rejection
+        self.epoch = epoch
+        self.afterSequence = afterSequence
+        self.at = at
+    }
+}
+
+/// Where a node of the pair stands (the Binary Star states of the ZeroMQ Guide, chapter 4).
+public enum PairStateName: String, Sendable, Hashable {
+    /// Just started; has not yet settled who is active.
+    case starting
+    /// Accepts submits and serves the picture.
+    case active
+    /// Hot standby: holds a copy of the log, refuses submits (E502).
+    case passive
+}
+
+/// What a node's PAIRBEAT tells its peer.
+public struct PeerBeat: Sendable, Hashable {
+    public var role: PairRole
+    public var state: PairStateName
+    public var epoch: Epoch
+    public var lastSequence: SequenceNumber
+    /// A passive still catching up from the log (it may not take over).
+    public var syncing: Bool
+
+    public init(
+        role: PairRole, state: PairStateName, epoch: Epoch, lastSequence: SequenceNumber, syncing: Bool
+    ) {
+        self.role = role
+        self.state = state
+        self.epoch = epoch
+        self.lastSequence = lastSequence
+        self.syncing = syncing
+    }
+
+    /// Who holds more: the later epoch, then the longer log.
+    public func isAhead(ofEpoch epoch: Epoch, sequence: SequenceNumber) -> Bool {
+        self.epoch != epoch ? self.epoch > epoch : lastSequence > sequence
+    }
+}
+
+/// Messages between the two national nodes of a pair (docs/PROTOCOL.md §12). Each node sends
+/// on its DEALER to the peer's pair ROUTER; every message is one packed frame.
+public enum PairMessage: Sendable, Hashable {
+    /// Every node, every beat interval: who it is and what it holds.
+    case beat(PeerBeat)
+    /// Active → passive: committed log entries and refusals, in order, and the active's last
+    /// sequence. `batch` names a live batch whose ACKs wait for the answer (0: catch-up).
+    case replicate(
+        epoch: Epoch, activeLastSequence: SequenceNumber, batch: UInt64, updates: [Update],
+        rejections: [RejectionRecord])
+    /// Passive → active: everything up to `upTo` (and batch `batch`) is durable here.
+    case replicated(epoch: Epoch, upTo: SequenceNumber, batch: UInt64)
+    /// Passive → active: send the log from `from`; my entry at `from - 1` is of `epochAtPrevious`.
+    case sync(from: SequenceNumber, epochAtPrevious: Epoch)
+    /// Active → passive: our logs disagree; here is my last sequence and where each of my
+    /// epochs starts.
+    case rewind(activeLastSequence: SequenceNumber, epochStarts: [EpochStart])
+    /// Passive → active: your epoch is over; a later one exists.
+    case fenced(epoch: Epoch)
+
+    public struct EpochStart: Sendable, Hashable {
+        public let epoch: Epoch
+        public let firstSequence: SequenceNumber
+        public init(epoch: Epoch, firstSequence: SequenceNumber) {
+            self.epoch = epoch
+            self.firstSequence = firstSequence
+        }
+    }
+
+    /// Most parts in one pair message (a replication batch is bounded by this).
+    public static let maxParts = 4_096
+
+    public var parts: [[UInt8]] {
+        func text(_ value: String) -> [UInt8] { Array(value.utf8) }
+        func number(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
+        switch self {
+        case .beat(let beat):
+            return [
+                protocolSignature, text("PAIRBEAT"), text(beat.role.rawValue), text(beat.state.rawValue),
+                number(beat.epoch),
+                number(beat.lastSequence), text(beat.syncing ? "syncing" : ""),
+            ]
+        case .replicate(let epoch, let last, let batch, let updates, let rejections):
+            var parts = [protocolSignature, text("REPLICATE"), number(epoch), number(last), number(batch)]
+            for update in updates {
+                parts.append(
+                    [UInt8(ascii: "U")]
+                        + FramePack.pack(
+                            [number(update.sequence), number(update.epoch), text(String(update.committedAt))]
+                                + update.report.frames))
+            }
+            for record in rejections {
+                let r = record.rejection
+                parts.append(
+                    [UInt8(ascii: "R")]
+                        + FramePack.pack([
+                            text(r.reportID.rawValue), text(r.origin.rawValue), number(r.originSeq),
+                            number(UInt64(r.problem.code.rawValue)), text(r.problem.field),
+                            text(r.problem.message),
+                            number(record.epoch), number(record.afterSequence), text(String(record.at)),
+                        ]))
+            }
+            return parts
+        case .replicated(let epoch, let upTo, let batch):
+            return [protocolSignature, text("REPLICATED"), number(epoch), number(upTo), number(batch)]
+        case .sync(let from, let epoch):
+            return [protocolSignature, text("SYNC"), number(from), number(epoch)]
+        case .rewind(let last, let starts):
+            return [protocolSignature, text("REWIND"), number(last)]
+                + starts.flatMap { [number($0.epoch), number($0.firstSequence)] }
+        case .fenced(let epoch):
+            return [protocolSignature, text("FENCED"), number(epoch)]
+        }
+    }
+
+    public static func decode(
+        _ parts: [[UInt8]], reference: ReferenceData = .builtIn
+    ) throws(Problem) -> PairMessage {
+        let (command, body) = try MessageCodec.header(parts, limit: maxParts)
+        func text(_ index: Int) -> String { String(decoding: body[index], as: UTF8.self) }
+        switch command {
+        case "PAIRBEAT":
+            try MessageCodec.count(body, 5, command)
+            guard let role = PairRole(rawValue: text(0)), let state = PairStateName(rawValue: text(1)) else {
+                throw Problem(.unknownValue, field: "PAIRBEAT", "unknown role or state")
+            }
+            return .beat(
+                PeerBeat(
+                    role: role, state: state, epoch: try MessageCodec.number(body[2], "PAIRBEAT.epoch"),
+                    lastSequence: try MessageCodec.number(body[3], "PAIRBEAT.sequence"),
+                    syncing: text(4) == "syncing"))
+        case "REPLICATE":
+            guard body.count >= 3 else {
+                throw Problem(.wrongFrameCount, field: command, "REPLICATE needs epoch, sequence and batch")
+            }
+            var updates: [Update] = []
+            var rejections: [RejectionRecord] = []
+            for part in body.dropFirst(3) {
+                guard let kind = part.first,
+                    let inner = FramePack.unpack(Array(part.dropFirst()), maxParts: 80)
+                else {
+                    throw Problem(.wrongFrameCount, field: command, "malformed entry")
+                }
+                if kind == UInt8(ascii: "U") {
+                    guard inner.count >= 6, let time = Int64(String(decoding: inner[2], as: UTF8.self)) else {
+                        throw Problem(.wrongFrameCount, field: command, "malformed update")
+                    }
+                    let report: SealedReport
+                    do {
+                        report = try SealedReport.decode(
+                            envelope: inner[3], signature: inner[4], sections: Array(inner[5...]),
+                            allowWithheld: false,
+                            reference: reference)
+                    } catch {
+                        throw error.first
+                    }
+                    updates.append(
+                        Update(
+                            sequence: try MessageCodec.number(inner[0], "REPLICATE.sequence"),
+                            epoch: try MessageCodec.number(inner[1], "REPLICATE.epoch"), committedAt: time,
+                            report: report))
+                } else if kind == UInt8(ascii: "R") {
+                    guard inner.count == 9, let id = ReportID(String(decoding: inner[0], as: UTF8.self)),
+                        let origin = OrganisationCode(String(decoding: inner[1], as: UTF8.self)),
+                        let code = ErrorCode(rawValue: Int(String(decoding: inner[3], as: UTF8.self)) ?? -1),
+                        let at = Int64(String(decoding: inner[8], as: UTF8.self))
+                    else { throw Problem(.wrongFrameCount, field: command, "malformed refusal") }
+                    rejections.append(
+                        RejectionRecord(
+                            rejection: Rejection(
+                                reportID: id, origin: origin,
+                                originSeq: try MessageCodec.number(inner[2], "REPLICATE.originSeq"),
+                                problem: Problem(
+                                    code, field: String(decoding: inner[4], as: UTF8.self),
+                                    String(decoding: inner[5], as: UTF8.self))),
+                            epoch: try MessageCodec.number(inner[6], "REPLICATE.epoch"),
+                            afterSequence: try MessageCodec.number(inner[7], "REPLICATE.after"), at: at))
+                } else {
+                    throw Problem(.unknownValue, field: command, "unknown entry kind")
+                }
+            }
+            return .replicate(
+                epoch: try MessageCodec.number(body[0], "REPLICATE.epoch"),
+                activeLastSequence: try MessageCodec.number(body[1], "REPLICATE.last"),
+                batch: try MessageCodec.number(body[2], "REPLICATE.batch"), updates: updates,
+                rejections: rejections)
+        case "REPLICATED":
+            try MessageCodec.count(body, 3, command)
+            return .replicated(
+                epoch: try MessageCodec.number(body[0], "REPLICATED.epoch"),
+                upTo: try MessageCodec.number(body[1], "REPLICATED.upTo"),
+                batch: try MessageCodec.number(body[2], "REPLICATED.batch"))
+        case "SYNC":
+            try MessageCodec.count(body, 2, command)
+            return .sync(
+                from: try MessageCodec.number(body[0], "SYNC.from"),
+                epochAtPrevious: try MessageCodec.number(body[1], "SYNC.epoch"))
+        case "REWIND":
+            guard body.count % 2 == 1 else {
+                throw Problem(
+                    .wrongFrameCount, field: command, "a sequence, then pairs of epoch and sequence")
+            }
+            var starts: [EpochStart] = []
+            for index in stride(from: 1, to: body.count, by: 2) {
+                starts.append(
+                    EpochStart(
+                        epoch: try MessageCodec.number(body[index], "REWIND.epoch"),
+                        firstSequence: try MessageCodec.number(body[index + 1], "REWIND.sequence")))
+            }
+            return .rewind(
+                activeLastSequence: try MessageCodec.number(body[0], "REWIND.last"), epochStarts: starts)
+        case "FENCED":
+            try MessageCodec.count(body, 1, command)
+            return .fenced(epoch: try MessageCodec.number(body[0], "FENCED.epoch"))
+        default:
+            throw Problem(
+                .unknownCommand, field: "command", "unknown command \(command.prefix(20)) on the pair link")
+        }
+    }
+}
