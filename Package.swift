@@ -110,13 +110,21 @@ let package = Package(
                 "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "StrictJSON",
             ]
         ),
+        // Chaos: a real network under seeded faults and load, and the offline checker.
+        .target(
+            name: "KnooppuntChaos",
+            dependencies: [
+                "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain",
+                "StrictJSON",
+            ]
+        ),
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
                 "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
                 "KnooppuntStore",
                 "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "StrictJSON", "KnooppuntWeb",
-                "KnooppuntWorkflows",
+                "KnooppuntWorkflows", "KnooppuntChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -28,10 +28,13 @@ struct ClusterCommand: ParsableCommand {
     @OptionGroup var folder: FolderOption
     @Option(help: "Regions to start: all, or a comma-separated list such as VR09,VR13.") var regions: String =
         "all"
-    @Option(help: "Base port: the node listens on PORT+2 (and CHP on PORT, PORT+1 with --chp).") var port:
-        Int = NetworkConfig.defaultBasePort
+    @Option(
+        help:
+            "Base port: the primary listens on PORT+2 and PORT+3, the backup on PORT+12 and PORT+13 (CHP on PORT, PORT+1 and PORT+10, PORT+11 with --chp)."
+    ) var port: Int = NetworkConfig.defaultBasePort
     @Flag(help: "Serve the read-only CHP picture endpoint (public view only) on PORT and PORT+1.") var chp =
         false
+    @Flag(help: "Run one national node instead of the hot-standby pair.") var noStandby = false
     @Option(help: "Seconds to wait for the network to be ready before naming what is missing.")
     var readyTimeout: Double = 60
     @Flag(

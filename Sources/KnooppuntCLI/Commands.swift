@@ -5,6 +5,7 @@ extension Knooppunt {
     static let commands: [any ParsableCommand.Type] = [
         ClusterCommand.self, NodeCommand.self, RegionCommand.self, NCTVCommand.self, PoliceCommand.self,
         PublishCommand.self, StatusCommand.self, WatchCommand.self, DeskCommand.self, ValidateCommand.self,
-        TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, BenchCommand.self,
+        ScreenCommand.self,
+        TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, ChaosCommand.self, BenchCommand.self,
     ]
 }

@@ -1,0 +1,255 @@
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+/// An ACK as the load generator received it: the source of truth of a chaos run.
+public struct AckRecord: Sendable, Hashable {
+    public let id: String
+    public let origin: String
+    public let epoch: UInt64
+    public let sequence: UInt64
+    public let degraded: Bool
+    /// Wall clock (ms) when it arrived.
+    public let at: Int64
+
+    public init(id: String, origin: String, epoch: UInt64, sequence: UInt64, degraded: Bool, at: Int64) {
+        self.id = id
+        self.origin = origin
+        self.epoch = epoch
+        self.sequence = sequence
+        self.degraded = degraded
+        self.at = at
+    }
+}
+
+/// One entry of a node's log, read offline after the run.
+public struct LogRecord: Sendable, Hashable {
+    public let sequence: UInt64
+    public let epoch: UInt64
+    public let id: String
+    public let origin: String
+    public let originSeq: UInt64
+
+    public init(sequence: UInt64, epoch: UInt64, id: String, origin: String, originSeq: UInt64) {
+        self.sequence = sequence
+        self.epoch = epoch
+        self.id = id
+        self.origin = origin
+        self.originSeq = originSeq
+    }
+}
+
+/// A daemon's mirror, read offline after the run.
+public struct MirrorRecord: Sendable {
+    public let organisation: String
+    public let applied: UInt64
+    public let viewHash: String
+    /// The node's hash for this organisation's view, computed from the node's store.
+    public let expectedHash: String
+    /// Report ids in the mirror's history (sequence order).
+    public let history: [(sequence: UInt64, id: String)]
+
+    public init(
+        organisation: String, applied: UInt64, viewHash: String, expectedHash: String,
+        history: [(UInt64, String)]
+    ) {
+        self.organisation = organisation
+        self.applied = applied
+        self.viewHash = viewHash
+        self.expectedHash = expectedHash
+        self.history = history.map { (sequence: $0.0, id: $0.1) }
+    }
+}
+
+/// Everything the checker reads after a run.
+public struct RunRecords: Sendable {
+    public var acks: [AckRecord]
+    /// Report ids in the order each origin's daemon queued them.
+    public var queued: [String: [String]]
+    /// The final log (the active node's) and the standby's.
+    public var log: [LogRecord]
+    public var standbyLog: [LogRecord]?
+    public var mirrors: [MirrorRecord]
+    /// Every activation seen in the nodes' logs: which node became active in which epoch.
+    public var activations: [(node: String, epoch: UInt64)]
+    /// With network partitions, a lost ACK given alone (degraded) is the known limit of two nodes.
+    public var partitions: Bool
+
+    public init(
+        acks: [AckRecord], queued: [String: [String]], log: [LogRecord], standbyLog: [LogRecord]?,
+        mirrors: [MirrorRecord],
+        activations: [(node: String, epoch: UInt64)], partitions: Bool
+    ) {
+        self.acks = acks
+        self.queued = queued
+        self.log = log
+        self.standbyLog = standbyLog
+        self.mirrors = mirrors
+        self.activations = activations
+        self.partitions = partitions
+    }
+}
+
+/// The invariants of docs/DESIGN promises, checked offline over a run's stores.
+public struct Verdict: Sendable {
+    public struct Invariant: Sendable {
+        public let name: String
+        public let checked: Int
+        public var violations: [String]
+        public var passed: Bool { violations.isEmpty }
+    }
+
+    public var invariants: [Invariant]
+    /// Degraded ACKs (given by an active alone) that are not in the final log.
+    public var degradedLost: [String]
+    public var passed: Bool { invariants.allSatisfy(\.passed) }
+
+    public var json: JSONValue {
+        [
+            "verdict": .string(passed ? "PASS" : "FAIL"),
+            "invariants": .array(
+                invariants.map {
+                    [
+                        "name": .string($0.name), "checked": .integer(Int64($0.checked)),
+                        "violations": .integer(Int64($0.violations.count)),
+                        "examples": .array($0.violations.prefix(5).map(JSONValue.string)),
+                    ]
+                }),
+            "degradedAcksLost": .integer(Int64(degradedLost.count)),
+        ]
+    }
+}
+
+public enum Checker {
+    public static func check(_ run: RunRecords) -> Verdict {
+        var invariants: [Verdict.Invariant] = []
+        let bySequence = Dictionary(
+            run.log.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
+        let byID = Dictionary(grouping: run.log, by: \.id)
+
+        // 1. Every ACK a publisher received is in the final log at its (epoch, sequence).
+        var ackViolations: [String] = []
+        var degradedLost: [String] = []
+        for ack in run.acks {
+            let entry = bySequence[ack.sequence]
+            if entry?.id != ack.id || entry?.epoch != ack.epoch {
+                let text =
+                    "ACK \(ack.id) (\(ack.origin)) at epoch \(ack.epoch) seq \(ack.sequence): log has \(entry.map { "\($0.id) epoch \($0.epoch)" } ?? "nothing")"
+                if ack.degraded && run.partitions {
+                    degradedLost.append(text)
+                } else {
+                    ackViolations.append(text)
+                }
+            }
+        }
+        invariants.append(
+            .init(
+                name: "every ACK is in the final log at its epoch and sequence", checked: run.acks.count,
+                violations: ackViolations))
+
+        // 2. Exactly once: no report twice in the log; every queued report is there.
+        var onceViolations: [String] = byID.filter { $0.value.count > 1 }.map {
+            "\($0.key) appears \($0.value.count) times"
+        }
+        let queuedCount = run.queued.values.reduce(0) { $0 + $1.count }
+        for (origin, ids) in run.queued {
+            for id in ids where byID[id] == nil {
+                onceViolations.append("\(id) queued at \(origin) is not in the log")
+            }
+        }
+        invariants.append(
+            .init(
+                name: "every queued report is in the log exactly once", checked: queuedCount,
+                violations: onceViolations))
+
+        // 3. Per-origin order: origin sequences rise with the global sequence, gap-free, in issue order.
+        var orderViolations: [String] = []
+        for (origin, entries) in Dictionary(
+            grouping: run.log.sorted { $0.sequence < $1.sequence }, by: \.origin)
+        {
+            for (index, entry) in entries.enumerated() where entry.originSeq != UInt64(index + 1) {
+                orderViolations.append(
+                    "\(origin): seq \(entry.sequence) has origin sequence \(entry.originSeq), expected \(index + 1)"
+                )
+                break
+            }
+            if let issued = run.queued[origin] {
+                let logged = entries.map(\.id).filter(Set(issued).contains)
+                if logged != issued.filter({ byID[$0] != nil }) {
+                    orderViolations.append(
+                        "\(origin): the log's order differs from the order the daemon queued")
+                }
+            }
+        }
+        invariants.append(
+            .init(
+                name: "reports of one origin appear in the order it issued them", checked: run.log.count,
+                violations: orderViolations))
+
+        // 4. Gap-free global sequence.
+        let sequences = run.log.map(\.sequence).sorted()
+        var gapViolations: [String] = []
+        for (index, sequence) in sequences.enumerated() where sequence != UInt64(index + 1) {
+            gapViolations.append("expected seq \(index + 1), found \(sequence)")
+            break
+        }
+        invariants.append(
+            .init(
+                name: "the global sequence is gap-free", checked: sequences.count, violations: gapViolations))
+
+        // 5. The standby holds the same log.
+        if let standby = run.standbyLog {
+            var standbyViolations: [String] = []
+            if standby.count != run.log.count {
+                standbyViolations.append("standby holds \(standby.count) entries, active \(run.log.count)")
+            }
+            for entry in standby where bySequence[entry.sequence] != entry {
+                standbyViolations.append("standby differs at seq \(entry.sequence)")
+                break
+            }
+            invariants.append(
+                .init(
+                    name: "the standby's log equals the active's", checked: standby.count,
+                    violations: standbyViolations))
+        }
+
+        // 6. Every mirror converged: the node's sequence and the node's hash for its view; no report twice.
+        let last = sequences.last ?? 0
+        var mirrorViolations: [String] = []
+        for mirror in run.mirrors {
+            if mirror.applied != last {
+                mirrorViolations.append("\(mirror.organisation) applied \(mirror.applied), node at \(last)")
+            }
+            if mirror.viewHash != mirror.expectedHash {
+                mirrorViolations.append("\(mirror.organisation) hash differs from the node's for its view")
+            }
+            let ids = mirror.history.map(\.id)
+            if Set(ids).count != ids.count {
+                mirrorViolations.append("\(mirror.organisation) holds a report twice")
+            }
+            for (sequence, id) in mirror.history where bySequence[sequence]?.id != id {
+                mirrorViolations.append(
+                    "\(mirror.organisation) has \(id) at seq \(sequence), the log does not")
+                break
+            }
+        }
+        invariants.append(
+            .init(
+                name: "every mirror converged to the node's hash for its view", checked: run.mirrors.count,
+                violations: mirrorViolations))
+
+        // 7. Never two actives in one epoch.
+        var activeViolations: [String] = []
+        for (epoch, claims) in Dictionary(grouping: run.activations, by: \.epoch)
+        where Set(claims.map(\.node)).count > 1 {
+            activeViolations.append(
+                "epoch \(epoch) was active on \(Set(claims.map(\.node)).sorted().joined(separator: " and "))")
+        }
+        invariants.append(
+            .init(
+                name: "never two active nodes in one epoch", checked: run.activations.count,
+                violations: activeViolations))
+
+        return Verdict(invariants: invariants, degradedLost: degradedLost)
+    }
+}
