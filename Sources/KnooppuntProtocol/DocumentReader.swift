@@ -220,13 +220,14 @@ public enum DocumentReader {
                     throw Problems(Problem(.wrongType, field: path, "mapping keys must be plain text"))
                 }
                 let name = keyScalar.string
-                let child = path == "$" ? name : "\(path).\(name)"
+                let child = FieldReader.path(path, name)
                 guard
                     object.updateValue(
                         try convert(value, path: child, depth: depth + 1, budget: &budget), forKey: name)
                         == nil
                 else {
-                    throw Problems(Problem(.duplicateKey, field: child, "duplicate key \"\(name)\""))
+                    throw Problems(
+                        Problem(.duplicateKey, field: child, "duplicate key \"\(name.prefix(40))\""))
                 }
             }
             return .object(object)

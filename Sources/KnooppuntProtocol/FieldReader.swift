@@ -42,13 +42,27 @@ struct FieldReader {
         self.object = object
     }
 
-    func at(_ key: String) -> String { path == "$" ? key : "\(path).\(key)" }
+    func at(_ key: String) -> String { FieldReader.path(path, key) }
+
+    /// The path of `key` inside `parent`: `beeld.BRW`, or `location["a.b"]` for a key that is
+    /// empty, long or would make the dotted path ambiguous (a stranger's key is shown quoted
+    /// and cut at 40 characters, so a path never becomes empty or huge).
+    static func path(_ parent: String, _ key: String) -> String {
+        let plain =
+            !key.isEmpty && key.utf8.count <= 40
+            && key.utf8.allSatisfy {
+                $0 > 0x20 && $0 < 0x7F && $0 != 0x2E && $0 != 0x5B && $0 != 0x5D && $0 != 0x22
+            }
+        if plain { return parent == "$" ? key : "\(parent).\(key)" }
+        let quoted = String(decoding: JSONWriter.canonical(.string(String(key.prefix(40)))), as: UTF8.self)
+        return "\(parent)[\(quoted)]"
+    }
 
     /// Declares the fields this object may have (beyond those read), then reports the others.
     mutating func finish(alsoAllowed: [String] = []) {
         allowed.formUnion(alsoAllowed)
         for key in object.keys.sorted() where !allowed.contains(key) {
-            context.fail(.unknownField, at(key), "unknown field \"\(key)\"")
+            context.fail(.unknownField, at(key), "unknown field \"\(key.prefix(40))\"")
         }
     }
 

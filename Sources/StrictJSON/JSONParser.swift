@@ -168,7 +168,8 @@ public struct JSONParser {
                 let value = try parseValue(depth: depth)
                 guard object.updateValue(value, forKey: key) == nil else {
                     throw JSONSyntaxError(
-                        kind: .duplicateKey(key), offset: keyOffset, message: "duplicate key \"\(key)\"")
+                        kind: .duplicateKey(key), offset: keyOffset,
+                        message: "duplicate key \"\(key.prefix(40))\"")
                 }
                 skipWhitespace()
                 guard index < bytes.count else {
