@@ -132,6 +132,16 @@ enum DocumentCases {
             bad(
                 "an unknown nested field", edit(.incident, "location.street", "Croeselaan"), .unknownField,
                 at: "location.street"),
+            bad("an empty key", json(ackJSON.setting([.key("")], to: 1)), .unknownField, at: #"$[""]"#),
+            bad(
+                "a key with a dot", json(ackJSON.setting([.key("a.b")], to: 1)), .unknownField,
+                at: #"$["a.b"]"#),
+            bad(
+                "a nested key of 50 characters",
+                json(
+                    Fixtures.codec.encode(Fixtures.sample(.incident)).setting(
+                        [.key("location"), .key(String(repeating: "k", count: 50))], to: 1)),
+                .unknownField, at: "location[\"" + String(repeating: "k", count: 40) + "\"]"),
             bad("a missing title", edit(.incident, "title", nil), .missingField, at: "title"),
             bad(
                 "a missing lead function", edit(.incident, "lead.function", nil), .missingField,
