@@ -85,7 +85,12 @@ public struct PairState: Sendable {
             if beat.epoch > epoch { return stepDown("the peer holds a later epoch \(beat.epoch)") }
             return []
         case (.starting, .active), (.passive, .active):
-            if state == .passive { return [] }
+            // The active says whether we are in sync (every ACK it gives waits for our copy).
+            // Until it does, we may lack entries it acknowledged alone and must not take over.
+            if state == .passive {
+                syncing = beat.syncing
+                return []
+            }
             return becomePassive("the peer is active")
         case (.starting, .passive), (.starting, .starting), (.passive, .passive), (.passive, .starting):
             // Nobody is active. The one holding more data becomes active; on a tie the primary.
@@ -113,6 +118,9 @@ public struct PairState: Sendable {
     /// so a resumed old active never acknowledges alone before it has heard the peer.
     public mutating func resumedAfterStall(now: ContinuousClock.Instant) {
         peerExpiry = max(peerExpiry, now + peerTimeout)
+        // While we stood still the active may have acknowledged alone: until it tells us
+        // again that we are in sync, we are not.
+        if state == .passive { syncing = true }
     }
 
     /// Regular check: an active whose peer went silent continues alone.
@@ -163,7 +171,8 @@ public struct PairState: Sendable {
         return stepDown("fenced by epoch \(laterEpoch)")
     }
 
-    /// As passive: we hold everything the active has (at the time of its last batch).
+    /// As passive: we hold everything the active has. Only the active can say we are in sync
+    /// (its beats carry it); this is for tests and for an active that is gone.
     public mutating func caughtUp() { if state == .passive { syncing = false } }
 
     /// As active: the passive has caught up; ACKs wait for its copy from now on.
@@ -208,4 +217,33 @@ public struct PairState: Sendable {
     }
 
     private mutating func stepDown(_ reason: String) -> [PairAction] { becomePassive(reason) }
+}
+
+/// Comparing two logs by where their epochs start: two entries with the same sequence and
+/// epoch are the same entry with the same history before it (only an epoch's active writes
+/// its entries, in order; a standby only copies).
+public enum PairLogs {
+    /// The epoch of the entry at `sequence` (nil for 0 or before the first start).
+    public static func epoch(at sequence: SequenceNumber, in starts: [PairMessage.EpochStart]) -> Epoch? {
+        guard sequence > 0 else { return nil }
+        return starts.last { $0.firstSequence <= sequence }?.epoch
+    }
+
+    /// The last sequence both logs hold identically.
+    public static func commonPrefix(
+        ours: [PairMessage.EpochStart], ourLast: SequenceNumber, theirs: [PairMessage.EpochStart],
+        theirLast: SequenceNumber
+    ) -> SequenceNumber {
+        var s = min(ourLast, theirLast)
+        while s > 0 {
+            let mine = epoch(at: s, in: ours)
+            let other = epoch(at: s, in: theirs)
+            if mine == other { return s }
+            // Jump below the nearer epoch boundary of the two logs and compare again.
+            let ourStart = ours.last { $0.firstSequence <= s }?.firstSequence ?? 1
+            let theirStart = theirs.last { $0.firstSequence <= s }?.firstSequence ?? 1
+            s = max(ourStart, theirStart) - 1
+        }
+        return 0
+    }
 }

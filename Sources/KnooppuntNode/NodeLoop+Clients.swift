@@ -17,8 +17,13 @@ extension NodeLoop {
     }
 
     func serveRouter() {
-        var messages: [Message] = []
-        while messages.count < options.batchLimit {
+        // Read what is ready, but decide for at most `decideBudget` before committing: under
+        // load the loop must still get round to the pair link, heartbeats and timers.
+        let started = ContinuousClock.now
+        var messages: [Message] = leftover
+        leftover.removeAll()
+        var requeue: [Message] = []
+        while messages.count < options.batchLimit, ContinuousClock.now - started < options.decideBudget / 4 {
             do {
                 // A KNP message is one packed frame after the routing id; anything longer is refused.
                 guard let message = try router.receive(dontWait: true, maxFrames: 3) else { break }
@@ -33,7 +38,12 @@ extension NodeLoop {
         let wall = Self.wallClock()
         var pending = Pending()
         let codec = MessageCodec()
-        for message in messages {
+        for (index, message) in messages.enumerated() {
+            if ContinuousClock.now - started > options.decideBudget {
+                // Out of time: what is left waits for the next pass, behind this batch's commit.
+                requeue = Array(messages[index...])
+                break
+            }
             guard message.frames.count >= 2 else { continue }
             let routing = message.frames[0]
             // ZAP gives every admitted connection its organisation as User-Id.

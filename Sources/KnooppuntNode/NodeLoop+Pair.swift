@@ -228,37 +228,38 @@ extension NodeLoop {
         }
         if pair.peerInSync { perform(pair.peerFellBehind()) }
         peerNext = from
+        lastFinalChunk = nil
         pumpReplication()
     }
 
-    /// Streams the log to a standby that is catching up, a bounded burst per call.
+    /// Streams the log to a standby that is catching up: one bounded chunk per call, so the
+    /// loop stays responsive (beats, clients) while a long log goes across.
     func pumpReplication() {
-        guard isActive, !pair.peerInSync, var next = peerNext else { return }
-        for _ in 0..<4 {
-            let last = coordinator.lastSequence
-            let chunkEnd = min(last, next + UInt64(options.syncBurst) - 1)
-            let updates: [Update]
-            let records: [RejectionRecord]
-            do {
-                updates = next <= last ? try store.updates(in: next...chunkEnd, limit: options.syncBurst) : []
-                // The final chunk carries every refusal committed so far, so "caught up" holds them too.
-                let final = chunkEnd >= last
-                records = try store.rejectionRecords(after: next - 1, through: final ? nil : chunkEnd)
-            } catch {
-                storageFailed(error)
-            }
-            let final = chunkEnd >= last
-            guard
-                sendToPeer(
-                    .replicate(
-                        epoch: epoch, activeLastSequence: last, batch: final ? batchCounter : 0,
-                        updates: updates,
-                        rejections: records))
-            else { return }
-            next = (updates.last?.sequence ?? next - 1) + 1
-            peerNext = next
-            if final { return }
+        guard isActive, !pair.peerInSync, let next = peerNext else { return }
+        let last = coordinator.lastSequence
+        let chunkEnd = min(last, next + UInt64(options.syncBurst) - 1)
+        let final = chunkEnd >= last
+        let updates: [Update]
+        let records: [RejectionRecord]
+        do {
+            updates = next <= last ? try store.updates(in: next...chunkEnd, limit: options.syncBurst) : []
+            // The final chunk carries every refusal committed so far, so "caught up" holds them too.
+            records = try store.rejectionRecords(after: next - 1, through: final ? nil : chunkEnd)
+        } catch {
+            storageFailed(error)
         }
+        // Nothing new since the last final chunk: wait for the standby's answer.
+        if updates.isEmpty && final && lastFinalChunk.map({ $0.0 == last && $0.1 == batchCounter }) == true {
+            return
+        }
+        guard
+            sendToPeer(
+                .replicate(
+                    epoch: epoch, activeLastSequence: last, batch: final ? batchCounter : 0, updates: updates,
+                    rejections: records))
+        else { return }
+        if final { lastFinalChunk = (last, batchCounter) }
+        peerNext = (updates.last?.sequence ?? next - 1) + 1
     }
 
     // MARK: As passive: holding the copy
@@ -344,34 +345,5 @@ extension NodeLoop {
         reloadFromStore()
         pair.logTruncated(to: keep, epoch: PairLogs.epoch(at: keep, in: ourStarts) ?? 0)
         requestSync()
-    }
-}
-
-/// Comparing two logs by where their epochs start: two entries with the same sequence and
-/// epoch are the same entry with the same history before it (only an epoch's active writes
-/// its entries, in order; a standby only copies).
-public enum PairLogs {
-    /// The epoch of the entry at `sequence` (nil for 0 or before the first start).
-    public static func epoch(at sequence: SequenceNumber, in starts: [PairMessage.EpochStart]) -> Epoch? {
-        guard sequence > 0 else { return nil }
-        return starts.last { $0.firstSequence <= sequence }?.epoch
-    }
-
-    /// The last sequence both logs hold identically.
-    public static func commonPrefix(
-        ours: [PairMessage.EpochStart], ourLast: SequenceNumber, theirs: [PairMessage.EpochStart],
-        theirLast: SequenceNumber
-    ) -> SequenceNumber {
-        var s = min(ourLast, theirLast)
-        while s > 0 {
-            let mine = epoch(at: s, in: ours)
-            let other = epoch(at: s, in: theirs)
-            if mine == other { return s }
-            // Jump below the nearer epoch boundary of the two logs and compare again.
-            let ourStart = ours.last { $0.firstSequence <= s }?.firstSequence ?? 1
-            let theirStart = theirs.last { $0.firstSequence <= s }?.firstSequence ?? 1
-            s = max(ourStart, theirStart) - 1
-        }
-        return 0
     }
 }

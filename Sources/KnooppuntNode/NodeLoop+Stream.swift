@@ -98,9 +98,10 @@ extension NodeLoop {
 
     /// Advances every streaming job by a bounded burst; re-arms itself while work remains.
     func pumpJobs() {
+        let started = ContinuousClock.now
         var remaining = false
         for session in sessions.values where session.job != nil {
-            pump(session)
+            if ContinuousClock.now - started < options.streamBudget { pump(session) }
             if session.job != nil { remaining = true }
         }
         if remaining && !jobsTimerArmed {
@@ -113,8 +114,9 @@ extension NodeLoop {
     }
 
     func pump(_ session: Session) {
+        let started = ContinuousClock.now
         var budget = options.catchUpBurst
-        while budget > 0, let job = session.job {
+        while budget > 0, ContinuousClock.now - started < options.streamBudget, let job = session.job {
             switch job {
             case .catchUp(let next):
                 guard next <= lastSequence else {
@@ -123,7 +125,7 @@ extension NodeLoop {
                 }
                 let updates: [Update]
                 do {
-                    updates = try store.updates(in: next...lastSequence, limit: min(budget, 256))
+                    updates = try store.updates(in: next...lastSequence, limit: min(budget, 64))
                 } catch {
                     storageFailed(error)
                 }
@@ -153,7 +155,9 @@ extension NodeLoop {
                     else { return }
                     snapshot.headerSent = true
                 }
-                while snapshot.next < snapshot.entries.count, budget > 0 {
+                while snapshot.next < snapshot.entries.count, budget > 0,
+                    ContinuousClock.now - started < options.streamBudget
+                {
                     guard send(session.routingID, .entry(snapshot.entries[snapshot.next].update)) else {
                         session.job = .snapshot(snapshot)
                         return

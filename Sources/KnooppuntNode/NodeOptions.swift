@@ -32,8 +32,14 @@ public struct NodeOptions: Sendable {
     public var replicationTimeout: Duration = .seconds(2)
     /// Batches waiting for the standby's confirmation; beyond this the active continues alone.
     public var maxAwaitingBatches = 256
-    /// Log entries per REPLICATE while the standby catches up.
-    public var syncBurst = 512
+    /// Log entries per REPLICATE while the standby catches up (one chunk per beat interval
+    /// or commit, so the loop stays responsive).
+    public var syncBurst = 256
+    /// Time the loop spends deciding submits before it commits what it has and looks at its
+    /// other sockets and timers again.
+    public var decideBudget: Duration = .milliseconds(50)
+    /// Time per pass spent streaming catch-up and snapshots to parties.
+    public var streamBudget: Duration = .milliseconds(20)
     /// A loop that did not run for this long was paused (SIGSTOP): it listens before acting.
     public var stallThreshold: Duration = .milliseconds(400)
 

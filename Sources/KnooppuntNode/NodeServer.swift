@@ -114,6 +114,11 @@ final class NodeLoop {
     var peerNext: SequenceNumber?
     var lastSyncRequest: ContinuousClock.Instant?
     var lastPairTick: ContinuousClock.Instant = .now
+    var caughtUpLogged = false
+    /// Messages read but not yet decided (the decide budget ran out), oldest first.
+    var leftover: [Message] = []
+    /// The last final catch-up chunk sent (last sequence, batch), so it is not sent again and again.
+    var lastFinalChunk: (SequenceNumber, UInt64)?
     var takeovers: [(epoch: Epoch, at: Int64)] = []
     let crashPoint = CrashPoint.fromEnvironment()
     unowned let loop: LoopContext

@@ -1,4 +1,5 @@
 import KnooppuntCore
+import KnooppuntDomain
 import KnooppuntProtocol
 import Testing
 
@@ -179,9 +180,10 @@ struct PairStateTests {
     @Test("epochs only rise: each activation takes one above every epoch seen")
     func epochsRise() {
         var backup = node(.backup, epoch: 1)
-        _ = backup.receive(beat(.primary, .active, epoch: 5), now: t0)
+        _ = backup.receive(beat(.primary, .active, epoch: 5, sequence: 3), now: t0)
+        backup.logAdvanced(to: 3, epoch: 5)
         backup.caughtUp()
-        _ = backup.clientRequest(clientEpoch: 5, clientSequence: 0, now: t0 + .seconds(5))
+        _ = backup.clientRequest(clientEpoch: 5, clientSequence: 3, now: t0 + .seconds(5))
         #expect(backup.epoch == 6)
         _ = backup.fenced(by: 11)
         _ = backup.receive(beat(.primary, .passive, epoch: 11), now: t0 + .seconds(5))

@@ -65,7 +65,7 @@ extension SystemTests {
                 try underLoad(for: 0.1)
                 return !net.isRunning("node")
             }
-            #expect(net.log("node").contains("national node serving"))
+            #expect(net.log("node").contains("national node started"))
             try net.startNode()
         }
         try underLoad(for: 1)
