@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import KnooppuntConfig
+import KnooppuntDaemon
+import KnooppuntDomain
+import KnooppuntProtocol
+import KnooppuntWorkflows
+import StrictJSON
+
+/// Sends planned steps to the daemons' operator sockets (one connection per organisation),
+/// paced by the scenario clock, and follows each to the node's answer before the next: a
+/// later step may depend on an earlier one (a sitrep needs its incident).
+final class ExerciseRunner {
+    let clients: [OrganisationCode: LocalClient]
+    let stepTimeout: Double
+    let json: Bool
+
+    init(folder: DataFolder, organisations: [OrganisationCode], stepTimeout: Double, json: Bool) throws {
+        let missing = organisations.filter { !LocalClient.socketExists(folder.operatorEndpoint($0)) }
+        guard missing.isEmpty else {
+            printError(
+                "E506 daemonUnreachable: the scenario needs the daemons of \(organisations.map(\.rawValue).joined(separator: ", ")); not running in \(folder.root.path): \(missing.map(\.rawValue).joined(separator: ", "))"
+            )
+            throw ExitCode(ExitCodes.daemonUnreachable)
+        }
+        var clients: [OrganisationCode: LocalClient] = [:]
+        for code in organisations { clients[code] = try LocalClient(endpoint: folder.operatorEndpoint(code)) }
+        self.clients = clients
+        self.stepTimeout = stepTimeout
+        self.json = json
+    }
+
+    func run(_ steps: [PlannedStep], pace: ExercisePace, scenario: Scenario) throws {
+        let began = ContinuousClock.now
+        let first = steps.first?.step.offsetSeconds ?? 0
+        if !json {
+            print("\(scenario.name): \(steps.count) steps at speed \(pace), as exercise reports")
+            flushStandardOutput()
+        }
+        for planned in steps {
+            let due = began + pace.delay(afterFirst: planned.step.offsetSeconds - first)
+            if ContinuousClock.now < due {
+                Thread.sleep(forTimeInterval: Self.seconds(ContinuousClock.now.duration(to: due)))
+            }
+            let sequence = try send(planned, of: steps.count)
+            report(planned, of: steps.count, sequence: sequence)
+        }
+        let took = ContinuousClock.now - began
+        if json {
+            emit([
+                "done": true, "steps": .integer(Int64(steps.count)), "seconds": .number(Self.seconds(took)),
+            ])
+        } else {
+            print("\(steps.count) steps accepted in \(String(format: "%.1f", Self.seconds(took))) s")
+        }
+        flushStandardOutput()
+    }
+
+    /// Publishes one step and waits for the node's answer; returns the global sequence.
+    private func send(_ planned: PlannedStep, of total: Int) throws -> SequenceNumber {
+        let organisation = planned.step.organisation
+        let client = clients[organisation]!
+        let options = JSONWriter.canonical(PublishOptions(again: true).json)
+        do {
+            try client.send(OperatorCommand.publish.rawValue, [planned.bytes, options])
+        } catch {
+            try fail(
+                planned, of: total, "the daemon of \(organisation) does not answer",
+                ExitCodes.daemonUnreachable)
+        }
+        guard let reply = try client.receive(timeout: .seconds(10)) else {
+            try fail(
+                planned, of: total, "the daemon of \(organisation) did not answer",
+                ExitCodes.daemonUnreachable)
+        }
+        if reply.command == OperatorReply.error {
+            let code = reply.frames.first.map { String(decoding: $0, as: UTF8.self) } ?? "?"
+            let message = reply.frames.dropFirst().first.map { String(decoding: $0, as: UTF8.self) } ?? ""
+            try fail(
+                planned, of: total, "refused by the daemon of \(organisation): E\(code): \(message)",
+                ExitCodes.rejected)
+        }
+        let deadline = ContinuousClock.now + .milliseconds(Int64(stepTimeout * 1000))
+        while ContinuousClock.now < deadline {
+            guard let answer = try client.receive(timeout: ContinuousClock.now.duration(to: deadline)) else {
+                break
+            }
+            let text = answer.frames.map { String(decoding: $0, as: UTF8.self) }
+            guard text.first == planned.id.rawValue else { continue }
+            switch answer.command {
+            case OperatorReply.accepted where text.count == 4:
+                return SequenceNumber(text[2]) ?? 0
+            case OperatorReply.rejected where text.count == 3:
+                let code = Int(text[1]).flatMap(ErrorCode.init(rawValue:))
+                try fail(
+                    planned, of: total,
+                    "refused by the national node: \(code.map { "\($0.label) \($0.name)" } ?? "E\(text[1])"): \(text[2])",
+                    ExitCodes.rejected)
+            default:
+                continue
+            }
+        }
+        try fail(
+            planned, of: total,
+            "still queued after \(stepTimeout) s: the national node does not answer (the report stays in \(organisation)'s outbox)",
+            ExitCodes.queuedNotAccepted)
+    }
+
+    private func report(_ planned: PlannedStep, of total: Int, sequence: SequenceNumber) {
+        if json {
+            emit(Self.json(planned, of: total, state: "accepted", sequence: sequence))
+        } else {
+            print(Self.line(planned, of: total, outcome: "accepted seq \(sequence)"))
+        }
+        flushStandardOutput()
+    }
+
+    /// Names the step and stops the run with `code`.
+    private func fail(_ planned: PlannedStep, of total: Int, _ message: String, _ code: Int32) throws -> Never
+    {
+        if json {
+            var object = Self.json(planned, of: total, state: "failed", sequence: nil).objectValue ?? [:]
+            object["error"] = .string(message)
+            emit(.object(object))
+        }
+        let name = planned.step.name.map { " (\($0))" } ?? ""
+        printError("step \(planned.step.number)/\(total)\(name) as \(planned.step.organisation): \(message)")
+        flushStandardOutput()
+        throw ExitCode(code)
+    }
+
+    private func emit(_ value: JSONValue) {
+        print(String(decoding: JSONWriter.canonical(value), as: UTF8.self))
+    }
+
+    /// "12/40 10:45 VR09 GRIP 1 VR09-20260316-01 — accepted seq 57".
+    static func line(_ planned: PlannedStep, of total: Int, outcome: String) -> String {
+        let clock = planned.scriptedTime.rfc3339Seconds.dropFirst(11).prefix(5)
+        return
+            "\(planned.step.number)/\(total) \(clock) \(planned.step.organisation) \(planned.summary) — \(outcome)"
+    }
+
+    static func json(
+        _ planned: PlannedStep, of total: Int, state: String, sequence: SequenceNumber?
+    ) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "step": .integer(Int64(planned.step.number)), "of": .integer(Int64(total)),
+            "as": .string(planned.step.organisation.rawValue),
+            "time": .string(planned.scriptedTime.rfc3339Seconds),
+            "type": .string(planned.document.body.type.rawValue), "report": .string(planned.id.rawValue),
+            "summary": .string(planned.summary), "state": .string(state),
+        ]
+        if let name = planned.step.name { object["name"] = .string(name) }
+        if let sequence { object["sequence"] = .integer(Int64(sequence)) }
+        return .object(object)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,2 +1,0 @@
-/// Crisis workflows (being built: CAP export, exercise replay, timeline).
-enum WorkflowsModule {}

@@ -1,0 +1,75 @@
+import Foundation
+import KnooppuntDomain
+import StrictJSON
+import Testing
+
+extension SystemTests {
+    @Test(
+        "exercise run --speed max: every step of the Utrecht scenario accepted, the real picture's hashes unchanged, the timeline in order"
+    )
+    func exerciseReplay() throws {
+        let net = try TestNetwork(name: "exercise")
+        defer { net.removeFolder() }
+        let vr09 = OrganisationCode("VR09")!
+        let vr13 = OrganisationCode("VR13")!
+        let vr14 = OrganisationCode("VR14")!
+        let everyone = [vr09, vr13, vr14, .nctv, .police]
+        try net.startAll(everyone)
+        let dir = net.root.path
+        let scenario = Paths.repository.appendingPathComponent("config/exercises/utrecht-tram.yaml").path
+
+        // A real incident first, so the real picture the exercise must leave alone is not empty.
+        let real = try Publisher(vr13, network: net)
+        try real.publishAll([Documents.incident(vr13, "VR13-REAL-1"), Documents.sitrep("VR13-REAL-1", 1)])
+        try net.waitConverged(everyone)
+        let before = try realHashes(net, everyone)
+
+        let started = ContinuousClock.now
+        let run = try runKnooppunt(["exercise", "run", scenario, "--dir", dir, "--speed", "max", "--json"])
+        #expect(run.status == 0, "\(run.err)")
+        let lines = try run.out.split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+        let steps = lines.filter { $0["step"] != nil }
+        #expect(steps.count == 40)
+        #expect(steps.allSatisfy { $0["state"]?.stringValue == "accepted" }, "\(run.out)")
+        let sequences = steps.compactMap { $0["sequence"]?.integerValue }
+        #expect(sequences == sequences.sorted() && Set(sequences).count == 40, "one new sequence per step")
+        #expect(lines.last?["done"] == .bool(true))
+        print("exercise run: 40 steps in \(ContinuousClock.now - started)")
+
+        // Every daemon applied the exercise, and the real picture is what it was, per view.
+        try net.waitConverged(everyone)
+        #expect(try realHashes(net, everyone) == before)
+        net.stopAll()
+
+        // The reconstruction lists every report of the day in the order the run sent them; the
+        // exercise stays out of the real picture's timeline.
+        let output = net.root.appendingPathComponent("timeline.json").path
+        let timeline = try runKnooppunt([
+            "timeline", "--dir", dir, "--incident", "VR09-20260316-01", "--exercise", "--format", "json",
+            "--output", output,
+        ])
+        #expect(timeline.status == 0, "\(timeline.err)")
+        let json = try JSONParser.parse([UInt8](try Data(contentsOf: URL(fileURLWithPath: output))))
+        let entries = json["entries"]?.arrayValue ?? []
+        #expect(
+            entries.compactMap { $0["report"]?.stringValue } == steps.compactMap { $0["report"]?.stringValue }
+        )
+        #expect(entries.compactMap { $0["sequence"]?.integerValue } == sequences)
+        #expect(
+            entries.allSatisfy { $0["notReached"] == .array([]) }, "every daemon holds every exercise report")
+        let realTimeline = try runKnooppunt(["timeline", "--dir", dir, "--incident", "VR09-20260316-01"])
+        #expect(realTimeline.status == 1 && realTimeline.err.contains("--exercise"))
+    }
+
+    /// The node's hash of the real picture for each organisation's view and the public view.
+    private func realHashes(
+        _ net: TestNetwork, _ organisations: [OrganisationCode]
+    ) throws -> [String: String] {
+        let status = try net.nodeStatus()
+        var hashes: [String: String] = ["public": status["publicViewHash"]?.stringValue ?? "?"]
+        for code in organisations {
+            hashes[code.rawValue] = status["parties"]?[code.rawValue]?["nodeViewHash"]?.stringValue ?? "?"
+        }
+        return hashes
+    }
+}
