@@ -136,6 +136,7 @@ let package = Package(
             name: "KnooppuntCoreTests",
             dependencies: [
                 "KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
+                "KnooppuntChaos",
             ]
         ),
         // Real processes: the built `knooppunt` binary, real sockets and stores (run serialized).

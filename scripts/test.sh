@@ -31,4 +31,5 @@ run_stage "build" swift build --build-tests
 export KNOOPPUNT_BIN="$PWD/.build/debug/knooppunt"
 run_stage "unit tests" swift test --skip-build --skip KnooppuntSystemTests
 run_stage "real-process tests" swift test --skip-build --no-parallel --filter KnooppuntSystemTests
+run_stage "chaos (fixed seeds)" scripts/chaos-ci.sh
 run_stage "benchmark smoke" "$KNOOPPUNT_BIN" bench --smoke --dir "$(mktemp -d)/bench"

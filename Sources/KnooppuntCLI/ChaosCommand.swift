@@ -41,6 +41,19 @@ struct ChaosCommand: ParsableCommand {
     var dir: String?
 
     func run() throws {
+        if let check {
+            let verdict = try ChaosRun.recheck(folder: DataFolder(check))
+            print(json ? JSONWriter.pretty(verdict.json) : (verdict.passed ? "PASS" : "FAIL"))
+            if !json {
+                for invariant in verdict.invariants {
+                    print(
+                        "  \(invariant.passed ? "ok  " : "FAIL") \(invariant.name) (\(invariant.violations.count) violations)"
+                    )
+                }
+            }
+            guard verdict.passed else { throw ExitCode.failure }
+            return
+        }
         guard let seconds = Self.seconds(duration) else {
             throw ValidationError("--duration: use e.g. 45s, 120s or 2m")
         }
@@ -87,8 +100,19 @@ struct ChaosCommand: ParsableCommand {
             print("  rerun: \(rerun)")
             print("  run folder: \(folder.root.path)")
         }
-        if report.verdict.passed && dir == nil { try? FileManager.default.removeItem(at: folder.root) }
-        guard report.verdict.passed else { throw ExitCode.failure }
+        var selfTestFailed = false
+        if selfTest && report.verdict.passed {
+            let (removed, verdict) = try ChaosRun.selfTest(folder: folder)
+            let caught = !verdict.passed
+            print(
+                "  checker self-test: removed \(removed) from both logs → \(caught ? "FAIL detected, as it must be" : "NOT detected")"
+            )
+            selfTestFailed = !caught
+        }
+        if report.verdict.passed && !selfTestFailed && dir == nil {
+            try? FileManager.default.removeItem(at: folder.root)
+        }
+        guard report.verdict.passed, !selfTestFailed else { throw ExitCode.failure }
     }
 
     static func seconds(_ text: String) -> Double? {

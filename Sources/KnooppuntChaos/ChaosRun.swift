@@ -455,3 +455,41 @@ enum PortProbe {
         }
     }
 }
+
+extension ChaosRun {
+    /// Checks a finished run folder again (its ACK file, queue file and stores).
+    public static func recheck(folder: DataFolder, partitions: Bool = false) throws -> Verdict {
+        let acks = try LoadGenerator.readAcks(folder.root.appendingPathComponent("chaos-acks.jsonl"))
+        let queuedValue =
+            (try? JSONParser.parse(
+                [UInt8](Data(contentsOf: folder.root.appendingPathComponent("chaos-queued.json")))))
+            ?? [:]
+        var queued: [String: [String]] = [:]
+        for (origin, ids) in queuedValue.objectValue ?? [:] {
+            queued[origin] = ids.arrayValue?.compactMap(\.stringValue) ?? []
+        }
+        let organisations = queued.keys.compactMap(OrganisationCode.init).sorted()
+        let records = try readRecords(
+            folder: folder, acks: acks, queued: queued, organisations: organisations, partitions: partitions)
+        return Checker.check(records)
+    }
+
+    /// The checker's own test on real stores: removes one acknowledged entry from both nodes'
+    /// logs of a finished run (a copy) and expects FAIL.
+    public static func selfTest(folder: DataFolder) throws -> (removed: String, verdict: Verdict) {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-chaos-selftest-\(UUID().uuidString.prefix(6))")
+        try FileManager.default.copyItem(at: folder.root, to: copy)
+        defer { try? FileManager.default.removeItem(at: copy) }
+        let doctored = DataFolder(copy.path)
+        let acks = try LoadGenerator.readAcks(copy.appendingPathComponent("chaos-acks.jsonl"))
+        guard let victim = acks.dropFirst(acks.count / 2).first else {
+            throw ChaosError("the run has no ACKs to remove")
+        }
+        for role in PairRole.allCases
+        where FileManager.default.fileExists(atPath: doctored.store(of: role).path) {
+            try NodeStore(path: doctored.store(of: role).path).deleteForTest(sequence: victim.sequence)
+        }
+        return ("\(victim.id) at seq \(victim.sequence)", try recheck(folder: doctored))
+    }
+}

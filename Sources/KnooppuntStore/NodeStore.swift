@@ -341,3 +341,13 @@ extension SealedReport {
         }
     }
 }
+
+extension NodeStore {
+    /// Removes one log entry, as a tampering or a lost write would. Only for the chaos
+    /// checker's self-test, on a copy of a finished run.
+    public func deleteForTest(sequence: SequenceNumber) throws {
+        try db.write { db in
+            try db.execute(sql: "DELETE FROM log WHERE seq = ?", arguments: [Int64(sequence)])
+        }
+    }
+}
