@@ -39,6 +39,13 @@ struct ChaosCommand: ParsableCommand {
         help:
             "Folder for the run (kept afterwards); a new temporary folder by default (removed after a PASS).")
     var dir: String?
+    @Option(help: "Check a finished run folder again instead of running (its ACK file and stores).")
+    var check: String?
+    @Flag(
+        help:
+            "After the run, also prove the checker: remove one ACKed entry from a copy of the stores and expect FAIL."
+    )
+    var selfTest = false
 
     func run() throws {
         if let check {
