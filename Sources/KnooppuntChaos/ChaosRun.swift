@@ -479,7 +479,7 @@ extension ChaosRun {
     public static func selfTest(folder: DataFolder) throws -> (removed: String, verdict: Verdict) {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
             "knooppunt-chaos-selftest-\(UUID().uuidString.prefix(6))")
-        try FileManager.default.copyItem(at: folder.root, to: copy)
+        try copyRegularFiles(from: folder.root, to: copy)
         defer { try? FileManager.default.removeItem(at: copy) }
         let doctored = DataFolder(copy.path)
         let acks = try LoadGenerator.readAcks(copy.appendingPathComponent("chaos-acks.jsonl"))
@@ -491,5 +491,27 @@ extension ChaosRun {
             try NodeStore(path: doctored.store(of: role).path).deleteForTest(sequence: victim.sequence)
         }
         return ("\(victim.id) at seq \(victim.sequence)", try recheck(folder: doctored))
+    }
+}
+
+/// Copies a run folder's regular files (stores, logs, keys), leaving sockets and locks behind.
+func copyRegularFiles(from source: URL, to target: URL) throws {
+    let manager = FileManager.default
+    try manager.createDirectory(at: target, withIntermediateDirectories: true)
+    guard
+        let walker = manager.enumerator(
+            at: source, includingPropertiesForKeys: [.isRegularFileKey, .isDirectoryKey])
+    else {
+        return
+    }
+    for case let url as URL in walker {
+        let relative = String(url.path.dropFirst(source.path.count + 1))
+        let values = try url.resourceValues(forKeys: [.isRegularFileKey, .isDirectoryKey])
+        let destination = target.appendingPathComponent(relative)
+        if values.isDirectory == true {
+            try manager.createDirectory(at: destination, withIntermediateDirectories: true)
+        } else if values.isRegularFile == true, url.lastPathComponent != "lock" {
+            try manager.copyItem(at: url, to: destination)
+        }
     }
 }
