@@ -46,6 +46,8 @@ struct ChaosCommand: ParsableCommand {
             "After the run, also prove the checker: remove one ACKed entry from a copy of the stores and expect FAIL."
     )
     var selfTest = false
+    @Flag(help: "Remove network namespaces left behind by a crashed --partitions run, then exit.")
+    var cleanup = false
 
     func run() throws {
         if let check {
@@ -64,9 +66,17 @@ struct ChaosCommand: ParsableCommand {
         guard let seconds = Self.seconds(duration) else {
             throw ValidationError("--duration: use e.g. 45s, 120s or 2m")
         }
-        if partitions {
-            // Partitions run each process on its own network namespace (see docs/ARCHITECTURE.md).
-            try PartitionSupport.probe()
+        if cleanup {
+            let removed = NetworkLab.cleanUpAll()
+            print(
+                removed.isEmpty
+                    ? "no network namespaces left by earlier runs"
+                    : "removed \(removed.joined(separator: " "))")
+            return
+        }
+        if partitions, let reason = NetworkLab.unavailableReason() {
+            // Partitions run each process on a host of its own (network namespaces).
+            throw ValidationError("--partitions is not possible here: \(reason). Run without --partitions.")
         }
         let folder = DataFolder(
             dir
@@ -77,6 +87,7 @@ struct ChaosCommand: ParsableCommand {
             binary: Supervisor.currentBinary(), folder: folder,
             duration: .milliseconds(Int64(seconds * 1000)), seed: seed)
         options.regions = max(1, min(25, regions))
+        options.partitions = partitions
         let run = ChaosRun(options: options) { line in
             if !json {
                 FileHandle.standardError.write(Data("[chaos] \(line)\n".utf8))
@@ -126,22 +137,5 @@ struct ChaosCommand: ParsableCommand {
         if text.hasSuffix("m"), let minutes = Double(text.dropLast()) { return minutes * 60 }
         if text.hasSuffix("s"), let seconds = Double(text.dropLast()) { return seconds }
         return Double(text)
-    }
-}
-
-/// Network partitions need network namespaces (root, iproute2).
-enum PartitionSupport {
-    static func probe() throws {
-        guard getuid() == 0 else {
-            throw ValidationError("--partitions needs root (network namespaces); run without it, or as root")
-        }
-        guard
-            FileManager.default.isExecutableFile(atPath: "/usr/sbin/ip")
-                || FileManager.default.isExecutableFile(atPath: "/sbin/ip")
-        else {
-            throw ValidationError("--partitions needs iproute2 (the `ip` command): apt-get install iproute2")
-        }
-        throw ValidationError(
-            "--partitions: network namespaces are not available in this build yet; run without --partitions")
     }
 }

@@ -17,6 +17,8 @@ public struct ChaosOptions: Sendable {
     public var window: Int = 20
     /// Longest wait for the network to be ready, and to converge after healing.
     public var settleTimeout: Duration = .seconds(90)
+    /// Run every process on a host of its own (network namespaces) and cut and heal links.
+    public var partitions = false
 
     public init(binary: URL, folder: DataFolder, duration: Duration, seed: UInt64) {
         self.binary = binary
@@ -67,6 +69,8 @@ public final class ChaosRun {
         let arguments: [String]
         var process: Process?
         var paused = false
+        /// Its host is cut off the network.
+        var cut = false
         /// When a downed or paused process comes back.
         var recoverAt: ContinuousClock.Instant?
         var recover: (() -> Void)?
@@ -76,7 +80,7 @@ public final class ChaosRun {
             self.arguments = arguments
         }
 
-        var isUp: Bool { (process?.isRunning ?? false) && !paused }
+        var isUp: Bool { (process?.isRunning ?? false) && !paused && !cut }
     }
 
     let options: ChaosOptions
@@ -87,6 +91,7 @@ public final class ChaosRun {
     var faults: [String] = []
     var failovers: [Duration] = []
     var pendingFailover: (start: ContinuousClock.Instant, epoch: UInt64)?
+    var lab: NetworkLab?
 
     public init(options: ChaosOptions, say: @escaping (String) -> Void) {
         self.options = options
@@ -100,6 +105,7 @@ public final class ChaosRun {
     // MARK: Running
 
     public func run() throws -> ChaosReport {
+        defer { lab?.cleanUp() }
         try setUp()
         defer { stopAll() }
         let load = try LoadGenerator(
@@ -107,7 +113,9 @@ public final class ChaosRun {
         defer { load.close() }
         try load.openIncidents(timeout: .seconds(30))
         say("load running; faults start (seed \(options.seed))")
-        var schedule = FaultSchedule(seed: options.seed)
+        var weights = FaultSchedule.Weights()
+        if options.partitions { weights.partition = 3 }
+        var schedule = FaultSchedule(seed: options.seed, weights: weights)
         let end = ContinuousClock.now + options.duration
         var nextFault = ContinuousClock.now + .milliseconds(Int64(schedule.nextInterval() * 1000))
         while ContinuousClock.now < end {
@@ -128,7 +136,8 @@ public final class ChaosRun {
             to: queuedFile)
         stopAll()
         let records = try Self.readRecords(
-            folder: folder, acks: load.acks, queued: queued, organisations: organisations)
+            folder: folder, acks: load.acks, queued: queued, organisations: organisations,
+            partitions: options.partitions)
         return ChaosReport(
             verdict: Checker.check(records), faults: faults, failovers: failovers, acks: load.acks.count,
             degradedAcks: load.acks.filter(\.degraded).count, seed: options.seed, duration: options.duration)
@@ -137,15 +146,31 @@ public final class ChaosRun {
     private func setUp() throws {
         let regions = Array(OrganisationCode.safetyRegions.prefix(options.regions))
         organisations = regions + [.nctv, .police]
-        var base = 0
-        for _ in 0..<50 {
-            let candidate = Int.random(in: 20_000..<60_000)
-            if PortProbe.free([candidate + 2, candidate + 3, candidate + 12, candidate + 13]) {
-                base = candidate
-                break
+        if options.partitions {
+            // A host per process, each with its own address; the nodes on fixed ports.
+            let lab = try NetworkLab(hosts: ["primary", "backup", "watcher"] + organisations.map(\.rawValue))
+            self.lab = lab
+            func address(_ host: String) -> NodeAddress {
+                let ip = lab.hosts[host]!.address
+                return NodeAddress(
+                    endpoint: "tcp://\(ip):7402", bind: "tcp://\(ip):7402", pairEndpoint: "tcp://\(ip):7403",
+                    pairBind: "tcp://\(ip):7403")
             }
+            network = try folder.prepareNetwork(primary: address("primary"), backup: address("backup"))
+            say(
+                "hosts in network namespaces: \(lab.hosts.values.map { "\($0.name) \($0.address)" }.sorted().joined(separator: ", "))"
+            )
+        } else {
+            var base = 0
+            for _ in 0..<50 {
+                let candidate = Int.random(in: 20_000..<60_000)
+                if PortProbe.free([candidate + 2, candidate + 3, candidate + 12, candidate + 13]) {
+                    base = candidate
+                    break
+                }
+            }
+            network = try folder.prepareLocalNetwork(basePort: base, chp: false, standby: true)
         }
-        network = try folder.prepareLocalNetwork(basePort: base, chp: false, standby: true)
         let common = ["--dir", folder.root.path, "--log-level", "info"]
         add("primary", ["node", "--role", "primary"] + common)
         add("backup", ["node", "--role", "backup"] + common)
@@ -172,8 +197,16 @@ public final class ChaosRun {
 
     private func start(_ managed: Managed) throws {
         let process = Process()
-        process.executableURL = options.binary
-        process.arguments = managed.arguments + ["--parent-pid", String(getpid())]
+        let arguments = managed.arguments + ["--parent-pid", String(getpid())]
+        if let lab {
+            // `ip netns exec` execs the program: the process is the daemon itself.
+            let command = lab.command(on: managed.name, [options.binary.path] + arguments)
+            process.executableURL = command.executable
+            process.arguments = command.arguments
+        } else {
+            process.executableURL = options.binary
+            process.arguments = arguments
+        }
         let log = logFile(managed.name)
         if !FileManager.default.fileExists(atPath: log.path) {
             _ = FileManager.default.createFile(atPath: log.path, contents: nil)
@@ -246,7 +279,7 @@ public final class ChaosRun {
         case .restart:
             kill(process.processIdentifier, SIGTERM)
             scheduleRestart(managed, after: .milliseconds(200), load: load)
-        case .pause, .partition:
+        case .pause:
             kill(process.processIdentifier, SIGSTOP)
             managed.paused = true
             managed.recoverAt = .now + fault.duration
@@ -254,6 +287,16 @@ public final class ChaosRun {
                 guard let managed, let process = managed.process else { return }
                 kill(process.processIdentifier, SIGCONT)
                 managed.paused = false
+            }
+        case .partition:
+            guard let lab else { return }
+            try? lab.cut(managed.name)
+            managed.cut = true
+            managed.recoverAt = .now + fault.duration
+            managed.recover = { [weak managed] in
+                guard let managed else { return }
+                try? lab.heal(managed.name)
+                managed.cut = false
             }
         }
     }

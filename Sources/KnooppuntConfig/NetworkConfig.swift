@@ -215,6 +215,15 @@ extension DataFolder {
     /// the node pair on 127.0.0.1 (primary from `basePort`, backup from `basePort`+10; see
     /// ``NodeAddress/local(host:base:chp:)``), or one node without `standby`.
     public func prepareLocalNetwork(basePort: Int, chp: Bool, standby: Bool = false) throws -> NetworkConfig {
+        try prepareNetwork(
+            primary: .local(base: basePort, chp: chp),
+            backup: standby ? .local(base: basePort + NetworkConfig.backupPortOffset, chp: chp) : nil)
+    }
+
+    /// Makes sure a network with these node addresses exists in this folder: every
+    /// organisation's keys and the node's server key (generated when missing, never
+    /// overwritten) and network.json. Returns the configuration.
+    public func prepareNetwork(primary: NodeAddress, backup: NodeAddress?) throws -> NetworkConfig {
         try DataFolder.makeOwnerOnly(root)
         try DataFolder.makeOwnerOnly(keysFolder)
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
@@ -239,9 +248,8 @@ extension DataFolder {
                 to: nodeServerKeyFile)
         }
         let config = NetworkConfig(
-            primary: .local(base: basePort, chp: chp),
-            backup: standby ? .local(base: basePort + NetworkConfig.backupPortOffset, chp: chp) : nil,
-            nodeCurvePublicKey: server.publicKey, organisations: organisations)
+            primary: primary, backup: backup, nodeCurvePublicKey: server.publicKey,
+            organisations: organisations)
         try config.save(to: networkFile)
         return config
     }

@@ -74,7 +74,7 @@ public struct Mirror: Sendable {
 
     public mutating func receive(_ message: ServerMessage, now: ContinuousClock.Instant) -> [MirrorAction] {
         switch message {
-        case .welcome(let epoch, let last, _):
+        case .welcome(let epoch, let last, _, _):
             nodeEpoch = epoch
             nodeLastSequence = last
             return []

@@ -47,6 +47,10 @@ public enum OutboxEvent: Sendable, Hashable {
     /// The node has already used this origin sequence for something else: seal the report
     /// again with a fresh origin sequence (same id) and queue it at the end.
     case reseal(QueuedReport)
+    /// The node expects an origin sequence we had already seen answered: it lost reports it
+    /// acknowledged alone (a node pair's known limit under a partition). Take the reports from
+    /// `from` up to the first still queued out of the store and ``restore(_:)`` them.
+    case resend(from: UInt64, below: UInt64)
 }
 
 /// A daemon's outbox state machine: reports go out in origin order, within a window, and are
@@ -63,6 +67,10 @@ public struct Outbox: Sendable {
     /// send from an older round is stale and ignored, so one lost report causes one resend,
     /// not one per report behind it.
     private var round = 0
+    /// A ``OutboxEvent/resend(from:below:)`` is being handled: do not ask again meanwhile.
+    private var restoring = false
+    /// E400 rounds in a row without an answer that made progress.
+    private var outOfOrderStreak = 0
     /// Per report, the rounds of its sends the node has not answered yet, oldest first, as
     /// (round, sends). The node answers one connection's submits in order, so an answer
     /// belongs to the oldest: a resend must not make the answer to an earlier send look new.
@@ -128,17 +136,33 @@ public struct Outbox: Sendable {
     }
 
     /// A refusal for one of our reports. Returns what to persist, if anything.
+    /// - Parameter expected: for E400, the origin sequence the node expects next.
     public mutating func handle(
-        error code: ErrorCode, reportID: ReportID?, message: String, now: ContinuousClock.Instant
+        error code: ErrorCode, reportID: ReportID?, message: String, expected: UInt64? = nil,
+        now: ContinuousClock.Instant
     ) -> OutboxEvent? {
         let answeredRound = reportID.flatMap { answer($0) }
         switch code {
         case .outOfOrder:
+            // The node lacks reports we hold as answered: they must go again, before the queue.
+            let front = queue.first?.originSeq ?? lastOriginSeq + 1
+            if let expected, expected < front, !restoring {
+                restoring = true
+                return .resend(from: expected, below: front)
+            }
             // An earlier report never arrived (a reconnect or a node restart lost it): send the
             // window again from the front, once per round.
             if let answeredRound, answeredRound < round { return nil }
             round += 1
-            inFlight = 0
+            outOfOrderStreak += 1
+            if outOfOrderStreak <= 1 {
+                inFlight = 0
+            } else {
+                // The same gap again without progress: wait (doubling) before sending the
+                // window again, so a node that cannot take our reports costs little.
+                let wait = min(Duration.milliseconds(100) * (1 << min(outOfOrderStreak, 7)), limits.maxRetry)
+                lastSendAt = now - retryDelay + wait
+            }
             return nil
         case .rateLimited, .notActive, .fenced, .storageFailure, .nodeUnreachable, .originMismatch:
             // Transient (or our own configuration): keep the report, send again after the
@@ -152,6 +176,18 @@ public struct Outbox: Sendable {
             progress(now)
             return .rejected(item, code: code, message: message)
         }
+    }
+
+    /// Puts reports the node lost back at the front (their origin sequences come before the
+    /// queue's), and sends the window again from there.
+    public mutating func restore(_ items: [QueuedReport]) {
+        restoring = false
+        let front = queue.first?.originSeq ?? lastOriginSeq + 1
+        let earlier = items.filter { $0.originSeq < front }.sorted { $0.originSeq < $1.originSeq }
+        guard !earlier.isEmpty else { return }
+        queue.insert(contentsOf: earlier, at: 0)
+        round += 1
+        inFlight = 0
     }
 
     /// Queues a resealed report (fresh origin sequence, same id) at the end.
@@ -200,6 +236,7 @@ public struct Outbox: Sendable {
     /// An answer arrived: the retry clock starts again from now.
     private mutating func progress(_ now: ContinuousClock.Instant) {
         retryDelay = limits.firstRetry
+        outOfOrderStreak = 0
         lastSendAt = inFlight > 0 ? now : nil
     }
 }

@@ -167,7 +167,7 @@ public struct PairState: Sendable {
     /// The active learned from the peer that it is fenced (a later epoch exists).
     public mutating func fenced(by laterEpoch: Epoch) -> [PairAction] {
         highestEpochSeen = max(highestEpochSeen, laterEpoch)
-        guard state == .active else { return [] }
+        guard state == .active, laterEpoch > epoch else { return [] }
         return stepDown("fenced by epoch \(laterEpoch)")
     }
 

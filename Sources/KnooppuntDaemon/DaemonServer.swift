@@ -245,9 +245,12 @@ final class DaemonLoop {
             case .ack(let ack):
                 // An ACK is a durable confirmation from whichever node gave it.
                 if let event = outbox.handle(ack, now: now) { answers.append(event) }
-            case .error(let id, let code, let text, _):
+            case .error(let id, let code, let text, let detail):
                 if code == .notActive { continue }
-                if let event = outbox.handle(error: code, reportID: id, message: text, now: now) {
+                let expected = detail["expected"]?.integerValue.map { UInt64(clamping: $0) }
+                if let event = outbox.handle(
+                    error: code, reportID: id, message: text, expected: expected, now: now)
+                {
                     answers.append(event)
                 } else {
                     logger.notice(
@@ -265,7 +268,8 @@ final class DaemonLoop {
                 } else if beat.role == .active {
                     followActive()
                 }
-            case .welcome:
+            case .welcome(_, _, _, let starts):
+                trimHistory(to: starts)
                 // WELCOME answers only HELLO: this node serves us (after our vote, too).
                 if selection.served(by: link.role) != nil {
                     logger.notice(
@@ -283,6 +287,27 @@ final class DaemonLoop {
         perform(mirrorActions)
         if mirror.applied != statusSentFor { sendStatus() }
         flushOutbox()
+    }
+
+    /// A mirror that applied entries a node pair later discarded (acknowledged alone during a
+    /// partition) cuts its history back to what it shares with the node; its picture is then
+    /// replaced by the snapshot the node sends.
+    private func trimHistory(to nodeStarts: [PairMessage.EpochStart]) {
+        guard !nodeStarts.isEmpty else { return }
+        do {
+            let (ours, last) = try store.historyEpochStarts()
+            guard last > 0 else { return }
+            let keep = PairLogs.commonPrefix(
+                ours: ours, ourLast: last, theirs: nodeStarts, theirLast: UInt64.max)
+            if keep < last {
+                try store.trimHistory(after: keep)
+                logger.warning(
+                    "dropping history the national node no longer holds",
+                    metadata: ["keep": "\(keep)", "report.seq": "\(last)"])
+            }
+        } catch {
+            storageFailed(error)
+        }
     }
 
     /// Persists the node's answers, tells waiting publishers, reseals stale reports.
@@ -317,6 +342,16 @@ final class DaemonLoop {
                     ])
             case .reseal(let item):
                 reseal(item)
+            case .resend(let from, let below):
+                do {
+                    let items = try store.requeue(from: from, below: below)
+                    outbox.restore(items)
+                    logger.warning(
+                        "the national node lost reports it had acknowledged alone; sending them again",
+                        metadata: ["origin.seq": "\(from)..<\(below)", "reports": "\(items.count)"])
+                } catch {
+                    storageFailed(error)
+                }
             }
         }
     }

@@ -224,7 +224,14 @@ extension NodeLoop {
                     answer(item.routing, reply, degraded: isDegraded)
                 }
             } else {
-                answer(item.routing, reply, degraded: false)
+                // An entry the standby has not confirmed holding is as much at risk as when it
+                // was first acknowledged alone: say so again.
+                let exposed: Bool =
+                    switch item.outcome {
+                    case .accepted(let ack, _): isPaired && ack.sequence > peerConfirmedUpTo
+                    case .rejected: false
+                    }
+                answer(item.routing, reply, degraded: exposed)
             }
         }
         guard let batch else { return }

@@ -105,6 +105,9 @@ extension NodeLoop {
             guard pair.state == .passive else { return }
             rewind(activeLast: activeLast, activeStarts: starts)
         case .fenced(let laterEpoch):
+            // Only a later epoch than ours fences us (a stale FENCED from before our own
+            // takeover must not).
+            guard laterEpoch > epoch else { return }
             logger.warning(
                 "the peer holds a later epoch; this node steps down", metadata: ["epoch": "\(laterEpoch)"])
             perform(pair.fenced(by: laterEpoch))
@@ -139,6 +142,7 @@ extension NodeLoop {
         coordinator.begin(epoch: newEpoch)
         takeovers.append((newEpoch, Self.wallClock()))
         peerNext = nil
+        peerConfirmedUpTo = 0
         logger.notice(
             "this node is active",
             metadata: [
@@ -197,6 +201,7 @@ extension NodeLoop {
     }
 
     private func confirmReplication(upTo: SequenceNumber, batch: UInt64) {
+        peerConfirmedUpTo = max(peerConfirmedUpTo, upTo)
         while let first = awaiting.first, first.id <= batch, first.lastSequence <= upTo {
             release(awaiting.removeFirst(), degraded: false)
         }

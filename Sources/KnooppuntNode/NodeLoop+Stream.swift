@@ -43,7 +43,8 @@ extension NodeLoop {
             session.routingID,
             .welcome(
                 epoch: epoch, lastSequence: lastSequence,
-                nextOriginSeq: coordinator.nextOriginSeq(for: session.organisation)))
+                nextOriginSeq: coordinator.nextOriginSeq(for: session.organisation),
+                epochStarts: (try? store.epochStarts()) ?? []))
     }
 
     func hello(_ session: Session, applied: SequenceNumber, epoch helloEpoch: Epoch) {

@@ -115,6 +115,8 @@ final class NodeLoop {
     var lastSyncRequest: ContinuousClock.Instant?
     var lastPairTick: ContinuousClock.Instant = .now
     var caughtUpLogged = false
+    /// The highest sequence the standby confirmed holding since we became active.
+    var peerConfirmedUpTo: SequenceNumber = 0
     /// Messages read but not yet decided (the decide budget ran out), oldest first.
     var leftover: [Message] = []
     /// The last final catch-up chunk sent (last sequence, batch), so it is not sent again and again.

@@ -57,8 +57,11 @@ public struct MessageCodec: Sendable {
                     text(String(beat.nodeTime)),
                     text(beat.degraded ? "degraded" : ""),
                 ])
-        case .welcome(let epoch, let last, let next):
-            frames("WELCOME", [number(epoch), number(last), number(next)])
+        case .welcome(let epoch, let last, let next, let starts):
+            frames(
+                "WELCOME",
+                [number(epoch), number(last), number(next)]
+                    + starts.flatMap { [number($0.epoch), number($0.firstSequence)] })
         }
     }
 
@@ -196,11 +199,22 @@ public struct MessageCodec: Sendable {
                     lastSequence: try Self.number(body[2], "HEARTBEAT.sequence"), nodeTime: time,
                     degraded: flag == "degraded"))
         case "WELCOME":
-            try Self.count(body, 3, command)
+            guard body.count >= 3, body.count % 2 == 1 else {
+                throw Problem(
+                    .wrongFrameCount, field: command,
+                    "WELCOME has epoch, sequence, origin sequence, then pairs")
+            }
+            var starts: [PairMessage.EpochStart] = []
+            for index in stride(from: 3, to: body.count, by: 2) {
+                starts.append(
+                    PairMessage.EpochStart(
+                        epoch: try Self.number(body[index], "WELCOME.epochStart"),
+                        firstSequence: try Self.number(body[index + 1], "WELCOME.epochStart")))
+            }
             return .welcome(
                 epoch: try Self.number(body[0], "WELCOME.epoch"),
                 lastSequence: try Self.number(body[1], "WELCOME.sequence"),
-                nextOriginSeq: try Self.number(body[2], "WELCOME.nextOriginSeq"))
+                nextOriginSeq: try Self.number(body[2], "WELCOME.nextOriginSeq"), epochStarts: starts)
         default:
             throw Problem(
                 .unknownCommand, field: "command", "unknown command \(command.prefix(20)) from the node")

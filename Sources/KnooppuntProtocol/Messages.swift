@@ -143,5 +143,9 @@ public enum ServerMessage: Sendable, Hashable {
     case entry(Update)
     case snapEnd(sequence: SequenceNumber, epoch: Epoch, viewHash: String)
     case heartbeat(Heartbeat)
-    case welcome(epoch: Epoch, lastSequence: SequenceNumber, nextOriginSeq: UInt64)
+    /// `epochStarts`: where each epoch of the node's log starts, so a mirror that applied a
+    /// tail the node no longer has can cut its history back to what they share.
+    case welcome(
+        epoch: Epoch, lastSequence: SequenceNumber, nextOriginSeq: UInt64,
+        epochStarts: [PairMessage.EpochStart] = [])
 }

@@ -139,7 +139,7 @@ public final class DaemonStore {
                         sql:
                             "UPDATE outbox SET state = 'rejected', answered_at = ?, code = ?, message = ? WHERE report_id = ?",
                         arguments: [now, code.rawValue, message, item.id.rawValue])
-                case .reseal:
+                case .reseal, .resend:
                     break
                 }
             }
@@ -309,5 +309,55 @@ public final class DaemonStore {
             sections: try FrameBlob.decode(row["sections"]), reference: reference)
         return Update(
             sequence: row["seq"], epoch: row["epoch"], committedAt: row["committed_at"], report: report)
+    }
+}
+
+extension DaemonStore {
+    /// Reports from origin sequence `from` up to (not including) `below` that were answered,
+    /// put back in the queue: the node lost them (it acknowledged them alone and its tail was
+    /// discarded) and they must be sent again, unchanged.
+    public func requeue(from: UInt64, below: UInt64) throws -> [QueuedReport] {
+        try db.write { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM outbox WHERE origin_seq >= ? AND origin_seq < ? ORDER BY origin_seq",
+                arguments: [Int64(clamping: from), Int64(clamping: below)])
+            try db.execute(
+                sql: """
+                    UPDATE outbox SET state = 'queued', answered_at = NULL, epoch = NULL, seq = NULL, degraded = 0,
+                        code = NULL, message = NULL
+                    WHERE origin_seq >= ? AND origin_seq < ?
+                    """,
+                arguments: [Int64(clamping: from), Int64(clamping: below)])
+            return try rows.map { row in
+                QueuedReport(
+                    report: try SealedReport.decodeStored(
+                        envelope: [UInt8](row["envelope"] as Data),
+                        signature: [UInt8](row["signature"] as Data),
+                        sections: try FrameBlob.decode(row["sections"]), reference: reference),
+                    queuedAt: row["queued_at"])
+            }
+        }
+    }
+}
+
+extension DaemonStore {
+    /// Where each epoch starts in the mirror's history, and its last sequence.
+    public func historyEpochStarts() throws -> ([PairMessage.EpochStart], SequenceNumber) {
+        try db.read { db in
+            let starts = try Row.fetchAll(
+                db,
+                sql: "SELECT epoch, MIN(seq) AS first_seq FROM mirror_history GROUP BY epoch ORDER BY epoch"
+            ).map { PairMessage.EpochStart(epoch: $0["epoch"], firstSequence: $0["first_seq"]) }
+            let last = try UInt64.fetchOne(db, sql: "SELECT MAX(seq) FROM mirror_history") ?? 0
+            return (starts, last)
+        }
+    }
+
+    /// Drops history entries after `sequence`.
+    public func trimHistory(after sequence: SequenceNumber) throws {
+        try db.write { db in
+            try db.execute(
+                sql: "DELETE FROM mirror_history WHERE seq > ?", arguments: [Int64(clamping: sequence)])
+        }
     }
 }

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Separate hosts on one machine: a network namespace per host, each with its own address in
+/// the benchmarking range 198.18.0.0/15, joined by a bridge in a switch namespace of their own
+/// (nothing is added to the machine's own network). Links can be cut and healed to make
+/// partitions. Needs root and iproute2.
+///
+/// Every namespace is named `kp<run>-…`, so `NetworkLab.cleanUp()` can remove what a crashed
+/// run left behind.
+public final class NetworkLab {
+    public struct Host: Sendable {
+        public let name: String
+        public let namespace: String
+        public let address: String
+        /// The switch side of the host's link (cut it for a partition).
+        let switchPort: String
+    }
+
+    public static let prefix = "kp"
+    public let run: String
+    public private(set) var hosts: [String: Host] = [:]
+    let subnet: Int
+    var switchNamespace: String { "\(Self.prefix)\(run)-sw" }
+
+    /// The `ip` command, or nil when iproute2 is not installed.
+    public static var ipCommand: String? {
+        ["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
+    }
+
+    /// Why this machine cannot host a lab (nil when it can).
+    public static func unavailableReason() -> String? {
+        guard getuid() == 0 else { return "network namespaces need root" }
+        guard let ip = ipCommand else { return "iproute2 (the `ip` command) is not installed" }
+        let probe = "\(prefix)probe\(getpid())"
+        guard (try? Self.ip(ip, ["netns", "add", probe])) != nil else {
+            return "this machine does not allow creating network namespaces"
+        }
+        _ = try? Self.ip(ip, ["netns", "del", probe])
+        return nil
+    }
+
+    /// Creates the hosts, their links and addresses.
+    public init(hosts names: [String]) throws {
+        guard names.count <= 200 else { throw ChaosError("a lab has at most 200 hosts") }
+        run = String(format: "%05d", Int.random(in: 0..<100_000))
+        subnet = Int.random(in: 0..<250)
+        try Self.ip(["netns", "add", switchNamespace])
+        try Self.ip(["-n", switchNamespace, "link", "add", "br0", "type", "bridge"])
+        try Self.ip(["-n", switchNamespace, "link", "set", "br0", "up"])
+        try Self.ip(["-n", switchNamespace, "link", "set", "lo", "up"])
+        for (index, name) in names.enumerated() {
+            let namespace = "\(Self.prefix)\(run)-h\(index)"
+            let address = "198.18.\(subnet).\(index + 1)"
+            let hostSide = "\(Self.prefix)\(run)h\(index)"
+            let switchSide = "\(Self.prefix)\(run)s\(index)"
+            try Self.ip(["netns", "add", namespace])
+            try Self.ip(["link", "add", hostSide, "type", "veth", "peer", "name", switchSide])
+            try Self.ip(["link", "set", hostSide, "netns", namespace])
+            try Self.ip(["link", "set", switchSide, "netns", switchNamespace])
+            try Self.ip(["-n", namespace, "link", "set", hostSide, "name", "eth0"])
+            try Self.ip(["-n", namespace, "addr", "add", "\(address)/24", "dev", "eth0"])
+            try Self.ip(["-n", namespace, "link", "set", "eth0", "up"])
+            try Self.ip(["-n", namespace, "link", "set", "lo", "up"])
+            try Self.ip(["-n", switchNamespace, "link", "set", switchSide, "master", "br0"])
+            try Self.ip(["-n", switchNamespace, "link", "set", switchSide, "up"])
+            hosts[name] = Host(name: name, namespace: namespace, address: address, switchPort: switchSide)
+        }
+        // The promise of the lab: no host can reach beyond the lab.
+        for host in hosts.values {
+            let routes = try Self.ip(["-n", host.namespace, "route", "show", "default"])
+            guard routes.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                cleanUp()
+                throw ChaosError("host \(host.name) has a default route; refusing to run")
+            }
+        }
+    }
+
+    /// Cuts a host off the lab network (its processes keep running).
+    public func cut(_ name: String) throws {
+        guard let host = hosts[name] else { return }
+        try Self.ip(["-n", switchNamespace, "link", "set", host.switchPort, "down"])
+    }
+
+    public func heal(_ name: String) throws {
+        guard let host = hosts[name] else { return }
+        try Self.ip(["-n", switchNamespace, "link", "set", host.switchPort, "up"])
+    }
+
+    /// The command line that runs `arguments` (binary first) inside a host.
+    public func command(on name: String, _ arguments: [String]) -> (executable: URL, arguments: [String]) {
+        (
+            URL(fileURLWithPath: Self.ipCommand ?? "/usr/sbin/ip"),
+            ["netns", "exec", hosts[name]!.namespace] + arguments
+        )
+    }
+
+    /// Removes this lab's namespaces (the links go with them).
+    public func cleanUp() {
+        for host in hosts.values { _ = try? Self.ip(["netns", "del", host.namespace]) }
+        _ = try? Self.ip(["netns", "del", switchNamespace])
+    }
+
+    /// Removes every namespace a lab ever left behind (after a crash): `knooppunt chaos --cleanup`.
+    @discardableResult
+    public static func cleanUpAll() -> [String] {
+        guard let list = try? ip(["netns", "list"]) else { return [] }
+        var removed: [String] = []
+        for line in list.split(separator: "\n") {
+            let name = String(line.split(separator: " ").first ?? "")
+            guard name.hasPrefix(prefix), name.dropFirst(prefix.count).first?.isNumber == true else {
+                continue
+            }
+            if (try? ip(["netns", "del", name])) != nil { removed.append(name) }
+        }
+        return removed
+    }
+
+    @discardableResult
+    static func ip(_ arguments: [String]) throws -> String {
+        guard let command = ipCommand else {
+            throw ChaosError("iproute2 (the `ip` command) is not installed")
+        }
+        return try ip(command, arguments)
+    }
+
+    @discardableResult
+    static func ip(_ command: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command)
+        process.arguments = arguments
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let message = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ChaosError(
+                "ip \(arguments.joined(separator: " ")): \(String(decoding: message, as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
