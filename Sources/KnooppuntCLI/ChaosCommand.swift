@@ -60,6 +60,11 @@ struct ChaosCommand: ParsableCommand {
                     )
                 }
             }
+            if !json && !verdict.degradedMoved.isEmpty {
+                print(
+                    "  \(verdict.degradedMoved.count) degraded ACKs moved: the pair lost them, their daemons sent them again"
+                )
+            }
             guard verdict.passed else { throw ExitCode.failure }
             return
         }
@@ -109,6 +114,12 @@ struct ChaosCommand: ParsableCommand {
             print(
                 "  \(report.acks) ACKs received (\(report.degradedAcks) degraded: given while the standby was away), \(report.faults.count) faults"
             )
+            if !report.verdict.degradedMoved.isEmpty {
+                print(
+                    "  \(report.verdict.degradedMoved.count) degraded ACKs moved: the pair lost them, their daemons sent them again (see docs/ARCHITECTURE.md)"
+                )
+                for example in report.verdict.degradedMoved.prefix(3) { print("       \(example)") }
+            }
             let sorted = report.failovers.sorted()
             if !sorted.isEmpty {
                 print(

@@ -134,10 +134,16 @@ public final class ChaosRun {
         let queued = load.queued
         try Data(JSONWriter.canonical(.object(queued.mapValues { .array($0.map(JSONValue.string)) }))).write(
             to: queuedFile)
+        // How the run was made, kept with its records so a failing folder can be run again.
+        let settings: JSONValue = [
+            "seed": .string(String(options.seed)), "regions": .integer(Int64(options.regions)),
+            "partitions": .bool(options.partitions),
+        ]
+        try Data(JSONWriter.canonical(settings)).write(
+            to: folder.root.appendingPathComponent(Self.settingsFile))
         stopAll()
         let records = try Self.readRecords(
-            folder: folder, acks: load.acks, queued: queued, organisations: organisations,
-            partitions: options.partitions)
+            folder: folder, acks: load.acks, queued: queued, organisations: organisations)
         return ChaosReport(
             verdict: Checker.check(records), faults: faults, failovers: failovers, acks: load.acks.count,
             degradedAcks: load.acks.filter(\.degraded).count, seed: options.seed, duration: options.duration)
@@ -396,8 +402,7 @@ public final class ChaosRun {
 
     /// Reads the stores of a finished run (all processes stopped) into records for the checker.
     public static func readRecords(
-        folder: DataFolder, acks: [AckRecord], queued: [String: [String]], organisations: [OrganisationCode],
-        partitions: Bool = false
+        folder: DataFolder, acks: [AckRecord], queued: [String: [String]], organisations: [OrganisationCode]
     ) throws -> RunRecords {
         var logs: [(PairRole, [LogRecord])] = []
         var stores: [PairRole: NodeStore] = [:]
@@ -435,7 +440,7 @@ public final class ChaosRun {
         }
         return RunRecords(
             acks: acks, queued: queued, log: final.1, standbyLog: standby, mirrors: mirrors,
-            activations: activations(folder: folder), partitions: partitions)
+            activations: activations(folder: folder))
     }
 
     /// "this node is active … node.epoch=N" lines from both nodes' logs.
@@ -500,8 +505,11 @@ enum PortProbe {
 }
 
 extension ChaosRun {
+    /// The run's settings (seed, regions, partitions), written next to its records.
+    static let settingsFile = "chaos-run.json"
+
     /// Checks a finished run folder again (its ACK file, queue file and stores).
-    public static func recheck(folder: DataFolder, partitions: Bool = false) throws -> Verdict {
+    public static func recheck(folder: DataFolder) throws -> Verdict {
         let acks = try LoadGenerator.readAcks(folder.root.appendingPathComponent("chaos-acks.jsonl"))
         let queuedValue =
             (try? JSONParser.parse(
@@ -513,7 +521,7 @@ extension ChaosRun {
         }
         let organisations = queued.keys.compactMap(OrganisationCode.init).sorted()
         let records = try readRecords(
-            folder: folder, acks: acks, queued: queued, organisations: organisations, partitions: partitions)
+            folder: folder, acks: acks, queued: queued, organisations: organisations)
         return Checker.check(records)
     }
 

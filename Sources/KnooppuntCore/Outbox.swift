@@ -178,6 +178,16 @@ public struct Outbox: Sendable {
         }
     }
 
+    /// A node's WELCOME says which origin sequence it expects from us next. Lower than the
+    /// queue's front means it lacks reports it acknowledged earlier (alone, in a partition,
+    /// then discarded when its pair rejoined): they must go again even if we have nothing new.
+    public mutating func welcomed(nextOriginSeq expected: UInt64) -> OutboxEvent? {
+        let front = queue.first?.originSeq ?? lastOriginSeq + 1
+        guard expected < front, !restoring else { return nil }
+        restoring = true
+        return .resend(from: expected, below: front)
+    }
+
     /// Puts reports the node lost back at the front (their origin sequences come before the
     /// queue's), and sends the window again from there.
     public mutating func restore(_ items: [QueuedReport]) {

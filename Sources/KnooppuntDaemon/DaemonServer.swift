@@ -268,7 +268,7 @@ final class DaemonLoop {
                 } else if beat.role == .active {
                     followActive()
                 }
-            case .welcome(_, _, _, let starts):
+            case .welcome(_, _, let nextOriginSeq, let starts):
                 trimHistory(to: starts)
                 // WELCOME answers only HELLO: this node serves us (after our vote, too).
                 if selection.served(by: link.role) != nil {
@@ -276,6 +276,7 @@ final class DaemonLoop {
                         "following the national node",
                         metadata: ["node": "\(link.role.rawValue)", "reason": "it answered our HELLO"])
                     outbox.connectionReset()
+                    if let resend = outbox.welcomed(nextOriginSeq: nextOriginSeq) { answers.append(resend) }
                 }
                 mirrorActions += mirror.receive(decoded, now: now)
             default:

@@ -35,6 +35,11 @@ struct OutboxTests {
         return outbox
     }
 
+    static func isResend(_ event: OutboxEvent?, from: UInt64, below: UInt64) -> Bool {
+        guard case .resend(let start, let end)? = event else { return false }
+        return start == from && end == below
+    }
+
     static func ack(_ report: SealedReport, sequence: SequenceNumber) -> Ack {
         Ack(reportID: report.id, epoch: 1, sequence: sequence, originSeq: report.envelope.originSeq)
     }
@@ -122,6 +127,31 @@ struct OutboxTests {
             outbox.handle(error: .outOfOrder, reportID: sent[1].id, message: "", now: Self.at(0.3)) == nil)
         #expect(outbox.due(now: Self.at(0.3)).originSeqs == [])
         #expect(outbox.due(now: Self.at(0.7)).originSeqs == [1, 2, 3])
+    }
+
+    @Test("reports the node acknowledged and then lost go again, before the queue, once")
+    func lostAfterAck() {
+        let network = Network()
+        var outbox = Self.outbox(network, count: 5, window: 5)
+        let sent = outbox.due(now: Self.at(0))
+        for (index, report) in sent.prefix(4).enumerated() {
+            _ = outbox.handle(Self.ack(report, sequence: UInt64(index + 1)), now: Self.at(0.1))
+        }
+        // A WELCOME that expects what we would send next asks for nothing.
+        #expect(outbox.welcomed(nextOriginSeq: 5) == nil)
+        // The active after a partition holds reports up to 2 only: 3 and 4 must go again.
+        #expect(Self.isResend(outbox.welcomed(nextOriginSeq: 3), from: 3, below: 5))
+        // While the daemon fetches them from its store, neither a WELCOME nor an E400 asks twice.
+        #expect(outbox.welcomed(nextOriginSeq: 3) == nil)
+        #expect(
+            !Self.isResend(
+                outbox.handle(
+                    error: .outOfOrder, reportID: sent[4].id, message: "", expected: 3, now: Self.at(0.2)),
+                from: 3, below: 5))
+        outbox.restore(sent[2...3].enumerated().map { QueuedReport(report: $1, queuedAt: Int64($0)) })
+        #expect(outbox.due(now: Self.at(0.3)).originSeqs == [3, 4, 5])
+        // Once restored, a later loss is asked for again.
+        #expect(Self.isResend(outbox.welcomed(nextOriginSeq: 1), from: 1, below: 3))
     }
 
     @Test("a whole window of E400s behind one lost report causes exactly one resend")
