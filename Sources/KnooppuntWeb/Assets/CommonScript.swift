@@ -1,0 +1,119 @@
+/// Helpers shared by the desk and the operator screen (plain JavaScript, no libraries).
+/// Pages build their DOM with `K.el`, which sets text with `textContent`: nothing from the
+/// picture is ever parsed as HTML.
+enum CommonScript {
+    static let javascript = #"""
+        "use strict";
+        window.K = (function () {
+          function el(tag, attrs, ...children) {
+            const node = document.createElement(tag);
+            for (const [key, value] of Object.entries(attrs || {})) {
+              if (value === undefined || value === null || value === false) continue;
+              if (key === "class") node.className = value;
+              else if (key === "text") node.textContent = value;
+              else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+              else node.setAttribute(key, value === true ? "" : String(value));
+            }
+            for (const child of children.flat()) {
+              if (child === undefined || child === null || child === false) continue;
+              node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+            }
+            return node;
+          }
+          function replace(node, ...children) { node.replaceChildren(...children.flat().filter(Boolean)); }
+          // Times arrive as Europe/Amsterdam RFC 3339 text ("2025-06-11T10:42:05+02:00").
+          function zone(text) {
+            if (!text) return "";
+            if (text.endsWith("+02:00")) return "CEST";
+            if (text.endsWith("+01:00")) return "CET";
+            return text.slice(19);
+          }
+          function time(text) { return text ? text.slice(11, 19) : "–"; }
+          function dateTime(text) {
+            if (!text) return "–";
+            return text.slice(8, 10) + "-" + text.slice(5, 7) + " " + text.slice(11, 19) + " " + zone(text);
+          }
+          function ago(ms) {
+            if (ms === undefined || ms === null) return "never";
+            if (ms < 1500) return "now";
+            if (ms < 120000) return Math.round(ms / 1000) + " s ago";
+            return Math.round(ms / 60000) + " min ago";
+          }
+          function initTheme(button) {
+            const stored = localStorage.getItem("knooppunt.theme");
+            const preferred = window.matchMedia && window.matchMedia("(prefers-color-scheme: light)").matches
+              ? "light" : "dark";
+            apply(stored || preferred);
+            function apply(theme) {
+              document.documentElement.dataset.theme = theme;
+              button.textContent = theme === "dark" ? "Light theme" : "Dark theme";
+            }
+            button.addEventListener("click", () => {
+              const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+              localStorage.setItem("knooppunt.theme", next);
+              apply(next);
+            });
+          }
+          // Shows each problem next to the field it names ("beeld.BRW.text"); a path without its
+          // own field ("acties.items[0].deadline") goes to the closest field that has one.
+          function showProblems(form, problems, summary) {
+            clearProblems(form, summary);
+            const unplaced = [];
+            for (const problem of problems || []) {
+              let path = problem.field || "";
+              let field = null;
+              while (path && !field) {
+                field = form.querySelector('[data-field="' + CSS.escape(path) + '"]');
+                if (!field) path = path.replace(/(\[\d+\]|\.[^.\[]*)$/, "");
+              }
+              const text = "E" + problem.code + " " + problem.name + " at " + problem.field + ": " + problem.message;
+              if (!field) { unplaced.push(text); continue; }
+              field.setAttribute("aria-invalid", "true");
+              const id = (field.id || "field") + "-error";
+              let note = document.getElementById(id);
+              if (!note) {
+                note = el("div", { class: "field-error", id: id, role: "alert" });
+                field.insertAdjacentElement("afterend", note);
+                field.setAttribute("aria-describedby", id);
+              }
+              note.textContent = note.textContent ? note.textContent + " · " + text : text;
+            }
+            if (summary) {
+              const items = (problems || []).map((problem) => {
+                const target = form.querySelector('[aria-invalid="true"][data-field="' +
+                  CSS.escape(problem.field) + '"]') || null;
+                const text = problem.field + ": " + problem.message + " (E" + problem.code + ")";
+                return el("li", {}, target && target.id
+                  ? el("a", { href: "#" + target.id, onclick: (event) => { event.preventDefault(); target.focus(); } }, text)
+                  : text);
+              });
+              replace(summary, el("strong", { text: "The report was not sent:" }), el("ul", {}, items));
+              summary.classList.add("shown");
+              summary.setAttribute("tabindex", "-1");
+              summary.focus();
+            } else if (unplaced.length) {
+              return unplaced.join("; ");
+            }
+            return unplaced.join("; ");
+          }
+          function clearProblems(form, summary) {
+            for (const node of form.querySelectorAll(".field-error")) node.remove();
+            for (const node of form.querySelectorAll('[aria-invalid="true"]')) {
+              node.removeAttribute("aria-invalid");
+              node.removeAttribute("aria-describedby");
+            }
+            if (summary) { summary.classList.remove("shown"); replace(summary); }
+          }
+          async function request(method, url, body, headers) {
+            const response = await fetch(url, {
+              method: method, headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
+              body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store",
+            });
+            let json = null;
+            try { json = await response.json(); } catch (_) { json = null; }
+            return { status: response.status, ok: response.ok, body: json };
+          }
+          return { el, replace, zone, time, dateTime, ago, initTheme, showProblems, clearProblems, request };
+        })();
+        """#
+}

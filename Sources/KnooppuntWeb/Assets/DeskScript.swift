@@ -1,0 +1,376 @@
+/// The desk page's script: one WebSocket to `/live` that delivers the whole state on connect
+/// and after every change; it reconnects by itself (a restarted desk is caught up with the
+/// first message, no reload) and renders the map, lists and boards from each state.
+enum DeskScript {
+    static let javascript = #"""
+        "use strict";
+        (function () {
+          const $ = (id) => document.getElementById(id);
+          const { el, replace } = window.K;
+          // Read by the browser tests: what arrived, and when (performance.now()).
+          const probe = window.knooppuntDesk = { version: 0, sequence: 0, receivedAt: 0, updates: 0, connected: false };
+          let last = null;
+          let view = "real";
+          let regionFilter = null;
+          let retry = 500;
+          let offlineSince = null;
+          const rendered = {};
+
+          K.initTheme($("theme-toggle"));
+          const clockFormat = new Intl.DateTimeFormat("en-GB", {
+            timeZone: "Europe/Amsterdam", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
+            weekday: "short", day: "2-digit", month: "short", timeZoneName: "short" });
+          let serverOffset = 0;
+          function tick() { $("clock").textContent = clockFormat.format(new Date(Date.now() + serverOffset)); }
+          setInterval(tick, 1000);
+          tick();
+
+          function connect() {
+            const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+            const socket = new WebSocket(scheme + location.host + "/live");
+            socket.onopen = () => { retry = 500; probe.connected = true; offlineSince = null; };
+            socket.onmessage = (event) => {
+              const data = JSON.parse(event.data);
+              if (data.type === "state") render(data);
+            };
+            socket.onclose = () => {
+              probe.connected = false;
+              offlineSince = offlineSince || new Date();
+              banner(null);
+              setTimeout(connect, retry);
+              retry = Math.min(retry * 2, 4000);
+            };
+          }
+
+          function selected() {
+            const params = new URLSearchParams(location.hash.slice(1));
+            return params.get("incident") ? { id: params.get("incident"), exercise: params.has("exercise") } : null;
+          }
+          window.addEventListener("hashchange", () => { if (last) render(last); });
+
+          function render(data) {
+            last = data;
+            probe.version = data.version;
+            probe.sequence = data.picture.sequence;
+            probe.receivedAt = performance.now();
+            probe.updates += 1;
+            serverOffset = data.picture.now - Date.now();
+            document.body.dataset.sequence = data.picture.sequence;
+            document.body.dataset.link = data.link.state;
+            document.body.dataset.exercise = data.picture.exerciseEntries > 0 ? "true" : "false";
+            $("exercise-text").textContent = "OEFENING · EXERCISE — " + data.picture.exerciseEntries +
+              " exercise report(s) in the picture, marked EXERCISE wherever shown; they never change the real picture";
+            banner(data.link);
+            renderMap(data.picture);
+            once("incidents", [data.picture.incidents.map(summaryKey), regionFilter, location.hash],
+              () => renderIncidents(data.picture));
+            once("detail", [location.hash, (current() || {}).lastSequence, data.picture.sequence > 0],
+              () => renderDetail(current()));
+            once("threats", data.picture.threats, () => renderThreats(data.picture.threats));
+            once("acks", [data.picture.acknowledgements, Math.floor(data.picture.now / 10000)],
+              () => renderAcks(data.picture.acknowledgements));
+            once("liveness", data.liveness, () => renderLiveness(data.liveness));
+            once("choices", data.picture.incidents.map(summaryKey), () => renderChoices(data.picture.incidents));
+          }
+
+          // Re-renders a part only when what it shows changed, so focus and scroll stay put.
+          function once(name, key, draw) {
+            const text = JSON.stringify(key);
+            if (rendered[name] === text) return;
+            rendered[name] = text;
+            const focused = document.activeElement && document.activeElement.dataset
+              ? document.activeElement.dataset.key : null;
+            draw();
+            if (focused) {
+              const again = document.querySelector('[data-key="' + CSS.escape(focused) + '"]');
+              if (again) again.focus();
+            }
+          }
+
+          function summaryKey(incident) {
+            return [incident.id, incident.exercise, incident.lastSequence, incident.title, incident.status];
+          }
+
+          function current() {
+            const choice = selected();
+            if (!choice || !last) return null;
+            return last.picture.incidents.find((i) => i.id === choice.id && i.exercise === choice.exercise) || null;
+          }
+
+          function banner(link) {
+            const node = $("banner");
+            if (!link || !probe.connected) {
+              const seq = last ? last.picture.sequence : 0;
+              node.dataset.state = "desk-offline";
+              $("banner-icon").textContent = "✖";
+              $("banner-text").textContent = "Desk connection lost" +
+                (offlineSince ? " since " + clockFormat.format(offlineSince) : "") +
+                " — reconnecting; showing the picture as of seq " + seq;
+              return;
+            }
+            node.dataset.state = link.state;
+            $("banner-icon").textContent = { live: "●", connecting: "…", stale: "▲", degraded: "▲", unreachable: "✖" }[link.state] || "?";
+            $("banner-text").textContent = link.message + " (Europe/Amsterdam)";
+          }
+
+          function regionsFor(picture) { return view === "exercise" ? picture.exerciseRegions : picture.regions; }
+
+          function renderMap(picture) {
+            const regions = regionsFor(picture);
+            for (const region of regions) {
+              const group = document.getElementById("region-" + region.code);
+              const label = document.getElementById("label-" + region.code);
+              if (!group || !label) continue;
+              group.dataset.threat = region.threatLevel || "";
+              group.dataset.grip = region.grip || "";
+              group.classList.toggle("selected", regionFilter === region.code);
+              const parts = [];
+              if (region.threatLevel) parts.push("T" + region.threatLevel);
+              if (region.grip) parts.push("G" + (region.grip === "RIJK" ? "R" : region.grip));
+              label.querySelector("text.state").textContent = parts.length ? parts.join(" ") : "–";
+              const words = region.code + " " + region.name + ": threat level " + (region.threatLevel || "none") +
+                ", " + (region.gripLabel || "no GRIP") + ", " + region.openIncidents.length + " open incident(s)";
+              group.setAttribute("aria-label", words);
+              group.querySelector("title").textContent = words;
+            }
+          }
+
+          function toggleRegion(code) {
+            regionFilter = regionFilter === code ? null : code;
+            if (last) render(last);
+          }
+          for (const group of document.querySelectorAll("#map .region")) {
+            group.addEventListener("click", () => toggleRegion(group.dataset.region));
+            group.addEventListener("keydown", (event) => {
+              if (event.key === "Enter" || event.key === " ") { event.preventDefault(); toggleRegion(group.dataset.region); }
+            });
+          }
+          function setView(next) {
+            view = next;
+            $("view-real").setAttribute("aria-pressed", String(view === "real"));
+            $("view-exercise").setAttribute("aria-pressed", String(view === "exercise"));
+            document.getElementById("map").classList.toggle("exercise-view", view === "exercise");
+            if (last) renderMap(last.picture);
+          }
+          $("view-real").addEventListener("click", () => setView("real"));
+          $("view-exercise").addEventListener("click", () => setView("exercise"));
+
+          function gripBadge(grip) {
+            return grip && grip.label
+              ? el("span", { class: "badge grip", title: grip.reason || "", text: grip.label.replace("GRIP ", "G") })
+              : el("span", { class: "badge grip-none", text: "no GRIP" });
+          }
+          function exerciseTag(flag) { return flag ? el("span", { class: "tag-exercise", text: "EXERCISE" }) : null; }
+
+          function renderIncidents(picture) {
+            const choice = selected();
+            const list = picture.incidents.filter((i) => !regionFilter || i.region === regionFilter);
+            if (!list.length) {
+              replace($("incidents"), el("li", { class: "empty",
+                text: regionFilter ? "No incidents in " + regionFilter + "." : "No incidents." }));
+              return;
+            }
+            replace($("incidents"), list.map((incident) => {
+              const key = incident.id + (incident.exercise ? "#x" : "");
+              const isCurrent = choice && choice.id === incident.id && choice.exercise === incident.exercise;
+              return el("li", {}, el("button", {
+                type: "button", class: "incident", "data-key": key, "data-incident": incident.id,
+                "aria-current": isCurrent ? "true" : "false",
+                onclick: () => { location.hash = "incident=" + encodeURIComponent(incident.id) + (incident.exercise ? "&exercise" : ""); },
+              },
+                el("div", { class: "row1" }, gripBadge(incident.grip), exerciseTag(incident.exercise),
+                  el("span", { class: "title", text: incident.title || "(content withheld)" }),
+                  el("span", { class: "meta", text: K.time(incident.lastCommittedAtText) })),
+                el("div", { class: "meta", text: [incident.id, incident.region, incident.municipalityName,
+                  incident.status, incident.lead ? "lead " + incident.lead : null,
+                  incident.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") })));
+            }));
+          }
+
+          function renderChoices(incidents) {
+            const select = $("advice-incident");
+            const chosen = select.value;
+            replace(select, incidents.map((incident) => el("option", {
+              value: incident.id + (incident.exercise ? "|exercise" : ""),
+              text: (incident.exercise ? "[EXERCISE] " : "") + incident.id + " — " + (incident.title || "") })));
+            if (chosen) select.value = chosen;
+          }
+
+          function textBlock(label, value) {
+            if (value === undefined) return [];
+            return [el("dt", { text: label }), value === null
+              ? el("dd", { class: "withheld", text: "withheld from this view (digest only)" })
+              : el("dd", {}, value)];
+          }
+
+          function sitrepView(sitrep) {
+            const parts = sitrep.parts || {};
+            const items = [];
+            for (const picture of sitrep.beeld) items.push(...textBlock("Beeld " + picture.discipline, picture.text));
+            if ("oordeel" in parts) items.push(...textBlock("Oordeel", parts.oordeel && [
+              parts.oordeel.prognosis, (parts.oordeel.bottlenecks || []).length ? "\nKnelpunten: " + parts.oordeel.bottlenecks.join("; ") : "",
+              (parts.oordeel.risks || []).length ? "\nRisico's: " + parts.oordeel.risks.join("; ") : ""].join("")));
+            if ("besluiten" in parts) items.push(...textBlock("Besluiten", parts.besluiten &&
+              parts.besluiten.items.map((d) => "• " + d.text + (d.decidedBy ? " (" + d.decidedBy + ")" : "")).join("\n")));
+            if ("acties" in parts) items.push(...textBlock("Acties", parts.acties &&
+              parts.acties.items.map((a) => "• " + a.text + " — " + a.owner + ", by " + K.dateTime(a.deadline)).join("\n")));
+            if ("communicatie" in parts) items.push(...textBlock("Communicatie", parts.communicatie &&
+              (parts.communicatie.coreMessage + "\nHandelingsperspectief: " + parts.communicatie.actionAdvice)));
+            return el("article", { class: "sitrep", "data-sitrep": sitrep.id },
+              el("h4", {}, sitrep.origin + " · seq " + sitrep.sequence + " · " + K.dateTime(sitrep.committedAtText) +
+                (sitrep.author ? " · " + sitrep.author : "")),
+              el("div", { class: "meta", text: [sitrep.verification, sitrep.confidence ? "confidence " + sitrep.confidence : null]
+                .filter(Boolean).join(" · ") }),
+              el("dl", {}, items));
+          }
+
+          function renderDetail(incident) {
+            if (!incident) {
+              replace($("detail"), el("p", { class: "empty", text: "Choose an incident to see its sitrep timeline." }));
+              return;
+            }
+            const grips = (incident.gripHistory || []).slice().reverse().map((g) => el("li", {},
+              el("b", { text: g.label || "GRIP ?" }), " · " + K.dateTime(g.committedAtText) + " · " + g.origin +
+              (g.author ? " (" + g.author + ")" : "") + (g.reason ? ": " + g.reason : "")));
+            const sitreps = (incident.sitreps || []).slice().reverse().map(sitrepView);
+            replace($("detail"),
+              el("h3", {}, exerciseTag(incident.exercise), " ", incident.title || incident.id),
+              el("p", { class: "meta", text: [incident.id, incident.kind, incident.region, incident.municipalityName,
+                incident.place, "started " + K.dateTime(incident.startedAtText), incident.status,
+                incident.lead ? "lead " + incident.lead : null].filter(Boolean).join(" · ") }),
+              el("h4", { text: "GRIP" }),
+              grips.length ? el("ul", {}, grips) : el("p", { class: "empty", text: "No GRIP decision yet." }),
+              el("h4", { text: "Timeline (newest first)" }),
+              sitreps.length ? sitreps : el("p", { class: "empty", text: "No sitrep yet." }));
+          }
+
+          function renderThreats(threats) {
+            if (!threats.length) {
+              replace($("threats"), el("li", { class: "empty", text: "No threat levels in the picture." }));
+              return;
+            }
+            replace($("threats"), threats.map((t) => el("li", { class: "incident" },
+              el("div", { class: "row1" },
+                el("span", { class: "badge threat", "data-level": t.level, text: "T" + (t.level || "?") }),
+                exerciseTag(t.exercise),
+                el("span", { class: "title", text: (t.areaName || t.area) + " (" + t.area + ")" + (t.levelName ? " — " + t.levelName : "") }),
+                el("span", { class: "meta", text: K.time(t.committedAtText) })),
+              el("div", { class: "meta", text: [t.step, t.inForce ? "in force" : "not in force", t.reason,
+                t.reviewAtText ? "review " + K.dateTime(t.reviewAtText) : null].filter(Boolean).join(" · ") }),
+              t.actionAdvice ? el("div", { text: "Handelingsperspectief: " + t.actionAdvice }) : null)));
+          }
+
+          function partyState(party) {
+            const words = {
+              acknowledged: "acknowledged" + (party.by ? " by " + party.by : "") +
+                (party.acknowledgedAtText ? " at " + K.time(party.acknowledgedAtText) : ""),
+              overdue: "OVERDUE" + (party.delivered ? " (delivered)" : " (not delivered)"),
+              delivered: "delivered, not yet acknowledged",
+              waiting: "not delivered yet",
+            };
+            return el("span", { class: "state-pill state-" + party.state, text: words[party.state] || party.state });
+          }
+
+          function renderAcks(requests) {
+            if (!requests.length) {
+              replace($("acks"), el("p", { class: "empty", text: "No acknowledgement requests." }));
+              return;
+            }
+            replace($("acks"), requests.map((request) => el("div", { class: "ack", "data-subject": request.subject },
+              el("div", { class: "row1" }, exerciseTag(request.exercise),
+                el("b", { text: request.subjectSummary || request.subject }),
+                request.overdue.length ? el("span", { class: "state-pill state-overdue", text: request.overdue.length + " overdue" }) : null),
+              el("div", { class: "meta", text: "requested by " + request.requestedBy + (request.author ? " (" + request.author + ")" : "") +
+                " · deadline " + K.dateTime(request.deadlineText) + (request.note ? " · " + request.note : "") }),
+              request.withheld ? el("p", { class: "withheld", text: "request withheld from this view" }) :
+              el("table", { class: "board" },
+                el("thead", {}, el("tr", {}, el("th", { text: "Party" }), el("th", { text: "State" }))),
+                el("tbody", {}, request.parties.map((party) => el("tr", { "data-party": party.code },
+                  el("td", { text: party.code }), el("td", {}, partyState(party)))))))));
+          }
+
+          function renderLiveness(liveness) {
+            $("liveness-source").textContent = liveness.source === "node"
+              ? "From the node's liveness board; node " + (liveness.node.role || "?") + ", epoch " + (liveness.node.epoch || "?") +
+                ", last seq " + liveness.node.lastSequence
+              : "Node's board not reachable from this host: node heard " + K.ago(liveness.node.lastHeardMsAgo) + "; daemons unknown.";
+            replace($("liveness"), liveness.parties.map((party) => {
+              const detail = [];
+              if (party.lag) detail.push("lag " + party.lag);
+              if (party.outboxBacklog) detail.push("backlog " + party.outboxBacklog);
+              if (party.state !== "unknown" && party.state !== "absent") detail.push(K.ago(party.lastHeardMsAgo));
+              return el("div", { class: "cell", "data-party": party.code, title: party.name },
+                el("b", { text: party.code }),
+                el("span", { class: "state-pill state-" + party.state,
+                  text: { down: "DOWN", absent: "never heard" }[party.state] || party.state }),
+                el("div", { class: "meta", text: detail.join(" · ") }));
+            }));
+          }
+
+          // Desk actions: the person and the token are kept for this browser (the token only
+          // for this tab); every write names the person.
+          $("person").value = localStorage.getItem("knooppunt.person") || "";
+          $("token").value = sessionStorage.getItem("knooppunt.token") || "";
+          $("person").addEventListener("change", () => localStorage.setItem("knooppunt.person", $("person").value));
+          $("token").addEventListener("change", () => sessionStorage.setItem("knooppunt.token", $("token").value));
+
+          async function write(form, resultNode, url, body) {
+            K.clearProblems(form);
+            K.clearProblems($("who-form"));
+            resultNode.className = "result wait";
+            resultNode.textContent = "Sending…";
+            const headers = { Authorization: "Bearer " + $("token").value.trim() };
+            const answer = await K.request("POST", url, Object.assign({ person: $("person").value }, body), headers);
+            const result = answer.body || {};
+            if (answer.status === 201) {
+              resultNode.className = "result ok";
+              resultNode.textContent = "Accepted seq " + result.sequence + " (" + result.id + ")";
+            } else if (answer.status === 202) {
+              resultNode.className = "result wait";
+              resultNode.textContent = "Queued (" + result.id + "): goes out as soon as the node answers";
+              follow(resultNode, result.id);
+            } else {
+              resultNode.className = "result bad";
+              const rest = K.showProblems(form, result.problems) || "";
+              if ((result.problems || []).some((p) => p.field === "person")) K.showProblems($("who-form"), result.problems);
+              resultNode.textContent = "Not sent: E" + result.code + " " + result.name + ": " + result.message +
+                (rest ? " (" + rest + ")" : "");
+            }
+          }
+          async function follow(resultNode, id) {
+            for (let i = 0; i < 600; i++) {
+              await new Promise((resolve) => setTimeout(resolve, 1000));
+              const answer = await K.request("GET", "/api/v1/reports/" + id).catch(() => null);
+              const state = answer && answer.body ? answer.body.state : null;
+              if (state === "accepted") {
+                resultNode.className = "result ok";
+                resultNode.textContent = "Accepted seq " + answer.body.sequence + " (" + id + ")";
+                return;
+              }
+              if (state === "rejected") {
+                resultNode.className = "result bad";
+                resultNode.textContent = "Refused by the node: E" + answer.body.code + " " + answer.body.message;
+                return;
+              }
+            }
+          }
+          $("advice-form").addEventListener("submit", (event) => {
+            event.preventDefault();
+            const [id, flag] = $("advice-incident").value.split("|");
+            write($("advice-form"), $("advice-result"), "/api/v1/advice", {
+              incident: id || "", exercise: flag === "exercise", text: $("advice-text").value,
+              actionAdvice: $("advice-action").value || undefined });
+          });
+          $("ack-form").addEventListener("submit", (event) => {
+            event.preventDefault();
+            write($("ack-form"), $("ack-result"), "/api/v1/ack-requests", {
+              subject: $("ack-subject").value.trim(),
+              parties: $("ack-parties").value.split(",").map((p) => p.trim().toUpperCase()).filter(Boolean),
+              deadlineMinutes: parseInt($("ack-minutes").value, 10) || 30,
+              note: $("ack-note").value || undefined });
+          });
+
+          connect();
+        })();
+        """#
+}

@@ -1,0 +1,220 @@
+/// The operator screen's script: builds the sitrep document from the form, sends it through
+/// the screen's API, shows every problem at its field, follows each report from "queued" to
+/// "accepted seq N" and its acknowledgements, and keeps the picture and the region's threat
+/// level current (polling the daemon once a second; it is on the same host).
+enum ScreenScript {
+    static let javascript = #"""
+        "use strict";
+        (function () {
+          const $ = (id) => document.getElementById(id);
+          const { el, replace } = window.K;
+          const organisation = document.body.dataset.organisation;
+          const form = $("sitrep-form");
+          const disciplines = ["MULTI", "BRW", "POL", "GZ", "BZ", "CCOM", "DEF"];
+          let lastApplied = -1;
+          let pictureAt = 0;
+          const probe = window.knooppuntScreen = { status: null, sequence: 0 };
+          K.initTheme($("theme-toggle"));
+          const clockFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Amsterdam", hour: "2-digit",
+            minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
+          setInterval(() => { $("clock").textContent = clockFormat.format(new Date()); }, 1000);
+
+          const value = (id) => $(id).value;
+          const lines = (id) => value(id).split("\n").map((l) => l.trim()).filter(Boolean);
+          const classification = (path) => form.querySelector('[data-field="' + path + '"]').value;
+
+          // A datetime-local value ("2025-06-11T11:30") as RFC 3339 with Amsterdam's offset then.
+          function amsterdam(local) {
+            if (!local) return "";
+            const guess = new Date(local + ":00Z");
+            const offset = new Intl.DateTimeFormat("en-US", { timeZone: "Europe/Amsterdam", timeZoneName: "longOffset" })
+              .formatToParts(guess).find((p) => p.type === "timeZoneName").value.replace("GMT", "") || "+00:00";
+            return local + ":00" + (offset.length === 3 ? offset + ":00" : offset);
+          }
+
+          function documentFromForm() {
+            const doc = { type: "sitrep", incident: value("incident").trim(), confidence: value("confidence"),
+              verification: value("verification"), beeld: {} };
+            if (value("author").trim()) doc.author = value("author").trim();
+            if ($("exercise").checked) doc.exercise = true;
+            for (const d of disciplines) {
+              const text = value("beeld-" + d + "-text");
+              if (text.trim()) doc.beeld[d] = { text: text, classification: classification("beeld." + d + ".classification") };
+            }
+            if (value("oordeel-prognosis").trim() || lines("oordeel-bottlenecks").length || lines("oordeel-risks").length) {
+              doc.oordeel = { prognosis: value("oordeel-prognosis"), bottlenecks: lines("oordeel-bottlenecks"),
+                risks: lines("oordeel-risks"), classification: classification("oordeel.classification") };
+            }
+            if (lines("besluiten-items").length) {
+              const by = value("besluiten-by").trim();
+              doc.besluiten = { items: lines("besluiten-items").map((text) => by ? { text, decidedBy: by } : { text }),
+                classification: classification("besluiten.classification") };
+            }
+            if (value("acties-text").trim() || value("acties-owner").trim() || value("acties-deadline")) {
+              doc.acties = { items: [{ text: value("acties-text"), owner: value("acties-owner"),
+                deadline: amsterdam(value("acties-deadline")) }], classification: classification("acties.classification") };
+            }
+            if (value("communicatie-core").trim() || value("communicatie-advice").trim()) {
+              doc.communicatie = { coreMessage: value("communicatie-core"), actionAdvice: value("communicatie-advice"),
+                targetArea: { regions: value("communicatie-regions").split(",").map((r) => r.trim().toUpperCase()).filter(Boolean) },
+                classification: classification("communicatie.classification") };
+            }
+            return doc;
+          }
+
+          async function check() {
+            const answer = await K.request("POST", "/api/v1/validate", documentFromForm());
+            if (answer.ok) {
+              K.clearProblems(form, $("error-summary"));
+              result("ok", "The sitrep is valid.");
+            } else {
+              K.showProblems(form, (answer.body || {}).problems || [answer.body], $("error-summary"));
+              result("bad", "Not valid: see the messages at the fields.");
+            }
+          }
+
+          async function send() {
+            document.body.dataset.exercise = $("exercise").checked ? "true" : "false";
+            result("wait", "Sending…");
+            let answer;
+            try { answer = await K.request("POST", "/api/v1/sitreps", documentFromForm()); }
+            catch (_) { result("bad", "The screen does not answer."); return; }
+            const body = answer.body || {};
+            if (answer.status === 202) {
+              K.clearProblems(form, $("error-summary"));
+              result("ok", "Queued as " + body.id + " (" + organisation + " #" + body.originSeq + ")");
+              remember({ id: body.id, type: body.type, at: new Date().toISOString(), state: "queued", originSeq: body.originSeq });
+              follow(body.id);
+            } else if (body.problems) {
+              K.showProblems(form, body.problems, $("error-summary"));
+              result("bad", "Not sent: " + body.problems.length + " problem(s), shown at the fields.");
+            } else {
+              result("bad", "Not sent: E" + body.code + " " + body.name + ": " + body.message);
+            }
+          }
+
+          function result(kind, text) {
+            $("send-result").className = "result " + kind;
+            $("send-result").textContent = text;
+          }
+
+          form.addEventListener("submit", (event) => { event.preventDefault(); send(); });
+          $("check").addEventListener("click", check);
+          document.addEventListener("keydown", (event) => {
+            if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) { event.preventDefault(); send(); }
+            if (event.altKey && (event.key === "c" || event.key === "C")) { event.preventDefault(); check(); }
+          });
+
+          // Reports sent from this tab, with where they stand.
+          function reports() { return JSON.parse(sessionStorage.getItem("knooppunt.reports") || "[]"); }
+          function remember(report) {
+            const list = reports().filter((r) => r.id !== report.id);
+            list.unshift(report);
+            sessionStorage.setItem("knooppunt.reports", JSON.stringify(list.slice(0, 50)));
+            renderDeliveries();
+          }
+          function renderDeliveries() {
+            const list = reports();
+            if (!list.length) {
+              replace($("deliveries"), el("li", { class: "empty", text: "Nothing sent from this screen yet." }));
+              return;
+            }
+            replace($("deliveries"), list.map((r) => {
+              let words = r.state === "accepted" ? "accepted seq " + r.sequence
+                : r.state === "rejected" ? "refused: E" + r.code + " " + (r.message || "")
+                : "queued (" + organisation + " #" + r.originSeq + ")";
+              if (r.acknowledgedBy && r.acknowledgedBy.length) {
+                words += " → acknowledged by " + r.acknowledgedBy.map((a) => a.code + (a.by ? " (" + a.by + ")" : "")).join(", ");
+              }
+              if (r.waitingFor && r.waitingFor.length) words += " · waiting for " + r.waitingFor.join(", ");
+              return el("li", { class: "incident", "data-report": r.id, "data-state": r.state },
+                el("div", { class: "row1" }, el("span", { class: "state-pill state-" + r.state, text: r.state }),
+                  el("span", { class: "title", text: words })),
+                el("div", { class: "meta", text: r.type + " · " + r.id }));
+            }));
+          }
+          async function follow(id) {
+            for (let i = 0; i < 3600; i++) {
+              const answer = await K.request("GET", "/api/v1/reports/" + id).catch(() => null);
+              if (answer && answer.ok) {
+                const known = reports().find((r) => r.id === id) || { id };
+                remember(Object.assign(known, answer.body));
+                if (answer.body.state === "rejected") return;
+                if (answer.body.state === "accepted" && !(answer.body.waitingFor || []).length && i > 0) return;
+              }
+              await new Promise((resolve) => setTimeout(resolve, answer && answer.body && answer.body.state === "accepted" ? 5000 : 1000));
+            }
+          }
+
+          async function poll() {
+            const answer = await K.request("GET", "/api/v1/status").catch(() => null);
+            const status = answer && answer.body;
+            probe.status = status;
+            const banner = $("banner");
+            if (!status) {
+              banner.dataset.state = "desk-offline";
+              $("banner-icon").textContent = "✖";
+              $("banner-text").textContent = "The screen does not answer; reconnecting…";
+            } else if (!status.reachable) {
+              banner.dataset.state = "unreachable";
+              $("banner-icon").textContent = "✖";
+              $("banner-text").textContent = "The daemon of " + organisation + " does not answer: nothing can be sent now.";
+            } else {
+              const node = status.daemon.node || {};
+              const applied = status.daemon.mirror.applied;
+              const queued = status.daemon.outbox.queued;
+              const asOf = "picture as of seq " + applied + (node.lastSequence !== undefined ? " (node at " + node.lastSequence + ")" : "");
+              banner.dataset.state = node.connected ? (node.degraded ? "degraded" : "live") : "unreachable";
+              $("banner-icon").textContent = node.connected ? "●" : "✖";
+              $("banner-text").textContent = (node.connected ? "Connected to the national node: " :
+                "National node unreachable: reports wait in the outbox (" + queued + " queued); ") + asOf +
+                (queued ? " · " + queued + " report(s) queued" : "");
+              if (applied !== lastApplied || Date.now() - pictureAt > 10000) {
+                lastApplied = applied;
+                pictureAt = Date.now();
+                const picture = await K.request("GET", "/api/v1/picture").catch(() => null);
+                if (picture && picture.ok) renderPicture(picture.body);
+              }
+            }
+            setTimeout(poll, 1000);
+          }
+
+          function renderPicture(picture) {
+            probe.sequence = picture.sequence;
+            document.body.dataset.sequence = picture.sequence;
+            const own = picture.own || {};
+            $("own-threat").dataset.level = own.threatLevel || "";
+            $("own-threat").textContent = own.threatLevel
+              ? "Threat level " + own.threatLevel + " — " + (own.threatLevelName || "") + " (" + own.threatArea + (own.threatStep ? ", " + own.threatStep : "") + ")"
+              : "No threat level in force for " + organisation + ".";
+            $("own-advice").textContent = own.actionAdvice ? "Handelingsperspectief: " + own.actionAdvice : "";
+            const requests = own.acknowledgementRequests || [];
+            replace($("own-requests"), requests.length ? requests.map((r) => {
+              const mine = r.parties.find((p) => p.code === organisation) || {};
+              return el("div", { class: "incident" }, el("b", { text: r.subjectSummary || r.subject }),
+                el("div", { class: "meta", text: "from " + r.requestedBy + " · deadline " + K.dateTime(r.deadlineText) +
+                  " · " + (mine.state || "?") }));
+            }) : el("p", { class: "empty", text: "None." }));
+            replace($("regions"), picture.regions.map((r) => el("tr", { "data-region": r.code },
+              el("td", { text: r.code + " " + r.name }), el("td", { text: r.grip ? "G" + r.grip : "–" }),
+              el("td", { text: r.threatLevel ? "T" + r.threatLevel : "–" }), el("td", { text: r.openIncidents.length }))));
+            const incidents = picture.incidents;
+            replace($("incidents"), incidents.length ? incidents.map((i) => el("li", { class: "incident" },
+              el("div", { class: "row1" }, el("span", { class: "badge" + (i.grip ? "" : " grip-none"),
+                text: i.grip ? "G" + i.grip.level : "no GRIP" }),
+                i.exercise ? el("span", { class: "tag-exercise", text: "EXERCISE" }) : null,
+                el("span", { class: "title", text: i.title || "(withheld)" })),
+              el("div", { class: "meta", text: [i.id, i.region, i.status, i.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") })))
+              : el("li", { class: "empty", text: "No incidents." }));
+            replace($("incident-list"), incidents.filter((i) => !i.exercise).map((i) => el("option", { value: i.id, text: i.title || "" })));
+          }
+
+          $("exercise").addEventListener("change", () => {
+            document.body.dataset.exercise = $("exercise").checked ? "true" : "false";
+          });
+          renderDeliveries();
+          for (const r of reports()) if (r.state === "queued") follow(r.id);
+          poll();
+        })();
+        """#
+}

@@ -1,0 +1,147 @@
+import Hummingbird
+import HummingbirdWebSocket
+import KnooppuntDomain
+import Logging
+import Metrics
+
+/// The national desk's HTTP side: the page, its assets, the live stream (WebSocket `/live`),
+/// the JSON API (`/api/v1`, docs/openapi.yaml) and `/metrics`, `/healthz`, `/readyz`.
+///
+/// It reads only the latest ``DeskState`` from the backend's feed and hands writes to the
+/// backend; the part that talks to the node runs on its own thread (``DeskLink``).
+public struct DeskServer: Sendable {
+    public struct Settings: Sendable {
+        public var host = "127.0.0.1"
+        public var port = DeskOptions.defaultPort
+        public var maxLiveClients = 64
+        public var writeWait: Duration = .seconds(3)
+        public var maxRequestBytes = 64 * 1024
+
+        public init() {}
+
+        public init(_ options: DeskOptions) {
+            host = options.host
+            port = options.port
+            maxLiveClients = options.maxLiveClients
+            writeWait = options.writeWait
+            maxRequestBytes = options.maxRequestBytes
+        }
+    }
+
+    let settings: Settings
+    let backend: any DeskBackend
+    let token: AccessToken
+    let logger: Logger
+    let onStarted: @Sendable (Int) -> Void
+
+    /// - Parameter onStarted: told the bound port once the server listens (port 0 picks one).
+    public init(
+        settings: Settings, backend: any DeskBackend, token: AccessToken, logger: Logger,
+        onStarted: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.settings = settings
+        self.backend = backend
+        self.token = token
+        self.logger = logger
+        self.onStarted = onStarted
+    }
+
+    /// Serves until cancelled or, inside a `ServiceGroup`, until graceful shutdown.
+    public func run() async throws {
+        MetricsEndpoint.bootstrap()
+        let bound = BoundPort(settings.port)
+        let router = makeRouter(bound: bound)
+        let logger = self.logger
+        let onStarted = self.onStarted
+        let app = Application(
+            router: router,
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: router,
+                configuration: .init(ws: .init(autoPing: .enabled(timePeriod: .seconds(15))))),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: nil),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? 0
+                bound.set(port)
+                logger.info(
+                    "national desk serving",
+                    metadata: ["http.address": "\(channel.localAddress.map { "\($0)" } ?? "?")"])
+                onStarted(port)
+            },
+            logger: logger)
+        defer { backend.feed.finish() }
+        try await app.run()
+    }
+
+    func makeRouter(bound: BoundPort) -> Router<BasicWebSocketRequestContext> {
+        let router = Router(context: BasicWebSocketRequestContext.self)
+        router.middlewares.add(APIErrorMiddleware(logger: logger))
+        router.middlewares.add(RequestGuard(host: settings.host, port: bound))
+        router.middlewares.add(MetricsMiddleware())
+        addPages(router)
+        addLive(router)
+        DeskRoutes(backend: backend, token: token, settings: settings, logger: logger).add(to: router)
+        let feed = backend.feed
+        MetricsRoutes.add(to: router) {
+            guard let state = feed.current else { return (false, "starting") }
+            guard state.ready else { return (false, "the desk has not received the node's picture yet") }
+            return (true, state.link.message)
+        }
+        return router
+    }
+
+    private func addPages(_ router: Router<BasicWebSocketRequestContext>) {
+        let page = DeskPage.html
+        router.get("/") { _, _ in HTTPReply.asset(page, type: "text/html; charset=utf-8") }
+        router.get("assets/knooppunt.css") { _, _ in
+            HTTPReply.asset(Theme.css, type: "text/css; charset=utf-8")
+        }
+        router.get("assets/common.js") { _, _ in
+            HTTPReply.asset(CommonScript.javascript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("assets/desk.js") { _, _ in
+            HTTPReply.asset(DeskScript.javascript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("assets/map.svg") { _, _ in
+            HTTPReply.asset(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + RegionMap.netherlands.svg,
+                type: "image/svg+xml")
+        }
+        router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
+    }
+
+    /// `/live`: the current state at once, then every newer one (each a whole state, so a
+    /// browser that reconnects is up to date with its first message).
+    private func addLive(_ router: Router<BasicWebSocketRequestContext>) {
+        let feed = backend.feed
+        let limit = settings.maxLiveClients
+        let clients = Gauge(label: "knooppunt_desk_live_clients")
+        router.ws(
+            "live",
+            shouldUpgrade: { _, _ in
+                guard feed.subscriberCount < limit else {
+                    throw APIError(
+                        .serviceUnavailable, .rateLimited, "\(limit) live connections are open already")
+                }
+                return .upgrade([:])
+            },
+            onUpgrade: { inbound, outbound, _ in
+                guard let (id, stream) = feed.subscribe(limit: limit) else { return }
+                clients.record(feed.subscriberCount)
+                defer {
+                    feed.unsubscribe(id)
+                    clients.record(feed.subscriberCount)
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    // The browser sends nothing; reading notices when it goes away.
+                    group.addTask { for try await _ in inbound {} }
+                    group.addTask {
+                        for await state in stream {
+                            try await outbound.write(.text(String(decoding: state.bytes, as: UTF8.self)))
+                        }
+                    }
+                    _ = try await group.next()
+                    group.cancelAll()
+                }
+            })
+    }
+}

@@ -1,0 +1,70 @@
+import KnooppuntDomain
+import StrictJSON
+
+/// The liveness board: every daemon, when the node last heard it, what it applied, its
+/// backlog and lag. It comes from the node's control socket (the desk runs on the node's
+/// host); without it the desk knows only the node's own heartbeats and says so.
+enum Liveness {
+    /// A daemon counts as up when heard within this many ms, late within `downAfterMs`, down
+    /// after that, and absent when the node never heard it.
+    static let upWithinMs: Int64 = 3_000
+    static let downAfterMs: Int64 = 10_000
+
+    static func json(
+        board: JSONValue?, link: LinkStatus, pair: JSONValue = [], now: Int64,
+        reference: ReferenceData = .builtIn
+    ) -> JSONValue {
+        var node = JSONObject()
+        node["state"] = link.state.rawValue
+        node["role"] = link.nodeRole
+        node.set("epoch", link.nodeEpoch.map { Int64($0) })
+        node.set("lastSequence", Int64(link.nodeLastSequence))
+        node.set("lastHeardMsAgo", link.lastHeard.map { max(0, now - $0) })
+        node.time("lastHeard", link.lastHeard)
+        if let nodeTime = link.nodeTime, let heard = link.lastHeard {
+            node.set("clockSkewMs", nodeTime - heard)
+        }
+        let parties = board?["parties"]?.objectValue
+        var rows: [JSONValue] = []
+        for code in OrganisationCode.all where code != .national {
+            var row = JSONObject()
+            row["code"] = code.rawValue
+            row["name"] = reference.regions[code]?.name ?? code.rawValue
+            row["kind"] = code.kind.rawValue
+            guard let party = parties?[code.rawValue] else {
+                row["state"] = "unknown"
+                rows.append(row.value)
+                continue
+            }
+            let ago = party["lastHeardMsAgo"]?.integerValue
+            // Never heard since the node started: not running (yet), which is not the same as
+            // a daemon that went silent.
+            row["state"] = ago.map { $0 < upWithinMs ? "up" : $0 < downAfterMs ? "late" : "down" } ?? "absent"
+            row.set("connected", party["connected"]?.boolValue ?? false)
+            row.set("lastHeardMsAgo", ago)
+            row.time("lastHeardAt", party["lastHeardAt"]?.integerValue)
+            for key in ["applied", "lag", "outboxBacklog", "oldestQueuedMs", "clockSkewMs", "pid"] {
+                row.set(key, party[key]?.integerValue)
+            }
+            row["role"] = party["role"]?.stringValue
+            row.set("converged", party["converged"]?.boolValue ?? false)
+            rows.append(row.value)
+        }
+        var object = JSONObject()
+        object["source"] = board == nil ? "heartbeats" : "node"
+        object.set("node", node.value)
+        object.set("nodes", pair)
+        object.set("parties", .array(rows))
+        if let refusals = board?["refusals"] { object.set("refusals", refusals) }
+        return object.value
+    }
+
+    /// Per organisation, the sequence its daemon reported applied (what "delivered" means).
+    static func applied(board: JSONValue?) -> [String: UInt64] {
+        var applied: [String: UInt64] = [:]
+        for (code, party) in board?["parties"]?.objectValue ?? [:] {
+            if let value = party["applied"]?.integerValue, value >= 0 { applied[code] = UInt64(value) }
+        }
+        return applied
+    }
+}

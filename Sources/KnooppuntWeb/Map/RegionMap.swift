@@ -1,0 +1,175 @@
+import KnooppuntDomain
+
+/// The map of the 25 safety regions as SVG, drawn once from the boundaries built into the
+/// program (CBS / PDOK, `config/reference/geo/veiligheidsregio_2025.geojson`).
+///
+/// Each region is a `<g class="region" data-region="VR09">` holding its outline; its label
+/// (`<g class="label" data-region="VR09">`) carries the code and a line the page fills with the
+/// threat level and GRIP as text, so nothing is told by colour alone.
+public struct RegionMap: Sendable {
+    public struct Region: Sendable {
+        public let code: OrganisationCode
+        public let name: String
+        /// SVG path data of every ring (holes included; drawn with the even-odd rule).
+        public let path: String
+        /// Where the label goes: a point well inside the region's largest part.
+        public let labelX: Double
+        public let labelY: Double
+    }
+
+    public static let attribution = "Kaart: CBS / PDOK"
+
+    public let projection: MapProjection
+    public let regions: [Region]
+
+    /// The map of the built-in reference data, made once per process.
+    public static let netherlands = RegionMap(reference: .builtIn)
+
+    public init(reference: ReferenceData, width: Double = 600) {
+        let projection = MapProjection.netherlands(reference, width: width)
+        self.projection = projection
+        regions = reference.regionAreas.keys.sorted().map { code in
+            let area = reference.regionAreas[code]!
+            let rings = area.polygons.map { polygon in
+                polygon.map { ring in ring.map { projection.project($0) } }
+            }
+            let path = rings.flatMap { $0 }.map(Self.pathData).joined()
+            let label = Self.labelPoint(rings)
+            return Region(
+                code: code, name: reference.regions[code]?.name ?? code.rawValue, path: path,
+                labelX: label.x, labelY: label.y)
+        }
+    }
+
+    /// The whole map as an `<svg>` element (no XML prolog, for embedding in a page).
+    public var svg: String {
+        let width = Int(projection.width)
+        let height = Int(projection.height)
+        var out = """
+            <svg xmlns="http://www.w3.org/2000/svg" id="map" class="map" viewBox="0 0 \(width) \(height)" \
+            role="group" aria-labelledby="map-title">
+            <title id="map-title">Veiligheidsregio's van Nederland: dreigingsniveau (vulling) en GRIP (rand)</title>
+            <g class="regions">
+
+            """
+        for region in regions {
+            let name = HTML.escape(region.name)
+            out += """
+                <g class="region" id="region-\(region.code)" data-region="\(region.code)" tabindex="0" \
+                role="button" aria-label="\(region.code) \(name)"><title>\(region.code) \(name)</title>\
+                <path class="area" fill="#dfe5eb" stroke="#5c6b7a" stroke-width="0.8" fill-rule="evenodd" d="\(region.path)"/></g>
+
+                """
+        }
+        out += "</g>\n<g class=\"labels\" aria-hidden=\"true\">\n"
+        for region in regions {
+            let x = Self.number(region.labelX)
+            let y = Self.number(region.labelY)
+            out += """
+                <g class="label" id="label-\(region.code)" data-region="\(region.code)" \
+                transform="translate(\(x) \(y))"><text class="code" text-anchor="middle" font-size="13" font-weight="700">\(region.code)</text>\
+                <text class="state" text-anchor="middle" y="12" font-size="11">–</text></g>
+
+                """
+        }
+        out += """
+            </g>
+            <text class="attribution" x="\(width - 6)" y="\(height - 6)" text-anchor="end" font-size="11">\(Self.attribution)</text>
+            </svg>
+            """
+        return out
+    }
+
+    static func pathData(_ ring: [(x: Double, y: Double)]) -> String {
+        guard let first = ring.first else { return "" }
+        var out = "M\(number(first.x)) \(number(first.y))"
+        var last = (number(first.x), number(first.y))
+        for point in ring.dropFirst() {
+            let next = (number(point.x), number(point.y))
+            // Points that round to the same spot add bytes, not shape.
+            if next != last { out += "L\(next.0) \(next.1)" }
+            last = next
+        }
+        return out + "Z"
+    }
+
+    /// One decimal: a tenth of an SVG unit is far below a screen pixel at any size we draw.
+    static func number(_ value: Double) -> String {
+        let tenths = (value * 10).rounded()
+        let whole = Int(tenths) / 10
+        let fraction = abs(Int(tenths)) % 10
+        return fraction == 0 ? String(whole) : "\(whole).\(fraction)"
+    }
+
+    /// A point inside the largest polygon, as far from its outline as a coarse grid finds:
+    /// a centroid can fall outside a curved region (or in the sea beside it).
+    static func labelPoint(_ polygons: [[[(x: Double, y: Double)]]]) -> (x: Double, y: Double) {
+        let largest = polygons.max { area($0.first ?? []) < area($1.first ?? []) } ?? []
+        guard let outer = largest.first, !outer.isEmpty else { return (0, 0) }
+        let xs = outer.map(\.x)
+        let ys = outer.map(\.y)
+        let (minX, maxX, minY, maxY) = (xs.min()!, xs.max()!, ys.min()!, ys.max()!)
+        var best = (x: (minX + maxX) / 2, y: (minY + maxY) / 2)
+        var bestDistance = -1.0
+        let steps = 32
+        for i in 0...steps {
+            for j in 0...steps {
+                let point = (
+                    x: minX + (maxX - minX) * Double(i) / Double(steps),
+                    y: minY + (maxY - minY) * Double(j) / Double(steps)
+                )
+                guard contains(largest, point) else { continue }
+                let distance = largest.map { distanceToRing($0, point) }.min() ?? 0
+                if distance > bestDistance {
+                    bestDistance = distance
+                    best = point
+                }
+            }
+        }
+        return best
+    }
+
+    static func area(_ ring: [(x: Double, y: Double)]) -> Double {
+        guard ring.count > 2 else { return 0 }
+        var sum = 0.0
+        for i in 0..<ring.count {
+            let a = ring[i]
+            let b = ring[(i + 1) % ring.count]
+            sum += a.x * b.y - b.x * a.y
+        }
+        return abs(sum) / 2
+    }
+
+    /// Even-odd containment over the outer ring and its holes.
+    static func contains(_ rings: [[(x: Double, y: Double)]], _ p: (x: Double, y: Double)) -> Bool {
+        var inside = false
+        for ring in rings {
+            var j = ring.count - 1
+            for i in 0..<ring.count {
+                let a = ring[i]
+                let b = ring[j]
+                if (a.y > p.y) != (b.y > p.y), p.x < (b.x - a.x) * (p.y - a.y) / (b.y - a.y) + a.x {
+                    inside.toggle()
+                }
+                j = i
+            }
+        }
+        return inside
+    }
+
+    static func distanceToRing(_ ring: [(x: Double, y: Double)], _ p: (x: Double, y: Double)) -> Double {
+        var best = Double.infinity
+        for i in 0..<ring.count {
+            let a = ring[i]
+            let b = ring[(i + 1) % ring.count]
+            let dx = b.x - a.x
+            let dy = b.y - a.y
+            let length = dx * dx + dy * dy
+            let t = length == 0 ? 0 : max(0, min(1, ((p.x - a.x) * dx + (p.y - a.y) * dy) / length))
+            let ex = a.x + t * dx - p.x
+            let ey = a.y + t * dy - p.y
+            best = min(best, (ex * ex + ey * ey).squareRoot())
+        }
+        return best
+    }
+}

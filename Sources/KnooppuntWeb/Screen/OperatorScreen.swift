@@ -1,0 +1,234 @@
+import Foundation
+import Hummingbird
+import KnooppuntDomain
+import KnooppuntProtocol
+import Logging
+import StrictJSON
+
+/// The regional operator's screen: compose a sitrep in the BOB structure (checked by the
+/// same codec the node uses, every problem shown at its field), follow its delivery
+/// (queued → accepted seq N → acknowledged by …), and see the national picture as the
+/// organisation sees it with the threat level in force for the region.
+///
+/// It serves on loopback only: it has no login yet, and the daemon's own operator socket is
+/// owner-only. Requests with a foreign Host or Origin are refused (``RequestGuard``).
+public struct OperatorScreen: Sendable {
+    public let backend: any OperatorScreenBackend
+    public let host: String
+    public let port: Int
+    let logger: Logger
+    let onStarted: @Sendable (Int) -> Void
+    /// Largest document accepted (the protocol's document limit).
+    let maxRequestBytes = DocumentLimits.documentBytes
+
+    public init(
+        backend: any OperatorScreenBackend, port: Int, host: String = "127.0.0.1", logger: Logger,
+        onStarted: @escaping @Sendable (Int) -> Void = { _ in }
+    ) {
+        self.backend = backend
+        self.port = port
+        self.host = host
+        self.logger = logger
+        self.onStarted = onStarted
+    }
+
+    /// Serves until cancelled or, inside a `ServiceGroup`, until graceful shutdown.
+    public func run() async throws {
+        MetricsEndpoint.bootstrap()
+        let port = BoundPort(self.port)
+        let router = makeRouter(bound: port)
+        let logger = self.logger
+        let onStarted = self.onStarted
+        let organisation = backend.organisation
+        let app = Application(
+            router: router, configuration: .init(address: .hostname(host, port: self.port), serverName: nil),
+            onServerRunning: { channel in
+                let bound = channel.localAddress?.port ?? 0
+                port.set(bound)
+                logger.info(
+                    "operator screen serving",
+                    metadata: ["org": "\(organisation)", "http.url": "http://127.0.0.1:\(bound)/"])
+                onStarted(bound)
+            }, logger: logger)
+        try await app.run()
+    }
+
+    func makeRouter(bound: BoundPort) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.middlewares.add(APIErrorMiddleware(logger: logger))
+        router.middlewares.add(RequestGuard(host: host, port: bound))
+        router.middlewares.add(MetricsMiddleware())
+        let page = ScreenPage.html(for: backend.organisation)
+        router.get("/") { _, _ in HTTPReply.asset(page, type: "text/html; charset=utf-8") }
+        router.get("assets/knooppunt.css") { _, _ in
+            HTTPReply.asset(Theme.css, type: "text/css; charset=utf-8")
+        }
+        router.get("assets/common.js") { _, _ in
+            HTTPReply.asset(CommonScript.javascript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("assets/screen.js") { _, _ in
+            HTTPReply.asset(ScreenScript.javascript, type: "text/javascript; charset=utf-8")
+        }
+        router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
+        let api = router.group("api/v1")
+        api.get("status") { _, _ in HTTPReply.json(try await status()) }
+        api.get("picture") { _, _ in HTTPReply.json(try await picture().json) }
+        api.post("validate") { request, _ in
+            let document = try await request.jsonBody(limit: maxRequestBytes)
+            _ = try validate(document)
+            return HTTPReply.json(["valid": true])
+        }
+        api.post("sitreps") { request, _ in try await publish(request) }
+        api.get("reports/:id") { _, context in
+            let text = context.parameters.get("id") ?? ""
+            guard let id = ReportID(text) else {
+                throw APIError(.badRequest, .invalidID, "\(text.prefix(80)) is not a report id")
+            }
+            return HTTPReply.json(try await report(id))
+        }
+        let backend = self.backend
+        MetricsRoutes.add(to: router) {
+            // Readiness is asked synchronously; the screen is ready when it serves, and the
+            // page itself says when the daemon does not answer.
+            (true, "serving the screen of \(backend.organisation)")
+        }
+        return router
+    }
+
+    // MARK: Routes
+
+    private func status() async throws -> JSONValue {
+        let organisation = backend.organisation
+        var object: [String: JSONValue] = [
+            "organisation": .string(organisation.rawValue),
+            "name": .string(ReferenceData.builtIn.regions[organisation]?.name ?? organisation.rawValue),
+            "now": .integer(Int64(Date().timeIntervalSince1970 * 1000)),
+        ]
+        do {
+            object["daemon"] = try await backend.status()
+            object["reachable"] = true
+        } catch {
+            object["reachable"] = false
+            object["problem"] = .string("\(error)")
+        }
+        return .object(object)
+    }
+
+    /// The picture as this organisation sees it, with the region's own threat level.
+    private func picture() async throws -> ScreenPicture {
+        let raw: JSONValue
+        do {
+            raw = try await backend.picture()
+        } catch {
+            throw APIError(
+                .serviceUnavailable, .daemonUnreachable,
+                "the daemon of \(backend.organisation) does not answer: \(error)")
+        }
+        let entries = (raw["entries"]?.arrayValue ?? []).compactMap(DigestEntry.init(json:))
+        let sequence = raw["sequence"]?.integerValue.map { SequenceNumber(max(0, $0)) } ?? 0
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        return ScreenPicture(
+            organisation: backend.organisation,
+            digest: PictureDigest(entries: entries, sequence: sequence, now: now))
+    }
+
+    private func validate(_ document: JSONValue) throws -> ReportDocument {
+        do {
+            return try DocumentCodec().decode(document)
+        } catch {
+            throw APIError.invalid(error)
+        }
+    }
+
+    private func publish(_ request: Request) async throws -> Response {
+        let body = try await request.jsonBody(limit: maxRequestBytes)
+        let document = try validate(body)
+        let codec = DocumentCodec()
+        let result: OperatorPublishResult
+        do {
+            result = try await backend.publish(JSONWriter.canonical(codec.encode(document)))
+        } catch {
+            throw APIError(
+                .serviceUnavailable, .daemonUnreachable,
+                "the daemon of \(backend.organisation) does not answer; nothing was sent: \(error)")
+        }
+        switch result {
+        case .queued(let id, let originSeq):
+            logger.info(
+                "operator handed over a report",
+                metadata: [
+                    "report.id": "\(id)", "person": "\(document.author ?? "-")",
+                    "org": "\(backend.organisation)",
+                ])
+            return HTTPReply.json(
+                [
+                    "id": .string(id.rawValue), "state": "queued", "originSeq": .integer(Int64(originSeq)),
+                    "type": .string(document.body.type.rawValue),
+                ], status: .accepted)
+        case .refused(let code, let message, let detail):
+            var error = APIError(
+                code == .outboxFull ? .serviceUnavailable : .unprocessableContent, code, message)
+            error.detail = detail.objectValue ?? [:]
+            throw error
+        }
+    }
+
+    /// Where a report stands, with who has acknowledged it so far.
+    private func report(_ id: ReportID) async throws -> JSONValue {
+        let state: JSONValue?
+        do {
+            state = try await backend.reportState(id)
+        } catch {
+            throw APIError(.serviceUnavailable, .daemonUnreachable, "the daemon does not answer: \(error)")
+        }
+        guard var object = state?.objectValue, object["state"]?.stringValue != "unknown" else {
+            throw APIError(
+                .notFound, .unknownReport, "the daemon of \(backend.organisation) has no report \(id)")
+        }
+        let board = (try? await picture())?.digest.acknowledgements.first { $0.subject == id.rawValue }
+        if let board {
+            object["acknowledgedBy"] = .array(
+                board.parties.filter { $0.state == .acknowledged }.map {
+                    ["code": .string($0.code), "by": $0.by.map(JSONValue.string) ?? .null]
+                })
+            object["waitingFor"] = .array(
+                board.parties.filter { $0.state != .acknowledged }.map { .string($0.code) })
+        }
+        return .object(object)
+    }
+}
+
+/// The picture an operator screen shows: the national picture in the organisation's view,
+/// and what concerns the organisation itself.
+struct ScreenPicture {
+    let organisation: OrganisationCode
+    let digest: PictureDigest
+
+    var json: JSONValue {
+        var own = JSONObject()
+        own["organisation"] = organisation.rawValue
+        if let region = digest.region(organisation) {
+            own.set("region", region.json)
+            own.set("threatLevel", region.threatLevel)
+            own["threatLevelName"] = region.threatLevel.flatMap {
+                ReferenceData.builtIn.threatLevels[$0]?.name
+            }
+            own["threatArea"] = region.threatArea
+            let threat = digest.threats.first { $0.area == region.threatArea && $0.inForce && !$0.exercise }
+            own["actionAdvice"] = threat?.actionAdvice
+            own["threatStep"] = threat?.step
+        }
+        let requests = digest.acknowledgements.filter { request in
+            request.parties.contains { $0.code == organisation.rawValue }
+        }
+        own.set("acknowledgementRequests", .array(requests.map(\.json)))
+        return [
+            "sequence": .integer(Int64(digest.sequence)), "now": .integer(digest.now),
+            "nowText": .string(AmsterdamTime.text(digest.now)),
+            "own": own.value, "regions": .array(digest.regions.map(\.json)),
+            "incidents": .array(digest.incidents.map { $0.json(full: false) }),
+            "threats": .array(digest.threats.map(\.json)),
+            "exerciseEntries": .integer(Int64(digest.exerciseEntries)),
+        ]
+    }
+}

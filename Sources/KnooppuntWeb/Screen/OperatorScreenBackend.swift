@@ -1,0 +1,71 @@
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+/// What an operator screen needs from its organisation's daemon. The daemon itself can
+/// provide it (hosting the screen in its own process), or a client of the daemon's operator
+/// socket can (`knooppunt screen`). Each call may be made from any task; an implementation
+/// must not block the Swift concurrency pool.
+public protocol OperatorScreenBackend: Sendable {
+    /// The organisation whose daemon this is (e.g. VR09).
+    var organisation: OrganisationCode { get }
+    /// The daemon's status: the operator socket's STATUS answer
+    /// (`{"organisation", "node": {...}, "mirror": {"applied", ...}, "outbox": {...}}`).
+    func status() async throws -> JSONValue
+    /// The daemon's mirror in its organisation's view: the operator socket's PICTURE answer
+    /// (`{"sequence", "entries": [{"key", "sequence", "committedAt", "report": {...}}]}`).
+    func picture() async throws -> JSONValue
+    /// Hands a document (canonical JSON, already checked) to the daemon's outbox.
+    func publish(_ document: [UInt8]) async throws -> OperatorPublishResult
+    /// Where a report stands in the daemon's outbox (REPORTSTATE), nil when unknown.
+    func reportState(_ id: ReportID) async throws -> JSONValue?
+}
+
+/// The daemon's immediate answer to a PUBLISH.
+public enum OperatorPublishResult: Sendable {
+    /// Stored in the outbox ("queued"); the daemon sends it until the node answers.
+    case queued(ReportID, originSeq: UInt64)
+    /// Not stored: the daemon's error (its code, message and detail with `problems`).
+    case refused(ErrorCode, message: String, detail: JSONValue)
+}
+
+/// The daemon cannot be reached (not running, or not answering in time).
+public struct DaemonUnreachable: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// An ``OperatorScreenBackend`` made of closures, for a daemon that hosts the screen itself:
+///
+/// ```swift
+/// OperatorScreenHooks(organisation: .init("VR09")!,
+///     status: { try await onLoop { $0.statusJSON() } }, ...)
+/// ```
+public struct OperatorScreenHooks: OperatorScreenBackend {
+    public let organisation: OrganisationCode
+    let statusHook: @Sendable () async throws -> JSONValue
+    let pictureHook: @Sendable () async throws -> JSONValue
+    let publishHook: @Sendable ([UInt8]) async throws -> OperatorPublishResult
+    let reportHook: @Sendable (ReportID) async throws -> JSONValue?
+
+    public init(
+        organisation: OrganisationCode, status: @escaping @Sendable () async throws -> JSONValue,
+        picture: @escaping @Sendable () async throws -> JSONValue,
+        publish: @escaping @Sendable ([UInt8]) async throws -> OperatorPublishResult,
+        report: @escaping @Sendable (ReportID) async throws -> JSONValue?
+    ) {
+        self.organisation = organisation
+        statusHook = status
+        pictureHook = picture
+        publishHook = publish
+        reportHook = report
+    }
+
+    public func status() async throws -> JSONValue { try await statusHook() }
+    public func picture() async throws -> JSONValue { try await pictureHook() }
+    public func publish(_ document: [UInt8]) async throws -> OperatorPublishResult {
+        try await publishHook(document)
+    }
+    public func reportState(_ id: ReportID) async throws -> JSONValue? { try await reportHook(id) }
+}

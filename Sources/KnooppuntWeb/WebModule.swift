@@ -1,2 +1,0 @@
-/// HTTP screens and APIs of Knooppunt (being built: the desk, operator screens, API, metrics).
-enum WebModule {}

@@ -1,0 +1,213 @@
+import Foundation
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+import Synchronization
+import Testing
+
+@testable import KnooppuntWeb
+
+/// A daemon as the screen sees it: a picture, and an outbox that queues what it is given.
+final class FakeDaemon: OperatorScreenBackend {
+    let organisation = OrganisationCode("VR09")!
+    let pictureJSON: JSONValue
+    let published = Mutex<[ReportID: [UInt8]]>([:])
+    let reachable: Bool
+
+    init(sample: SamplePicture, reachable: Bool = true) {
+        pictureJSON = [
+            "organisation": "VR09", "sequence": .integer(Int64(sample.picture.lastSequence)),
+            "entries": .array(
+                sample.picture.entries.values.map { entry in
+                    [
+                        "key": .string(entry.key), "sequence": .integer(Int64(entry.sequence)),
+                        "epoch": .integer(Int64(entry.epoch)), "committedAt": .integer(entry.committedAt),
+                        "report": entry.report.visibleJSON,
+                    ]
+                }),
+        ]
+        self.reachable = reachable
+    }
+
+    func status() async throws -> JSONValue {
+        guard reachable else { throw DaemonUnreachable("not running") }
+        return [
+            "organisation": "VR09", "node": ["connected": true, "lastSequence": 4],
+            "mirror": ["applied": 4], "outbox": ["queued": 0],
+        ]
+    }
+
+    func picture() async throws -> JSONValue {
+        guard reachable else { throw DaemonUnreachable("not running") }
+        return pictureJSON
+    }
+
+    func publish(_ document: [UInt8]) async throws -> OperatorPublishResult {
+        guard reachable else { throw DaemonUnreachable("not running") }
+        let id = ReportID.random()
+        let count = published.withLock {
+            $0[id] = document
+            return $0.count
+        }
+        return .queued(id, originSeq: UInt64(count))
+    }
+
+    func reportState(_ id: ReportID) async throws -> JSONValue? {
+        guard published.withLock({ $0[id] != nil }) else {
+            return ["id": .string(id.rawValue), "state": "unknown"]
+        }
+        return ["id": .string(id.rawValue), "state": "accepted", "sequence": 7]
+    }
+}
+
+@Suite("The operator screen's HTTP API")
+struct OperatorScreenTests {
+    func withScreen(
+        reachable: Bool = true, _ body: (LocalServer, FakeDaemon) async throws -> Void
+    ) async throws {
+        var sample = SamplePicture(view: .organisation(.init("VR09")!))
+        sample.add(Samples.incident(), from: .init("VR09")!)
+        sample.add(Samples.grip("3"), from: .init("VR09")!)
+        sample.add(Samples.threat(level: 5), from: .nctv)
+        sample.add(Samples.threat(level: 3, area: ("province", "PV27")), from: .nctv)
+        let daemon = FakeDaemon(sample: sample, reachable: reachable)
+        let server = try await LocalServer.start { onStarted in
+            try await OperatorScreen(backend: daemon, port: 0, logger: TestLog.logger, onStarted: onStarted)
+                .run()
+        }
+        do {
+            try await body(server, daemon)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    @Test("the screen shows the picture as the region sees it and the threat level in force there")
+    func picture() async throws {
+        try await withScreen { server, _ in
+            let reply = try await server.get("/api/v1/picture")
+            #expect(reply.status == 200)
+            #expect(reply.json["own"]?["threatLevel"]?.integerValue == 5)
+            #expect(reply.json["own"]?["threatArea"]?.stringValue == "PV26")
+            #expect(reply.json["own"]?["actionAdvice"]?.stringValue == "Blijf binnen.")
+            #expect(reply.json["regions"]?.arrayValue?.count == 25)
+            #expect(reply.json["incidents"]?[0]?["grip"]?["level"]?.stringValue == "3")
+            let status = try await server.get("/api/v1/status")
+            #expect(status.json["reachable"]?.boolValue == true)
+            #expect(status.json["name"]?.stringValue == "Utrecht")
+        }
+    }
+
+    @Test("an invalid sitrep is refused with every problem at its field path, and nothing is sent")
+    func validation() async throws {
+        try await withScreen { server, daemon in
+            let document: JSONValue = [
+                "type": "sitrep", "incident": "not an incident", "confidence": "medium",
+                "verification": "sure",
+                "beeld": ["BRW": ["text": "", "classification": "partners"]],
+            ]
+            let reply = try await server.request("POST", "/api/v1/sitreps", json: document)
+            #expect(reply.status == 422)
+            let problems = reply.json["problems"]?.arrayValue ?? []
+            let fields = Set(problems.compactMap { $0["field"]?.stringValue })
+            #expect(fields.isSuperset(of: ["incident", "verification", "beeld.BRW.text"]), "\(fields)")
+            #expect(problems.allSatisfy { $0["code"]?.integerValue != nil && $0["name"]?.stringValue != nil })
+            #expect(daemon.published.withLock { $0.isEmpty })
+            let checked = try await server.request("POST", "/api/v1/validate", json: document)
+            #expect(checked.status == 422)
+        }
+    }
+
+    @Test("a valid sitrep is handed to the daemon and followed to accepted")
+    func publish() async throws {
+        try await withScreen { server, daemon in
+            let document = Samples.sitrep("Afzetting blijft staan")
+            #expect(try await server.request("POST", "/api/v1/validate", json: document).status == 200)
+            let reply = try await server.request("POST", "/api/v1/sitreps", json: document)
+            #expect(reply.status == 202)
+            #expect(reply.json["state"]?.stringValue == "queued")
+            let id = try #require(reply.json["id"]?.stringValue)
+            let sent = try #require(daemon.published.withLock { $0.values.first })
+            #expect(try JSONParser.parse(sent)["incident"]?.stringValue == Samples.incidentID)
+            let state = try await server.get("/api/v1/reports/\(id)")
+            #expect(
+                state.json["state"]?.stringValue == "accepted" && state.json["sequence"]?.integerValue == 7)
+            let unknown = try await server.get("/api/v1/reports/\(ReportID.random())")
+            #expect(unknown.status == 404 && unknown.json["code"]?.integerValue == 404)
+        }
+    }
+
+    @Test("without its daemon the screen says so and sends nothing")
+    func daemonDown() async throws {
+        try await withScreen(reachable: false) { server, _ in
+            let status = try await server.get("/api/v1/status")
+            #expect(status.status == 200 && status.json["reachable"]?.boolValue == false)
+            let reply = try await server.request("POST", "/api/v1/sitreps", json: Samples.sitrep("x"))
+            #expect(reply.status == 503 && reply.json["code"]?.integerValue == 506)
+            #expect(try await server.get("/api/v1/picture").json["code"]?.integerValue == 506)
+        }
+    }
+
+    @Test("the screen's page names every BOB field it fills, and is served locally")
+    func page() async throws {
+        try await withScreen { server, _ in
+            let page = try await server.get("/")
+            #expect(page.status == 200)
+            for field in [
+                "author", "incident", "beeld.MULTI.text", "beeld.POL.classification", "oordeel.prognosis",
+                "besluiten.items", "acties.items[0].deadline", "communicatie.actionAdvice",
+            ] {
+                #expect(page.text.contains("data-field=\"\(field)\""), "\(field)")
+            }
+            #expect(!page.text.contains("https://"))
+            #expect(try await server.get("/assets/screen.js").status == 200)
+        }
+    }
+}
+
+@Suite("Metrics server and access token")
+struct OperationsTests {
+    @Test("the metrics server serves Prometheus text, health and readiness")
+    func metricsServer() async throws {
+        let ready = Atomic<Bool>(false)
+        let server = try await LocalServer.start { onStarted in
+            try await MetricsServer(
+                port: 0, logger: TestLog.logger,
+                readiness: { (ready.load(ordering: .relaxed), "waiting for the node") }, onStarted: onStarted
+            ).run()
+        }
+        MetricsEndpoint.bootstrap()
+        let notReady = try await server.get("/readyz")
+        #expect(notReady.status == 503 && notReady.json["code"]?.integerValue == 505)
+        #expect(notReady.json["message"]?.stringValue == "waiting for the node")
+        ready.store(true, ordering: .relaxed)
+        #expect(try await server.get("/readyz").status == 200)
+        #expect(try await server.get("/healthz").json["status"]?.stringValue == "ok")
+        let metrics = try await server.get("/metrics")
+        #expect(metrics.status == 200 && metrics.text.contains("# TYPE"))
+        #expect(try await server.get("/nothing").json["code"]?.integerValue == 101)
+        await server.stop()
+    }
+
+    @Test("the access token is made owner-only, refused when others may read it, and compared exactly")
+    func accessToken() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-token-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("token").path
+        let token = try AccessToken.loadOrCreate(at: path)
+        let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        #expect(try AccessToken.loadOrCreate(at: path).value == token.value)
+        #expect(token.accepts(authorization: "Bearer \(token.value)"))
+        #expect(!token.accepts(authorization: "Bearer \(token.value)x"))
+        #expect(!token.accepts(authorization: "Bearer \(token.value.dropLast())"))
+        #expect(!token.accepts(authorization: token.value))
+        #expect(!token.accepts(authorization: nil))
+        chmod(path, 0o644)
+        #expect(throws: (any Error).self) { try AccessToken.loadOrCreate(at: path) }
+    }
+}

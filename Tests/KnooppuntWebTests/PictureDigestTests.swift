@@ -1,0 +1,130 @@
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+import Testing
+
+@testable import KnooppuntWeb
+
+@Suite("The picture as the screens read it")
+struct PictureDigestTests {
+    @Test("regions get the same GRIP and threat level as the terminal's summary")
+    func agreesWithPictureSummary() {
+        var sample = SamplePicture()
+        sample.add(Samples.incident(), from: .init("VR09")!)
+        sample.add(Samples.grip("3"), from: .init("VR09")!)
+        sample.add(Samples.incident("VR17-20250611-02", municipality: "GM0599"), from: .init("VR17")!)
+        sample.add(Samples.threat(level: 4), from: .nctv)
+        sample.add(Samples.threat(level: 2, area: ("national", nil)), from: .nctv)
+        let digest = sample.digest()
+        let summary = PictureSummary(picture: sample.picture, view: sample.view)
+        #expect(digest.regions.count == 25)
+        for (ours, theirs) in zip(digest.regions, summary.regions) {
+            #expect(ours.code == theirs.code)
+            #expect(ours.grip == theirs.grip, "GRIP of \(ours.code)")
+            #expect(ours.threatLevel == theirs.threatLevel, "threat level of \(ours.code)")
+            #expect(ours.openIncidents.count == theirs.openIncidents, "open incidents of \(ours.code)")
+        }
+        let utrecht = digest.region(.init("VR09")!)!
+        #expect(utrecht.grip == .grip3 && utrecht.threatLevel == 4 && utrecht.threatArea == "PV26")
+        #expect(digest.region(.init("VR01")!)?.threatLevel == 2)
+    }
+
+    @Test("a section the view may not read shows as withheld, never as content")
+    func withheldSections() {
+        var sample = SamplePicture(view: .organisation(.init("VR09")!))
+        sample.add(Samples.incident(), from: .init("VR09")!)
+        sample.add(Samples.sitrep("Situatie onder controle", police: "Opsporing loopt"), from: .police)
+        let sitrep = sample.digest().incident(Samples.incidentID)!.sitreps[0]
+        #expect(sitrep.beeld.first { $0.discipline == "MULTI" }?.text == "Situatie onder controle")
+        #expect(sitrep.beeld.first { $0.discipline == "POL" }?.text == nil)
+        #expect(sitrep.withheld == ["beeld.POL"])
+        let json = String(decoding: JSONWriter.canonical(sitrep.json), as: UTF8.self)
+        #expect(!json.contains("Opsporing"))
+    }
+
+    @Test("the acknowledgement board shows who acknowledged, who received it and who is overdue")
+    func acknowledgementBoard() {
+        var sample = SamplePicture()
+        let threat = sample.add(Samples.threat(level: 5), from: .nctv)
+        sample.add(
+            Samples.ackRequest(
+                subject: threat, parties: ["VR09", "VR14", "POLICE"], deadline: "2025-06-11T11:45:00+02:00"),
+            from: .nctv)
+        let requestSequence = sample.picture.lastSequence
+        sample.add(Samples.ack(subject: threat, by: "Calamiteitencoördinator VR09"), from: .init("VR09")!)
+        let applied = ["VR09": requestSequence, "VR14": requestSequence]
+        let deadline = Timestamp(rfc3339: "2025-06-11T11:45:00+02:00")!.millisecondsSinceEpoch
+
+        let before = sample.digest(now: deadline - 1, applied: applied).acknowledgements[0]
+        #expect(before.subjectSummary == "threat level 5 · PV26")
+        #expect(before.requestedBy == "NCTV")
+        func states(_ request: AcknowledgementBoard.Request) -> [String: AcknowledgementBoard.PartyState] {
+            Dictionary(uniqueKeysWithValues: request.parties.map { ($0.code, $0.state) })
+        }
+        #expect(states(before) == ["VR09": .acknowledged, "VR14": .delivered, "POLICE": .waiting])
+        #expect(before.parties.first { $0.code == "VR09" }?.by == "Calamiteitencoördinator VR09")
+
+        let after = sample.digest(now: deadline + 1, applied: applied).acknowledgements[0]
+        #expect(states(after) == ["VR09": .acknowledged, "VR14": .overdue, "POLICE": .overdue])
+        #expect(after.parties.first { $0.code == "POLICE" }?.delivered == false)
+        #expect(after.parties.first { $0.code == "VR14" }?.delivered == true)
+        #expect(Set(after.overdue) == ["VR14", "POLICE"])
+    }
+
+    @Test("exercise reports are flagged and never change the real regions")
+    func exerciseStaysApart() {
+        var sample = SamplePicture()
+        sample.add(Samples.incident(exercise: true), from: .init("VR09")!)
+        sample.add(Samples.grip("4", exercise: true), from: .init("VR09")!)
+        let digest = sample.digest()
+        #expect(digest.region(.init("VR09")!)?.grip == nil)
+        #expect(digest.region(.init("VR09")!, exercise: true)?.grip == .grip4)
+        #expect(digest.exerciseEntries == 2)
+        #expect(digest.incident(Samples.incidentID, exercise: true) != nil)
+        #expect(digest.incident(Samples.incidentID) == nil)
+    }
+
+    @Test("the timeline keeps earlier sitreps of the same organisation from the history")
+    func timelineFromHistory() {
+        var sample = SamplePicture()
+        sample.add(Samples.incident(), from: .init("VR09")!)
+        sample.add(Samples.sitrep("Eerste beeld"), from: .init("VR09")!)
+        sample.add(Samples.grip("2"), from: .init("VR09")!)
+        sample.add(Samples.sitrep("Tweede beeld"), from: .init("VR09")!)
+        sample.add(Samples.grip("3"), from: .init("VR09")!)
+        let latestOnly = sample.digest().incident(Samples.incidentID)!
+        #expect(latestOnly.sitreps.count == 1)
+        let full = sample.digest(withHistory: true).incident(Samples.incidentID)!
+        #expect(full.sitreps.map { $0.beeld[0].text } == ["Eerste beeld", "Tweede beeld"])
+        #expect(full.gripHistory.map(\.level) == ["2", "3"])
+        #expect(full.grip?.level == "3")
+    }
+
+    @Test("a daemon's PICTURE answer reads the same as the mirror's entry")
+    func pictureJSONReadsTheSame() {
+        var sample = SamplePicture(view: .organisation(.init("VR09")!))
+        sample.add(Samples.incident(), from: .init("VR09")!)
+        sample.add(Samples.sitrep("Beeld", police: "Alleen politie"), from: .police)
+        for entry in sample.picture.entries.values {
+            let json: JSONValue = [
+                "key": .string(entry.key), "sequence": .integer(Int64(entry.sequence)),
+                "epoch": .integer(Int64(entry.epoch)), "committedAt": .integer(entry.committedAt),
+                "report": entry.report.visibleJSON,
+            ]
+            let fromJSON = DigestEntry(json: json)!
+            let fromEntry = DigestEntry(entry)
+            #expect(fromJSON.key == fromEntry.key && fromJSON.sequence == fromEntry.sequence)
+            #expect(fromJSON.id == fromEntry.id && fromJSON.origin == fromEntry.origin)
+            #expect(fromJSON.sections.map(\.name) == fromEntry.sections.map(\.name))
+            #expect(fromJSON.sections.map(\.content) == fromEntry.sections.map(\.content))
+            #expect(fromJSON.meta == fromEntry.meta && fromJSON.created == fromEntry.created)
+        }
+    }
+
+    @Test("times are shown in Europe/Amsterdam, summer and winter")
+    func amsterdamTimes() {
+        #expect(AmsterdamTime.text(rfc3339: "2025-06-11T08:42:00Z") == "2025-06-11T10:42:00+02:00")
+        #expect(AmsterdamTime.text(rfc3339: "2019-03-18T09:45:00Z") == "2019-03-18T10:45:00+01:00")
+    }
+}
