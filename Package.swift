@@ -114,7 +114,8 @@ let package = Package(
         .target(
             name: "KnooppuntChaos",
             dependencies: [
-                "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain",
+                "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
+                "KnooppuntDomain",
                 "StrictJSON",
             ]
         ),
@@ -144,7 +145,7 @@ let package = Package(
             name: "KnooppuntSystemTests",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
-                "KnooppuntDaemon",
+                "KnooppuntDaemon", "KnooppuntChaos",
                 "StrictJSON",
             ]
         ),

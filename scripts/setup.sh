@@ -18,8 +18,9 @@ fi
 
 packages=(libzmq3-dev pkg-config)
 if [ "$purpose" = "test" ]; then
-  # python3 + jsonschema: the schema agreement test; libxml2-utils: xmllint for CAP exports.
-  packages+=(python3 python3-jsonschema libxml2-utils)
+  # python3 + jsonschema: the schema agreement test; libxml2-utils: xmllint for CAP exports;
+  # iproute2: separate hosts (network namespaces) in the multi-host test and chaos --partitions.
+  packages+=(python3 python3-jsonschema libxml2-utils iproute2)
 fi
 
 missing=()

@@ -67,14 +67,40 @@ public final class NetworkLab {
             try Self.ip(["-n", switchNamespace, "link", "set", switchSide, "up"])
             hosts[name] = Host(name: name, namespace: namespace, address: address, switchPort: switchSide)
         }
-        // The promise of the lab: no host can reach beyond the lab.
-        for host in hosts.values {
+        do {
+            try checkIsolated()
+        } catch {
+            cleanUp()
+            throw error
+        }
+    }
+
+    /// The promise of the lab: no host can reach beyond it. A host with a default route could
+    /// (its traffic would leave through whatever that route names), so the lab refuses to run.
+    public func checkIsolated() throws {
+        for host in hosts.values.sorted(by: { $0.name < $1.name }) {
             let routes = try Self.ip(["-n", host.namespace, "route", "show", "default"])
             guard routes.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                cleanUp()
                 throw ChaosError("host \(host.name) has a default route; refusing to run")
             }
         }
+    }
+
+    /// This lab's namespaces: one per host and the switch's.
+    public var namespaces: [String] { hosts.values.map(\.namespace).sorted() + [switchNamespace] }
+
+    /// Every namespace on this machine with a lab's name (this run's or a crashed one's).
+    public static func existingNamespaces() -> [String] {
+        guard let list = try? ip(["netns", "list"]) else { return [] }
+        return list.split(separator: "\n").map { String($0.split(separator: " ").first ?? "") }.filter {
+            $0.hasPrefix(prefix) && $0.dropFirst(prefix.count).first?.isNumber == true
+        }
+    }
+
+    /// Runs a command inside a host and returns its standard output (for checks such as `ss`).
+    public func run(on name: String, _ arguments: [String]) throws -> String {
+        guard let host = hosts[name] else { throw ChaosError("no host \(name) in this lab") }
+        return try Self.ip(["netns", "exec", host.namespace] + arguments)
     }
 
     /// Cuts a host off the lab network (its processes keep running).
@@ -105,16 +131,7 @@ public final class NetworkLab {
     /// Removes every namespace a lab ever left behind (after a crash): `knooppunt chaos --cleanup`.
     @discardableResult
     public static func cleanUpAll() -> [String] {
-        guard let list = try? ip(["netns", "list"]) else { return [] }
-        var removed: [String] = []
-        for line in list.split(separator: "\n") {
-            let name = String(line.split(separator: " ").first ?? "")
-            guard name.hasPrefix(prefix), name.dropFirst(prefix.count).first?.isNumber == true else {
-                continue
-            }
-            if (try? ip(["netns", "del", name])) != nil { removed.append(name) }
-        }
-        return removed
+        existingNamespaces().filter { (try? ip(["netns", "del", $0])) != nil }
     }
 
     @discardableResult

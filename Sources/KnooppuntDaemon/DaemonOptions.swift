@@ -19,10 +19,10 @@ public struct DaemonOptions: Sendable {
     public var duplicateWindow: Duration = .seconds(60)
     /// Publishers waiting for an answer that the daemon remembers.
     public var maxWaitingPublishers = 10_000
-    /// A node counts as gone after this long without a word (heartbeats come every 250 ms).
-    public var nodeSilence: Duration = .seconds(1)
+    /// A node counts as gone after this long without a word.
+    public var nodeSilence: Duration = FailoverTiming.silence
     /// While no active node can be heard, ask each node to take over (HELLO) this often.
-    public var voteInterval: Duration = .milliseconds(250)
+    public var voteInterval: Duration = FailoverTiming.voteInterval
 
     public init(organisation: OrganisationCode, folder: DataFolder, network: NetworkConfig, logger: Logger) {
         self.organisation = organisation

@@ -28,13 +28,13 @@ public final class PictureFollower {
     public init(
         context: ZMQContext, network: NetworkConfig, organisation: OrganisationCode,
         secrets: OrganisationSecrets,
-        role: DaemonRole, silence: Duration = .seconds(1)
+        role: DaemonRole, silence: Duration = FailoverTiming.silence
     ) throws {
         view = .organisation(organisation)
         self.role = role
         mirror = Mirror(view: view, picture: Picture(views: [view]), verifyingKeys: network.verifyingKeys)
         selection = NodeSelection(
-            roles: network.nodes.map(\.role), silence: silence, voteInterval: .milliseconds(250))
+            roles: network.nodes.map(\.role), silence: silence, voteInterval: FailoverTiming.voteInterval)
         var links: [(PairRole, ZMQSocket, ZMQSocket)] = []
         for (nodeRole, address) in network.nodes {
             let socket = try ZMQSocket(context, .dealer, name: "\(role.rawValue).\(nodeRole.rawValue)")

@@ -1,5 +1,6 @@
 import Foundation
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntProtocol
 import Logging
 
@@ -11,7 +12,7 @@ public struct NodeOptions: Sendable {
     /// This node's place in the pair (a network without a backup runs the primary alone).
     public var role: PairRole = .primary
     /// How often the node sends HEARTBEAT to every party (and HUGZ on the CHP stream).
-    public var heartbeatInterval: Duration = .milliseconds(250)
+    public var heartbeatInterval: Duration = FailoverTiming.heartbeat
     /// Most submits committed in one transaction (one fsync).
     public var batchLimit = 2_048
     /// A party at most this far behind catches up from the log; further behind, it gets a snapshot.
@@ -25,9 +26,9 @@ public struct NodeOptions: Sendable {
     /// How long close() waits to hand over messages still queued.
     public var linger: Duration = .seconds(1)
     /// How often the two nodes of a pair tell each other their state.
-    public var pairBeatInterval: Duration = .milliseconds(100)
+    public var pairBeatInterval: Duration = FailoverTiming.pairBeat
     /// Silence after which a node stops believing its peer is alive.
-    public var peerTimeout: Duration = .seconds(1)
+    public var peerTimeout: Duration = FailoverTiming.peerTimeout
     /// An active whose standby has not confirmed a batch within this long continues alone.
     public var replicationTimeout: Duration = .seconds(2)
     /// Batches waiting for the standby's confirmation; beyond this the active continues alone.

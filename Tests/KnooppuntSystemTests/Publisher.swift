@@ -10,6 +10,8 @@ final class Publisher {
         let id: String
         let epoch: UInt64
         let sequence: UInt64
+        /// Given by an active node whose standby was away.
+        var degraded = false
     }
 
     let organisation: OrganisationCode
@@ -64,7 +66,9 @@ final class Publisher {
             switch text(1) {
             case "QUEUED": queued.append(text(2))
             case "ACCEPTED":
-                accepted[text(2)] = Accepted(id: text(2), epoch: UInt64(text(3))!, sequence: UInt64(text(4))!)
+                accepted[text(2)] = Accepted(
+                    id: text(2), epoch: UInt64(text(3))!, sequence: UInt64(text(4))!,
+                    degraded: frames.count > 5 && text(5) == "degraded")
             case "REJECTED": rejected[text(2)] = Int(text(3)) ?? 0
             case "ERROR": errors.append(Int(text(2)) ?? 0)
             default: break

@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntChaos
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntProtocol
@@ -51,6 +52,9 @@ final class TestNetwork {
     let network: NetworkConfig
     private(set) var processes: [String: Process] = [:]
     var nodeArguments: [String] = []
+    /// Separate hosts: each process named in `hosts` runs inside that lab host.
+    let lab: NetworkLab?
+    var hosts: [String: String] = [:]
 
     init(name: String) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -58,6 +62,26 @@ final class TestNetwork {
         folder = DataFolder(root.path)
         basePort = try TestNetwork.freeBasePort()
         network = try folder.prepareLocalNetwork(basePort: basePort, chp: false)
+        lab = nil
+        try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+    }
+
+    /// A network on separate hosts of `lab`: the node pair on the hosts "primary" and "backup"
+    /// (their own addresses, fixed ports), the processes on the hosts `hosts` names.
+    init(name: String, lab: NetworkLab, hosts: [String: String]) throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-\(name)-\(UUID().uuidString.prefix(8))")
+        folder = DataFolder(root.path)
+        basePort = 7402
+        func address(_ host: String) -> NodeAddress {
+            let ip = lab.hosts[host]!.address
+            return NodeAddress(
+                endpoint: "tcp://\(ip):7402", bind: "tcp://\(ip):7402", pairEndpoint: "tcp://\(ip):7403",
+                pairBind: "tcp://\(ip):7403")
+        }
+        network = try folder.prepareNetwork(primary: address("primary"), backup: address("backup"))
+        self.lab = lab
+        self.hosts = hosts
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }
 
@@ -98,6 +122,12 @@ final class TestNetwork {
         let process = Process()
         process.executableURL = Paths.binary
         process.arguments = arguments + ["--dir", root.path]
+        if let lab, let host = hosts[name] {
+            // `ip netns exec` replaces itself with the binary: the pid is the daemon's own.
+            let command = lab.command(on: host, [Paths.binary.path] + arguments + ["--dir", root.path])
+            process.executableURL = command.executable
+            process.arguments = command.arguments
+        }
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
         process.environment = env
