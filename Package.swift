@@ -137,7 +137,7 @@ let package = Package(
             name: "KnooppuntCoreTests",
             dependencies: [
                 "KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
-                "KnooppuntChaos",
+                "KnooppuntChaos", "KnooppuntConfig",
             ]
         ),
         // Real processes: the built `knooppunt` binary, real sockets and stores (run serialized).

@@ -6,6 +6,7 @@ extension Knooppunt {
         ClusterCommand.self, NodeCommand.self, RegionCommand.self, NCTVCommand.self, PoliceCommand.self,
         PublishCommand.self, StatusCommand.self, WatchCommand.self, DeskCommand.self, ValidateCommand.self,
         ScreenCommand.self,
-        TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, ChaosCommand.self, BenchCommand.self,
+        TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, KeysCommand.self, ChaosCommand.self,
+        BenchCommand.self,
     ]
 }

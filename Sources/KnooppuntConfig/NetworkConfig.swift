@@ -223,7 +223,9 @@ extension DataFolder {
     /// Makes sure a network with these node addresses exists in this folder: every
     /// organisation's keys and the node's server key (generated when missing, never
     /// overwritten) and network.json. Returns the configuration.
-    public func prepareNetwork(primary: NodeAddress, backup: NodeAddress?) throws -> NetworkConfig {
+    public func prepareNetwork(
+        primary: NodeAddress, backup: NodeAddress?, chpHost: String = "127.0.0.1"
+    ) throws -> NetworkConfig {
         try DataFolder.makeOwnerOnly(root)
         try DataFolder.makeOwnerOnly(keysFolder)
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
@@ -248,7 +250,7 @@ extension DataFolder {
                 to: nodeServerKeyFile)
         }
         let config = NetworkConfig(
-            primary: primary, backup: backup, nodeCurvePublicKey: server.publicKey,
+            primary: primary, backup: backup, nodeCurvePublicKey: server.publicKey, chpHost: chpHost,
             organisations: organisations)
         try config.save(to: networkFile)
         return config
