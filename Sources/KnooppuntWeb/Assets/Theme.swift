@@ -82,8 +82,8 @@ enum Theme {
         .column { display: flex; flex-direction: column; gap: 10px; min-height: 0; }
         .column > section.panel { flex: 1 1 auto; }
         /* The map */
-        .column > section.map-wrap { display: flex; flex-direction: column; gap: 6px; flex: 3 1 0; overflow: hidden; }
-        .column > section.threats-panel { flex: 1 1 0; }
+        .column > section.map-wrap { display: flex; flex-direction: column; gap: 6px; flex: 1 1 auto; overflow: hidden; }
+        .column > section.threats-panel { flex: 0 0 auto; max-height: 26vh; }
         svg.map { flex: 1 1 0; min-height: 220px; width: 100%; height: 100%; display: block; }
         svg.map .region .area { fill: var(--region); stroke: var(--region-edge); stroke-width: .8; }
         svg.map .region:hover .area, svg.map .region:focus .area { stroke: var(--focus); stroke-width: 2.2; }

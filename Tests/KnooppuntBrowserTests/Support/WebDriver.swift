@@ -238,9 +238,18 @@ final class Browser {
 
     func open(_ url: String) async throws { try await command("POST", "/url", ["url": .string(url)]) }
 
+    /// Makes the page's viewport `width` × `height` (the window is that plus its frame).
     func resize(width: Int, height: Int) async throws {
         try await command(
             "POST", "/window/rect", ["width": .integer(Int64(width)), "height": .integer(Int64(height))])
+        let frame = try await run(
+            "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];")
+        let extraWidth = Int(frame[0]?.integerValue ?? 0)
+        let extraHeight = Int(frame[1]?.integerValue ?? 0)
+        guard extraWidth > 0 || extraHeight > 0 else { return }
+        try await command(
+            "POST", "/window/rect",
+            ["width": .integer(Int64(width + extraWidth)), "height": .integer(Int64(height + extraHeight))])
     }
 
     /// Runs `script` (a function body) in the page and returns its result.
@@ -293,5 +302,13 @@ final class Browser {
     /// Waits until `script` returns true in the page.
     func waitFor(_ what: String, timeout: Double, _ script: String) async throws {
         try await waitUntil(what, timeout: timeout) { try await run(script).boolValue == true }
+    }
+}
+
+extension JSONValue {
+    /// An array element, nil when out of range or not an array.
+    subscript(index: Int) -> JSONValue? {
+        guard let array = arrayValue, array.indices.contains(index) else { return nil }
+        return array[index]
     }
 }
