@@ -115,6 +115,29 @@ struct BrowserTests {
         let neighbour = try await browser.run("return document.getElementById('region-VR14').dataset.grip;")
         #expect(neighbour.stringValue == "")
 
+        // A desk officer's national advice: refused without the token, accepted with it, and on
+        // the page as a sitrep of NATIONAL naming the person.
+        let api = "http://127.0.0.1:\(port)/api/v1/advice"
+        let advice: JSONValue = [
+            "person": "J. Jansen (LOCC)", "incident": .string(Self.incident),
+            "text": "Landelijk advies: opschalen naar GRIP 4 overwegen",
+        ]
+        let refused = try await HTTP.request("POST", api, json: advice)
+        #expect(refused.status == 401 && refused.json["code"]?.integerValue == 301)
+        let token = try String(
+            contentsOfFile: network.root.appendingPathComponent("desk/token").path, encoding: .utf8
+        )
+        .trimmingCharacters(in: .whitespacesAndNewlines)
+        let written = try await HTTP.request(
+            "POST", api, json: advice, headers: ["Authorization": "Bearer \(token)"])
+        #expect(written.status == 201, "\(String(decoding: written.body, as: UTF8.self))")
+        #expect(
+            written.json["state"]?.stringValue == "accepted" && written.json["sequence"]?.integerValue != nil)
+        try await browser.waitFor(
+            "the national advice on the page", timeout: 20,
+            "return document.body.textContent.includes('NATIONAL · seq') && document.body.textContent.includes('J. Jansen (LOCC)');"
+        )
+
         try await browser.screenshot(to: Paths.output.appendingPathComponent("desk-1366x768.png"))
         try await browser.resize(width: 1920, height: 1080)
         try await browser.screenshot(to: Paths.output.appendingPathComponent("desk-1920x1080.png"))

@@ -95,6 +95,11 @@ struct DeskAPITests {
             #expect(liveness["liveness"]?["source"]?.stringValue == "heartbeats")
             #expect(liveness["liveness"]?["parties"]?.arrayValue?.count == 27)
 
+            let regions = try await server.get("/api/v1/regions").json
+            #expect(regions["regions"]?.arrayValue?.count == 25 && regions["sequence"]?.integerValue == 5)
+            let exercise = try await server.get("/api/v1/regions?exercise=true").json
+            #expect(exercise["regions"]?.arrayValue?.allSatisfy { $0["grip"] == nil } == true)
+
             let state = try await server.get("/api/v1/state").json
             #expect(state["type"]?.stringValue == "state" && state["picture"] != nil)
         }

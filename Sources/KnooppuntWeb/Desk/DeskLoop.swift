@@ -45,6 +45,7 @@ final class DeskLoop {
     var dirty = true
     var version: UInt64 = 0
     var statusSentFor: SequenceNumber = .max
+    let metrics = DeskMetrics()
     /// Write requests waiting for the node's answer, by report id.
     var waiters: [ReportID: [OneShot<JSONValue?>]] = [:]
 
@@ -428,6 +429,9 @@ final class DeskLoop {
             entries: entries.values, history: history.values, sequence: mirror.applied, now: wall,
             applied: applied)
         version += 1
+        metrics.record(
+            applied: mirror.applied, nodeLast: status.nodeLastSequence, state: status.state,
+            queued: outbox.backlog)
         feed.publish(
             DeskState(
                 version: version, digest: digest, link: status,

@@ -11,7 +11,9 @@ enum HTTP {
         var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
     }
 
-    static func request(_ method: String, _ url: String, json: JSONValue? = nil) async throws -> Reply {
+    static func request(
+        _ method: String, _ url: String, json: JSONValue? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
         guard let components = URLComponents(string: url), let host = components.host,
             let port = components.port
         else { throw TestFailure("not a loopback URL: \(url)") }
@@ -22,6 +24,7 @@ enum HTTP {
         var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
         head += "Accept: application/json\r\nContent-Length: \(body.count)\r\n"
         if json != nil { head += "Content-Type: application/json\r\n" }
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
         let request = Array((head + "\r\n").utf8) + body
         return try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
