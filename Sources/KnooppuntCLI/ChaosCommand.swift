@@ -10,18 +10,18 @@ struct ChaosCommand: ParsableCommand {
         commandName: "chaos",
         abstract: "Attack a real network with seeded faults under load, then check every promise.",
         discussion: """
-            Starts both national nodes, --regions safety regions, NCTV, the police and a watcher as
-            real processes in --dir (a new temporary folder by default), keeps a steady load of
-            acknowledged reports going through the daemons, and by seeded weighted random choice
-            SIGKILLs, pauses (SIGSTOP/SIGCONT) and restarts any of them — the active and the standby
-            included, never both nodes at once, and a node only while the pair is in sync. Every
+            Starts both national nodes, --regions safety regions, NCTV, the police and a watcher as \
+            real processes in --dir (a new temporary folder by default), keeps a steady load of \
+            acknowledged reports going through the daemons, and by seeded weighted random choice \
+            SIGKILLs, pauses (SIGSTOP/SIGCONT) and restarts any of them — the active and the standby \
+            included, never both nodes at once, and a node only while the pair is in sync. Every \
             ACK the load receives is written to DIR/chaos-acks.jsonl: that file is the truth.
 
-            At the end it heals everything, waits for convergence, stops the network and reads every
-            store offline: every ACK in the final log at its (epoch, sequence), exactly once and in
-            the origin's order; gap-free sequences; the standby's log equal to the active's; every
-            mirror at the node's hash for its view; never two actives in one epoch. It prints PASS or
-            FAIL with counts per invariant, the failover times and the command that reruns the seed.
+            At the end it heals everything, waits for convergence, stops the network and reads every \
+            store offline: every ACK in the final log at its (epoch, sequence), exactly once and in \
+            the origin's order; gap-free sequences; the standby's log equal to the active's; every \
+            mirror at the node's hash for its view; never two actives in one epoch. It prints PASS or \
+            FAIL with counts per invariant, the failover times and the command that reruns the seed. \
             Exit status 0 only for PASS.
 
             Examples:

@@ -11,13 +11,13 @@ struct ClusterCommand: ParsableCommand {
         commandName: "cluster",
         abstract: "Run the whole national network locally: the node, the regions, NCTV and the police.",
         discussion: """
-            Starts every process of the network as a separate OS process with its own store under
-            --dir (keys for a local network are generated there when missing, never in git). The
-            network is ready when the node has heard an authenticated status from every daemon and
+            Starts every process of the network as a separate OS process with its own store under \
+            --dir (keys for a local network are generated there when missing, never in git). The \
+            network is ready when the node has heard an authenticated status from every daemon and \
             every mirror is at the node's sequence with the node's hash for its view.
 
-            Processes that die are restarted with backoff. Ctrl-C (or SIGTERM) stops them all.
-            Running it again resumes from the stores. Use `knooppunt publish`, `watch` and
+            Processes that die are restarted with backoff. Ctrl-C (or SIGTERM) stops them all. \
+            Running it again resumes from the stores. Use `knooppunt publish`, `watch` and \
             `status` with the same --dir from another terminal.
 
             Examples:

@@ -33,8 +33,8 @@ struct RegionCommand: AsyncParsableCommand {
         commandName: "region",
         abstract: "Run the daemon of a safety region.",
         discussion: """
-            Keeps the region's outbox (every report stored before it is sent, sent until the
-            national node acknowledges it) and its mirror of the national picture. Operators
+            Keeps the region's outbox (every report stored before it is sent, sent until the \
+            national node acknowledges it) and its mirror of the national picture. Operators \
             hand it reports with `knooppunt publish --as VR09`.
 
             Example:

@@ -15,15 +15,15 @@ struct DeskCommand: AsyncParsableCommand {
         commandName: "desk",
         abstract: "Run the national desk: the live map and picture of the network in a browser.",
         discussion: """
-            Subscribes to the national node as the national organisation (its own connection,
-            so a desk crash never touches the node) and serves on loopback: a live map of the 25
-            safety regions (threat level and GRIP), the incidents with their BOB sitrep
-            timelines, the acknowledgement board, the liveness board, and the JSON API
+            Subscribes to the national node as the national organisation (its own connection, \
+            so a desk crash never touches the node) and serves on loopback: a live map of the 25 \
+            safety regions (threat level and GRIP), the incidents with their BOB sitrep \
+            timelines, the acknowledgement board, the liveness board, and the JSON API \
             (docs/openapi.yaml), with /metrics, /healthz and /readyz.
 
-            Desk officers publish national advice and acknowledgement requests from the page or
-            the API; every write needs the access token in DIR/desk/token (made on first start,
-            owner-only) and names the person. Their reports are stored in DIR/desk/store.sqlite
+            Desk officers publish national advice and acknowledgement requests from the page or \
+            the API; every write needs the access token in DIR/desk/token (made on first start, \
+            owner-only) and names the person. Their reports are stored in DIR/desk/store.sqlite \
             before they go to the node, and are sent until the node accepts them.
 
             /readyz answers 200 once the desk holds the node's picture.

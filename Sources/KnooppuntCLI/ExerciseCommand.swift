@@ -15,17 +15,17 @@ struct ExerciseRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Replay a scenario: each step is published by its organisation's daemon, as an exercise.",
         discussion: """
-            Reads a scenario (docs/exercises.md), checks every step first (documents, placeholders
-            and the node's write policy), then hands the steps to the daemons in --dir, one
-            connection per organisation, each report flagged as an exercise: exercise reports
-            live under exercise/ keys and never change the real picture or its hash. Every step
+            Reads a scenario (docs/exercises.md), checks every step first (documents, placeholders \
+            and the node's write policy), then hands the steps to the daemons in --dir, one \
+            connection per organisation, each report flagged as an exercise: exercise reports \
+            live under exercise/ keys and never change the real picture or its hash. Every step \
             waits for the node's answer; a refusal stops the run and names the step.
 
-            --speed is scenario seconds per real second (default: the scenario's own demo
-            speed); max sends each step as soon as the one before is accepted. --start moves the
+            --speed is scenario seconds per real second (default: the scenario's own demo \
+            speed); max sends each step as soon as the one before is accepted. --start moves the \
             scripted day: scenario (default), now, or an RFC 3339 time.
 
-            Exit codes: 0 every step accepted; 1 invalid scenario; 3 a step still queued after
+            Exit codes: 0 every step accepted; 1 invalid scenario; 3 a step still queued after \
             --step-timeout; 4 a step refused; 5 a daemon is not running.
 
             Examples:

@@ -16,17 +16,17 @@ struct ExportCAPCommand: ParsableCommand {
         commandName: "cap",
         abstract: "Write the action advice of an incident or a threat level as a CAP 1.2 alert.",
         discussion: """
-            Reads the national node's log in --dir (offline, read-only) and writes one CAP 1.2
-            alert (OASIS; valid against config/cap/cap12.xsd): a sitrep's crisis communication
-            (communicatie: core message, action advice, target area) or a threat level's action
-            advice for its area. The area is one polygon per part of each safety region, plus
+            Reads the national node's log in --dir (offline, read-only) and writes one CAP 1.2 \
+            alert (OASIS; valid against config/cap/cap12.xsd): a sitrep's crisis communication \
+            (communicatie: core message, action advice, target area) or a threat level's action \
+            advice for its area. The area is one polygon per part of each safety region, plus \
             the named municipalities; status is Exercise for exercise reports.
 
-            --incident takes the latest sitrep of the incident with crisis communication;
-            --threat the latest threat report of the area (national, PVxx, VRxx) with action
-            advice; --report one report by id. Exercise incidents and threat levels need
-            --exercise. An alert that replaces earlier ones names them with --update-of (an
-            identifier this command wrote, or sender,identifier,sent); add --cancel to withdraw
+            --incident takes the latest sitrep of the incident with crisis communication; \
+            --threat the latest threat report of the area (national, PVxx, VRxx) with action \
+            advice; --report one report by id. Exercise incidents and threat levels need \
+            --exercise. An alert that replaces earlier ones names them with --update-of (an \
+            identifier this command wrote, or sender,identifier,sent); add --cancel to withdraw \
             them instead.
 
             Examples:

@@ -10,10 +10,10 @@ struct NodeCommand: AsyncParsableCommand {
         commandName: "node",
         abstract: "Run a national node (the primary or the backup of the hot-standby pair).",
         discussion: """
-            Accepts reports from the daemons, makes each durable on both nodes of the pair before
-            acknowledging it, and streams the picture to every organisation in its own view. Reads
-            DIR/network.json and the node's server key; the primary keeps its log in
-            DIR/node/store.sqlite, the backup in DIR/node-backup/store.sqlite. Without a backup in
+            Accepts reports from the daemons, makes each durable on both nodes of the pair before \
+            acknowledging it, and streams the picture to every organisation in its own view. Reads \
+            DIR/network.json and the node's server key; the primary keeps its log in \
+            DIR/node/store.sqlite, the backup in DIR/node-backup/store.sqlite. Without a backup in \
             network.json the primary serves alone.
 
             Examples:

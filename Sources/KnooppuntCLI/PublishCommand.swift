@@ -11,15 +11,15 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "Hand a report to an organisation's daemon and follow it to the national node.",
         discussion: """
-            Reads a document (JSON or YAML; `-` for standard input) or builds a short sitrep from
-            the quick flags, hands it to the daemon of --as, and prints the report id, "queued",
+            Reads a document (JSON or YAML; `-` for standard input) or builds a short sitrep from \
+            the quick flags, hands it to the daemon of --as, and prints the report id, "queued", \
             then "accepted seq N" once the national node has made it durable.
 
-            The same body from the same organisation within a minute is refused (E504) unless you
+            The same body from the same organisation within a minute is refused (E504) unless you \
             add --again: a retry after a timeout must not create a second report.
 
-            Exit codes: 0 accepted; 1 invalid document; 3 queued but not yet accepted when --wait
-            ran out (it stays queued and goes out as soon as the node answers); 4 refused by the
+            Exit codes: 0 accepted; 1 invalid document; 3 queued but not yet accepted when --wait \
+            ran out (it stays queued and goes out as soon as the node answers); 4 refused by the \
             node (the code and message are printed); 5 the daemon is not running.
 
             Examples:

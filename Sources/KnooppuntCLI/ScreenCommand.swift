@@ -16,11 +16,11 @@ struct ScreenCommand: AsyncParsableCommand {
         commandName: "screen",
         abstract: "Serve an organisation's operator screen on loopback, next to its running daemon.",
         discussion: """
-            Opens the operator screen of --as in a browser on this host: compose a sitrep in the
-            BOB structure (every problem shown at its field), follow it from queued to accepted
-            seq N and its acknowledgements, and see the national picture and the region's threat
-            level. It talks to the daemon over the daemon's owner-only operator socket in --dir,
-            exactly as `knooppunt publish` does. The default port is 7500 + the region's number
+            Opens the operator screen of --as in a browser on this host: compose a sitrep in the \
+            BOB structure (every problem shown at its field), follow it from queued to accepted \
+            seq N and its acknowledgements, and see the national picture and the region's threat \
+            level. It talks to the daemon over the daemon's owner-only operator socket in --dir, \
+            exactly as `knooppunt publish` does. The default port is 7500 + the region's number \
             (VR09: 7509; NCTV 7526, POLICE 7527).
 
             Examples:

@@ -10,8 +10,8 @@ struct StatusCommand: ParsableCommand {
         commandName: "status",
         abstract: "Show every process of a running network, or where one report is.",
         discussion: """
-            Asks the node and every daemon found in --dir for their state: pid, last applied
-            sequence and view hash (and whether it equals the node's hash for that view),
+            Asks the node and every daemon found in --dir for their state: pid, last applied \
+            sequence and view hash (and whether it equals the node's hash for that view), \
             outbox backlog and the age of the oldest queued report, lag, last heard.
 
             Examples:

@@ -10,11 +10,11 @@ struct TimelineCommand: ParsableCommand {
         commandName: "timeline",
         abstract: "An incident's full timeline: who sent what, when, whom it reached, who acknowledged.",
         discussion: """
-            Reads the national node's log in --dir and every daemon store found there (offline,
-            read-only; it also works while the network runs). One row per report about the
+            Reads the national node's log in --dir and every daemon store found there (offline, \
+            read-only; it also works while the network runs). One row per report about the \
             incident, in the node's sequence order, with the commit time in Europe/Amsterdam:
-            incident reports, GRIP changes, sitreps, measures, threat-level changes for the
-            incident's area while it ran, and acknowledgement requests and acknowledgements of
+            incident reports, GRIP changes, sitreps, measures, threat-level changes for the \
+            incident's area while it ran, and acknowledgement requests and acknowledgements of \
             those. Per report: which daemons hold it (delivered) and who acknowledged it when.
 
             Content is shown as --view may see it (default NATIONAL, the national desk):

@@ -13,9 +13,9 @@ struct WatchCommand: ParsableCommand {
         commandName: "watch",
         abstract: "Watch the live national picture in the terminal.",
         discussion: """
-            Subscribes to the national node as the national organisation and shows, updating in
-            place: every safety region with its GRIP and threat level, the open incidents with
-            their latest sitreps, who is alive, and "picture as of seq N at T" (or how long the
+            Subscribes to the national node as the national organisation and shows, updating in \
+            place: every safety region with its GRIP and threat level, the open incidents with \
+            their latest sitreps, who is alive, and "picture as of seq N at T" (or how long the \
             node has been unreachable).
 
             --once --json prints the current picture with its sequence and view hash, then exits.

@@ -8,14 +8,14 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure the national node: durable ACKs/s, latencies, snapshot time, memory.",
         discussion: """
-            Starts a real national node (its own process, CURVE on, fsync before every ACK) in
-            --dir and drives it with 25 publishers, one per region, speaking KNP/1 directly, each
-            keeping --window reports un-ACKed. Prints JSON: the configuration (including the
-            read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK
-            latency at full load; publish→subscriber latency at a steady rate; the time a late
+            Starts a real national node (its own process, CURVE on, fsync before every ACK) in \
+            --dir and drives it with 25 publishers, one per region, speaking KNP/1 directly, each \
+            keeping --window reports un-ACKed. Prints JSON: the configuration (including the \
+            read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK \
+            latency at full load; publish→subscriber latency at a steady rate; the time a late \
             joiner needs for a snapshot of an N-incident picture; the node's RSS.
 
-            `bench zmq` compares the Swift ZeroMQ layer with the same loop on the C API.
+            `bench zmq` compares the Swift ZeroMQ layer with the same loop on the C API. \
             Method and recorded results: docs/BENCHMARKS.md.
 
             Examples:

@@ -9,8 +9,8 @@ struct BenchZMQCommand: ParsableCommand {
         commandName: "zmq",
         abstract: "Compare the Swift ZeroMQ layer with the same loops on libzmq's C API.",
         discussion: """
-            1 KB messages over tcp loopback: round-trip latency (PAIR, one echo thread) and
-            one-way throughput (PUSH → PULL), first on the C API called directly, then through
+            1 KB messages over tcp loopback: round-trip latency (PAIR, one echo thread) and \
+            one-way throughput (PUSH → PULL), first on the C API called directly, then through \
             ZMQSocket. Prints JSON with both and the Swift layer's cost in percent.
             """)
 
