@@ -138,10 +138,16 @@ struct BrowserTests {
             "return document.body.textContent.includes('NATIONAL · seq') && document.body.textContent.includes('J. Jansen (LOCC)');"
         )
 
+        // Night shift first: the dark theme, then the light one through the page's own toggle.
+        _ = try await browser.run(
+            "localStorage.setItem('knooppunt.theme', 'dark'); document.documentElement.dataset.theme = 'dark'; return true;"
+        )
         try await browser.screenshot(to: Paths.output.appendingPathComponent("desk-1366x768.png"))
         try await browser.resize(width: 1920, height: 1080)
         try await browser.screenshot(to: Paths.output.appendingPathComponent("desk-1920x1080.png"))
         try await browser.click("#theme-toggle")
+        let theme = try await browser.run("return document.documentElement.dataset.theme;")
+        #expect(theme.stringValue == "light")
         try await browser.screenshot(to: Paths.output.appendingPathComponent("desk-1920x1080-light.png"))
         try await browser.resize(width: 1366, height: 768)
 
