@@ -169,7 +169,7 @@ struct OperatorScreenTests {
 
 @Suite("Metrics server and access token")
 struct OperationsTests {
-    @Test("the metrics server serves Prometheus text, health and readiness")
+    @Test("the metrics server serves Prometheus text, health and readiness; the probe reads /readyz")
     func metricsServer() async throws {
         let ready = Atomic<Bool>(false)
         let server = try await LocalServer.start { onStarted in
@@ -182,13 +182,41 @@ struct OperationsTests {
         let notReady = try await server.get("/readyz")
         #expect(notReady.status == 503 && notReady.json["code"]?.integerValue == 505)
         #expect(notReady.json["message"]?.stringValue == "waiting for the node")
+        #expect(await Self.probe(server.port) == false)
         ready.store(true, ordering: .relaxed)
         #expect(try await server.get("/readyz").status == 200)
+        #expect(await Self.probe(server.port) == true)
+        #expect(await Self.probe(try freePort()) == false)
         #expect(try await server.get("/healthz").json["status"]?.stringValue == "ok")
         let metrics = try await server.get("/metrics")
         #expect(metrics.status == 200 && metrics.text.contains("# TYPE"))
         #expect(try await server.get("/nothing").json["code"]?.integerValue == 101)
         await server.stop()
+    }
+
+    /// `HTTPProbe` blocks: run it on a thread of its own, never on the concurrency pool.
+    static func probe(_ port: Int) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: HTTPProbe.isOK(port: port, timeout: .seconds(2)))
+            }
+        }
+    }
+
+    func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length)
+                return getsockname(fd, pointer, &length)
+            }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test("the access token is made owner-only, refused when others may read it, and compared exactly")
