@@ -95,7 +95,7 @@ let package = Package(
             name: "KnooppuntWeb",
             dependencies: [
                 "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntConfig", "StrictJSON",
-                "ZeroMQ",
+                "ZeroMQ", "KnooppuntWorkflows",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

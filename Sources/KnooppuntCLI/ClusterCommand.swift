@@ -98,6 +98,15 @@ struct ClusterCommand: ParsableCommand {
                 name: code.rawValue, arguments: command + common,
                 log: data.daemonFolder(code).appendingPathComponent("daemon.log"))
         }
+        // The alert service runs when the data folder has its hooks (knooppunt alerts --help).
+        let alerting = data.root.appendingPathComponent("alerting.yaml")
+        if FileManager.default.fileExists(atPath: alerting.path) {
+            let alertsFolder = data.root.appendingPathComponent("alerts", isDirectory: true)
+            try DataFolder.makeOwnerOnly(alertsFolder)
+            try supervisor.add(
+                name: "alerts", arguments: ["alerts"] + common,
+                log: alertsFolder.appendingPathComponent("alerts.log"))
+        }
         print(
             "Knooppunt national network in \(data.root.path): \(network.backup == nil ? "the national node" : "the national node pair (primary and hot standby)"), \(regionCodes.count) safety regions, NCTV and the police (\(daemons.count + network.nodes.count) processes)."
         )

@@ -6,7 +6,8 @@ extension Knooppunt {
         ClusterCommand.self, NodeCommand.self, RegionCommand.self, NCTVCommand.self, PoliceCommand.self,
         PublishCommand.self, StatusCommand.self, WatchCommand.self, DeskCommand.self, ValidateCommand.self,
         ScreenCommand.self,
-        TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, KeysCommand.self, ChaosCommand.self,
+        TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, AckCommand.self, AlertsCommand.self,
+        KeysCommand.self, ChaosCommand.self,
         BenchCommand.self,
     ]
 }

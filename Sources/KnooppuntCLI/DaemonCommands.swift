@@ -55,7 +55,15 @@ struct NCTVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nctv",
         abstract: "Run NCTV's daemon (threat levels and the level-5 step plan).",
-        discussion: "Example:\n  knooppunt nctv --dir ./var")
+        discussion: """
+            Without a subcommand: runs NCTV's daemon. `knooppunt nctv level …` takes the steps of \
+            the threat level 5 step plan through that daemon (see `knooppunt nctv level --help`).
+
+            Examples:
+              knooppunt nctv --dir ./var
+              knooppunt nctv level status --dir ./var
+            """,
+        subcommands: [ThreatLevelCommand.self])
 
     @OptionGroup var runner: DaemonRunner
 

@@ -7,8 +7,9 @@ import KnooppuntWorkflows
 
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Export crisis communication for other systems (CAP 1.2).",
-        subcommands: [ExportCAPCommand.self])
+        commandName: "export",
+        abstract: "Export crisis communication (CAP 1.2) and time-to-GRIP-3 for other systems.",
+        subcommands: [ExportCAPCommand.self, ExportGRIPCommand.self])
 }
 
 struct ExportCAPCommand: ParsableCommand {

@@ -5,6 +5,7 @@ import KnooppuntCore
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntWorkflows
 import StrictJSON
 import ZeroMQ
 
@@ -42,6 +43,7 @@ struct WatchCommand: ParsableCommand {
             context.terminate()
         }
         let view = follower.view
+        let history = LogHistory(folder.folder)
         var unreachableSince: Date?
         var lastDraw = ContinuousClock.now - .seconds(5)
         let started = ContinuousClock.now
@@ -56,12 +58,14 @@ struct WatchCommand: ParsableCommand {
                 if follower.isCaughtUp {
                     let summary = PictureSummary(
                         picture: follower.mirror.picture, view: view, includeExercise: exercise)
+                    let board = activeNodeStatus(folder.folder, network, timeout: .milliseconds(500))
+                    let workflows = self.workflows(follower, history, board)
                     print(
                         json
-                            ? JSONWriter.pretty(summary.json)
+                            ? JSONWriter.pretty(workflows.json(adding: summary.json))
                             : render(
                                 summary, board: nil, unreachableSince: nil,
-                                nodeTime: follower.heartbeat?.nodeTime))
+                                nodeTime: follower.heartbeat?.nodeTime, workflows: workflows))
                     return
                 }
                 if ContinuousClock.now - started > .milliseconds(Int64(timeout * 1000)) {
@@ -81,14 +85,28 @@ struct WatchCommand: ParsableCommand {
                     "\u{1B}[H\u{1B}[2J"
                         + render(
                             summary, board: board, unreachableSince: unreachableSince,
-                            nodeTime: follower.heartbeat?.nodeTime))
+                            nodeTime: follower.heartbeat?.nodeTime,
+                            workflows: workflows(follower, history, board)))
                 flushStandardOutput()
             }
         }
     }
 
+    /// GRIP advice, step plans, acknowledgements and measures from the picture, the log's
+    /// history (on the node's host) and the liveness board.
+    func workflows(_ follower: PictureFollower, _ history: LogHistory?, _ board: JSONValue?) -> WatchWorkflows
+    {
+        history?.refresh()
+        let picture = follower.mirror.picture.entries.values.map { WorkflowRecord($0.update) }
+        return WatchWorkflows(
+            records: WorkflowRecord.merged(picture, history?.records ?? []),
+            board: board.flatMap(NodeBoard.init),
+            includeExercise: exercise)
+    }
+
     func render(
-        _ summary: PictureSummary, board: JSONValue?, unreachableSince: Date?, nodeTime: Int64?
+        _ summary: PictureSummary, board: JSONValue?, unreachableSince: Date?, nodeTime: Int64?,
+        workflows: WatchWorkflows? = nil
     ) -> String {
         var lines: [String] = []
         let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).inAmsterdam
@@ -147,6 +165,7 @@ struct WatchCommand: ParsableCommand {
                 lines.append("  " + cells[row..<min(row + 6, cells.count)].map { pad($0, 18) }.joined())
             }
         }
+        lines += workflows?.lines ?? []
         return lines.joined(separator: "\n")
     }
 }

@@ -141,7 +141,7 @@ public struct PictureSummary: Sendable {
             let province = reference.regions[code]?.province.rawValue
             for threat in self.threats
             where threat.area == "national" || threat.area == code.rawValue || threat.area == province {
-                if let level = threat.level, threat.step != "lowered" {
+                if let level = threat.level, Self.inForce(step: threat.step, level: level) {
                     regions[index].threatLevel = max(regions[index].threatLevel ?? 0, level)
                 }
             }
@@ -151,6 +151,17 @@ public struct PictureSummary: Sendable {
             }
         }
         self.regions = regions
+    }
+
+    /// Whether a threat report's level is in force: a proposal or consultation does not change
+    /// the level; a `lowered` report's level is the new one (lowered *to* 1–4), and a lowered
+    /// report at level 5 only lifts it (docs/workflows.md).
+    public static func inForce(step: String?, level: Int) -> Bool {
+        switch step {
+        case "proposed", "consulting": false
+        case "lowered": level < 5
+        default: true
+        }
     }
 
     public var json: JSONValue {

@@ -49,6 +49,9 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case daemonUnreachable = 506
     // Internal
     case storageFailure = 600
+    // Workflows: refusals of the operators' tools (`knooppunt nctv level …`); never sent by the node
+    case stepOutOfOrder = 700
+    case deliveryUnconfirmed = 701
 
     /// The code's name as printed next to its number ("E400 outOfOrder").
     ///
@@ -100,6 +103,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .nodeUnreachable: "nodeUnreachable"
         case .daemonUnreachable: "daemonUnreachable"
         case .storageFailure: "storageFailure"
+        case .stepOutOfOrder: "stepOutOfOrder"
+        case .deliveryUnconfirmed: "deliveryUnconfirmed"
         }
     }
 

@@ -13,11 +13,13 @@ extension Timeline {
     }
 
     public var json: JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "incident": .string(incident.rawValue), "exercise": .bool(exercise),
             "view": .string(view.description),
             "checked": .array(checked.map { .string($0.rawValue) }), "entries": .array(entries.map(\.json)),
         ]
+        if let grip { object["timeToGRIP3"] = grip.gripThreeJSON }
+        return .object(object)
     }
 
     /// A table for people: one row per report, acknowledgements under it.
@@ -27,6 +29,9 @@ extension Timeline {
             "Times are the national node's commit times in Europe/Amsterdam; content as \(view) may see it."
                 + " Delivery read from the stores of \(checked.isEmpty ? "no daemon" : checked.map(\.rawValue).joined(separator: ", ")).",
             "",
+        ]
+        if let grip { lines += ["Time to GRIP 3: \(grip.gripThreeText).", ""] }
+        lines += [
             "| seq | committed | from | type | what | reached | acknowledged |",
             "|---:|---|---|---|---|---|---|",
         ]
@@ -68,7 +73,7 @@ extension Timeline {
     }
 
     /// RFC 4180: quoted when needed, quotes doubled.
-    static func csvCell(_ text: String) -> String {
+    public static func csvCell(_ text: String) -> String {
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }

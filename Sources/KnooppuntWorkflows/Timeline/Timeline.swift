@@ -11,6 +11,8 @@ public struct Timeline: Sendable, Hashable {
     /// The organisations whose stores were read for delivery; others are unknown, not "not reached".
     public var checked: [OrganisationCode]
     public var entries: [TimelineEntry]
+    /// The incident's GRIP history and time-to-GRIP-3, as the view may read them.
+    public var grip: IncidentGRIPState?
 }
 
 public struct TimelineEntry: Sendable, Hashable {

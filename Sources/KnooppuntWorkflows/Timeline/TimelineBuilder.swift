@@ -59,8 +59,13 @@ public struct TimelineBuilder: Sendable {
         let entries = chosen.map { record in
             entry(record, view: view, delivered: delivered, checked: checked, all: chosen, exercise: exercise)
         }
+        // Time-to-GRIP-3 up to the incident's last report (a reconstruction has no "now").
+        let grip = GRIPAdvisor(reference: reference).incidents(
+            in: own.map { WorkflowRecord($0, view: view) }, now: last.committedAt
+        ).first
         return Timeline(
-            incident: incident, exercise: exercise, view: view, checked: checked, entries: entries)
+            incident: incident, exercise: exercise, view: view, checked: checked, entries: entries, grip: grip
+        )
     }
 
     /// The safety regions the incident is in: its opener's, and its location's where visible.
