@@ -121,6 +121,18 @@ extension NodeLoop {
             }
         }
         commit(&pending, at: wall)
+        if !requeue.isEmpty {
+            // Read but not decided: first in the next pass. The socket may not signal again
+            // (nothing new arrives), so a timer brings the loop back here.
+            leftover = requeue
+            if !leftoverTimerArmed {
+                leftoverTimerArmed = true
+                loop.after(.zero) { [unowned self] in
+                    leftoverTimerArmed = false
+                    if !leftover.isEmpty { serveRouter() }
+                }
+            }
+        }
         for (session, applied, helloEpoch) in pending.hellos {
             hello(session, applied: applied, epoch: helloEpoch)
         }

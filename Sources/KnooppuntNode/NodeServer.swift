@@ -119,6 +119,7 @@ final class NodeLoop {
     var peerConfirmedUpTo: SequenceNumber = 0
     /// Messages read but not yet decided (the decide budget ran out), oldest first.
     var leftover: [Message] = []
+    var leftoverTimerArmed = false
     /// The last final catch-up chunk sent (last sequence, batch), so it is not sent again and again.
     var lastFinalChunk: (SequenceNumber, UInt64)?
     var takeovers: [(epoch: Epoch, at: Int64)] = []

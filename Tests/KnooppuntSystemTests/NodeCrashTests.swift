@@ -60,7 +60,7 @@ extension SystemTests {
         // The two nasty moments: after commit before the ACK, after the ACK before publishing.
         for moment in ["after-commit", "after-ack"] {
             net.kill9("node")
-            try net.startNode(environment: ["KNOOPPUNT_TEST_CRASH": "\(moment):3"])
+            try net.startNode(environment: ["KNOOPPUNT_TEST_CRASH": "\(moment):3"], waitReady: false)
             try waitUntil("the node to crash \(moment)", timeout: 30) {
                 try underLoad(for: 0.1)
                 return !net.isRunning("node")

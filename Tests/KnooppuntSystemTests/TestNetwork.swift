@@ -145,9 +145,14 @@ final class TestNetwork {
     }
 
     /// Starts a node: "node" is the primary (and the only node without a standby), "backup" the backup.
-    func startNode(_ role: PairRole = .primary, environment: [String: String] = [:]) throws {
+    /// Starts a node and waits for its control socket, unless `waitReady` is false (a node told to
+    /// crash after a few commits may be gone before the socket answers).
+    func startNode(
+        _ role: PairRole = .primary, environment: [String: String] = [:], waitReady: Bool = true
+    ) throws {
         let name = role == .primary ? "node" : "backup"
         try start(name, ["node", "--role", role.rawValue] + nodeArguments, environment: environment)
+        guard waitReady else { return }
         try waitUntil("the \(role.rawValue) node's control socket", timeout: 20) {
             (try? nodeStatus(role)) != nil
         }
@@ -235,8 +240,23 @@ final class TestNetwork {
     }
 
     func waitConverged(_ daemons: [OrganisationCode], timeout: Double = 60) throws {
-        try waitUntil("convergence of \(daemons.map(\.rawValue).joined(separator: ","))", timeout: timeout) {
-            (try? converged(daemons)) ?? false
+        do {
+            try waitUntil(
+                "convergence of \(daemons.map(\.rawValue).joined(separator: ","))", timeout: timeout
+            ) {
+                (try? converged(daemons)) ?? false
+            }
+        } catch {
+            // What each party last told the node, so a failure says who is behind and why.
+            let status = try? nodeStatus()
+            let parties = daemons.map { code in
+                let party = status?["parties"]?[code.rawValue]
+                return
+                    "\(code): applied \(party?["applied"]?.integerValue ?? -1), lag \(party?["lag"]?.integerValue ?? -1), connected \(party?["connected"]?.boolValue ?? false), hash \(party?["viewHash"]?.stringValue ?? "-") vs node \(party?["nodeViewHash"]?.stringValue ?? "-")"
+            }
+            throw TestFailure(
+                "\(error); node at \(status?["lastSequence"]?.integerValue ?? -1): \(parties.joined(separator: "; "))"
+            )
         }
     }
 

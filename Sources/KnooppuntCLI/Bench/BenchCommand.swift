@@ -9,8 +9,10 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure the national node: durable ACKs/s, latencies, snapshot time, memory.",
         discussion: """
             Starts a real national node (its own process, CURVE on, fsync before every ACK) in \
-            --dir and drives it with 25 publishers, one per region, speaking KNP/1 directly, each \
-            keeping --window reports un-ACKed. Prints JSON: the configuration (including the \
+            --dir, or with --pair the hot-standby pair (every ACK waits for the standby's copy), \
+            and drives it with 25 publishers, one per region, each keeping --window reports \
+            un-ACKed: speaking KNP/1 directly, or with --through-daemons handing reports to real \
+            region daemons (operator socket, outbox with fsync, then the node), as deployed. Prints JSON: the configuration (including the \
             read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK \
             latency at full load; publish→subscriber latency at a steady rate; the time a late \
             joiner needs for a snapshot of an N-incident picture; the node's RSS.
@@ -20,6 +22,7 @@ struct BenchCommand: ParsableCommand {
 
             Examples:
               knooppunt bench --smoke
+              knooppunt bench --pair --through-daemons       # as deployed
               knooppunt bench --reports 100000 --window 64
               knooppunt bench zmq
             """,
@@ -39,6 +42,10 @@ struct BenchNodeCommand: ParsableCommand {
     @Option(help: "Seconds of the steady phase.") var steadySeconds: Double = 10
     @Option(help: "Incidents in the picture for the snapshot phase.") var incidents: Int = 10_000
     @Option(help: "Size of each sitrep in bytes (approximate).") var reportBytes: Int = 1_024
+    @Flag(help: "Run the hot-standby pair: every ACK waits for the standby's copy (as deployed).")
+    var pair = false
+    @Flag(help: "Publish through real region daemons and their outboxes (as deployed) instead of directly.")
+    var throughDaemons = false
     @Option(help: "Where the node keeps its store for the run (a new temporary folder by default).") var dir:
         String?
     @Option(help: "Write the JSON result here as well.") var output: String?
@@ -46,7 +53,8 @@ struct BenchNodeCommand: ParsableCommand {
     func run() throws {
         var configuration = BenchConfiguration(
             publishers: min(max(publishers, 1), 25), window: max(window, 1), reports: reports, rate: rate,
-            steadySeconds: steadySeconds, incidents: incidents, reportBytes: reportBytes)
+            steadySeconds: steadySeconds, incidents: incidents, reportBytes: reportBytes, pair: pair,
+            throughDaemons: throughDaemons)
         if smoke {
             configuration.reports = 3_000
             configuration.steadySeconds = 2
@@ -75,4 +83,8 @@ struct BenchConfiguration {
     var steadySeconds: Double
     var incidents: Int
     var reportBytes: Int
+    /// The node pair with synchronous replication instead of one node.
+    var pair = false
+    /// Publishers hand reports to region daemons (operator socket, outbox) instead of the node.
+    var throughDaemons = false
 }

@@ -1,17 +1,20 @@
 import Foundation
 import Histogram
 import KnooppuntConfig
+import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
 import StrictJSON
 import ZeroMQ
 
-/// Drives a real node process with direct KNP/1 clients and measures it (docs/BENCHMARKS.md).
+/// Drives a real node process (or the pair) with KNP/1 clients, either directly or through real
+/// region daemons and their outboxes, and measures it (docs/BENCHMARKS.md).
 final class NodeBenchmark {
     let configuration: BenchConfiguration
     let folder: DataFolder
     let context = ZMQContext()
     var nodeProcess: Process?
+    var otherProcesses: [Process] = []
     var network: NetworkConfig!
     var clients: [Client] = []
     var subscriber: ZMQSocket!
@@ -25,10 +28,12 @@ final class NodeBenchmark {
 
     final class Client {
         let organisation: OrganisationCode
+        /// To the node (direct) or to the region daemon's operator socket.
         let socket: ZMQSocket
         let secrets: OrganisationSecrets
         var originSeq: UInt64 = 0
-        var queue: [SealedReport] = []
+        /// Reports to send: their id and the message that carries them (SUBMIT or PUBLISH).
+        var queue: [(id: ReportID, message: [[UInt8]])] = []
         var next = 0
         var inFlight = 0
 
@@ -52,7 +57,8 @@ final class NodeBenchmark {
 
     func run() throws -> JSONValue {
         defer { stopNode() }
-        try startNode()
+        try startNodes()
+        if configuration.throughDaemons { try startDaemons() }
         try connect()
         let phaseA = try fullLoad()
         let rssAfterLoad = nodeRSSMegabytes()
@@ -61,13 +67,20 @@ final class NodeBenchmark {
         let status = try LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON("STATUS")
         let result: JSONValue = [
             "configuration": [
-                "mode": "direct protocol clients (no daemons, no outboxes)",
+                "mode": .string(
+                    configuration.throughDaemons
+                        ? "through region daemons (operator socket → outbox, fsync → node)"
+                        : "direct protocol clients (no daemons, no outboxes)"),
                 "publishers": .integer(Int64(configuration.publishers)),
                 "window": .integer(Int64(configuration.window)),
                 "reportBytes": .integer(Int64(configuration.reportBytes)),
                 "curve": true,
                 "signatures": "Ed25519, signed by each publisher before the run, verified by the node",
-                "replication": "none (single node)", "fsyncBeforeAck": true,
+                "replication": .string(
+                    configuration.pair
+                        ? "synchronous to the standby (both nodes fsync before the ACK)"
+                        : "none (single node)"),
+                "fsyncBeforeAck": true,
                 "synchronous": status["synchronous"] ?? .null,
                 "cores": .integer(Int64(ProcessInfo.processInfo.activeProcessorCount)),
                 "build": .string(Self.buildKind),
@@ -92,35 +105,68 @@ final class NodeBenchmark {
 
     // MARK: Setup
 
-    private func startNode() throws {
+    private func startNodes() throws {
         var port = 0
         for _ in 0..<50 {
             let base = Int.random(in: 20_000..<60_000)
-            if Self.portFree(base + 2) {
+            let ports = [base + 2, base + 3, base + 12, base + 13]
+            if ports.allSatisfy(Self.portFree) {
                 port = base
                 break
             }
         }
-        network = try folder.prepareLocalNetwork(basePort: port, chp: false)
-        try DataFolder.makeOwnerOnly(folder.nodeFolder)
+        network = try folder.prepareLocalNetwork(basePort: port, chp: false, standby: configuration.pair)
+        nodeProcess = try launch(["node", "--role", "primary"], log: folder.nodeFolder, name: "node.log")
+        try waitFor("the primary node", timeout: .seconds(30)) {
+            (try? LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON(
+                "STATUS", timeout: .milliseconds(500))) != nil
+        }
+        guard configuration.pair else { return }
+        otherProcesses.append(
+            try launch(["node", "--role", "backup"], log: folder.folder(of: .backup), name: "node.log"))
+        try waitFor("the standby in sync", timeout: .seconds(60)) {
+            let status = try? LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON(
+                "STATUS", timeout: .milliseconds(500))
+            return status?["pair"]?["peerInSync"]?.boolValue == true
+        }
+    }
+
+    /// One region daemon per publisher, each its own process with its own store.
+    private func startDaemons() throws {
+        for code in OrganisationCode.safetyRegions.prefix(configuration.publishers) {
+            otherProcesses.append(
+                try launch(["region", code.rawValue], log: folder.daemonFolder(code), name: "daemon.log"))
+        }
+        for code in OrganisationCode.safetyRegions.prefix(configuration.publishers) {
+            try waitFor("the daemon of \(code)", timeout: .seconds(60)) {
+                (try? LocalClient(endpoint: folder.operatorEndpoint(code)).requestJSON(
+                    "STATUS", timeout: .milliseconds(500))) != nil
+            }
+        }
+    }
+
+    private func launch(_ arguments: [String], log folder: URL, name: String) throws -> Process {
+        try DataFolder.makeOwnerOnly(folder)
         let process = Process()
         process.executableURL = Supervisor.currentBinary()
-        process.arguments = [
-            "node", "--dir", folder.root.path, "--log-level", "warning", "--parent-pid", String(getpid()),
-        ]
-        let log = folder.nodeFolder.appendingPathComponent("node.log")
+        process.arguments =
+            arguments + [
+                "--dir", self.folder.root.path, "--log-level", "warning", "--parent-pid", String(getpid()),
+            ]
+        let log = folder.appendingPathComponent(name)
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
         try process.run()
-        nodeProcess = process
-        let deadline = ContinuousClock.now + .seconds(30)
-        while (try? LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON(
-            "STATUS", timeout: .milliseconds(500))) == nil
-        {
-            guard ContinuousClock.now < deadline, process.isRunning else {
-                throw ValidationErrorText("the node did not start (log: \(log.path))")
+        return process
+    }
+
+    private func waitFor(_ what: String, timeout: Duration, _ ready: () -> Bool) throws {
+        let deadline = ContinuousClock.now + timeout
+        while !ready() {
+            guard ContinuousClock.now < deadline else {
+                throw ValidationErrorText("\(what) did not start in time (logs in \(folder.root.path))")
             }
             Thread.sleep(forTimeInterval: 0.05)
         }
@@ -130,10 +176,10 @@ final class NodeBenchmark {
         for client in clients { client.socket.close() }
         subscriber?.close()
         context.terminate()
-        if let nodeProcess, nodeProcess.isRunning {
-            kill(nodeProcess.processIdentifier, SIGTERM)
-            nodeProcess.waitUntilExit()
+        for process in otherProcesses + [nodeProcess].compactMap({ $0 }) where process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
         }
+        for process in otherProcesses + [nodeProcess].compactMap({ $0 }) { process.waitUntilExit() }
     }
 
     static func portFree(_ port: Int) -> Bool {
@@ -164,8 +210,19 @@ final class NodeBenchmark {
 
     private func connect() throws {
         for code in OrganisationCode.safetyRegions.prefix(configuration.publishers) {
-            let (socket, secrets) = try curveSocket(code)
-            clients.append(Client(organisation: code, socket: socket, secrets: secrets))
+            if configuration.throughDaemons {
+                // An operator's tool: the daemon stores, seals and sends; we only hand over.
+                let socket = try ZMQSocket(context, .dealer, name: "bench.operator.\(code)")
+                try socket.set([
+                    .linger(.zero), .sendHighWaterMark(100_000), .receiveHighWaterMark(1_000_000),
+                ])
+                try socket.connect(folder.operatorEndpoint(code))
+                let secrets = try OrganisationSecrets.load(from: folder.keyFile(code))
+                clients.append(Client(organisation: code, socket: socket, secrets: secrets))
+            } else {
+                let (socket, secrets) = try curveSocket(code)
+                clients.append(Client(organisation: code, socket: socket, secrets: secrets))
+            }
         }
         let (socket, _) = try curveSocket(.national)
         subscriber = socket
@@ -177,7 +234,7 @@ final class NodeBenchmark {
         }
         _ = try pump(
             until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } }, window: 1,
-            timeout: .seconds(10))
+            timeout: .seconds(60))
     }
 
     // MARK: Reports
@@ -213,12 +270,27 @@ final class NodeBenchmark {
     }
 
     private func enqueue(_ client: Client, _ document: ReportDocument) {
+        let id = ReportID.random(using: &random)
+        if configuration.throughDaemons {
+            // The document names its id, so answers and deliveries can be matched to it.
+            var json = codec.encode(document).objectValue ?? [:]
+            json["id"] = .string(id.rawValue)
+            client.queue.append(
+                (
+                    id,
+                    [
+                        protocolSignature, Array("PUBLISH".utf8), JSONWriter.canonical(.object(json)),
+                        JSONWriter.canonical(PublishOptions(again: true).json),
+                    ]
+                ))
+            return
+        }
         client.originSeq += 1
         let report = SealedReport.seal(
-            document, id: .random(using: &random), origin: client.organisation, originSeq: client.originSeq,
+            document, id: id, origin: client.organisation, originSeq: client.originSeq,
             created: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)),
             signingKey: client.secrets.signing, codec: codec, random: &random)
-        client.queue.append(report)
+        client.queue.append((id, MessageCodec.encode(.submit(report))))
     }
 
     // MARK: Driving
@@ -239,14 +311,14 @@ final class NodeBenchmark {
                 let unsent = clients.map { $0.queue.count - $0.next }.reduce(0, +)
                 throw ValidationErrorText(
                     "benchmark phase timed out (\(inFlight) un-ACKed, \(unsent) unsent, \(deliveredAt.count) delivered)"
-                )
+                        + stepDownNote())
             }
             for client in clients {
                 while client.inFlight < window, client.next < client.queue.count, pace?(Self.nanos()) ?? true
                 {
                     let report = client.queue[client.next]
                     sentAt[report.id] = Self.nanos()
-                    try client.socket.sendPacked(MessageCodec.encode(.submit(report)))
+                    try client.socket.sendPacked(report.message)
                     client.next += 1
                     client.inFlight += 1
                 }
@@ -255,6 +327,10 @@ final class NodeBenchmark {
             for (index, client) in clients.enumerated() where ready[index].contains(.readable) {
                 while let message = try client.socket.receive(dontWait: true) {
                     let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) ?? []
+                    if configuration.throughDaemons {
+                        try answered(client, operatorReply: parts)
+                        continue
+                    }
                     guard case .ack(let ack)? = try? messageCodec.decodeServer(parts) else {
                         if case .error(_, let code, let text, _)? = try? messageCodec.decodeServer(parts) {
                             throw ValidationErrorText(
@@ -282,6 +358,38 @@ final class NodeBenchmark {
             }
         }
         return Double(Self.nanos() - start) / 1e9
+    }
+
+    /// With the pair, a primary that lost the active role (a machine too busy for the pair's
+    /// timing) stops serving the benchmark's subscriber: say so instead of only timing out.
+    private func stepDownNote() -> String {
+        guard configuration.pair,
+            let status = try? LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON(
+                "STATUS", timeout: .seconds(2)),
+            let state = status["pair"]?["state"]?.stringValue, state != "active"
+        else { return "" }
+        let takeovers = status["pair"]?["takeovers"]?.arrayValue?.count ?? 0
+        return
+            "; the primary is \(state) after \(takeovers) takeover(s): the machine was too busy for the pair's timing (run on a quiet machine with a release build)"
+    }
+
+    /// A daemon's answer to a PUBLISH: QUEUED (stored), later ACCEPTED (the node's ACK).
+    private func answered(_ client: Client, operatorReply parts: [[UInt8]]) throws {
+        guard parts.count >= 3 else { return }
+        let text = { (index: Int) in String(decoding: parts[index], as: UTF8.self) }
+        switch text(1) {
+        case OperatorReply.accepted:
+            guard parts.count >= 5, let id = ReportID(text(2)), let sequence = UInt64(text(4)) else { return }
+            if let sent = sentAt[id] { ackLatency.record(max(1, (Self.nanos() - sent) / 1_000)) }
+            sequenceOf[id] = sequence
+            client.inFlight -= 1
+        case OperatorReply.rejected, OperatorReply.error:
+            throw ValidationErrorText(
+                "\(client.organisation)'s daemon refused a benchmark report: \(parts.dropFirst().map { String(decoding: $0, as: UTF8.self) })"
+            )
+        default:
+            break
+        }
     }
 
     var ackLatency = Histogram<UInt64>(
