@@ -71,6 +71,13 @@ struct BrowserTests {
         try await browser.waitFor(
             "the incident in the list", timeout: 20,
             "return !!document.querySelector('[data-incident=\"\(Self.incident)\"]')")
+        // A possible terrorist attack without GRIP 3: the node's GRIP 3 advice under the incident.
+        try await browser.waitFor(
+            "the GRIP 3 advice under the incident", timeout: 20,
+            """
+            const advice = document.querySelector('[data-incident="\(Self.incident)"] .grip-advice');
+            return !!advice && advice.dataset.advice === '3' && advice.textContent.includes('Scale up to GRIP 3');
+            """)
         try await browser.click("[data-incident=\"\(Self.incident)\"]")
 
         // A sitrep published with the CLI appears without navigation; measure how fast.
@@ -112,6 +119,9 @@ struct BrowserTests {
               && document.querySelector('#label-VR09 text.state').textContent.includes('G3');
             """)
         #expect(before.stringValue != "3px")
+        try await browser.waitFor(
+            "the advice gone once GRIP 3 is decided", timeout: 20,
+            "return !document.querySelector('[data-incident=\"\(Self.incident)\"] .grip-advice');")
         let neighbour = try await browser.run("return document.getElementById('region-VR14').dataset.grip;")
         #expect(neighbour.stringValue == "")
 

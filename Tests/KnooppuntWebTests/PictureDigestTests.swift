@@ -30,6 +30,44 @@ struct PictureDigestTests {
         #expect(digest.region(.init("VR01")!)?.threatLevel == 2)
     }
 
+    @Test(
+        "a possible terrorist attack below GRIP 3 carries the node's GRIP 3 advice to the screens until GRIP 3"
+    )
+    func gripAdvice() throws {
+        var sample = SamplePicture()
+        sample.add(Samples.incident(), from: .init("VR09")!)
+        sample.add(Samples.grip("2"), from: .init("VR09")!)
+        let advised = try #require(sample.digest().incident(Samples.incidentID))
+        #expect(advised.gripAdvice?.target == .grip3)
+        let json = advised.json(full: false)
+        #expect(json["gripAdvice"]?["target"] == "3")
+        #expect(json["gripAdvice"]?["reasons"] == ["possibleTerroristAttack"])
+        #expect(json["gripAdvice"]?["message"]?.stringValue?.hasPrefix("Scale up to GRIP 3") == true)
+        #expect(json["timeToGRIP3"]?.stringValue?.hasPrefix("no GRIP 3 after") == true)
+
+        sample.add(Samples.grip("3"), from: .init("VR09")!)
+        let decided = try #require(sample.digest().incident(Samples.incidentID))
+        #expect(decided.gripAdvice == nil)
+        #expect(decided.json(full: true)["gripAdvice"] == nil)
+        #expect(decided.timeToGRIP3?.hasPrefix("GRIP 3 after") == true)
+    }
+
+    @Test("an incident touching two regions is advised GRIP 5 on the screens; GRIP Rijk never")
+    func gripFiveAdvice() throws {
+        var sample = SamplePicture()
+        var incident = Samples.incident().objectValue!
+        incident["kind"] = "shooting"
+        sample.add(.object(incident), from: .init("VR09")!)
+        sample.add(Samples.grip("3"), from: .init("VR09")!)
+        #expect(sample.digest().incident(Samples.incidentID)?.gripAdvice == nil, "one region at GRIP 3")
+        sample.add(Samples.sitrep("Ook in Amersfoort", incident: Samples.incidentID), from: .init("VR14")!)
+        let advised = try #require(sample.digest().incident(Samples.incidentID))
+        #expect(advised.gripAdvice?.target == .grip5)
+        #expect(advised.gripAdvice?.reasons == [.severalRegions])
+        sample.add(Samples.grip("RIJK"), from: .init("VR09")!)
+        #expect(sample.digest().incident(Samples.incidentID)?.gripAdvice == nil)
+    }
+
     @Test("a section the view may not read shows as withheld, never as content")
     func withheldSections() {
         var sample = SamplePicture(view: .organisation(.init("VR09")!))

@@ -88,7 +88,8 @@ enum DeskScript {
           }
 
           function summaryKey(incident) {
-            return [incident.id, incident.exercise, incident.lastSequence, incident.title, incident.status];
+            return [incident.id, incident.exercise, incident.lastSequence, incident.title, incident.status,
+              incident.gripAdvice ? incident.gripAdvice.message : null];
           }
 
           function current() {
@@ -183,8 +184,15 @@ enum DeskScript {
                   el("span", { class: "meta", text: K.time(incident.lastCommittedAtText) })),
                 el("div", { class: "meta", text: [incident.id, incident.region, incident.municipalityName,
                   incident.status, incident.lead ? "lead " + incident.lead : null,
-                  incident.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") })));
+                  incident.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") }),
+                adviceLine(incident.gripAdvice)));
             }));
+          }
+
+          // The node's GRIP advice (GRIP 3 for a possible terrorist attack, GRIP 5 across regions).
+          function adviceLine(advice) {
+            return advice ? el("div", { class: "grip-advice", role: "alert", "data-advice": advice.target,
+              text: "ADVICE: " + advice.message + " (since " + K.time(advice.sinceText) + ")" }) : null;
           }
 
           function renderChoices(incidents) {
@@ -239,6 +247,9 @@ enum DeskScript {
                 incident.place, "started " + K.dateTime(incident.startedAtText), incident.status,
                 incident.lead ? "lead " + incident.lead : null].filter(Boolean).join(" · ") }),
               el("h4", { text: "GRIP" }),
+              adviceLine(incident.gripAdvice),
+              incident.timeToGRIP3 ? el("p", { class: "meta", "data-field": "time-to-grip3",
+                text: "Time to GRIP 3: " + incident.timeToGRIP3 }) : null,
               grips.length ? el("ul", {}, grips) : el("p", { class: "empty", text: "No GRIP decision yet." }),
               el("h4", { text: "Timeline (newest first)" }),
               sitreps.length ? sitreps : el("p", { class: "empty", text: "No sitrep yet." }));

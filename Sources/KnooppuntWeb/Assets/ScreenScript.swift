@@ -204,7 +204,9 @@ enum ScreenScript {
                 text: i.grip ? "G" + i.grip.level : "no GRIP" }),
                 i.exercise ? el("span", { class: "tag-exercise", text: "EXERCISE" }) : null,
                 el("span", { class: "title", text: i.title || "(withheld)" })),
-              el("div", { class: "meta", text: [i.id, i.region, i.status, i.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") })))
+              el("div", { class: "meta", text: [i.id, i.region, i.status, i.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") }),
+              i.gripAdvice ? el("div", { class: "grip-advice", role: "alert", "data-advice": i.gripAdvice.target,
+                text: "ADVICE: " + i.gripAdvice.message + " (since " + K.time(i.gripAdvice.sinceText) + ")" }) : null))
               : el("li", { class: "empty", text: "No incidents." }));
             replace($("incident-list"), incidents.filter((i) => !i.exercise).map((i) => el("option", { value: i.id, text: i.title || "" })));
           }

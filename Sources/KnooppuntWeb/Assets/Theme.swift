@@ -155,6 +155,7 @@ enum Theme {
           background: var(--panel-2); }
         .liveness .cell b { display: block; }
         .empty { color: var(--muted); font-style: italic; }
+        .grip-advice { color: var(--bad); font-weight: 700; margin-top: 2px; }
         details.actions summary { cursor: pointer; font-weight: 700; }
         form.write { display: grid; gap: 6px; margin: 8px 0 12px; }
         form.write label { display: grid; gap: 2px; font-size: 12px; color: var(--muted); }

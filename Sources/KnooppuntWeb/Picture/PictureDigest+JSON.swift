@@ -1,4 +1,5 @@
 import KnooppuntDomain
+import KnooppuntWorkflows
 import StrictJSON
 
 // The JSON the screens and the HTTP API serve (described in docs/openapi.yaml). Times come
@@ -132,6 +133,8 @@ extension PictureDigest.Incident {
         object.set("lastSequence", Int64(lastSequence))
         object.time("lastCommittedAt", lastCommittedAt)
         object.set("sitrepCount", sitreps.count)
+        object.set("gripAdvice", gripAdvice?.screenJSON)
+        object["timeToGRIP3"] = timeToGRIP3
         if full {
             object.set("sitreps", .array(sitreps.map(\.json)))
             object.set("gripHistory", .array(gripHistory.map(\.json)))

@@ -1,4 +1,5 @@
 import KnooppuntDomain
+import KnooppuntWorkflows
 import StrictJSON
 
 /// The operational picture as the screens show it: every safety region with its GRIP and
@@ -65,6 +66,11 @@ public struct PictureDigest: Sendable {
         public var sitreps: [Sitrep] = []
         public var lastSequence: SequenceNumber = 0
         public var lastCommittedAt: Int64 = 0
+        /// The node's advice to scale up (GRIP 3 for a possible terrorist attack, GRIP 5 across
+        /// regions; never GRIP Rijk), by the rules of `GRIPAdvisor`.
+        public var gripAdvice: GRIPAdvice?
+        /// Time-to-GRIP-3 for people: "GRIP 3 after 12m…", "no GRIP 3 after 1h05m".
+        public var timeToGRIP3: String?
     }
 
     public struct Threat: Sendable {
@@ -122,6 +128,7 @@ public struct PictureDigest: Sendable {
         regions = blank
         exerciseRegions = blank
         let sorted = entries.sorted { $0.sequence < $1.sequence }
+        let earlier = history.sorted { $0.sequence < $1.sequence }
         var incidents: [String: Incident] = [:]
         var seenSitreps = Set<String>()
         var seenGrips = Set<String>()
@@ -146,7 +153,7 @@ public struct PictureDigest: Sendable {
         }
         // Earlier sitreps and GRIP decisions the picture no longer holds (it keeps the latest
         // per key), for the timelines.
-        for entry in history.sorted(by: { $0.sequence < $1.sequence }) {
+        for entry in earlier {
             guard let id = entry.incident else { continue }
             let scoped = (entry.exercise ? "exercise/" : "") + id
             guard var incident = incidents[scoped] else { continue }
@@ -159,8 +166,11 @@ public struct PictureDigest: Sendable {
             }
             incidents[scoped] = incident
         }
-        self.incidents = incidents.values.map { incident in
+        let grip = Self.gripStates(entries: sorted, history: earlier, now: now, reference: reference)
+        self.incidents = incidents.map { scoped, incident in
             var incident = incident
+            incident.gripAdvice = grip[scoped]?.advice
+            incident.timeToGRIP3 = grip[scoped]?.gripThreeText
             incident.sitreps.sort { $0.sequence < $1.sequence }
             incident.gripHistory.sort { $0.sequence < $1.sequence }
             return incident

@@ -1,0 +1,55 @@
+import KnooppuntDomain
+import KnooppuntWorkflows
+import StrictJSON
+
+// The GRIP advice and time-to-GRIP-3 on the screens come from the same rules as `watch` and
+// `knooppunt export grip` (GRIPAdvisor), so the desk, an operator screen and the terminal can
+// never disagree about what the node advises.
+
+extension WorkflowRecord {
+    /// A screen's picture entry as the workflow rules read it: withheld sections (`.null`)
+    /// stay withheld. Nil for an entry whose envelope fields do not parse.
+    init?(digest entry: DigestEntry) {
+        guard let id = ReportID(entry.id), let origin = OrganisationCode(entry.origin),
+            let type = ReportType(rawValue: entry.type)
+        else { return nil }
+        var sections: [String: JSONValue] = [:]
+        var withheld: [String] = []
+        for (name, content) in entry.sections {
+            if content == .null { withheld.append(name) } else { sections[name] = content }
+        }
+        self.init(
+            sequence: entry.sequence, committedAt: entry.committedAt, id: id, origin: origin, type: type,
+            key: entry.key, incident: entry.incident.flatMap { IncidentID($0) },
+            subject: entry.subject.flatMap { ReportID($0) }, exercise: entry.exercise, author: entry.author,
+            sections: sections, withheld: withheld)
+    }
+}
+
+extension PictureDigest {
+    /// Every incident's GRIP state by its scoped key (`exercise/` for exercise incidents),
+    /// from the picture and whatever history the screen holds, judged at `now`.
+    static func gripStates(
+        entries: [DigestEntry], history: [DigestEntry], now: Int64, reference: ReferenceData
+    ) -> [String: IncidentGRIPState] {
+        let records = (history + entries).compactMap { WorkflowRecord(digest: $0) }
+        var states: [String: IncidentGRIPState] = [:]
+        for state in GRIPAdvisor(reference: reference).incidents(in: records, now: now) {
+            states[(state.exercise ? "exercise/" : "") + state.incident.rawValue] = state
+        }
+        return states
+    }
+}
+
+extension GRIPAdvice {
+    /// `{"target", "label", "reasons", "message", "since", "sinceText"}` for the screens.
+    var screenJSON: JSONValue {
+        var object = JSONObject()
+        object["target"] = target.rawValue
+        object["label"] = target.label
+        object.set("reasons", .array(reasons.map { .string($0.rawValue) }))
+        object["message"] = message
+        object.time("since", since)
+        return object.value
+    }
+}
