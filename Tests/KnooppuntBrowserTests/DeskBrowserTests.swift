@@ -125,6 +125,20 @@ struct BrowserTests {
         let neighbour = try await browser.run("return document.getElementById('region-VR14').dataset.grip;")
         #expect(neighbour.stringValue == "")
 
+        // Measures per municipality, side by side: Utrecht's stay-inside advice in its column.
+        try network.publish(
+            [
+                "type": "measure", "municipality": "GM0344", "incident": .string(Self.incident),
+                "measures": [["kind": "stayInside", "text": "Blijf binnen in de binnenstad."]],
+                "classification": "partners",
+            ], as: .init("VR09")!)
+        try await browser.waitFor(
+            "Utrecht's measure in the side-by-side table", timeout: 20,
+            """
+            const cell = document.querySelector('#measures tr[data-municipality="GM0344"] td[data-kind="stayInside"]');
+            return !!cell && cell.classList.contains('has');
+            """)
+
         // A desk officer's national advice: refused without the token, accepted with it, and on
         // the page as a sitrep of NATIONAL naming the person.
         let api = "http://127.0.0.1:\(port)/api/v1/advice"

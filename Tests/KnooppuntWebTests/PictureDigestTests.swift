@@ -68,6 +68,45 @@ struct PictureDigestTests {
         #expect(sample.digest().incident(Samples.incidentID)?.gripAdvice == nil)
     }
 
+    @Test("measures side by side: municipalities under the same threat level, one column per kind")
+    func measuresSideBySide() throws {
+        var sample = SamplePicture()
+        sample.add(Samples.threat(level: 5), from: .nctv)
+        func measure(_ municipality: String, _ kinds: [String]) -> JSONValue {
+            [
+                "type": "measure", "municipality": .string(municipality), "classification": "partners",
+                "measures": .array(
+                    kinds.map { ["kind": .string($0), "text": .string("\($0) \(municipality)")] }),
+            ]
+        }
+        sample.add(measure("GM0344", ["stayInside", "schoolsClosed"]), from: .init("VR09")!)
+        sample.add(measure("GM0356", ["stayInside"]), from: .init("VR09")!)
+        let json = sample.digest().json["measuresSideBySide"]
+        let group = try #require(json?["groups"]?.arrayValue?.first)
+        #expect(group["level"] == 5 && group["areas"] == ["PV26"])
+        #expect(group["kinds"] == ["stayInside", "schoolsClosed"])
+        let rows = group["municipalities"]?.arrayValue ?? []
+        #expect(rows.compactMap { $0["code"]?.stringValue } == ["GM0344", "GM0356"])
+        #expect(rows.last?["measures"]?.arrayValue?.count == 1, "Nieuwegein closed no schools: it stands out")
+        #expect(sample.digest().json["exerciseMeasuresSideBySide"]?["groups"] == [])
+    }
+
+    @Test("a proposed level 5 does not change a region's level on the screens, as in watch")
+    func proposalNotInForce() {
+        var sample = SamplePicture()
+        sample.add(Samples.threat(level: 3, area: ("national", nil)), from: .nctv)
+        var proposal = Samples.threat(level: 5).objectValue!
+        proposal["step"] = "proposed"
+        proposal["classification"] = "national"
+        proposal.removeValue(forKey: "actionAdvice")
+        sample.add(.object(proposal), from: .nctv)
+        let digest = sample.digest()
+        let summary = PictureSummary(picture: sample.picture, view: sample.view)
+        #expect(digest.region(.init("VR09")!)?.threatLevel == 3)
+        #expect(summary.regions.first { $0.code.rawValue == "VR09" }?.threatLevel == 3)
+        #expect(digest.threats.first { $0.area == "PV26" }?.inForce == false)
+    }
+
     @Test("a section the view may not read shows as withheld, never as content")
     func withheldSections() {
         var sample = SamplePicture(view: .organisation(.init("VR09")!))

@@ -69,6 +69,10 @@ enum DeskPage {
                   <h2 id="acks-heading">Acknowledgements</h2>
                   <div id="acks"><p class="empty">No acknowledgement requests.</p></div>
                 </section>
+                <section class="panel measures-panel" aria-labelledby="measures-heading">
+                  <h2 id="measures-heading">Measures per municipality</h2>
+                  <div id="measures"><p class="empty">No measures reported.</p></div>
+                </section>
                 <section class="panel" aria-labelledby="live-heading">
                   <h2 id="live-heading">Liveness</h2>
                   <p class="meta" id="liveness-source"></p>

@@ -69,6 +69,8 @@ enum DeskScript {
             once("threats", data.picture.threats, () => renderThreats(data.picture.threats));
             once("acks", [data.picture.acknowledgements, Math.floor(data.picture.now / 10000)],
               () => renderAcks(data.picture.acknowledgements));
+            const measures = view === "exercise" ? data.picture.exerciseMeasuresSideBySide : data.picture.measuresSideBySide;
+            once("measures", [view, measures], () => renderMeasures(measures));
             once("liveness", data.liveness, () => renderLiveness(data.liveness));
             once("choices", data.picture.incidents.map(summaryKey), () => renderChoices(data.picture.incidents));
           }
@@ -151,7 +153,7 @@ enum DeskScript {
             $("view-real").setAttribute("aria-pressed", String(view === "real"));
             $("view-exercise").setAttribute("aria-pressed", String(view === "exercise"));
             document.getElementById("map").classList.toggle("exercise-view", view === "exercise");
-            if (last) renderMap(last.picture);
+            if (last) render(last);
           }
           $("view-real").addEventListener("click", () => setView("real"));
           $("view-exercise").addEventListener("click", () => setView("exercise"));
@@ -298,6 +300,33 @@ enum DeskScript {
                 el("thead", {}, el("tr", {}, el("th", { text: "Party" }), el("th", { text: "State" }))),
                 el("tbody", {}, request.parties.map((party) => el("tr", { "data-party": party.code },
                   el("td", { text: party.code }), el("td", {}, partyState(party)))))))));
+          }
+
+          // Measures side by side per threat level, so that municipalities under the same level
+          // taking different measures stand out: one column per kind any of them took.
+          const measureNames = { stayInside: "stay inside", buildingsClosed: "buildings closed",
+            schoolsClosed: "schools closed", publicTransportStopped: "public transport stopped",
+            roadsClosed: "roads closed", eventsCancelled: "events cancelled", evacuation: "evacuation",
+            increasedSurveillance: "more surveillance", other: "other" };
+          function renderMeasures(comparison) {
+            const groups = (comparison && comparison.groups) || [];
+            if (!groups.length) {
+              replace($("measures"), el("p", { class: "empty", text: "No measures reported." }));
+              return;
+            }
+            replace($("measures"), groups.map((g) => el("div", { class: "measure-group", "data-level": g.level || "none" },
+              el("h3", { text: g.level ? "Threat level " + g.level + " (" + g.areas.join(", ") + ")" : "No threat level" }),
+              g.municipalities.length ? el("table", { class: "measures" },
+                el("thead", {}, el("tr", {}, el("th", { text: "Municipality" }),
+                  g.kinds.map((k) => el("th", { text: measureNames[k] || k })))),
+                el("tbody", {}, g.municipalities.map((m) => el("tr", { "data-municipality": m.code },
+                  el("th", { text: m.name + " (" + m.region + ")" }),
+                  g.kinds.map((k) => {
+                    const item = m.measures.find((x) => x.kind === k);
+                    return el("td", { class: item ? "has" : "missing", "data-kind": k,
+                      title: item ? item.text + " (" + item.origin + ")" : "not taken", text: item ? "yes" : "–" });
+                  }))))) : null,
+              el("p", { class: "meta", text: g.withoutMeasures + " other municipalities under this level report no measures." }))));
           }
 
           function renderLiveness(liveness) {

@@ -156,6 +156,10 @@ enum Theme {
         .liveness .cell b { display: block; }
         .empty { color: var(--muted); font-style: italic; }
         .grip-advice { color: var(--bad); font-weight: 700; margin-top: 2px; }
+        table.measures { border-collapse: collapse; font-size: 12px; margin: 4px 0; }
+        table.measures th, table.measures td { border: 1px solid var(--line); padding: 1px 5px; text-align: left; }
+        table.measures td.has { color: var(--ok); font-weight: 700; }
+        table.measures td.missing { color: var(--warn); }
         details.actions summary { cursor: pointer; font-weight: 700; }
         form.write { display: grid; gap: 6px; margin: 8px 0 12px; }
         form.write label { display: grid; gap: 2px; font-size: 12px; color: var(--muted); }

@@ -2,6 +2,7 @@ import Hummingbird
 import HummingbirdWebSocket
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntWorkflows
 import Logging
 import Metrics
 import StrictJSON
@@ -116,6 +117,8 @@ struct DeskRoutes: Sendable {
                 "threats": .array(digest.threats.map(\.json)),
                 "acknowledgements": .array(digest.acknowledgements.map(\.json)),
                 "measures": .array(digest.measures.map(\.json)),
+                "measuresSideBySide": digest.measureComparison.json,
+                "exerciseMeasuresSideBySide": digest.exerciseMeasureComparison.json,
                 "exerciseEntries": .integer(Int64(digest.exerciseEntries)),
                 "now": .integer(digest.now),
             ])

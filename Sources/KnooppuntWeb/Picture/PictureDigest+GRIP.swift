@@ -27,12 +27,11 @@ extension WorkflowRecord {
 }
 
 extension PictureDigest {
-    /// Every incident's GRIP state by its scoped key (`exercise/` for exercise incidents),
-    /// from the picture and whatever history the screen holds, judged at `now`.
+    /// Every incident's GRIP state by its scoped key (`exercise/` for exercise incidents), from
+    /// the picture and whatever history the screen holds (as records), judged at `now`.
     static func gripStates(
-        entries: [DigestEntry], history: [DigestEntry], now: Int64, reference: ReferenceData
+        _ records: [WorkflowRecord], now: Int64, reference: ReferenceData
     ) -> [String: IncidentGRIPState] {
-        let records = (history + entries).compactMap { WorkflowRecord(digest: $0) }
         var states: [String: IncidentGRIPState] = [:]
         for state in GRIPAdvisor(reference: reference).incidents(in: records, now: now) {
             states[(state.exercise ? "exercise/" : "") + state.incident.rawValue] = state

@@ -15,6 +15,8 @@ extension PictureDigest {
             "threats": .array(threats.map(\.json)),
             "acknowledgements": .array(acknowledgements.map(\.json)),
             "measures": .array(measures.map(\.json)),
+            "measuresSideBySide": measureComparison.json,
+            "exerciseMeasuresSideBySide": exerciseMeasureComparison.json,
             "exerciseEntries": .integer(Int64(exerciseEntries)),
         ]
     }

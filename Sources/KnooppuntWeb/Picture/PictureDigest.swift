@@ -1,3 +1,4 @@
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntWorkflows
 import StrictJSON
@@ -85,8 +86,9 @@ public struct PictureDigest: Sendable {
         public let sequence: SequenceNumber
         public let committedAt: Int64
         public let exercise: Bool
-        /// Whether it counts for the regions (a lowered level no longer does).
-        public var inForce: Bool { level != nil && step != "lowered" }
+        /// Whether its level counts for the regions, by the rule `watch` uses: a proposal or a
+        /// consultation does not change the level; a `lowered` report's level is the new one.
+        public var inForce: Bool { level.map { PictureSummary.inForce(step: step, level: $0) } ?? false }
     }
 
     public struct Measure: Sendable {
@@ -109,6 +111,10 @@ public struct PictureDigest: Sendable {
     public private(set) var threats: [Threat] = []
     public private(set) var acknowledgements: [AcknowledgementBoard.Request] = []
     public private(set) var measures: [Measure] = []
+    /// Measures per municipality side by side, grouped by the threat level in force there
+    /// (`MeasureComparison`, as in `watch`); real and exercise pictures apart.
+    public private(set) var measureComparison = MeasureComparison(records: [])
+    public private(set) var exerciseMeasureComparison = MeasureComparison(records: [], exercise: true)
     public private(set) var exerciseEntries = 0
 
     /// - Parameters:
@@ -166,7 +172,10 @@ public struct PictureDigest: Sendable {
             }
             incidents[scoped] = incident
         }
-        let grip = Self.gripStates(entries: sorted, history: earlier, now: now, reference: reference)
+        let records = (earlier + sorted).compactMap { WorkflowRecord(digest: $0) }
+        let grip = Self.gripStates(records, now: now, reference: reference)
+        measureComparison = MeasureComparison(records: records, reference: reference)
+        exerciseMeasureComparison = MeasureComparison(records: records, exercise: true, reference: reference)
         self.incidents = incidents.map { scoped, incident in
             var incident = incident
             incident.gripAdvice = grip[scoped]?.advice
