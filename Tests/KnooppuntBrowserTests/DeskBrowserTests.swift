@@ -162,6 +162,35 @@ struct BrowserTests {
             "return document.body.textContent.includes('NATIONAL · seq') && document.body.textContent.includes('J. Jansen (LOCC)');"
         )
 
+        // A must-land message VR14 does not acknowledge in time: an alarm at the desk, which the
+        // desk officer acknowledges on the page (an ack of the request, naming the person).
+        let adviceID = try #require(written.json["id"]?.stringValue)
+        let deadline = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000) + 3_000)
+        try network.publish(
+            [
+                "type": "ackRequest", "subject": .string(adviceID), "parties": ["VR14"],
+                "deadline": .string(deadline.inAmsterdam.rfc3339Seconds), "classification": "partners",
+            ], as: .nctv)
+        try await browser.waitFor(
+            "the alarm about VR14 at the desk", timeout: 30,
+            """
+            const alarm = document.querySelector('#alarms .alarm[data-state="open"]');
+            return !!alarm && alarm.textContent.includes('missing VR14') && !!alarm.querySelector('button.alarm-ack');
+            """)
+        _ = try await browser.run(
+            """
+            document.getElementById('person').value = 'Officier van dienst LOCC';
+            document.getElementById('token').value = arguments[0];
+            return true;
+            """, [.string(token)])
+        try await browser.click("#alarms button.alarm-ack")
+        try await browser.waitFor(
+            "the alarm acknowledged by the desk officer", timeout: 30,
+            """
+            const alarm = document.querySelector('#alarms .alarm');
+            return !!alarm && alarm.dataset.state === 'acknowledged' && alarm.textContent.includes('Officier van dienst LOCC');
+            """)
+
         // Night shift first: the dark theme, then the light one through the page's own toggle.
         _ = try await browser.run(
             "localStorage.setItem('knooppunt.theme', 'dark'); document.documentElement.dataset.theme = 'dark'; return true;"

@@ -212,6 +212,33 @@ struct DeskAPITests {
         }
     }
 
+    @Test("a desk officer's acknowledgement names the person; without one it is refused at that field")
+    func acknowledgement() async throws {
+        try await withDesk { server, desk in
+            let auth = ["Authorization": "Bearer \(Self.token.value)"]
+            let subject = ReportID.random().rawValue
+            let nobody = try await server.request(
+                "POST", "/api/v1/acks", json: ["person": "", "subject": .string(subject)], headers: auth)
+            #expect(nobody.status == 422)
+            #expect(nobody.json["problems"]?.arrayValue?.first?["field"] == "person")
+            let good = try await server.request(
+                "POST", "/api/v1/acks",
+                json: [
+                    "person": "Officier van dienst LOCC", "subject": .string(subject), "note": "VR14 gebeld",
+                ],
+                headers: auth)
+            #expect(good.status == 201)
+            guard case .ack(let ack)? = desk.documents.first?.body else {
+                Issue.record("an acknowledgement was written")
+                return
+            }
+            #expect(
+                ack.subject.rawValue == subject && ack.by == "Officier van dienst LOCC"
+                    && ack.note == "VR14 gebeld")
+            #expect(desk.documents.first?.author == "Officier van dienst LOCC")
+        }
+    }
+
     @Test("writes must be JSON from this server's own pages")
     func requestGuard() async throws {
         try await withDesk { server, _ in

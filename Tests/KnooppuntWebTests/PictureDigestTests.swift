@@ -107,6 +107,34 @@ struct PictureDigestTests {
         #expect(digest.threats.first { $0.area == "PV26" }?.inForce == false)
     }
 
+    @Test("an overdue acknowledgement is an alarm on the desk until a person of the desk acknowledges it")
+    func alarms() throws {
+        var sample = SamplePicture()
+        let threat = sample.add(Samples.threat(level: 5), from: .nctv)
+        // Commits are a minute apart: the deadline falls after VR09's acknowledgement.
+        let deadlineMs = sample.now + 150_000
+        let deadline = Timestamp(millisecondsSinceEpoch: deadlineMs).inAmsterdam.rfc3339Seconds
+        let request = sample.add(
+            Samples.ackRequest(subject: threat, parties: ["VR09", "VR14"], deadline: deadline), from: .nctv)
+        let applied = ["VR09": sample.picture.lastSequence]
+        sample.add(Samples.ack(subject: threat, by: "Calamiteitencoördinator VR09"), from: .init("VR09")!)
+        #expect(sample.digest(now: deadlineMs - 1, applied: applied).alarms.isEmpty)
+
+        let open = try #require(
+            sample.digest(now: deadlineMs + 1, applied: applied).json["alarms"]?.arrayValue)
+        #expect(open.count == 1)
+        #expect(open.first?["request"]?.stringValue == request.rawValue)
+        #expect(open.first?["alarm"]?["state"] == "open")
+        #expect(open.first?["alarm"]?["missing"] == ["VR14"])
+        #expect(open.first?["alarm"]?["notDelivered"] == ["VR14"])
+        #expect(
+            sample.digest(now: deadlineMs + 1).alarms.first?.alarm?.notDelivered == [], "no board: unknown")
+
+        sample.add(Samples.ack(subject: request, by: "Officier van dienst LOCC"), from: .national)
+        let answered = try #require(sample.digest(applied: applied).alarms.first?.alarm)
+        #expect(answered.state == .acknowledged && answered.acknowledgedBy?.by == "Officier van dienst LOCC")
+    }
+
     @Test("a section the view may not read shows as withheld, never as content")
     func withheldSections() {
         var sample = SamplePicture(view: .organisation(.init("VR09")!))

@@ -67,6 +67,7 @@ enum DeskPage {
               <div class="column">
                 <section class="panel" aria-labelledby="acks-heading">
                   <h2 id="acks-heading">Acknowledgements</h2>
+                  <div id="alarms" role="status" aria-live="assertive"></div>
                   <div id="acks"><p class="empty">No acknowledgement requests.</p></div>
                 </section>
                 <section class="panel measures-panel" aria-labelledby="measures-heading">

@@ -67,6 +67,7 @@ enum DeskScript {
             once("detail", [location.hash, (current() || {}).lastSequence, data.picture.sequence > 0],
               () => renderDetail(current()));
             once("threats", data.picture.threats, () => renderThreats(data.picture.threats));
+            once("alarms", data.picture.alarms, () => renderAlarms(data.picture.alarms));
             once("acks", [data.picture.acknowledgements, Math.floor(data.picture.now / 10000)],
               () => renderAcks(data.picture.acknowledgements));
             const measures = view === "exercise" ? data.picture.exerciseMeasuresSideBySide : data.picture.measuresSideBySide;
@@ -282,6 +283,33 @@ enum DeskScript {
               waiting: "not delivered yet",
             };
             return el("span", { class: "state-pill state-" + party.state, text: words[party.state] || party.state });
+          }
+
+          // An overdue acknowledgement is an alarm a person must acknowledge: the desk officer
+          // named in "Desk actions" does it here (an ack of the request, after its deadline).
+          function renderAlarms(alarms) {
+            replace($("alarms"), (alarms || []).map((request) => {
+              const alarm = request.alarm;
+              const open = alarm.state === "open";
+              const result = el("span", { class: "result" });
+              const note = el("input", { type: "text", "aria-label": "What was done about it", maxlength: "200",
+                placeholder: "what was done (e.g. VR14 phoned)" });
+              const button = open ? el("button", { type: "button", class: "alarm-ack", "data-request": request.request,
+                onclick: () => write($("who-form"), result, "/api/v1/acks",
+                  { subject: request.request, note: note.value || undefined }) }, "Acknowledge alarm") : null;
+              const by = alarm.acknowledgedBy;
+              return el("div", { class: "alarm", "data-request": request.request, "data-state": alarm.state },
+                el("div", { class: "row1" },
+                  el("span", { class: "state-pill state-" + (open ? "overdue" : "delivered"),
+                    text: open ? "ALARM" + (alarm.escalated ? " · escalated" : "") : "alarm acknowledged" }), " ",
+                  el("b", { text: request.subjectSummary || request.subject })),
+                el("div", { class: "meta", text: "requested by " + request.requestedBy + " · overdue since " +
+                  K.time(alarm.raisedAt) + " · missing " + alarm.missing.join(", ") +
+                  (alarm.notDelivered.length ? " (not delivered: " + alarm.notDelivered.join(", ") + ")" : "") }),
+                by ? el("div", { class: "meta", text: "acknowledged by " + (by.by || "?") + " (" + by.organisation + ") at " +
+                  K.time(by.at) + (by.note ? ": " + by.note : "") }) : null,
+                open ? el("div", { class: "row1" }, note, button, result) : null);
+            }));
           }
 
           function renderAcks(requests) {

@@ -156,6 +156,8 @@ enum Theme {
         .liveness .cell b { display: block; }
         .empty { color: var(--muted); font-style: italic; }
         .grip-advice { color: var(--bad); font-weight: 700; margin-top: 2px; }
+        .alarm { border: 2px solid var(--bad); border-radius: 4px; padding: 4px 6px; margin-bottom: 6px; }
+        .alarm[data-state="acknowledged"] { border-color: var(--line); }
         table.measures { border-collapse: collapse; font-size: 12px; margin: 4px 0; }
         table.measures th, table.measures td { border: 1px solid var(--line); padding: 1px 5px; text-align: left; }
         table.measures td.has { color: var(--ok); font-weight: 700; }

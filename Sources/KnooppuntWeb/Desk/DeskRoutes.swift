@@ -80,6 +80,12 @@ struct DeskRoutes: Sendable {
             let document = try DeskWrites.advice(body, region: region)
             return try await write(document, again: body["again"]?.boolValue ?? false, kind: "advice")
         }
+        api.post("acks") { request, _ in
+            try authorise(request)
+            let body = try await request.jsonBody(limit: settings.maxRequestBytes)
+            let document = try DeskWrites.ack(body)
+            return try await write(document, again: body["again"]?.boolValue ?? false, kind: "ack")
+        }
         api.post("ack-requests") { request, _ in
             try authorise(request)
             let body = try await request.jsonBody(limit: settings.maxRequestBytes)
@@ -117,6 +123,7 @@ struct DeskRoutes: Sendable {
                 "threats": .array(digest.threats.map(\.json)),
                 "acknowledgements": .array(digest.acknowledgements.map(\.json)),
                 "measures": .array(digest.measures.map(\.json)),
+                "alarms": .array(digest.alarms.map(\.json)),
                 "measuresSideBySide": digest.measureComparison.json,
                 "exerciseMeasuresSideBySide": digest.exerciseMeasureComparison.json,
                 "exerciseEntries": .integer(Int64(digest.exerciseEntries)),

@@ -11,6 +11,8 @@ import StrictJSON
 ///   picture (`beeld.MULTI`), optionally with crisis communication (core message and action
 ///   advice for the incident's region).
 /// - Acknowledgement request: named parties must confirm a report by a deadline.
+/// - Acknowledgement: a desk officer confirms a report, or (with the request's id as subject,
+///   after its deadline) acknowledges the alarm about overdue parties.
 enum DeskWrites {
     static let codec = DocumentCodec()
 
@@ -76,6 +78,18 @@ enum DeskWrites {
         ]
         if let note = fields["note"], note != .string("") { document["note"] = note }
         return try decode(document, fields, renames: [:])
+    }
+
+    /// `{"person", "subject", "note"?, "classification"?, "exercise"?, "id"?}`
+    static func ack(_ request: JSONValue) throws(APIError) -> ReportDocument {
+        let fields = try object(
+            request, allowed: ["person", "subject", "note", "classification", "exercise", "id", "again"])
+        var document: [String: JSONValue] = [
+            "type": "ack", "subject": fields["subject"] ?? .null, "by": fields["person"] ?? .null,
+            "classification": fields["classification"] ?? "partners",
+        ]
+        if let note = fields["note"], note != .string("") { document["note"] = note }
+        return try decode(document, fields, renames: ["by": "person"])
     }
 
     private static func object(

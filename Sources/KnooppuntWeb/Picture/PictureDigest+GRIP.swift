@@ -40,6 +40,23 @@ extension PictureDigest {
     }
 }
 
+extension PictureDigest {
+    /// The requests with an alarm that is not resolved, open ones first. `applied` empty means
+    /// the liveness board is not known here: delivery is then unknown, not "not delivered".
+    static func alarms(
+        _ records: [WorkflowRecord], applied: [String: SequenceNumber], now: Int64
+    ) -> [AcknowledgementRequestState] {
+        var board: [OrganisationCode: SequenceNumber] = [:]
+        for (code, sequence) in applied {
+            if let organisation = OrganisationCode(code) { board[organisation] = sequence }
+        }
+        return AcknowledgementTracker().requests(
+            in: records, applied: applied.isEmpty ? nil : board, now: now
+        )
+        .filter { $0.alarm.map { $0.state != .resolved } ?? false }
+    }
+}
+
 extension GRIPAdvice {
     /// `{"target", "label", "reasons", "message", "since", "sinceText"}` for the screens.
     var screenJSON: JSONValue {

@@ -15,6 +15,7 @@ extension PictureDigest {
             "threats": .array(threats.map(\.json)),
             "acknowledgements": .array(acknowledgements.map(\.json)),
             "measures": .array(measures.map(\.json)),
+            "alarms": .array(alarms.map(\.json)),
             "measuresSideBySide": measureComparison.json,
             "exerciseMeasuresSideBySide": exerciseMeasureComparison.json,
             "exerciseEntries": .integer(Int64(exerciseEntries)),

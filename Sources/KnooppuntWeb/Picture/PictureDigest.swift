@@ -115,6 +115,10 @@ public struct PictureDigest: Sendable {
     /// (`MeasureComparison`, as in `watch`); real and exercise pictures apart.
     public private(set) var measureComparison = MeasureComparison(records: [])
     public private(set) var exerciseMeasureComparison = MeasureComparison(records: [], exercise: true)
+    /// Acknowledgement requests past their deadline with a party missing, whose alarm is open
+    /// or was acknowledged by a person (`AcknowledgementTracker`, as `knooppunt ack list`);
+    /// exercise requests never raise one.
+    public private(set) var alarms: [AcknowledgementRequestState] = []
     public private(set) var exerciseEntries = 0
 
     /// - Parameters:
@@ -187,6 +191,7 @@ public struct PictureDigest: Sendable {
         threats.sort { ($0.exercise ? 1 : 0, $0.area) < ($1.exercise ? 1 : 0, $1.area) }
         measures.sort { ($0.municipality, $0.origin) < ($1.municipality, $1.origin) }
         acknowledgements = AcknowledgementBoard.requests(in: sorted, now: now, applied: applied)
+        alarms = Self.alarms(records, applied: applied, now: now)
         regions = Self.regions(blank, incidents: self.incidents, threats: threats, exercise: false, reference)
         exerciseRegions = Self.regions(
             blank, incidents: self.incidents, threats: threats, exercise: true, reference)
