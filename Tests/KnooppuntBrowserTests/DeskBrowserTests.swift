@@ -274,7 +274,7 @@ struct BrowserTests {
         }
         let browser = try await Browser.start(width: 1366, height: 768, logs: network.logs)
         do {
-            try await screenScenario(browser, port: port)
+            try await screenScenario(browser, network, port: port)
         } catch {
             print("screen log:\n\(network.log("screen").suffix(3000))")
             await browser.quit()
@@ -283,7 +283,7 @@ struct BrowserTests {
         await browser.quit()
     }
 
-    private func screenScenario(_ browser: Browser, port: Int) async throws {
+    private func screenScenario(_ browser: Browser, _ network: BrowserNetwork, port: Int) async throws {
         try await browser.open("http://127.0.0.1:\(port)/")
         try await browser.waitFor(
             "the picture", timeout: 20, "return window.knooppuntScreen && knooppuntScreen.sequence >= 1")
@@ -319,6 +319,31 @@ struct BrowserTests {
         )
         let problemsLeft = try await browser.run("return document.querySelectorAll('.field-error').length;")
         #expect(problemsLeft.integerValue == 0)
+
+        // NCTV asks VR09 to acknowledge a threat level; the operator does it from the screen,
+        // named by the author field, and the request turns acknowledged by that person.
+        let threatID = UUID().uuidString.lowercased()
+        try network.publish(
+            [
+                "id": .string(threatID), "type": "threat", "area": ["scope": "province", "code": "PV26"],
+                "level": 4, "step": "announced", "reason": "Dreiging", "classification": "public",
+            ], as: .nctv)
+        let deadline = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000) + 600_000)
+        try network.publish(
+            [
+                "type": "ackRequest", "subject": .string(threatID), "parties": ["VR09"],
+                "deadline": .string(deadline.inAmsterdam.rfc3339Seconds), "classification": "partners",
+            ], as: .nctv)
+        try await browser.waitFor(
+            "the request with its Acknowledge button", timeout: 30,
+            "return !!document.querySelector('#own-requests button.ack-give[data-subject=\"\(threatID)\"]');")
+        try await browser.click("#own-requests button.ack-give[data-subject=\"\(threatID)\"]")
+        try await browser.waitFor(
+            "the request acknowledged by the operator", timeout: 30,
+            """
+            const request = document.querySelector('#own-requests [data-subject="\(threatID)"][data-state="acknowledged"]');
+            return !!request && request.textContent.includes('Informatiemanager ROT Utrecht');
+            """)
         try await browser.screenshot(to: Paths.output.appendingPathComponent("screen-1366x768.png"))
         // Chromium logs every 4xx answer as an error; the 422 for the invalid sitrep is the
         // answer the screen asked for. Anything else counts.

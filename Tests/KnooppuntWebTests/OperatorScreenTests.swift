@@ -139,6 +139,27 @@ struct OperatorScreenTests {
         }
     }
 
+    @Test("an operator acknowledges a message from the screen, named; without a name nothing is sent")
+    func acknowledge() async throws {
+        try await withScreen { server, daemon in
+            let subject = ReportID.random().rawValue
+            let nameless = try await server.request(
+                "POST", "/api/v1/acks", json: ["person": " ", "subject": .string(subject)])
+            #expect(nameless.status == 422)
+            #expect(nameless.json["problems"]?.arrayValue?.first?["field"] == "person")
+            #expect(daemon.published.withLock { $0.isEmpty })
+            let reply = try await server.request(
+                "POST", "/api/v1/acks",
+                json: ["person": "Calamiteitencoördinator VR09", "subject": .string(subject)])
+            #expect(reply.status == 202 && reply.json["type"]?.stringValue == "ack")
+            let sent = try JSONParser.parse(try #require(daemon.published.withLock { $0.values.first }))
+            #expect(sent["type"] == "ack" && sent["subject"]?.stringValue == subject)
+            #expect(
+                sent["by"] == "Calamiteitencoördinator VR09"
+                    && sent["author"] == "Calamiteitencoördinator VR09")
+        }
+    }
+
     @Test("without its daemon the screen says so and sends nothing")
     func daemonDown() async throws {
         try await withScreen(reachable: false) { server, _ in

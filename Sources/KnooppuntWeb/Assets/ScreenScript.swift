@@ -191,9 +191,15 @@ enum ScreenScript {
             const requests = own.acknowledgementRequests || [];
             replace($("own-requests"), requests.length ? requests.map((r) => {
               const mine = r.parties.find((p) => p.code === organisation) || {};
-              return el("div", { class: "incident" }, el("b", { text: r.subjectSummary || r.subject }),
+              const answer = el("span", { class: "result", "data-ack-result": r.subject, text: acked[r.subject] || "" });
+              const button = mine.state && mine.state !== "acknowledged" && !acked[r.subject]
+                ? el("button", { type: "button", class: "ack-give", "data-subject": r.subject,
+                    onclick: () => acknowledge(r, answer) }, "Acknowledge") : null;
+              return el("div", { class: "incident", "data-subject": r.subject, "data-state": mine.state || "" },
+                el("b", { text: r.subjectSummary || r.subject }),
                 el("div", { class: "meta", text: "from " + r.requestedBy + " · deadline " + K.dateTime(r.deadlineText) +
-                  " · " + (mine.state || "?") }));
+                  " · " + (mine.state || "?") + (mine.by ? " by " + mine.by : "") }),
+                button, answer);
             }) : el("p", { class: "empty", text: "None." }));
             replace($("regions"), picture.regions.map((r) => el("tr", { "data-region": r.code },
               el("td", { text: r.code + " " + r.name }), el("td", { text: r.grip ? "G" + r.grip : "–" }),
@@ -209,6 +215,31 @@ enum ScreenScript {
                 text: "ADVICE: " + i.gripAdvice.message + " (since " + K.time(i.gripAdvice.sinceText) + ")" }) : null))
               : el("li", { class: "empty", text: "No incidents." }));
             replace($("incident-list"), incidents.filter((i) => !i.exercise).map((i) => el("option", { value: i.id, text: i.title || "" })));
+          }
+
+          // A person acknowledges a message that must land, named by "Your name (author)".
+          const acked = {};
+          async function acknowledge(request, answerNode) {
+            const person = value("author").trim();
+            if (!person) {
+              answerNode.className = "result bad";
+              answerNode.textContent = "Fill in \"Your name (author)\" first: an acknowledgement names the person.";
+              $("author").focus();
+              return;
+            }
+            answerNode.className = "result wait";
+            answerNode.textContent = "Sending…";
+            const answer = await K.request("POST", "/api/v1/acks",
+              { person: person, subject: request.subject, exercise: request.exercise || undefined });
+            const body = answer.body || {};
+            if (answer.status === 202 || answer.status === 201) {
+              acked[request.subject] = "Acknowledgement handed to the daemon (" + body.id + ")";
+              answerNode.className = "result ok";
+              answerNode.textContent = acked[request.subject];
+            } else {
+              answerNode.className = "result bad";
+              answerNode.textContent = "Not sent: E" + body.code + " " + (body.message || "");
+            }
           }
 
           $("exercise").addEventListener("change", () => {

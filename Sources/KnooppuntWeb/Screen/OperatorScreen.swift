@@ -79,6 +79,11 @@ public struct OperatorScreen: Sendable {
             return HTTPReply.json(["valid": true])
         }
         api.post("sitreps") { request, _ in try await publish(request) }
+        // An operator acknowledges a message that must land: `{"person", "subject", "note"?, "exercise"?}`.
+        api.post("acks") { request, _ in
+            let body = try await request.jsonBody(limit: maxRequestBytes)
+            return try await publish(document: try DeskWrites.ack(body))
+        }
         api.get("reports/:id") { _, context in
             let text = context.parameters.get("id") ?? ""
             guard let id = ReportID(text) else {
@@ -142,7 +147,10 @@ public struct OperatorScreen: Sendable {
 
     private func publish(_ request: Request) async throws -> Response {
         let body = try await request.jsonBody(limit: maxRequestBytes)
-        let document = try validate(body)
+        return try await publish(document: try validate(body))
+    }
+
+    private func publish(document: ReportDocument) async throws -> Response {
         let codec = DocumentCodec()
         let result: OperatorPublishResult
         do {
