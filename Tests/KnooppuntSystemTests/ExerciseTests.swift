@@ -39,6 +39,27 @@ extension SystemTests {
         // Every daemon applied the exercise, and the real picture is what it was, per view.
         try net.waitConverged(everyone)
         #expect(try realHashes(net, everyone) == before)
+
+        // The workflows on the exercise day: both threat-level requests acknowledged by every
+        // party (exercise requests raise no alarm), and GRIP 3 reached, with time-to-GRIP-3.
+        let acks = try runKnooppunt(["ack", "list", "--dir", dir, "--exercise", "--json"])
+        #expect(acks.status == 0, "\(acks.err)")
+        let requests = try JSONParser.parse(Array(acks.out.utf8))["requests"]?.arrayValue ?? []
+        #expect(requests.count == 2 && requests.allSatisfy { $0["exercise"] == true }, "\(acks.out)")
+        for request in requests {
+            let states = (request["parties"]?.arrayValue ?? []).compactMap { $0["state"]?.stringValue }
+            #expect(states == ["acknowledged", "acknowledged", "acknowledged"], "\(request)")
+            #expect(request["alarm"] == nil)
+        }
+        let grip = try runKnooppunt(["export", "grip", "--dir", dir, "--exercise", "--format", "json"])
+        #expect(grip.status == 0, "\(grip.err)")
+        let incident = try JSONParser.parse(Array(grip.out.utf8))["incidents"]?.arrayValue?.first {
+            $0["incident"] == "VR09-20260316-01"
+        }
+        #expect(incident?["kind"] == "possibleTerroristAttack" && incident?["status"] == "closed")
+        #expect(incident?["timeToGRIP3"]?["reached"] == true && incident?["timeToGRIP3"]?["level"] == "3")
+        #expect(incident?["regions"]?.arrayValue?.contains("VR14") == true, "VR14's measures count")
+        #expect(incident?["advice"] == nil, "closed: no advice")
         net.stopAll()
 
         // The reconstruction lists every report of the day in the order the run sent them; the
@@ -55,6 +76,7 @@ extension SystemTests {
             entries.compactMap { $0["report"]?.stringValue } == steps.compactMap { $0["report"]?.stringValue }
         )
         #expect(entries.compactMap { $0["sequence"]?.integerValue } == sequences)
+        #expect(json["timeToGRIP3"]?["reached"] == true, "the reconstruction states time-to-GRIP-3")
         #expect(
             entries.allSatisfy { $0["notReached"] == .array([]) }, "every daemon holds every exercise report")
         let realTimeline = try runKnooppunt(["timeline", "--dir", dir, "--incident", "VR09-20260316-01"])
