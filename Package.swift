@@ -138,6 +138,8 @@ let package = Package(
             dependencies: [
                 "KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
                 "KnooppuntChaos", "KnooppuntConfig",
+                // Audit tests edit a store behind its back, as an attacker with file access would.
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // Real processes: the built `knooppunt` binary, real sockets and stores (run serialized).
@@ -146,7 +148,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
                 "KnooppuntDaemon", "KnooppuntChaos",
-                "StrictJSON",
+                "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(

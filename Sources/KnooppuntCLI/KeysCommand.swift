@@ -14,9 +14,10 @@ struct KeysCommand: ParsableCommand {
             key, and the node pair's CURVE server key; secrets go to DIR/keys (owner-only, 0600), \
             public keys into DIR/network.json with the node addresses from the hosts file. Existing \
             keys are kept, never overwritten. `keys export` writes the folder one host needs: \
-            network.json and that host's secret key, nothing else. See deploy/README.md.
+            network.json and that host's secret key, nothing else. `keys rotate ORG` replaces one \
+            organisation's keys while the network runs. See deploy/README.md.
             """,
-        subcommands: [KeysInitCommand.self, KeysExportCommand.self])
+        subcommands: [KeysInitCommand.self, KeysExportCommand.self, KeysRotateCommand.self])
 }
 
 struct KeysInitCommand: ParsableCommand {
@@ -104,5 +105,43 @@ struct KeysExportCommand: ParsableCommand {
         let copy = target.keysFolder.appendingPathComponent(secret.lastPathComponent)
         try DataFolder.writeSecret(try Data(contentsOf: secret), to: copy)
         print("\(target.root.path): network.json and keys/\(secret.lastPathComponent) (owner-only)")
+    }
+}
+
+struct KeysRotateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rotate",
+        abstract: "Replace one organisation's keys without stopping the network.",
+        discussion: """
+            Generates a new CURVE key pair and signing key for ORG, writes the secret to \
+            DIR/keys/ORG.json (owner-only) and the public keys to DIR/network.json; the old signing \
+            key stays listed as retired, so the reports it signed keep verifying. Then:
+              1. copy network.json to both node hosts (and every other host); a node reloads it \
+            within seconds (or at once on SIGHUP), admits the new CURVE key, refuses the old one \
+            (E303 retiredKey on a connection made with it) and writes the change to its audit log;
+              2. `knooppunt keys export ORG --to FOLDER` and install the new secret on ORG's host, \
+            then restart its daemon. Its queued reports stay queued meanwhile and go out after;
+              3. restart the other daemons one at a time (with the new network.json), so their \
+            mirrors verify reports signed with the new key. Nobody else's keys change.
+
+            Example:
+              knooppunt keys rotate VR09 --dir ./deployment
+            """)
+
+    @Argument(help: "The organisation: NATIONAL, NCTV, POLICE or VR01…VR25.")
+    var organisation: OrganisationCode
+
+    @OptionGroup var folder: FolderOption
+
+    func run() throws {
+        let rotation = try folder.folder.rotateKeys(of: organisation)
+        print("\(organisation): new keys in \(folder.folder.keyFile(organisation).path) (owner-only)")
+        print("  CURVE public key \(rotation.previous.curvePublicKey) -> \(rotation.current.curvePublicKey)")
+        print(
+            "  retired signing keys kept for verification: \(rotation.current.retiredSigningPublicKeys.count)"
+        )
+        print(
+            "next: copy \(folder.folder.networkFile.path) to the node hosts, then install \(organisation)'s new secret"
+        )
     }
 }

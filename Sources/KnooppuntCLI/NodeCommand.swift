@@ -1,4 +1,6 @@
 import ArgumentParser
+import Dispatch
+import Foundation
 import KnooppuntConfig
 import KnooppuntNode
 import KnooppuntProtocol
@@ -14,7 +16,9 @@ struct NodeCommand: AsyncParsableCommand {
             acknowledging it, and streams the picture to every organisation in its own view. Reads \
             DIR/network.json and the node's server key; the primary keeps its log in \
             DIR/node/store.sqlite, the backup in DIR/node-backup/store.sqlite. Without a backup in \
-            network.json the primary serves alone.
+            network.json the primary serves alone. The node reloads network.json and DIR/policy.yaml \
+            when they change (within seconds, or at once on SIGHUP) and records the change in its \
+            audit log.
 
             Examples:
               knooppunt node --dir ./var --role primary
@@ -31,6 +35,18 @@ struct NodeCommand: AsyncParsableCommand {
         name: .long, help: "A party further behind than this many updates gets a snapshot instead of the log."
     )
     var catchUpLimit: UInt64 = 10_000
+    @Option(
+        name: .long,
+        help: "Messages per second one organisation may send; beyond that (and the burst) E500 rateLimited.")
+    var peerMessageRate: Double = 2_000
+    @Option(name: .long, help: "Messages one organisation may send at once before its rate applies.")
+    var peerMessageBurst: Double = 4_000
+
+    func validate() throws {
+        guard peerMessageRate > 0, peerMessageBurst >= 1 else {
+            throw ValidationError("--peer-message-rate must be above 0 and --peer-message-burst at least 1")
+        }
+    }
 
     func run() async throws {
         let logger = log.bootstrap(label: "knooppunt.node.\(role.rawValue)")
@@ -45,7 +61,15 @@ struct NodeCommand: AsyncParsableCommand {
         options.role = role
         options.sendHighWaterMark = sendHighWaterMark
         options.catchUpLimit = catchUpLimit
+        options.peerMessageRate = peerMessageRate
+        options.peerMessageBurst = peerMessageBurst
         let server = try NodeServer(options: options)
+        // SIGHUP: read network.json and the policy again now (a rotated key, an edited policy).
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler { server.reload() }
+        reload.resume()
+        defer { reload.cancel() }
         try await ServiceRunner.run(
             DaemonService(start: { try server.start() }, stop: { server.stop() }), parentPID: parentPid,
             logger: logger)

@@ -9,6 +9,21 @@ import ZeroMQ
 public struct OrganisationKeys: Sendable, Hashable {
     public var curvePublicKey: String
     public var signingPublicKey: VerifyingKey
+    /// Signing keys retired by `knooppunt keys rotate`, oldest first: they still verify the
+    /// reports signed before the rotation.
+    public var retiredSigningPublicKeys: [VerifyingKey] = []
+
+    public init(
+        curvePublicKey: String, signingPublicKey: VerifyingKey, retiredSigningPublicKeys: [VerifyingKey] = []
+    ) {
+        self.curvePublicKey = curvePublicKey
+        self.signingPublicKey = signingPublicKey
+        self.retiredSigningPublicKeys = retiredSigningPublicKeys
+    }
+
+    public var signingKeys: SigningKeySet {
+        SigningKeySet(current: signingPublicKey, retired: retiredSigningPublicKeys)
+    }
 }
 
 /// Where one national node of the pair listens.
@@ -79,9 +94,15 @@ public struct NetworkConfig: Sendable {
     public var nodeCurvePublicKey: String
     /// Host the CHP endpoint binds on (loopback unless configured otherwise).
     public var chpHost: String
+    /// The key the nodes sign audit checkpoints with (both nodes of the pair hold its secret);
+    /// nil in a network.json written before the audit log existed (run `keys init` again).
+    public var nodeAuditPublicKey: VerifyingKey?
     public var organisations: [OrganisationCode: OrganisationKeys]
 
+    /// Every organisation's current signing key.
     public var verifyingKeys: [OrganisationCode: VerifyingKey] { organisations.mapValues(\.signingPublicKey) }
+    /// Every organisation's signing keys, current and retired: what verifies a report.
+    public var signingKeySets: [OrganisationCode: SigningKeySet] { organisations.mapValues(\.signingKeys) }
 
     /// Daemons of this network (every organisation but the national one, which is the node).
     public var daemons: [OrganisationCode] { organisations.keys.filter { $0 != .national }.sorted() }
@@ -98,27 +119,36 @@ public struct NetworkConfig: Sendable {
 
     public init(
         primary: NodeAddress, backup: NodeAddress?, nodeCurvePublicKey: String, chpHost: String = "127.0.0.1",
-        organisations: [OrganisationCode: OrganisationKeys]
+        nodeAuditPublicKey: VerifyingKey? = nil, organisations: [OrganisationCode: OrganisationKeys]
     ) {
         self.primary = primary
         self.backup = backup
         self.nodeCurvePublicKey = nodeCurvePublicKey
         self.chpHost = chpHost
+        self.nodeAuditPublicKey = nodeAuditPublicKey
         self.organisations = organisations
     }
 
     public var json: JSONValue {
-        let node: [String: JSONValue] = [
+        var node: [String: JSONValue] = [
             "curvePublicKey": .string(nodeCurvePublicKey), "chpHost": .string(chpHost),
             "primary": primary.json,
             "backup": backup?.json ?? .null,
         ]
+        if let nodeAuditPublicKey {
+            node["auditPublicKey"] = .string(Hex.encode(nodeAuditPublicKey.rawRepresentation))
+        }
         var orgs: [String: JSONValue] = [:]
         for (code, keys) in organisations {
-            orgs[code.rawValue] = [
+            var entry: [String: JSONValue] = [
                 "curvePublicKey": .string(keys.curvePublicKey),
                 "signingPublicKey": .string(Hex.encode(keys.signingPublicKey.rawRepresentation)),
             ]
+            if !keys.retiredSigningPublicKeys.isEmpty {
+                entry["retiredSigningPublicKeys"] = .array(
+                    keys.retiredSigningPublicKeys.map { .string(Hex.encode($0.rawRepresentation)) })
+            }
+            orgs[code.rawValue] = .object(entry)
         }
         return ["version": 1, "node": .object(node), "organisations": .object(orgs)]
     }
@@ -145,21 +175,41 @@ public struct NetworkConfig: Sendable {
         for (name, entry) in value["organisations"]?.objectValue ?? [:] {
             guard let code = OrganisationCode(name) else { throw fail("unknown organisation \(name)") }
             guard let curve = entry["curvePublicKey"]?.stringValue, Z85.decode(curve)?.count == 32,
-                let signingHex = entry["signingPublicKey"]?.stringValue, let signing = Hex.decode(signingHex),
-                let verifying = try? VerifyingKey(rawRepresentation: signing)
+                let signingHex = entry["signingPublicKey"]?.stringValue,
+                let verifying = verifyingKey(signingHex)
             else { throw fail("\(name) needs a curvePublicKey (Z85) and a signingPublicKey (hex)") }
-            organisations[code] = OrganisationKeys(curvePublicKey: curve, signingPublicKey: verifying)
+            var retired: [VerifyingKey] = []
+            for item in entry["retiredSigningPublicKeys"]?.arrayValue ?? [] {
+                guard let key = item.stringValue.flatMap(verifyingKey) else {
+                    throw fail("\(name): retiredSigningPublicKeys holds hex Ed25519 public keys")
+                }
+                retired.append(key)
+            }
+            organisations[code] = OrganisationKeys(
+                curvePublicKey: curve, signingPublicKey: verifying, retiredSigningPublicKeys: retired)
         }
         guard organisations[.national] != nil else { throw fail("the NATIONAL organisation is missing") }
+        var auditKey: VerifyingKey?
+        if let text = node["auditPublicKey"]?.stringValue {
+            guard let key = verifyingKey(text) else {
+                throw fail("node.auditPublicKey must be a hex Ed25519 key")
+            }
+            auditKey = key
+        }
         return NetworkConfig(
             primary: primary, backup: backup, nodeCurvePublicKey: nodeKey,
-            chpHost: node["chpHost"]?.stringValue ?? "127.0.0.1", organisations: organisations)
+            chpHost: node["chpHost"]?.stringValue ?? "127.0.0.1", nodeAuditPublicKey: auditKey,
+            organisations: organisations)
     }
 
     public func save(to url: URL) throws {
         let data = Data((JSONWriter.pretty(json) + "\n").utf8)
         try data.write(to: url, options: .atomic)
     }
+}
+
+private func verifyingKey(_ hex: String) -> VerifyingKey? {
+    Hex.decode(hex).flatMap { try? VerifyingKey(rawRepresentation: $0) }
 }
 
 /// An organisation's secret keys, from `DIR/keys/ORG.json` (owner-only).
@@ -228,6 +278,8 @@ extension DataFolder {
     ) throws -> NetworkConfig {
         try DataFolder.makeOwnerOnly(root)
         try DataFolder.makeOwnerOnly(keysFolder)
+        // Keys retired by `keys rotate` stay listed: they verify the reports signed before.
+        let previous = try? NetworkConfig.load(from: networkFile)
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
         for code in OrganisationCode.all {
             let url = keyFile(code)
@@ -238,25 +290,59 @@ extension DataFolder {
                 secrets = try OrganisationSecrets.generate()
                 try secrets.save(to: url)
             }
-            organisations[code] = secrets.publicKeys
+            var keys = secrets.publicKeys
+            keys.retiredSigningPublicKeys =
+                previous?.organisations[code]?.retiredSigningPublicKeys.filter { $0 != keys.signingPublicKey }
+                ?? []
+            organisations[code] = keys
         }
-        let server: CurveKeyPair
-        if FileManager.default.fileExists(atPath: nodeServerKeyFile.path) {
-            server = try loadNodeServerKey()
-        } else {
-            server = try CurveKeyPair.generate()
-            try DataFolder.writeSecret(
-                Data(JSONWriter.canonical(["curveSecretKey": .string(server.secretKey)])),
-                to: nodeServerKeyFile)
-        }
+        let server = try ensureNodeServerKey()
         let config = NetworkConfig(
-            primary: primary, backup: backup, nodeCurvePublicKey: server.publicKey, chpHost: chpHost,
-            organisations: organisations)
+            primary: primary, backup: backup, nodeCurvePublicKey: server.curve.publicKey, chpHost: chpHost,
+            nodeAuditPublicKey: server.audit.publicKey, organisations: organisations)
         try config.save(to: networkFile)
         return config
     }
 
-    public func loadNodeServerKey() throws -> CurveKeyPair {
+    /// The node pair's secrets: the CURVE server key and the key that signs audit checkpoints.
+    /// Generated when missing; an audit key is added to a key file written before it existed.
+    private func ensureNodeServerKey() throws -> (curve: CurveKeyPair, audit: SigningKey) {
+        var curve: CurveKeyPair
+        var audit: SigningKey?
+        if FileManager.default.fileExists(atPath: nodeServerKeyFile.path) {
+            curve = try loadNodeServerKey()
+            audit = try? loadNodeAuditKey()
+        } else {
+            curve = try CurveKeyPair.generate()
+        }
+        if audit == nil {
+            let key = SigningKey.generate()
+            try DataFolder.writeSecret(
+                Data(
+                    JSONWriter.canonical([
+                        "curveSecretKey": .string(curve.secretKey),
+                        "auditSigningSecretKey": .string(Hex.encode(key.rawRepresentation)),
+                    ])),
+                to: nodeServerKeyFile)
+            audit = key
+        }
+        return (curve, audit!)
+    }
+
+    /// The key the node signs audit checkpoints with (from the node's server key file).
+    public func loadNodeAuditKey() throws -> SigningKey {
+        let value = try readNodeServerKeyFile()
+        guard let hex = value["auditSigningSecretKey"]?.stringValue, let bytes = Hex.decode(hex),
+            let key = try? SigningKey(rawRepresentation: bytes)
+        else {
+            throw ConfigError(
+                "\(nodeServerKeyFile.path) holds no audit signing key: run `knooppunt keys init` again (it adds one and keeps every other key)"
+            )
+        }
+        return key
+    }
+
+    private func readNodeServerKeyFile() throws -> JSONValue {
         var info = stat()
         guard stat(nodeServerKeyFile.path, &info) == 0 else {
             throw ConfigError("\(nodeServerKeyFile.path) not found")
@@ -265,8 +351,15 @@ extension DataFolder {
             throw ConfigError("\(nodeServerKeyFile.path) is readable by others")
         }
         guard let data = FileManager.default.contents(atPath: nodeServerKeyFile.path),
-            let secret = (try? JSONParser.parse([UInt8](data)))?["curveSecretKey"]?.stringValue
+            let value = try? JSONParser.parse([UInt8](data))
         else { throw ConfigError("\(nodeServerKeyFile.path) is not a key file") }
+        return value
+    }
+
+    public func loadNodeServerKey() throws -> CurveKeyPair {
+        guard let secret = try readNodeServerKeyFile()["curveSecretKey"]?.stringValue else {
+            throw ConfigError("\(nodeServerKeyFile.path) is not a key file")
+        }
         do { return try CurveKeyPair(secretKey: secret) } catch {
             throw ConfigError("\(nodeServerKeyFile.path): \(error)")
         }

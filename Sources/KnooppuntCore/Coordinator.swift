@@ -32,21 +32,39 @@ public struct Coordinator: Sendable {
     public private(set) var lastSequence: SequenceNumber
     public private(set) var lastOriginSeq: [OrganisationCode: UInt64]
     public private(set) var incidents: [String: IncidentRecord]
-    let verifyingKeys: [OrganisationCode: VerifyingKey]
+    /// Every organisation's signing keys (current and retired), from the network config.
+    public private(set) var signingKeys: [OrganisationCode: SigningKeySet]
     let codec: DocumentCodec
-    let policy = WritePolicy()
+    public private(set) var policy: WritePolicy
 
     public init(
         epoch: Epoch, lastSequence: SequenceNumber, lastOriginSeq: [OrganisationCode: UInt64],
         incidents: [String: IncidentRecord], verifyingKeys: [OrganisationCode: VerifyingKey],
         codec: DocumentCodec
     ) {
+        self.init(
+            epoch: epoch, lastSequence: lastSequence, lastOriginSeq: lastOriginSeq, incidents: incidents,
+            signingKeys: SigningKeySet.current(verifyingKeys), policy: .builtIn, codec: codec)
+    }
+
+    public init(
+        epoch: Epoch, lastSequence: SequenceNumber, lastOriginSeq: [OrganisationCode: UInt64],
+        incidents: [String: IncidentRecord], signingKeys: [OrganisationCode: SigningKeySet],
+        policy: WritePolicy, codec: DocumentCodec
+    ) {
         self.epoch = epoch
         self.lastSequence = lastSequence
         self.lastOriginSeq = lastOriginSeq
         self.incidents = incidents
-        self.verifyingKeys = verifyingKeys
+        self.signingKeys = signingKeys
+        self.policy = policy
         self.codec = codec
+    }
+
+    /// A reloaded network config or policy file: later submits are checked against these.
+    public mutating func reconfigure(signingKeys: [OrganisationCode: SigningKeySet], policy: WritePolicy) {
+        self.signingKeys = signingKeys
+        self.policy = policy
     }
 
     /// The next origin sequence the node expects from `origin`.
@@ -110,11 +128,11 @@ public struct Coordinator: Sendable {
             }
         }
         // 3. Signature and content.
-        guard let key = verifyingKeys[sender] else {
+        guard let keys = signingKeys[sender] else {
             return consume(
                 Problem(.badSignature, field: "signature", "no signing key is configured for \(sender)"))
         }
-        guard report.verifySignature(with: key) else {
+        guard keys.verifies(report) else {
             return consume(
                 Problem(
                     .badSignature, field: "signature", "the signature does not verify with \(sender)'s key"))
@@ -126,7 +144,13 @@ public struct Coordinator: Sendable {
             return consume(error.first)
         }
         // 4. Policy and references.
-        if let problem = policy.check(document, origin: sender, incidents: incidents) {
+        var subjectOrigin: OrganisationCode?
+        if let subject = document.body.subject, case .accepted(_, let origin)? = lookup(subject) {
+            subjectOrigin = origin
+        }
+        if let problem = policy.check(
+            document, origin: sender, incidents: incidents, subjectOrigin: subjectOrigin)
+        {
             return consume(problem)
         }
         if let subject = document.body.subject {

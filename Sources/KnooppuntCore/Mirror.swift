@@ -45,7 +45,8 @@ public struct Mirror: Sendable {
     private var stagingSequence: SequenceNumber = 0
     /// Heartbeats in a row that showed the node ahead of us with nothing in flight.
     private var behindBeats = 0
-    private let verifyingKeys: [OrganisationCode: VerifyingKey]
+    /// Every origin's signing keys, current and retired (a rotation keeps old reports valid).
+    public private(set) var signingKeys: [OrganisationCode: SigningKeySet]
     /// The role named in HELLO (kept for starting over).
     private var role: DaemonRole = .region
 
@@ -53,11 +54,24 @@ public struct Mirror: Sendable {
         view: View, picture: Picture, verifyingKeys: [OrganisationCode: VerifyingKey],
         limits: MirrorLimits = MirrorLimits()
     ) {
+        self.init(
+            view: view, picture: picture, signingKeys: SigningKeySet.current(verifyingKeys), limits: limits)
+    }
+
+    public init(
+        view: View, picture: Picture, signingKeys: [OrganisationCode: SigningKeySet],
+        limits: MirrorLimits = MirrorLimits()
+    ) {
         precondition(picture.views == [view], "a mirror's picture tracks its own view")
         self.view = view
         self.picture = picture
-        self.verifyingKeys = verifyingKeys
+        self.signingKeys = signingKeys
         self.limits = limits
+    }
+
+    /// Keys from a reloaded network config (after `knooppunt keys rotate`).
+    public mutating func update(signingKeys: [OrganisationCode: SigningKeySet]) {
+        self.signingKeys = signingKeys
     }
 
     public var applied: SequenceNumber { picture.lastSequence }
@@ -135,7 +149,7 @@ public struct Mirror: Sendable {
                 return [.send(.fetch(from: applied + 1, to: beat.lastSequence))]
             }
             return []
-        case .ack, .error:
+        case .ack, .error, .auditHead:
             return []
         }
     }
@@ -183,7 +197,7 @@ public struct Mirror: Sendable {
 
     /// A report is applied only if its origin signed it and the node sent exactly this view.
     private func check(_ report: SealedReport) -> String? {
-        guard let key = verifyingKeys[report.origin], report.verifySignature(with: key) else {
+        guard let keys = signingKeys[report.origin], keys.verifies(report) else {
             return "signature of \(report.origin) does not verify"
         }
         for (index, visible) in report.visibility(for: view).enumerated()

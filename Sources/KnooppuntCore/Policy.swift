@@ -1,3 +1,4 @@
+import Crypto
 import KnooppuntDomain
 import KnooppuntProtocol
 
@@ -14,66 +15,93 @@ public struct IncidentRecord: Sendable, Hashable {
     }
 }
 
-/// Who may write what (docs/PROTOCOL.md §8). The rules here are version 1 of the policy; they
-/// are checked at the node on every submit, after the report has been decoded and verified.
+/// Who may write what, and what never leaves the police (docs/PROTOCOL.md §8): the rules of
+/// config/policy.yaml, checked at the node on every submit after the report has been decoded
+/// and verified.
 public struct WritePolicy: Sendable {
-    public init() {}
+    public let rules: [PolicyRule]
+    public let policeInternal: PoliceInternalPolicy
+    /// SHA-256 of the policy file (hex): what the audit log records when the policy changes.
+    public let digest: String
+    let reference: ReferenceData
 
-    /// Nil when `origin` may write `document`; otherwise the refusal (E301, E402, E403).
+    /// The policy built into the binary (config/policy.yaml).
+    public init() { self = Self.builtIn }
+
+    public static let builtIn: WritePolicy = {
+        do {
+            // The generated literal drops the file's final newline; put it back so the digest is the file's.
+            return try WritePolicy(yaml: Array((EmbeddedPolicy.text + "\n").utf8))
+        } catch {
+            preconditionFailure("the built-in policy is invalid: \(error)")
+        }
+    }()
+
+    init(
+        rules: [PolicyRule], policeInternal: PoliceInternalPolicy, digest: String,
+        reference: ReferenceData = .builtIn
+    ) {
+        self.rules = rules
+        self.policeInternal = policeInternal
+        self.digest = digest
+        self.reference = reference
+    }
+
+    /// Nil when `origin` may write `document`; otherwise the refusal (E301 or the rule's
+    /// code, E302 for a police-internal term, E402 for an incident not in the picture).
+    /// - Parameter subjectOrigin: who wrote the report an acknowledgement request is about,
+    ///   when the caller knows (rules about it are skipped otherwise).
     public func check(
-        _ document: ReportDocument, origin: OrganisationCode, incidents: [String: IncidentRecord]
+        _ document: ReportDocument, origin: OrganisationCode, incidents: [String: IncidentRecord],
+        subjectOrigin: OrganisationCode? = nil
     ) -> Problem? {
-        let scope = document.exercise ? "exercise/" : ""
-        func incident(_ id: IncidentID) -> IncidentRecord? { incidents[scope + id.rawValue] }
-        switch document.body {
-        case .incident(let report):
-            // Rule: an incident is updated only by the organisation that opened it or its lead.
-            if let known = incident(report.id), known.opener != origin, known.lead != origin {
-                return Problem(
-                    .incidentConflict, field: "incident",
-                    "incident \(report.id) is held by \(known.opener) (lead \(known.lead)); only they update it"
-                )
-            }
-        case .grip(let change):
-            // Rule: only the lead organisation (or the opener) changes an incident's GRIP.
-            guard let known = incident(change.incident) else {
-                return Problem(
-                    .unknownIncident, field: "incident", "incident \(change.incident) is not in the picture")
-            }
-            guard origin == known.lead || origin == known.opener else {
-                return Problem(
-                    .notPermitted, field: "incident",
-                    "only \(known.lead), the lead, changes the GRIP of \(change.incident)")
-            }
-            if change.level == .rijk && origin != .national && known.lead != origin {
-                return Problem(.notPermitted, field: "level", "GRIP Rijk is a national decision")
-            }
-        case .sitrep(let sitrep):
-            // Rule: any organisation may report on a known incident.
-            if incident(sitrep.incident) == nil {
-                return Problem(
-                    .unknownIncident, field: "incident", "incident \(sitrep.incident) is not in the picture")
-            }
-        case .threat:
-            // Rule: only NCTV sets threat levels.
-            guard origin == .nctv else {
-                return Problem(.notPermitted, field: "type", "only NCTV sets threat levels")
-            }
-        case .measure(let measures):
-            // Rule: a safety region reports measures only for its own municipalities.
-            if origin.isSafetyRegion,
-                ReferenceData.builtIn.municipalities[measures.municipality]?.region != origin
-            {
-                return Problem(
-                    .notPermitted, field: "municipality", "\(measures.municipality) is not in \(origin)")
-            }
-            if let id = measures.incident, incident(id) == nil {
-                return Problem(.unknownIncident, field: "incident", "incident \(id) is not in the picture")
-            }
-        case .ackRequest, .ack:
-            break
+        if let problem = references(document, incidents: incidents) { return problem }
+        let incident = document.body.incident.flatMap { incidents[Self.scope(document) + $0.rawValue] }
+        let facts = PolicyFacts(
+            document, incident: incident, subjectOrigin: subjectOrigin, reference: reference)
+        for rule in rules where facts.subjects.contains(rule.writes) {
+            let verdicts = rule.allowed.map { $0.admits(origin, facts) }
+            // Undecidable here (a fact is unknown) and no principal admits: leave it to the node.
+            guard !verdicts.contains(true), !verdicts.contains(nil) else { continue }
+            return Problem(
+                rule.code, field: Self.field(of: rule.writes, in: document),
+                "\(rule.says) (policy rule \(rule.id))")
+        }
+        if let found = policeInternal.search(document) {
+            return Problem(
+                .policeInternalTerm, field: found.path,
+                "the text carries the police-internal term \"\(found.term)\"; police-internal information stays in the police's own store, so rephrase the text"
+            )
         }
         return nil
+    }
+
+    /// Integrity rather than permission: reports about an incident need the incident.
+    private func references(_ document: ReportDocument, incidents: [String: IncidentRecord]) -> Problem? {
+        let scope = Self.scope(document)
+        func unknown(_ id: IncidentID) -> Problem? {
+            incidents[scope + id.rawValue] == nil
+                ? Problem(.unknownIncident, field: "incident", "incident \(id) is not in the picture") : nil
+        }
+        switch document.body {
+        case .grip(let change): return unknown(change.incident)
+        case .sitrep(let sitrep): return unknown(sitrep.incident)
+        case .measure(let measures): return measures.incident.flatMap(unknown)
+        case .incident, .threat, .ackRequest, .ack: return nil
+        }
+    }
+
+    private static func scope(_ document: ReportDocument) -> String { document.exercise ? "exercise/" : "" }
+
+    private static func field(of subject: PolicySubject, in document: ReportDocument) -> String {
+        switch subject {
+        case .threat: "type"
+        case .grip, .incidentUpdate: "incident"
+        case .gripRijk: "level"
+        case .measure: "municipality"
+        case .adviceNational, .adviceRegional: "communicatie.targetArea"
+        case .ackRequest: "subject"
+        }
     }
 
     /// Updates what the node knows about incidents after a report is accepted.
@@ -81,7 +109,7 @@ public struct WritePolicy: Sendable {
         _ document: ReportDocument, origin: OrganisationCode, in incidents: inout [String: IncidentRecord]
     ) {
         guard case .incident(let report) = document.body else { return }
-        let key = (document.exercise ? "exercise/" : "") + report.id.rawValue
+        let key = scope(document) + report.id.rawValue
         if var known = incidents[key] {
             known.lead = report.lead.organisation
             incidents[key] = known
@@ -89,4 +117,6 @@ public struct WritePolicy: Sendable {
             incidents[key] = IncidentRecord(opener: origin, lead: report.lead.organisation)
         }
     }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(data: bytes)) }
 }

@@ -93,7 +93,7 @@ final class DaemonLoop {
         let view = View.organisation(options.organisation)
         mirror = Mirror(
             view: view, picture: try store.loadMirror(view: view),
-            verifyingKeys: options.network.verifyingKeys,
+            signingKeys: options.network.signingKeySets,
             limits: options.mirror)
 
         selection = NodeSelection(
@@ -279,6 +279,8 @@ final class DaemonLoop {
                     if let resend = outbox.welcomed(nextOriginSeq: nextOriginSeq) { answers.append(resend) }
                 }
                 mirrorActions += mirror.receive(decoded, now: now)
+            case .auditHead(let checkpoint):
+                keep(checkpoint)
             default:
                 // The picture stream counts only from the node we follow.
                 if link === target { mirrorActions += mirror.receive(decoded, now: now) }
@@ -288,6 +290,22 @@ final class DaemonLoop {
         perform(mirrorActions)
         if mirror.applied != statusSentFor { sendStatus() }
         flushOutbox()
+    }
+
+    /// Keeps a checkpoint of the node's audit chain that the node's audit key signed: a chain
+    /// rewritten later at the node no longer matches what this daemon holds (`audit verify`).
+    private func keep(_ checkpoint: AuditCheckpoint) {
+        guard let key = options.network.nodeAuditPublicKey, checkpoint.verifies(with: key) else {
+            logger.warning(
+                "an audit checkpoint does not verify with the node's audit key; not kept",
+                metadata: ["audit.seq": "\(checkpoint.seq)"])
+            return
+        }
+        do {
+            try store.saveCheckpoint(checkpoint)
+        } catch {
+            logger.error("could not keep an audit checkpoint", metadata: ["error": "\(error)"])
+        }
     }
 
     /// A mirror that applied entries a node pair later discarded (acknowledged alone during a

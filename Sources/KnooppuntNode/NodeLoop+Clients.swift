@@ -46,35 +46,57 @@ extension NodeLoop {
             }
             guard message.frames.count >= 2 else { continue }
             let routing = message.frames[0]
-            // ZAP gives every admitted connection its organisation as User-Id.
-            guard let userID = message.userId, let organisation = OrganisationCode(userID) else {
+            // ZAP gives every admitted connection `ORG/<key>` as User-Id.
+            guard let userID = message.userId, let (organisation, key) = NodeServer.identity(userID) else {
                 refuse(
                     routing, nil, Problem(.originMismatch, field: "User-Id", "connection has no organisation")
                 )
                 continue
             }
+            // A connection made before a key rotation still carries the old key: it may not
+            // speak for the organisation any more.
+            guard network.organisations[organisation]?.curvePublicKey == key else {
+                sessions.removeValue(forKey: routing)
+                refuse(
+                    routing, nil,
+                    Problem(
+                        .retiredKey, field: "User-Id",
+                        "this connection was authenticated with a key \(organisation) no longer holds; reconnect with the current key"
+                    ), from: organisation)
+                continue
+            }
+            let parts = message.unpacked(routed: true, maxParts: WireLimits.maxFrames + 1)
+            let command = parts.flatMap {
+                $0.count > 1 ? String(decoding: $0[1].prefix(16), as: UTF8.self) : nil
+            }
+            guard admit(organisation, routing: routing, command: command ?? "?", now: now) else { continue }
             let session =
                 sessions[routing] ?? Session(routingID: routing, organisation: organisation, now: now)
             sessions[routing] = session
             session.lastHeard = now
-            guard let parts = message.unpacked(routed: true, maxParts: WireLimits.maxFrames + 1) else {
+            guard let parts else {
                 refuse(
                     routing, nil,
                     Problem(
                         .wrongFrameCount, field: "message",
-                        "a KNP/1 message is one frame packing at most \(WireLimits.maxFrames) parts"))
+                        "a KNP/1 message is one frame packing at most \(WireLimits.maxFrames) parts"),
+                    from: organisation)
                 continue
             }
             let decoded: ClientMessage
             do {
                 decoded = try codec.decodeClient(parts)
             } catch {
-                logger.notice(
-                    "refused message",
-                    metadata: [
-                        "org": "\(organisation)", "error.code": "\(error.code.rawValue)", "error": "\(error)",
-                    ])
-                refuse(routing, nil, error)
+                if let suppressed = refusalLog.take(now: now) {
+                    logger.notice(
+                        "refused message",
+                        metadata: [
+                            "org": "\(organisation)", "error.code": "\(error.code.rawValue)",
+                            "error": "\(error)",
+                            "suppressed": "\(suppressed)",
+                        ])
+                }
+                refuse(routing, nil, error, from: organisation)
                 continue
             }
             switch decoded {
@@ -118,6 +140,7 @@ extension NodeLoop {
             case .status(let status):
                 board[organisation] = BoardEntry(
                     lastHeard: now, lastHeardWall: wall, status: status, role: session.role)
+                auditDelivery(organisation, status, now: now)
             }
         }
         commit(&pending, at: wall)
@@ -170,7 +193,13 @@ extension NodeLoop {
                     "error.code": "\(rejection.problem.code.rawValue)", "error": "\(rejection.problem)",
                 ])
         case .refuse(let id, let problem, let detail):
-            refuse(session.routingID, id, problem, detail: detail)
+            logger.notice(
+                "report refused",
+                metadata: [
+                    "org": "\(session.organisation)", "report.id": "\(id?.rawValue ?? "-")",
+                    "error.code": "\(problem.code.rawValue)", "error": "\(problem)",
+                ])
+            refuse(session.routingID, id, problem, detail: detail, from: session.organisation)
         case .repeatOutcome(let outcome):
             pending.repeats.append((session.routingID, outcome))
         }
@@ -182,13 +211,19 @@ extension NodeLoop {
         var batch: Batch?
         if !pending.accepted.isEmpty || !pending.rejected.isEmpty {
             let commitStart = ContinuousClock.now
+            // The batch's audit rows, and any waiting, go into the same transaction: no extra fsync.
+            let events = auditQueue + auditEvents(for: pending, at: now)
+            auditQueue.removeAll()
+            let audited: [AuditRecord]
             do {
-                try store.commit(
+                audited = try store.commit(
                     accepted: pending.accepted.map { ($0.update, $0.document) },
-                    records: pending.rejected.map(\.record))
+                    records: pending.rejected.map(\.record), audit: events, epoch: epoch,
+                    logSequence: coordinator.lastSequence)
             } catch {
                 storageFailed(error)
             }
+            replicateAudit(audited)
             committedBatches += 1
             committedReports += pending.accepted.count + pending.rejected.count
             commitTime += ContinuousClock.now - commitStart
@@ -284,8 +319,26 @@ extension NodeLoop {
             detail: ["field": .string(rejection.problem.field)])
     }
 
-    func refuse(_ routing: [UInt8], _ id: ReportID?, _ problem: Problem, detail: JSONValue = [:]) {
+    /// Answers a refusal. With `from`, it is audited: one row for a refusal about a report or
+    /// an authorisation (3xx), a count for the summary for unreadable messages.
+    func refuse(
+        _ routing: [UInt8], _ id: ReportID?, _ problem: Problem, detail: JSONValue = [:],
+        from organisation: OrganisationCode? = nil
+    ) {
         count(problem.code)
+        if let organisation {
+            if id != nil || (300..<400).contains(problem.code.rawValue) {
+                var object = detail.objectValue ?? [:]
+                object["field"] = .string(problem.field)
+                object["message"] = .string(problem.message)
+                audit(
+                    AuditEvent(
+                        at: Self.wallClock(), kind: .refused, actor: organisation.rawValue,
+                        subject: id?.rawValue ?? "", code: problem.code.rawValue, detail: .object(object)))
+            } else {
+                security.malformedSinceSummary[organisation, default: [:]][problem.code, default: 0] += 1
+            }
+        }
         var detail = detail
         if case .object(var object) = detail {
             object["field"] = .string(problem.field)

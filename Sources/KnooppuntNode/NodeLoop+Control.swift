@@ -51,7 +51,7 @@ extension NodeLoop {
         let now = ContinuousClock.now
         var parties: [String: JSONValue] = [:]
         let connected = Set(sessions.values.filter(\.subscribed).map(\.organisation))
-        for code in options.network.organisations.keys.sorted() {
+        for code in network.organisations.keys.sorted() {
             var entry: [String: JSONValue] = [
                 "connected": .bool(connected.contains(code)),
                 "nodeViewHash": .string(picture.hash(for: .organisation(code)).hex),
@@ -107,6 +107,14 @@ extension NodeLoop {
             "pid": .integer(Int64(getpid())), "entries": .integer(Int64(picture.count)),
             "publicViewHash": .string(picture.hash(for: .publicView).hex), "parties": .object(parties),
             "refusals": .object(refusalCounts), "time": .integer(Self.wallClock()),
+            "security": security.json,
+            "audit": [
+                "head": .integer(Int64(clamping: store.auditHead.seq)),
+                "headHash": .string(Hex.encode(store.auditHead.hash)),
+                "checkpointed": .integer(Int64(clamping: lastCheckpointSeq)),
+                "waiting": .integer(Int64(auditQueue.count)),
+            ],
+            "policy": .string(coordinator.policy.digest),
             "synchronous": .integer(Int64((try? store.synchronousLevel()) ?? -1)),
             "commits": [
                 "batches": .integer(Int64(committedBatches)), "reports": .integer(Int64(committedReports)),

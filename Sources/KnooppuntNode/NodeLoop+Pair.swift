@@ -44,7 +44,9 @@ extension NodeLoop {
         } else if pair.state == .passive, pair.peerAlive(now: now), pair.peer?.state == .active {
             // Ask again for what we miss if nothing came for a while.
             if lastSyncRequest.map({ now - $0 > .seconds(1) }) ?? true { requestSync() }
+            if lastAuditSync.map({ now - $0 > .seconds(2) }) ?? true { requestAuditSync() }
         }
+        if isActive { pumpAuditReplication() }
     }
 
     func servePairMonitor() {
@@ -104,6 +106,12 @@ extension NodeLoop {
         case .rewind(let activeLast, let starts):
             guard pair.state == .passive else { return }
             rewind(activeLast: activeLast, activeStarts: starts)
+        case .audit(let from, let records, let checkpoint, let reset):
+            guard pair.state == .passive else { return }
+            receiveAudit(from: from, records: records, checkpoint: checkpoint, reset: reset)
+        case .auditSync(let from, let hashBefore):
+            guard isActive else { return }
+            startAuditReplication(from: from, hashBefore: hashBefore)
         case .fenced(let laterEpoch):
             // Only a later epoch than ours fences us (a stale FENCED from before our own
             // takeover must not).
@@ -143,6 +151,8 @@ extension NodeLoop {
         takeovers.append((newEpoch, Self.wallClock()))
         peerNext = nil
         peerConfirmedUpTo = 0
+        auditPeerNext = nil
+        recordActive(epoch: newEpoch)
         logger.notice(
             "this node is active",
             metadata: [
@@ -169,6 +179,7 @@ extension NodeLoop {
         }
         heartbeat()
         requestSync()
+        requestAuditSync()
     }
 
     /// Rebuilds picture and coordinator from the store (after stepping down or discarding a tail).
@@ -179,7 +190,7 @@ extension NodeLoop {
             coordinator = Coordinator(
                 epoch: max(loaded.epoch, coordinator.epoch), lastSequence: loaded.picture.lastSequence,
                 lastOriginSeq: loaded.lastOriginSeq, incidents: loaded.incidents,
-                verifyingKeys: options.network.verifyingKeys, codec: DocumentCodec())
+                signingKeys: network.signingKeySets, policy: coordinator.policy, codec: DocumentCodec())
         } catch {
             storageFailed(error)
         }

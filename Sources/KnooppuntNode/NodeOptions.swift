@@ -43,6 +43,26 @@ public struct NodeOptions: Sendable {
     public var streamBudget: Duration = .milliseconds(20)
     /// A loop that did not run for this long was paused (SIGSTOP): it listens before acting.
     public var stallThreshold: Duration = .milliseconds(400)
+    /// Messages per second one organisation may send (all its connections together); beyond
+    /// that (and the burst) messages are refused with E500 rateLimited. A daemon sends a few
+    /// per second plus its submits, at most a window of 64 in flight: far below this.
+    public var peerMessageRate: Double = 2_000
+    /// Messages an organisation may send at once before the rate applies.
+    public var peerMessageBurst: Double = 4_000
+    /// Audit rows with no log write to ride on (deliveries, refusals, config) are written
+    /// together at most this often: one extra fsync per interval, never one per event.
+    public var auditFlushInterval: Duration = .seconds(1)
+    /// How often the active node signs the audit chain head and hands it to the standby and
+    /// the daemons (when the chain grew since the last checkpoint).
+    public var auditCheckpointInterval: Duration = .seconds(5)
+    /// A daemon's progress ("delivered up to N") is audited at most this often per organisation.
+    public var deliveryAuditInterval: Duration = .seconds(1)
+    /// Audit rows per AUDIT message while the standby copies the chain.
+    public var auditSyncBurst = 1_024
+    /// How often the node looks whether network.json or policy.yaml changed (SIGHUP reloads at once).
+    public var configCheckInterval: Duration = .seconds(2)
+    /// Log lines about refused input per minute; the rest are counted (STATUS) and summed up.
+    public var refusalLogsPerMinute = 120
 
     public init(folder: DataFolder, network: NetworkConfig, logger: Logger) {
         self.folder = folder

@@ -29,33 +29,57 @@ public final class NodeServer: Sendable {
         self.options = options
         context = ZMQContext()
         let logger = options.logger
-        // Every organisation in the network config is admitted on the node endpoint with its
-        // code as identity; the pair endpoint admits only the node key. Nobody else gets in.
+        let loop = PollLoop(name: "node", context: context, logger: logger)
+        self.loop = loop
+        // Every organisation in the network config is admitted on the node endpoint; the pair
+        // endpoint admits only the node key. Nobody else gets in. Refusals go to the node's
+        // loop, which logs them with the peer address, counts them and audits them.
+        let state = self.state
+        zap = try ZAPHandler(
+            context: context, logger: logger, allowlist: Self.allowlist(options.network)
+        ) { refusal in
+            loop.execute { _ in state.value?.connectionRefused(refusal) }
+        }
+    }
+
+    /// The ZAP allowlist for a network config. Each organisation's connections carry
+    /// `ORG/<CURVE key>` as User-Id: the node learns who sent a message and with which key, so
+    /// after a key rotation a connection made with the old key is refused (E303) until it
+    /// reconnects with the new one.
+    static func allowlist(_ network: NetworkConfig) -> [String: ZAPEntry] {
         var allowlist: [String: ZAPEntry] = [:]
-        for (code, keys) in options.network.organisations {
-            allowlist[keys.curvePublicKey] = ZAPEntry(identity: code.rawValue, domains: ["node"])
+        for (code, keys) in network.organisations {
+            allowlist[keys.curvePublicKey] = ZAPEntry(
+                identity: "\(code.rawValue)/\(keys.curvePublicKey)", domains: ["node"])
         }
-        allowlist[options.network.nodeCurvePublicKey] = ZAPEntry(
-            identity: Self.pairIdentity, domains: ["pair"])
-        zap = try ZAPHandler(context: context, logger: logger, allowlist: allowlist) { refusal in
-            logger.warning(
-                "refused connection",
-                metadata: [
-                    "peer.address": "\(refusal.peerAddress)", "reason": "\(refusal.reason)",
-                    "key": "\(refusal.publicKey ?? "-")", "zap.domain": "\(refusal.domain)",
-                ])
-        }
-        loop = PollLoop(name: "node", context: context, logger: logger)
+        allowlist[network.nodeCurvePublicKey] = ZAPEntry(identity: pairIdentity, domains: ["pair"])
+        return allowlist
+    }
+
+    /// The organisation and CURVE key a connection was admitted with (from its User-Id).
+    static func identity(_ userID: String) -> (OrganisationCode, String)? {
+        guard let slash = userID.firstIndex(of: "/"),
+            let code = OrganisationCode(String(userID[..<slash]))
+        else { return nil }
+        return (code, String(userID[userID.index(after: slash)...]))
     }
 
     /// Opens the store, binds the sockets and starts serving. Returns once it serves.
     public func start() throws {
         let options = self.options
         let state = self.state
+        let zap = self.zap
         try loop.start { loop in
-            let node = try NodeLoop(options: options, loop: loop)
+            let node = try NodeLoop(options: options, loop: loop, zap: zap)
             state.set(node)
         }
+    }
+
+    /// Reads network.json and the policy again (SIGHUP): new keys are admitted, retired ones
+    /// refused, and the change is audited. A file that does not load leaves everything as it was.
+    public func reload() {
+        let state = self.state
+        loop.execute { _ in state.value?.reloadConfig(reason: "SIGHUP") }
     }
 
     /// Stops serving: sockets close (with their linger), the context terminates.
@@ -125,14 +149,37 @@ final class NodeLoop {
     var takeovers: [(epoch: Epoch, at: Int64)] = []
     let crashPoint = CrashPoint.fromEnvironment()
     unowned let loop: LoopContext
+    let zap: ZAPHandler
+    /// The network config and policy in force (reloaded when their files change).
+    var network: NetworkConfig
+    var configStamp: ConfigStamp
+    /// Monitors the node endpoint: handshakes that fail before ZAP (no CURVE, garbage bytes).
+    let routerMonitor: ZMQSocket
+    var security = SecurityCounters()
+    var limiter: RateLimiter<OrganisationCode>
+    var refusalLog: LogBudget
+    // Audit (NodeLoop+Audit.swift).
+    let auditKey: SigningKey
+    var auditQueue: [AuditEvent] = []
+    var lastDelivery: [OrganisationCode: (applied: SequenceNumber, at: ContinuousClock.Instant)] = [:]
+    var lastCheckpointSeq: UInt64 = 0
+    var auditPeerNext: UInt64?
+    var lastAuditSync: ContinuousClock.Instant?
 
     /// Without a backup in the network the node serves alone from the start.
     var isPaired: Bool { options.peer != nil }
 
-    init(options: NodeOptions, loop: LoopContext) throws {
+    init(options: NodeOptions, loop: LoopContext, zap: ZAPHandler) throws {
         self.options = options
         self.logger = options.logger
         self.loop = loop
+        self.zap = zap
+        network = options.network
+        let policy = try WritePolicy.load(folder: options.folder.root)
+        configStamp = ConfigStamp(options.folder)
+        limiter = RateLimiter(rate: options.peerMessageRate, burst: options.peerMessageBurst)
+        refusalLog = LogBudget(limit: options.refusalLogsPerMinute, interval: .seconds(60))
+        auditKey = try options.folder.loadNodeAuditKey()
         let folder = options.folder.folder(of: options.role)
         try DataFolder.makeOwnerOnly(folder)
         store = try NodeStore(path: options.folder.store(of: options.role).path)
@@ -140,8 +187,9 @@ final class NodeLoop {
         picture = loaded.picture
         coordinator = Coordinator(
             epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,
-            lastOriginSeq: loaded.lastOriginSeq,
-            incidents: loaded.incidents, verifyingKeys: options.network.verifyingKeys, codec: DocumentCodec())
+            lastOriginSeq: loaded.lastOriginSeq, incidents: loaded.incidents,
+            signingKeys: options.network.signingKeySets, policy: policy, codec: DocumentCodec())
+        lastCheckpointSeq = try store.latestCheckpoint()?.seq ?? 0
         pair = PairState(
             role: options.role, epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,
             peerTimeout: options.peerTimeout, now: .now)
@@ -156,6 +204,8 @@ final class NodeLoop {
             .heartbeatInterval(.seconds(2)), .heartbeatTimeout(.seconds(6)), .curveServer(true),
             .curveSecretKey(serverKey.secretKey), .zapDomain("node"),
         ])
+        routerMonitor = try router.monitor(context: loop.context)
+        loop.adopt(routerMonitor)
         try router.bind(address.bind)
 
         control = try loop.socket(.router, name: "node.control")
@@ -209,9 +259,15 @@ final class NodeLoop {
         if let pairRouter { loop.register(pairRouter) { [unowned self] _, _ in self.servePair() } }
         if let pairMonitor { loop.register(pairMonitor) { [unowned self] _, _ in self.servePairMonitor() } }
         loop.register(router) { [unowned self] _, _ in self.serveRouter() }
+        loop.register(routerMonitor) { [unowned self] _, _ in self.serveRouterMonitor() }
         loop.register(control) { [unowned self] _, _ in self.serveControl() }
         if let chpSnapshot { loop.register(chpSnapshot) { [unowned self] _, _ in self.serveCHPSnapshot() } }
         loop.every(options.heartbeatInterval) { [unowned self] in self.heartbeat() }
+        loop.every(options.auditFlushInterval) { [unowned self] in self.flushAudit() }
+        loop.every(options.auditCheckpointInterval) { [unowned self] in self.checkpointAudit() }
+        loop.every(options.configCheckInterval) { [unowned self] in self.checkConfig() }
+        // On a clean stop the chain head is signed once more, so nothing written is unvouched.
+        loop.onStop { [unowned self] in self.finishAudit() }
         if isPaired {
             loop.every(options.pairBeatInterval) { [unowned self] in self.pairTick() }
         } else {
@@ -226,6 +282,7 @@ final class NodeLoop {
                 "report.seq": "\(picture.lastSequence)", "node.epoch": "\(coordinator.epoch)",
                 "picture.entries": "\(picture.count)",
                 "chp": "\(address.chpBasePort.map { "tcp://\(options.network.chpHost):\($0)" } ?? "off")",
+                "audit.seq": "\(store.auditHead.seq)", "policy": "\(policy.digest.prefix(12))",
             ])
     }
 

@@ -33,6 +33,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case originMismatch = 300
     case notPermitted = 301
     case policeInternalTerm = 302
+    case retiredKey = 303
     // Order and state
     case outOfOrder = 400
     case staleOriginSequence = 401
@@ -90,6 +91,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .originMismatch: "originMismatch"
         case .notPermitted: "notPermitted"
         case .policeInternalTerm: "policeInternalTerm"
+        case .retiredKey: "retiredKey"
         case .outOfOrder: "outOfOrder"
         case .staleOriginSequence: "staleOriginSequence"
         case .unknownIncident: "unknownIncident"

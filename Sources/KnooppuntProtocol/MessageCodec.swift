@@ -62,6 +62,8 @@ public struct MessageCodec: Sendable {
                 "WELCOME",
                 [number(epoch), number(last), number(next)]
                     + starts.flatMap { [number($0.epoch), number($0.firstSequence)] })
+        case .auditHead(let checkpoint):
+            frames("AUDITHEAD", checkpoint.parts)
         }
     }
 
@@ -215,6 +217,8 @@ public struct MessageCodec: Sendable {
                 epoch: try Self.number(body[0], "WELCOME.epoch"),
                 lastSequence: try Self.number(body[1], "WELCOME.sequence"),
                 nextOriginSeq: try Self.number(body[2], "WELCOME.nextOriginSeq"), epochStarts: starts)
+        case "AUDITHEAD":
+            return .auditHead(try AuditCheckpoint.decode(body, field: command))
         default:
             throw Problem(
                 .unknownCommand, field: "command", "unknown command \(command.prefix(20)) from the node")

@@ -148,4 +148,7 @@ public enum ServerMessage: Sendable, Hashable {
     case welcome(
         epoch: Epoch, lastSequence: SequenceNumber, nextOriginSeq: UInt64,
         epochStarts: [PairMessage.EpochStart] = [])
+    /// The node's signed audit chain head (docs/PROTOCOL.md §13): daemons keep it, so a chain
+    /// rewritten later at the node no longer matches what they hold.
+    case auditHead(AuditCheckpoint)
 }

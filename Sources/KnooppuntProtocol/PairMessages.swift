@@ -94,6 +94,11 @@ public enum PairMessage: Sendable, Hashable {
     case rewind(activeLastSequence: SequenceNumber, epochStarts: [EpochStart])
     /// Passive → active: your epoch is over; a later one exists.
     case fenced(epoch: Epoch)
+    /// Active → passive: audit rows from `from` on, in order, and the latest signed checkpoint.
+    /// `reset`: the passive's chain is not a prefix of ours; it puts its rows aside first.
+    case audit(from: UInt64, records: [AuditRecord], checkpoint: AuditCheckpoint?, reset: Bool)
+    /// Passive → active: send the audit chain from `from`; my row `from - 1` has `hashBefore`.
+    case auditSync(from: UInt64, hashBefore: [UInt8])
 
     public struct EpochStart: Sendable, Hashable {
         public let epoch: Epoch
@@ -147,6 +152,12 @@ public enum PairMessage: Sendable, Hashable {
                 + starts.flatMap { [number($0.epoch), number($0.firstSequence)] }
         case .fenced(let epoch):
             return [protocolSignature, text("FENCED"), number(epoch)]
+        case .audit(let from, let records, let checkpoint, let reset):
+            return [protocolSignature, text("AUDIT"), number(from), text(reset ? "reset" : "")]
+                + [checkpoint.map { FramePack.pack($0.parts) } ?? []]
+                + records.map { AuditWire.pack($0) }
+        case .auditSync(let from, let hash):
+            return [protocolSignature, text("AUDITSYNC"), number(from), text(Hex.encode(hash))]
         }
     }
 
@@ -249,9 +260,65 @@ public enum PairMessage: Sendable, Hashable {
         case "FENCED":
             try MessageCodec.count(body, 1, command)
             return .fenced(epoch: try MessageCodec.number(body[0], "FENCED.epoch"))
+        case "AUDIT":
+            guard body.count >= 3 else {
+                throw Problem(
+                    .wrongFrameCount, field: command, "AUDIT needs from, flags and a checkpoint part")
+            }
+            var checkpoint: AuditCheckpoint?
+            if !body[2].isEmpty {
+                guard let parts = FramePack.unpack(body[2], maxParts: 8) else {
+                    throw Problem(.wrongFrameCount, field: command, "malformed checkpoint")
+                }
+                checkpoint = try AuditCheckpoint.decode(parts, field: "AUDIT.checkpoint")
+            }
+            var records: [AuditRecord] = []
+            for part in body.dropFirst(3) { records.append(try AuditWire.unpack(part)) }
+            return .audit(
+                from: try MessageCodec.number(body[0], "AUDIT.from"), records: records,
+                checkpoint: checkpoint,
+                reset: text(1) == "reset")
+        case "AUDITSYNC":
+            try MessageCodec.count(body, 2, command)
+            guard let hash = Hex.decode(text(1)), hash.count == 32 else {
+                throw Problem(.malformedNumber, field: "AUDITSYNC.hash", "expected 64 hex digits")
+            }
+            return .auditSync(from: try MessageCodec.number(body[0], "AUDITSYNC.from"), hashBefore: hash)
         default:
             throw Problem(
                 .unknownCommand, field: "command", "unknown command \(command.prefix(20)) on the pair link")
         }
+    }
+}
+
+/// One audit row as a pair-link part: its fields packed, the detail as canonical JSON.
+enum AuditWire {
+    static func pack(_ record: AuditRecord) -> [UInt8] {
+        let event = record.event
+        func number(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
+        return FramePack.pack([
+            number(record.seq), number(record.epoch), number(record.logSequence),
+            Array(String(event.at).utf8),
+            Array(event.kind.rawValue.utf8), Array(event.actor.utf8), Array(event.person.utf8),
+            Array(event.subject.utf8), Array(String(event.code).utf8), JSONWriter.canonical(event.detail),
+            record.previousHash, record.hash,
+        ])
+    }
+
+    static func unpack(_ part: [UInt8]) throws(Problem) -> AuditRecord {
+        guard let fields = FramePack.unpack(part, maxParts: 12), fields.count == 12,
+            let kind = AuditEvent.Kind(rawValue: String(decoding: fields[4], as: UTF8.self)),
+            let at = Int64(String(decoding: fields[3], as: UTF8.self)),
+            let code = Int(String(decoding: fields[8], as: UTF8.self)),
+            let detail = try? JSONParser.parse(fields[9]), fields[10].count == 32, fields[11].count == 32
+        else { throw Problem(.wrongFrameCount, field: "AUDIT", "malformed audit row") }
+        func text(_ index: Int) -> String { String(decoding: fields[index], as: UTF8.self) }
+        let event = AuditEvent(
+            at: at, kind: kind, actor: text(5), person: text(6), subject: text(7), code: code, detail: detail)
+        return AuditRecord(
+            seq: try MessageCodec.number(fields[0], "AUDIT.seq"),
+            epoch: try MessageCodec.number(fields[1], "AUDIT.epoch"),
+            logSequence: try MessageCodec.number(fields[2], "AUDIT.logSeq"), event: event,
+            previousHash: fields[10], storedHash: fields[11])
     }
 }

@@ -71,6 +71,10 @@ public final class DaemonStore {
                     INSERT INTO meta(name, value) VALUES ('applied', 0), ('epoch', 0), ('last_origin_seq', 0);
                     """)
         }
+        // The node's signed audit checkpoints as they came on the stream (`audit verify`).
+        migrator.registerMigration("v2 audit checkpoints") { db in
+            try db.execute(sql: DaemonStore.auditSchema)
+        }
         try migrator.migrate(db)
     }
 

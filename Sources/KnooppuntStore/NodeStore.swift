@@ -13,11 +13,14 @@ import KnooppuntProtocol
 public final class NodeStore {
     let db: DatabaseQueue
     let reference: ReferenceData
+    /// The last row of the audit chain (seq 0 and the genesis hash when empty).
+    public internal(set) var auditHead: (seq: UInt64, hash: [UInt8]) = (0, AuditRecord.genesis)
 
     public init(path: String, reference: ReferenceData = .builtIn) throws {
         db = try DurableDatabase.open(at: path)
         self.reference = reference
         try migrate()
+        auditHead = try loadAuditHead()
     }
 
     private func migrate() throws {
@@ -69,6 +72,11 @@ public final class NodeStore {
                     CREATE INDEX rejection_after ON rejection(after_seq);
                     CREATE INDEX log_epoch ON log(epoch, seq);
                     """)
+        }
+        // The audit log (docs/PROTOCOL.md §13): an append-only, hash-chained record of what the
+        // node did, written in the same transactions as the log; checkpoints the node signed.
+        migrator.registerMigration("v4 audit") { db in
+            try db.execute(sql: NodeStore.auditSchema)
         }
         try migrator.migrate(db)
     }
@@ -140,8 +148,14 @@ public final class NodeStore {
     }
 
     /// Writes one batch of decisions in a single transaction (one fsync): accepted reports
-    /// and refusals with the epoch and global sequence they came after.
-    public func commit(accepted: [(Update, ReportDocument?)], records: [RejectionRecord]) throws {
+    /// and refusals with the epoch and global sequence they came after, and the batch's audit
+    /// rows (no extra fsync). Returns the audit rows as chained.
+    @discardableResult
+    public func commit(
+        accepted: [(Update, ReportDocument?)], records: [RejectionRecord], audit: [AuditEvent] = [],
+        epoch: Epoch = 0, logSequence: SequenceNumber = 0
+    ) throws -> [AuditRecord] {
+        let chained = chain(audit, epoch: epoch, logSequence: logSequence)
         try db.write { db in
             let insertLog = try db.cachedStatement(
                 sql: """
@@ -178,7 +192,10 @@ public final class NodeStore {
                     Int64(record.epoch), Int64(record.afterSequence),
                 ])
             }
+            try insertAudit(chained, db)
         }
+        if let last = chained.last { auditHead = (last.seq, last.hash) }
+        return chained
     }
 
     public func setEpoch(_ epoch: Epoch) throws {

@@ -77,6 +77,24 @@ public final class ZAPHandler: Sendable {
         allowlist.withLock { $0[key] = entry }
     }
 
+    /// Replaces the whole allowlist (a reloaded configuration). Keys that are not valid Z85 are
+    /// skipped and returned, so the caller can report them. Existing connections stay up until
+    /// they reconnect: ZAP is asked only at the handshake.
+    @discardableResult
+    public func replace(allowlist entries: [String: ZAPEntry]) -> [String] {
+        var keys: [[UInt8]: ZAPEntry] = [:]
+        var invalid: [String] = []
+        for (z85, entry) in entries {
+            guard let key = Z85.decode(z85), key.count == 32 else {
+                invalid.append(entry.identity)
+                continue
+            }
+            keys[key] = entry
+        }
+        allowlist.withLock { $0 = keys }
+        return invalid
+    }
+
     /// Stops admitting `publicKey`. Existing connections stay up until they reconnect.
     public func revoke(publicKey: String) {
         guard let key = Z85.decode(publicKey) else { return }

@@ -56,12 +56,13 @@ final class TestNetwork {
     let lab: NetworkLab?
     var hosts: [String: String] = [:]
 
-    init(name: String) throws {
+    /// A network on this host; with `standby`, the node pair (start the backup with `startNode(.backup)`).
+    init(name: String, standby: Bool = false) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "knooppunt-\(name)-\(UUID().uuidString.prefix(8))")
         folder = DataFolder(root.path)
         basePort = try TestNetwork.freeBasePort()
-        network = try folder.prepareLocalNetwork(basePort: basePort, chp: false)
+        network = try folder.prepareLocalNetwork(basePort: basePort, chp: false, standby: standby)
         lab = nil
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }

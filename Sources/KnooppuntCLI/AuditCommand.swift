@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import KnooppuntConfig
+import KnooppuntDomain
+import KnooppuntProtocol
+import KnooppuntStore
+import StrictJSON
+
+/// The node's audit log for an inspection: verified against itself and against every signed
+/// checkpoint the data folder holds (the node pair's own and those the daemons received).
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify or export the national node's tamper-evident audit log.",
+        discussion: """
+            The active node writes every submission, acceptance, refusal (with its code and \
+            reason), delivery per recipient, acknowledgement (with the person), rate-limit episode, \
+            refused connection, configuration and key change into an append-only, hash-chained log \
+            in its store, copies it to the standby and signs the chain head every few seconds. The \
+            signed heads (checkpoints) go to the standby and to every daemon. `audit verify` reads \
+            the log read-only (beside a live node, or a copy) and finds any edited field, removed \
+            or inserted row, cut tail, or chain rewritten from an edit onwards. See docs/THREAT_MODEL.md.
+            """,
+        subcommands: [AuditVerifyCommand.self, AuditExportCommand.self])
+}
+
+/// Which node's store, and which stores to take checkpoints from.
+struct AuditSource: ParsableArguments {
+    @Option(help: "The node whose log to read: primary or backup (default: the one with the longer chain).")
+    var node: String?
+
+    @Option(help: "Read this node store file instead of the one in --dir (a copy for an inspection).")
+    var store: String?
+
+    @OptionGroup var folder: FolderOption
+
+    func validate() throws {
+        if let node, PairRole(rawValue: node) == nil { throw ValidationError("--node: primary or backup") }
+    }
+
+    /// The node named, or the one whose chain is longer: the node that was active last.
+    var role: PairRole {
+        if let node, let role = PairRole(rawValue: node) { return role }
+        func length(_ role: PairRole) -> UInt64 {
+            let path = folder.folder.store(of: role).path
+            guard FileManager.default.fileExists(atPath: path) else { return 0 }
+            return (try? AuditReader(nodeStorePath: path).lastSeq()) ?? 0
+        }
+        return length(.backup) > length(.primary) ? .backup : .primary
+    }
+
+    var storePath: String { store ?? folder.folder.store(of: role).path }
+
+    /// Every checkpoint found in the data folder: both nodes' stores and every daemon's.
+    func checkpoints() -> [AuditVerifier.SourcedCheckpoint] {
+        let data = folder.folder
+        var found: [AuditVerifier.SourcedCheckpoint] = []
+        var nodeStores: [(String, String)] = [("node \(role.rawValue)", storePath)]
+        for other in [PairRole.primary, .backup] where other != role {
+            nodeStores.append(("node \(other.rawValue)", data.store(of: other).path))
+        }
+        for (label, path) in nodeStores where FileManager.default.fileExists(atPath: path) {
+            let checkpoints = (try? AuditReader(nodeStorePath: path).checkpoints()) ?? []
+            found += checkpoints.map { AuditVerifier.SourcedCheckpoint($0, source: label) }
+        }
+        for code in OrganisationCode.all where code != .national {
+            let path = data.daemonStore(code).path
+            guard FileManager.default.fileExists(atPath: path) else { continue }
+            let checkpoints = (try? CheckpointReader(daemonStorePath: path).checkpoints()) ?? []
+            found += checkpoints.map { AuditVerifier.SourcedCheckpoint($0, source: code.rawValue) }
+        }
+        return found
+    }
+}
+
+struct AuditVerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check the audit chain and every signed checkpoint; exit 1 when anything is wrong.",
+        discussion: """
+            Examples:
+              knooppunt audit verify --dir ./var
+              knooppunt audit verify --store ./copy/store.sqlite --dir ./var
+            """)
+
+    @OptionGroup var source: AuditSource
+
+    func run() throws {
+        let network = try source.folder.network()
+        let records = try AuditReader(nodeStorePath: source.storePath).records()
+        let report = AuditVerifier(key: network.nodeAuditPublicKey).verify(
+            records, checkpoints: source.checkpoints())
+        let head = report.head.map { "row \($0.seq), hash \(Hex.encode($0.hash).prefix(16))…" } ?? "empty"
+        print("audit log: \(source.storePath)")
+        print("  \(report.rows) rows, head \(head)")
+        print(
+            "  \(report.checkpointsVerified) signed checkpoints match (from \(report.sources.sorted().joined(separator: ", ")))"
+        )
+        if report.superseded > 0 {
+            print(
+                "  \(report.superseded) checkpoints cover rows an earlier active wrote that did not reach the standby before a failover; the chain continued in a later epoch (the old active keeps those rows in audit_discarded once it rejoins)"
+            )
+        }
+        if report.intact {
+            print("intact")
+            return
+        }
+        for problem in report.problems { print("  PROBLEM: \(problem)") }
+        print("NOT INTACT: \(report.problems.count) problem(s)")
+        throw ExitCode(1)
+    }
+}
+
+struct AuditExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write the audit log and its signed checkpoints as JSON lines for an inspection.",
+        discussion: """
+            One JSON object per line: every row (`"row"`: its fields, previous hash and hash in hex), \
+            then every checkpoint (`"checkpoint"`, with where it was found). `audit verify` on the \
+            same folder says whether the rows are intact.
+
+            Example:
+              knooppunt audit export --dir ./var --output audit.jsonl
+            """)
+
+    @OptionGroup var source: AuditSource
+
+    @Option(help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func run() throws {
+        var lines: [UInt8] = []
+        var rows = 0
+        try AuditReader(nodeStorePath: source.storePath).forEachRecord { page in
+            for record in page {
+                lines += JSONWriter.canonical(["row": record.json]) + [0x0A]
+                rows += 1
+            }
+        }
+        let checkpoints = source.checkpoints()
+        for sourced in checkpoints {
+            guard case .object(var object) = sourced.checkpoint.json else { continue }
+            object["source"] = .string(sourced.source)
+            lines += JSONWriter.canonical(["checkpoint": .object(object)]) + [0x0A]
+        }
+        if let output {
+            try Data(lines).write(to: URL(fileURLWithPath: output))
+            printError("wrote \(rows) rows and \(checkpoints.count) checkpoints to \(output)")
+        } else {
+            FileHandle.standardOutput.write(Data(lines))
+        }
+    }
+}

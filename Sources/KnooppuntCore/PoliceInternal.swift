@@ -1,0 +1,92 @@
+import Foundation
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+/// Police-internal information (config/policy.yaml, `policeInternal`): the typed labels only
+/// the police may attach to a report, kept in its own store, and the terms no free text on the
+/// wire may carry.
+public struct PoliceInternalPolicy: Sendable, Hashable {
+    /// Labels the police daemon accepts in a document's `policeInternal.labels`.
+    public let labels: [String]
+    /// Terms refused in free text (E302), as written in the policy.
+    public let terms: [String]
+    /// Each term folded for matching.
+    private let folded: [(term: String, key: String)]
+
+    /// Shortest folded term: shorter ones would match inside too many ordinary words.
+    public static let minimumTermLength = 6
+
+    public init(labels: [String], terms: [String]) throws(PolicyError) {
+        self.labels = labels
+        self.terms = terms
+        var folded: [(String, String)] = []
+        for term in terms {
+            let key = Self.fold(term)
+            guard key.count >= Self.minimumTermLength else {
+                throw PolicyError(
+                    "policeInternal.terms: \"\(term)\" has fewer than \(Self.minimumTermLength) letters or digits"
+                )
+            }
+            folded.append((term, key))
+        }
+        self.folded = folded
+    }
+
+    public static func == (a: Self, b: Self) -> Bool { a.labels == b.labels && a.terms == b.terms }
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(labels)
+        hasher.combine(terms)
+    }
+
+    /// Lower case, without accents, with only letters and digits: "CIE-Informatie" and
+    /// "cie informatie" both become "cieinformatie".
+    static func fold(_ text: String) -> String {
+        let plain = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        return String(
+            String.UnicodeScalarView(
+                plain.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }))
+    }
+
+    /// The first configured term `text` carries, if any.
+    public func term(in text: String) -> String? {
+        guard !folded.isEmpty else { return nil }
+        let key = Self.fold(text)
+        return folded.first { key.contains($0.key) }?.term
+    }
+
+    /// The first string anywhere in `value` that carries a term: its field path and the term.
+    public func search(_ value: JSONValue, path: String = "$") -> (path: String, term: String)? {
+        switch value {
+        case .string(let text):
+            return term(in: text).map { (path, $0) }
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = search(item, path: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let fields):
+            for key in fields.keys.sorted() {
+                let child = path == "$" ? key : "\(path).\(key)"
+                if let found = term(in: key).map({ (child, $0) }) ?? search(fields[key]!, path: child) {
+                    return found
+                }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// The first term in any free text of a document.
+    public func search(_ document: ReportDocument) -> (path: String, term: String)? {
+        folded.isEmpty ? nil : search(DocumentCodec().encode(document))
+    }
+}
+
+/// A policy file that cannot be used; the message names the place.
+public struct PolicyError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

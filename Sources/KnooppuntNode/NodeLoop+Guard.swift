@@ -1,0 +1,146 @@
+import Foundation
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+import ZeroMQ
+
+/// What the node refused before a message could be decided, for STATUS and the audit log.
+struct SecurityCounters {
+    /// Connections the ZAP handler refused (unknown key, a key for another endpoint, no CURVE).
+    var zapRefused = 0
+    /// Handshakes that failed before ZAP was asked (garbage bytes, another mechanism).
+    var handshakeFailed = 0
+    /// Messages refused because their organisation exceeded its rate (also in `refusals`).
+    var rateLimited: [OrganisationCode: Int] = [:]
+    /// Since the last audit summary: refused connections by peer address and reason.
+    var refusedSinceSummary: [String: Int] = [:]
+    /// Since the last audit summary: rate-limited messages per organisation.
+    var limitedSinceSummary: [OrganisationCode: Int] = [:]
+    /// Since the last audit summary: refusals of undecodable messages per organisation and code.
+    var malformedSinceSummary: [OrganisationCode: [ErrorCode: Int]] = [:]
+
+    var json: JSONValue {
+        var limited: [String: JSONValue] = [:]
+        for (code, count) in rateLimited { limited[code.rawValue] = .integer(Int64(count)) }
+        return [
+            "zapRefused": .integer(Int64(zapRefused)), "handshakeFailed": .integer(Int64(handshakeFailed)),
+            "rateLimited": .object(limited),
+        ]
+    }
+}
+
+extension NodeLoop {
+    // MARK: Connections refused before they could speak
+
+    /// The ZAP handler refused a connection (called on our loop).
+    func connectionRefused(_ refusal: ZAPRefusal) {
+        security.zapRefused += 1
+        security.refusedSinceSummary["\(refusal.peerAddress) \(refusal.reason)", default: 0] += 1
+        if let suppressed = refusalLog.take(now: .now) {
+            logger.warning(
+                "refused connection",
+                metadata: [
+                    "peer.address": "\(refusal.peerAddress)", "reason": "\(refusal.reason)",
+                    "key": "\(refusal.publicKey ?? "-")", "zap.domain": "\(refusal.domain)",
+                    "suppressed": "\(suppressed)",
+                ])
+        }
+    }
+
+    /// Handshake failures on the node endpoint: clients that never reached ZAP.
+    func serveRouterMonitor() {
+        while let event = try? MonitorEvent.receive(from: routerMonitor) {
+            switch event.kind {
+            case .handshakeFailedProtocol, .handshakeFailedNoDetail:
+                security.handshakeFailed += 1
+                security.refusedSinceSummary["\(event.address) handshake failed", default: 0] += 1
+                if let suppressed = refusalLog.take(now: .now) {
+                    logger.warning(
+                        "a connection failed its handshake (not a CURVE client of this network)",
+                        metadata: [
+                            "peer.address": "\(event.address)", "event": "\(event.kind)",
+                            "detail": "\(event.value)", "suppressed": "\(suppressed)",
+                        ])
+                }
+            case .handshakeFailedAuth:
+                // Counted and logged by the ZAP handler's callback, which knows the peer and key.
+                break
+            default:
+                break
+            }
+        }
+    }
+
+    // MARK: Rate limit
+
+    /// Takes one message from `organisation`'s budget; refuses it (E500) when none is left.
+    func admit(
+        _ organisation: OrganisationCode, routing: [UInt8], command: String, now: ContinuousClock.Instant
+    )
+        -> Bool
+    {
+        guard !limiter.allow(organisation, now: now) else { return true }
+        security.rateLimited[organisation, default: 0] += 1
+        security.limitedSinceSummary[organisation, default: 0] += 1
+        refusals[.rateLimited, default: 0] += 1
+        if let suppressed = refusalLog.take(now: now) {
+            logger.notice(
+                "rate limit: refusing messages",
+                metadata: [
+                    "org": "\(organisation)", "command": "\(command)", "suppressed": "\(suppressed)",
+                    "limit.perSecond": "\(options.peerMessageRate)",
+                ])
+        }
+        send(
+            routing,
+            .error(
+                reportID: nil, code: .rateLimited,
+                message:
+                    "\(organisation) sent more than \(Int(options.peerMessageRate)) messages per second (burst \(Int(options.peerMessageBurst))); send again later",
+                detail: [
+                    "field": "message", "limit": "peerMessageRate",
+                    "perSecond": .integer(Int64(options.peerMessageRate)), "command": .string(command),
+                ]))
+        return false
+    }
+
+    /// Once per flush interval: one audit row per kind of bulk refusal, not one per message.
+    func summariseRefusals() {
+        let now = Self.wallClock()
+        if !security.refusedSinceSummary.isEmpty {
+            var byPeer: [String: JSONValue] = [:]
+            for (key, count) in security.refusedSinceSummary.sorted(by: { $0.value > $1.value }).prefix(20) {
+                byPeer[key] = .integer(Int64(count))
+            }
+            audit(
+                AuditEvent(
+                    at: now, kind: .connectionsRefused, actor: "-",
+                    detail: [
+                        "count": .integer(Int64(security.refusedSinceSummary.values.reduce(0, +))),
+                        "byPeerAndReason": .object(byPeer),
+                    ]))
+            security.refusedSinceSummary.removeAll()
+        }
+        for (organisation, count) in security.limitedSinceSummary.sorted(by: { $0.key < $1.key }) {
+            audit(
+                AuditEvent(
+                    at: now, kind: .rateLimited, actor: organisation.rawValue,
+                    code: ErrorCode.rateLimited.rawValue,
+                    detail: [
+                        "refused": .integer(Int64(count)),
+                        "perSecond": .integer(Int64(options.peerMessageRate)),
+                    ]))
+        }
+        security.limitedSinceSummary.removeAll()
+        for (organisation, codes) in security.malformedSinceSummary.sorted(by: { $0.key < $1.key }) {
+            var counts: [String: JSONValue] = [:]
+            for (code, count) in codes { counts[code.label] = .integer(Int64(count)) }
+            audit(
+                AuditEvent(
+                    at: now, kind: .refused, actor: organisation.rawValue,
+                    detail: ["unreadableMessages": .object(counts)]))
+        }
+        security.malformedSinceSummary.removeAll()
+    }
+}

@@ -1,0 +1,208 @@
+import Crypto
+import KnooppuntDomain
+import StrictJSON
+
+/// What happened, for the node's audit log (docs/PROTOCOL.md §13). The node turns each event
+/// into an ``AuditRecord`` by numbering it and chaining its hash to the one before.
+public struct AuditEvent: Sendable, Hashable {
+    /// Stable names; an inspection filters on them.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// A report was committed (durable) and acknowledged at (epoch, sequence).
+        case accepted
+        /// A person acknowledged a report (an `ack` report was accepted).
+        case acknowledged
+        /// A message or report was refused: the code and the reason.
+        case refused
+        /// A daemon reported it applied the picture up to a sequence.
+        case delivered
+        /// A peer's messages exceeded its rate limit; the refusals of one episode are counted.
+        case rateLimited
+        /// Connections were refused before they could speak (unknown key, no CURVE).
+        case connectionsRefused
+        /// The node started with, or reloaded, a network config or policy.
+        case config
+        /// An organisation's keys changed in the network config.
+        case keyChanged
+        /// This node became the active node of the pair.
+        case nodeActive
+    }
+
+    public var at: Int64
+    public var kind: Kind
+    /// The organisation concerned (the sender, the recipient), or `node`.
+    public var actor: String
+    /// The person behind it (a report's author, who acknowledged), when known.
+    public var person: String
+    /// A report id or another subject, when there is one.
+    public var subject: String
+    /// An error code for refusals; 0 otherwise.
+    public var code: Int
+    public var detail: JSONValue
+
+    public init(
+        at: Int64, kind: Kind, actor: String, person: String = "", subject: String = "", code: Int = 0,
+        detail: JSONValue = [:]
+    ) {
+        self.at = at
+        self.kind = kind
+        self.actor = actor
+        self.person = person
+        self.subject = subject
+        self.code = code
+        self.detail = detail
+    }
+}
+
+/// One row of the audit log: an event with its place in the chain.
+///
+/// `hash = SHA-256("KNA1" ‖ previous hash ‖ canonical JSON of every other field)`, with 32 zero
+/// bytes before the first row: a changed field, a removed or inserted row breaks every later
+/// link, and a chain rebuilt from the change on no longer matches the signed checkpoints.
+public struct AuditRecord: Sendable, Hashable {
+    public let seq: UInt64
+    public let epoch: Epoch
+    /// The node's last global sequence when the row was written.
+    public let logSequence: SequenceNumber
+    public let event: AuditEvent
+    public let previousHash: [UInt8]
+    public let hash: [UInt8]
+
+    public static let genesis = [UInt8](repeating: 0, count: 32)
+
+    /// The next row after one with `previousHash` at `seq - 1`.
+    public init(
+        seq: UInt64, epoch: Epoch, logSequence: SequenceNumber, event: AuditEvent, previousHash: [UInt8]
+    ) {
+        self.seq = seq
+        self.epoch = epoch
+        self.logSequence = logSequence
+        self.event = event
+        self.previousHash = previousHash
+        hash = Self.hash(
+            seq: seq, epoch: epoch, logSequence: logSequence, event: event, previousHash: previousHash)
+    }
+
+    /// A row as stored, with the hash it claims (checked by ``AuditVerifier``).
+    public init(
+        seq: UInt64, epoch: Epoch, logSequence: SequenceNumber, event: AuditEvent, previousHash: [UInt8],
+        storedHash: [UInt8]
+    ) {
+        self.seq = seq
+        self.epoch = epoch
+        self.logSequence = logSequence
+        self.event = event
+        self.previousHash = previousHash
+        hash = storedHash
+    }
+
+    /// The hash the row's content gives.
+    public var computedHash: [UInt8] {
+        Self.hash(seq: seq, epoch: epoch, logSequence: logSequence, event: event, previousHash: previousHash)
+    }
+
+    static func hash(
+        seq: UInt64, epoch: Epoch, logSequence: SequenceNumber, event: AuditEvent, previousHash: [UInt8]
+    ) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: Array("KNA1".utf8))
+        hasher.update(data: previousHash)
+        hasher.update(data: JSONWriter.canonical(contentJSON(seq, epoch, logSequence, event)))
+        return Array(hasher.finalize())
+    }
+
+    static func contentJSON(
+        _ seq: UInt64, _ epoch: Epoch, _ logSequence: SequenceNumber, _ event: AuditEvent
+    )
+        -> JSONValue
+    {
+        [
+            "seq": .integer(Int64(clamping: seq)), "epoch": .integer(Int64(clamping: epoch)),
+            "logSeq": .integer(Int64(clamping: logSequence)), "at": .integer(event.at),
+            "kind": .string(event.kind.rawValue), "actor": .string(event.actor),
+            "person": .string(event.person),
+            "subject": .string(event.subject), "code": .integer(Int64(event.code)), "detail": event.detail,
+        ]
+    }
+
+    /// The row for an export: every field, hashes in hex.
+    public var json: JSONValue {
+        guard case .object(var object) = Self.contentJSON(seq, epoch, logSequence, event) else {
+            preconditionFailure("content is an object")
+        }
+        object["previousHash"] = .string(Hex.encode(previousHash))
+        object["hash"] = .string(Hex.encode(hash))
+        return .object(object)
+    }
+}
+
+/// The active node's signature over the chain head: whoever holds a copy (the standby, every
+/// daemon) can later prove what the chain was at that point.
+public struct AuditCheckpoint: Sendable, Hashable {
+    public let seq: UInt64
+    public let headHash: [UInt8]
+    public let epoch: Epoch
+    public let at: Int64
+    public let signature: [UInt8]
+
+    public init(seq: UInt64, headHash: [UInt8], epoch: Epoch, at: Int64, signature: [UInt8]) {
+        self.seq = seq
+        self.headHash = headHash
+        self.epoch = epoch
+        self.at = at
+        self.signature = signature
+    }
+
+    /// Signs the head of a chain.
+    public init(seq: UInt64, headHash: [UInt8], epoch: Epoch, at: Int64, key: SigningKey) {
+        self.init(
+            seq: seq, headHash: headHash, epoch: epoch, at: at,
+            signature: key.sign(Self.signedBytes(seq: seq, headHash: headHash, epoch: epoch, at: at)))
+    }
+
+    /// "KNA1-checkpoint" ‖ seq ‖ head hash ‖ epoch ‖ time (integers 8 bytes, big-endian).
+    static func signedBytes(seq: UInt64, headHash: [UInt8], epoch: Epoch, at: Int64) -> [UInt8] {
+        func bytes(_ value: UInt64) -> [UInt8] { withUnsafeBytes(of: value.bigEndian) { Array($0) } }
+        return Array("KNA1-checkpoint".utf8) + bytes(seq) + headHash + bytes(epoch)
+            + bytes(UInt64(bitPattern: at))
+    }
+
+    public func verifies(with key: VerifyingKey) -> Bool {
+        headHash.count == 32
+            && key.verify(
+                signature, for: Self.signedBytes(seq: seq, headHash: headHash, epoch: epoch, at: at))
+    }
+
+    public var json: JSONValue {
+        [
+            "seq": .integer(Int64(clamping: seq)), "headHash": .string(Hex.encode(headHash)),
+            "epoch": .integer(Int64(clamping: epoch)), "at": .integer(at),
+            "signature": .string(Hex.encode(signature)),
+        ]
+    }
+
+    /// The parts of an `AUDITHEAD` message (and of the pair's `AUDIT`).
+    public var parts: [[UInt8]] {
+        [
+            Array(String(seq).utf8), Array(Hex.encode(headHash).utf8), Array(String(epoch).utf8),
+            Array(String(at).utf8), signature,
+        ]
+    }
+
+    public static func decode(_ parts: [[UInt8]], field: String) throws(Problem) -> AuditCheckpoint {
+        guard parts.count == 5 else {
+            throw Problem(.wrongFrameCount, field: field, "a checkpoint has 5 parts, found \(parts.count)")
+        }
+        guard let hash = Hex.decode(String(decoding: parts[1], as: UTF8.self)), hash.count == 32 else {
+            throw Problem(.malformedNumber, field: "\(field).hash", "expected 64 hex digits")
+        }
+        guard let at = Int64(String(decoding: parts[3], as: UTF8.self)) else {
+            throw Problem(.malformedNumber, field: "\(field).at", "not a number")
+        }
+        guard parts[4].count == 64 else {
+            throw Problem(.badSignature, field: "\(field).signature", "an Ed25519 signature has 64 bytes")
+        }
+        return AuditCheckpoint(
+            seq: try MessageCodec.number(parts[0], "\(field).seq"), headHash: hash,
+            epoch: try MessageCodec.number(parts[2], "\(field).epoch"), at: at, signature: parts[4])
+    }
+}

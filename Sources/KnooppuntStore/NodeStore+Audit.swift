@@ -1,0 +1,220 @@
+import Foundation
+import GRDB
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+extension NodeStore {
+    static let auditSchema = """
+        CREATE TABLE audit(
+            seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, epoch INTEGER NOT NULL, log_seq INTEGER NOT NULL,
+            kind TEXT NOT NULL, actor TEXT NOT NULL, person TEXT NOT NULL, subject TEXT NOT NULL,
+            code INTEGER NOT NULL, detail TEXT NOT NULL, prev_hash BLOB NOT NULL, hash BLOB NOT NULL);
+        CREATE TABLE audit_checkpoint(
+            seq INTEGER PRIMARY KEY, head_hash BLOB NOT NULL, epoch INTEGER NOT NULL, at INTEGER NOT NULL,
+            signature BLOB NOT NULL);
+        CREATE TABLE audit_discarded(
+            discarded_at INTEGER NOT NULL, seq INTEGER NOT NULL, at INTEGER NOT NULL, epoch INTEGER NOT NULL,
+            log_seq INTEGER NOT NULL, kind TEXT NOT NULL, actor TEXT NOT NULL, person TEXT NOT NULL,
+            subject TEXT NOT NULL, code INTEGER NOT NULL, detail TEXT NOT NULL, prev_hash BLOB NOT NULL,
+            hash BLOB NOT NULL);
+        """
+
+    func loadAuditHead() throws -> (seq: UInt64, hash: [UInt8]) {
+        try db.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            else { return (0, AuditRecord.genesis) }
+            return (row["seq"], [UInt8](row["hash"] as Data))
+        }
+    }
+
+    /// Numbers and chains events after the current head (nothing is written).
+    func chain(_ events: [AuditEvent], epoch: Epoch, logSequence: SequenceNumber) -> [AuditRecord] {
+        var records: [AuditRecord] = []
+        var (seq, hash) = auditHead
+        for event in events {
+            seq += 1
+            let record = AuditRecord(
+                seq: seq, epoch: epoch, logSequence: logSequence, event: event, previousHash: hash)
+            hash = record.hash
+            records.append(record)
+        }
+        return records
+    }
+
+    func insertAudit(_ records: [AuditRecord], _ db: Database) throws {
+        guard !records.isEmpty else { return }
+        let insert = try db.cachedStatement(
+            sql: """
+                INSERT INTO audit(seq, at, epoch, log_seq, kind, actor, person, subject, code, detail, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        for record in records {
+            let event = record.event
+            try insert.execute(arguments: [
+                Int64(clamping: record.seq), event.at, Int64(clamping: record.epoch),
+                Int64(clamping: record.logSequence), event.kind.rawValue, event.actor, event.person,
+                event.subject, event.code,
+                String(decoding: JSONWriter.canonical(event.detail), as: UTF8.self),
+                Data(record.previousHash), Data(record.hash),
+            ])
+        }
+    }
+
+    /// Appends events in a transaction of their own (events with no log write to ride on).
+    @discardableResult
+    public func appendAudit(
+        _ events: [AuditEvent], epoch: Epoch, logSequence: SequenceNumber
+    ) throws
+        -> [AuditRecord]
+    {
+        try commit(accepted: [], records: [], audit: events, epoch: epoch, logSequence: logSequence)
+    }
+
+    /// As standby: rows the active wrote, in order, each following on our head. Returns how
+    /// many were appended; stops at the first row that does not follow (the caller asks again).
+    public func appendAuditCopies(_ records: [AuditRecord]) throws -> Int {
+        var accepted: [AuditRecord] = []
+        var head = auditHead
+        for record in records where record.seq > head.seq {
+            guard record.seq == head.seq + 1, record.previousHash == head.hash,
+                record.computedHash == record.hash
+            else { break }
+            accepted.append(record)
+            head = (record.seq, record.hash)
+        }
+        guard !accepted.isEmpty else { return 0 }
+        try db.write { db in try insertAudit(accepted, db) }
+        auditHead = head
+        return accepted.count
+    }
+
+    /// Moves every row aside (kept in `audit_discarded` for an inspection) so the chain can be
+    /// copied again from the active: our rows were written alone and are not in its chain.
+    public func discardAudit(at now: Int64) throws {
+        try db.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO audit_discarded
+                        SELECT ?, seq, at, epoch, log_seq, kind, actor, person, subject, code, detail, prev_hash, hash
+                        FROM audit
+                    """, arguments: [now])
+            try db.execute(sql: "DELETE FROM audit")
+        }
+        auditHead = (0, AuditRecord.genesis)
+    }
+
+    /// The hash of row `seq` (the genesis hash for 0; nil when the row does not exist).
+    public func auditHash(at seq: UInt64) throws -> [UInt8]? {
+        guard seq > 0 else { return AuditRecord.genesis }
+        guard seq <= UInt64(Int64.max) else { return nil }
+        return try db.read { db in
+            try Data.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [Int64(seq)])
+        }.map { [UInt8]($0) }
+    }
+
+    /// Rows from `seq` on, in order, at most `limit`.
+    public func auditRecords(from seq: UInt64, limit: Int) throws -> [AuditRecord] {
+        try db.read { db in try Self.auditRecords(db, from: seq, limit: limit) }
+    }
+
+    public func saveCheckpoint(_ checkpoint: AuditCheckpoint) throws {
+        try db.write { db in try Self.insertCheckpoint(checkpoint, db) }
+    }
+
+    public func latestCheckpoint() throws -> AuditCheckpoint? {
+        try db.read { db in try Self.checkpoints(db, latestOnly: true).first }
+    }
+
+    static func insertCheckpoint(_ checkpoint: AuditCheckpoint, _ db: Database) throws {
+        try db.execute(
+            sql:
+                "INSERT OR REPLACE INTO audit_checkpoint(seq, head_hash, epoch, at, signature) VALUES (?, ?, ?, ?, ?)",
+            arguments: [
+                Int64(clamping: checkpoint.seq), Data(checkpoint.headHash), Int64(clamping: checkpoint.epoch),
+                checkpoint.at, Data(checkpoint.signature),
+            ])
+    }
+
+    static func auditRecords(_ db: Database, from seq: UInt64, limit: Int) throws -> [AuditRecord] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM audit WHERE seq >= ? ORDER BY seq LIMIT ?",
+            arguments: [Int64(clamping: seq), limit]
+        ).map(auditRecord(from:))
+    }
+
+    static func auditRecord(from row: Row) throws -> AuditRecord {
+        guard let kind = AuditEvent.Kind(rawValue: row["kind"]) else {
+            throw StoreError("audit row \(row["seq"] as Int64): unknown kind \(row["kind"] as String)")
+        }
+        let detailText: String = row["detail"]
+        // A detail that no longer parses is kept as text: the hash check then reports the row.
+        let detail = (try? JSONParser.parse(Array(detailText.utf8))) ?? .string(detailText)
+        let event = AuditEvent(
+            at: row["at"], kind: kind, actor: row["actor"], person: row["person"], subject: row["subject"],
+            code: row["code"], detail: detail)
+        return AuditRecord(
+            seq: row["seq"], epoch: row["epoch"], logSequence: row["log_seq"], event: event,
+            previousHash: [UInt8](row["prev_hash"] as Data), storedHash: [UInt8](row["hash"] as Data))
+    }
+
+    static func checkpoints(_ db: Database, latestOnly: Bool = false) throws -> [AuditCheckpoint] {
+        try Row.fetchAll(
+            db, sql: "SELECT * FROM audit_checkpoint ORDER BY seq \(latestOnly ? "DESC LIMIT 1" : "")"
+        ).map {
+            AuditCheckpoint(
+                seq: $0["seq"], headHash: [UInt8]($0["head_hash"] as Data), epoch: $0["epoch"], at: $0["at"],
+                signature: [UInt8]($0["signature"] as Data))
+        }
+    }
+}
+
+/// The node's audit log, opened read-only (for `knooppunt audit verify` and `export`, beside a
+/// live node or on a copy).
+public final class AuditReader {
+    let db: DatabaseQueue
+
+    public init(nodeStorePath path: String) throws {
+        db = try ReadOnlyDatabase.open(at: path, what: "the node's store")
+    }
+
+    /// Every row in seq order, paged by `pageSize` so a long chain is read in bounded steps.
+    public func forEachRecord(pageSize: Int = 10_000, _ body: ([AuditRecord]) throws -> Void) throws {
+        guard try db.read({ try $0.tableExists("audit") }) else { return }
+        var next: UInt64 = 0
+        while true {
+            let page = try db.read { db in try NodeStore.auditRecords(db, from: next, limit: pageSize) }
+            if !page.isEmpty { try body(page) }
+            guard page.count == pageSize, let last = page.last else { return }
+            next = last.seq + 1
+        }
+    }
+
+    /// The number of the last row (0 when there is none).
+    public func lastSeq() throws -> UInt64 {
+        try db.read { db in
+            guard try db.tableExists("audit") else { return 0 }
+            return UInt64(try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit") ?? 0)
+        }
+    }
+
+    public func records() throws -> [AuditRecord] {
+        var all: [AuditRecord] = []
+        try forEachRecord { all += $0 }
+        return all
+    }
+
+    public func checkpoints() throws -> [AuditCheckpoint] {
+        try db.read { db in
+            // A store from before the audit log has no table: no checkpoints.
+            try db.tableExists("audit_checkpoint") ? try NodeStore.checkpoints(db) : []
+        }
+    }
+
+    public func discardedCount() throws -> Int {
+        try db.read { db in
+            try db.tableExists("audit_discarded")
+                ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_discarded") ?? 0 : 0
+        }
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import GRDB
+import KnooppuntConfig
+import KnooppuntDomain
+import KnooppuntProtocol
+import KnooppuntStore
+import StrictJSON
+import Testing
+import ZeroMQ
+
+/// A raw KNP/1 client over CURVE with an organisation's keys (or a stranger's): what a hostile
+/// or broken peer could send, without the daemon's care.
+final class RawClient {
+    let context = ZMQContext()
+    let socket: ZMQSocket
+
+    init(endpoint: String, serverKey: String?, keys: CurveKeyPair?) throws {
+        socket = try ZMQSocket(context, .dealer, name: "raw")
+        var options: [SocketOption] = [
+            .linger(.zero), .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000),
+        ]
+        if let serverKey, let keys {
+            options += [
+                .curveServerKey(serverKey), .curvePublicKey(keys.publicKey), .curveSecretKey(keys.secretKey),
+            ]
+        }
+        try socket.set(options)
+        try socket.connect(endpoint)
+    }
+
+    deinit {
+        socket.close()
+        context.terminate()
+    }
+
+    func send(_ message: ClientMessage) throws { _ = try socket.sendPacked(MessageCodec.encode(message)) }
+
+    /// Every answer that arrives within `timeout`, decoded.
+    func answers(within timeout: Duration) throws -> [ServerMessage] {
+        var answers: [ServerMessage] = []
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var poller = Poller()
+            poller.add(.socket(socket))
+            _ = try poller.poll(timeout: .milliseconds(50))
+            while let message = try socket.receive(dontWait: true) {
+                guard let parts = message.unpacked(routed: false, maxParts: 64),
+                    let decoded = try? MessageCodec().decodeServer(parts)
+                else { continue }
+                answers.append(decoded)
+            }
+        }
+        return answers
+    }
+}
+
+extension ServerMessage {
+    var errorCode: ErrorCode? {
+        if case .error(_, let code, _, _) = self { return code }
+        return nil
+    }
+}
+
+extension SystemTests {
+    @Test(
+        "the node pair audits acceptances, refusals and deliveries; the standby holds the same chain; audit verify passes on both and fails after an edit"
+    )
+    func auditLogOnPair() throws {
+        let net = try TestNetwork(name: "audit", standby: true)
+        defer { net.removeFolder() }
+        let vr09 = OrganisationCode("VR09")!
+        let vr10 = OrganisationCode("VR10")!
+        try net.startNode(.primary)
+        try net.startNode(.backup)
+        for code in [vr09, vr10] { try net.startDaemon(code) }
+        try net.waitConverged([vr09, vr10])
+
+        let a = try Publisher(vr09, network: net)
+        let b = try Publisher(vr10, network: net)
+        let incident = "VR09-TEST-1"
+        try a.publishAll([Documents.incident(vr09, incident)])
+        var sitreps = (0..<20).map { Documents.sitrep(incident, $0) }
+        // Free text carrying a police-internal term is refused at the node (E302), not altered.
+        sitreps.append([
+            "type": "sitrep", "incident": .string(incident),
+            "beeld": ["MULTI": ["text": "Verdachte is vuurwapengevaarlijk", "classification": "partners"]],
+            "confidence": "medium", "verification": "unconfirmed",
+        ])
+        try a.publishAll(sitreps)
+        let grip: JSONValue = [
+            "type": "grip", "incident": .string(incident), "level": "3", "codeList": "grip-2013",
+            "reason": "Overname",
+            "decidedAt": "2026-11-30T10:05:00+01:00", "classification": "partners",
+        ]
+        try b.publishAll([grip])
+        #expect(a.accepted.count == 21)
+        #expect(Array(a.rejected.values) == [ErrorCode.policeInternalTerm.rawValue])
+        #expect(Array(b.rejected.values) == [ErrorCode.notPermitted.rawValue])
+        try net.waitConverged([vr09, vr10])
+
+        // The standby copies the chain and the signed head; the daemons keep the head too.
+        try waitUntil("the standby's audit chain equals the active's, checkpointed", timeout: 30) {
+            let active = try net.nodeStatus(.primary)["audit"]
+            let standby = try net.nodeStatus(.backup)["audit"]
+            guard let head = active?["head"]?.integerValue, head > 0 else { return false }
+            return active?["checkpointed"]?.integerValue == head && standby?["head"]?.integerValue == head
+                && standby?["headHash"] == active?["headHash"]
+                && standby?["checkpointed"]?.integerValue == head
+        }
+        try waitUntil("the daemons keep a checkpoint", timeout: 30) {
+            [vr09, vr10].allSatisfy { code in
+                ((try? CheckpointReader(daemonStorePath: net.folder.daemonStore(code).path).checkpoints())
+                    ?? [])
+                    .isEmpty == false
+            }
+        }
+        net.stopAll()
+
+        for node in ["primary", "backup"] {
+            let verify = try runKnooppunt(["audit", "verify", "--node", node, "--dir", net.root.path])
+            #expect(verify.status == 0, "\(node): \(verify.out) \(verify.err)")
+            #expect(verify.out.contains("intact"))
+        }
+        let rows = try AuditReader(nodeStorePath: net.folder.store(of: .primary).path).records()
+        let standbyRows = try AuditReader(nodeStorePath: net.folder.store(of: .backup).path).records()
+        #expect(rows.map(\.hash) == standbyRows.map(\.hash))
+        #expect(rows.count(where: { $0.event.kind == .accepted }) == 21)
+        #expect(
+            rows.contains { $0.event.kind == .refused && $0.event.code == 302 && $0.event.actor == "VR09" })
+        #expect(
+            rows.contains { $0.event.kind == .refused && $0.event.code == 301 && $0.event.actor == "VR10" })
+        #expect(rows.contains { $0.event.kind == .delivered && $0.event.actor == "VR10" })
+        #expect(rows.contains { $0.event.kind == .nodeActive })
+
+        // An edit of one field, in a copy, is found.
+        let copy = net.root.appendingPathComponent("copy.sqlite")
+        let store = net.folder.store(of: .primary)
+        try FileManager.default.copyItem(at: store, to: copy)
+        let wal = URL(fileURLWithPath: store.path + "-wal")
+        if FileManager.default.fileExists(atPath: wal.path) {
+            try FileManager.default.copyItem(at: wal, to: URL(fileURLWithPath: copy.path + "-wal"))
+        }
+        let db = try DatabaseQueue(path: copy.path)
+        try db.write { try $0.execute(sql: "UPDATE audit SET actor = 'VR11' WHERE seq = 3") }
+        try db.close()
+        let tampered = try runKnooppunt(["audit", "verify", "--store", copy.path, "--dir", net.root.path])
+        #expect(tampered.status == 1)
+        #expect(tampered.out.contains("row 3"))
+        let export = try runKnooppunt(["audit", "export", "--dir", net.root.path])
+        #expect(export.status == 0)
+        #expect(export.out.split(separator: "\n").count >= rows.count)
+    }
+
+    @Test(
+        "hostile input: spoofed origin, forged signature, garbage, strangers and a flood are refused with their codes; the node keeps serving everyone else"
+    )
+    func hostileInput() throws {
+        let net = try TestNetwork(name: "hostile")
+        defer { net.removeFolder() }
+        net.nodeArguments = ["--peer-message-rate", "50", "--peer-message-burst", "100"]
+        let vr09 = OrganisationCode("VR09")!
+        let vr10 = OrganisationCode("VR10")!
+        try net.startAll([vr10])
+        let endpoint = net.network.primary.endpoint
+        let secrets = try OrganisationSecrets.load(from: net.folder.keyFile(vr09))
+        let raw = try RawClient(
+            endpoint: endpoint, serverKey: net.network.nodeCurvePublicKey, keys: secrets.curve)
+        var random = SystemRandomNumberGenerator()
+        let codec = DocumentCodec()
+        let document = ReportDocument(
+            body: .threat(
+                ThreatLevelChange(
+                    area: .national, level: 5, step: .declared, reason: "Vals",
+                    classification: .publicInformation)))
+        func seal(origin: OrganisationCode, key: SigningKey) -> SealedReport {
+            SealedReport.seal(
+                document, id: ReportID.random(using: &random), origin: origin, originSeq: 1,
+                created: Timestamp(rfc3339: "2026-11-30T10:00:00+01:00")!, signingKey: key, codec: codec,
+                random: &random)
+        }
+
+        // VR09's connection claims to be NCTV: origin binding refuses it.
+        try raw.send(.submit(seal(origin: .nctv, key: secrets.signing)))
+        #expect(try raw.answers(within: .seconds(2)).compactMap(\.errorCode).contains(.originMismatch))
+        // VR09 as itself, but signed with a key nobody lists: the signature does not verify.
+        try raw.send(.submit(seal(origin: vr09, key: SigningKey.generate())))
+        #expect(try raw.answers(within: .seconds(2)).compactMap(\.errorCode).contains(.badSignature))
+
+        // Garbage from an admitted peer reaches the decoders; then a flood past its rate.
+        var garbage = SeededBytes(seed: 2019)
+        for _ in 0..<60 {
+            _ = try raw.socket.sendPacked([garbage.bytes(Int.random(in: 0..<200, using: &garbage))])
+        }
+        _ = try raw.socket.sendPacked([Array("KNP1".utf8), Array("SHOUT".utf8)])
+        for _ in 0..<400 { _ = try raw.socket.sendPacked([Array("KNP1".utf8), Array("FETCH".utf8)]) }
+        let codes = Set(try raw.answers(within: .seconds(2)).compactMap(\.errorCode))
+        #expect(codes.contains(.rateLimited))
+        #expect(codes.contains(.unknownCommand) || codes.contains(.unsupportedProtocol))
+
+        // Strangers: an unknown CURVE key (refused by ZAP) and a client without CURVE.
+        let stranger = try RawClient(
+            endpoint: endpoint, serverKey: net.network.nodeCurvePublicKey, keys: try CurveKeyPair.generate())
+        try stranger.send(.hello(applied: 0, epoch: 0, role: .region))
+        let plain = try RawClient(endpoint: endpoint, serverKey: nil, keys: nil)
+        try plain.send(.hello(applied: 0, epoch: 0, role: .region))
+        #expect(try stranger.answers(within: .seconds(1)).isEmpty)
+
+        // Everyone else is still served: VR10's reports are all accepted.
+        let publisher = try Publisher(vr10, network: net)
+        try publisher.publishAll(
+            [Documents.incident(vr10, "VR10-TEST-1")] + (0..<10).map { Documents.sitrep("VR10-TEST-1", $0) })
+        #expect(publisher.accepted.count == 11)
+        try waitUntil("the refusals counted", timeout: 10) {
+            let status = try net.nodeStatus()
+            let security = status["security"]
+            return (security?["zapRefused"]?.integerValue ?? 0) >= 1
+                && (security?["handshakeFailed"]?.integerValue ?? 0) >= 1
+                && (security?["rateLimited"]?["VR09"]?.integerValue ?? 0) >= 1
+        }
+        #expect(net.isRunning("node"))
+        net.stopAll()
+
+        let rows = try AuditReader(nodeStorePath: net.folder.store(of: .primary).path).records()
+        #expect(
+            rows.contains { $0.event.kind == .refused && $0.event.code == 300 && $0.event.actor == "VR09" })
+        #expect(
+            rows.contains { $0.event.kind == .refused && $0.event.code == 218 && $0.event.actor == "VR09" })
+        #expect(rows.contains { $0.event.kind == .rateLimited && $0.event.actor == "VR09" })
+        #expect(rows.contains { $0.event.kind == .connectionsRefused })
+        let verify = try runKnooppunt(["audit", "verify", "--dir", net.root.path])
+        #expect(verify.status == 0, "\(verify.out) \(verify.err)")
+    }
+}
+
+/// Random bytes from a seed (SplitMix64), so a failing barrage can be replayed.
+struct SeededBytes: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
+    }
+}
