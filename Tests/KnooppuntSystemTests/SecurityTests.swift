@@ -35,6 +35,23 @@ final class RawClient {
 
     func send(_ message: ClientMessage) throws { _ = try socket.sendPacked(MessageCodec.encode(message)) }
 
+    /// Every message's bytes that arrive within `timeout`, and how many messages there were.
+    func received(within timeout: Duration) throws -> (bytes: Data, messages: Int) {
+        var bytes = Data()
+        var messages = 0
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            var poller = Poller()
+            poller.add(.socket(socket))
+            _ = try poller.poll(timeout: .milliseconds(50))
+            while let message = try socket.receive(dontWait: true, maxFrames: 256) {
+                for frame in message.frames { bytes.append(contentsOf: frame) }
+                messages += 1
+            }
+        }
+        return (bytes, messages)
+    }
+
     /// Every answer that arrives within `timeout`, decoded.
     func answers(within timeout: Duration) throws -> [ServerMessage] {
         var answers: [ServerMessage] = []
@@ -149,6 +166,57 @@ extension SystemTests {
         let export = try runKnooppunt(["audit", "export", "--dir", net.root.path])
         #expect(export.status == 0)
         #expect(export.out.split(separator: "\n").count >= rows.count)
+    }
+
+    @Test(
+        "need-to-know at the node: a raw client with VR09's key that asks a snapshot and a full catch-up, as a region and as the desk, receives no police-only bytes of 1,000 reports"
+    )
+    func needToKnowRawClient() throws {
+        let net = try TestNetwork(name: "need-to-know")
+        defer { net.removeFolder() }
+        let regions = [OrganisationCode("VR10")!, OrganisationCode("VR11")!]
+        try net.startAll(regions + [.police])
+        var markers: [String] = []
+        var publishers: [Publisher] = []
+        for region in regions {
+            let publisher = try Publisher(region, network: net)
+            let incident = "\(region)-TEST-1"
+            try publisher.publishAll([Documents.incident(region, incident)])
+            for number in 0..<499 {
+                let marker = number % 10 == 0 ? "POLITIEMARKER-\(region)-\(number)" : nil
+                if let marker { markers.append(marker) }
+                try publisher.publish(Documents.sitrep(incident, number, policeMarker: marker))
+            }
+            publishers.append(publisher)
+        }
+        try waitUntil("1,000 answers", timeout: 120) {
+            for publisher in publishers { try publisher.pump(timeout: .milliseconds(10)) }
+            return publishers.allSatisfy { $0.queued.count == $0.sent && $0.unanswered == 0 }
+        }
+        #expect(publishers.map(\.accepted.count).reduce(0, +) == 1_000)
+
+        func everything(as code: OrganisationCode, role: DaemonRole) throws -> (bytes: Data, messages: Int) {
+            let secrets = try OrganisationSecrets.load(from: net.folder.keyFile(code))
+            let raw = try RawClient(
+                endpoint: net.network.primary.endpoint, serverKey: net.network.nodeCurvePublicKey,
+                keys: secrets.curve)
+            // A snapshot (HELLO from nothing), then the whole log again (FETCH 1…1,000).
+            try raw.send(.hello(applied: 0, epoch: 0, role: role))
+            let snapshot = try raw.received(within: .seconds(2))
+            try raw.send(.fetch(from: 1, to: 1_000))
+            let catchUp = try raw.received(within: .seconds(4))
+            return (snapshot.bytes + catchUp.bytes, snapshot.messages + catchUp.messages)
+        }
+        let vr09 = OrganisationCode("VR09")!
+        for role in [DaemonRole.region, .desk, .police] {
+            let got = try everything(as: vr09, role: role)
+            #expect(got.messages >= 1_000, "VR09 as \(role) received only \(got.messages) messages")
+            let leaked = markers.filter { got.bytes.range(of: Data($0.utf8)) != nil }
+            #expect(leaked.isEmpty, "VR09 as \(role) received \(leaked.count) police-only markers")
+        }
+        // The same requests with the police's key do carry them: the test can see a leak.
+        let police = try everything(as: .police, role: .police)
+        #expect(markers.allSatisfy { police.bytes.range(of: Data($0.utf8)) != nil })
     }
 
     @Test(
