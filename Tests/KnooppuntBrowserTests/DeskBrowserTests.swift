@@ -191,6 +191,20 @@ struct BrowserTests {
             return !!alarm && alarm.dataset.state === 'acknowledged' && alarm.textContent.includes('Officier van dienst LOCC');
             """)
 
+        // The level-5 step plan at the desk: each step of PV26 with its time.
+        for (step, classification) in [("proposed", "national"), ("declared", "public")] {
+            try network.publish(
+                [
+                    "type": "threat", "area": ["scope": "province", "code": "PV26"], "level": 5,
+                    "step": .string(step), "reason": "Mogelijke aanslag",
+                    "classification": .string(classification),
+                ], as: .nctv)
+        }
+        try await browser.waitFor(
+            "the steps of PV26's plan", timeout: 30,
+            "const s = document.querySelector('#threats [data-steps]'); return !!s && s.dataset.steps === 'proposed declared';"
+        )
+
         // Night shift first: the dark theme, then the light one through the page's own toggle.
         _ = try await browser.run(
             "localStorage.setItem('knooppunt.theme', 'dark'); document.documentElement.dataset.theme = 'dark'; return true;"

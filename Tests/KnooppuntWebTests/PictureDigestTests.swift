@@ -135,6 +135,24 @@ struct PictureDigestTests {
         #expect(answered.state == .acknowledged && answered.acknowledgedBy?.by == "Officier van dienst LOCC")
     }
 
+    @Test("every step of the level-5 plan is on the desk with its time, from the history it holds")
+    func threatSteps() {
+        var sample = SamplePicture()
+        for step in ["proposed", "consulting", "declared"] {
+            var threat = Samples.threat(level: 5).objectValue!
+            threat["step"] = .string(step)
+            threat.removeValue(forKey: "actionAdvice")
+            sample.add(.object(threat), from: .nctv)
+        }
+        let withHistory = sample.digest(withHistory: true).json["threats"]?.arrayValue?.first
+        let steps = withHistory?["steps"]?.arrayValue ?? []
+        #expect(steps.compactMap { $0["step"]?.stringValue } == ["proposed", "consulting", "declared"])
+        #expect(steps.allSatisfy { $0["committedAtText"]?.stringValue != nil })
+        // The picture alone keeps the latest step per area.
+        let pictureOnly = sample.digest().json["threats"]?.arrayValue?.first?["steps"]?.arrayValue
+        #expect(pictureOnly?.compactMap { $0["step"]?.stringValue } == ["declared"])
+    }
+
     @Test("a section the view may not read shows as withheld, never as content")
     func withheldSections() {
         var sample = SamplePicture(view: .organisation(.init("VR09")!))

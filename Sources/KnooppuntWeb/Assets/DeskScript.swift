@@ -271,7 +271,10 @@ enum DeskScript {
                 el("span", { class: "meta", text: K.time(t.committedAtText) })),
               el("div", { class: "meta", text: [t.step, t.inForce ? "in force" : "not in force", t.reason,
                 t.reviewAtText ? "review " + K.dateTime(t.reviewAtText) : null].filter(Boolean).join(" · ") }),
-              t.actionAdvice ? el("div", { text: "Handelingsperspectief: " + t.actionAdvice }) : null)));
+              t.actionAdvice ? el("div", { text: "Handelingsperspectief: " + t.actionAdvice }) : null,
+              (t.steps || []).length > 1 ? el("div", { class: "meta steps", "data-steps": t.steps.map((s) => s.step).join(" "),
+                text: "Steps: " + t.steps.map((s) => s.step + " " + K.time(s.committedAtText) +
+                  (s.override ? " (OVERRIDE)" : "")).join(" → ") }) : null)));
           }
 
           function partyState(party) {

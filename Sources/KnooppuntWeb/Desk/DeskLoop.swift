@@ -293,7 +293,8 @@ final class DeskLoop {
     }
 
     /// A snapshot holds only the latest entry per key: ask the node's log for the earlier
-    /// reports once, so the sitrep timelines are complete (bounded by `historyLimit`).
+    /// reports once, so the sitrep timelines and the threat steps are complete (bounded by
+    /// `historyLimit`).
     private func requestHistory(upTo sequence: SequenceNumber) {
         guard !historyRequested, sequence > 1 else { return }
         historyRequested = true
@@ -314,7 +315,7 @@ final class DeskLoop {
     }
 
     private func remember(_ entry: DigestEntry) {
-        guard ["incident", "grip", "sitrep"].contains(entry.type) else { return }
+        guard ReportType(rawValue: entry.type).map(Self.isHistory) == true else { return }
         history[entry.sequence] = entry
         // Trim in batches so a long run does not sort on every update.
         if history.count > options.historyLimit + 256 {
@@ -324,7 +325,9 @@ final class DeskLoop {
         }
     }
 
-    static func isHistory(_ type: ReportType) -> Bool { [.incident, .grip, .sitrep].contains(type) }
+    /// Kinds whose earlier reports the screens use: sitrep timelines, GRIP history and
+    /// time-to-GRIP-3, and every step of a threat level's plan.
+    static func isHistory(_ type: ReportType) -> Bool { [.incident, .grip, .sitrep, .threat].contains(type) }
 
     /// Tells every connected node what the desk applied (its line on the liveness board).
     private func sendStatus() {

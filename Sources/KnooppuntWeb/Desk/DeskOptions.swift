@@ -33,7 +33,7 @@ public struct DeskOptions: Sendable {
     public var statusInterval: Duration = .seconds(1)
     /// Changes are gathered this long before the screens get a new state (at most ten a second).
     public var publishInterval: Duration = .milliseconds(100)
-    /// Earlier sitreps and GRIP decisions kept for the timelines (the picture keeps only the latest).
+    /// Earlier sitreps, GRIP decisions and threat steps kept (the picture keeps only the latest).
     public var historyLimit = 5_000
     /// Browsers connected to the live stream at once; more are refused.
     public var maxLiveClients = 64

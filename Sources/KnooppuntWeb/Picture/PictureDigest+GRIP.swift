@@ -57,6 +57,25 @@ extension PictureDigest {
     }
 }
 
+extension PictureDigest {
+    /// Each threat with the steps of its area's plan (real and exercise apart).
+    static func withSteps(
+        _ threats: [Threat], _ records: [WorkflowRecord], reference: ReferenceData
+    ) -> [Threat] {
+        var steps: [String: [ThreatStepRecord]] = [:]
+        for exercise in [false, true] {
+            for state in ThreatPlanState.all(records: records, exercise: exercise, reference: reference) {
+                steps[(exercise ? "exercise/" : "") + state.area.code] = Array(state.planSteps)
+            }
+        }
+        return threats.map { threat in
+            var threat = threat
+            threat.steps = steps[(threat.exercise ? "exercise/" : "") + threat.area] ?? []
+            return threat
+        }
+    }
+}
+
 extension GRIPAdvice {
     /// `{"target", "label", "reasons", "message", "since", "sinceText"}` for the screens.
     var screenJSON: JSONValue {

@@ -169,6 +169,18 @@ extension PictureDigest.Threat {
         object.time("committedAt", committedAt)
         object.set("exercise", exercise)
         object.set("inForce", inForce)
+        object.set(
+            "steps",
+            .array(
+                steps.map { step in
+                    var item = JSONObject()
+                    item["step"] = step.step?.rawValue
+                    item.set("level", step.level)
+                    item.time("committedAt", step.committedAt)
+                    item["author"] = step.author
+                    item.set("override", step.isOverride)
+                    return item.value
+                }))
         return object.value
     }
 }

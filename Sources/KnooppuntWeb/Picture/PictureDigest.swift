@@ -86,6 +86,9 @@ public struct PictureDigest: Sendable {
         public let sequence: SequenceNumber
         public let committedAt: Int64
         public let exercise: Bool
+        /// Every step of the area's level-5 plan under way (or last run), or its announcement,
+        /// with its commit time, as far as the screen's history reaches (`ThreatPlanState`).
+        public var steps: [ThreatStepRecord] = []
         /// Whether its level counts for the regions, by the rule `watch` uses: a proposal or a
         /// consultation does not change the level; a `lowered` report's level is the new one.
         public var inForce: Bool { level.map { PictureSummary.inForce(step: step, level: $0) } ?? false }
@@ -188,6 +191,7 @@ public struct PictureDigest: Sendable {
             incident.gripHistory.sort { $0.sequence < $1.sequence }
             return incident
         }.sorted { ($0.lastSequence, $0.id) > ($1.lastSequence, $1.id) }
+        threats = Self.withSteps(threats, records, reference: reference)
         threats.sort { ($0.exercise ? 1 : 0, $0.area) < ($1.exercise ? 1 : 0, $1.area) }
         measures.sort { ($0.municipality, $0.origin) < ($1.municipality, $1.origin) }
         acknowledgements = AcknowledgementBoard.requests(in: sorted, now: now, applied: applied)
