@@ -120,9 +120,9 @@ struct KeysRotateCommand: ParsableCommand {
             within seconds (or at once on SIGHUP), admits the new CURVE key, refuses the old one \
             (E303 retiredKey on a connection made with it) and writes the change to its audit log;
               2. `knooppunt keys export ORG --to FOLDER` and install the new secret on ORG's host, \
-            then restart its daemon. Its queued reports stay queued meanwhile and go out after;
-              3. restart the other daemons one at a time (with the new network.json), so their \
-            mirrors verify reports signed with the new key. Nobody else's keys change.
+            then restart its daemon. Its queued reports stay queued meanwhile and go out after. \
+            The other daemons read the new network.json within seconds, so their mirrors verify \
+            reports signed with the new key. Nobody else's keys change.
 
             Example:
               knooppunt keys rotate VR09 --dir ./deployment

@@ -14,6 +14,9 @@ public struct DaemonOptions: Sendable {
     public var mirror = MirrorLimits()
     /// How often the daemon tells the node what it has applied (its liveness).
     public var statusInterval: Duration = .seconds(1)
+    /// How often the daemon looks whether network.json changed (another organisation's keys
+    /// rotated): the signing keys its mirror verifies with are then read again.
+    public var networkCheckInterval: Duration = .seconds(2)
     /// The same body from this organisation within this window is refused (E504) unless the
     /// operator says `--again`: a retry after a timeout must not create a duplicate.
     public var duplicateWindow: Duration = .seconds(60)

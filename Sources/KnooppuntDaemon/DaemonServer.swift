@@ -73,6 +73,9 @@ final class DaemonLoop {
     /// Publishers waiting for the node's answer, by report id.
     var waiting: [ReportID: [UInt8]] = [:]
     var statusSentFor: SequenceNumber = .max
+    /// network.json as last read (DaemonLoop+Network.swift): a key rotation elsewhere is picked up.
+    var networkStamp: FileStamp
+    var nodeAuditKey: VerifyingKey?
     unowned let loop: LoopContext
 
     var organisation: OrganisationCode { options.organisation }
@@ -87,6 +90,8 @@ final class DaemonLoop {
         let folder = options.folder.daemonFolder(options.organisation)
         try DataFolder.makeOwnerOnly(folder)
         secrets = try OrganisationSecrets.load(from: options.folder.keyFile(options.organisation))
+        networkStamp = FileStamp(options.folder.networkFile)
+        nodeAuditKey = options.network.nodeAuditPublicKey
         store = try DaemonStore(path: options.folder.daemonStore(options.organisation).path)
         let loaded = try store.loadOutbox()
         outbox = Outbox(limits: options.outbox, lastOriginSeq: loaded.lastOriginSeq, queued: loaded.queued)
@@ -135,6 +140,7 @@ final class DaemonLoop {
             self.followActive()
             self.flushOutbox()
         }
+        loop.every(options.networkCheckInterval) { [unowned self] in self.checkNetwork() }
         logger.info(
             "daemon started",
             metadata: [
@@ -295,7 +301,7 @@ final class DaemonLoop {
     /// Keeps a checkpoint of the node's audit chain that the node's audit key signed: a chain
     /// rewritten later at the node no longer matches what this daemon holds (`audit verify`).
     private func keep(_ checkpoint: AuditCheckpoint) {
-        guard let key = options.network.nodeAuditPublicKey, checkpoint.verifies(with: key) else {
+        guard let key = nodeAuditKey, checkpoint.verifies(with: key) else {
             logger.warning(
                 "an audit checkpoint does not verify with the node's audit key; not kept",
                 metadata: ["audit.seq": "\(checkpoint.seq)"])

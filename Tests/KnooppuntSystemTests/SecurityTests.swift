@@ -220,6 +220,57 @@ extension SystemTests {
     }
 
     @Test(
+        "keys rotate while the network runs: the node refuses the old key, the region's queued report goes out after its restart, every mirror verifies it"
+    )
+    func keyRotation() throws {
+        let net = try TestNetwork(name: "rotate")
+        defer { net.removeFolder() }
+        let vr09 = OrganisationCode("VR09")!
+        let vr10 = OrganisationCode("VR10")!
+        try net.startAll([vr09, vr10])
+        let publisher = try Publisher(vr09, network: net)
+        try publisher.publishAll([Documents.incident(vr09, "VR09-TEST-1")])
+        #expect(publisher.accepted.count == 1)
+
+        let rotate = try runKnooppunt(["keys", "rotate", "VR09", "--dir", net.root.path])
+        #expect(rotate.status == 0, "\(rotate.out) \(rotate.err)")
+        try waitUntil("the node reloads network.json", timeout: 20) {
+            net.log("node").contains("configuration reloaded")
+        }
+        // The running daemon still holds the old key: its report stays queued.
+        try publisher.publish(Documents.sitrep("VR09-TEST-1", 1))
+        try waitUntil("queued", timeout: 10) {
+            try publisher.pump(timeout: .milliseconds(20))
+            return publisher.queued.count == 2
+        }
+        Thread.sleep(forTimeInterval: 3 * TimeScale.factor)
+        try publisher.pump()
+        #expect(publisher.accepted.count == 1)
+        #expect(try net.nodeStatus()["lastSequence"]?.integerValue == 1)
+
+        // Restarted with its new key, it sends the queued report (sealed with the key it held
+        // then, now retired but still valid for reports signed before the rotation).
+        net.stop(vr09.rawValue)
+        try net.startDaemon(vr09)
+        try waitUntil("the queued report accepted", timeout: 30) {
+            try net.nodeStatus()["lastSequence"]?.integerValue == 2
+        }
+        let fresh = try Publisher(vr09, network: net)
+        try fresh.publishAll([Documents.sitrep("VR09-TEST-1", 2)])
+        #expect(fresh.accepted.count == 1)
+        try net.waitConverged([vr09, vr10])
+        net.stopAll()
+        #expect(net.log(vr09.rawValue).contains("error.code=303"))
+
+        let rows = try AuditReader(nodeStorePath: net.folder.store(of: .primary).path).records()
+        #expect(rows.contains { $0.event.kind == .keyChanged && $0.event.actor == "VR09" })
+        #expect(rows.contains { $0.event.kind == .config })
+        #expect(rows.count(where: { $0.event.kind == .accepted }) == 3)
+        let verify = try runKnooppunt(["audit", "verify", "--dir", net.root.path])
+        #expect(verify.status == 0, "\(verify.out) \(verify.err)")
+    }
+
+    @Test(
         "hostile input: spoofed origin, forged signature, garbage, strangers and a flood are refused with their codes; the node keeps serving everyone else"
     )
     func hostileInput() throws {
