@@ -169,6 +169,52 @@ extension SystemTests {
     }
 
     @Test(
+        "the audit chain continues across a failover: the backup takes over, appends in its epoch, and audit verify passes"
+    )
+    func auditAcrossFailover() throws {
+        let net = try TestNetwork(name: "audit-failover", standby: true)
+        defer { net.removeFolder() }
+        let vr09 = OrganisationCode("VR09")!
+        try net.startNode(.primary)
+        try net.startNode(.backup)
+        try net.startDaemon(vr09)
+        try net.waitConverged([vr09])
+        let incident = "VR09-TEST-1"
+        let before = try Publisher(vr09, network: net)
+        try before.publishAll(
+            [Documents.incident(vr09, incident)] + (0..<5).map { Documents.sitrep(incident, $0) })
+        try waitUntil("the standby holds the chain", timeout: 30) {
+            let active = try net.nodeStatus(.primary)["audit"]
+            let standby = try net.nodeStatus(.backup)["audit"]
+            return active?["headHash"] == standby?["headHash"] && standby?["checkpointed"] == active?["head"]
+        }
+
+        net.kill9("node")
+        try waitUntil("the backup is active", timeout: 30) {
+            try net.nodeStatus(.backup)["role"]?.stringValue == "active"
+        }
+        let after = try Publisher(vr09, network: net)
+        try after.publishAll((5..<10).map { Documents.sitrep(incident, $0) })
+        #expect(after.accepted.count == 5)
+        try waitUntil("the backup signs its head", timeout: 30) {
+            let audit = try net.nodeStatus(.backup)["audit"]
+            return audit?["checkpointed"] == audit?["head"]
+        }
+        net.stopAll()
+
+        let verify = try runKnooppunt(["audit", "verify", "--dir", net.root.path])
+        #expect(verify.status == 0, "\(verify.out) \(verify.err)")
+        #expect(verify.out.contains("node-backup"))
+        let rows = try AuditReader(nodeStorePath: net.folder.store(of: .backup).path).records()
+        let accepted = Set(rows.filter { $0.event.kind == .accepted }.map(\.event.subject))
+        #expect(accepted.count == 11)
+        // One chain, two writers: the primary's epoch, then the backup's after its takeover.
+        let activations = rows.filter { $0.event.kind == .nodeActive }.map(\.epoch)
+        #expect(activations.count == 2 && activations[0] < activations[1], "\(activations)")
+        #expect(Set(rows.map(\.epoch)).count == 2)
+    }
+
+    @Test(
         "need-to-know at the node: a raw client with VR09's key that asks a snapshot and a full catch-up, as a region and as the desk, receives no police-only bytes of 1,000 reports"
     )
     func needToKnowRawClient() throws {
