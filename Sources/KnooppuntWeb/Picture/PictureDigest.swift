@@ -179,10 +179,16 @@ public struct PictureDigest: Sendable {
             }
             incidents[scoped] = incident
         }
+        // The workflow rules, each fed only the kinds it reads: the digest is rebuilt on every
+        // update and every tick, and sitreps are most of the history.
         let records = (earlier + sorted).compactMap { WorkflowRecord(digest: $0) }
-        let grip = Self.gripStates(records, now: now, reference: reference)
-        measureComparison = MeasureComparison(records: records, reference: reference)
-        exerciseMeasureComparison = MeasureComparison(records: records, exercise: true, reference: reference)
+        let grip = Self.gripStates(
+            records.filter { $0.type != .threat && $0.type != .ackRequest && $0.type != .ack }, now: now,
+            reference: reference)
+        let threatsAndMeasures = records.filter { $0.type == .threat || $0.type == .measure }
+        measureComparison = MeasureComparison(records: threatsAndMeasures, reference: reference)
+        exerciseMeasureComparison = MeasureComparison(
+            records: threatsAndMeasures, exercise: true, reference: reference)
         self.incidents = incidents.map { scoped, incident in
             var incident = incident
             incident.gripAdvice = grip[scoped]?.advice
@@ -191,7 +197,7 @@ public struct PictureDigest: Sendable {
             incident.gripHistory.sort { $0.sequence < $1.sequence }
             return incident
         }.sorted { ($0.lastSequence, $0.id) > ($1.lastSequence, $1.id) }
-        threats = Self.withSteps(threats, records, reference: reference)
+        threats = Self.withSteps(threats, threatsAndMeasures, reference: reference)
         threats.sort { ($0.exercise ? 1 : 0, $0.area) < ($1.exercise ? 1 : 0, $1.area) }
         measures.sort { ($0.municipality, $0.origin) < ($1.municipality, $1.origin) }
         acknowledgements = AcknowledgementBoard.requests(in: sorted, now: now, applied: applied)

@@ -2,9 +2,10 @@ import KnooppuntDomain
 import KnooppuntWorkflows
 import StrictJSON
 
-// The GRIP advice and time-to-GRIP-3 on the screens come from the same rules as `watch` and
-// `knooppunt export grip` (GRIPAdvisor), so the desk, an operator screen and the terminal can
-// never disagree about what the node advises.
+// The workflows on the screens (GRIP advice and time-to-GRIP-3, acknowledgement alarms, the
+// steps of a threat level, measures side by side) come from the same rules as `watch`,
+// `knooppunt ack` and `knooppunt export grip` (KnooppuntWorkflows), so the desk, an operator
+// screen and the terminal never disagree about what the node advises or who is overdue.
 
 extension WorkflowRecord {
     /// A screen's picture entry as the workflow rules read it: withheld sections (`.null`)
@@ -50,8 +51,12 @@ extension PictureDigest {
         for (code, sequence) in applied {
             if let organisation = OrganisationCode(code) { board[organisation] = sequence }
         }
+        // Requests, acknowledgements and the reports they name (for the subject's summary).
+        let acks = records.filter { $0.type == .ackRequest || $0.type == .ack }
+        let subjects = Set(acks.compactMap(\.subject))
+        let named = records.filter { subjects.contains($0.id) && $0.type != .ackRequest && $0.type != .ack }
         return AcknowledgementTracker().requests(
-            in: records, applied: applied.isEmpty ? nil : board, now: now
+            in: acks + named, applied: applied.isEmpty ? nil : board, now: now
         )
         .filter { $0.alarm.map { $0.state != .resolved } ?? false }
     }
