@@ -369,6 +369,8 @@ extension SystemTests {
         let plain = try RawClient(endpoint: endpoint, serverKey: nil, keys: nil)
         try plain.send(.hello(applied: 0, epoch: 0, role: .region))
         #expect(try stranger.answers(within: .seconds(1)).isEmpty)
+        // Random bytes on plain TCP connections: not even a ZeroMQ greeting.
+        for _ in 0..<20 { sendRawTCP(endpoint, garbage.bytes(4_096)) }
 
         // Everyone else is still served: VR10's reports are all accepted.
         let publisher = try Publisher(vr10, network: net)
@@ -381,6 +383,11 @@ extension SystemTests {
             return (security?["zapRefused"]?.integerValue ?? 0) >= 1
                 && (security?["handshakeFailed"]?.integerValue ?? 0) >= 1
                 && (security?["rateLimited"]?["VR09"]?.integerValue ?? 0) >= 1
+        }
+        // Counters per error code in STATUS.
+        let refusals = try net.nodeStatus()["refusals"]
+        for code in [ErrorCode.originMismatch, .rateLimited, .unknownCommand] {
+            #expect((refusals?[String(code.rawValue)]?.integerValue ?? 0) >= 1, "no count for \(code)")
         }
         #expect(net.isRunning("node"))
         net.stopAll()
@@ -411,4 +418,23 @@ struct SeededBytes: RandomNumberGenerator {
     mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
     }
+}
+
+/// Writes `bytes` on a plain TCP connection to a `tcp://127.0.0.1:PORT` endpoint and closes it.
+func sendRawTCP(_ endpoint: String, _ bytes: [UInt8]) {
+    guard let port = endpoint.split(separator: ":").last.flatMap({ UInt16($0) }) else { return }
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = in_port_t(port.bigEndian)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let connected = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    guard connected == 0 else { return }
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
 }
