@@ -14,13 +14,13 @@ struct ThreatLevelCommand: ParsableCommand {
         discussion: """
             Level 5 (critical) follows the step plan, one command per step, in this order:
 
-              propose  → consult (acknowledgement requested from the affected authorities, deadline)
-                       → declare (every affected party must acknowledge, deadline)
-                       → deliver (recorded once every affected party's daemon applied the declaration)
-                       → advise (public action advice; waits for that delivery, or needs
-                                 --override --reason, which is recorded in the report)
-                       → review … (extend until the next review)
-                       → lower (to level 1–4, acknowledged again)
+              propose → consult (acknowledgement asked of the affected authorities)
+                      → declare (every affected party must acknowledge by a deadline)
+                      → deliver (once every affected party's daemon applied it)
+                      → advise  (public action advice; waits for that delivery, or
+                                 --override --reason, recorded in the report)
+                      → review  (extend until the next review; repeatable)
+                      → lower   (to level 1–4, acknowledged again)
 
             Levels 1–4 are announced with `announce` (also acknowledged). A step out of order is \
             refused with E700 and the command that comes next; advice without confirmed \
