@@ -145,6 +145,31 @@ struct ThreatStepPlanTests {
         #expect(state(network).levelInForce == 2)
     }
 
+    @Test(
+        "the periodic review is due once its time passes, until a review or a lowering; never in an exercise")
+    func reviewDue() throws {
+        let network = Network()
+        let reviewAt = Timestamp(rfc3339: "2019-03-18T19:00:00+01:00")!
+        let due = reviewAt.millisecondsSinceEpoch + 1
+        try run(.propose(reason: "Aanslag"), network)
+        try run(.consult(reason: "Afstemming", parties: [Org.vr09], deadline: deadline), network)
+        #expect(!state(network).reviewDue(now: due), "a proposal has no review")
+        try run(.declare(reason: "Niveau 5", reviewAt: reviewAt, deadline: deadline), network)
+        #expect(!state(network).reviewDue(now: due - 2))
+        #expect(state(network).reviewDue(now: due))
+        #expect(state(network).reviewDueText(now: due) == "REVIEW DUE since 19:00")
+        #expect(state(network).json(requests: [], now: due)["reviewDue"] == true)
+        network.deliverAll()
+        try run(.deliver, network)
+        let next = Timestamp(rfc3339: "2019-03-18T23:00:00+01:00")!
+        try run(.review(reason: "Dader voortvluchtig", reviewAt: next), network)
+        #expect(!state(network).reviewDue(now: due), "reviewed until 23:00")
+        try run(.lower(level: 4, reason: "Aanhouding", deadline: deadline), network)
+        #expect(!state(network).reviewDue(now: next.millisecondsSinceEpoch + 1), "lowered: nothing to review")
+        let exercise = ThreatPlanState(area: area, exercise: true, steps: state(network).steps.dropLast())
+        #expect(!exercise.reviewDue(now: next.millisecondsSinceEpoch + 1), "scripted time is not judged")
+    }
+
     @Test("a proposal does not change the level in force")
     func proposalKeepsLevel() throws {
         let network = Network()

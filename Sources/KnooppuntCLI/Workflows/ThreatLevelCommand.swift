@@ -137,17 +137,19 @@ struct LevelStatusCommand: ParsableCommand {
             states = [ThreatPlanState.build(area: wanted, exercise: exercise, records: records)]
         }
         if json {
-            print(JSONWriter.pretty(["areas": .array(states.map { $0.json(requests: requests) })]))
+            print(JSONWriter.pretty(["areas": .array(states.map { $0.json(requests: requests, now: now) })]))
             return
         }
         if states.isEmpty { print("No threat levels\(exercise ? " in the exercise picture" : "").") }
-        for state in states { print(StepPlanText.render(state, requests: requests)) }
+        for state in states { print(StepPlanText.render(state, requests: requests, now: now)) }
     }
 }
 
 /// The step plan for people: one line per step, acknowledgements under it.
 enum StepPlanText {
-    static func render(_ state: ThreatPlanState, requests: [AcknowledgementRequestState]) -> String {
+    static func render(
+        _ state: ThreatPlanState, requests: [AcknowledgementRequestState], now: Int64
+    ) -> String {
         var lines = [
             "\(state.area.code): level \(state.levelInForce.map(String.init) ?? "-")"
                 + (state.planActive ? " — step plan at \(state.current?.step?.rawValue ?? "?")" : "")
@@ -163,6 +165,7 @@ enum StepPlanText {
                 lines.append("      " + AckText.parties(request))
             }
         }
+        if let due = state.reviewDueText(now: now) { lines.append("  !! \(due): review or lower the level") }
         lines.append("  " + ThreatStepPlan.next(state))
         return lines.joined(separator: "\n")
     }

@@ -37,7 +37,7 @@ struct WatchWorkflows {
     func json(adding summary: JSONValue) -> JSONValue {
         var object = summary.objectValue ?? [:]
         object["gripAdvice"] = .array(grip.map(\.json))
-        object["threatPlans"] = .array(plans.map { $0.json(requests: requests) })
+        object["threatPlans"] = .array(plans.map { $0.json(requests: requests, now: now) })
         object["acknowledgements"] = .array(requests.map(\.json))
         object["deliveryKnown"] = .bool(deliveryKnown)
         object["measures"] = measures.json
@@ -69,7 +69,9 @@ struct WatchWorkflows {
         if !plans.isEmpty {
             lines += ["", "THREAT LEVELS AND STEP PLANS"]
             for plan in plans.prefix(Self.maxRows) {
-                lines.append("  \(plan.exercise ? "[OEFENING] " : "")\(plan.line)")
+                lines.append(
+                    "  \(plan.exercise ? "[OEFENING] " : "")\(plan.line)"
+                        + (plan.reviewDueText(now: now).map { "  !! \($0)" } ?? ""))
                 if let current = plan.current,
                     let request = requests.last(where: { $0.subject == current.report })
                 {

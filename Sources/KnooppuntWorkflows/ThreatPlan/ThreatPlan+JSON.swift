@@ -12,7 +12,9 @@ extension ThreatStepPlan {
     ) -> JSONValue {
         let requests = tracker.requests(in: records, applied: applied, now: now)
         let areas = ThreatPlanState.all(records: records, exercise: exercise, reference: reference)
-        return ["now": JSONFields.time(now), "areas": .array(areas.map { $0.json(requests: requests) })]
+        return [
+            "now": JSONFields.time(now), "areas": .array(areas.map { $0.json(requests: requests, now: now) }),
+        ]
     }
 }
 
@@ -20,9 +22,9 @@ extension ThreatPlanState {
     /// `{"area", "exercise", "levelInForce"?, "step"?, "planActive", "reviewAt"?,
     /// "actionAdvice"?, "override", "steps": [{"step", "level", "report", "sequence",
     /// "committedAt", "reason"?, "actionAdvice"?, "reviewAt"?, "author"?, "override",
-    /// "acknowledgement"?}], "next"}`: `steps` are those of the plan under way (or the last
-    /// announcement).
-    public func json(requests: [AcknowledgementRequestState]) -> JSONValue {
+    /// "acknowledgement"?}], "next", "reviewDue"?}`: `steps` are those of the plan under way (or
+    /// the last announcement); `reviewDue` when `now` (the node's time) is given.
+    public func json(requests: [AcknowledgementRequestState], now: Int64? = nil) -> JSONValue {
         let bySubject = Dictionary(requests.map { ($0.subject, $0) }, uniquingKeysWith: { _, last in last })
         var object: [String: JSONValue] = [
             "area": .string(area.code), "exercise": .bool(exercise), "planActive": .bool(planActive),
@@ -34,6 +36,7 @@ extension ThreatPlanState {
         object.set("step", current?.step.map { .string($0.rawValue) })
         object.set("reviewAt", reviewAt.map { .string($0.inAmsterdam.rfc3339Seconds) })
         object.set("actionAdvice", actionAdvice.map(JSONValue.string))
+        object.set("reviewDue", now.map { .bool(reviewDue(now: $0)) })
         return .object(object)
     }
 
@@ -48,6 +51,12 @@ extension ThreatPlanState {
             return "\(record.step?.rawValue ?? "?") \(clock)\(record.isOverride ? " (OVERRIDE)" : "")"
         }
         return "\(area.code) \(level): " + steps.joined(separator: " → ")
+    }
+
+    /// "REVIEW DUE since 19:20", or nil when the review is not due at `now`.
+    public func reviewDueText(now: Int64) -> String? {
+        guard reviewDue(now: now), let reviewAt else { return nil }
+        return "REVIEW DUE since \(reviewAt.inAmsterdam.rfc3339Seconds.dropFirst(11).prefix(5))"
     }
 }
 

@@ -72,6 +72,14 @@ public struct ThreatPlanState: Sendable, Hashable {
 
     public var reviewAt: Timestamp? { planActive ? planSteps.last { $0.reviewAt != nil }?.reviewAt : nil }
 
+    /// Level 5 is in force and its review time has passed without a review or a lowering since:
+    /// the periodic review is due (`knooppunt nctv level review` or `lower`). Never in an
+    /// exercise: its review times are scripted time, which the node's clock cannot judge.
+    public func reviewDue(now: Int64) -> Bool {
+        guard !exercise, levelInForce == 5, let reviewAt else { return false }
+        return now > reviewAt.millisecondsSinceEpoch
+    }
+
     /// The picture key part of the area, as threat reports write it (`threat/PV26`).
     public static func key(_ area: ThreatArea, exercise: Bool) -> String {
         (exercise ? "exercise/" : "") + "threat/" + area.code
