@@ -153,6 +153,18 @@ struct PictureDigestTests {
         #expect(pictureOnly?.compactMap { $0["step"]?.stringValue } == ["declared"])
     }
 
+    @Test("the desk flags a level 5 whose periodic review is due")
+    func reviewDue() throws {
+        var sample = SamplePicture()
+        let reviewAt = sample.now + 3_600_000
+        var threat = Samples.threat(level: 5).objectValue!
+        threat["reviewAt"] = .string(Timestamp(millisecondsSinceEpoch: reviewAt).inAmsterdam.rfc3339Seconds)
+        sample.add(.object(threat), from: .nctv)
+        #expect(sample.digest(now: reviewAt - 1).threats.first?.reviewDue == false)
+        let due = try #require(sample.digest(now: reviewAt + 1).json["threats"]?.arrayValue?.first)
+        #expect(due["reviewDue"] == true)
+    }
+
     @Test("a section the view may not read shows as withheld, never as content")
     func withheldSections() {
         var sample = SamplePicture(view: .organisation(.init("VR09")!))

@@ -272,6 +272,8 @@ enum DeskScript {
               el("div", { class: "meta", text: [t.step, t.inForce ? "in force" : "not in force", t.reason,
                 t.reviewAtText ? "review " + K.dateTime(t.reviewAtText) : null].filter(Boolean).join(" · ") }),
               t.actionAdvice ? el("div", { text: "Handelingsperspectief: " + t.actionAdvice }) : null,
+              t.reviewDue ? el("div", { class: "grip-advice review-due", role: "alert",
+                text: "REVIEW DUE since " + K.dateTime(t.reviewAtText) + ": NCTV reviews or lowers the level" }) : null,
               (t.steps || []).length > 1 ? el("div", { class: "meta steps", "data-steps": t.steps.map((s) => s.step).join(" "),
                 text: "Steps: " + t.steps.map((s) => s.step + " " + K.time(s.committedAtText) +
                   (s.override ? " (OVERRIDE)" : "")).join(" → ") }) : null)));

@@ -169,6 +169,7 @@ extension PictureDigest.Threat {
         object.time("committedAt", committedAt)
         object.set("exercise", exercise)
         object.set("inForce", inForce)
+        object.set("reviewDue", reviewDue)
         object.set(
             "steps",
             .array(

@@ -63,19 +63,21 @@ extension PictureDigest {
 }
 
 extension PictureDigest {
-    /// Each threat with the steps of its area's plan (real and exercise apart).
+    /// Each threat with the steps of its area's plan and whether its periodic review is due.
     static func withSteps(
-        _ threats: [Threat], _ records: [WorkflowRecord], reference: ReferenceData
+        _ threats: [Threat], _ records: [WorkflowRecord], now: Int64, reference: ReferenceData
     ) -> [Threat] {
-        var steps: [String: [ThreatStepRecord]] = [:]
+        var plans: [String: ThreatPlanState] = [:]
         for exercise in [false, true] {
             for state in ThreatPlanState.all(records: records, exercise: exercise, reference: reference) {
-                steps[(exercise ? "exercise/" : "") + state.area.code] = Array(state.planSteps)
+                plans[(exercise ? "exercise/" : "") + state.area.code] = state
             }
         }
         return threats.map { threat in
             var threat = threat
-            threat.steps = steps[(threat.exercise ? "exercise/" : "") + threat.area] ?? []
+            let plan = plans[(threat.exercise ? "exercise/" : "") + threat.area]
+            threat.steps = plan.map { Array($0.planSteps) } ?? []
+            threat.reviewDue = plan?.reviewDue(now: now) ?? false
             return threat
         }
     }

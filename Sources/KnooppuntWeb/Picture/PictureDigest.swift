@@ -89,6 +89,8 @@ public struct PictureDigest: Sendable {
         /// Every step of the area's level-5 plan under way (or last run), or its announcement,
         /// with its commit time, as far as the screen's history reaches (`ThreatPlanState`).
         public var steps: [ThreatStepRecord] = []
+        /// Level 5 in force past its review time, without a review or a lowering since.
+        public var reviewDue = false
         /// Whether its level counts for the regions, by the rule `watch` uses: a proposal or a
         /// consultation does not change the level; a `lowered` report's level is the new one.
         public var inForce: Bool { level.map { PictureSummary.inForce(step: step, level: $0) } ?? false }
@@ -197,7 +199,7 @@ public struct PictureDigest: Sendable {
             incident.gripHistory.sort { $0.sequence < $1.sequence }
             return incident
         }.sorted { ($0.lastSequence, $0.id) > ($1.lastSequence, $1.id) }
-        threats = Self.withSteps(threats, threatsAndMeasures, reference: reference)
+        threats = Self.withSteps(threats, threatsAndMeasures, now: now, reference: reference)
         threats.sort { ($0.exercise ? 1 : 0, $0.area) < ($1.exercise ? 1 : 0, $1.area) }
         measures.sort { ($0.municipality, $0.origin) < ($1.municipality, $1.origin) }
         acknowledgements = AcknowledgementBoard.requests(in: sorted, now: now, applied: applied)
