@@ -37,7 +37,7 @@ extension NodeLoop {
     func connectionRefused(_ refusal: ZAPRefusal) {
         security.zapRefused += 1
         security.refusedSinceSummary["\(refusal.peerAddress) \(refusal.reason)", default: 0] += 1
-        if let suppressed = refusalLog.take(now: .now) {
+        if let suppressed = connectionLog.take(now: .now) {
             logger.warning(
                 "refused connection",
                 metadata: [
@@ -55,7 +55,7 @@ extension NodeLoop {
             case .handshakeFailedProtocol, .handshakeFailedNoDetail:
                 security.handshakeFailed += 1
                 security.refusedSinceSummary["\(event.address) handshake failed", default: 0] += 1
-                if let suppressed = refusalLog.take(now: .now) {
+                if let suppressed = connectionLog.take(now: .now) {
                     logger.warning(
                         "a connection failed its handshake (not a CURVE client of this network)",
                         metadata: [

@@ -61,7 +61,8 @@ public struct NodeOptions: Sendable {
     public var auditSyncBurst = 1_024
     /// How often the node looks whether network.json or policy.yaml changed (SIGHUP reloads at once).
     public var configCheckInterval: Duration = .seconds(2)
-    /// Log lines about refused input per minute; the rest are counted (STATUS) and summed up.
+    /// Log lines about refused messages per minute, and as many about refused connections; the
+    /// rest are counted (STATUS) and summed up in the audit log.
     public var refusalLogsPerMinute = 120
 
     public init(folder: DataFolder, network: NetworkConfig, logger: Logger) {

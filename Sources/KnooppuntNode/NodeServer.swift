@@ -157,7 +157,10 @@ final class NodeLoop {
     let routerMonitor: ZMQSocket
     var security = SecurityCounters()
     var limiter: RateLimiter<OrganisationCode>
+    /// Log lines about refused messages, and about refused connections: separate budgets, so a
+    /// flood of bad messages from an admitted peer cannot silence the lines about strangers.
     var refusalLog: LogBudget
+    var connectionLog: LogBudget
     // Audit (NodeLoop+Audit.swift).
     let auditKey: SigningKey
     var auditQueue: [AuditEvent] = []
@@ -179,6 +182,7 @@ final class NodeLoop {
         configStamp = ConfigStamp(options.folder)
         limiter = RateLimiter(rate: options.peerMessageRate, burst: options.peerMessageBurst)
         refusalLog = LogBudget(limit: options.refusalLogsPerMinute, interval: .seconds(60))
+        connectionLog = LogBudget(limit: options.refusalLogsPerMinute, interval: .seconds(60))
         auditKey = try options.folder.loadNodeAuditKey()
         let folder = options.folder.folder(of: options.role)
         try DataFolder.makeOwnerOnly(folder)

@@ -369,6 +369,13 @@ extension SystemTests {
         let plain = try RawClient(endpoint: endpoint, serverKey: nil, keys: nil)
         try plain.send(.hello(applied: 0, epoch: 0, role: .region))
         #expect(try stranger.answers(within: .seconds(1)).isEmpty)
+        // An oversized message (over the node's maximum message size): libzmq drops that
+        // connection, the node carries on.
+        let oversized = try RawClient(
+            endpoint: endpoint, serverKey: net.network.nodeCurvePublicKey, keys: secrets.curve)
+        _ = try oversized.socket.sendPacked([
+            Array(repeating: 0x41, count: Int(WireLimits.maxMessageBytes) + 1)
+        ])
         // Random bytes on plain TCP connections: not even a ZeroMQ greeting.
         for _ in 0..<20 { sendRawTCP(endpoint, garbage.bytes(4_096)) }
 
@@ -391,6 +398,9 @@ extension SystemTests {
         }
         #expect(net.isRunning("node"))
         net.stopAll()
+        // The stranger is in the log with its address, even after the flood of bad messages.
+        let refusedLine = net.log("node").split(separator: "\n").first { $0.contains("refused connection") }
+        #expect(refusedLine?.contains("peer.address=127.0.0.1") == true, "\(refusedLine ?? "no line")")
 
         let rows = try AuditReader(nodeStorePath: net.folder.store(of: .primary).path).records()
         #expect(
