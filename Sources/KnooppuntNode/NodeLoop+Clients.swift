@@ -320,14 +320,16 @@ extension NodeLoop {
     }
 
     /// Answers a refusal. With `from`, it is audited: one row for a refusal about a report or
-    /// an authorisation (3xx), a count for the summary for unreadable messages.
+    /// an authorisation (3xx); a count for the once-a-second summary for unreadable messages
+    /// and for messages on a connection made with a retired key (one per message would let a
+    /// connection that is no longer rate limited as its organisation fill the log).
     func refuse(
         _ routing: [UInt8], _ id: ReportID?, _ problem: Problem, detail: JSONValue = [:],
         from organisation: OrganisationCode? = nil
     ) {
         count(problem.code)
         if let organisation {
-            if id != nil || (300..<400).contains(problem.code.rawValue) {
+            if id != nil || ((300..<400).contains(problem.code.rawValue) && problem.code != .retiredKey) {
                 var object = detail.objectValue ?? [:]
                 object["field"] = .string(problem.field)
                 object["message"] = .string(problem.message)

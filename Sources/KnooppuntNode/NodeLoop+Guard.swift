@@ -17,7 +17,8 @@ struct SecurityCounters {
     var refusedSinceSummary: [String: Int] = [:]
     /// Since the last audit summary: rate-limited messages per organisation.
     var limitedSinceSummary: [OrganisationCode: Int] = [:]
-    /// Since the last audit summary: refusals of undecodable messages per organisation and code.
+    /// Since the last audit summary: refusals of undecodable messages (and of messages on a
+    /// connection made with a retired key) per organisation and code.
     var malformedSinceSummary: [OrganisationCode: [ErrorCode: Int]] = [:]
 
     var json: JSONValue {
@@ -139,7 +140,7 @@ extension NodeLoop {
             audit(
                 AuditEvent(
                     at: now, kind: .refused, actor: organisation.rawValue,
-                    detail: ["unreadableMessages": .object(counts)]))
+                    detail: ["refusedMessages": .object(counts)]))
         }
         security.malformedSinceSummary.removeAll()
     }

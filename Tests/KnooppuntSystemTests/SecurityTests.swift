@@ -310,6 +310,14 @@ extension SystemTests {
 
         let rows = try AuditReader(nodeStorePath: net.folder.store(of: .primary).path).records()
         #expect(rows.contains { $0.event.kind == .keyChanged && $0.event.actor == "VR09" })
+        // The old connection's messages are summed up, not one row each.
+        #expect(
+            rows.contains {
+                $0.event.kind == .refused && $0.event.actor == "VR09"
+                    && ($0.event.detail["refusedMessages"]?[ErrorCode.retiredKey.label]?.integerValue ?? 0)
+                        >= 1
+            })
+        #expect(!rows.contains { $0.event.code == ErrorCode.retiredKey.rawValue })
         #expect(rows.contains { $0.event.kind == .config })
         #expect(rows.count(where: { $0.event.kind == .accepted }) == 3)
         let verify = try runKnooppunt(["audit", "verify", "--dir", net.root.path])
