@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: installs what is needed, builds Knooppunt and runs the whole national network
-# locally (the national node, 25 safety regions, NCTV and the police).
+# locally (the national node pair, 25 safety regions, NCTV, the police and the national desk).
 # Arguments go to `knooppunt cluster`, e.g. scripts/run.sh --regions VR09,VR13 --dir /tmp/kp
 set -euo pipefail
 cd "$(dirname "$0")/.."

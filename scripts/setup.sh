@@ -43,3 +43,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     -o DPkg::Lock::Timeout=300 "${missing[@]}"
 fi
+
+if [ "$purpose" = "test" ]; then
+  # The browser tests drive Debian's headless Chromium over WebDriver.
+  "$(dirname "$0")/browser-deps.sh"
+fi

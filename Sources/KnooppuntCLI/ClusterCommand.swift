@@ -4,17 +4,20 @@ import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntWeb
 import StrictJSON
 
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Run the whole national network locally: the node, the regions, NCTV and the police.",
+        abstract:
+            "Run the whole national network locally: the node pair, the regions, NCTV, the police and the desk.",
         discussion: """
             Starts every process of the network as a separate OS process with its own store under \
             --dir (keys for a local network are generated there when missing, never in git). The \
             network is ready when the node has heard an authenticated status from every daemon and \
-            every mirror is at the node's sequence with the node's hash for its view.
+            every mirror is at the node's sequence with the node's hash for its view, and the \
+            national desk (http://127.0.0.1:7480/ by default) holds the picture.
 
             Processes that die are restarted with backoff. Ctrl-C (or SIGTERM) stops them all. \
             Running it again resumes from the stores. Use `knooppunt publish`, `watch` and \
@@ -23,6 +26,7 @@ struct ClusterCommand: ParsableCommand {
             Examples:
               knooppunt cluster
               knooppunt cluster --dir /srv/knooppunt --regions VR09,VR13,VR17
+              knooppunt cluster --desk-port 8080
             """)
 
     @OptionGroup var folder: FolderOption
@@ -35,6 +39,8 @@ struct ClusterCommand: ParsableCommand {
     @Flag(help: "Serve the read-only CHP picture endpoint (public view only) on PORT and PORT+1.") var chp =
         false
     @Flag(help: "Run one national node instead of the hot-standby pair.") var noStandby = false
+    @Option(help: "Port of the national desk (on loopback).") var deskPort: Int = DeskOptions.defaultPort
+    @Flag(help: "Do not start the national desk.") var noDesk = false
     @Option(help: "Seconds to wait for the network to be ready before naming what is missing.")
     var readyTimeout: Double = 60
     @Flag(
@@ -107,8 +113,16 @@ struct ClusterCommand: ParsableCommand {
                 name: "alerts", arguments: ["alerts"] + common,
                 log: alertsFolder.appendingPathComponent("alerts.log"))
         }
+        // The national desk: its own process and identity, so a desk crash never touches the node.
+        if !noDesk {
+            let deskFolder = URL(fileURLWithPath: DeskOptions.deskFolder(data), isDirectory: true)
+            try DataFolder.makeOwnerOnly(deskFolder)
+            try supervisor.add(
+                name: "desk", arguments: ["desk", "--port", String(deskPort)] + common,
+                log: deskFolder.appendingPathComponent("desk.log"))
+        }
         print(
-            "Knooppunt national network in \(data.root.path): \(network.backup == nil ? "the national node" : "the national node pair (primary and hot standby)"), \(regionCodes.count) safety regions, NCTV and the police (\(daemons.count + network.nodes.count) processes)."
+            "Knooppunt national network in \(data.root.path): \(network.backup == nil ? "the national node" : "the national node pair (primary and hot standby)"), \(regionCodes.count) safety regions, NCTV and the police\(noDesk ? "" : ", the national desk") (\(daemons.count + network.nodes.count + (noDesk ? 0 : 1)) processes)."
         )
         print("Waiting until every daemon is heard and every mirror holds the node's picture…")
 
@@ -131,7 +145,8 @@ struct ClusterCommand: ParsableCommand {
                 format:
                     "Ready in %.1f s: all %d daemons heard; every mirror is at seq %lld with the node's hash for its view%@.",
                 seconds, daemons.count, ready,
-                network.backup == nil ? "" : "; the hot standby holds every report"))
+                (network.backup == nil ? "" : "; the hot standby holds every report")
+                    + (noDesk ? "" : "; the desk at http://127.0.0.1:\(deskPort)/ shows the picture")))
         if smoke {
             let outcome = publishSmokeReport(data)
             shutdown(supervisor)
@@ -142,6 +157,11 @@ struct ClusterCommand: ParsableCommand {
         print(
             "Publish from another terminal:  knooppunt publish --dir \(folder.dir) --as VR09 docs/examples/incident.json"
         )
+        if !noDesk {
+            print(
+                "National desk in a browser:     http://127.0.0.1:\(deskPort)/  (token for writes: \(short(NationalDesk.tokenPath(data))))"
+            )
+        }
         print("Watch the picture:              knooppunt watch --dir \(folder.dir)")
         print("Status of every process:       knooppunt status --dir \(folder.dir)")
         print("Ctrl-C stops the network.")
@@ -170,7 +190,9 @@ struct ClusterCommand: ParsableCommand {
     /// was SIGKILLed): they stop by themselves within a second; stop any that do not.
     private func stopLeftovers(_ daemons: [OrganisationCode]) throws {
         let data = folder.folder
-        let folders = PairRole.allCases.map(data.folder(of:)) + daemons.map(data.daemonFolder)
+        let folders =
+            PairRole.allCases.map(data.folder(of:)) + daemons.map(data.daemonFolder)
+            + [URL(fileURLWithPath: DeskOptions.deskFolder(data), isDirectory: true)]
         let deadline = ContinuousClock.now + .seconds(3)
         var holders: [(String, Int32)] = []
         repeat {
@@ -209,7 +231,9 @@ struct ClusterCommand: ParsableCommand {
                     status["parties"]?[$0.rawValue]?["converged"]?.boolValue == true
                 }
                 let standbyReady = network.backup == nil || status["pair"]?["peerInSync"]?.boolValue == true
-                if converged && standbyReady { return status["lastSequence"]?.integerValue ?? 0 }
+                if converged && standbyReady && deskReady() {
+                    return status["lastSequence"]?.integerValue ?? 0
+                }
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
@@ -232,18 +256,29 @@ struct ClusterCommand: ParsableCommand {
             missing.insert(
                 "the hot standby catching up (log \(folder.folder.folder(of: .backup).path)/node.log)", at: 0)
         }
+        if !deskReady() {
+            missing.append(
+                "the national desk (/readyz on port \(deskPort): \(supervisor.isRunning("desk") ? "not yet holding the picture" : "not running"); log \(DeskOptions.deskFolder(folder.folder))/desk.log)"
+            )
+        }
         printError(
             "The network was not ready within \(readyTimeout) s. Missing:\n  "
                 + missing.joined(separator: "\n  "))
         return nil
     }
 
+    /// The desk answers /readyz with 200 once it holds the node's picture (always true without it).
+    private func deskReady() -> Bool {
+        noDesk || HTTPProbe.isOK(port: deskPort, path: "/readyz", timeout: .milliseconds(500))
+    }
+
+    private func short(_ path: String) -> String {
+        let root = folder.folder.root.path
+        return path.hasPrefix(root) ? folder.dir + path.dropFirst(root.count) : path
+    }
+
     private func printTable(network: NetworkConfig, daemons: [OrganisationCode], supervisor: Supervisor) {
         let data = folder.folder
-        let root = data.root.path
-        func short(_ path: String) -> String {
-            path.hasPrefix(root) ? folder.dir + path.dropFirst(root.count) : path
-        }
         let statuses = nodeStatuses(data, network)
         print("")
         print(pad("PROCESS", 34) + pad("PID", 8) + pad("ENDPOINT", 38) + "LOG")
@@ -267,6 +302,13 @@ struct ClusterCommand: ParsableCommand {
                 pad(name, 34) + pad(String(supervisor.pid(of: code.rawValue) ?? 0), 8)
                     + pad(short(String(data.operatorEndpoint(code).dropFirst(6))), 38)
                     + short(data.daemonFolder(code).appendingPathComponent("daemon.log").path))
+        }
+        if !noDesk {
+            let deskFolder = URL(fileURLWithPath: DeskOptions.deskFolder(data), isDirectory: true)
+            print(
+                pad("national desk", 34) + pad(String(supervisor.pid(of: "desk") ?? 0), 8)
+                    + pad("http://127.0.0.1:\(deskPort)/", 38)
+                    + short(deskFolder.appendingPathComponent("desk.log").path))
         }
     }
 

@@ -131,7 +131,8 @@ extension SystemTests {
         process.executableURL = copy.appendingPathComponent("scripts/run.sh")
         process.currentDirectoryURL = copy
         process.arguments = [
-            "--smoke", "--port", String(port), "--ready-timeout", String(Int(120 * TimeScale.factor)),
+            "--smoke", "--port", String(port), "--desk-port", String(port + 20),
+            "--ready-timeout", String(Int(120 * TimeScale.factor)),
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["KNOOPPUNT_BIN"] = Paths.binary.path
@@ -146,6 +147,8 @@ extension SystemTests {
         #expect(process.terminationStatus == 0, "\(text)")
         #expect(text.contains("all 27 daemons heard"))
         #expect(text.contains("VR25 Flevoland"))
+        // The desk is part of the main job, and the network was ready only once it held the picture.
+        #expect(text.contains("national desk") && text.contains("http://127.0.0.1:\(port + 20)/"))
         #expect(text.contains("accepted seq"))
         #expect(text.contains("stopped cleanly"))
         // No process of that network is left behind.
@@ -154,6 +157,7 @@ extension SystemTests {
             #expect(LockFile.holder(of: folder.lockFile(in: folder.daemonFolder(code))) == nil)
         }
         #expect(LockFile.holder(of: folder.lockFile(in: folder.nodeFolder)) == nil)
+        #expect(LockFile.holder(of: folder.lockFile(in: folder.root.appendingPathComponent("desk"))) == nil)
     }
 }
 

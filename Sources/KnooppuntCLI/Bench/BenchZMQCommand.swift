@@ -131,7 +131,8 @@ enum SwiftLoops {
         let ready = DispatchSemaphore(value: 0)
         let echo = Thread {
             guard let server = try? ZMQSocket(context, .pair, name: "echo") else { return }
-            try? server.set(.linger(.zero))
+            // Closing right after the last echo must not drop it: linger until it is out.
+            try? server.set(.linger(.seconds(10)))
             try? server.bind("tcp://127.0.0.1:*")
             endpoint.value = (try? server.lastEndpoint) ?? ""
             ready.signal()
@@ -165,7 +166,8 @@ enum SwiftLoops {
         let endpoint = try pull.lastEndpoint
         let sender = Thread {
             guard let push = try? ZMQSocket(context, .push, name: "push") else { return }
-            try? push.set(.linger(.zero))
+            // The sender closes as soon as everything is queued; what is queued must still go.
+            try? push.set(.linger(.seconds(10)))
             try? push.connect(endpoint)
             let payload = [UInt8](repeating: 7, count: size)
             for _ in 0...count { _ = try? push.send(payload) }
