@@ -216,11 +216,41 @@ extension NodeLoop {
         while let first = awaiting.first, first.id <= batch, first.lastSequence <= upTo {
             release(awaiting.removeFirst(), degraded: false)
         }
-        if !pair.peerInSync, upTo == coordinator.lastSequence, batch == batchCounter,
-            peerNext.map({ $0 > upTo }) ?? false
-        {
+        guard !pair.peerInSync, peerNext.map({ $0 > upTo }) ?? false else { return }
+        if upTo == coordinator.lastSequence, batch == batchCounter {
             perform(pair.peerCaughtUp())
+        } else if let (finalLast, finalBatch) = lastFinalChunk, batch == finalBatch, upTo == finalLast,
+            coordinator.lastSequence - upTo <= UInt64(options.syncBurst)
+        {
+            // The standby holds everything up to our final chunk; what was committed since went
+            // out degraded. Hand it that short tail now and count it in sync from here: every
+            // later batch goes to it live and its ACKs wait again. Waiting instead for a
+            // confirmation that matches our last sequence exactly chases the tail for as long
+            // as reports keep coming (chaos runs showed most ACKs degraded that way).
+            if sendTail(from: upTo + 1) { perform(pair.peerCaughtUp()) }
         }
+    }
+
+    /// Sends the standby every entry after `next` up to our last one, as one final chunk.
+    private func sendTail(from next: SequenceNumber) -> Bool {
+        let last = coordinator.lastSequence
+        let updates: [Update]
+        let records: [RejectionRecord]
+        do {
+            updates = next <= last ? try store.updates(in: next...last, limit: options.syncBurst) : []
+            records = try store.rejectionRecords(after: next - 1, through: nil)
+        } catch {
+            storageFailed(error)
+        }
+        guard
+            sendToPeer(
+                .replicate(
+                    epoch: epoch, activeLastSequence: last, batch: batchCounter, updates: updates,
+                    rejections: records))
+        else { return false }
+        lastFinalChunk = (last, batchCounter)
+        peerNext = last + 1
+        return true
     }
 
     func releaseAllAwaiting(degraded: Bool) {
