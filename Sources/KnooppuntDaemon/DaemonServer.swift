@@ -105,18 +105,9 @@ final class DaemonLoop {
             roles: options.network.nodes.map(\.role), silence: options.nodeSilence,
             voteInterval: options.voteInterval)
         for (role, address) in options.network.nodes {
-            let socket = try loop.socket(.dealer, name: "\(options.organisation).\(role.rawValue)")
-            try socket.set([
-                .linger(.seconds(1)), .maxMessageSize(WireLimits.maxMessageBytes), .immediate(true),
-                .receiveHighWaterMark(50_000), .sendHighWaterMark(10_000),
-                .heartbeatInterval(.seconds(1)), .heartbeatTimeout(.seconds(3)),
-                .reconnectInterval(.milliseconds(100)), .reconnectIntervalMax(.seconds(1)),
-                .curvePublicKey(secrets.curve.publicKey), .curveSecretKey(secrets.curve.secretKey),
-                .curveServerKey(options.network.nodeCurvePublicKey),
-            ])
-            let monitor = try socket.monitor(context: loop.context)
-            loop.adopt(monitor)
-            try socket.connect(address.endpoint)
+            let (socket, monitor) = try options.network.connectFollower(
+                to: address.endpoint, secrets: secrets, loop: loop,
+                name: "\(options.organisation).\(role.rawValue)")
             links.append(NodeLink(role: role, endpoint: address.endpoint, socket: socket, monitor: monitor))
         }
 
