@@ -265,8 +265,8 @@ final class DaemonLoop {
                 } else if beat.role == .active {
                     followActive()
                 }
-            case .welcome(_, _, let nextOriginSeq, let starts):
-                trimHistory(to: starts)
+            case .welcome(_, let nodeLast, let nextOriginSeq, let starts):
+                trimHistory(to: starts, nodeLast: nodeLast)
                 // WELCOME answers only HELLO: this node serves us (after our vote, too).
                 if selection.served(by: link.role) != nil {
                     logger.notice(
@@ -306,20 +306,18 @@ final class DaemonLoop {
     }
 
     /// A mirror that applied entries a node pair later discarded (acknowledged alone during a
-    /// partition) cuts its history back to what it shares with the node; its picture is then
-    /// replaced by the snapshot the node sends.
-    private func trimHistory(to nodeStarts: [PairMessage.EpochStart]) {
+    /// partition, or past the log of a node that restarted) drops those history rows; its
+    /// picture is then replaced by the snapshot the node sends. Only an active node answers
+    /// HELLO, so `nodeLast` and `nodeStarts` describe the log we follow from now on.
+    private func trimHistory(to nodeStarts: [PairMessage.EpochStart], nodeLast: SequenceNumber) {
+        // A node that does not describe its epochs tells us nothing to compare against.
         guard !nodeStarts.isEmpty else { return }
         do {
-            let (ours, last) = try store.historyEpochStarts()
-            guard last > 0 else { return }
-            let keep = PairLogs.commonPrefix(
-                ours: ours, ourLast: last, theirs: nodeStarts, theirLast: UInt64.max)
-            if keep < last {
-                try store.trimHistory(after: keep)
+            let dropped = try store.dropHistory(notIn: nodeStarts, nodeLast: nodeLast)
+            if dropped > 0 {
                 logger.warning(
-                    "dropping history the national node no longer holds",
-                    metadata: ["keep": "\(keep)", "report.seq": "\(last)"])
+                    "dropped history the national node no longer holds",
+                    metadata: ["rows": "\(dropped)", "node.seq": "\(nodeLast)"])
             }
         } catch {
             storageFailed(error)

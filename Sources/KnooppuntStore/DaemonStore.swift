@@ -276,6 +276,8 @@ public final class DaemonStore {
     public func replace(with entries: [PictureEntry], sequence: SequenceNumber, epoch: Epoch) throws {
         try db.write { db in
             try db.execute(sql: "DELETE FROM mirror_entry")
+            // The node's log ends at the snapshot: anything we hold past it is a tail it discarded.
+            try db.execute(sql: "DELETE FROM mirror_history WHERE seq > ?", arguments: [Int64(sequence)])
             let insert = try db.cachedStatement(
                 sql:
                     "INSERT INTO mirror_entry(key, seq, epoch, committed_at, envelope, signature, sections) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -345,23 +347,35 @@ extension DaemonStore {
 }
 
 extension DaemonStore {
-    /// Where each epoch starts in the mirror's history, and its last sequence.
-    public func historyEpochStarts() throws -> ([PairMessage.EpochStart], SequenceNumber) {
-        try db.read { db in
-            let starts = try Row.fetchAll(
-                db,
-                sql: "SELECT epoch, MIN(seq) AS first_seq FROM mirror_history GROUP BY epoch ORDER BY epoch"
-            ).map { PairMessage.EpochStart(epoch: $0["epoch"], firstSequence: $0["first_seq"]) }
-            let last = try UInt64.fetchOne(db, sql: "SELECT MAX(seq) FROM mirror_history") ?? 0
-            return (starts, last)
-        }
-    }
-
-    /// Drops history entries after `sequence`.
-    public func trimHistory(after sequence: SequenceNumber) throws {
-        try db.write { db in
+    /// Drops every history row that the node's log does not hold: rows past the node's last
+    /// sequence, and rows whose epoch differs from the node's epoch at that sequence (a tail an
+    /// old active acknowledged alone and the pair later discarded). Two entries with the same
+    /// sequence and epoch are the same entry (only an epoch's active writes them), so each row
+    /// is judged by itself: a history with gaps (after a snapshot) is never cut wholesale.
+    /// Returns the number of rows dropped.
+    public func dropHistory(
+        notIn nodeStarts: [PairMessage.EpochStart], nodeLast: SequenceNumber
+    ) throws -> Int {
+        let starts = nodeStarts.sorted { $0.firstSequence < $1.firstSequence }
+        return try db.write { db in
+            var dropped = 0
             try db.execute(
-                sql: "DELETE FROM mirror_history WHERE seq > ?", arguments: [Int64(clamping: sequence)])
+                sql: "DELETE FROM mirror_history WHERE seq > ? OR seq < ?",
+                arguments: [
+                    Int64(clamping: nodeLast), Int64(clamping: starts.first?.firstSequence ?? nodeLast + 1),
+                ])
+            dropped += db.changesCount
+            for (index, start) in starts.enumerated() {
+                let end = index + 1 < starts.count ? starts[index + 1].firstSequence : UInt64.max
+                try db.execute(
+                    sql: "DELETE FROM mirror_history WHERE seq >= ? AND seq < ? AND epoch != ?",
+                    arguments: [
+                        Int64(clamping: start.firstSequence), Int64(clamping: end),
+                        Int64(clamping: start.epoch),
+                    ])
+                dropped += db.changesCount
+            }
+            return dropped
         }
     }
 }

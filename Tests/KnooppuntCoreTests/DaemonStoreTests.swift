@@ -149,6 +149,8 @@ struct DaemonStoreTests {
         #expect(loaded.lastEpoch == 2)
         #expect(Set(loaded.entries.keys) == Set(older.entries.keys))
         #expect(loaded.hash(for: Self.view) == older.hash(for: Self.view))
+        // The node's log ends at the snapshot: history past it was a tail the node discarded.
+        #expect(try store.historyReportIDs().map(\.sequence) == [1, 2, 3])
     }
 
     @Test("historyReportIDs lists every applied update in sequence order, including overwritten keys")
@@ -164,5 +166,63 @@ struct DaemonStoreTests {
         #expect(history.map(\.sequence) == [1, 2, 3, 4, 5, 6])
         #expect(history.map(\.id) == node.accepted.map(\.update.report.id))
         #expect(history.map(\.origin) == [Org.vr09, Org.vr09, Org.vr09, Org.police, Org.nctv, Org.vr09])
+    }
+
+    /// History rows 1…6 where rows 1…3 are epoch 1 and the rest carry `tailEpoch`; rows in
+    /// `skipping` are left out (a gap after a snapshot).
+    static func history(
+        _ store: DaemonStore, _ node: TestNode, tailEpoch: Epoch, skipping: Set<SequenceNumber> = []
+    ) throws {
+        let updates = (1...6).filter { !skipping.contains($0) }.map { sequence in
+            var update = MirrorTests.update(node, sequence)
+            update.epoch = sequence <= 3 ? 1 : tailEpoch
+            return update
+        }
+        try store.apply(updates)
+    }
+
+    @Test("a tail acknowledged alone by an old active is dropped when the new active has not reached it")
+    func dropsTailPastTheNodesLog() throws {
+        let folder = try TemporaryFolder()
+        let node = try MirrorTests.node(Network())
+        let store = try DaemonStore(path: folder.path("daemon.sqlite"))
+        // Rows 4…6 came from the old active in epoch 1; the new active (epoch 2) holds 1…3 and
+        // has written nothing yet: its log's epochs still end in epoch 1.
+        try Self.history(store, node, tailEpoch: 1)
+        let dropped = try store.dropHistory(
+            notIn: [PairMessage.EpochStart(epoch: 1, firstSequence: 1)], nodeLast: 3)
+        #expect(dropped == 3)
+        #expect(try store.historyReportIDs().map(\.sequence) == [1, 2, 3])
+    }
+
+    @Test("rows of a discarded epoch are dropped where the node's log has another epoch")
+    func dropsRowsOfADiscardedEpoch() throws {
+        let folder = try TemporaryFolder()
+        let node = try MirrorTests.node(Network())
+        let store = try DaemonStore(path: folder.path("daemon.sqlite"))
+        try Self.history(store, node, tailEpoch: 2)
+        let dropped = try store.dropHistory(
+            notIn: [
+                PairMessage.EpochStart(epoch: 1, firstSequence: 1),
+                PairMessage.EpochStart(epoch: 3, firstSequence: 4),
+            ], nodeLast: 9)
+        #expect(dropped == 3)
+        #expect(try store.historyReportIDs().map(\.sequence) == [1, 2, 3])
+    }
+
+    @Test("a history with a gap that agrees with the node's log keeps every row")
+    func keepsAgreeingHistoryWithGaps() throws {
+        let folder = try TemporaryFolder()
+        let node = try MirrorTests.node(Network())
+        let store = try DaemonStore(path: folder.path("daemon.sqlite"))
+        // A snapshot at 4 left a gap: the rows of epoch 2 start at 5 here, at 4 in the log.
+        try Self.history(store, node, tailEpoch: 2, skipping: [3, 4])
+        let dropped = try store.dropHistory(
+            notIn: [
+                PairMessage.EpochStart(epoch: 1, firstSequence: 1),
+                PairMessage.EpochStart(epoch: 2, firstSequence: 4),
+            ], nodeLast: 6)
+        #expect(dropped == 0)
+        #expect(try store.historyReportIDs().map(\.sequence) == [1, 2, 5, 6])
     }
 }
