@@ -215,13 +215,14 @@ extension SystemTests {
     }
 
     @Test(
-        "need-to-know at the node: a raw client with VR09's key that asks a snapshot and a full catch-up, as a region and as the desk, receives no police-only bytes of 1,000 reports"
+        "need-to-know at the node: a raw client with VR09's key that asks a snapshot and a full catch-up, as a region and as the desk, and VR09's HTTP API receive no police-only bytes of 1,000 reports"
     )
     func needToKnowRawClient() throws {
         let net = try TestNetwork(name: "need-to-know")
         defer { net.removeFolder() }
         let regions = [OrganisationCode("VR10")!, OrganisationCode("VR11")!]
-        try net.startAll(regions + [.police])
+        let vr09 = OrganisationCode("VR09")!
+        try net.startAll(regions + [vr09, .police])
         var markers: [String] = []
         var publishers: [Publisher] = []
         for region in regions {
@@ -229,7 +230,8 @@ extension SystemTests {
             let incident = "\(region)-TEST-1"
             try publisher.publishAll([Documents.incident(region, incident)])
             for number in 0..<499 {
-                let marker = number % 10 == 0 ? "POLITIEMARKER-\(region)-\(number)" : nil
+                // The last sitrep carries one too: it stays in the picture the screens show.
+                let marker = number % 10 == 0 || number == 498 ? "POLITIEMARKER-\(region)-\(number)" : nil
                 if let marker { markers.append(marker) }
                 try publisher.publish(Documents.sitrep(incident, number, policeMarker: marker))
             }
@@ -253,7 +255,6 @@ extension SystemTests {
             let catchUp = try raw.received(within: .seconds(4))
             return (snapshot.bytes + catchUp.bytes, snapshot.messages + catchUp.messages)
         }
-        let vr09 = OrganisationCode("VR09")!
         for role in [DaemonRole.region, .desk, .police] {
             let got = try everything(as: vr09, role: role)
             #expect(got.messages >= 1_000, "VR09 as \(role) received only \(got.messages) messages")
@@ -263,6 +264,30 @@ extension SystemTests {
         // The same requests with the police's key do carry them: the test can see a leak.
         let police = try everything(as: .police, role: .police)
         #expect(markers.allSatisfy { police.bytes.range(of: Data($0.utf8)) != nil })
+
+        // VR09's HTTP API (its operator screen, over its own daemon) shows the picture and the
+        // daemon's state without them; the police's screen shows the latest ones.
+        try net.waitConverged(regions + [vr09, .police])
+        func screenBytes(of code: OrganisationCode) throws -> Data {
+            let port = try TestNetwork.freeBasePort()
+            try net.start("screen-\(code)", ["screen", "--as", code.rawValue, "--port", String(port)])
+            var bytes = Data()
+            try waitUntil("the operator screen of \(code) shows the picture", timeout: 30) {
+                guard let picture = try? ScreenClient.get(port: port, "/api/v1/picture"),
+                    let status = try? ScreenClient.get(port: port, "/api/v1/status")
+                else { return false }
+                bytes = picture + status
+                return picture.range(of: Data("Situatierapport 498".utf8)) != nil
+            }
+            return bytes
+        }
+        let latest = regions.map { "POLITIEMARKER-\($0)-498" }
+        let screen = try screenBytes(of: vr09)
+        let leakedOnScreen = markers.filter { screen.range(of: Data($0.utf8)) != nil }
+        #expect(leakedOnScreen.isEmpty, "VR09's HTTP API showed \(leakedOnScreen.count) police-only markers")
+        let policeScreen = try screenBytes(of: .police)
+        #expect(latest.allSatisfy { policeScreen.range(of: Data($0.utf8)) != nil })
+        net.stopAll()
     }
 
     @Test(

@@ -1,0 +1,30 @@
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Reads an operator screen's HTTP API on loopback, as a browser on the operator's machine would.
+enum ScreenClient {
+    /// The body of `GET path`; throws unless the screen answers 200.
+    static func get(port: Int, _ path: String) throws -> Data {
+        let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<Data, any Error> = .failure(
+            TestFailure("no answer from \(url)"))
+        var request = URLRequest(url: url)
+        request.timeoutInterval = 5
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            if let error {
+                result = .failure(error)
+            } else if let status = (response as? HTTPURLResponse)?.statusCode, status != 200 {
+                result = .failure(TestFailure("GET \(path) answered \(status)"))
+            } else {
+                result = .success(data ?? Data())
+            }
+            done.signal()
+        }.resume()
+        done.wait()
+        return try result.get()
+    }
+}
