@@ -53,6 +53,16 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     // Workflows: refusals of the operators' tools (`knooppunt nctv level …`); never sent by the node
     case stepOutOfOrder = 700
     case deliveryUnconfirmed = 701
+    // People: refusals of the screens, the API and the CLI to a person; never sent by the node
+    case notSignedIn = 800
+    case badCredentials = 801
+    case lockedOut = 802
+    case accountDisabled = 803
+    case sessionExpired = 804
+    case roleNotPermitted = 805
+    case unknownPerson = 806
+    case personExists = 807
+    case weakPassword = 808
 
     /// The code's name as printed next to its number ("E400 outOfOrder").
     ///
@@ -107,6 +117,15 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .storageFailure: "storageFailure"
         case .stepOutOfOrder: "stepOutOfOrder"
         case .deliveryUnconfirmed: "deliveryUnconfirmed"
+        case .notSignedIn: "notSignedIn"
+        case .badCredentials: "badCredentials"
+        case .lockedOut: "lockedOut"
+        case .accountDisabled: "accountDisabled"
+        case .sessionExpired: "sessionExpired"
+        case .roleNotPermitted: "roleNotPermitted"
+        case .unknownPerson: "unknownPerson"
+        case .personExists: "personExists"
+        case .weakPassword: "weakPassword"
         }
     }
 
