@@ -18,6 +18,8 @@ struct DaemonRunner: ParsableArguments {
         let daemonFolder = folder.folder.daemonFolder(organisation)
         try DataFolder.makeOwnerOnly(daemonFolder)
         let lock = try LockFile(folder.folder.lockFile(in: daemonFolder))
+        // Its people: the first administrator on the first run (docs/PEOPLE.md).
+        try FirstAdministrator.ensure(organisation, folder: folder.folder, logger: logger)
         let server = DaemonServer(
             options: DaemonOptions(
                 organisation: organisation, folder: folder.folder, network: network, logger: logger))

@@ -54,6 +54,8 @@ struct DeskCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         defer { withExtendedLifetime(lock) {} }
+        // The national organisation's people live with the desk (docs/PEOPLE.md).
+        try FirstAdministrator.ensure(.national, folder: folder.folder, logger: logger)
         let store = deskFolder.appendingPathComponent("store.sqlite").path
         var options = DeskOptions(
             folder: folder.folder, network: network, logger: logger,

@@ -1,0 +1,112 @@
+import Foundation
+import KnooppuntConfig
+import KnooppuntDomain
+import Testing
+
+/// The permission bits of a file (0o600 for owner-only).
+func fileMode(_ path: String) -> mode_t {
+    var info = stat()
+    guard stat(path, &info) == 0 else { return 0 }
+    return info.st_mode & 0o777
+}
+
+extension SystemTests {
+    @Test(
+        "a daemon's first run makes its administrator: the password only in an owner-only file, the log names the file"
+    )
+    func firstAdministrator() throws {
+        let net = try TestNetwork(name: "first-admin")
+        defer { net.removeFolder() }
+        let region = OrganisationCode("VR14")!
+        try net.startAll([region])
+        let file = net.root.appendingPathComponent("VR14/first-admin-password").path
+        #expect(fileMode(file) == 0o600)
+        let content = try String(contentsOfFile: file, encoding: .utf8)
+        let password = try #require(
+            content.split(separator: "\n").first { $0.hasPrefix("password: ") }?.dropFirst("password: ".count)
+        )
+        #expect(password.count == 20)
+        let log = net.log("VR14")
+        #expect(log.contains(file), "\(log)")
+        #expect(!log.contains(password))
+        let list = try runKnooppunt(["users", "list", "--dir", net.root.path, "--as", "VR14"])
+        #expect(list.status == 0)
+        #expect(list.out.contains("admin") && list.out.contains("administrator"))
+
+        // A restart makes no second administrator and leaves the file alone.
+        _ = net.stop("VR14")
+        try net.startDaemon(region)
+        try net.waitConverged([region])
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == content)
+        #expect(net.log("VR14").components(separatedBy: "first administrator").count == 2)
+    }
+
+    @Test(
+        "users add, list, disable, reset, token and revoke: stable exit codes and codes, no secret on screen")
+    func usersCommand() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-users-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let dir = folder.path
+        func users(
+            _ arguments: [String], stdin: String? = nil
+        ) throws -> (status: Int32, out: String, err: String) {
+            try runKnooppunt(["users"] + arguments + ["--dir", dir, "--as", "VR09"], stdin: stdin)
+        }
+
+        let added = try users(["add", "jdevries", "--role", "operator", "--name", "Jan de Vries"])
+        #expect(added.status == 0, "\(added.err)")
+        let passwordFile = folder.appendingPathComponent("VR09/jdevries.password").path
+        #expect(added.out.contains(passwordFile))
+        #expect(fileMode(passwordFile) == 0o600)
+        let password = try String(contentsOfFile: passwordFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(!added.out.contains(password) && !added.err.contains(password))
+
+        let again = try users(["add", "jdevries", "--role", "viewer", "--name", "Jan"])
+        #expect(again.status == 7)
+        #expect(again.err.contains("E807 personExists"))
+        let short = try users(
+            ["add", "kees", "--role", "viewer", "--name", "Kees", "--password-stdin"], stdin: "kort\n")
+        #expect(short.status == 1)
+        #expect(short.err.contains("E808 weakPassword"))
+        let badRole = try users(["add", "kees", "--role", "chief", "--name", "Kees"])
+        #expect(badRole.status != 0)
+        let chosen = try users(
+            ["add", "kees", "--role", "desk-officer", "--name", "Kees", "--password-stdin"],
+            stdin: "een lang gekozen wachtwoord\n")
+        #expect(chosen.status == 0)
+        #expect(!chosen.out.contains("een lang gekozen wachtwoord"))
+
+        #expect(try users(["disable", "jdevries"]).status == 0)
+        let list = try users(["list"])
+        #expect(list.status == 0)
+        #expect(
+            list.out.contains("jdevries") && list.out.contains("disabled")
+                && list.out.contains("Jan de Vries"))
+        #expect(list.out.contains("desk-officer"))
+        #expect(!list.out.contains(password) && !list.out.contains("$2b$"))
+        let missing = try users(["disable", "nobody"])
+        #expect(missing.status == 6)
+        #expect(missing.err.contains("E806 unknownPerson"))
+
+        let shown = try users(["reset", "jdevries", "--show-password"])
+        #expect(shown.status == 0)
+        #expect(shown.out.contains("password for jdevries"))
+
+        let token = try users(["token", "kees", "--days", "7"])
+        #expect(token.status == 0, "\(token.err)")
+        let tokenFile = folder.appendingPathComponent("VR09/kees.token").path
+        #expect(fileMode(tokenFile) == 0o600)
+        let secret = try String(contentsOfFile: tokenFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(secret.hasPrefix("kpt_"))
+        #expect(!token.out.contains(secret))
+        #expect(try users(["list"]).out.contains("kees"))
+        let revoked = try users(["revoke", "kees"])
+        #expect(revoked.status == 0)
+        #expect(revoked.out.contains("revoked 1 token"))
+        // No account was made behind the operator's back: only what was added.
+        #expect(!(try users(["list"]).out.contains("admin ")))
+    }
+}
