@@ -98,7 +98,7 @@ let package = Package(
             name: "KnooppuntWeb",
             dependencies: [
                 "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntConfig", "StrictJSON",
-                "ZeroMQ", "KnooppuntWorkflows",
+                "ZeroMQ", "KnooppuntWorkflows", "KnooppuntStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -157,7 +157,8 @@ let package = Package(
         .testTarget(
             name: "KnooppuntWebTests",
             dependencies: [
-                "KnooppuntWeb", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
+                "KnooppuntWeb", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain",
+                "StrictJSON",
             ]
         ),
         .testTarget(

@@ -5,6 +5,7 @@ import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntWeb
+import Logging
 import StrictJSON
 
 struct ClusterCommand: ParsableCommand {
@@ -114,9 +115,11 @@ struct ClusterCommand: ParsableCommand {
                 log: alertsFolder.appendingPathComponent("alerts.log"))
         }
         // The national desk: its own process and identity, so a desk crash never touches the node.
+        var deskLogin: URL?
         if !noDesk {
             let deskFolder = URL(fileURLWithPath: DeskOptions.deskFolder(data), isDirectory: true)
             try DataFolder.makeOwnerOnly(deskFolder)
+            deskLogin = try LocalDeskOfficer.ensure(folder: data, logger: Logger(label: "knooppunt.cluster"))
             try supervisor.add(
                 name: "desk", arguments: ["desk", "--port", String(deskPort)] + common,
                 log: deskFolder.appendingPathComponent("desk.log"))
@@ -157,11 +160,14 @@ struct ClusterCommand: ParsableCommand {
         print(
             "Publish from another terminal:  knooppunt publish --dir \(folder.dir) --as VR09 docs/examples/incident.json"
         )
-        if !noDesk {
+        if let deskLogin {
             print(
-                "National desk in a browser:     http://127.0.0.1:\(deskPort)/  (token for writes: \(short(NationalDesk.tokenPath(data))))"
+                "National desk in a browser:     http://127.0.0.1:\(deskPort)/  (log in as \(LocalDeskOfficer.username); password in \(short(deskLogin.path)))"
             )
         }
+        print(
+            "Accounts of each organisation:  knooppunt users list --dir \(folder.dir) --as VR09 (first administrator's password: DIR/ORG/first-admin-password)"
+        )
         print("Watch the picture:              knooppunt watch --dir \(folder.dir)")
         print("Status of every process:       knooppunt status --dir \(folder.dir)")
         print("Ctrl-C stops the network.")

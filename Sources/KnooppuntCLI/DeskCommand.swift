@@ -21,9 +21,11 @@ struct DeskCommand: AsyncParsableCommand {
             timelines, the acknowledgement board, the liveness board, and the JSON API \
             (docs/openapi.yaml), with /metrics, /healthz and /readyz.
 
-            Desk officers publish national advice and acknowledgement requests from the page or \
-            the API; every write needs the access token in DIR/desk/token (made on first start, \
-            owner-only) and names the person. Their reports are stored in DIR/desk/store.sqlite \
+            Everything but the login page, /healthz and /readyz needs a signed-in person: an \
+            account of the national organisation (knooppunt users --as NATIONAL, docs/PEOPLE.md) \
+            with a session cookie, or a personal API token as "Authorization: Bearer …". Desk \
+            officers publish national advice and acknowledgement requests from the page or the \
+            API, each named as the author. Their reports are stored in DIR/desk/store.sqlite \
             before they go to the node, and are sent until the node accepts them.
 
             /readyz answers 200 once the desk holds the node's picture.
@@ -39,6 +41,7 @@ struct DeskCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on. Keep loopback unless TLS and a login stand in front of it.")
     var host: String = "127.0.0.1"
     @Option(name: .long, help: .hidden) var parentPid: Int32?
+    @OptionGroup var login: LoginOptions
 
     func run() async throws {
         let logger = log.bootstrap(label: "knooppunt.desk")
@@ -62,11 +65,12 @@ struct DeskCommand: AsyncParsableCommand {
             journal: { try DeskStoreJournal(path: store) })
         options.port = port
         options.host = host
-        let token = NationalDesk.tokenPath(folder.folder)
+        options.login = login.limits
+        options.secureCookies = login.secureCookies
         let settings = options
         let service = AsyncService {
             try await NationalDesk.run(options: settings) { bound in
-                print("National desk: http://\(host):\(bound)/ (access token for writes: \(token))")
+                print("National desk: http://\(host):\(bound)/ (log in with an account of NATIONAL)")
                 flushStandardOutput()
             }
         }

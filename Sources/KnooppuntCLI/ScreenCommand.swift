@@ -23,6 +23,10 @@ struct ScreenCommand: AsyncParsableCommand {
             exactly as `knooppunt publish` does. The default port is 7500 + the region's number \
             (VR09: 7509; NCTV 7526, POLICE 7527).
 
+            People log in with their account of the organisation (knooppunt users, \
+            docs/PEOPLE.md); a viewer sees, an operator publishes and acknowledges, and every \
+            report names the signed-in person as its author.
+
             Examples:
               knooppunt screen --as VR09 --dir ./var
               knooppunt screen --as VR09 --port 8009
@@ -31,6 +35,7 @@ struct ScreenCommand: AsyncParsableCommand {
     @Option(name: .customLong("as"), help: "The organisation whose daemon the screen uses (e.g. VR09).")
     var organisation: OrganisationCode
     @Option(help: "HTTP port on 127.0.0.1 (default 7500 + the region's number).") var port: Int?
+    @OptionGroup var login: LoginOptions
     @OptionGroup var folder: FolderOption
     @OptionGroup var log: LogOptions
 
@@ -55,8 +60,12 @@ struct ScreenCommand: AsyncParsableCommand {
         let client = try DaemonOperatorClient(organisation: organisation, endpoint: endpoint, logger: logger)
         defer { client.stop() }
         let code = organisation
-        let screen = OperatorScreen(backend: client, port: port ?? defaultPort, logger: logger) { bound in
-            print("Operator screen of \(code): http://127.0.0.1:\(bound)/")
+        let gate = try login.gate(organisation, folder: folder.folder, logger: logger)
+        let screen = OperatorScreen(backend: client, gate: gate, port: port ?? defaultPort, logger: logger) {
+            bound in
+            print(
+                "Operator screen of \(code): http://127.0.0.1:\(bound)/ (log in with an account of \(code): knooppunt users add NAME --as \(code) --role operator)"
+            )
             flushStandardOutput()
         }
         var configuration = ServiceGroupConfiguration(

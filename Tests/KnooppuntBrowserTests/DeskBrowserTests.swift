@@ -37,10 +37,12 @@ struct BrowserTests {
         try await network.startNetwork([.init("VR09")!, .init("VR14")!, .nctv])
         let port = try Ports.free()
         try await network.startDesk(port: port)
+        let officer = try network.addPerson(
+            "jansen", name: "J. Jansen LOCC", role: "desk-officer", of: .national)
         let url = "http://127.0.0.1:\(port)/"
         let browser = try await Browser.start(width: 1366, height: 768, logs: network.logs)
         do {
-            try await deskScenario(network, browser, url: url, port: port)
+            try await deskScenario(network, browser, url: url, port: port, officer: officer)
         } catch {
             print("desk log:\n\(network.log("desk").suffix(3000))")
             await browser.quit()
@@ -50,9 +52,16 @@ struct BrowserTests {
     }
 
     private func deskScenario(
-        _ network: BrowserNetwork, _ browser: Browser, url: String, port: Int
+        _ network: BrowserNetwork, _ browser: Browser, url: String, port: Int,
+        officer: (password: String, token: String)
     ) async throws {
+        // The desk sends a browser without a session to its login page; the officer logs in.
         try await browser.open(url)
+        try await logIn(browser, user: "jansen", password: officer.password)
+        try await browser.waitFor(
+            "the signed-in officer in the header", timeout: 20,
+            "const n = document.getElementById('session'); return !!n && n.textContent.includes('J. Jansen LOCC');"
+        )
         try await browser.waitFor(
             "the first state", timeout: 20, "return window.knooppuntDesk && knooppuntDesk.updates > 0")
 
@@ -139,27 +148,22 @@ struct BrowserTests {
             return !!cell && cell.classList.contains('has');
             """)
 
-        // A desk officer's national advice: refused without the token, accepted with it, and on
-        // the page as a sitrep of NATIONAL naming the person.
+        // A desk officer's national advice over the API: refused without a login, accepted with
+        // the officer's personal token, and on the page as a sitrep of NATIONAL naming them.
         let api = "http://127.0.0.1:\(port)/api/v1/advice"
         let advice: JSONValue = [
-            "person": "J. Jansen (LOCC)", "incident": .string(Self.incident),
-            "text": "Landelijk advies: opschalen naar GRIP 4 overwegen",
+            "incident": .string(Self.incident), "text": "Landelijk advies: opschalen naar GRIP 4 overwegen",
         ]
         let refused = try await HTTP.request("POST", api, json: advice)
-        #expect(refused.status == 401 && refused.json["code"]?.integerValue == 301)
-        let token = try String(
-            contentsOfFile: network.root.appendingPathComponent("desk/token").path, encoding: .utf8
-        )
-        .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(refused.status == 401 && refused.json["code"]?.integerValue == 800)
         let written = try await HTTP.request(
-            "POST", api, json: advice, headers: ["Authorization": "Bearer \(token)"])
+            "POST", api, json: advice, headers: ["Authorization": "Bearer \(officer.token)"])
         #expect(written.status == 201, "\(String(decoding: written.body, as: UTF8.self))")
         #expect(
             written.json["state"]?.stringValue == "accepted" && written.json["sequence"]?.integerValue != nil)
         try await browser.waitFor(
             "the national advice on the page", timeout: 20,
-            "return document.body.textContent.includes('NATIONAL · seq') && document.body.textContent.includes('J. Jansen (LOCC)');"
+            "return document.body.textContent.includes('NATIONAL · seq') && document.body.textContent.includes('J. Jansen LOCC (jansen)');"
         )
 
         // A must-land message VR14 does not acknowledge in time: an alarm at the desk, which the
@@ -177,18 +181,12 @@ struct BrowserTests {
             const alarm = document.querySelector('#alarms .alarm[data-state="open"]');
             return !!alarm && alarm.textContent.includes('missing VR14') && !!alarm.querySelector('button.alarm-ack');
             """)
-        _ = try await browser.run(
-            """
-            document.getElementById('person').value = 'Officier van dienst LOCC';
-            document.getElementById('token').value = arguments[0];
-            return true;
-            """, [.string(token)])
         try await browser.click("#alarms button.alarm-ack")
         try await browser.waitFor(
             "the alarm acknowledged by the desk officer", timeout: 30,
             """
             const alarm = document.querySelector('#alarms .alarm');
-            return !!alarm && alarm.dataset.state === 'acknowledged' && alarm.textContent.includes('Officier van dienst LOCC');
+            return !!alarm && alarm.dataset.state === 'acknowledged' && alarm.textContent.includes('J. Jansen LOCC (jansen)');
             """)
 
         // The level-5 step plan at the desk: each step of PV26 with its time.
@@ -281,14 +279,18 @@ struct BrowserTests {
         try await network.startNetwork([.init("VR09")!, .nctv])
         try network.publish(Self.incidentDocument(), as: .init("VR09")!)
         let port = try Ports.free()
+        let informationManager = try network.addPerson(
+            "im", name: "Informatiemanager ROT Utrecht", role: "operator", of: .init("VR09")!)
         try network.start("screen", ["screen", "--as", "VR09", "--port", String(port)])
         try await waitUntil("the operator screen", timeout: 20) {
-            (try? await HTTP.get("http://127.0.0.1:\(port)/api/v1/status"))?.json["reachable"]?.boolValue
-                == true
+            (try? await HTTP.request(
+                "GET", "http://127.0.0.1:\(port)/api/v1/status",
+                headers: ["Authorization": "Bearer \(informationManager.token)"]))?.json["reachable"]?
+                .boolValue == true
         }
         let browser = try await Browser.start(width: 1366, height: 768, logs: network.logs)
         do {
-            try await screenScenario(browser, network, port: port)
+            try await screenScenario(browser, network, port: port, password: informationManager.password)
         } catch {
             print("screen log:\n\(network.log("screen").suffix(3000))")
             await browser.quit()
@@ -297,13 +299,15 @@ struct BrowserTests {
         await browser.quit()
     }
 
-    private func screenScenario(_ browser: Browser, _ network: BrowserNetwork, port: Int) async throws {
+    private func screenScenario(
+        _ browser: Browser, _ network: BrowserNetwork, port: Int, password: String
+    ) async throws {
         try await browser.open("http://127.0.0.1:\(port)/")
+        try await logIn(browser, user: "im", password: password)
         try await browser.waitFor(
             "the picture", timeout: 20, "return window.knooppuntScreen && knooppuntScreen.sequence >= 1")
 
         // A wrong incident id and no picture at all: the problems appear at their fields.
-        try await browser.type("#author", "Informatiemanager ROT Utrecht")
         try await browser.type("#incident", "tram incident")
         try await browser.click("#send")
         try await browser.waitFor(
@@ -335,7 +339,7 @@ struct BrowserTests {
         #expect(problemsLeft.integerValue == 0)
 
         // NCTV asks VR09 to acknowledge a threat level; the operator does it from the screen,
-        // named by the author field, and the request turns acknowledged by that person.
+        // named as the signed-in person, and the request turns acknowledged by them.
         let threatID = UUID().uuidString.lowercased()
         try network.publish(
             [
@@ -356,7 +360,7 @@ struct BrowserTests {
             "the request acknowledged by the operator", timeout: 30,
             """
             const request = document.querySelector('#own-requests [data-subject="\(threatID)"][data-state="acknowledged"]');
-            return !!request && request.textContent.includes('Informatiemanager ROT Utrecht');
+            return !!request && request.textContent.includes('Informatiemanager ROT Utrecht (im)');
             """)
         try await browser.screenshot(to: Paths.output.appendingPathComponent("screen-1366x768.png"))
         // Chromium logs every 4xx answer as an error; the 422 for the invalid sitrep is the
@@ -370,5 +374,14 @@ struct BrowserTests {
                 ? $0["params"]?["request"]?["url"]?.stringValue : nil
         }.filter { !Self.isLoopback($0) }
         #expect(outside.isEmpty, "requests that left loopback: \(outside)")
+    }
+
+    /// On the login page the browser was sent to: fills in the account and logs in.
+    private func logIn(_ browser: Browser, user: String, password: String) async throws {
+        try await browser.waitFor(
+            "the login page", timeout: 20, "return !!document.getElementById('login-form');")
+        try await browser.type("#login-user", user)
+        try await browser.type("#login-password", password)
+        try await browser.click("#login-submit")
     }
 }

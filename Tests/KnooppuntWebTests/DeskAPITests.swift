@@ -13,8 +13,6 @@ import Testing
 /// The desk's HTTP API over real HTTP on 127.0.0.1, with a desk backend that needs no node.
 @Suite("The desk's HTTP API")
 struct DeskAPITests {
-    static let token = AccessToken(value: String(repeating: "ab", count: 32))
-
     static func sample() -> SamplePicture {
         var sample = SamplePicture()
         sample.add(Samples.incident(), from: .init("VR09")!)
@@ -28,18 +26,24 @@ struct DeskAPITests {
         return sample
     }
 
-    func withDesk(ready: Bool = true, _ body: (LocalServer, FakeDesk) async throws -> Void) async throws {
+    /// A desk on a free port, asked by a signed-in desk officer (their personal token).
+    func withDesk(
+        ready: Bool = true, people: TestPeople? = nil, _ body: (LocalServer, FakeDesk) async throws -> Void
+    ) async throws {
+        let people = try people ?? TestPeople(.national)
+        let gate = people.gate()
         let desk = FakeDesk(sample: Self.sample(), ready: ready)
         var settings = DeskServer.Settings()
         settings.port = 0
         settings.writeWait = .milliseconds(100)
         let fixed = settings
-        let server = try await LocalServer.start { onStarted in
+        var server = try await LocalServer.start { onStarted in
             try await DeskServer(
-                settings: fixed, backend: desk, token: Self.token, logger: TestLog.logger,
+                settings: fixed, backend: desk, gate: gate, logger: TestLog.logger,
                 onStarted: onStarted
             ).run()
         }
+        server.headers = people.bearer(.deskOfficer)
         do {
             try await body(server, desk)
         } catch {
@@ -124,33 +128,33 @@ struct DeskAPITests {
         }
     }
 
-    @Test("a write without the desk's token is refused and stores nothing")
-    func writesNeedTheToken() async throws {
+    @Test("a write without a signed-in person is refused (E800, E804) and stores nothing")
+    func writesNeedAPerson() async throws {
         try await withDesk { server, desk in
             let advice: JSONValue = [
                 "person": "A. de Vries", "incident": .string(Samples.incidentID), "text": "Advies",
             ]
-            let missing = try await server.request("POST", "/api/v1/advice", json: advice)
+            let missing = try await server.anonymous.request("POST", "/api/v1/advice", json: advice)
             #expect(missing.status == 401)
-            #expect(missing.json["code"]?.integerValue == 301)
+            #expect(missing.json["code"]?.integerValue == 800)
             let wrong = try await server.request(
                 "POST", "/api/v1/advice", json: advice,
-                headers: ["Authorization": "Bearer " + String(repeating: "cd", count: 32)])
+                headers: ["Authorization": "Bearer kpt_" + String(repeating: "cd", count: 32)])
             #expect(wrong.status == 401)
+            #expect(wrong.json["code"]?.integerValue == 804)
             #expect(desk.documents.isEmpty)
         }
     }
 
-    @Test("national advice is validated, names the person, and answers accepted with its sequence")
+    @Test("national advice is validated, names the signed-in person, and answers accepted with its sequence")
     func advice() async throws {
         try await withDesk { server, desk in
-            let auth = ["Authorization": "Bearer \(Self.token.value)"]
+            let auth: [String: String] = [:]
             let invalid = try await server.request(
                 "POST", "/api/v1/advice", json: ["incident": .string(Samples.incidentID), "text": ""],
                 headers: auth)
             #expect(invalid.status == 422)
             let fields = invalid.json["problems"]?.arrayValue?.compactMap { $0["field"]?.stringValue } ?? []
-            #expect(fields.contains("person"))
             #expect(fields.contains("text"))
 
             let unknown = try await server.request(
@@ -167,9 +171,10 @@ struct DeskAPITests {
                 ], headers: auth)
             #expect(accepted.status == 201)
             #expect(accepted.json["state"]?.stringValue == "accepted")
-            #expect(accepted.json["person"]?.stringValue == "A. de Vries (LOCC)")
+            // The signed-in person is the author, whatever the body says.
+            #expect(accepted.json["person"]?.stringValue == "Test Dirk (dirk)")
             let document = try #require(desk.documents.first)
-            #expect(document.author == "A. de Vries (LOCC)")
+            #expect(document.author == "Test Dirk (dirk)")
             guard case .sitrep(let sitrep) = document.body else {
                 Issue.record("advice is a sitrep")
                 return
@@ -186,7 +191,7 @@ struct DeskAPITests {
     @Test("an acknowledgement request takes parties and a deadline in minutes")
     func ackRequest() async throws {
         try await withDesk { server, desk in
-            let auth = ["Authorization": "Bearer \(Self.token.value)"]
+            let auth: [String: String] = [:]
             let subject = ReportID.random().rawValue
             let bad = try await server.request(
                 "POST", "/api/v1/ack-requests",
@@ -212,15 +217,11 @@ struct DeskAPITests {
         }
     }
 
-    @Test("a desk officer's acknowledgement names the person; without one it is refused at that field")
+    @Test("a desk officer's acknowledgement names the signed-in person, whatever the body says")
     func acknowledgement() async throws {
         try await withDesk { server, desk in
-            let auth = ["Authorization": "Bearer \(Self.token.value)"]
+            let auth: [String: String] = [:]
             let subject = ReportID.random().rawValue
-            let nobody = try await server.request(
-                "POST", "/api/v1/acks", json: ["person": "", "subject": .string(subject)], headers: auth)
-            #expect(nobody.status == 422)
-            #expect(nobody.json["problems"]?.arrayValue?.first?["field"] == "person")
             let good = try await server.request(
                 "POST", "/api/v1/acks",
                 json: [
@@ -233,16 +234,15 @@ struct DeskAPITests {
                 return
             }
             #expect(
-                ack.subject.rawValue == subject && ack.by == "Officier van dienst LOCC"
-                    && ack.note == "VR14 gebeld")
-            #expect(desk.documents.first?.author == "Officier van dienst LOCC")
+                ack.subject.rawValue == subject && ack.by == "Test Dirk (dirk)" && ack.note == "VR14 gebeld")
+            #expect(desk.documents.first?.author == "Test Dirk (dirk)")
         }
     }
 
     @Test("writes must be JSON from this server's own pages")
     func requestGuard() async throws {
         try await withDesk { server, _ in
-            let auth = ["Authorization": "Bearer \(Self.token.value)"]
+            let auth: [String: String] = [:]
             let form = try await server.request(
                 "POST", "/api/v1/advice", body: Array("person=x".utf8),
                 headers: auth.merging(["Content-Type": "application/x-www-form-urlencoded"]) { $1 })
@@ -261,7 +261,7 @@ struct DeskAPITests {
     @Test("the page and its assets are served locally, with a policy that forbids anything else")
     func pageAndAssets() async throws {
         try await withDesk { server, _ in
-            let page = try await server.get("/")
+            let page = try await server.request("GET", "/", headers: server.headers)
             #expect(page.status == 200)
             #expect(page.text.components(separatedBy: "class=\"region\"").count - 1 == 25)
             #expect(!page.text.contains("http://") || page.text.contains("http://www.w3.org/2000/svg"))
@@ -296,7 +296,8 @@ struct DeskAPITests {
     @Test("a live connection gets the whole state at once")
     func liveStream() async throws {
         try await withDesk { server, _ in
-            let text = try await WebSocketProbe.firstText(port: server.port, path: "/live")
+            let text = try await WebSocketProbe.firstText(
+                port: server.port, path: "/live", headers: server.headers)
             let state = try JSONParser.parse(text)
             #expect(state["type"]?.stringValue == "state")
             #expect(state["picture"]?["sequence"]?.integerValue == 5)

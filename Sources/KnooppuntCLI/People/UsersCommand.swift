@@ -122,7 +122,7 @@ struct UsersAdd: ParsableCommand {
               knooppunt users add officer --as NATIONAL --role desk-officer --name "LOCC dienst" --show-password
             """)
 
-    @Argument(help: "The user name (2–64 of a-z, 0-9, '.', '_', '-').") var user: String
+    @Argument(help: "The user name (2–32 of a-z, 0-9, '.', '_', '-').") var user: String
     @Option(help: "viewer, operator, desk-officer or administrator.") var role: Role
     @Option(help: "The person's full name, as the history and the audit log will show it.") var name: String
     @OptionGroup var options: PeopleOptions

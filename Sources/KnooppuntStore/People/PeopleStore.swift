@@ -53,6 +53,17 @@ public final class PeopleStore: Sendable {
                     CREATE INDEX api_token_person ON api_token(username);
                     """)
         }
+        // Browser sessions survive a restart of the screen: a desk restarted mid-crisis must not
+        // sign every officer out.
+        migrator.registerMigration("v2 sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE session(
+                        digest TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES person(username),
+                        opened_at INTEGER NOT NULL, last_seen INTEGER NOT NULL);
+                    CREATE INDEX session_person ON session(username);
+                    """)
+        }
         try migrator.migrate(db)
     }
 
@@ -66,7 +77,7 @@ public final class PeopleStore: Sendable {
         guard Person.isValidUsername(username) else {
             throw PeopleError(
                 .invalidID,
-                "\(username.prefix(80)) is not a user name (2–64 of a-z, 0-9, '.', '_', '-', starting with a letter or digit)"
+                "\(username.prefix(80)) is not a user name (2–32 of a-z, 0-9, '.', '_', '-', starting with a letter or digit)"
             )
         }
         let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -112,6 +123,7 @@ public final class PeopleStore: Sendable {
             try db.execute(
                 sql: "UPDATE person SET disabled = ?, changed_at = ? WHERE username = ?",
                 arguments: [disabled, now, username])
+            try db.execute(sql: "DELETE FROM session WHERE username = ?", arguments: [username])
         }
     }
 
@@ -127,6 +139,7 @@ public final class PeopleStore: Sendable {
                     WHERE username = ?
                     """, arguments: [hash, now, username])
             try db.execute(sql: "DELETE FROM api_token WHERE username = ?", arguments: [username])
+            try db.execute(sql: "DELETE FROM session WHERE username = ?", arguments: [username])
         }
     }
 
@@ -290,6 +303,7 @@ public final class PeopleStore: Sendable {
             username: row["username"], organisation: organisation, name: row["name"],
             role: Role(rawValue: row["role"]) ?? .viewer, disabled: row["disabled"],
             createdAt: row["created_at"],
+            changedAt: row["changed_at"],
             throttle: LoginThrottle(failures: row["failures"], lockedUntil: row["locked_until"]))
     }
 }

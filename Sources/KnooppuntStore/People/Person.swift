@@ -5,7 +5,8 @@ import KnooppuntProtocol
 /// One account of an organisation: who a person is, their role, and whether they may log in.
 /// Holds no secret: the password hash and tokens never leave ``PeopleStore``.
 public struct Person: Sendable, Hashable {
-    /// The login name: lowercase letters, digits, `.`, `_`, `-`; 2 to 64 characters.
+    /// The login name: lowercase letters, digits, `.`, `_`, `-`; 2 to 32 characters (so the
+    /// author, "Full Name (username)", fits the document's 120 characters).
     public var username: String
     public var organisation: OrganisationCode
     /// The person's full name as it appears in the history, the timeline and the audit log.
@@ -13,6 +14,9 @@ public struct Person: Sendable, Hashable {
     public var role: Role
     public var disabled: Bool
     public var createdAt: Int64
+    /// When the password, the role or the disabled flag last changed: sessions opened
+    /// before it end.
+    public var changedAt: Int64
     public var throttle: LoginThrottle
 
     /// How reports name this person: "Full Name (username)", unique within the organisation
@@ -22,7 +26,7 @@ public struct Person: Sendable, Hashable {
     /// Whether `text` is a valid login name.
     public static func isValidUsername(_ text: String) -> Bool {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
-        guard (2...64).contains(text.count), let first = text.first, first.isLetter || first.isNumber
+        guard (2...32).contains(text.count), let first = text.first, first.isLetter || first.isNumber
         else { return false }
         return text.allSatisfy { allowed.contains($0) }
     }

@@ -111,9 +111,24 @@ enum CommonScript {
             });
             let json = null;
             try { json = await response.json(); } catch (_) { json = null; }
+            // The session ended (idle, logged out elsewhere, account changed): log in again.
+            if (response.status === 401) window.location.assign("/login");
             return { status: response.status, ok: response.ok, body: json };
           }
-          return { el, replace, zone, time, dateTime, ago, initTheme, showProblems, clearProblems, request };
+          // Who is signed in (every action is recorded under their name), and logging out.
+          async function initSession(node, button) {
+            const me = await request("GET", "/api/v1/me");
+            if (me.ok && me.body) {
+              node.textContent = me.body.name + " (" + me.body.user + ", " + me.body.role + ")";
+              node.dataset.role = me.body.role;
+            }
+            button.addEventListener("click", async () => {
+              await request("POST", "/api/v1/logout", {});
+              window.location.assign("/login");
+            });
+            return me.body;
+          }
+          return { el, replace, zone, time, dateTime, ago, initTheme, showProblems, clearProblems, request, initSession };
         })();
         """#
 }

@@ -24,6 +24,8 @@ enum DeskPage {
               <h1>KNOOPPUNT</h1>
               <span class="who">National desk · Landelijk knooppunt (NATIONAL)</span>
               <span class="spacer"></span>
+              <span class="who" id="session" title="Signed in as"></span>
+              <button type="button" id="logout">Log out</button>
               <span class="clock" id="clock" title="Europe/Amsterdam">--:--:--</span>
               <button type="button" id="theme-toggle" aria-label="Switch between dark and light theme">Light</button>
             </header>
@@ -83,10 +85,7 @@ enum DeskPage {
                   <details class="actions" id="actions">
                     <summary id="actions-heading">Desk actions (national advice, acknowledgement requests)</summary>
                     <form class="write" id="who-form" autocomplete="off">
-                      <label>Your name (recorded with every action)
-                        <input type="text" id="person" data-field="person" maxlength="120" required></label>
-                      <label>Desk access token (from DIR/desk/token)
-                        <input type="password" id="token" autocomplete="off"></label>
+                      <p class="meta" data-field="person">Every action is recorded under the name you are signed in with.</p>
                     </form>
                     <form class="write" id="advice-form" autocomplete="off">
                       <strong>National advice on an incident</strong>

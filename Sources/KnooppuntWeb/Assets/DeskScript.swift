@@ -380,20 +380,15 @@ enum DeskScript {
             }));
           }
 
-          // Desk actions: the person and the token are kept for this browser (the token only
-          // for this tab); every write names the person.
-          $("person").value = localStorage.getItem("knooppunt.person") || "";
-          $("token").value = sessionStorage.getItem("knooppunt.token") || "";
-          $("person").addEventListener("change", () => localStorage.setItem("knooppunt.person", $("person").value));
-          $("token").addEventListener("change", () => sessionStorage.setItem("knooppunt.token", $("token").value));
+          // Desk actions: the signed-in person (session cookie) is the author of every write.
+          K.initSession($("session"), $("logout"));
 
           async function write(form, resultNode, url, body) {
             K.clearProblems(form);
             K.clearProblems($("who-form"));
             resultNode.className = "result wait";
             resultNode.textContent = "Sending…";
-            const headers = { Authorization: "Bearer " + $("token").value.trim() };
-            const answer = await K.request("POST", url, Object.assign({ person: $("person").value }, body), headers);
+            const answer = await K.request("POST", url, body);
             const result = answer.body || {};
             if (answer.status === 201) {
               resultNode.className = "result ok";

@@ -50,6 +50,8 @@ enum ScreenPage {
               <span class="who">Operator screen · \(code) \(name)</span>
               <span class="spacer"></span>
               <span class="clock" id="clock" title="Europe/Amsterdam">--:--:--</span>
+              <span class="who" id="session" title="Signed in as"></span>
+              <button type="button" id="logout">Log out</button>
               <button type="button" id="theme-toggle" aria-label="Switch between dark and light theme">Light</button>
             </header>
             <div class="banner" id="banner" data-state="connecting" role="status" aria-live="polite">
@@ -64,7 +66,6 @@ enum ScreenPage {
                 <form id="sitrep-form" class="write" autocomplete="off" novalidate>
                   <fieldset><legend>Report</legend>
                     <div class="grid2">
-                      <label>Your name (author) <input type="text" id="author" data-field="author" maxlength="120"></label>
                       <label>Incident <input type="text" id="incident" data-field="incident" list="incident-list"
                         placeholder="\(code)-20250611-01"></label>
                       <label>Verification <select id="verification" data-field="verification">

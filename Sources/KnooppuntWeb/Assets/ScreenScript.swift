@@ -15,6 +15,7 @@ enum ScreenScript {
           let pictureAt = 0;
           const probe = window.knooppuntScreen = { status: null, sequence: 0 };
           K.initTheme($("theme-toggle"));
+          K.initSession($("session"), $("logout"));
           const clockFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Amsterdam", hour: "2-digit",
             minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
           setInterval(() => { $("clock").textContent = clockFormat.format(new Date()); }, 1000);
@@ -35,7 +36,6 @@ enum ScreenScript {
           function documentFromForm() {
             const doc = { type: "sitrep", incident: value("incident").trim(), confidence: value("confidence"),
               verification: value("verification"), beeld: {} };
-            if (value("author").trim()) doc.author = value("author").trim();
             if ($("exercise").checked) doc.exercise = true;
             for (const d of disciplines) {
               const text = value("beeld-" + d + "-text");
@@ -217,20 +217,13 @@ enum ScreenScript {
             replace($("incident-list"), incidents.filter((i) => !i.exercise).map((i) => el("option", { value: i.id, text: i.title || "" })));
           }
 
-          // A person acknowledges a message that must land, named by "Your name (author)".
+          // The signed-in person acknowledges a message that must land (the screen names them).
           const acked = {};
           async function acknowledge(request, answerNode) {
-            const person = value("author").trim();
-            if (!person) {
-              answerNode.className = "result bad";
-              answerNode.textContent = "Fill in \"Your name (author)\" first: an acknowledgement names the person.";
-              $("author").focus();
-              return;
-            }
             answerNode.className = "result wait";
             answerNode.textContent = "Sending…";
             const answer = await K.request("POST", "/api/v1/acks",
-              { person: person, subject: request.subject, exercise: request.exercise || undefined });
+              { subject: request.subject, exercise: request.exercise || undefined });
             const body = answer.body || {};
             if (answer.status === 202 || answer.status === 201) {
               acked[request.subject] = "Acknowledgement handed to the daemon (" + body.id + ")";

@@ -11,8 +11,12 @@ public struct DeskOptions: Sendable {
     public var network: NetworkConfig
     public var logger: Logger
     /// Where the desk's HTTP server listens. Loopback unless configured otherwise: the desk
-    /// has no TLS and its only login is the access token on writes.
+    /// serves no TLS itself; put a TLS proxy in front of it and set ``secureCookies``.
     public var host = "127.0.0.1"
+    /// Session and lock-out limits of the desk's logins (docs/PEOPLE.md).
+    public var login = LoginLimits()
+    /// Marks the session cookie `Secure`: set when the desk is reached over TLS.
+    public var secureCookies = false
     public var port = DeskOptions.defaultPort
     /// Opens the desk's own store (its outbox of desk officers' reports). Called once, on the
     /// desk's loop thread, which then owns it.
@@ -54,7 +58,7 @@ public struct DeskOptions: Sendable {
         self.journal = journal
     }
 
-    /// `DIR/desk/`: the desk's owner-only folder (store, access token, lock, log).
+    /// `DIR/desk/`: the desk's owner-only folder (store, accounts, lock, log).
     public static func deskFolder(_ folder: DataFolder) -> String {
         folder.root.appendingPathComponent("desk", isDirectory: true).path
     }

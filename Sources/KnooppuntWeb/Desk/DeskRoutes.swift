@@ -2,16 +2,18 @@ import Hummingbird
 import HummingbirdWebSocket
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import KnooppuntWorkflows
 import Logging
 import Metrics
 import StrictJSON
 
 /// The desk's JSON API under `/api/v1` (docs/openapi.yaml). Reads answer from the latest
-/// published state; writes need the desk's access token and name the person who acts.
+/// published state; writes need a signed-in desk officer (session or personal token), who is
+/// named as the report's author.
 struct DeskRoutes: Sendable {
     let backend: any DeskBackend
-    let token: AccessToken
+    let gate: PeopleGate
     let settings: DeskServer.Settings
     let logger: Logger
 
@@ -72,8 +74,8 @@ struct DeskRoutes: Sendable {
             return HTTPReply.json(known)
         }
         api.post("advice") { request, _ in
-            try authorise(request)
-            let body = try await request.jsonBody(limit: settings.maxRequestBytes)
+            let person = try await gate.require(request, .giveNationalAdvice)
+            let body = try await request.jsonBody(limit: settings.maxRequestBytes).naming(person)
             let region = body["incident"]?.stringValue.flatMap { id in
                 backend.feed.current?.digest.incidents.first { $0.id == id }?.region
             }
@@ -81,14 +83,14 @@ struct DeskRoutes: Sendable {
             return try await write(document, again: body["again"]?.boolValue ?? false, kind: "advice")
         }
         api.post("acks") { request, _ in
-            try authorise(request)
-            let body = try await request.jsonBody(limit: settings.maxRequestBytes)
+            let person = try await gate.require(request, .giveAcknowledgement)
+            let body = try await request.jsonBody(limit: settings.maxRequestBytes).naming(person)
             let document = try DeskWrites.ack(body)
             return try await write(document, again: body["again"]?.boolValue ?? false, kind: "ack")
         }
         api.post("ack-requests") { request, _ in
-            try authorise(request)
-            let body = try await request.jsonBody(limit: settings.maxRequestBytes)
+            let person = try await gate.require(request, .requestAcknowledgement)
+            let body = try await request.jsonBody(limit: settings.maxRequestBytes).naming(person)
             let now = backend.feed.current?.digest.now ?? 0
             let document = try DeskWrites.ackRequest(body, now: now)
             return try await write(document, again: body["again"]?.boolValue ?? false, kind: "ackRequest")
@@ -159,16 +161,6 @@ struct DeskRoutes: Sendable {
     }
 
     // MARK: Writes
-
-    private func authorise(_ request: Request) throws {
-        guard token.accepts(authorization: request.headers[.authorization]) else {
-            var error = APIError(
-                .unauthorized, .notPermitted,
-                "writes need the desk's access token (DIR/desk/token) as \"Authorization: Bearer …\"")
-            error.detail["hint"] = "the token is in the desk's data folder, readable by its owner only"
-            throw error
-        }
-    }
 
     /// Queues the document, waits briefly for the node, and answers where it stands:
     /// 201 accepted (with its sequence), 202 queued, or the node's refusal.

@@ -30,18 +30,18 @@ public struct DeskServer: Sendable {
 
     let settings: Settings
     let backend: any DeskBackend
-    let token: AccessToken
+    let gate: PeopleGate
     let logger: Logger
     let onStarted: @Sendable (Int) -> Void
 
     /// - Parameter onStarted: told the bound port once the server listens (port 0 picks one).
     public init(
-        settings: Settings, backend: any DeskBackend, token: AccessToken, logger: Logger,
+        settings: Settings, backend: any DeskBackend, gate: PeopleGate, logger: Logger,
         onStarted: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.settings = settings
         self.backend = backend
-        self.token = token
+        self.gate = gate
         self.logger = logger
         self.onStarted = onStarted
     }
@@ -77,9 +77,11 @@ public struct DeskServer: Sendable {
         router.middlewares.add(APIErrorMiddleware(logger: logger))
         router.middlewares.add(RequestGuard(host: settings.host, port: bound))
         router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(SignInGuard(gate: gate))
+        LoginRoutes.add(to: router, gate: gate, title: "National desk")
         addPages(router)
         addLive(router)
-        DeskRoutes(backend: backend, token: token, settings: settings, logger: logger).add(to: router)
+        DeskRoutes(backend: backend, gate: gate, settings: settings, logger: logger).add(to: router)
         let feed = backend.feed
         MetricsRoutes.add(to: router) {
             guard let state = feed.current else { return (false, "starting") }

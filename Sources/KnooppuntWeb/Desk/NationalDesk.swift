@@ -1,13 +1,12 @@
 import Foundation
 import KnooppuntConfig
+import KnooppuntDomain
+import KnooppuntStore
 
 /// The national desk as one process: its link to the node on a poll-loop thread and its
-/// HTTP server, with the access token in `DIR/desk/token`.
+/// HTTP server, where desk officers log in with their accounts of the national organisation
+/// (`DIR/desk/people.sqlite`, docs/PEOPLE.md).
 public enum NationalDesk {
-    /// The access token file of the desk in `folder` (made on first start, 0600).
-    public static func tokenPath(_ folder: DataFolder) -> String {
-        URL(fileURLWithPath: DeskOptions.deskFolder(folder)).appendingPathComponent("token").path
-    }
 
     /// Connects to the node and serves until cancelled or, inside a `ServiceGroup`, until
     /// graceful shutdown; then closes the connection (with its linger).
@@ -18,13 +17,16 @@ public enum NationalDesk {
         async throws
     {
         try DataFolder.makeOwnerOnly(URL(fileURLWithPath: DeskOptions.deskFolder(options.folder)))
-        let token = try AccessToken.loadOrCreate(at: tokenPath(options.folder))
+        let people = try PeopleStore(
+            path: PeopleStore.path(in: options.folder.peopleFolder(.national)), organisation: .national,
+            limits: options.login)
+        let gate = PeopleGate(store: people, secureCookies: options.secureCookies, logger: options.logger)
         let link = DeskLink(options: options)
         // Opens the journal and the sockets on the loop thread; returns once they are set up.
         try link.start()
         defer { link.stop() }
         try await DeskServer(
-            settings: DeskServer.Settings(options), backend: link, token: token, logger: options.logger,
+            settings: DeskServer.Settings(options), backend: link, gate: gate, logger: options.logger,
             onStarted: onStarted
         ).run()
     }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import Logging
 import StrictJSON
 
@@ -10,10 +11,12 @@ import StrictJSON
 /// (queued → accepted seq N → acknowledged by …), and see the national picture as the
 /// organisation sees it with the threat level in force for the region.
 ///
-/// It serves on loopback only: it has no login yet, and the daemon's own operator socket is
-/// owner-only. Requests with a foreign Host or Origin are refused (``RequestGuard``).
+/// People log in with their account of the organisation (``PeopleGate``); a report carries
+/// the signed-in person as its author. It serves on loopback; requests with a foreign Host or
+/// Origin are refused (``RequestGuard``).
 public struct OperatorScreen: Sendable {
     public let backend: any OperatorScreenBackend
+    public let gate: PeopleGate
     public let host: String
     public let port: Int
     let logger: Logger
@@ -22,10 +25,12 @@ public struct OperatorScreen: Sendable {
     let maxRequestBytes = DocumentLimits.documentBytes
 
     public init(
-        backend: any OperatorScreenBackend, port: Int, host: String = "127.0.0.1", logger: Logger,
+        backend: any OperatorScreenBackend, gate: PeopleGate, port: Int, host: String = "127.0.0.1",
+        logger: Logger,
         onStarted: @escaping @Sendable (Int) -> Void = { _ in }
     ) {
         self.backend = backend
+        self.gate = gate
         self.port = port
         self.host = host
         self.logger = logger
@@ -58,6 +63,9 @@ public struct OperatorScreen: Sendable {
         router.middlewares.add(APIErrorMiddleware(logger: logger))
         router.middlewares.add(RequestGuard(host: host, port: bound))
         router.middlewares.add(MetricsMiddleware())
+        router.middlewares.add(SignInGuard(gate: gate))
+        LoginRoutes.add(to: router, gate: gate, title: "Operator screen")
+        let gate = self.gate
         let page = ScreenPage.html(for: backend.organisation)
         router.get("/") { _, _ in HTTPReply.asset(page, type: "text/html; charset=utf-8") }
         router.get("assets/knooppunt.css") { _, _ in
@@ -78,10 +86,15 @@ public struct OperatorScreen: Sendable {
             _ = try validate(document)
             return HTTPReply.json(["valid": true])
         }
-        api.post("sitreps") { request, _ in try await publish(request) }
-        // An operator acknowledges a message that must land: `{"person", "subject", "note"?, "exercise"?}`.
+        api.post("sitreps") { request, _ in
+            let person = try await gate.require(request, .publishOwn)
+            return try await publish(request, by: person)
+        }
+        // An operator acknowledges a message that must land: `{"subject", "note"?, "exercise"?}`;
+        // the signed-in person is the one who acknowledges.
         api.post("acks") { request, _ in
-            let body = try await request.jsonBody(limit: maxRequestBytes)
+            let person = try await gate.require(request, .giveAcknowledgement)
+            let body = try await request.jsonBody(limit: maxRequestBytes).naming(person)
             return try await publish(document: try DeskWrites.ack(body))
         }
         api.get("reports/:id") { _, context in
@@ -145,9 +158,12 @@ public struct OperatorScreen: Sendable {
         }
     }
 
-    private func publish(_ request: Request) async throws -> Response {
-        let body = try await request.jsonBody(limit: maxRequestBytes)
-        return try await publish(document: try validate(body))
+    /// Publishes the body as `person`: the signed-in person is the author, whatever the
+    /// document says.
+    private func publish(_ request: Request, by person: Person) async throws -> Response {
+        var document = try validate(try await request.jsonBody(limit: maxRequestBytes))
+        document.author = person.author
+        return try await publish(document: document)
     }
 
     private func publish(document: ReportDocument) async throws -> Response {

@@ -143,6 +143,26 @@ final class BrowserNetwork {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Adds a person to `organisation` with `knooppunt users add` and returns their password
+    /// and a personal API token (both read from the owner-only files the command writes).
+    func addPerson(
+        _ user: String, name: String, role: String, of organisation: OrganisationCode
+    ) throws -> (password: String, token: String) {
+        let passwordFile = root.appendingPathComponent("\(user).password").path
+        let tokenFile = root.appendingPathComponent("\(user).token").path
+        let added = try run([
+            "users", "add", user, "--as", organisation.rawValue, "--role", role, "--name", name,
+            "--password-file", passwordFile,
+        ])
+        guard added.status == 0 else { throw TestFailure("users add failed: \(added.output)") }
+        let token = try run(["users", "token", user, "--as", organisation.rawValue, "--file", tokenFile])
+        guard token.status == 0 else { throw TestFailure("users token failed: \(token.output)") }
+        func read(_ path: String) throws -> String {
+            try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return (try read(passwordFile), try read(tokenFile))
+    }
+
     /// `knooppunt publish --as ORG FILE` with `document` written to a file; fails unless accepted.
     @discardableResult
     func publish(_ document: JSONValue, as organisation: OrganisationCode) throws -> String {

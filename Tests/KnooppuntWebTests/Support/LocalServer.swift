@@ -15,6 +15,15 @@ import Synchronization
 struct LocalServer {
     let port: Int
     let task: Task<Void, any Error>
+    /// Sent with every request unless the request names the header itself (a personal token).
+    var headers: [String: String] = [:]
+
+    /// The same server, asked by someone who is not signed in.
+    var anonymous: LocalServer {
+        var copy = self
+        copy.headers = [:]
+        return copy
+    }
 
     /// Starts `run` (which reports its port to `onStarted`) and waits until it listens.
     static func start(
@@ -56,7 +65,9 @@ struct LocalServer {
         } else if let body {
             request.httpBody = Data(body)
         }
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        for (name, value) in self.headers.merging(headers, uniquingKeysWith: { $1 }) {
+            request.setValue(value, forHTTPHeaderField: name)
+        }
         let (data, response) = try await LocalServer.session.data(for: request)
         let http = response as! HTTPURLResponse
         var fields: [String: String] = [:]
@@ -72,6 +83,11 @@ struct LocalServer {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.connectionProxyDictionary = [:]
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
+        // Tests send their cookies themselves: a shared cookie store would carry one test's
+        // session to another test's server (cookies ignore the port).
+        configuration.httpCookieAcceptPolicy = .never
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieStorage = nil
         return URLSession(configuration: configuration)
     }()
 }

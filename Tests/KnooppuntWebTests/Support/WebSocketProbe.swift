@@ -4,11 +4,14 @@ import Foundation
 /// a plain socket, then one unmasked text frame (RFC 6455). Runs on its own thread, so the
 /// blocking reads never occupy the Swift concurrency pool.
 enum WebSocketProbe {
-    static func firstText(host: String = "127.0.0.1", port: Int, path: String) async throws -> String {
+    static func firstText(
+        host: String = "127.0.0.1", port: Int, path: String, headers: [String: String] = [:]
+    ) async throws -> String {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
                 do {
-                    continuation.resume(returning: try read(host: host, port: port, path: path))
+                    continuation.resume(
+                        returning: try read(host: host, port: port, path: path, headers: headers))
                 } catch {
                     continuation.resume(throwing: error)
                 }
@@ -16,7 +19,9 @@ enum WebSocketProbe {
         }
     }
 
-    private static func read(host: String, port: Int, path: String) throws -> String {
+    private static func read(
+        host: String, port: Int, path: String, headers: [String: String]
+    ) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestError("socket failed") }
         defer { close(fd) }
@@ -34,7 +39,8 @@ enum WebSocketProbe {
         guard connected == 0 else { throw TestError("connect failed") }
         let request =
             "GET \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + headers.map { "\($0.key): \($0.value)\r\n" }.joined() + "\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var buffer: [UInt8] = []
         func fill(_ count: Int) throws {
