@@ -110,3 +110,65 @@ extension SystemTests {
         #expect(!(try users(["list"]).out.contains("admin ")))
     }
 }
+
+extension SystemTests {
+    @Test(
+        "a report published as a person names them in the timeline and the audit log; a viewer and an open token file are refused"
+    )
+    func publishAsPerson() throws {
+        let net = try TestNetwork(name: "publish-person")
+        defer { net.removeFolder() }
+        let region = OrganisationCode("VR14")!
+        try net.startAll([region])
+        let dir = net.root.path
+        func users(_ arguments: [String]) throws {
+            let result = try runKnooppunt(["users"] + arguments + ["--dir", dir, "--as", "VR14"])
+            #expect(result.status == 0, "\(result.err)")
+        }
+        let operatorToken = net.root.appendingPathComponent("jdevries.token").path
+        let viewerToken = net.root.appendingPathComponent("kijker.token").path
+        try users(["add", "jdevries", "--role", "operator", "--name", "Jan de Vries"])
+        try users(["token", "jdevries", "--file", operatorToken])
+        try users(["add", "kijker", "--role", "viewer", "--name", "Karin Kijker"])
+        try users(["token", "kijker", "--file", viewerToken])
+
+        let incident = try writeTemporary(Documents.incident(region, "VR14-PERSON-1"))
+        let published = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR14", "--token-file", operatorToken, incident.path,
+        ])
+        #expect(published.status == 0, "\(published.err)")
+        let ack = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR14", "--token-file", operatorToken, "--incident",
+            "VR14-PERSON-1", "--text", "Omgeving afgezet",
+        ])
+        #expect(ack.status == 0, "\(ack.err)")
+
+        let viewer = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR14", "--token-file", viewerToken, "--incident",
+            "VR14-PERSON-1",
+            "--text", "x",
+        ])
+        #expect(viewer.status == 6)
+        #expect(viewer.err.contains("E805 roleNotPermitted"))
+        chmod(operatorToken, 0o644)
+        let open = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR14", "--token-file", operatorToken, "--incident",
+            "VR14-PERSON-1",
+            "--text", "x",
+        ])
+        #expect(open.status == 6)
+        #expect(open.err.contains("E800") && open.err.contains("chmod 600"))
+
+        let timeline = try runKnooppunt(["timeline", "--dir", dir, "--incident", "VR14-PERSON-1"])
+        #expect(timeline.status == 0, "\(timeline.err)")
+        #expect(timeline.out.contains("VR14 · Jan de Vries (jdevries)"), "\(timeline.out)")
+        let audit = try runKnooppunt(["audit", "export", "--dir", dir])
+        #expect(audit.status == 0, "\(audit.err)")
+        #expect(audit.out.contains("Jan de Vries (jdevries)"))
+        // The token itself is nowhere in the audit log, the timeline or the daemon's log.
+        let token = try String(contentsOfFile: operatorToken, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(
+            !audit.out.contains(token) && !timeline.out.contains(token) && !net.log("VR14").contains(token))
+    }
+}

@@ -188,12 +188,19 @@ struct AckGiveCommand: ParsableCommand {
             "Example:\n  knooppunt ack give 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as VR09 --by \"Calamiteitencoördinator VR09\""
     )
     @Argument(help: "The report id to acknowledge.") var subject: String
-    @Option(help: "Your name or function (recorded).") var by: String
+    @Option(help: "Your name or function (recorded); with --token-file or --user the signed-in person.")
+    var by: String?
     @Option(help: "A note.") var note: String?
     @OptionGroup var options: AckWriteOptions
+    @OptionGroup var person: PersonOptions
 
     func run() throws {
         guard let id = ReportID(subject) else { throw ValidationError("not a report id: \(subject)") }
+        let signedIn = try person.person(
+            of: options.organisation, folder: options.folder.folder, for: .giveAcknowledgement)
+        guard let by = signedIn?.author ?? by else {
+            throw ValidationError("name the person: --token-file, --user or --by")
+        }
         let records = try DaemonPicture.records(options.folder.folder, options.organisation)
         guard let report = records.first(where: { $0.id == id }) ?? records.first(where: { $0.subject == id })
         else {

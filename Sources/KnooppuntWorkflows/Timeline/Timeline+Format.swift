@@ -37,7 +37,9 @@ extension Timeline {
         ]
         for entry in entries {
             let cells = [
-                String(entry.sequence), Self.clock(entry.committed), entry.origin.rawValue,
+                // "from" names the person too when the report has an author.
+                String(entry.sequence), Self.clock(entry.committed),
+                entry.origin.rawValue + (entry.author.map { " · \($0)" } ?? ""),
                 entry.type.rawValue,
                 entry.summary, entry.reachedText, entry.acknowledgement?.text ?? "",
             ]
