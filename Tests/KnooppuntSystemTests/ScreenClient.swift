@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -6,6 +7,10 @@ import Foundation
 
 /// Reads an operator screen's HTTP API on loopback, as a browser on the operator's machine would.
 enum ScreenClient {
+    /// The personal token to send to the screen on each port (screens need a signed-in person;
+    /// ``TestNetwork`` makes one when it starts a screen).
+    static let tokens = Mutex<[Int: String]>([:])
+
     /// The body of `GET path`; throws unless the screen answers 200.
     static func get(port: Int, _ path: String) throws -> Data {
         let url = URL(string: "http://127.0.0.1:\(port)\(path)")!
@@ -14,6 +19,9 @@ enum ScreenClient {
             TestFailure("no answer from \(url)"))
         var request = URLRequest(url: url)
         request.timeoutInterval = 5
+        if let token = tokens.withLock({ $0[port] }) {
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+        }
         URLSession.shared.dataTask(with: request) { data, response, error in
             if let error {
                 result = .failure(error)

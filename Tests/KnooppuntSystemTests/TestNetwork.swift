@@ -120,6 +120,7 @@ final class TestNetwork {
 
     @discardableResult
     func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        if arguments.first == "screen" { try signInToScreen(arguments) }
         let process = Process()
         process.executableURL = Paths.binary
         process.arguments = arguments + ["--dir", root.path]
@@ -143,6 +144,32 @@ final class TestNetwork {
         try process.run()
         processes[name] = process
         return process
+    }
+
+    /// A screen lets nobody in without an account (docs/PEOPLE.md): before one starts, a viewer
+    /// of its organisation is made and their personal token handed to ``ScreenClient`` for the
+    /// screen's port, as a person who may only look would read it.
+    private func signInToScreen(_ arguments: [String]) throws {
+        func value(_ option: String) -> String? {
+            arguments.firstIndex(of: option).flatMap {
+                arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil
+            }
+        }
+        guard let organisation = value("--as"), let port = value("--port").flatMap(Int.init) else { return }
+        let user = "tester-\(organisation.lowercased())"
+        let tokenFile = root.appendingPathComponent("\(user).token").path
+        if !FileManager.default.fileExists(atPath: tokenFile) {
+            for command in [
+                ["users", "add", user, "--as", organisation, "--role", "viewer", "--name", "System test"],
+                ["users", "token", user, "--as", organisation, "--file", tokenFile],
+            ] {
+                let result = try runKnooppunt(command + ["--dir", root.path])
+                guard result.status == 0 else { throw TestFailure("\(command[1]): \(result.err)") }
+            }
+        }
+        let token = try String(contentsOfFile: tokenFile, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        ScreenClient.tokens.withLock { $0[port] = token }
     }
 
     /// Starts a node: "node" is the primary (and the only node without a standby), "backup" the backup.
