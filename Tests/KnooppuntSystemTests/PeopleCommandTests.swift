@@ -143,6 +143,20 @@ extension SystemTests {
         ])
         #expect(ack.status == 0, "\(ack.err)")
 
+        // An acknowledgement as the person: `by` and the author are theirs; a viewer may not.
+        let incidentID = try #require(published.out.split(separator: " ").first.map(String.init))
+        try waitUntil("VR14's mirror holds its incident", timeout: 20) {
+            try runKnooppunt(["ack", "list", "--dir", dir, "--as", "VR14"]).status == 0
+        }
+        let given = try runKnooppunt([
+            "ack", "give", incidentID, "--dir", dir, "--as", "VR14", "--token-file", operatorToken,
+        ])
+        #expect(given.status == 0, "\(given.err)")
+        let notGiven = try runKnooppunt([
+            "ack", "give", incidentID, "--dir", dir, "--as", "VR14", "--token-file", viewerToken,
+        ])
+        #expect(notGiven.status == 6 && notGiven.err.contains("E805"))
+
         let viewer = try runKnooppunt([
             "publish", "--dir", dir, "--as", "VR14", "--token-file", viewerToken, "--incident",
             "VR14-PERSON-1",

@@ -228,11 +228,16 @@ struct AckRequestCommand: ParsableCommand {
     @Option(help: "Who must acknowledge (VR14,POLICE,…).") var parties: OrganisationList
     @Option(help: "By when, from now (e.g. 30m).") var deadline: DurationArgument
     @Option(help: "A note for the parties.") var note: String?
-    @Option(help: "The person asking (recorded).") var by: String?
+    @Option(help: "The person asking (recorded); with --token-file or --user the signed-in person.")
+    var by: String?
     @OptionGroup var options: AckWriteOptions
+    @OptionGroup var person: PersonOptions
 
     func run() throws {
         guard let id = ReportID(subject) else { throw ValidationError("not a report id: \(subject)") }
+        let signedIn = try person.person(
+            of: options.organisation, folder: options.folder.folder, for: .requestAcknowledgement)
+        let by = signedIn?.author ?? by
         let records = try DaemonPicture.records(options.folder.folder, options.organisation)
         let exercise = records.first { $0.id == id }?.exercise ?? false
         let now = NodeBoard.read(options.folder.folder, try options.folder.network())?.now ?? WallClock.now()
@@ -260,12 +265,19 @@ struct AckAlarmCommand: ParsableCommand {
               knooppunt ack alarm 9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d --as NCTV --by "Dienstdoende NCTV" --note "VR14 telefonisch bereikt"
             """)
     @Argument(help: "The acknowledgement request's id (shown by `ack list`).") var request: String
-    @Option(help: "Your name or function (recorded).") var by: String
+    @Option(help: "Your name or function (recorded); with --token-file or --user the signed-in person.")
+    var by: String?
     @Option(help: "What was done about it.") var note: String?
     @OptionGroup var options: AckWriteOptions
+    @OptionGroup var person: PersonOptions
 
     func run() throws {
         guard let id = ReportID(request) else { throw ValidationError("not a report id: \(request)") }
+        let signedIn = try person.person(
+            of: options.organisation, folder: options.folder.folder, for: .handleEscalation)
+        guard let by = signedIn?.author ?? by else {
+            throw ValidationError("name the person: --token-file, --user or --by")
+        }
         let context = try AckContext.load(options.folder, as: options.organisation)
         guard let state = context.requests().first(where: { $0.request == id }) else {
             printError(

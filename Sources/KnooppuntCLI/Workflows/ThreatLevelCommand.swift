@@ -53,6 +53,7 @@ struct ThreatLevelCommand: ParsableCommand {
 struct StepOptions: ParsableArguments {
     @Option(help: "The area: national, PVxx (a province) or VRxx (a safety region).") var area: String
     @Option(help: "The person taking the step (recorded as the report's author).") var by: String?
+    @OptionGroup var person: PersonOptions
     @Option(help: "More parties that must acknowledge, besides the area's regions and the police (VR14,…).")
     var also: OrganisationList?
     @Flag(help: "Run the step plan in the exercise picture.") var exercise = false
@@ -73,6 +74,7 @@ struct StepOptions: ParsableArguments {
 enum StepRunner {
     static func run(_ options: StepOptions, _ command: (Int64) -> ThreatStepCommand) throws {
         let folder = options.folder.folder
+        let signedIn = try options.person.person(of: .nctv, folder: folder, for: .publishOwn)
         let network = try options.folder.network()
         let records = try currentRecords(folder)
         let board = NodeBoard.read(folder, network)
@@ -87,7 +89,8 @@ enum StepRunner {
             reports = try plan.plan(
                 command(now), state: state,
                 parties: plan.affectedParties(options.threatArea, also: options.also?.codes ?? []),
-                requests: requests, applied: board?.applied, author: options.by, random: &random)
+                requests: requests, applied: board?.applied, author: signedIn?.author ?? options.by,
+                random: &random)
         } catch {
             printError("\(error.code.summary): \(error.message)")
             throw ExitCode(ExitCodes.rejected)
