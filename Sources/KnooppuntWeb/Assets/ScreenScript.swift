@@ -211,6 +211,9 @@ enum ScreenScript {
                 i.exercise ? el("span", { class: "tag-exercise", text: "EXERCISE" }) : null,
                 el("span", { class: "title", text: i.title || "(withheld)" })),
               el("div", { class: "meta", text: [i.id, i.region, i.status, i.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") }),
+              el("a", { class: "report-link", target: "_blank",
+                href: "/incidents/" + encodeURIComponent(i.id) + "/report" + (i.exercise ? "?exercise=true" : ""),
+                text: "Situatierapport (afdrukken)" }),
               i.gripAdvice ? el("div", { class: "grip-advice", role: "alert", "data-advice": i.gripAdvice.target,
                 text: "ADVICE: " + i.gripAdvice.message + " (since " + K.time(i.gripAdvice.sinceText) + ")" }) : null))
               : el("li", { class: "empty", text: "No incidents." }));

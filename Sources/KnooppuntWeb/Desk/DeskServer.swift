@@ -80,9 +80,15 @@ public struct DeskServer: Sendable {
         router.middlewares.add(SignInGuard(gate: gate))
         LoginRoutes.add(to: router, gate: gate, title: "National desk")
         addPages(router)
+        let feed = backend.feed
+        ReportRoute.add(to: router, reader: .national) {
+            guard let state = feed.current else {
+                throw APIError(.serviceUnavailable, .nodeUnreachable, "the desk is starting")
+            }
+            return state.digest
+        }
         addLive(router)
         DeskRoutes(backend: backend, gate: gate, settings: settings, logger: logger).add(to: router)
-        let feed = backend.feed
         MetricsRoutes.add(to: router) {
             guard let state = feed.current else { return (false, "starting") }
             guard state.ready else { return (false, "the desk has not received the node's picture yet") }

@@ -78,6 +78,7 @@ public struct OperatorScreen: Sendable {
             HTTPReply.asset(ScreenScript.javascript, type: "text/javascript; charset=utf-8")
         }
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
+        ReportRoute.add(to: router, reader: backend.organisation) { try await picture().digest }
         let api = router.group("api/v1")
         api.get("status") { _, _ in HTTPReply.json(try await status()) }
         api.get("picture") { _, _ in HTTPReply.json(try await picture().json) }

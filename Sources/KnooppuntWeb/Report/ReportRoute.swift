@@ -1,0 +1,33 @@
+import Hummingbird
+import KnooppuntDomain
+import KnooppuntProtocol
+
+/// `GET /incidents/{id}/report` (`?lang=en`, `?exercise=true`): the printable situation report
+/// of an incident from the reader's own picture, and its stylesheet. Behind the login, like
+/// every page.
+enum ReportRoute {
+    static func add<Context: RequestContext>(
+        to router: Router<Context>, reader: OrganisationCode,
+        digest: @escaping @Sendable () async throws -> PictureDigest
+    ) {
+        router.get("assets/print.css") { _, _ in
+            HTTPReply.asset(SituationReport.css, type: "text/css; charset=utf-8")
+        }
+        router.get("incidents/:id/report") { request, context in
+            let id = context.parameters.get("id") ?? ""
+            guard IncidentID(id) != nil else {
+                throw APIError(.badRequest, .invalidID, "\(id.prefix(80)) is not an incident id")
+            }
+            let exercise = request.uri.queryParameters.get("exercise") == "true"
+            let picture = try await digest()
+            guard let incident = picture.incident(id, exercise: exercise) else {
+                throw APIError(
+                    .notFound, .unknownIncident, "incident \(id) is not in the picture of \(reader)")
+            }
+            let language = ScreenLanguage(query: request.uri.queryParameters.get("lang"))
+            return HTTPReply.asset(
+                SituationReport.html(incident, reader: reader, now: picture.now, language: language),
+                type: "text/html; charset=utf-8")
+        }
+    }
+}
