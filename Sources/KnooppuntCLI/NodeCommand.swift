@@ -41,10 +41,19 @@ struct NodeCommand: AsyncParsableCommand {
     var peerMessageRate: Double = 2_000
     @Option(name: .long, help: "Messages one organisation may send at once before its rate applies.")
     var peerMessageBurst: Double = 4_000
+    @Option(
+        name: .long,
+        help:
+            "Messages of one organisation waiting to be decided; more are refused as they are read (E500 rateLimited)."
+    )
+    var backlogPerOrganisation: Int = 1_024
 
     func validate() throws {
         guard peerMessageRate > 0, peerMessageBurst >= 1 else {
             throw ValidationError("--peer-message-rate must be above 0 and --peer-message-burst at least 1")
+        }
+        guard backlogPerOrganisation >= 1 else {
+            throw ValidationError("--backlog-per-organisation must be at least 1")
         }
     }
 
@@ -63,6 +72,7 @@ struct NodeCommand: AsyncParsableCommand {
         options.catchUpLimit = catchUpLimit
         options.peerMessageRate = peerMessageRate
         options.peerMessageBurst = peerMessageBurst
+        options.backlogPerOrganisation = backlogPerOrganisation
         let server = try NodeServer(options: options)
         // SIGHUP: read network.json and the policy again now (a rotated key, an edited policy).
         signal(SIGHUP, SIG_IGN)

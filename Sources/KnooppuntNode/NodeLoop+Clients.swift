@@ -23,10 +23,21 @@ extension NodeLoop {
         var messages: [Message] = leftover
         leftover.removeAll()
         var requeue: [Message] = []
-        while messages.count < options.batchLimit, ContinuousClock.now - started < options.decideBudget / 4 {
+        // Read everything that is ready (within a time budget), so no connection stays full;
+        // an organisation with `backlogPerOrganisation` messages waiting is refused at once.
+        var waiting: [String: Int] = [:]
+        for message in messages { waiting[message.userId ?? "", default: 0] += 1 }
+        while ContinuousClock.now - started < options.decideBudget / 4 {
             do {
                 // A KNP message is one packed frame after the routing id; anything longer is refused.
                 guard let message = try router.receive(dontWait: true, maxFrames: 3) else { break }
+                let sender = message.userId ?? ""
+                let queued = waiting[sender, default: 0]
+                guard queued < options.backlogPerOrganisation else {
+                    shed(message, waiting: queued, now: started)
+                    continue
+                }
+                waiting[sender] = queued + 1
                 messages.append(message)
             } catch {
                 logger.error("receive failed", metadata: ["error": "\(error)"])
@@ -34,6 +45,14 @@ extension NodeLoop {
             }
         }
         guard !messages.isEmpty else { return }
+        // Each organisation in turn (its own order kept): one that floods, or resends a large
+        // backlog, takes its share of the decide budget and waits in `leftover` for the rest,
+        // instead of putting every other organisation's reports behind its own.
+        messages = FairShare.interleave(messages) { $0.userId ?? "" }
+        if messages.count > options.batchLimit {
+            requeue = Array(messages[options.batchLimit...])
+            messages.removeLast(messages.count - options.batchLimit)
+        }
         let now = ContinuousClock.now
         let wall = Self.wallClock()
         var pending = Pending()
@@ -41,7 +60,7 @@ extension NodeLoop {
         for (index, message) in messages.enumerated() {
             if ContinuousClock.now - started > options.decideBudget {
                 // Out of time: what is left waits for the next pass, behind this batch's commit.
-                requeue = Array(messages[index...])
+                requeue = Array(messages[index...]) + requeue
                 break
             }
             guard message.frames.count >= 2 else { continue }

@@ -82,6 +82,39 @@ extension NodeLoop {
         -> Bool
     {
         guard !limiter.allow(organisation, now: now) else { return true }
+        refuseLimited(
+            organisation, routing: routing, command: command, now: now,
+            message:
+                "\(organisation) sent more than \(Int(options.peerMessageRate)) messages per second (burst \(Int(options.peerMessageBurst))); send again later",
+            detail: [
+                "field": "message", "limit": "peerMessageRate",
+                "perSecond": .integer(Int64(options.peerMessageRate)), "command": .string(command),
+            ])
+        return false
+    }
+
+    /// Refuses a message read while its organisation already has `waiting` messages waiting to
+    /// be decided (E500, before decoding): a flood costs the node a read and a short answer,
+    /// and its connection is drained instead of left full (libzmq stops reading a full
+    /// connection, and 4.3.4 can abort when such a connection then fails).
+    func shed(_ message: Message, waiting: Int, now: ContinuousClock.Instant) {
+        guard message.frames.count >= 2, let userID = message.userId,
+            let (organisation, _) = NodeServer.identity(userID)
+        else { return }
+        refuseLimited(
+            organisation, routing: message.frames[0], command: "-", now: now,
+            message:
+                "\(organisation) has \(waiting) messages waiting at the node (limit \(options.backlogPerOrganisation)); send again later",
+            detail: [
+                "field": "message", "limit": "backlogPerOrganisation",
+                "waiting": .integer(Int64(waiting)),
+            ])
+    }
+
+    private func refuseLimited(
+        _ organisation: OrganisationCode, routing: [UInt8], command: String, now: ContinuousClock.Instant,
+        message: String, detail: JSONValue
+    ) {
         security.rateLimited[organisation, default: 0] += 1
         security.limitedSinceSummary[organisation, default: 0] += 1
         refusals[.rateLimited, default: 0] += 1
@@ -90,20 +123,12 @@ extension NodeLoop {
                 "rate limit: refusing messages",
                 metadata: [
                     "org": "\(organisation)", "command": "\(command)", "suppressed": "\(suppressed)",
-                    "limit.perSecond": "\(options.peerMessageRate)",
+                    "limit": "\(detail["limit"]?.stringValue ?? "-")",
                 ])
         }
-        send(
-            routing,
-            .error(
-                reportID: nil, code: .rateLimited,
-                message:
-                    "\(organisation) sent more than \(Int(options.peerMessageRate)) messages per second (burst \(Int(options.peerMessageBurst))); send again later",
-                detail: [
-                    "field": "message", "limit": "peerMessageRate",
-                    "perSecond": .integer(Int64(options.peerMessageRate)), "command": .string(command),
-                ]))
-        return false
+        if let answered = limitAnswered[organisation], now - answered < options.limitAnswerInterval { return }
+        limitAnswered[organisation] = now
+        send(routing, .error(reportID: nil, code: .rateLimited, message: message, detail: detail))
     }
 
     /// Once per flush interval: one audit row per kind of bulk refusal, not one per message.

@@ -49,6 +49,14 @@ public struct NodeOptions: Sendable {
     public var peerMessageRate: Double = 2_000
     /// Messages an organisation may send at once before the rate applies.
     public var peerMessageBurst: Double = 4_000
+    /// Messages of one organisation read and waiting to be decided; more are refused with
+    /// E500 as they are read. A daemon keeps at most a window of 64 reports in flight, so
+    /// only a flood reaches this; it keeps one sender from filling the node's queue.
+    public var backlogPerOrganisation = 1_024
+    /// An organisation over its rate or backlog is answered E500 at most once per interval
+    /// (the answer names no report; every refused message is counted): answering each
+    /// message of a flood would cost the node as much as reading it.
+    public var limitAnswerInterval: Duration = .milliseconds(100)
     /// Audit rows with no log write to ride on (deliveries, refusals, config) are written
     /// together at most this often: one extra fsync per interval, never one per event.
     public var auditFlushInterval: Duration = .seconds(1)

@@ -157,6 +157,8 @@ final class NodeLoop {
     let routerMonitor: ZMQSocket
     var security = SecurityCounters()
     var limiter: RateLimiter<OrganisationCode>
+    /// When each organisation was last told it is over its limit (NodeLoop+Guard.swift).
+    var limitAnswered: [OrganisationCode: ContinuousClock.Instant] = [:]
     /// Log lines about refused messages, and about refused connections: separate budgets, so a
     /// flood of bad messages from an admitted peer cannot silence the lines about strangers.
     var refusalLog: LogBudget

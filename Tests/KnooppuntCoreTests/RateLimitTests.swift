@@ -24,6 +24,19 @@ struct RateLimitTests {
         #expect(allowed(50, Org.vr09, at: start + .seconds(60)) == 10)
     }
 
+    @Test("fair share: one message of each sender in turn, each sender's own order kept")
+    func fairShare() {
+        // A flooder's backlog first, then two others' single messages.
+        let read = ["F1", "F2", "F3", "F4", "A1", "F5", "B1", "A2"]
+        let order = FairShare.interleave(read) { $0.prefix(1) }
+        #expect(order == ["F1", "A1", "B1", "F2", "A2", "F3", "F4", "F5"])
+        for sender in ["F", "A", "B"] {
+            #expect(order.filter { $0.hasPrefix(sender) } == read.filter { $0.hasPrefix(sender) })
+        }
+        #expect(FairShare.interleave(["F1", "F2"]) { $0.prefix(1) } == ["F1", "F2"])
+        #expect(FairShare.interleave([String]()) { $0 }.isEmpty)
+    }
+
     @Test("log lines beyond the budget are counted and reported with the next line that passes")
     func logBudget() {
         var budget = LogBudget(limit: 3, interval: .seconds(60))

@@ -355,7 +355,9 @@ extension SystemTests {
     func hostileInput() throws {
         let net = try TestNetwork(name: "hostile")
         defer { net.removeFolder() }
-        net.nodeArguments = ["--peer-message-rate", "50", "--peer-message-burst", "100"]
+        net.nodeArguments = [
+            "--peer-message-rate", "50", "--peer-message-burst", "100", "--backlog-per-organisation", "20",
+        ]
         let vr09 = OrganisationCode("VR09")!
         let vr10 = OrganisationCode("VR10")!
         try net.startAll([vr10])
@@ -385,15 +387,28 @@ extension SystemTests {
         #expect(try raw.answers(within: .seconds(2)).compactMap(\.errorCode).contains(.badSignature))
 
         // Garbage from an admitted peer reaches the decoders; then a flood past its rate.
+        // (The unknown command first: past 20 waiting, the rest may be refused unread.)
+        _ = try raw.socket.sendPacked([Array("KNP1".utf8), Array("SHOUT".utf8)])
         var garbage = SeededBytes(seed: 2019)
         for _ in 0..<60 {
             _ = try raw.socket.sendPacked([garbage.bytes(Int.random(in: 0..<200, using: &garbage))])
         }
-        _ = try raw.socket.sendPacked([Array("KNP1".utf8), Array("SHOUT".utf8)])
         for _ in 0..<400 { _ = try raw.socket.sendPacked([Array("KNP1".utf8), Array("FETCH".utf8)]) }
         let codes = Set(try raw.answers(within: .seconds(2)).compactMap(\.errorCode))
         #expect(codes.contains(.rateLimited))
         #expect(codes.contains(.unknownCommand) || codes.contains(.unsupportedProtocol))
+
+        // A flood that arrives faster than the node decides (here: while it is paused) is
+        // refused as it is read once 20 of VR09's messages wait, so its connection is drained
+        // instead of left full; the answer names that limit.
+        net.signal("node", SIGSTOP)
+        for _ in 0..<5_000 { _ = try raw.socket.sendPacked([Array("KNP1".utf8), Array("FETCH".utf8)]) }
+        net.signal("node", SIGCONT)
+        let limits = try raw.answers(within: .seconds(3)).compactMap { answer -> String? in
+            guard case .error(_, .rateLimited, _, let detail) = answer else { return nil }
+            return detail["limit"]?.stringValue
+        }
+        #expect(limits.contains("backlogPerOrganisation"), "limits answered: \(Set(limits))")
 
         // Strangers: an unknown CURVE key (refused by ZAP) and a client without CURVE.
         let stranger = try RawClient(
