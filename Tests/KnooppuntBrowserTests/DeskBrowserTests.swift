@@ -281,6 +281,7 @@ struct BrowserTests {
         let port = try Ports.free()
         let informationManager = try network.addPerson(
             "im", name: "Informatiemanager ROT Utrecht", role: "operator", of: .init("VR09")!)
+        let viewer = try network.addPerson("kijker", name: "Karin Kijker", role: "viewer", of: .init("VR09")!)
         try network.start("screen", ["screen", "--as", "VR09", "--port", String(port)])
         try await waitUntil("the operator screen", timeout: 20) {
             (try? await HTTP.request(
@@ -291,6 +292,7 @@ struct BrowserTests {
         let browser = try await Browser.start(width: 1366, height: 768, logs: network.logs)
         do {
             try await screenScenario(browser, network, port: port, password: informationManager.password)
+            try await viewerScenario(browser, viewerPassword: viewer.password)
         } catch {
             print("screen log:\n\(network.log("screen").suffix(3000))")
             await browser.quit()
@@ -374,6 +376,19 @@ struct BrowserTests {
                 ? $0["params"]?["request"]?["url"]?.stringValue : nil
         }.filter { !Self.isLoopback($0) }
         #expect(outside.isEmpty, "requests that left loopback: \(outside)")
+    }
+
+    /// The operator logs out; a viewer logs in and is offered nothing they may not do.
+    private func viewerScenario(_ browser: Browser, viewerPassword: String) async throws {
+        try await browser.click("#logout")
+        try await logIn(browser, user: "kijker", password: viewerPassword)
+        try await browser.waitFor(
+            "the compose form disabled for a viewer", timeout: 20,
+            """
+            const send = document.getElementById('send');
+            return !!send && send.disabled && !!document.querySelector('[data-role-note="publish-own"]')
+              && document.getElementById('session').textContent.includes('Karin Kijker');
+            """)
     }
 
     /// On the login page the browser was sent to: fills in the account and logs in.

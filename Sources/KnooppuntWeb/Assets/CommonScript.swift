@@ -116,11 +116,14 @@ enum CommonScript {
             return { status: response.status, ok: response.ok, body: json };
           }
           // Who is signed in (every action is recorded under their name), and logging out.
+          let person = null;
           async function initSession(node, button) {
             const me = await request("GET", "/api/v1/me");
             if (me.ok && me.body) {
+              person = me.body;
               node.textContent = me.body.name + " (" + me.body.user + ", " + me.body.role + ")";
               node.dataset.role = me.body.role;
+              document.body.dataset.role = me.body.role;
             }
             button.addEventListener("click", async () => {
               await request("POST", "/api/v1/logout", {});
@@ -128,7 +131,18 @@ enum CommonScript {
             });
             return me.body;
           }
-          return { el, replace, zone, time, dateTime, ago, initTheme, showProblems, clearProblems, request, initSession };
+          // Whether the signed-in person's role allows an action ("publish-own", …). The server
+          // decides (E805); the page only avoids offering what would be refused.
+          function may(action) { return !person || (person.may || []).includes(action); }
+          // Disables a form the person's role may not use, and says why.
+          function limit(form, action, phrase) {
+            if (may(action)) return;
+            for (const control of form.querySelectorAll("input, select, textarea, button")) control.disabled = true;
+            form.prepend(el("p", { class: "meta role-note", "data-role-note": action,
+              text: "Your role (" + person.role + ") may not " + phrase + "." }));
+          }
+          return { el, replace, zone, time, dateTime, ago, initTheme, showProblems, clearProblems, request, initSession,
+            may, limit };
         })();
         """#
 }

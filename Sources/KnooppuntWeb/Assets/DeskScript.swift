@@ -303,6 +303,7 @@ enum DeskScript {
               const note = el("input", { type: "text", "aria-label": "What was done about it", maxlength: "200",
                 placeholder: "what was done (e.g. VR14 phoned)" });
               const button = open ? el("button", { type: "button", class: "alarm-ack", "data-request": request.request,
+                disabled: !K.may("give-acknowledgement"),
                 onclick: () => write($("who-form"), result, "/api/v1/acks",
                   { subject: request.request, note: note.value || undefined }) }, "Acknowledge alarm") : null;
               const by = alarm.acknowledgedBy;
@@ -384,7 +385,10 @@ enum DeskScript {
           }
 
           // Desk actions: the signed-in person (session cookie) is the author of every write.
-          K.initSession($("session"), $("logout"));
+          K.initSession($("session"), $("logout")).then(() => {
+            K.limit($("advice-form"), "give-national-advice", "give national advice");
+            K.limit($("ack-form"), "request-acknowledgement", "request acknowledgements");
+          });
 
           async function write(form, resultNode, url, body) {
             K.clearProblems(form);

@@ -15,7 +15,8 @@ enum ScreenScript {
           let pictureAt = 0;
           const probe = window.knooppuntScreen = { status: null, sequence: 0 };
           K.initTheme($("theme-toggle"));
-          K.initSession($("session"), $("logout"));
+          K.initSession($("session"), $("logout")).then(() =>
+            K.limit($("sitrep-form"), "publish-own", "publish reports for the organisation"));
           const clockFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Amsterdam", hour: "2-digit",
             minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
           setInterval(() => { $("clock").textContent = clockFormat.format(new Date()); }, 1000);
@@ -194,6 +195,7 @@ enum ScreenScript {
               const answer = el("span", { class: "result", "data-ack-result": r.subject, text: acked[r.subject] || "" });
               const button = mine.state && mine.state !== "acknowledged" && !acked[r.subject]
                 ? el("button", { type: "button", class: "ack-give", "data-subject": r.subject,
+                    disabled: !K.may("give-acknowledgement"),
                     onclick: () => acknowledge(r, answer) }, "Acknowledge") : null;
               return el("div", { class: "incident", "data-subject": r.subject, "data-state": mine.state || "" },
                 el("b", { text: r.subjectSummary || r.subject }),
