@@ -134,6 +134,34 @@ struct PeopleStoreTests {
         try store.resetPassword("jdevries", to: "another long password", now: 1)
         #expect(try store.authenticate(token: second, now: 2).failureValue?.code == .sessionExpired)
     }
+
+    @Test("the account history records every change, login, refusal and lock-out, by whom, and no secret")
+    func events() throws {
+        let folder = try TemporaryFolder()
+        let store = try PeopleStore(
+            path: folder.path("people.sqlite"), organisation: Org.vr09, hasher: PasswordHasher(cost: 4),
+            actor: "cli:tester")
+        try store.add(username: "jdevries", name: "Jan", role: .operator, password: Self.password, now: 1)
+        _ = try store.login(username: "jdevries", password: Self.password, now: 2)
+        for _ in 1...store.limits.maxFailures {
+            _ = try store.login(username: "jdevries", password: "wrong password!", now: 3)
+        }
+        let token = try store.issueToken(for: "jdevries", label: "cli", now: 4)
+        try store.revokeTokens(of: "jdevries", now: 5)
+        try store.resetPassword("jdevries", to: "another long password", now: 6)
+        try store.setDisabled("jdevries", true, now: 7)
+        let events = try store.events(of: "jdevries", limit: 100)
+        #expect(
+            events.map(\.event) == [
+                "added", "login", "login-refused", "login-refused", "login-refused", "login-refused",
+                "locked",
+                "token-issued", "tokens-revoked", "password-reset", "disabled",
+            ])
+        #expect(events.allSatisfy { $0.actor == "cli:tester" })
+        #expect(events[0].detail == "operator")
+        let text = events.map { "\($0)" }.joined()
+        #expect(!text.contains(Self.password) && !text.contains(token) && !text.contains("wrong password!"))
+    }
 }
 
 extension Result {

@@ -106,6 +106,14 @@ extension SystemTests {
         let revoked = try users(["revoke", "kees"])
         #expect(revoked.status == 0)
         #expect(revoked.out.contains("revoked 1 token"))
+        // The account history says what happened, by whom, without a secret.
+        let log = try users(["log"])
+        #expect(log.status == 0)
+        for event in ["added", "disabled", "password-reset", "token-issued", "tokens-revoked"] {
+            #expect(log.out.contains(event), "\(event)")
+        }
+        #expect(log.out.contains("cli:"))
+        #expect(!log.out.contains(password) && !log.out.contains(secret))
         // No account was made behind the operator's back: only what was added.
         #expect(!(try users(["list"]).out.contains("admin ")))
     }

@@ -321,6 +321,8 @@ struct LoginTests {
             let session = cookie(try await login(server, "dirk", TestPeople.password("dirk")))
             _ = try await login(server, "dirk", "a wrong secret password")
             _ = try await login(server, "nobody", "another wrong secret")
+            // A password typed into the name field: the log names no account it does not know.
+            _ = try await login(server, "geheim-wachtwoord-123", "x")
             _ = try await server.request("GET", "/api/v1/picture", headers: people.bearer(.viewer))
             _ = try await server.request(
                 "GET", "/api/v1/picture", headers: ["Authorization": "Bearer kpt_leaked"])
@@ -333,6 +335,7 @@ struct LoginTests {
             #expect(text.contains("dirk"))
             for secret in [
                 TestPeople.password("dirk"), "a wrong secret password", "another wrong secret", "kpt_leaked",
+                "geheim-wachtwoord-123",
                 String(session["Cookie"]!.split(separator: "=")[1]),
             ] + people.tokens.values.map { $0 } {
                 #expect(!text.contains(secret), "the log holds a secret")

@@ -21,7 +21,8 @@ enum FirstAdministrator {
         let folder = data.peopleFolder(organisation)
         try DataFolder.makeOwnerOnly(folder)
         let store = try PeopleStore(
-            path: PeopleStore.path(in: folder), organisation: organisation, hasher: hasher)
+            path: PeopleStore.path(in: folder), organisation: organisation, hasher: hasher,
+            actor: "first run")
         guard try store.isEmpty() else { return nil }
         let password = Secrets.password()
         let file = data.firstAdministratorFile(organisation)

@@ -18,7 +18,8 @@ enum LocalDeskOfficer {
         try FirstAdministrator.ensure(.national, folder: data, logger: logger)
         let folder = data.peopleFolder(.national)
         let file = folder.appendingPathComponent("\(username).password")
-        let store = try PeopleStore(path: PeopleStore.path(in: folder), organisation: .national)
+        let store = try PeopleStore(
+            path: PeopleStore.path(in: folder), organisation: .national, actor: "cluster (local network)")
         if try store.person(username) == nil {
             let password = Secrets.password()
             try store.add(

@@ -29,7 +29,7 @@ struct LoginOptions: ParsableArguments {
     func gate(_ organisation: OrganisationCode, folder: DataFolder, logger: Logger) throws -> PeopleGate {
         let store = try PeopleStore(
             path: PeopleStore.path(in: folder.peopleFolder(organisation)), organisation: organisation,
-            limits: limits)
+            limits: limits, actor: "screen \(organisation)")
         return PeopleGate(store: store, secureCookies: secureCookies, logger: logger)
     }
 }

@@ -31,7 +31,8 @@ struct PersonOptions: ParsableArguments {
         let store: PeopleStore
         do {
             store = try PeopleStore(
-                path: PeopleStore.path(in: folder.peopleFolder(organisation)), organisation: organisation)
+                path: PeopleStore.path(in: folder.peopleFolder(organisation)), organisation: organisation,
+                actor: CommandLineActor.name)
         } catch {
             printError("E600 storageFailure: cannot open the accounts of \(organisation): \(error)")
             throw ExitCode(Self.refusedExit)

@@ -26,7 +26,7 @@ struct UsersCommand: ParsableCommand {
             """,
         subcommands: [
             UsersAdd.self, UsersList.self, UsersDisable.self, UsersEnable.self, UsersReset.self,
-            UsersToken.self, UsersRevoke.self,
+            UsersToken.self, UsersRevoke.self, UsersLog.self,
         ])
 }
 
@@ -40,7 +40,8 @@ struct PeopleOptions: ParsableArguments {
         let folder = folder.folder.peopleFolder(organisation)
         do {
             try DataFolder.makeOwnerOnly(folder)
-            return try PeopleStore(path: PeopleStore.path(in: folder), organisation: organisation)
+            return try PeopleStore(
+                path: PeopleStore.path(in: folder), organisation: organisation, actor: CommandLineActor.name)
         } catch {
             printError(
                 "E600 storageFailure: cannot open the accounts of \(organisation) in \(folder.path): \(error)"
@@ -271,11 +272,51 @@ struct UsersRevoke: ParsableCommand {
             guard try store.person(user) != nil else {
                 throw PeopleError(.unknownPerson, "\(options.organisation) has no account \(user)")
             }
-            print("revoked \(try store.revokeTokens(of: user)) token(s) of \(user)")
+            print(
+                "revoked \(try store.revokeTokens(of: user, now: FirstAdministrator.now())) token(s) of \(user)"
+            )
         }
     }
 }
 
 extension Role: ExpressibleByArgument {
     public init?(argument: String) { self.init(rawValue: argument.lowercased()) }
+}
+
+struct UsersLog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract:
+            "What happened to the accounts: added, disabled, reset, tokens, logins, refusals, lock-outs.",
+        discussion: """
+            Oldest first, Europe/Amsterdam time, with who did it (cli:USER for this command, the \
+            desk or a screen for logins). Never a secret.
+
+            Examples:
+              knooppunt users log --as VR09
+              knooppunt users log jdevries --as VR09 --limit 200
+            """)
+
+    @Argument(help: "Only this person's events.") var user: String?
+    @Option(help: "How many of the latest events.") var limit: Int = 50
+    @OptionGroup var options: PeopleOptions
+
+    func run() throws {
+        try options.perform { store in
+            for event in try store.events(of: user, limit: max(1, limit)) {
+                let time = Timestamp(millisecondsSinceEpoch: event.at).inAmsterdam.rfc3339Seconds
+                print(
+                    [time, pad(event.username, 20), pad(event.event, 16), pad(event.actor, 22), event.detail]
+                        .joined(separator: " "))
+            }
+        }
+    }
+}
+
+/// The operating-system user running the CLI, as the account history names them.
+enum CommandLineActor {
+    static var name: String {
+        guard let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name else { return "cli" }
+        return "cli:\(String(cString: name))"
+    }
 }

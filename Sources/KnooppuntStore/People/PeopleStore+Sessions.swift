@@ -80,4 +80,17 @@ extension PeopleStore {
             try db.execute(sql: "DELETE FROM session WHERE digest = ?", arguments: [Secrets.tokenDigest(id)])
         }
     }
+
+    /// Logout: ends session `id` and records it.
+    public func logout(_ id: String, now: Int64) throws {
+        try db.write { db in
+            let digest = Secrets.tokenDigest(id)
+            guard
+                let username = try String.fetchOne(
+                    db, sql: "SELECT username FROM session WHERE digest = ?", arguments: [digest])
+            else { return }
+            try db.execute(sql: "DELETE FROM session WHERE digest = ?", arguments: [digest])
+            try record(db, "logout", of: username, at: now)
+        }
+    }
 }

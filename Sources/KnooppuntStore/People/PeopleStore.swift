@@ -23,13 +23,17 @@ public final class PeopleStore: Sendable {
     /// A hash to verify against when the user name is unknown, so the answer takes as long
     /// as for a known one. Made on first need: making it costs as much as a login.
     let decoy = Mutex<String?>(nil)
+    /// Who makes the changes through this store, as the account history records it
+    /// (`cli:<user>` for `knooppunt users`, the screen for logins).
+    public let actor: String
 
     public init(
         path: String, organisation: OrganisationCode, hasher: PasswordHasher = PasswordHasher(),
-        limits: LoginLimits = LoginLimits()
+        limits: LoginLimits = LoginLimits(), actor: String = "system"
     ) throws {
         db = try DurableDatabase.open(at: path)
         self.organisation = organisation
+        self.actor = actor
         self.hasher = hasher
         self.limits = limits
         try migrate()
@@ -64,6 +68,10 @@ public final class PeopleStore: Sendable {
                     CREATE INDEX session_person ON session(username);
                     """)
         }
+        // What happened to each account, by whom (PeopleStore+Events).
+        migrator.registerMigration("v3 events") { db in
+            try db.execute(sql: PeopleStore.eventsSchema)
+        }
         try migrator.migrate(db)
     }
 
@@ -96,6 +104,7 @@ public final class PeopleStore: Sendable {
                     INSERT INTO person(username, name, role, password_hash, created_at, changed_at)
                     VALUES (?, ?, ?, ?, ?, ?)
                     """, arguments: [username, name, role.rawValue, hash, now, now])
+            try record(db, "added", of: username, at: now, detail: role.rawValue)
         }
         return try person(username)!
     }
@@ -124,6 +133,7 @@ public final class PeopleStore: Sendable {
                 sql: "UPDATE person SET disabled = ?, changed_at = ? WHERE username = ?",
                 arguments: [disabled, now, username])
             try db.execute(sql: "DELETE FROM session WHERE username = ?", arguments: [username])
+            try record(db, disabled ? "disabled" : "enabled", of: username, at: now)
         }
     }
 
@@ -140,6 +150,7 @@ public final class PeopleStore: Sendable {
                     """, arguments: [hash, now, username])
             try db.execute(sql: "DELETE FROM api_token WHERE username = ?", arguments: [username])
             try db.execute(sql: "DELETE FROM session WHERE username = ?", arguments: [username])
+            try record(db, "password-reset", of: username, at: now, detail: "tokens and sessions ended")
         }
     }
 
@@ -168,6 +179,7 @@ public final class PeopleStore: Sendable {
             return .failure(.badCredentials)
         }
         if person.throttle.isLocked(at: now) {
+            try record("login-refused", of: username, at: now, detail: ErrorCode.lockedOut.summary)
             return .failure(lockedOut(person))
         }
         let hash = try db.read { db in
@@ -177,6 +189,9 @@ public final class PeopleStore: Sendable {
         guard let hash, hasher.verify(password, hash: hash) else {
             let next = person.throttle.failed(at: now, limits: limits)
             try store(next, for: username)
+            try record(
+                next.isLocked(at: now) ? "locked" : "login-refused", of: username, at: now,
+                detail: ErrorCode.badCredentials.summary)
             if next.isLocked(at: now) {
                 var locked = person
                 locked.throttle = next
@@ -185,10 +200,12 @@ public final class PeopleStore: Sendable {
             return .failure(.badCredentials)
         }
         if person.disabled {
+            try record("login-refused", of: username, at: now, detail: ErrorCode.accountDisabled.summary)
             return .failure(
                 PeopleError(.accountDisabled, "the account \(username) is disabled; ask an administrator"))
         }
         if person.throttle != .cleared { try store(.cleared, for: username) }
+        try record("login", of: username, at: now)
         return .success(person)
     }
 
@@ -207,6 +224,11 @@ public final class PeopleStore: Sendable {
                 sql:
                     "INSERT INTO api_token(digest, username, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [Secrets.tokenDigest(token), username, label, now, expires])
+            try record(
+                db, "token-issued", of: username, at: now,
+                detail:
+                    "\(label), valid until \(Timestamp(millisecondsSinceEpoch: expires).inAmsterdam.rfc3339Seconds)"
+            )
         }
         return token
     }
@@ -243,10 +265,12 @@ public final class PeopleStore: Sendable {
 
     /// Revokes every token of `username`; returns how many there were.
     @discardableResult
-    public func revokeTokens(of username: String) throws -> Int {
+    public func revokeTokens(of username: String, now: Int64) throws -> Int {
         try db.write { db in
             try db.execute(sql: "DELETE FROM api_token WHERE username = ?", arguments: [username])
-            return db.changesCount
+            let count = db.changesCount
+            try record(db, "tokens-revoked", of: username, at: now, detail: "\(count)")
+            return count
         }
     }
 

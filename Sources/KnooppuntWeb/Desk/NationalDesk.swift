@@ -19,7 +19,7 @@ public enum NationalDesk {
         try DataFolder.makeOwnerOnly(URL(fileURLWithPath: DeskOptions.deskFolder(options.folder)))
         let people = try PeopleStore(
             path: PeopleStore.path(in: options.folder.peopleFolder(.national)), organisation: .national,
-            limits: options.login)
+            limits: options.login, actor: "desk")
         let gate = PeopleGate(store: people, secureCookies: options.secureCookies, logger: options.logger)
         let link = DeskLink(options: options)
         // Opens the journal and the sockets on the loop thread; returns once they are set up.

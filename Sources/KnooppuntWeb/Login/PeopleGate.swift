@@ -72,10 +72,13 @@ public final class PeopleGate: Sendable {
                 cookie(id, maxAge: Int(LoginLimits.milliseconds(store.limits.maxSessionAge) / 1000)), person
             )
         case .failure(let refusal):
+            // The name only when it is an account: people type their password into the name
+            // field, and a log must never hold that.
+            let known = (try? await offLoop { try store.person(username) }) != nil
             logger.notice(
                 "login refused",
                 metadata: [
-                    "org": "\(organisation)", "person": "\(username.prefix(64))",
+                    "org": "\(organisation)", "person": "\(known ? username : "(not an account)")",
                     "code": "\(refusal.code.label)",
                 ])
             throw Self.apiError(refusal)
@@ -86,7 +89,8 @@ public final class PeopleGate: Sendable {
     func logout(_ request: Request) async throws -> String {
         if let id = sessionID(request) {
             let store = self.store
-            try await offLoop { try store.closeSession(id) }
+            let now = clock()
+            try await offLoop { try store.logout(id, now: now) }
         }
         return cookie("", maxAge: 0)
     }
