@@ -15,7 +15,10 @@ struct BenchCommand: ParsableCommand {
             region daemons (operator socket, outbox with fsync, then the node), as deployed. Prints JSON: the configuration (including the \
             read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK \
             latency at full load; publish→subscriber latency at a steady rate; the time a late \
-            joiner needs for a snapshot of an N-incident picture; the node's RSS.
+            joiner needs for a snapshot of an N-incident picture; the same steady rate again from \
+            the other regions while one region floods the node with --flood-rate messages per second (what \
+            the rate limit leaves of the flood, and what the flood costs the others; direct mode \
+            only); the node's RSS.
 
             `bench zmq` compares the Swift ZeroMQ layer with the same loop on the C API. \
             Method and recorded results: docs/BENCHMARKS.md.
@@ -42,6 +45,8 @@ struct BenchNodeCommand: ParsableCommand {
     @Option(help: "Seconds of the steady phase.") var steadySeconds: Double = 10
     @Option(help: "Incidents in the picture for the snapshot phase.") var incidents: Int = 10_000
     @Option(help: "Size of each sitrep in bytes (approximate).") var reportBytes: Int = 1_024
+    @Option(help: "Messages per second the flooding region sends in the flood phase (the node admits 2,000).")
+    var floodRate: Int = 20_000
     @Flag(help: "Run the hot-standby pair: every ACK waits for the standby's copy (as deployed).")
     var pair = false
     @Flag(help: "Publish through real region daemons and their outboxes (as deployed) instead of directly.")
@@ -53,8 +58,8 @@ struct BenchNodeCommand: ParsableCommand {
     func run() throws {
         var configuration = BenchConfiguration(
             publishers: min(max(publishers, 1), 25), window: max(window, 1), reports: reports, rate: rate,
-            steadySeconds: steadySeconds, incidents: incidents, reportBytes: reportBytes, pair: pair,
-            throughDaemons: throughDaemons)
+            steadySeconds: steadySeconds, incidents: incidents, reportBytes: reportBytes,
+            floodRate: max(floodRate, 1), pair: pair, throughDaemons: throughDaemons)
         if smoke {
             configuration.reports = 3_000
             configuration.steadySeconds = 2
@@ -83,6 +88,8 @@ struct BenchConfiguration {
     var steadySeconds: Double
     var incidents: Int
     var reportBytes: Int
+    /// Messages per second the flooding region sends in the flood phase.
+    var floodRate = 20_000
     /// The node pair with synchronous replication instead of one node.
     var pair = false
     /// Publishers hand reports to region daemons (operator socket, outbox) instead of the node.

@@ -64,6 +64,7 @@ final class NodeBenchmark {
         let rssAfterLoad = nodeRSSMegabytes()
         let phaseB = try steady()
         let phaseC = try snapshot()
+        let phaseD = try flood()
         let status = try LocalClient(endpoint: folder.nodeControlEndpoint).requestJSON("STATUS")
         let result: JSONValue = [
             "configuration": [
@@ -85,7 +86,7 @@ final class NodeBenchmark {
                 "cores": .integer(Int64(ProcessInfo.processInfo.activeProcessorCount)),
                 "build": .string(Self.buildKind),
             ],
-            "fullLoad": phaseA, "steady": phaseB, "snapshot": phaseC,
+            "fullLoad": phaseA, "steady": phaseB, "snapshot": phaseC, "flood": phaseD,
             "nodeRSSMegabytes": [
                 "afterFullLoad": .number(rssAfterLoad), "atEnd": .number(nodeRSSMegabytes()),
             ],
@@ -285,19 +286,25 @@ final class NodeBenchmark {
                 ))
             return
         }
+        client.queue.append((id, submit(document, id: id, from: client)))
+    }
+
+    /// A SUBMIT of `document`, sealed by the client's organisation with its next origin sequence.
+    private func submit(_ document: ReportDocument, id: ReportID, from client: Client) -> [[UInt8]] {
         client.originSeq += 1
         let report = SealedReport.seal(
             document, id: id, origin: client.organisation, originSeq: client.originSeq,
             created: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)),
             signingKey: client.secrets.signing, codec: codec, random: &random)
-        client.queue.append((id, MessageCodec.encode(.submit(report))))
+        return MessageCodec.encode(.submit(report))
     }
 
     // MARK: Driving
 
     /// Sends within the window and reads answers until `done`; returns the elapsed seconds.
     private func pump(
-        until done: () -> Bool, window: Int, pace: ((UInt64) -> Bool)? = nil, timeout: Duration
+        until done: () -> Bool, window: Int, pace: ((UInt64) -> Bool)? = nil, timeout: Duration,
+        alongside: (() throws -> Void)? = nil
     ) throws -> Double {
         let messageCodec = MessageCodec()
         var poller = Poller()
@@ -323,6 +330,7 @@ final class NodeBenchmark {
                     client.inFlight += 1
                 }
             }
+            try alongside?()
             let ready = try poller.poll(timeout: .milliseconds(1))
             for (index, client) in clients.enumerated() where ready[index].contains(.readable) {
                 while let message = try client.socket.receive(dontWait: true) {
@@ -520,6 +528,86 @@ final class NodeBenchmark {
             "incidents": .integer(Int64(configuration.incidents)), "entries": .integer(Int64(entries)),
             "mode": .string(mode),
             "milliseconds": .number((milliseconds * 10).rounded() / 10),
+        ]
+    }
+
+    /// Sealed reports the flooding region sends over and over; the node admits its rate's worth
+    /// (verifying and deduplicating each) and refuses the rest with E500 rateLimited.
+    static let floodPool = 2_000
+    /// Most messages the flooding region sends per turn of the loop (it keeps to `floodRate`).
+    static let floodBurst = 1_000
+
+    /// The steady phase again while one region floods the node at `floodRate` messages per
+    /// second: the other regions' latencies next to the steady phase's show what the flood
+    /// costs them; the flooder's answers by kind show the limits at work. Direct mode only (a
+    /// daemon's outbox never floods). The flooder runs on the same cores as the node here, so
+    /// part of what it costs the others is CPU a remote flooder would not take.
+    private func flood() throws -> JSONValue {
+        guard !configuration.throughDaemons, clients.count > 1 else { return .null }
+        let flooder = clients[0]
+        let (socket, _) = try curveSocket(flooder.organisation)
+        defer { socket.close() }
+        let pool = (0..<Self.floodPool).map { number in
+            submit(
+                sitrepDocument(flooder.organisation, 2_000_000 + number), id: .random(using: &random),
+                from: flooder)
+        }
+        let others = Array(clients.dropFirst())
+        let total = Int(Double(configuration.rate) * configuration.steadySeconds)
+        var ids: [ReportID] = []
+        for index in 0..<total {
+            let client = others[index % others.count]
+            enqueue(client, sitrepDocument(client.organisation, 3_000_000 + index))
+            ids.append(client.queue.last!.id)
+        }
+        var sent = 0
+        var answers: [String: Int] = [:]
+        let messageCodec = MessageCodec()
+        var floodStart: UInt64 = 0
+        func floodTurn() throws {
+            if floodStart == 0 { floodStart = Self.nanos() }
+            let due = Int(Double(Self.nanos() - floodStart) / 1e9 * Double(configuration.floodRate))
+            for _ in 0..<min(Self.floodBurst, max(0, due - sent)) {
+                guard try socket.sendPacked(pool[sent % pool.count], dontWait: true) else { break }
+                sent += 1
+            }
+            while let message = try socket.receive(dontWait: true) {
+                let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) ?? []
+                switch try? messageCodec.decodeServer(parts) {
+                case .ack?: answers["ack", default: 0] += 1
+                case .error(_, let code, _, _)?: answers["E\(code.rawValue) \(code)", default: 0] += 1
+                default: answers["other", default: 0] += 1
+                }
+            }
+        }
+        // Let the flooder's CURVE handshake finish before the clock starts.
+        Thread.sleep(forTimeInterval: 0.3)
+        ackLatency.reset()
+        let interval = UInt64(1e9 / Double(configuration.rate))
+        let start = Self.nanos()
+        var released = 0
+        let seconds = try pump(
+            until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
+            window: configuration.window,
+            pace: { now in
+                guard now >= start + UInt64(released) * interval else { return false }
+                released += 1
+                return true
+            }, timeout: .seconds(3_600), alongside: floodTurn)
+        let acks = ackLatency
+        try waitDelivered(ids)
+        return [
+            "flooder": .string(flooder.organisation.rawValue),
+            "floodRatePerSecond": .integer(Int64(configuration.floodRate)),
+            "floodMessagesSent": .integer(Int64(sent)),
+            "floodMessagesPerSecond": .integer(Int64(Double(sent) / seconds)),
+            "floodAnswers": .object(answers.mapValues { .integer(Int64($0)) }),
+            "others": [
+                "regions": .integer(Int64(others.count)),
+                "ratePerSecond": .integer(Int64(configuration.rate)),
+                "reports": .integer(Int64(total)), "seconds": .number((seconds * 1000).rounded() / 1000),
+                "publishToAck": summary(acks), "publishToSubscriber": summary(deliveryLatency(ids)),
+            ],
         ]
     }
 
