@@ -102,7 +102,7 @@ extension SystemTests {
     }
 
     @Test(
-        "the README's first command brings up all 25 regions, one report is accepted, and everything stops cleanly"
+        "the README's first command brings up all 25 regions, one report is accepted, and everything stops cleanly; every organisation has its first administrator and the desk a login, no password printed"
     )
     func readmeRunCommand() throws {
         // A temporary copy of the repository (tracked files only); the binary under test is
@@ -158,6 +158,26 @@ extension SystemTests {
         }
         #expect(LockFile.holder(of: folder.lockFile(in: folder.nodeFolder)) == nil)
         #expect(LockFile.holder(of: folder.lockFile(in: folder.root.appendingPathComponent("desk"))) == nil)
+
+        // Every organisation got its first administrator, the desk a local desk officer; the
+        // passwords are in owner-only files only, never in what the network printed.
+        var passwords: [String] = []
+        for code in OrganisationCode.all {
+            let file = folder.firstAdministratorFile(code).path
+            #expect(fileMode(file) == 0o600, "\(code)")
+            let content = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+            passwords += content.split(separator: "\n").filter { $0.hasPrefix("password: ") }
+                .map { String($0.dropFirst("password: ".count)) }
+        }
+        let officerFile = folder.root.appendingPathComponent("desk/officer.password").path
+        #expect(fileMode(officerFile) == 0o600)
+        passwords.append(
+            ((try? String(contentsOfFile: officerFile, encoding: .utf8)) ?? "")
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(passwords.count == OrganisationCode.all.count + 1)
+        #expect(passwords.allSatisfy { $0.count == 20 && !text.contains($0) })
+        let officers = try runKnooppunt(["users", "list", "--dir", folder.root.path, "--as", "NATIONAL"])
+        #expect(officers.out.contains("officer") && officers.out.contains("desk-officer"))
     }
 }
 
