@@ -18,6 +18,11 @@ struct PublishCommand: ParsableCommand {
             The same body from the same organisation within a minute is refused (E504) unless you \
             add --again: a retry after a timeout must not create a second report.
 
+            The police may attach police-internal labels (--police-label, from the policy's \
+            policeInternal.labels): the police daemon keeps them with the report in its own store; \
+            they are not part of the report and never leave the police's host. Any other \
+            organisation is refused (E301), an unlisted label too (E205).
+
             With --token-file (a personal token, knooppunt users token) or --user (the password is \
             asked on the terminal) the report is published as that person of the organisation: \
             their role must allow publishing, and they are the report's author, in the history, \
@@ -33,6 +38,7 @@ struct PublishCommand: ParsableCommand {
               knooppunt publish --as VR09 --incident VR09-20190318-01 --text "Tram 24 Oktoberplein afgezet"
               cat report.yaml | knooppunt publish --as NCTV -
               knooppunt publish --as VR09 --token-file ~/.knooppunt/VR09.token docs/examples/sitrep.json
+              knooppunt publish --as POLICE --police-label vuurwapengevaarlijk police-sitrep.json
             """)
 
     @Option(
@@ -55,6 +61,12 @@ struct PublishCommand: ParsableCommand {
     @Flag(help: "Quick sitrep: mark it as an exercise.") var exercise = false
 
     @Flag(help: "Publish even if the same body was published within the last minute.") var again = false
+    @Option(
+        name: .customLong("police-label"),
+        help:
+            "Police only: a police-internal label (e.g. vuurwapengevaarlijk) kept with the report in the police daemon's own store, never sent. Repeat for more."
+    )
+    var policeLabels: [String] = []
     @Option(help: "Seconds to wait for the node's answer (0: only queue it).") var wait: Double = 15
     @Flag(help: "Print the outcome as JSON.") var json = false
     @OptionGroup var folder: FolderOption
@@ -131,7 +143,7 @@ struct PublishCommand: ParsableCommand {
     private func sendWithRetry(_ client: LocalClient, _ document: [UInt8]) throws {
         try client.send(
             OperatorCommand.publish.rawValue,
-            [document, JSONWriter.canonical(PublishOptions(again: again).json)])
+            [document, JSONWriter.canonical(PublishOptions(again: again, policeLabels: policeLabels).json)])
     }
 
     /// Waits for ACCEPTED/REJECTED up to --wait seconds.

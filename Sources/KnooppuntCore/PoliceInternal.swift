@@ -90,3 +90,39 @@ public struct PolicyError: Error, Sendable, CustomStringConvertible {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// A police-internal label on one of the police's own reports (such as "vuurwapengevaarlijk"):
+/// typed, one of the policy's `policeInternal.labels`, kept in the police daemon's store next
+/// to the report. No report document has a field for it, so it is never sealed or sent.
+public struct PoliceLabel: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    public var description: String { name }
+
+    init(checked name: String) { self.name = name }
+}
+
+extension PoliceInternalPolicy {
+    /// The labels an operator of `organisation` attached to a report: only the police keeps
+    /// them (E301 for anyone else), and each must be one of the policy's (E205).
+    public func labels(_ names: [String], for organisation: OrganisationCode) throws(Problem) -> [PoliceLabel]
+    {
+        guard !names.isEmpty else { return [] }
+        guard organisation == .police else {
+            throw Problem(
+                .notPermitted, field: "policeLabels",
+                "only the police keeps police-internal labels, in its own daemon; \(organisation) cannot attach them"
+            )
+        }
+        var result: [PoliceLabel] = []
+        for name in names {
+            guard let known = labels.first(where: { Self.fold($0) == Self.fold(name) }) else {
+                throw Problem(
+                    .unknownValue, field: "policeLabels",
+                    "\"\(name.prefix(40))\" is not a police-internal label; the policy lists: \(labels.joined(separator: ", "))"
+                )
+            }
+            if !result.contains(where: { $0.name == known }) { result.append(PoliceLabel(checked: known)) }
+        }
+        return result
+    }
+}

@@ -67,6 +67,8 @@ final class DaemonLoop {
     let operatorSocket: ZMQSocket
     let secrets: OrganisationSecrets
     let documentCodec = DocumentCodec()
+    /// The police-internal labels the policy lists (only the police daemon accepts them).
+    let policeInternal: PoliceInternalPolicy
     let messageCodec = MessageCodec()
     var random = SystemRandomNumberGenerator()
     var nodeUnreachableSince: Int64?
@@ -93,6 +95,7 @@ final class DaemonLoop {
         networkStamp = FileStamp(options.folder.networkFile)
         nodeAuditKey = options.network.nodeAuditPublicKey
         store = try DaemonStore(path: options.folder.daemonStore(options.organisation).path)
+        policeInternal = try WritePolicy.load(folder: options.folder.root).policeInternal
         let loaded = try store.loadOutbox()
         outbox = Outbox(limits: options.outbox, lastOriginSeq: loaded.lastOriginSeq, queued: loaded.queued)
         let view = View.organisation(options.organisation)
@@ -487,10 +490,16 @@ final class DaemonLoop {
                     reply(routing, error: Problem(.invalidID, field: "report", "not a report id"))
                     continue
                 }
-                let state = try? store.state(of: id)
-                reply(
-                    routing, OperatorReply.reportState,
-                    [JSONWriter.canonical(state?.json ?? ["id": .string(id.rawValue), "state": "unknown"])])
+                var state =
+                    (try? store.state(of: id))?.json ?? ["id": .string(id.rawValue), "state": "unknown"]
+                // The police sees its own labels on its own reports (they never leave this store).
+                if let labels = try? store.policeLabels(of: id), !labels.isEmpty,
+                    var object = state.objectValue
+                {
+                    object["policeLabels"] = .array(labels.map { .string($0) })
+                    state = .object(object)
+                }
+                reply(routing, OperatorReply.reportState, [JSONWriter.canonical(state)])
             case .status:
                 reply(routing, OperatorReply.status, [JSONWriter.canonical(statusJSON())])
             case .picture:
@@ -509,6 +518,8 @@ final class DaemonLoop {
         let document: [UInt8]
         let bodyHash: String
         let type: ReportType
+        /// Police-internal labels, kept in our store with the report, never in it.
+        let policeLabels: [PoliceLabel]
     }
 
     /// Checks and seals one PUBLISH; answers refusals itself and returns nil for them.
@@ -521,7 +532,17 @@ final class DaemonLoop {
                 error: Problem(.wrongFrameCount, field: "PUBLISH", "PUBLISH takes a document and options"))
             return nil
         }
-        let again = (try? JSONParser.parse(body[1]))?["again"]?.boolValue ?? false
+        let publishOptions = try? JSONParser.parse(body[1])
+        let again = publishOptions?["again"]?.boolValue ?? false
+        let policeLabels: [PoliceLabel]
+        do {
+            policeLabels = try policeInternal.labels(
+                (publishOptions?["policeLabels"]?.arrayValue ?? []).compactMap(\.stringValue),
+                for: organisation)
+        } catch {
+            reply(routing, error: error)
+            return nil
+        }
         let document: ReportDocument
         do {
             document = try documentCodec.decode(try DocumentReader.read(body[0]))
@@ -576,14 +597,19 @@ final class DaemonLoop {
                 created: nowTimestamp(), signingKey: secrets.signing, codec: documentCodec, random: &random),
             queuedAt: wall)
         return PreparedReport(
-            routing: routing, item: item, document: canonical, bodyHash: bodyHash, type: document.body.type)
+            routing: routing, item: item, document: canonical, bodyHash: bodyHash, type: document.body.type,
+            policeLabels: policeLabels)
     }
 
     /// Stores a batch (one fsync), then queues it and answers "queued".
     private func enqueue(_ batch: [PreparedReport]) {
         guard !batch.isEmpty else { return }
         do {
-            try store.enqueue(batch.map { ($0.item, $0.document, $0.bodyHash) })
+            var labels: [ReportID: [PoliceLabel]] = [:]
+            for prepared in batch where !prepared.policeLabels.isEmpty {
+                labels[prepared.item.id] = prepared.policeLabels
+            }
+            try store.enqueue(batch.map { ($0.item, $0.document, $0.bodyHash) }, policeLabels: labels)
         } catch {
             for prepared in batch {
                 reply(

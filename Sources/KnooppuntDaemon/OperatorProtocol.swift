@@ -29,6 +29,16 @@ public enum OperatorReply {
 public struct PublishOptions: Sendable {
     /// Send even if the same body was published within the duplicate window.
     public var again: Bool
-    public init(again: Bool = false) { self.again = again }
-    public var json: JSONValue { ["again": .bool(again)] }
+    /// Police-internal labels to keep with the report in the police daemon's own store; they
+    /// are never part of the report (only the police daemon accepts them).
+    public var policeLabels: [String]
+    public init(again: Bool = false, policeLabels: [String] = []) {
+        self.again = again
+        self.policeLabels = policeLabels
+    }
+    public var json: JSONValue {
+        var object: [String: JSONValue] = ["again": .bool(again)]
+        if !policeLabels.isEmpty { object["policeLabels"] = .array(policeLabels.map { .string($0) }) }
+        return .object(object)
+    }
 }

@@ -75,6 +75,10 @@ public final class DaemonStore {
         migrator.registerMigration("v2 audit checkpoints") { db in
             try db.execute(sql: DaemonStore.auditSchema)
         }
+        // The police's internal labels on its own reports (PoliceLabels.swift).
+        migrator.registerMigration("v3 police labels") { db in
+            try db.execute(sql: DaemonStore.policeLabelSchema)
+        }
         try migrator.migrate(db)
     }
 
@@ -87,10 +91,14 @@ public final class DaemonStore {
         try enqueue([(item, document, bodyHash)])
     }
 
-    /// Stores reports as queued in one transaction (one fsync), before anyone hears "queued".
-    public func enqueue(_ items: [(QueuedReport, [UInt8], String)]) throws {
+    /// Stores reports as queued in one transaction (one fsync), before anyone hears "queued";
+    /// the police's internal labels on them (`policeLabels`) in the same transaction.
+    public func enqueue(
+        _ items: [(QueuedReport, [UInt8], String)], policeLabels: [ReportID: [PoliceLabel]] = [:]
+    ) throws {
         guard let last = items.map(\.0.originSeq).max() else { return }
         try db.write { db in
+            try Self.insertPoliceLabels(db, policeLabels, at: items.map(\.0.queuedAt).max() ?? 0)
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO outbox(report_id, origin_seq, state, queued_at, body_hash, document, envelope, signature, sections)

@@ -64,6 +64,28 @@ struct DaemonStoreTests {
         #expect(outbox.due(now: .now).map(\.id) == [items[1].id, items[3].id])
     }
 
+    @Test("police-internal labels are stored with their report, in the same transaction, and read back")
+    func policeLabels() throws {
+        let folder = try TemporaryFolder()
+        let network = Network()
+        let store = try DaemonStore(path: folder.path("daemon.sqlite"))
+        let items = try (1...2).map { n in
+            QueuedReport(
+                report: network.seal(
+                    Documents.sitrep(pol: "Opsporing \(n)"), origin: .police, originSeq: UInt64(n)),
+                queuedAt: Int64(n) * 1_000)
+        }
+        let labels = try WritePolicy.builtIn.policeInternal.labels(
+            ["vuurwapengevaarlijk", "vluchtgevaarlijk"], for: .police)
+        try store.enqueue(
+            items.map { ($0, Array("{}".utf8), "hash-\($0.originSeq)") }, policeLabels: [items[0].id: labels])
+        #expect(try store.policeLabels(of: items[0].id) == ["vuurwapengevaarlijk", "vluchtgevaarlijk"])
+        #expect(try store.policeLabels(of: items[1].id).isEmpty)
+        // The report itself carries none of it.
+        let sealed = items[0].report.envelopeBytes + items[0].report.sections.compactMap { $0 }.flatMap { $0 }
+        #expect(!String(decoding: sealed, as: UTF8.self).contains("gevaarlijk"))
+    }
+
     @Test("reseal stores the report under the same id with its new origin sequence and envelope")
     func reseal() throws {
         let folder = try TemporaryFolder()

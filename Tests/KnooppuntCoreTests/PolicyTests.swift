@@ -122,6 +122,30 @@ struct PolicyFileTests {
             network.seal(Documents.sitrep(brw: "Situatie gevaarlijk"), origin: Org.vr09, originSeq: seq + 1))
     }
 
+    @Test(
+        "police-internal labels: only the police attaches them, only the policy's, named as the policy names them"
+    )
+    func policeLabels() throws {
+        let policy = WritePolicy.builtIn.policeInternal
+        let labels = try policy.labels(
+            ["Vuurwapen-gevaarlijk", "vluchtgevaarlijk", "VUURWAPENGEVAARLIJK"], for: .police)
+        #expect(labels.map(\.name) == ["vuurwapengevaarlijk", "vluchtgevaarlijk"])
+        #expect(try policy.labels([], for: Org.vr09).isEmpty)
+        #expect(throws: Problem.self) { try policy.labels(["vuurwapengevaarlijk"], for: Org.vr09) }
+        do {
+            _ = try policy.labels(["vuurwapengevaarlijk"], for: Org.vr09)
+        } catch {
+            #expect(error.code == .notPermitted)
+            #expect(error.field == "policeLabels")
+        }
+        do {
+            _ = try policy.labels(["verdacht"], for: .police)
+            Issue.record("an unlisted label was accepted")
+        } catch {
+            #expect(error.code == .unknownValue)
+        }
+    }
+
     @Test("the built-in policy is config/policy.yaml (run scripts/embed-reference-data.sh after edits)")
     func builtInMatchesFile() throws {
         let bytes = try [UInt8](Data(contentsOf: Self.configFile))

@@ -291,6 +291,67 @@ extension SystemTests {
     }
 
     @Test(
+        "police-internal labels: the police daemon keeps them with its report, no other store holds them, a region cannot attach one"
+    )
+    func policeLabelsStayAtThePolice() throws {
+        let net = try TestNetwork(name: "police-labels")
+        defer { net.removeFolder() }
+        let vr09 = OrganisationCode("VR09")!
+        try net.startAll([vr09, .police])
+        let dir = net.root.path
+        let incident = try writeTemporary(Documents.incident(vr09, "VR09-LABEL-1"))
+        let opened = try runKnooppunt(["publish", "--dir", dir, "--as", "VR09", incident.path])
+        #expect(opened.status == 0, "\(opened.err)")
+
+        let sitrep = try writeTemporary(Documents.sitrep("VR09-LABEL-1", 1, policeMarker: "M-1"))
+        let labelled = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "POLICE", "--police-label", "Vuurwapengevaarlijk", sitrep.path,
+        ])
+        #expect(labelled.status == 0, "\(labelled.err)")
+        let line = labelled.out.split(separator: "\n").first { $0.contains("queued") } ?? ""
+        let id = String(line.split(separator: " ").first ?? "")
+        let state = try ControlClient.request(
+            net.folder.operatorEndpoint(.police), "REPORT", [Array(id.utf8)])
+        #expect(state["policeLabels"] == ["vuurwapengevaarlijk"], "\(state)")
+
+        // A region cannot attach one (E301); the police cannot attach an unlisted one (E205).
+        let other = try writeTemporary(Documents.sitrep("VR09-LABEL-1", 2))
+        let byRegion = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR09", "--police-label", "vuurwapengevaarlijk", other.path,
+        ])
+        #expect(byRegion.status != 0)
+        #expect(byRegion.err.contains("E301"), "\(byRegion.err)")
+        let unlisted = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "POLICE", "--police-label", "verdacht", other.path,
+        ])
+        #expect(unlisted.status != 0)
+        #expect(unlisted.err.contains("E205"), "\(unlisted.err)")
+
+        // The report reached the node and VR09; the label did not: no byte of it in their files.
+        try net.waitConverged([vr09, .police])
+        net.stopAll()
+        let label = Data("vuurwapengevaarlijk".utf8)
+        var checked = 0
+        for folder in [net.folder.nodeFolder, net.folder.daemonFolder(vr09)] {
+            let files = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
+            while let file = files?.nextObject() as? URL {
+                guard let bytes = try? Data(contentsOf: file) else { continue }
+                checked += 1
+                #expect(bytes.range(of: label) == nil, "\(file.lastPathComponent) holds the label")
+            }
+        }
+        #expect(checked >= 2)
+        // The control: the police's own store does hold it.
+        let policeFiles = FileManager.default.enumerator(
+            at: net.folder.daemonFolder(.police), includingPropertiesForKeys: nil)
+        var held = false
+        while let file = policeFiles?.nextObject() as? URL {
+            if let bytes = try? Data(contentsOf: file), bytes.range(of: label) != nil { held = true }
+        }
+        #expect(held)
+    }
+
+    @Test(
         "keys rotate while the network runs: the node refuses the old key, the region's queued report goes out after its restart, every mirror verifies it"
     )
     func keyRotation() throws {
