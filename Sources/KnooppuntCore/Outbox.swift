@@ -36,6 +36,20 @@ public struct QueuedReport: Sendable, Hashable {
         self.report = report
         self.queuedAt = queuedAt
     }
+
+    /// The same report (same id, the stored canonical `document`) sealed again with a new
+    /// origin sequence, after the node said it had used the old one (E401, `OutboxEvent.reseal`).
+    public func resealed<G: RandomNumberGenerator>(
+        document: [UInt8], originSeq: UInt64, created: Timestamp, signingKey: SigningKey,
+        codec: DocumentCodec, random: inout G
+    ) throws -> QueuedReport {
+        let parsed = try codec.decode(try DocumentReader.parseJSON(document, field: "$"))
+        return QueuedReport(
+            report: SealedReport.seal(
+                parsed, id: id, origin: report.origin, originSeq: originSeq, created: created,
+                signingKey: signingKey, codec: codec, random: &random),
+            queuedAt: queuedAt)
+    }
 }
 
 /// What the outbox asks its daemon to do.

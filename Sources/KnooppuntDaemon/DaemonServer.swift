@@ -376,13 +376,9 @@ final class DaemonLoop {
     private func reseal(_ item: QueuedReport) {
         do {
             guard let bytes = try store.document(of: item.id) else { return }
-            let document = try documentCodec.decode(try DocumentReader.parseJSON(bytes, field: "$"))
-            let resealed = QueuedReport(
-                report: SealedReport.seal(
-                    document, id: item.id, origin: organisation, originSeq: outbox.nextOriginSeq,
-                    created: nowTimestamp(),
-                    signingKey: secrets.signing, codec: documentCodec, random: &random),
-                queuedAt: item.queuedAt)
+            let resealed = try item.resealed(
+                document: bytes, originSeq: outbox.nextOriginSeq, created: nowTimestamp(),
+                signingKey: secrets.signing, codec: documentCodec, random: &random)
             try store.reseal(resealed)
             outbox.requeue(resealed)
             logger.warning(

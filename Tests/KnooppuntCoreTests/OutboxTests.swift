@@ -1,6 +1,7 @@
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import StrictJSON
 import Testing
 
 extension [SealedReport] {
@@ -209,9 +210,20 @@ struct OutboxTests {
         #expect(outbox.backlog == 2)
         #expect(outbox.nextOriginSeq == 4)
 
+        // Sealed again from the stored canonical document, as the daemon and the desk do.
         let document = try item.report.document(codec: network.codec)
-        let resealed = network.seal(document, origin: Org.vr09, originSeq: outbox.nextOriginSeq, id: item.id)
-        outbox.requeue(QueuedReport(report: resealed, queuedAt: item.queuedAt))
+        var random = SystemRandomNumberGenerator()
+        let resealed = try item.resealed(
+            document: JSONWriter.canonical(network.codec.encode(document)), originSeq: outbox.nextOriginSeq,
+            created: Timestamp(millisecondsSinceEpoch: 1_764_500_000_000),
+            signingKey: network.signingKeys[Org.vr09]!,
+            codec: network.codec, random: &random)
+        #expect(resealed.id == item.id)
+        #expect(resealed.queuedAt == item.queuedAt)
+        #expect(resealed.report.origin == Org.vr09)
+        #expect(try resealed.report.document(codec: network.codec) == document)
+        #expect(resealed.report.verifySignature(with: network.verifyingKeys[Org.vr09]!))
+        outbox.requeue(resealed)
         #expect(outbox.queue.map(\.originSeq) == [2, 3, 4])
         #expect(outbox.queue.last?.id == item.id)
         #expect(outbox.due(now: Self.at(0.2)).originSeqs == [4])

@@ -118,13 +118,10 @@ extension DeskLoop {
     private func reseal(_ item: QueuedReport) {
         do {
             guard let bytes = try journal.document(of: item.id) else { return }
-            let document = try documentCodec.decode(try DocumentReader.parseJSON(bytes, field: "$"))
-            let resealed = QueuedReport(
-                report: SealedReport.seal(
-                    document, id: item.id, origin: .national, originSeq: outbox.nextOriginSeq,
-                    created: Timestamp(millisecondsSinceEpoch: Self.wallClock()).inAmsterdam,
-                    signingKey: secrets.signing, codec: documentCodec, random: &random),
-                queuedAt: item.queuedAt)
+            let resealed = try item.resealed(
+                document: bytes, originSeq: outbox.nextOriginSeq,
+                created: Timestamp(millisecondsSinceEpoch: Self.wallClock()).inAmsterdam,
+                signingKey: secrets.signing, codec: documentCodec, random: &random)
             try journal.reseal(resealed)
             outbox.requeue(resealed)
             logger.warning(
