@@ -46,7 +46,10 @@ struct ChaosCommand: ParsableCommand {
             "After the run, also prove the checker: remove one ACKed entry from a copy of the stores and expect FAIL."
     )
     var selfTest = false
-    @Flag(help: "Remove network namespaces left behind by a crashed --partitions run, then exit.")
+    @Flag(
+        help:
+            "Remove network namespaces left behind by a crashed --partitions run (those of a run still going stay), then exit."
+    )
     var cleanup = false
 
     func run() throws {
@@ -72,11 +75,14 @@ struct ChaosCommand: ParsableCommand {
             throw ValidationError("--duration: use e.g. 45s, 120s or 2m")
         }
         if cleanup {
-            let removed = NetworkLab.cleanUpAll()
+            let (removed, inUse) = NetworkLab.cleanUpAll()
             print(
                 removed.isEmpty
                     ? "no network namespaces left by earlier runs"
                     : "removed \(removed.joined(separator: " "))")
+            if !inUse.isEmpty {
+                print("left alone (their run is still going): \(inUse.joined(separator: " "))")
+            }
             return
         }
         if partitions, let reason = NetworkLab.unavailableReason() {

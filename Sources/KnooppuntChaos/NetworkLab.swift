@@ -5,8 +5,9 @@ import Foundation
 /// (nothing is added to the machine's own network). Links can be cut and healed to make
 /// partitions. Needs root and iproute2.
 ///
-/// Every namespace is named `kp<run>-…`, so `NetworkLab.cleanUp()` can remove what a crashed
-/// run left behind.
+/// Every namespace is named `kp<owner>n<k>-…` (the owning process id and a count), so
+/// `NetworkLab.cleanUpAll()` can remove what a crashed run left behind and leave a running
+/// lab alone.
 public final class NetworkLab {
     public struct Host: Sendable {
         public let name: String
@@ -41,10 +42,20 @@ public final class NetworkLab {
         return nil
     }
 
-    /// Creates the hosts, their links and addresses.
-    public init(hosts names: [String]) throws {
+    /// Labs this process has made, for a unique name (the last digit of it).
+    nonisolated(unsafe) private static var made = 0
+    private static let madeLock = NSLock()
+
+    /// Creates the hosts, their links and addresses. `owner` is the process whose exit leaves
+    /// the lab to `cleanUpAll()` (this one; a test passes an exited one to act out a crash).
+    public init(hosts names: [String], owner: pid_t = getpid()) throws {
         guard names.count <= 200 else { throw ChaosError("a lab has at most 200 hosts") }
-        run = String(format: "%05d", Int.random(in: 0..<100_000))
+        // Interface names hold 15 bytes: "kp" + run (at most 7 + 2) + "h199".
+        let count = Self.madeLock.withLock {
+            Self.made += 1
+            return Self.made % 10
+        }
+        run = "\(owner)n\(count)"
         subnet = Int.random(in: 0..<250)
         try Self.ip(["netns", "add", switchNamespace])
         try Self.ip(["-n", switchNamespace, "link", "add", "br0", "type", "bridge"])
@@ -128,10 +139,32 @@ public final class NetworkLab {
         _ = try? Self.ip(["netns", "del", switchNamespace])
     }
 
-    /// Removes every namespace a lab ever left behind (after a crash): `knooppunt chaos --cleanup`.
+    /// Removes every namespace a lab left behind (after a crash): `knooppunt chaos --cleanup`.
+    /// A lab whose owning process still runs is left alone (`inUse`), so a cleanup never cuts
+    /// the hosts from under a running chaos run or test.
     @discardableResult
-    public static func cleanUpAll() -> [String] {
-        existingNamespaces().filter { (try? ip(["netns", "del", $0])) != nil }
+    public static func cleanUpAll() -> (removed: [String], inUse: [String]) {
+        var removed: [String] = []
+        var inUse: [String] = []
+        for namespace in existingNamespaces() {
+            if let owner = owner(of: namespace), isRunning(owner) {
+                inUse.append(namespace)
+            } else if (try? ip(["netns", "del", namespace])) != nil {
+                removed.append(namespace)
+            }
+        }
+        return (removed, inUse)
+    }
+
+    /// The process that made a lab's namespace (nil for names of another form).
+    static func owner(of namespace: String) -> pid_t? {
+        let digits = namespace.dropFirst(prefix.count).prefix { $0.isNumber }
+        guard namespace.dropFirst(prefix.count + digits.count).first == "n" else { return nil }
+        return pid_t(digits)
+    }
+
+    static func isRunning(_ pid: pid_t) -> Bool {
+        kill(pid, 0) == 0 || errno == EPERM
     }
 
     @discardableResult
