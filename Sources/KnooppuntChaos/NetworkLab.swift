@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Separate hosts on one machine: a network namespace per host, each with its own address in
 /// the benchmarking range 198.18.0.0/15, joined by a bridge in a switch namespace of their own
@@ -43,17 +44,16 @@ public final class NetworkLab {
     }
 
     /// Labs this process has made, for a unique name (the last digit of it).
-    nonisolated(unsafe) private static var made = 0
-    private static let madeLock = NSLock()
+    private static let made = Mutex(0)
 
     /// Creates the hosts, their links and addresses. `owner` is the process whose exit leaves
     /// the lab to `cleanUpAll()` (this one; a test passes an exited one to act out a crash).
     public init(hosts names: [String], owner: pid_t = getpid()) throws {
         guard names.count <= 200 else { throw ChaosError("a lab has at most 200 hosts") }
         // Interface names hold 15 bytes: "kp" + run (at most 7 + 2) + "h199".
-        let count = Self.madeLock.withLock {
-            Self.made += 1
-            return Self.made % 10
+        let count = Self.made.withLock {
+            $0 += 1
+            return $0 % 10
         }
         run = "\(owner)n\(count)"
         subnet = Int.random(in: 0..<250)

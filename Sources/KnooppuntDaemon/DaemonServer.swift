@@ -489,7 +489,7 @@ final class DaemonLoop {
                 var state =
                     (try? store.state(of: id))?.json ?? ["id": .string(id.rawValue), "state": "unknown"]
                 // The police sees its own labels on its own reports (they never leave this store).
-                if let labels = try? store.policeLabels(of: id), !labels.isEmpty,
+                if organisation == .police, let labels = try? store.policeLabels(of: id), !labels.isEmpty,
                     var object = state.objectValue
                 {
                     object["policeLabels"] = .array(labels.map { .string($0) })

@@ -82,14 +82,15 @@ extension NodeLoop {
         -> Bool
     {
         guard !limiter.allow(organisation, now: now) else { return true }
-        refuseLimited(
-            organisation, routing: routing, command: command, now: now,
-            message:
+        refuseLimited(organisation, routing: routing, command: command, limit: "peerMessageRate", now: now) {
+            (
                 "\(organisation) sent more than \(Int(options.peerMessageRate)) messages per second (burst \(Int(options.peerMessageBurst))); send again later",
-            detail: [
-                "field": "message", "limit": "peerMessageRate",
-                "perSecond": .integer(Int64(options.peerMessageRate)), "command": .string(command),
-            ])
+                [
+                    "field": "message", "limit": "peerMessageRate",
+                    "perSecond": .integer(Int64(options.peerMessageRate)), "command": .string(command),
+                ]
+            )
+        }
         return false
     }
 
@@ -102,18 +103,21 @@ extension NodeLoop {
             let (organisation, _) = NodeServer.identity(userID)
         else { return }
         refuseLimited(
-            organisation, routing: message.frames[0], command: "-", now: now,
-            message:
+            organisation, routing: message.frames[0], command: "-", limit: "backlogPerOrganisation", now: now
+        ) {
+            (
                 "\(organisation) has \(waiting) messages waiting at the node (limit \(options.backlogPerOrganisation)); send again later",
-            detail: [
-                "field": "message", "limit": "backlogPerOrganisation",
-                "waiting": .integer(Int64(waiting)),
-            ])
+                ["field": "message", "limit": "backlogPerOrganisation", "waiting": .integer(Int64(waiting))]
+            )
+        }
     }
 
+    /// Counts a refusal and logs it within the log budget; answers E500 at most once per
+    /// `limitAnswerInterval` per organisation, so `answer` (its text and detail) is only built
+    /// for the messages of a flood that are answered.
     private func refuseLimited(
-        _ organisation: OrganisationCode, routing: [UInt8], command: String, now: ContinuousClock.Instant,
-        message: String, detail: JSONValue
+        _ organisation: OrganisationCode, routing: [UInt8], command: String, limit: String,
+        now: ContinuousClock.Instant, answer: () -> (message: String, detail: JSONValue)
     ) {
         security.rateLimited[organisation, default: 0] += 1
         security.limitedSinceSummary[organisation, default: 0] += 1
@@ -123,11 +127,12 @@ extension NodeLoop {
                 "rate limit: refusing messages",
                 metadata: [
                     "org": "\(organisation)", "command": "\(command)", "suppressed": "\(suppressed)",
-                    "limit": "\(detail["limit"]?.stringValue ?? "-")",
+                    "limit": "\(limit)",
                 ])
         }
         if let answered = limitAnswered[organisation], now - answered < options.limitAnswerInterval { return }
         limitAnswered[organisation] = now
+        let (message, detail) = answer()
         send(routing, .error(reportID: nil, code: .rateLimited, message: message, detail: detail))
     }
 

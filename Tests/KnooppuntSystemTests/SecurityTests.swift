@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KnooppuntChaos
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntProtocol
@@ -450,7 +451,7 @@ extension SystemTests {
         // Garbage from an admitted peer reaches the decoders; then a flood past its rate.
         // (The unknown command first: past 20 waiting, the rest may be refused unread.)
         _ = try raw.socket.sendPacked([Array("KNP1".utf8), Array("SHOUT".utf8)])
-        var garbage = SeededBytes(seed: 2019)
+        var garbage = SeededRandom(seed: 2019)
         for _ in 0..<60 {
             _ = try raw.socket.sendPacked([garbage.bytes(Int.random(in: 0..<200, using: &garbage))])
         }
@@ -523,17 +524,8 @@ extension SystemTests {
     }
 }
 
-/// Random bytes from a seed (SplitMix64), so a failing barrage can be replayed.
-struct SeededBytes: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededRandom {
+    /// Random bytes from the seed, so a failing barrage can be replayed.
     mutating func bytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: 0...255, using: &self) }
     }

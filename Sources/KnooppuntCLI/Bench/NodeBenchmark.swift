@@ -454,19 +454,24 @@ final class NodeBenchmark {
         ]
     }
 
-    private func steady() throws -> JSONValue {
+    private func steady() throws -> JSONValue { try paced(from: clients, numbersFrom: 1_000_000) }
+
+    /// `rate` reports per second for `steadySeconds`, one every 1/rate seconds from `senders`
+    /// in turn (with `alongside` called on every turn of the loop); their latencies.
+    private func paced(
+        from senders: [Client], numbersFrom base: Int, alongside: (() throws -> Void)? = nil
+    ) throws -> JSONValue {
         let total = Int(Double(configuration.rate) * configuration.steadySeconds)
         var ids: [ReportID] = []
         for index in 0..<total {
-            let client = clients[index % clients.count]
-            enqueue(client, sitrepDocument(client.organisation, 1_000_000 + index))
+            let client = senders[index % senders.count]
+            enqueue(client, sitrepDocument(client.organisation, base + index))
             ids.append(client.queue.last!.id)
         }
         ackLatency.reset()
         let interval = UInt64(1e9 / Double(configuration.rate))
         let start = Self.nanos()
         var released = 0
-        // One report every 1/rate seconds across all publishers.
         let seconds = try pump(
             until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
             window: configuration.window,
@@ -474,7 +479,7 @@ final class NodeBenchmark {
                 guard now >= start + UInt64(released) * interval else { return false }
                 released += 1
                 return true
-            }, timeout: .seconds(3_600))
+            }, timeout: .seconds(3_600), alongside: alongside)
         let acks = ackLatency
         try waitDelivered(ids)
         return [
@@ -553,13 +558,6 @@ final class NodeBenchmark {
                 from: flooder)
         }
         let others = Array(clients.dropFirst())
-        let total = Int(Double(configuration.rate) * configuration.steadySeconds)
-        var ids: [ReportID] = []
-        for index in 0..<total {
-            let client = others[index % others.count]
-            enqueue(client, sitrepDocument(client.organisation, 3_000_000 + index))
-            ids.append(client.queue.last!.id)
-        }
         var sent = 0
         var answers: [String: Int] = [:]
         let messageCodec = MessageCodec()
@@ -582,32 +580,16 @@ final class NodeBenchmark {
         }
         // Let the flooder's CURVE handshake finish before the clock starts.
         Thread.sleep(forTimeInterval: 0.3)
-        ackLatency.reset()
-        let interval = UInt64(1e9 / Double(configuration.rate))
-        let start = Self.nanos()
-        var released = 0
-        let seconds = try pump(
-            until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
-            window: configuration.window,
-            pace: { now in
-                guard now >= start + UInt64(released) * interval else { return false }
-                released += 1
-                return true
-            }, timeout: .seconds(3_600), alongside: floodTurn)
-        let acks = ackLatency
-        try waitDelivered(ids)
+        let phase = try paced(from: others, numbersFrom: 3_000_000, alongside: floodTurn)
+        var othersResult = phase.objectValue ?? [:]
+        othersResult["regions"] = .integer(Int64(others.count))
         return [
             "flooder": .string(flooder.organisation.rawValue),
             "floodRatePerSecond": .integer(Int64(configuration.floodRate)),
             "floodMessagesSent": .integer(Int64(sent)),
-            "floodMessagesPerSecond": .integer(Int64(Double(sent) / seconds)),
+            "floodMessagesPerSecond": .integer(Int64(Double(sent) / (phase["seconds"]?.doubleValue ?? 1))),
             "floodAnswers": .object(answers.mapValues { .integer(Int64($0)) }),
-            "others": [
-                "regions": .integer(Int64(others.count)),
-                "ratePerSecond": .integer(Int64(configuration.rate)),
-                "reports": .integer(Int64(total)), "seconds": .number((seconds * 1000).rounded() / 1000),
-                "publishToAck": summary(acks), "publishToSubscriber": summary(deliveryLatency(ids)),
-            ],
+            "others": .object(othersResult),
         ]
     }
 
