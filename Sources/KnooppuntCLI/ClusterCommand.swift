@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import KnooppuntWeb
 import Logging
 import StrictJSON
@@ -150,6 +151,7 @@ struct ClusterCommand: ParsableCommand {
                 seconds, daemons.count, ready,
                 (network.backup == nil ? "" : "; the hot standby holds every report")
                     + (noDesk ? "" : "; the desk at http://127.0.0.1:\(deskPort)/ shows the picture")))
+        try LocalDutyAccounts.ensure(folder: data, organisations: daemons)
         if smoke {
             let outcome = publishSmokeReport(data)
             shutdown(supervisor)
@@ -158,7 +160,10 @@ struct ClusterCommand: ParsableCommand {
         }
         print("")
         print(
-            "Publish from another terminal:  knooppunt publish --dir \(folder.dir) --as VR09 docs/examples/incident.json"
+            "Publish from another terminal:  knooppunt publish --dir \(folder.dir) --as VR09 --token-file \(short(LocalDutyAccounts.tokenFile(data, OrganisationCode("VR09")!).path)) docs/examples/incident.json"
+        )
+        print(
+            "                                (each organisation's duty account \(LocalDutyAccounts.username) has its token in DIR/ORG/\(LocalDutyAccounts.username).token)"
         )
         if let deskLogin {
             print(
@@ -334,10 +339,13 @@ struct ClusterCommand: ParsableCommand {
             "status": "open", "classification": "partners", "exercise": true,
         ]
         do {
+            let token = try String(contentsOf: LocalDutyAccounts.tokenFile(data, region), encoding: .utf8)
+            let options = PublishOptions(
+                again: true, credential: .token(token.trimmingCharacters(in: .whitespacesAndNewlines)))
             let client = try LocalClient(endpoint: data.operatorEndpoint(region))
             try client.send(
                 OperatorCommand.publish.rawValue,
-                [JSONWriter.canonical(document), JSONWriter.canonical(PublishOptions(again: true).json)])
+                [JSONWriter.canonical(document), JSONWriter.canonical(options.json)])
             guard let queued = try client.receive(timeout: .seconds(10)),
                 queued.command == OperatorReply.queued
             else {

@@ -80,6 +80,7 @@ struct ExerciseRunCommand: ParsableCommand {
         let runner = try ExerciseRunner(
             folder: folder.folder, organisations: scenario.organisations, stepTimeout: stepTimeout, json: json
         )
+        defer { runner.close() }
         try runner.run(steps, pace: pace, scenario: scenario)
     }
 

@@ -4,14 +4,21 @@ import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import KnooppuntWorkflows
 import StrictJSON
 
 /// Sends planned steps to the daemons' operator sockets (one connection per organisation),
 /// paced by the scenario clock, and follows each to the node's answer before the next: a
 /// later step may depend on an earlier one (a sitrep needs its incident).
+///
+/// It publishes as each organisation's ``ProgramAccount/exerciseScript`` account (made on
+/// first use), with a token for this run that ``close()`` revokes: the daemons accept reports
+/// only from their people, and the reports name the script, not a person who never saw them.
 final class ExerciseRunner {
     let clients: [OrganisationCode: LocalClient]
+    let credentials: [OrganisationCode: PersonCredential]
+    let folder: DataFolder
     let stepTimeout: Double
     let json: Bool
 
@@ -24,10 +31,32 @@ final class ExerciseRunner {
             throw ExitCode(ExitCodes.daemonUnreachable)
         }
         var clients: [OrganisationCode: LocalClient] = [:]
-        for code in organisations { clients[code] = try LocalClient(endpoint: folder.operatorEndpoint(code)) }
+        var credentials: [OrganisationCode: PersonCredential] = [:]
+        for code in organisations {
+            clients[code] = try LocalClient(endpoint: folder.operatorEndpoint(code))
+            do {
+                credentials[code] = try ProgramAccount.exerciseScript.credential(
+                    folder: folder.peopleFolder(code), organisation: code, actor: CommandLineActor.name,
+                    now: FirstAdministrator.now())
+            } catch let refusal as PeopleError {
+                printError(refusal.description)
+                throw ExitCode(PersonOptions.refusedExit)
+            }
+        }
         self.clients = clients
+        self.credentials = credentials
+        self.folder = folder
         self.stepTimeout = stepTimeout
         self.json = json
+    }
+
+    /// Revokes the run's tokens.
+    func close() {
+        for code in credentials.keys {
+            ProgramAccount.exerciseScript.revoke(
+                folder: folder.peopleFolder(code), organisation: code, actor: CommandLineActor.name,
+                now: FirstAdministrator.now())
+        }
     }
 
     func run(_ steps: [PlannedStep], pace: ExercisePace, scenario: Scenario) throws {
@@ -60,7 +89,8 @@ final class ExerciseRunner {
     private func send(_ planned: PlannedStep, of total: Int) throws -> SequenceNumber {
         let organisation = planned.step.organisation
         let client = clients[organisation]!
-        let options = JSONWriter.canonical(PublishOptions(again: true).json)
+        let options = JSONWriter.canonical(
+            PublishOptions(again: true, credential: credentials[organisation]).json)
         do {
             try client.send(OperatorCommand.publish.rawValue, [planned.bytes, options])
         } catch {

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import StrictJSON
 
 struct PublishCommand: ParsableCommand {
@@ -83,20 +85,14 @@ struct PublishCommand: ParsableCommand {
     }
 
     func run() throws {
-        let author = try person.person(of: organisation, folder: folder.folder, for: .publishOwn)
         var document = try readDocument()
         // Check locally first, so a typo never reaches the outbox.
         let codec = DocumentCodec()
+        let value: JSONValue
+        let type: ReportType
         do {
-            var value = try DocumentReader.read(document)
-            if let author {
-                // The signed-in person is the author, whatever the document says.
-                var object = value.objectValue ?? [:]
-                object["author"] = .string(author.author)
-                value = .object(object)
-                document = JSONWriter.canonical(value)
-            }
-            _ = try codec.decode(value)
+            value = try DocumentReader.read(document)
+            type = try codec.decode(value).body.type
         } catch {
             for problem in error.problems {
                 printError(
@@ -111,9 +107,17 @@ struct PublishCommand: ParsableCommand {
             )
             throw ExitCode(ExitCodes.daemonUnreachable)
         }
+        let signedIn = try person.signIn(
+            of: organisation, folder: folder.folder, for: RolePolicy.action(publishing: type))
+        defer { signedIn.close() }
+        // The signed-in person is the author, whatever the document says (the daemon makes it
+        // so too).
+        var object = value.objectValue ?? [:]
+        object["author"] = .string(signedIn.person.author)
+        document = JSONWriter.canonical(.object(object))
         let client = try LocalClient(endpoint: endpoint)
         do {
-            try sendWithRetry(client, document)
+            try sendWithRetry(client, document, signedIn.credential)
         } catch {
             printError("E506 daemonUnreachable: the daemon of \(organisation) does not answer on \(endpoint)")
             throw ExitCode(ExitCodes.daemonUnreachable)
@@ -131,6 +135,9 @@ struct PublishCommand: ParsableCommand {
         case OperatorReply.error:
             printDaemonError(reply.frames)
             let code = Int(String(decoding: reply.frames[0], as: UTF8.self)) ?? 0
+            if (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue).contains(code) {
+                throw ExitCode(PersonOptions.refusedExit)
+            }
             throw ExitCode(
                 code == ErrorCode.duplicateSubmission.rawValue || code == ErrorCode.outboxFull.rawValue
                     ? ExitCodes.rejected : ExitCodes.invalid)
@@ -140,10 +147,16 @@ struct PublishCommand: ParsableCommand {
         }
     }
 
-    private func sendWithRetry(_ client: LocalClient, _ document: [UInt8]) throws {
+    private func sendWithRetry(
+        _ client: LocalClient, _ document: [UInt8], _ credential: PersonCredential
+    ) throws {
         try client.send(
             OperatorCommand.publish.rawValue,
-            [document, JSONWriter.canonical(PublishOptions(again: again, policeLabels: policeLabels).json)])
+            [
+                document,
+                JSONWriter.canonical(
+                    PublishOptions(again: again, policeLabels: policeLabels, credential: credential).json),
+            ])
     }
 
     /// Waits for ACCEPTED/REJECTED up to --wait seconds.

@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import KnooppuntWeb
 import Logging
 import ServiceLifecycle
@@ -114,9 +115,10 @@ final class DaemonOperatorClient: OperatorScreenBackend {
         try json(await request(OperatorCommand.picture.rawValue, [], expect: [OperatorReply.picture]))
     }
 
-    func publish(_ document: [UInt8]) async throws -> OperatorPublishResult {
+    func publish(_ document: [UInt8], as credential: PersonCredential) async throws -> OperatorPublishResult {
         let reply = try await request(
-            OperatorCommand.publish.rawValue, [document, JSONWriter.canonical(PublishOptions().json)],
+            OperatorCommand.publish.rawValue,
+            [document, JSONWriter.canonical(PublishOptions(credential: credential).json)],
             expect: [OperatorReply.queued, OperatorReply.error])
         let text = { (index: Int) in
             reply.frames.count > index ? String(decoding: reply.frames[index], as: UTF8.self) : ""

@@ -1,6 +1,7 @@
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntStore
 import StrictJSON
 import ZeroMQ
 
@@ -11,15 +12,19 @@ final class LoadGenerator {
     final class Operator {
         let organisation: OrganisationCode
         let socket: ZMQSocket
+        /// The PUBLISH options: the load publishes as the organisation's
+        /// ``ProgramAccount/chaosLoad`` account.
+        let options: [UInt8]
         /// Report ids in the order the daemon queued them.
         var queued: [String] = []
         var answered: Set<String> = []
         var sentSinceAnswer = 0
         var nextNumber = 0
 
-        init(organisation: OrganisationCode, socket: ZMQSocket) {
+        init(organisation: OrganisationCode, socket: ZMQSocket, credential: PersonCredential) {
             self.organisation = organisation
             self.socket = socket
+            options = JSONWriter.canonical(["again": true, "person": credential.json])
         }
 
         var unanswered: Int { queued.count - answered.count + sentSinceAnswer }
@@ -42,7 +47,10 @@ final class LoadGenerator {
             let socket = try ZMQSocket(context, .dealer, name: "load.\(code)")
             try socket.set([.linger(.zero), .sendHighWaterMark(10_000), .receiveHighWaterMark(100_000)])
             try socket.connect(folder.operatorEndpoint(code))
-            operators.append(Operator(organisation: code, socket: socket))
+            let credential = try ProgramAccount.chaosLoad.credential(
+                folder: folder.peopleFolder(code), organisation: code, actor: "chaos",
+                now: Int64(Date().timeIntervalSince1970 * 1000))
+            operators.append(Operator(organisation: code, socket: socket, credential: credential))
         }
         self.operators = operators
         _ = FileManager.default.createFile(atPath: ackFile.path, contents: nil)
@@ -97,8 +105,7 @@ final class LoadGenerator {
     private func publish(_ document: JSONValue, by op: Operator) throws {
         _ = try op.socket.sendPacked(
             [
-                Array("KNP1".utf8), Array("PUBLISH".utf8), JSONWriter.canonical(document),
-                JSONWriter.canonical(["again": true]),
+                Array("KNP1".utf8), Array("PUBLISH".utf8), JSONWriter.canonical(document), op.options,
             ],
             dontWait: true)
         op.sentSinceAnswer += 1

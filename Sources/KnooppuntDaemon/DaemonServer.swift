@@ -69,6 +69,8 @@ final class DaemonLoop {
     let documentCodec = DocumentCodec()
     /// The police-internal labels the policy lists (only the police daemon accepts them).
     let policeInternal: PoliceInternalPolicy
+    /// The organisation's accounts: only its people publish through the operator socket.
+    let people: PeopleStore
     let messageCodec = MessageCodec()
     var random = SystemRandomNumberGenerator()
     var nodeUnreachableSince: Int64?
@@ -96,6 +98,9 @@ final class DaemonLoop {
         nodeAuditKey = options.network.nodeAuditPublicKey
         store = try DaemonStore(path: options.folder.daemonStore(options.organisation).path)
         policeInternal = try WritePolicy.load(folder: options.folder.root).policeInternal
+        people = try PeopleStore(
+            path: PeopleStore.path(in: options.folder.peopleFolder(options.organisation)),
+            organisation: options.organisation, actor: "daemon \(options.organisation)")
         let loaded = try store.loadOutbox()
         outbox = Outbox(limits: options.outbox, lastOriginSeq: loaded.lastOriginSeq, queued: loaded.queued)
         let view = View.organisation(options.organisation)
@@ -516,6 +521,8 @@ final class DaemonLoop {
         let type: ReportType
         /// Police-internal labels, kept in our store with the report, never in it.
         let policeLabels: [PoliceLabel]
+        /// Who published it (user name), for the log.
+        let person: String
     }
 
     /// Checks and seals one PUBLISH; answers refusals itself and returns nil for them.
@@ -539,12 +546,22 @@ final class DaemonLoop {
             reply(routing, error: error)
             return nil
         }
-        let document: ReportDocument
+        var document: ReportDocument
         do {
             document = try documentCodec.decode(try DocumentReader.read(body[0]))
         } catch {
             reply(routing, problems: error)
             return nil
+        }
+        guard let person = person(publishing: document.body.type, publishOptions?["person"], routing) else {
+            return nil
+        }
+        // The person who published is the author (and the one who acknowledges), whatever
+        // the document said: the name in the signed envelope is one this daemon checked.
+        document.author = person.author
+        if case .ack(var acknowledgement) = document.body {
+            acknowledgement.by = person.author
+            document.body = .ack(acknowledgement)
         }
         let canonical = JSONWriter.canonical(documentCodec.encode(document))
         var withoutID = document
@@ -594,7 +611,42 @@ final class DaemonLoop {
             queuedAt: wall)
         return PreparedReport(
             routing: routing, item: item, document: canonical, bodyHash: bodyHash, type: document.body.type,
-            policeLabels: policeLabels)
+            policeLabels: policeLabels, person: person.username)
+    }
+
+    /// The person behind a PUBLISH, if they are one of this organisation's people and their
+    /// role allows `type`; otherwise answers the refusal (E800–E805) and returns nil.
+    private func person(publishing type: ReportType, _ json: JSONValue?, _ routing: [UInt8]) -> Person? {
+        guard let credential = PersonCredential(json: json) else {
+            reply(
+                routing,
+                error: Problem(
+                    .notSignedIn, field: "person",
+                    "\(organisation)'s daemon accepts reports only from its own people: publish with --token-file or --user (see knooppunt users)"
+                ))
+            return nil
+        }
+        let outcome: Result<Person, PeopleError>
+        do {
+            outcome = try people.authenticate(credential, now: Self.wallClock())
+        } catch {
+            reply(
+                routing,
+                error: Problem(
+                    .storageFailure, field: "person", "cannot read the accounts of \(organisation)"))
+            return nil
+        }
+        switch outcome {
+        case .failure(let refusal):
+            reply(routing, error: Problem(refusal.code, field: "person", refusal.message))
+            return nil
+        case .success(let person):
+            if let refusal = RolePolicy.check(person.role, RolePolicy.action(publishing: type)) {
+                reply(routing, error: Problem(refusal.code, field: "person", refusal.message))
+                return nil
+            }
+            return person
+        }
     }
 
     /// Stores a batch (one fsync), then queues it and answers "queued".
@@ -626,7 +678,7 @@ final class DaemonLoop {
                 "report queued",
                 metadata: [
                     "report.id": "\(item.id)", "origin.seq": "\(item.originSeq)",
-                    "type": "\(prepared.type.rawValue)",
+                    "type": "\(prepared.type.rawValue)", "person": "\(prepared.person)",
                 ])
         }
         flushOutbox()

@@ -1,11 +1,14 @@
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import StrictJSON
 
 /// The local operator interface of a daemon (docs/PROTOCOL.md §11): the `ipc://` socket in
 /// the daemon's owner-only folder where `knooppunt publish` and `status` talk to it.
 public enum OperatorCommand: String, Sendable {
     /// [KNP1, PUBLISH, document, options JSON] → QUEUED | ERROR, later ACCEPTED | REJECTED.
+    /// The options name the person (`"person": {"token"}` or `{"session"}`); without one of
+    /// the organisation's people whose role allows the report, the answer is ERROR E800–E805.
     case publish = "PUBLISH"
     /// [KNP1, REPORT, report id] → REPORTSTATE (JSON).
     case report = "REPORT"
@@ -32,13 +35,18 @@ public struct PublishOptions: Sendable {
     /// Police-internal labels to keep with the report in the police daemon's own store; they
     /// are never part of the report (only the police daemon accepts them).
     public var policeLabels: [String]
-    public init(again: Bool = false, policeLabels: [String] = []) {
+    /// The person the report is published by (the daemon accepts reports only from its
+    /// organisation's people, and makes that person the author).
+    public var credential: PersonCredential?
+    public init(again: Bool = false, policeLabels: [String] = [], credential: PersonCredential? = nil) {
         self.again = again
         self.policeLabels = policeLabels
+        self.credential = credential
     }
     public var json: JSONValue {
         var object: [String: JSONValue] = ["again": .bool(again)]
         if !policeLabels.isEmpty { object["policeLabels"] = .array(policeLabels.map { .string($0) }) }
+        if let credential { object["person"] = credential.json }
         return .object(object)
     }
 }

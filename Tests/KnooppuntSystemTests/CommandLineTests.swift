@@ -42,21 +42,29 @@ extension SystemTests {
         try net.startAll([region])
         let dir = net.root.path
         let incident = try writeTemporary(Documents.incident(region, "VR14-CLI-1"))
+        let person = ["--token-file", try net.tokenFile(region)]
 
-        let ok = try runKnooppunt(["publish", "--dir", dir, "--as", "VR14", incident.path])
+        // Nobody named: the daemon takes reports only from its people (exit 6, nothing queued).
+        let fresh = try net.daemonStatus(region)["outbox"]?["nextOriginSeq"]?.integerValue
+        let anonymous = try runKnooppunt(["publish", "--dir", dir, "--as", "VR14", incident.path])
+        #expect(anonymous.status == 6)
+        #expect(anonymous.err.contains("E800"), "\(anonymous.err)")
+        #expect(try net.daemonStatus(region)["outbox"]?["nextOriginSeq"]?.integerValue == fresh)
+
+        let ok = try runKnooppunt(["publish", "--dir", dir, "--as", "VR14", incident.path] + person)
         #expect(ok.status == 0, "\(ok.err)")
         #expect(ok.out.contains("queued"))
         #expect(ok.out.contains("accepted seq 1"))
 
         // The same body again within the window: refused, nothing queued.
-        let again = try runKnooppunt(["publish", "--dir", dir, "--as", "VR14", incident.path])
+        let again = try runKnooppunt(["publish", "--dir", dir, "--as", "VR14", incident.path] + person)
         #expect(again.status == 4)
         #expect(again.err.contains("E504"))
 
         // A document with problems: every problem with its code and field; nothing reaches the outbox.
         let before = try net.daemonStatus(region)["outbox"]?["nextOriginSeq"]?.integerValue
         let malformed = try runKnooppunt(
-            ["publish", "--dir", dir, "--as", "VR14", "-"],
+            ["publish", "--dir", dir, "--as", "VR14", "-"] + person,
             stdin: #"{"type":"sitrep","incident":"VR14-CLI-1","beeld":{"XYZ":{}},"confidence":"certain"}"#)
         #expect(malformed.status == 1)
         #expect(malformed.err.contains("E204 unknownField at beeld.XYZ"))
@@ -65,16 +73,18 @@ extension SystemTests {
         #expect(try net.daemonStatus(region)["outbox"]?["nextOriginSeq"]?.integerValue == before)
 
         // Refused by the node (an incident it does not know): exit 4 with the code.
-        let refused = try runKnooppunt([
-            "publish", "--dir", dir, "--as", "VR14", "--incident", "NOT-THERE", "--text", "x",
-        ])
+        let refused = try runKnooppunt(
+            [
+                "publish", "--dir", dir, "--as", "VR14", "--incident", "NOT-THERE", "--text", "x",
+            ] + person)
         #expect(refused.status == 4)
         #expect(refused.out.contains("E402"))
 
         // An organisation whose daemon is not running: exit 5.
-        let stopped = try runKnooppunt([
-            "publish", "--dir", dir, "--as", "VR15", "--incident", "VR14-CLI-1", "--text", "x",
-        ])
+        let stopped = try runKnooppunt(
+            [
+                "publish", "--dir", dir, "--as", "VR15", "--incident", "VR14-CLI-1", "--text", "x",
+            ] + person)
         #expect(stopped.status == 5)
         #expect(stopped.err.contains("E506"))
 
@@ -85,10 +95,11 @@ extension SystemTests {
 
         // The node stopped: the report is queued, and publish says so with exit 3.
         net.signal("node", SIGSTOP)
-        let queued = try runKnooppunt([
-            "publish", "--dir", dir, "--as", "VR14", "--wait", "1", "--incident", "VR14-CLI-1", "--text",
-            "later",
-        ])
+        let queued = try runKnooppunt(
+            [
+                "publish", "--dir", dir, "--as", "VR14", "--wait", "1", "--incident", "VR14-CLI-1", "--text",
+                "later",
+            ] + person)
         #expect(queued.status == 3)
         #expect(queued.out.contains("still queued"))
         net.signal("node", SIGCONT)

@@ -1,6 +1,7 @@
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
+import StrictJSON
 import Testing
 
 /// The permission bits of a file (0o600 for owner-only).
@@ -181,12 +182,45 @@ extension SystemTests {
         #expect(open.status == 6)
         #expect(open.err.contains("E800") && open.err.contains("chmod 600"))
 
+        // The daemon checks for itself, whatever speaks to its socket (here a bare PUBLISH):
+        // nobody, a viewer and an unknown token are refused; the author is the person's,
+        // whatever the document says.
+        let endpoint = net.folder.operatorEndpoint(region)
+        let rawID = ReportID.random()
+        func publishRaw(_ person: JSONValue?) throws -> JSONValue {
+            var document = Documents.sitrep("VR14-PERSON-1", 7).objectValue!
+            document["id"] = .string(rawID.rawValue)
+            document["author"] = "Burgemeester (nep)"
+            var options: [String: JSONValue] = ["again": true]
+            options["person"] = person
+            return try ControlClient.request(
+                endpoint, "PUBLISH",
+                [JSONWriter.canonical(.object(document)), JSONWriter.canonical(.object(options))])
+        }
+        func code(_ answer: JSONValue) -> Int64? {
+            answer["problems"]?.arrayValue?.first?["code"]?.integerValue
+        }
+        func token(_ path: String) throws -> String {
+            try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(code(try publishRaw(nil)) == 800)
+        #expect(code(try publishRaw(["token": .string(try token(viewerToken))])) == 805)
+        #expect(code(try publishRaw(["token": .string("kpt_" + String(repeating: "0", count: 64))])) == 804)
+        #expect(code(try publishRaw(["session": "not-a-session"])) == 800)
+        #expect(try publishRaw(["token": .string(try token(operatorToken))]).integerValue != nil)
+        try waitUntil("the bare PUBLISH accepted", timeout: 20) {
+            try ControlClient.request(endpoint, "REPORT", [Array(rawID.rawValue.utf8)])["state"] == "accepted"
+        }
+
         let timeline = try runKnooppunt(["timeline", "--dir", dir, "--incident", "VR14-PERSON-1"])
         #expect(timeline.status == 0, "\(timeline.err)")
         #expect(timeline.out.contains("VR14 · Jan de Vries (jdevries)"), "\(timeline.out)")
         let audit = try runKnooppunt(["audit", "export", "--dir", dir])
         #expect(audit.status == 0, "\(audit.err)")
         #expect(audit.out.contains("Jan de Vries (jdevries)"))
+        let rawLine = audit.out.split(separator: "\n").first { $0.contains(rawID.rawValue) } ?? ""
+        #expect(
+            rawLine.contains("Jan de Vries (jdevries)") && !audit.out.contains("Burgemeester"), "\(rawLine)")
         // The token itself is nowhere in the audit log, the timeline or the daemon's log.
         let token = try String(contentsOfFile: operatorToken, encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)

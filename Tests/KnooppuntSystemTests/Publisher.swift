@@ -23,6 +23,8 @@ final class Publisher {
     private(set) var rejected: [String: Int] = [:]
     private(set) var errors: [Int] = []
     private(set) var sent = 0
+    /// The PUBLISH options' person: the network's test person of `organisation`.
+    let person: JSONValue
 
     init(_ organisation: OrganisationCode, network: TestNetwork) throws {
         self.organisation = organisation
@@ -30,6 +32,7 @@ final class Publisher {
         socket = try ZMQSocket(context, .dealer, name: "publisher.\(organisation)")
         try socket.set([.linger(.zero), .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000)])
         try socket.connect(network.folder.operatorEndpoint(organisation))
+        person = ["token": .string(try network.token(organisation))]
     }
 
     deinit {
@@ -48,7 +51,7 @@ final class Publisher {
     func publish(_ document: JSONValue, again: Bool = true) throws {
         try socket.sendPacked([
             Array("KNP1".utf8), Array("PUBLISH".utf8), JSONWriter.canonical(document),
-            JSONWriter.canonical(["again": .bool(again)]),
+            JSONWriter.canonical(["again": .bool(again), "person": person]),
         ])
         sent += 1
     }

@@ -301,12 +301,15 @@ extension SystemTests {
         try net.startAll([vr09, .police])
         let dir = net.root.path
         let incident = try writeTemporary(Documents.incident(vr09, "VR09-LABEL-1"))
-        let opened = try runKnooppunt(["publish", "--dir", dir, "--as", "VR09", incident.path])
+        let opened = try runKnooppunt([
+            "publish", "--dir", dir, "--as", "VR09", "--token-file", try net.tokenFile(vr09), incident.path,
+        ])
         #expect(opened.status == 0, "\(opened.err)")
 
         let sitrep = try writeTemporary(Documents.sitrep("VR09-LABEL-1", 1, policeMarker: "M-1"))
         let labelled = try runKnooppunt([
             "publish", "--dir", dir, "--as", "POLICE", "--police-label", "Vuurwapengevaarlijk", sitrep.path,
+            "--token-file", try net.tokenFile(.police),
         ])
         #expect(labelled.status == 0, "\(labelled.err)")
         let line = labelled.out.split(separator: "\n").first { $0.contains("queued") } ?? ""
@@ -319,11 +322,13 @@ extension SystemTests {
         let other = try writeTemporary(Documents.sitrep("VR09-LABEL-1", 2))
         let byRegion = try runKnooppunt([
             "publish", "--dir", dir, "--as", "VR09", "--police-label", "vuurwapengevaarlijk", other.path,
+            "--token-file", try net.tokenFile(vr09),
         ])
         #expect(byRegion.status != 0)
         #expect(byRegion.err.contains("E301"), "\(byRegion.err)")
         let unlisted = try runKnooppunt([
             "publish", "--dir", dir, "--as", "POLICE", "--police-label", "verdacht", other.path,
+            "--token-file", try net.tokenFile(.police),
         ])
         #expect(unlisted.status != 0)
         #expect(unlisted.err.contains("E205"), "\(unlisted.err)")

@@ -3,6 +3,7 @@ import KnooppuntChaos
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import StrictJSON
 import ZeroMQ
 
@@ -144,6 +145,33 @@ final class TestNetwork {
         try process.run()
         processes[name] = process
         return process
+    }
+
+    private var tokens: [OrganisationCode: String] = [:]
+
+    /// The personal token of a test person of `organisation` (`tester-ops`, a desk officer:
+    /// publishes, asks for and gives acknowledgements), made on first use: a daemon accepts
+    /// reports only from its organisation's people. Call it once the daemon has started (it
+    /// makes its first administrator only in an empty store).
+    func token(_ organisation: OrganisationCode) throws -> String {
+        if let token = tokens[organisation] { return token }
+        let account = ProgramAccount(username: "tester-ops", name: "Test Officer", role: .deskOfficer)
+        guard
+            case .token(let token) = try account.credential(
+                folder: folder.peopleFolder(organisation), organisation: organisation, actor: "system test",
+                now: Int64(Date().timeIntervalSince1970 * 1000))
+        else { throw TestFailure("no token for \(organisation)") }
+        tokens[organisation] = token
+        return token
+    }
+
+    /// ``token(_:)`` in an owner-only file, for `--token-file`.
+    func tokenFile(_ organisation: OrganisationCode) throws -> String {
+        let file = root.appendingPathComponent("tester-ops-\(organisation.rawValue).token")
+        if !FileManager.default.fileExists(atPath: file.path) {
+            try DataFolder.writeSecret(Data("\(try token(organisation))\n".utf8), to: file)
+        }
+        return file.path
     }
 
     /// A screen lets nobody in without an account (docs/PEOPLE.md): before one starts, a viewer

@@ -60,7 +60,7 @@ extension SystemTests {
         #expect(advice?["timeToGRIP3"]?["afterOpenedSeconds"]?.integerValue != nil)
 
         // 2. The step plan: out of order is refused with E700 and the next command.
-        let area = ["--area", "PV26", "--by", "Dienstdoende NCTV"]
+        let area = ["--area", "PV26", "--token-file", try net.tokenFile(.nctv)]
         #expect(
             try knooppunt(["nctv", "level", "propose", "--reason", "Mogelijke aanslag."] + area).status == 0)
         let early = try knooppunt(["nctv", "level", "declare", "--reason", "Te vroeg."] + area)
@@ -110,7 +110,7 @@ extension SystemTests {
 
         // 4. The board: VR14 stays "not delivered" and turns "overdue"; VR09 acknowledges.
         let give = try knooppunt([
-            "ack", "give", declaredID, "--as", "VR09", "--by", "Calamiteitencoördinator VR09",
+            "ack", "give", declaredID, "--as", "VR09", "--token-file", try net.tokenFile(vr09),
         ])
         #expect(give.status == 0, "\(give.err)")
         var vr14State: JSONValue?
@@ -140,7 +140,8 @@ extension SystemTests {
 
         // 6. A person of NCTV acknowledges the alarm; each alert went out once.
         let alarm = try knooppunt([
-            "ack", "alarm", requestID, "--as", "NCTV", "--by", "Dienstdoende NCTV", "--note", "VR14 gebeld",
+            "ack", "alarm", requestID, "--as", "NCTV", "--token-file", try net.tokenFile(.nctv), "--note",
+            "VR14 gebeld",
         ])
         #expect(alarm.status == 0, "\(alarm.err)")
         try waitUntil("the alarm acknowledged", timeout: 30) {

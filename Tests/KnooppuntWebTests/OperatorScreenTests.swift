@@ -1,6 +1,7 @@
 import Foundation
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import StrictJSON
 import Synchronization
 import Testing
@@ -12,6 +13,8 @@ final class FakeDaemon: OperatorScreenBackend {
     let organisation = OrganisationCode("VR09")!
     let pictureJSON: JSONValue
     let published = Mutex<[ReportID: [UInt8]]>([:])
+    /// What the screen proved each report's person with (the daemon checks it).
+    let credentials = Mutex<[PersonCredential]>([])
     let reachable: Bool
 
     init(sample: SamplePicture, reachable: Bool = true) {
@@ -42,8 +45,9 @@ final class FakeDaemon: OperatorScreenBackend {
         return pictureJSON
     }
 
-    func publish(_ document: [UInt8]) async throws -> OperatorPublishResult {
+    func publish(_ document: [UInt8], as credential: PersonCredential) async throws -> OperatorPublishResult {
         guard reachable else { throw DaemonUnreachable("not running") }
+        credentials.withLock { $0.append(credential) }
         let id = ReportID.random()
         let count = published.withLock {
             $0[id] = document
@@ -138,6 +142,12 @@ struct OperatorScreenTests {
             let id = try #require(reply.json["id"]?.stringValue)
             let sent = try #require(daemon.published.withLock { $0.values.first })
             #expect(try JSONParser.parse(sent)["incident"]?.stringValue == Samples.incidentID)
+            // The daemon is shown the signed-in person's own credential, to check again.
+            let credential = try #require(daemon.credentials.withLock { $0.first })
+            switch credential {
+            case .session(let id): #expect(!id.isEmpty)
+            case .token(let token): #expect(token.hasPrefix("kpt_"))
+            }
             let state = try await server.get("/api/v1/reports/\(id)")
             #expect(
                 state.json["state"]?.stringValue == "accepted" && state.json["sequence"]?.integerValue == 7)

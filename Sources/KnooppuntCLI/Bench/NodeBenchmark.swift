@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import StrictJSON
 import ZeroMQ
 
@@ -31,6 +32,9 @@ final class NodeBenchmark {
         /// To the node (direct) or to the region daemon's operator socket.
         let socket: ZMQSocket
         let secrets: OrganisationSecrets
+        /// Through a daemon: the PUBLISH options, as the organisation's
+        /// ``ProgramAccount/benchmark`` account.
+        var publishOptions: [UInt8] = []
         var originSeq: UInt64 = 0
         /// Reports to send: their id and the message that carries them (SUBMIT or PUBLISH).
         var queue: [(id: ReportID, message: [[UInt8]])] = []
@@ -219,7 +223,13 @@ final class NodeBenchmark {
                 ])
                 try socket.connect(folder.operatorEndpoint(code))
                 let secrets = try OrganisationSecrets.load(from: folder.keyFile(code))
-                clients.append(Client(organisation: code, socket: socket, secrets: secrets))
+                let client = Client(organisation: code, socket: socket, secrets: secrets)
+                let credential = try ProgramAccount.benchmark.credential(
+                    folder: folder.peopleFolder(code), organisation: code, actor: "bench",
+                    now: Int64(Date().timeIntervalSince1970 * 1000))
+                client.publishOptions = JSONWriter.canonical(
+                    PublishOptions(again: true, credential: credential).json)
+                clients.append(client)
             } else {
                 let (socket, secrets) = try curveSocket(code)
                 clients.append(Client(organisation: code, socket: socket, secrets: secrets))
@@ -281,7 +291,7 @@ final class NodeBenchmark {
                     id,
                     [
                         protocolSignature, Array("PUBLISH".utf8), JSONWriter.canonical(.object(json)),
-                        JSONWriter.canonical(PublishOptions(again: true).json),
+                        client.publishOptions,
                     ]
                 ))
             return

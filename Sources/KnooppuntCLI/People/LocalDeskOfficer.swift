@@ -30,3 +30,45 @@ enum LocalDeskOfficer {
         return file
     }
 }
+
+/// For the local network of `knooppunt cluster` only: a duty account `dienstdoende` (desk
+/// officer: publishes, asks for and gives acknowledgements) in every organisation with a
+/// daemon, with a personal token in `DIR/ORG/dienstdoende.token` (owner-only), so the commands
+/// of the README publish as a named account at once. Nobody logs in with it (its password is
+/// random and written nowhere); a real deployment makes its accounts with `knooppunt users`.
+enum LocalDutyAccounts {
+    static let username = "dienstdoende"
+    /// How long a token of the local network lives; `cluster` issues a new one when it is gone.
+    static let tokenLifetime: Duration = .seconds(30 * 86_400)
+
+    static func account(_ organisation: OrganisationCode) -> ProgramAccount {
+        ProgramAccount(username: username, name: "Dienstdoende \(organisation)", role: .deskOfficer)
+    }
+
+    static func tokenFile(_ data: DataFolder, _ organisation: OrganisationCode) -> URL {
+        data.peopleFolder(organisation).appendingPathComponent("\(username).token")
+    }
+
+    /// Makes the accounts that are missing and writes a token where none works. Run after the
+    /// daemons started: a daemon makes its first administrator only in an empty store.
+    static func ensure(folder data: DataFolder, organisations: [OrganisationCode]) throws {
+        let now = FirstAdministrator.now()
+        for organisation in organisations {
+            let store = try PeopleStore(
+                path: PeopleStore.path(in: data.peopleFolder(organisation)), organisation: organisation,
+                actor: "cluster (local network)")
+            let file = tokenFile(data, organisation)
+            if let token = try? String(contentsOf: file, encoding: .utf8),
+                case .success = try store.authenticate(
+                    token: token.trimmingCharacters(in: .whitespacesAndNewlines), now: now)
+            {
+                continue
+            }
+            guard
+                case .token(let token) = try account(organisation).credential(
+                    in: store, now: now, lifetime: tokenLifetime)
+            else { continue }
+            try DataFolder.writeSecret(Data("\(token)\n".utf8), to: file)
+        }
+    }
+}

@@ -14,20 +14,31 @@ struct PersonOptions: ParsableArguments {
             "Act as the person whose personal token is in this owner-only file (knooppunt users token)."
     )
     var tokenFile: String?
-    @Option(help: "Act as this person of the organisation; the password is asked on the terminal.")
+    @Option(
+        help:
+            "Act as this person of the organisation; the password is asked on the terminal. Without either, the token file in $KNOOPPUNT_TOKEN_FILE."
+    )
     var user: String?
 
     func validate() throws {
         if tokenFile != nil && user != nil { throw ValidationError("give --token-file or --user, not both") }
     }
 
-    /// The signed-in person if `--token-file` or `--user` was given (nil otherwise), after
-    /// checking that their role may do `action`. A refusal prints its code and exits with
-    /// ``PersonOptions/refusedExit``.
-    func person(
+    /// The person the command acts for, checked against the organisation's accounts and
+    /// their role's permission for `action`, with the credential the daemon checks again:
+    /// `--token-file`, `--user` (a login; the session ends with ``SignedIn/close()``), or the
+    /// token file named by `KNOOPPUNT_TOKEN_FILE`. Without any of them, or when refused,
+    /// prints the code and exits with ``PersonOptions/refusedExit``.
+    func signIn(
         of organisation: OrganisationCode, folder: DataFolder, for action: PersonAction
-    ) throws -> Person? {
-        guard tokenFile != nil || user != nil else { return nil }
+    ) throws -> SignedIn {
+        let tokenFile = self.tokenFile ?? (user == nil ? Self.environmentTokenFile : nil)
+        guard tokenFile != nil || user != nil else {
+            printError(
+                "E800 notSignedIn: the daemon of \(organisation) accepts reports only from its own people; give --token-file FILE (from `knooppunt users token NAME --as \(organisation)`), --user NAME, or set \(Self.tokenFileVariable)"
+            )
+            throw ExitCode(Self.refusedExit)
+        }
         let store: PeopleStore
         do {
             store = try PeopleStore(
@@ -39,14 +50,18 @@ struct PersonOptions: ParsableArguments {
         }
         let now = FirstAdministrator.now()
         let outcome: Result<Person, PeopleError>
+        var credential: PersonCredential
         if let tokenFile {
-            outcome = try store.authenticate(token: try Self.readToken(tokenFile), now: now)
+            let token = try Self.readToken(tokenFile)
+            credential = .token(token)
+            outcome = try store.authenticate(token: token, now: now)
         } else {
             guard let password = Self.askPassword(user!) else {
                 printError("E800 notSignedIn: no password given for \(user!)")
                 throw ExitCode(Self.refusedExit)
             }
             outcome = try store.login(username: user!, password: password, now: now)
+            credential = .session("")
         }
         switch outcome {
         case .success(let person):
@@ -54,11 +69,21 @@ struct PersonOptions: ParsableArguments {
                 printError(refusal.description)
                 throw ExitCode(Self.refusedExit)
             }
-            return person
+            if case .session = credential {
+                // The login opens a session for this command only; the daemon checks it.
+                credential = .session(try store.openSession(for: person.username, now: now))
+            }
+            return SignedIn(person: person, credential: credential, store: store)
         case .failure(let refusal):
             printError(refusal.description)
             throw ExitCode(Self.refusedExit)
         }
+    }
+
+    /// The environment variable naming a token file, for a shell that publishes as one person.
+    static let tokenFileVariable = "KNOOPPUNT_TOKEN_FILE"
+    static var environmentTokenFile: String? {
+        ProcessInfo.processInfo.environment[tokenFileVariable].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The exit code when the person is not accepted (E800–E805).
@@ -86,5 +111,19 @@ struct PersonOptions: ParsableArguments {
         guard let pointer = getpass("Password for \(user): ") else { return nil }
         let password = String(cString: pointer)
         return password.isEmpty ? nil : password
+    }
+}
+
+/// A person signed in for one command, and what the daemon is shown for them.
+struct SignedIn {
+    let person: Person
+    let credential: PersonCredential
+    let store: PeopleStore
+
+    /// Ends the session a `--user` login opened (a token stays valid).
+    func close() {
+        if case .session(let id) = credential {
+            try? store.logout(id, now: FirstAdministrator.now())
+        }
     }
 }

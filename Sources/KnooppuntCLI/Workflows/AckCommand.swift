@@ -26,9 +26,9 @@ struct AckCommand: ParsableCommand {
             Examples:
               knooppunt ack list --as VR09
               knooppunt ack list --json
-              knooppunt ack give 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as VR09 --by "Calamiteitencoördinator VR09"
+              knooppunt ack give 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as VR09 --user jdevries
               knooppunt ack request 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as VR09 --parties VR14,POLICE --deadline 30m
-              knooppunt ack alarm 9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d --as NCTV --by "Dienstdoende NCTV" --note "VR14 gebeld"
+              knooppunt ack alarm 9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d --as NCTV --token-file ./var/NCTV/dienstdoende.token --note "VR14 gebeld"
             """,
         subcommands: [AckListCommand.self, AckGiveCommand.self, AckRequestCommand.self, AckAlarmCommand.self])
 }
@@ -151,7 +151,7 @@ enum AckText {
         case .open:
             return "ALARM\(alarm.escalated ? " (escalated)" : "") since \(clock(alarm.raisedAt)): "
                 + "\(alarm.missing.map(\.rawValue).joined(separator: ", ")) missing; a person acknowledges with "
-                + "`knooppunt ack alarm \(request.request) --as \(request.requestedBy) --by NAME`"
+                + "`knooppunt ack alarm \(request.request) --as \(request.requestedBy) --user NAME`"
         case .acknowledged:
             let by = alarm.acknowledgedBy
             return
@@ -171,11 +171,13 @@ struct AckWriteOptions: ParsableArguments {
     @Flag(help: "Print JSON lines.") var json = false
     @OptionGroup var folder: FolderOption
 
-    func publish(_ body: ReportBody, exercise: Bool, author: String?) throws {
+    func publish(_ body: ReportBody, exercise: Bool, by signedIn: SignedIn) throws {
         var random = SystemRandomNumberGenerator()
         let document = ReportDocument(
-            id: ReportID.random(using: &random), exercise: exercise, author: author, body: body)
-        let publisher = try WorkflowPublisher(folder: folder.folder, organisation: organisation, wait: wait)
+            id: ReportID.random(using: &random), exercise: exercise, author: signedIn.person.author,
+            body: body)
+        let publisher = try WorkflowPublisher(
+            folder: folder.folder, organisation: organisation, credential: signedIn.credential, wait: wait)
         try publisher.publish(
             [PlannedReport(document: document, summary: "\(body.type.rawValue)")], json: json)
     }
@@ -185,22 +187,19 @@ struct AckGiveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "give", abstract: "Acknowledge a report as a person of your organisation.",
         discussion:
-            "Example:\n  knooppunt ack give 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as VR09 --by \"Calamiteitencoördinator VR09\""
+            "Example:\n  knooppunt ack give 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as VR09 --user jdevries"
     )
     @Argument(help: "The report id to acknowledge.") var subject: String
-    @Option(help: "Your name or function (recorded); with --token-file or --user the signed-in person.")
-    var by: String?
     @Option(help: "A note.") var note: String?
     @OptionGroup var options: AckWriteOptions
     @OptionGroup var person: PersonOptions
 
     func run() throws {
         guard let id = ReportID(subject) else { throw ValidationError("not a report id: \(subject)") }
-        let signedIn = try person.person(
+        let signedIn = try person.signIn(
             of: options.organisation, folder: options.folder.folder, for: .giveAcknowledgement)
-        guard let by = signedIn?.author ?? by else {
-            throw ValidationError("name the person: --token-file, --user or --by")
-        }
+        defer { signedIn.close() }
+        let by = signedIn.person.author
         let records = try DaemonPicture.records(options.folder.folder, options.organisation)
         guard let report = records.first(where: { $0.id == id }) ?? records.first(where: { $0.subject == id })
         else {
@@ -213,7 +212,7 @@ struct AckGiveCommand: ParsableCommand {
         let readers = OrganisationSet([options.organisation, .national] + (requester.map { [$0] } ?? []))
         try options.publish(
             .ack(Acknowledgement(subject: id, by: by, note: note, classification: .parties(readers))),
-            exercise: report.exercise, author: by)
+            exercise: report.exercise, by: signedIn)
     }
 }
 
@@ -228,16 +227,14 @@ struct AckRequestCommand: ParsableCommand {
     @Option(help: "Who must acknowledge (VR14,POLICE,…).") var parties: OrganisationList
     @Option(help: "By when, from now (e.g. 30m).") var deadline: DurationArgument
     @Option(help: "A note for the parties.") var note: String?
-    @Option(help: "The person asking (recorded); with --token-file or --user the signed-in person.")
-    var by: String?
     @OptionGroup var options: AckWriteOptions
     @OptionGroup var person: PersonOptions
 
     func run() throws {
         guard let id = ReportID(subject) else { throw ValidationError("not a report id: \(subject)") }
-        let signedIn = try person.person(
+        let signedIn = try person.signIn(
             of: options.organisation, folder: options.folder.folder, for: .requestAcknowledgement)
-        let by = signedIn?.author ?? by
+        defer { signedIn.close() }
         let records = try DaemonPicture.records(options.folder.folder, options.organisation)
         let exercise = records.first { $0.id == id }?.exercise ?? false
         let now = NodeBoard.read(options.folder.folder, try options.folder.network())?.now ?? WallClock.now()
@@ -248,7 +245,7 @@ struct AckRequestCommand: ParsableCommand {
                     subject: id, parties: OrganisationSet(parties.codes), deadline: deadline.after(now),
                     note: note,
                     classification: .parties(readers))),
-            exercise: exercise, author: by)
+            exercise: exercise, by: signedIn)
     }
 }
 
@@ -262,22 +259,19 @@ struct AckAlarmCommand: ParsableCommand {
             stops the alarm's escalation; the overdue parties stay overdue until they acknowledge.
 
             Example:
-              knooppunt ack alarm 9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d --as NCTV --by "Dienstdoende NCTV" --note "VR14 telefonisch bereikt"
+              knooppunt ack alarm 9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d --as NCTV --token-file ./var/NCTV/dienstdoende.token --note "VR14 telefonisch bereikt"
             """)
     @Argument(help: "The acknowledgement request's id (shown by `ack list`).") var request: String
-    @Option(help: "Your name or function (recorded); with --token-file or --user the signed-in person.")
-    var by: String?
     @Option(help: "What was done about it.") var note: String?
     @OptionGroup var options: AckWriteOptions
     @OptionGroup var person: PersonOptions
 
     func run() throws {
         guard let id = ReportID(request) else { throw ValidationError("not a report id: \(request)") }
-        let signedIn = try person.person(
+        let signedIn = try person.signIn(
             of: options.organisation, folder: options.folder.folder, for: .handleEscalation)
-        guard let by = signedIn?.author ?? by else {
-            throw ValidationError("name the person: --token-file, --user or --by")
-        }
+        defer { signedIn.close() }
+        let by = signedIn.person.author
         let context = try AckContext.load(options.folder, as: options.organisation)
         guard let state = context.requests().first(where: { $0.request == id }) else {
             printError(
@@ -300,6 +294,6 @@ struct AckAlarmCommand: ParsableCommand {
         let readers = OrganisationSet([options.organisation, .national, state.requestedBy])
         try options.publish(
             .ack(Acknowledgement(subject: id, by: by, note: note, classification: .parties(readers))),
-            exercise: state.exercise, author: by)
+            exercise: state.exercise, by: signedIn)
     }
 }

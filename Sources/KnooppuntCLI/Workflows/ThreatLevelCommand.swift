@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntWorkflows
@@ -52,7 +53,8 @@ struct ThreatLevelCommand: ParsableCommand {
 /// What every step command takes.
 struct StepOptions: ParsableArguments {
     @Option(help: "The area: national, PVxx (a province) or VRxx (a safety region).") var area: String
-    @Option(help: "The person taking the step (recorded as the report's author).") var by: String?
+    /// The person taking the step (the reports' author): a desk officer of NCTV, since every
+    /// step but `propose` asks parties to acknowledge.
     @OptionGroup var person: PersonOptions
     @Option(help: "More parties that must acknowledge, besides the area's regions and the police (VR14,…).")
     var also: OrganisationList?
@@ -74,7 +76,8 @@ struct StepOptions: ParsableArguments {
 enum StepRunner {
     static func run(_ options: StepOptions, _ command: (Int64) -> ThreatStepCommand) throws {
         let folder = options.folder.folder
-        let signedIn = try options.person.person(of: .nctv, folder: folder, for: .publishOwn)
+        let signedIn = try options.person.signIn(of: .nctv, folder: folder, for: .publishOwn)
+        defer { signedIn.close() }
         let network = try options.folder.network()
         let records = try currentRecords(folder)
         let board = NodeBoard.read(folder, network)
@@ -89,13 +92,23 @@ enum StepRunner {
             reports = try plan.plan(
                 command(now), state: state,
                 parties: plan.affectedParties(options.threatArea, also: options.also?.codes ?? []),
-                requests: requests, applied: board?.applied, author: signedIn?.author ?? options.by,
+                requests: requests, applied: board?.applied, author: signedIn.person.author,
                 random: &random)
         } catch {
             printError("\(error.code.summary): \(error.message)")
             throw ExitCode(ExitCodes.rejected)
         }
-        let publisher = try WorkflowPublisher(folder: folder, organisation: .nctv, wait: options.wait)
+        // Every report of the step must be the person's to publish, or none is sent.
+        for report in reports {
+            if let refusal = RolePolicy.check(
+                signedIn.person.role, RolePolicy.action(publishing: report.document.body.type))
+            {
+                printError(refusal.description)
+                throw ExitCode(PersonOptions.refusedExit)
+            }
+        }
+        let publisher = try WorkflowPublisher(
+            folder: folder, organisation: .nctv, credential: signedIn.credential, wait: options.wait)
         try publisher.publish(reports, json: options.json)
     }
 

@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import KnooppuntWorkflows
 import StrictJSON
 
@@ -25,8 +26,14 @@ final class WorkflowPublisher {
     /// How long to wait for the daemon's mirror to apply what it published.
     static let mirrorWait: Duration = .seconds(10)
 
-    init(folder: DataFolder, organisation: OrganisationCode, wait: Double) throws {
+    /// The person the reports are published by, as the daemon checks it.
+    let credential: PersonCredential
+
+    init(
+        folder: DataFolder, organisation: OrganisationCode, credential: PersonCredential, wait: Double
+    ) throws {
         self.organisation = organisation
+        self.credential = credential
         self.wait = wait
         endpoint = folder.operatorEndpoint(organisation)
         guard LocalClient.socketExists(endpoint) else {
@@ -74,7 +81,7 @@ final class WorkflowPublisher {
         do {
             try client.send(
                 OperatorCommand.publish.rawValue,
-                [bytes, JSONWriter.canonical(PublishOptions(again: false).json)])
+                [bytes, JSONWriter.canonical(PublishOptions(again: false, credential: credential).json)])
         } catch {
             printError("E506 daemonUnreachable: the daemon of \(organisation) does not answer on \(endpoint)")
             throw ExitCode(ExitCodes.daemonUnreachable)
@@ -90,7 +97,10 @@ final class WorkflowPublisher {
                 continue
             case OperatorReply.error:
                 printError("E\(text.first ?? "?"): \(text.dropFirst().first ?? "")")
-                throw ExitCode(ExitCodes.rejected)
+                let code = Int(text.first ?? "") ?? 0
+                let personRefused = (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue)
+                    .contains(code)
+                throw ExitCode(personRefused ? PersonOptions.refusedExit : ExitCodes.rejected)
             case OperatorReply.accepted where text.count == 4 && text[0] == id.rawValue:
                 return SequenceNumber(text[2]) ?? 0
             case OperatorReply.rejected where text.count == 3 && text[0] == id.rawValue:

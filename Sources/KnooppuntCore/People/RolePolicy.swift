@@ -1,3 +1,4 @@
+import KnooppuntDomain
 import KnooppuntProtocol
 
 /// Which role may do what: one table, no I/O. The write policy (`config/policy.yaml`) says
@@ -30,6 +31,18 @@ public enum RolePolicy {
     /// the roles that may.
     public static func check(_ role: Role, _ action: PersonAction) -> RoleRefusal? {
         allows(role, action) ? nil : RoleRefusal(role: role, action: action)
+    }
+
+    /// What publishing a report of `type` asks of a person, as the daemon checks it: an
+    /// acknowledgement needs *give acknowledgements*, a request for them *request
+    /// acknowledgements*, every other report *publish*. (Acknowledging an alarm needs *handle
+    /// escalations* too; the command that does it checks that, since it alone knows.)
+    public static func action(publishing type: ReportType) -> PersonAction {
+        switch type {
+        case .ack: .giveAcknowledgement
+        case .ackRequest: .requestAcknowledgement
+        case .incident, .grip, .sitrep, .threat, .measure: .publishOwn
+        }
     }
 
     /// The roles that may do `action`, in the order of ``Role``.

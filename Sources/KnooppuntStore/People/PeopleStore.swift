@@ -39,6 +39,15 @@ public final class PeopleStore: Sendable {
         try migrate()
     }
 
+    /// The same store (its one connection) hashing new passwords with `hasher`.
+    init(reusing other: PeopleStore, hasher: PasswordHasher) {
+        db = other.db
+        organisation = other.organisation
+        actor = other.actor
+        limits = other.limits
+        self.hasher = hasher
+    }
+
     public static func path(in folder: URL) -> String { folder.appendingPathComponent(fileName).path }
 
     private func migrate() throws {

@@ -139,6 +139,15 @@ public final class PeopleGate: Sendable {
         return person
     }
 
+    /// What `request` proves its person with (bearer token or session cookie), for the
+    /// daemon, which checks it again before it accepts a report.
+    public func credential(_ request: Request) -> PersonCredential? {
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            return .token(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces))
+        }
+        return sessionID(request).map { .session($0) }
+    }
+
     // MARK: Helpers
 
     private func sessionID(_ request: Request) -> String? {

@@ -89,14 +89,14 @@ public struct OperatorScreen: Sendable {
         }
         api.post("sitreps") { request, _ in
             let person = try await gate.require(request, .publishOwn)
-            return try await publish(request, by: person)
+            return try await publish(request, by: person, as: gate.credential(request))
         }
         // An operator acknowledges a message that must land: `{"subject", "note"?, "exercise"?}`;
         // the signed-in person is the one who acknowledges.
         api.post("acks") { request, _ in
             let person = try await gate.require(request, .giveAcknowledgement)
             let body = try await request.jsonBody(limit: maxRequestBytes).naming(person)
-            return try await publish(document: try DeskWrites.ack(body))
+            return try await publish(document: try DeskWrites.ack(body), as: gate.credential(request))
         }
         api.get("reports/:id") { _, context in
             let text = context.parameters.get("id") ?? ""
@@ -161,17 +161,24 @@ public struct OperatorScreen: Sendable {
 
     /// Publishes the body as `person`: the signed-in person is the author, whatever the
     /// document says.
-    private func publish(_ request: Request, by person: Person) async throws -> Response {
+    private func publish(
+        _ request: Request, by person: Person, as credential: PersonCredential?
+    ) async throws -> Response {
         var document = try validate(try await request.jsonBody(limit: maxRequestBytes))
         document.author = person.author
-        return try await publish(document: document)
+        return try await publish(document: document, as: credential)
     }
 
-    private func publish(document: ReportDocument) async throws -> Response {
+    private func publish(document: ReportDocument, as credential: PersonCredential?) async throws -> Response
+    {
+        guard let credential else {
+            throw APIError(
+                .unauthorized, .notSignedIn, "not signed in: log in at /login, or send a personal API token")
+        }
         let codec = DocumentCodec()
         let result: OperatorPublishResult
         do {
-            result = try await backend.publish(JSONWriter.canonical(codec.encode(document)))
+            result = try await backend.publish(JSONWriter.canonical(codec.encode(document)), as: credential)
         } catch {
             throw APIError(
                 .serviceUnavailable, .daemonUnreachable,
@@ -191,8 +198,14 @@ public struct OperatorScreen: Sendable {
                     "type": .string(document.body.type.rawValue),
                 ], status: .accepted)
         case .refused(let code, let message, let detail):
-            var error = APIError(
-                code == .outboxFull ? .serviceUnavailable : .unprocessableContent, code, message)
+            let status: HTTPResponse.Status =
+                switch code {
+                case .outboxFull: .serviceUnavailable
+                case .notSignedIn, .badCredentials, .sessionExpired: .unauthorized
+                case .lockedOut, .accountDisabled, .roleNotPermitted: .forbidden
+                default: .unprocessableContent
+                }
+            var error = APIError(status, code, message)
             error.detail = detail.objectValue ?? [:]
             throw error
         }

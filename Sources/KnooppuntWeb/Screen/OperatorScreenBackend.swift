@@ -1,5 +1,6 @@
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import StrictJSON
 
 /// What an operator screen needs from its organisation's daemon. The daemon itself can
@@ -15,8 +16,9 @@ public protocol OperatorScreenBackend: Sendable {
     /// The daemon's mirror in its organisation's view: the operator socket's PICTURE answer
     /// (`{"sequence", "entries": [{"key", "sequence", "committedAt", "report": {...}}]}`).
     func picture() async throws -> JSONValue
-    /// Hands a document (canonical JSON, already checked) to the daemon's outbox.
-    func publish(_ document: [UInt8]) async throws -> OperatorPublishResult
+    /// Hands a document (canonical JSON, already checked) to the daemon's outbox, as the
+    /// person `credential` proves (the daemon checks it against the organisation's accounts).
+    func publish(_ document: [UInt8], as credential: PersonCredential) async throws -> OperatorPublishResult
     /// Where a report stands in the daemon's outbox (REPORTSTATE), nil when unknown.
     func reportState(_ id: ReportID) async throws -> JSONValue?
 }
@@ -46,13 +48,13 @@ public struct OperatorScreenHooks: OperatorScreenBackend {
     public let organisation: OrganisationCode
     let statusHook: @Sendable () async throws -> JSONValue
     let pictureHook: @Sendable () async throws -> JSONValue
-    let publishHook: @Sendable ([UInt8]) async throws -> OperatorPublishResult
+    let publishHook: @Sendable ([UInt8], PersonCredential) async throws -> OperatorPublishResult
     let reportHook: @Sendable (ReportID) async throws -> JSONValue?
 
     public init(
         organisation: OrganisationCode, status: @escaping @Sendable () async throws -> JSONValue,
         picture: @escaping @Sendable () async throws -> JSONValue,
-        publish: @escaping @Sendable ([UInt8]) async throws -> OperatorPublishResult,
+        publish: @escaping @Sendable ([UInt8], PersonCredential) async throws -> OperatorPublishResult,
         report: @escaping @Sendable (ReportID) async throws -> JSONValue?
     ) {
         self.organisation = organisation
@@ -64,8 +66,10 @@ public struct OperatorScreenHooks: OperatorScreenBackend {
 
     public func status() async throws -> JSONValue { try await statusHook() }
     public func picture() async throws -> JSONValue { try await pictureHook() }
-    public func publish(_ document: [UInt8]) async throws -> OperatorPublishResult {
-        try await publishHook(document)
+    public func publish(
+        _ document: [UInt8], as credential: PersonCredential
+    ) async throws -> OperatorPublishResult {
+        try await publishHook(document, credential)
     }
     public func reportState(_ id: ReportID) async throws -> JSONValue? { try await reportHook(id) }
 }

@@ -134,6 +134,17 @@ final class BrowserNetwork {
         let process = Process()
         process.executableURL = Paths.binary
         process.arguments = arguments + ["--dir", root.path]
+        // `publish` acts as a person of its organisation: the daemon takes reports only from
+        // its people. A test that names nobody publishes as that organisation's test officer,
+        // through the token file the environment names (as an operator's shell would).
+        if arguments.first == "publish", !arguments.contains("--token-file"),
+            let index = arguments.firstIndex(of: "--as"), arguments.indices.contains(index + 1),
+            let organisation = OrganisationCode(arguments[index + 1])
+        {
+            var environment = ProcessInfo.processInfo.environment
+            environment["KNOOPPUNT_TOKEN_FILE"] = try officerTokenFile(organisation)
+            process.environment = environment
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -141,6 +152,18 @@ final class BrowserNetwork {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    private var officerTokens: [OrganisationCode: String] = [:]
+
+    /// The token file of a desk officer `ops-<org>` of `organisation`, made on first use.
+    func officerTokenFile(_ organisation: OrganisationCode) throws -> String {
+        if let file = officerTokens[organisation] { return file }
+        let user = "ops-\(organisation.rawValue.lowercased())"
+        _ = try addPerson(user, name: "Test Officer \(organisation)", role: "desk-officer", of: organisation)
+        let file = root.appendingPathComponent("\(user).token").path
+        officerTokens[organisation] = file
+        return file
     }
 
     /// Adds a person to `organisation` with `knooppunt users add` and returns their password
