@@ -67,6 +67,13 @@ enum CommonScript {
             if (!text) return "–";
             return text.slice(8, 10) + "-" + text.slice(5, 7) + " " + text.slice(11, 19) + " " + zone(text);
           }
+          // The clock's format: Europe/Amsterdam with its zone (CET/CEST), in the page's
+          // language ("wo 15 jan 13:00:00 CET" on a Dutch page, "Wed 15 Jan …" on an English one).
+          function clockFormat(withDay) {
+            return new Intl.DateTimeFormat(locale, Object.assign({ timeZone: "Europe/Amsterdam", hour: "2-digit",
+              minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" },
+              withDay ? { weekday: "short", day: "2-digit", month: "short" } : {}));
+          }
           function ago(ms) {
             if (ms === undefined || ms === null) return t("ago.never");
             if (ms < 1500) return t("ago.now");
@@ -175,7 +182,7 @@ enum CommonScript {
             form.prepend(el("p", { class: "meta role-note", "data-role-note": action,
               text: t("role.note", value("role", person.role), phrase) }));
           }
-          return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, ago, initTheme, showProblems,
+          return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, clockFormat, ago, initTheme, showProblems,
             clearProblems, request, initSession, may, limit };
         })();
         """#

@@ -17,9 +17,7 @@ enum DeskScript {
           const rendered = {};
 
           K.initTheme($("theme-toggle"));
-          const clockFormat = new Intl.DateTimeFormat(K.locale, {
-            timeZone: "Europe/Amsterdam", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
-            weekday: "short", day: "2-digit", month: "short", timeZoneName: "short" });
+          const clockFormat = K.clockFormat(true);
           let serverOffset = 0;
           function tick() { $("clock").textContent = clockFormat.format(new Date(Date.now() + serverOffset)); }
           setInterval(tick, 1000);

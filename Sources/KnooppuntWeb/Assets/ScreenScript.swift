@@ -17,9 +17,10 @@ enum ScreenScript {
           K.initTheme($("theme-toggle"));
           K.initSession($("session"), $("logout")).then(() =>
             K.limit($("sitrep-form"), "publish-own", t("may.publish")));
-          const clockFormat = new Intl.DateTimeFormat(K.locale, { timeZone: "Europe/Amsterdam", hour: "2-digit",
-            minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
-          setInterval(() => { $("clock").textContent = clockFormat.format(new Date()); }, 1000);
+          const clockFormat = K.clockFormat(false);
+          const tick = () => { $("clock").textContent = clockFormat.format(new Date()); };
+          setInterval(tick, 1000);
+          tick();
 
           const field = (id) => $(id).value;
           const lines = (id) => field(id).split("\n").map((l) => l.trim()).filter(Boolean);

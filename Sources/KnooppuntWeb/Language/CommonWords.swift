@@ -14,7 +14,7 @@ enum CommonWords {
             ("session.who", "{0} ({1}, {2})", "{0} ({1}, {2})"),
             ("role.note", "Uw rol ({0}) mag niet: {1}.", "Your role ({0}) may not {1}."),
             ("problem.at", "{0} bij {1}: {2}", "{0} at {1}: {2}"),
-            ("problem.line", "{0}: {1} ({2})", "{0}: {1} ({2})"),
+            ("problem.line", "{0}: {1} — {2}", "{0}: {1} — {2}"),
             ("problems.notSent", "Het rapport is niet verzonden:", "The report was not sent:"),
             ("withheld", "(inhoud afgeschermd)", "(content withheld)"),
             ("noGRIP", "geen GRIP", "no GRIP"),
