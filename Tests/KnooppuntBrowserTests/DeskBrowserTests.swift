@@ -85,7 +85,7 @@ struct BrowserTests {
             "the GRIP 3 advice under the incident", timeout: 20,
             """
             const advice = document.querySelector('[data-incident="\(Self.incident)"] .grip-advice');
-            return !!advice && advice.dataset.advice === '3' && advice.textContent.includes('Scale up to GRIP 3');
+            return !!advice && advice.dataset.advice === '3' && advice.textContent.includes('Opschalen naar GRIP 3');
             """)
         try await browser.click("[data-incident=\"\(Self.incident)\"]")
 
@@ -179,7 +179,7 @@ struct BrowserTests {
             "the alarm about VR14 at the desk", timeout: 30,
             """
             const alarm = document.querySelector('#alarms .alarm[data-state="open"]');
-            return !!alarm && alarm.textContent.includes('missing VR14') && !!alarm.querySelector('button.alarm-ack');
+            return !!alarm && alarm.textContent.includes('ontbreekt: VR14') && !!alarm.querySelector('button.alarm-ack');
             """)
         try await browser.click("#alarms button.alarm-ack")
         try await browser.waitFor(
@@ -293,6 +293,7 @@ struct BrowserTests {
         do {
             try await screenScenario(browser, network, port: port, password: informationManager.password)
             try await viewerScenario(browser, viewerPassword: viewer.password)
+            try await languageScenario(browser, port: port)
         } catch {
             print("screen log:\n\(network.log("screen").suffix(3000))")
             await browser.quit()
@@ -335,7 +336,7 @@ struct BrowserTests {
             "Omgeving Oktoberplein afgezet; tramverkeer stilgelegd.\u{E009}\u{E007}\u{E000}")
         try await browser.waitFor(
             "the sitrep accepted", timeout: 30,
-            "return [...document.querySelectorAll('#deliveries [data-state]')].some((n) => n.textContent.includes('accepted seq'));"
+            "return [...document.querySelectorAll('#deliveries [data-state]')].some((n) => n.textContent.includes('aanvaard seq'));"
         )
         let problemsLeft = try await browser.run("return document.querySelectorAll('.field-error').length;")
         #expect(problemsLeft.integerValue == 0)
@@ -389,6 +390,64 @@ struct BrowserTests {
             return !!send && send.disabled && !!document.querySelector('[data-role-note="publish-own"]')
               && document.getElementById('session').textContent.includes('Karin Kijker');
             """)
+    }
+
+    /// Dutch by default; the header's switch chooses English, and the choice sticks on the next
+    /// load (a cookie). The clock names the zone of the instant, CET in winter and CEST in summer.
+    private func languageScenario(_ browser: Browser, port: Int) async throws {
+        try await browser.open("http://127.0.0.1:\(port)/")
+        try await browser.waitFor(
+            "the Dutch screen", timeout: 20,
+            """
+            return document.documentElement.lang === 'nl'
+              && document.getElementById('compose-heading').textContent === 'Situatierapport opstellen (BOB)'
+              && document.getElementById('banner-text').textContent.startsWith('Verbonden met het landelijk knooppunt')
+              && document.querySelector('[data-role-note="publish-own"]').textContent.startsWith('Uw rol (meekijker)')
+              && document.getElementById('lang-switch').textContent === 'English';
+            """)
+        try await expectClock(
+            browser, winter: ["wo", "13:00:00", "CET"], summer: ["di", "14:00:00", "CEST"])
+        try await browser.click("#lang-switch")
+        try await browser.waitFor(
+            "the English screen", timeout: 20,
+            """
+            return document.documentElement.lang === 'en'
+              && document.getElementById('compose-heading').textContent === 'Compose a sitrep (BOB)'
+              && document.getElementById('banner-text').textContent.startsWith('Connected to the national node')
+              && document.getElementById('lang-switch').textContent === 'Nederlands';
+            """)
+        // A new load without ?lang: the cookie keeps English.
+        _ = try await browser.run("window.__before = 'reload'; return true;")
+        try await browser.open("http://127.0.0.1:\(port)/")
+        try await browser.waitFor(
+            "English again after a plain reload", timeout: 20,
+            """
+            return window.__before === undefined && location.search === '' && document.documentElement.lang === 'en'
+              && document.getElementById('compose-heading').textContent === 'Compose a sitrep (BOB)'
+              && document.cookie.includes('knooppunt_lang=en')
+              && [...document.querySelectorAll('a.report-link')].length > 0
+              && [...document.querySelectorAll('a.report-link')].every((a) => a.href.includes('lang=en'));
+            """)
+        try await expectClock(
+            browser, winter: ["Wed", "13:00:00", "CET"], summer: ["Tue", "14:00:00", "CEST"])
+        try await browser.screenshot(to: Paths.output.appendingPathComponent("screen-english-1366x768.png"))
+    }
+
+    /// The page's clock format for 15 January and 15 July 2025, 12:00 UTC.
+    private func expectClock(_ browser: Browser, winter: [String], summer: [String]) async throws {
+        let shown = try await browser.run(
+            """
+            const format = K.clockFormat(true);
+            return [format.format(new Date(Date.UTC(2025, 0, 15, 12))), format.format(new Date(Date.UTC(2025, 6, 15, 12)))];
+            """)
+        let texts = shown.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(texts.count == 2, "\(shown)")
+        guard texts.count == 2 else { return }
+        let words = texts.map {
+            Set($0.split(whereSeparator: { !$0.isLetter && !$0.isNumber && $0 != ":" }).map(String.init))
+        }
+        #expect(words[0].isSuperset(of: winter) && !words[0].contains("CEST"), "winter: \(texts[0])")
+        #expect(words[1].isSuperset(of: summer) && !words[1].contains("CET"), "summer: \(texts[1])")
     }
 
     /// On the login page the browser was sent to: fills in the account and logs in.

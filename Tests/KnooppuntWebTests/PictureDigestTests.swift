@@ -44,6 +44,13 @@ struct PictureDigestTests {
         #expect(json["gripAdvice"]?["reasons"] == ["possibleTerroristAttack"])
         #expect(json["gripAdvice"]?["message"]?.stringValue?.hasPrefix("Scale up to GRIP 3") == true)
         #expect(json["timeToGRIP3"]?.stringValue?.hasPrefix("no GRIP 3 after") == true)
+        // The screens speak Dutch by default: the advice and the time to GRIP 3 in both languages.
+        #expect(
+            json["gripAdvice"]?["messages"]?["nl"]
+                == "Opschalen naar GRIP 3: mogelijke terroristische aanslag, nu op GRIP 2.")
+        #expect(json["gripAdvice"]?["messages"]?["en"] == json["gripAdvice"]?["message"])
+        #expect(json["timeToGRIP3Texts"]?["nl"]?.stringValue?.hasPrefix("geen GRIP 3 na ") == true)
+        #expect(json["timeToGRIP3Texts"]?["en"] == json["timeToGRIP3"])
 
         sample.add(Samples.grip("3"), from: .init("VR09")!)
         let decided = try #require(sample.digest().incident(Samples.incidentID))
@@ -64,6 +71,9 @@ struct PictureDigestTests {
         let advised = try #require(sample.digest().incident(Samples.incidentID))
         #expect(advised.gripAdvice?.target == .grip5)
         #expect(advised.gripAdvice?.reasons == [.severalRegions])
+        #expect(
+            advised.gripAdvice?.dutchMessage
+                == "Opschalen naar GRIP 5 (bovenregionale coördinatie): raakt VR09, VR14, nu op GRIP 3.")
         sample.add(Samples.grip("RIJK"), from: .init("VR09")!)
         #expect(sample.digest().incident(Samples.incidentID)?.gripAdvice == nil)
     }

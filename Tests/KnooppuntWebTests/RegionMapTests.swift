@@ -25,7 +25,9 @@ struct RegionMapTests {
     @Test("the map names its source: CBS / PDOK")
     func attribution() {
         #expect(map.svg.contains("CBS / PDOK"))
-        #expect(DeskPage.html.contains("CBS / PDOK"))
+        for language in ScreenLanguage.allCases {
+            #expect(DeskPage.html(language).contains("CBS / PDOK"))
+        }
     }
 
     @Test("the projection keeps north up and east right, inside the drawing")

@@ -1,6 +1,9 @@
 /// Helpers shared by the desk and the operator screen (plain JavaScript, no libraries).
 /// Pages build their DOM with `K.el`, which sets text with `textContent`: nothing from the
 /// picture is ever parsed as HTML.
+///
+/// Words come from the page's `kp-words` data block, in the page's language (`K.t`); the
+/// page's `<html lang>` chooses the date formats (`nl-NL` or `en-GB`).
 enum CommonScript {
     static let javascript = #"""
         "use strict";
@@ -21,6 +24,37 @@ enum CommonScript {
             return node;
           }
           function replace(node, ...children) { node.replaceChildren(...children.flat().filter(Boolean)); }
+          const lang = document.documentElement.lang === "en" ? "en" : "nl";
+          const locale = lang === "en" ? "en-GB" : "nl-NL";
+          let words = null;
+          // The word for key in the page's language, with {0}, {1}, … filled in; the key
+          // itself when the table lacks it (a test checks every key the scripts use).
+          function t(key, ...args) {
+            if (!words) {
+              const block = document.getElementById("kp-words");
+              words = block ? JSON.parse(block.textContent) : {};
+            }
+            const text = Object.prototype.hasOwnProperty.call(words, key) ? words[key] : key;
+            return text.replace(/\{(\d+)\}/g, (all, n) => (args[n] === undefined ? all : String(args[n])));
+          }
+          // A value of the picture by name ("status", "closed" → "gesloten"); unknown values as sent.
+          function value(kind, raw) {
+            if (raw === undefined || raw === null || raw === "") return raw;
+            const key = kind + "." + raw;
+            const text = t(key);
+            return text === key ? raw : text;
+          }
+          // "E210 invalidID (ongeldig kenmerk)": the code, its stable name, and what it means.
+          function code(number, name) {
+            const meaning = value("error", number);
+            return "E" + number + (name ? " " + name : "") +
+              (meaning !== undefined && String(meaning) !== String(number) ? " (" + meaning + ")" : "");
+          }
+          // An API error answer as one line: the code, its meaning, the server's message.
+          function failure(body) {
+            body = body || {};
+            return code(body.code, body.name) + (body.message ? ": " + body.message : "");
+          }
           // Times arrive as Europe/Amsterdam RFC 3339 text ("2025-06-11T10:42:05+02:00").
           function zone(text) {
             if (!text) return "";
@@ -33,11 +67,18 @@ enum CommonScript {
             if (!text) return "–";
             return text.slice(8, 10) + "-" + text.slice(5, 7) + " " + text.slice(11, 19) + " " + zone(text);
           }
+          // The clock's format: Europe/Amsterdam with its zone (CET/CEST), in the page's
+          // language ("wo 15 jan 13:00:00 CET" on a Dutch page, "Wed 15 Jan …" on an English one).
+          function clockFormat(withDay) {
+            return new Intl.DateTimeFormat(locale, Object.assign({ timeZone: "Europe/Amsterdam", hour: "2-digit",
+              minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" },
+              withDay ? { weekday: "short", day: "2-digit", month: "short" } : {}));
+          }
           function ago(ms) {
-            if (ms === undefined || ms === null) return "never";
-            if (ms < 1500) return "now";
-            if (ms < 120000) return Math.round(ms / 1000) + " s ago";
-            return Math.round(ms / 60000) + " min ago";
+            if (ms === undefined || ms === null) return t("ago.never");
+            if (ms < 1500) return t("ago.now");
+            if (ms < 120000) return t("ago.seconds", Math.round(ms / 1000));
+            return t("ago.minutes", Math.round(ms / 60000));
           }
           function initTheme(button) {
             const stored = localStorage.getItem("knooppunt.theme");
@@ -46,7 +87,7 @@ enum CommonScript {
             apply(stored || preferred);
             function apply(theme) {
               document.documentElement.dataset.theme = theme;
-              button.textContent = theme === "dark" ? "Light theme" : "Dark theme";
+              button.textContent = theme === "dark" ? t("theme.toLight") : t("theme.toDark");
             }
             button.addEventListener("click", () => {
               const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
@@ -66,7 +107,7 @@ enum CommonScript {
                 field = form.querySelector('[data-field="' + CSS.escape(path) + '"]');
                 if (!field) path = path.replace(/(\[\d+\]|\.[^.\[]*)$/, "");
               }
-              const text = "E" + problem.code + " " + problem.name + " at " + problem.field + ": " + problem.message;
+              const text = t("problem.at", code(problem.code, problem.name), problem.field, problem.message);
               if (!field) { unplaced.push(text); continue; }
               field.setAttribute("aria-invalid", "true");
               const id = (field.id || "field") + "-error";
@@ -82,12 +123,12 @@ enum CommonScript {
               const items = (problems || []).map((problem) => {
                 const target = form.querySelector('[aria-invalid="true"][data-field="' +
                   CSS.escape(problem.field) + '"]') || null;
-                const text = problem.field + ": " + problem.message + " (E" + problem.code + ")";
+                const text = t("problem.line", problem.field, problem.message, code(problem.code));
                 return el("li", {}, target && target.id
                   ? el("a", { href: "#" + target.id, onclick: (event) => { event.preventDefault(); target.focus(); } }, text)
                   : text);
               });
-              replace(summary, el("strong", { text: "The report was not sent:" }), el("ul", {}, items));
+              replace(summary, el("strong", { text: t("problems.notSent") }), el("ul", {}, items));
               summary.classList.add("shown");
               summary.setAttribute("tabindex", "-1");
               summary.focus();
@@ -121,7 +162,7 @@ enum CommonScript {
             const me = await request("GET", "/api/v1/me");
             if (me.ok && me.body) {
               person = me.body;
-              node.textContent = me.body.name + " (" + me.body.user + ", " + me.body.role + ")";
+              node.textContent = t("session.who", me.body.name, me.body.user, value("role", me.body.role));
               node.dataset.role = me.body.role;
               document.body.dataset.role = me.body.role;
             }
@@ -139,10 +180,10 @@ enum CommonScript {
             if (may(action)) return;
             for (const control of form.querySelectorAll("input, select, textarea, button")) control.disabled = true;
             form.prepend(el("p", { class: "meta role-note", "data-role-note": action,
-              text: "Your role (" + person.role + ") may not " + phrase + "." }));
+              text: t("role.note", value("role", person.role), phrase) }));
           }
-          return { el, replace, zone, time, dateTime, ago, initTheme, showProblems, clearProblems, request, initSession,
-            may, limit };
+          return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, clockFormat, ago, initTheme, showProblems,
+            clearProblems, request, initSession, may, limit };
         })();
         """#
 }

@@ -6,7 +6,7 @@ enum DeskScript {
         "use strict";
         (function () {
           const $ = (id) => document.getElementById(id);
-          const { el, replace } = window.K;
+          const { el, replace, t, value } = window.K;
           // Read by the browser tests: what arrived, and when (performance.now()).
           const probe = window.knooppuntDesk = { version: 0, sequence: 0, receivedAt: 0, updates: 0, connected: false };
           let last = null;
@@ -17,9 +17,7 @@ enum DeskScript {
           const rendered = {};
 
           K.initTheme($("theme-toggle"));
-          const clockFormat = new Intl.DateTimeFormat("en-GB", {
-            timeZone: "Europe/Amsterdam", hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23",
-            weekday: "short", day: "2-digit", month: "short", timeZoneName: "short" });
+          const clockFormat = K.clockFormat(true);
           let serverOffset = 0;
           function tick() { $("clock").textContent = clockFormat.format(new Date(Date.now() + serverOffset)); }
           setInterval(tick, 1000);
@@ -58,8 +56,7 @@ enum DeskScript {
             document.body.dataset.sequence = data.picture.sequence;
             document.body.dataset.link = data.link.state;
             document.body.dataset.exercise = data.picture.exerciseEntries > 0 ? "true" : "false";
-            $("exercise-text").textContent = "OEFENING · EXERCISE — " + data.picture.exerciseEntries +
-              " exercise report(s) in the picture, marked EXERCISE wherever shown; they never change the real picture";
+            $("exercise-text").textContent = t("exercise.banner", data.picture.exerciseEntries);
             banner(data.link);
             renderMap(data.picture);
             once("incidents", [data.picture.incidents.map(summaryKey), regionFilter, location.hash],
@@ -92,7 +89,7 @@ enum DeskScript {
 
           function summaryKey(incident) {
             return [incident.id, incident.exercise, incident.lastSequence, incident.title, incident.status,
-              incident.gripAdvice ? incident.gripAdvice.message : null];
+              incident.gripAdvice ? adviceText(incident.gripAdvice) : null];
           }
 
           function current() {
@@ -107,14 +104,28 @@ enum DeskScript {
               const seq = last ? last.picture.sequence : 0;
               node.dataset.state = "desk-offline";
               $("banner-icon").textContent = "✖";
-              $("banner-text").textContent = "Desk connection lost" +
-                (offlineSince ? " since " + clockFormat.format(offlineSince) : "") +
-                " — reconnecting; showing the picture as of seq " + seq;
+              $("banner-text").textContent = t("offline") +
+                (offlineSince ? t("offline.since", clockFormat.format(offlineSince)) : "") + t("offline.rest", seq);
               return;
             }
             node.dataset.state = link.state;
             $("banner-icon").textContent = { live: "●", connecting: "…", stale: "▲", degraded: "▲", unreachable: "✖" }[link.state] || "?";
-            $("banner-text").textContent = link.message + " (Europe/Amsterdam)";
+            $("banner-text").textContent = t("link.zone", linkLine(link));
+          }
+
+          // The banner line in the page's language, from the link's fields (the server's
+          // `message` says the same in English).
+          function linkLine(link) {
+            const applied = link.applied || 0;
+            const asOf = link.confirmedAtText ? t("link.asOfAt", applied, link.confirmedAtText) : t("link.asOf", applied);
+            switch (link.state) {
+              case "connecting": return t("link.connecting", asOf);
+              case "live": return t("link.live", asOf);
+              case "stale": return t("link.stale", asOf, link.nodeLastSequence || 0);
+              case "degraded": return t("link.degraded", asOf);
+              case "unreachable": return t("link.unreachable", link.sinceText || "", asOf);
+              default: return link.message;
+            }
           }
 
           function regionsFor(picture) { return view === "exercise" ? picture.exerciseRegions : picture.regions; }
@@ -132,8 +143,8 @@ enum DeskScript {
               if (region.threatLevel) parts.push("T" + region.threatLevel);
               if (region.grip) parts.push("G" + (region.grip === "RIJK" ? "R" : region.grip));
               label.querySelector("text.state").textContent = parts.length ? parts.join(" ") : "–";
-              const words = region.code + " " + region.name + ": threat level " + (region.threatLevel || "none") +
-                ", " + (region.gripLabel || "no GRIP") + ", " + region.openIncidents.length + " open incident(s)";
+              const words = t("region.words", region.code, region.name, region.threatLevel || t("region.noThreat"),
+                region.gripLabel || t("noGRIP"), region.openIncidents.length);
               group.setAttribute("aria-label", words);
               group.querySelector("title").textContent = words;
             }
@@ -162,16 +173,16 @@ enum DeskScript {
           function gripBadge(grip) {
             return grip && grip.label
               ? el("span", { class: "badge grip", title: grip.reason || "", text: grip.label.replace("GRIP ", "G") })
-              : el("span", { class: "badge grip-none", text: "no GRIP" });
+              : el("span", { class: "badge grip-none", text: t("noGRIP") });
           }
-          function exerciseTag(flag) { return flag ? el("span", { class: "tag-exercise", text: "EXERCISE" }) : null; }
+          function exerciseTag(flag) { return flag ? el("span", { class: "tag-exercise", text: t("exercise.tag") }) : null; }
 
           function renderIncidents(picture) {
             const choice = selected();
             const list = picture.incidents.filter((i) => !regionFilter || i.region === regionFilter);
             if (!list.length) {
               replace($("incidents"), el("li", { class: "empty",
-                text: regionFilter ? "No incidents in " + regionFilter + "." : "No incidents." }));
+                text: regionFilter ? t("incidents.noneIn", regionFilter) : t("incidents.none") }));
               return;
             }
             replace($("incidents"), list.map((incident) => {
@@ -183,11 +194,11 @@ enum DeskScript {
                 onclick: () => { location.hash = "incident=" + encodeURIComponent(incident.id) + (incident.exercise ? "&exercise" : ""); },
               },
                 el("div", { class: "row1" }, gripBadge(incident.grip), exerciseTag(incident.exercise),
-                  el("span", { class: "title", text: incident.title || "(content withheld)" }),
+                  el("span", { class: "title", text: incident.title || t("withheld") }),
                   el("span", { class: "meta", text: K.time(incident.lastCommittedAtText) })),
                 el("div", { class: "meta", text: [incident.id, incident.region, incident.municipalityName,
-                  incident.status, incident.lead ? "lead " + incident.lead : null,
-                  incident.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") }),
+                  value("status", incident.status), incident.lead ? t("lead", incident.lead) : null,
+                  t("sitreps.count", incident.sitrepCount)].filter(Boolean).join(" · ") }),
                 adviceLine(incident.gripAdvice)));
             }));
           }
@@ -195,49 +206,51 @@ enum DeskScript {
           // The node's GRIP advice (GRIP 3 for a possible terrorist attack, GRIP 5 across regions).
           function adviceLine(advice) {
             return advice ? el("div", { class: "grip-advice", role: "alert", "data-advice": advice.target,
-              text: "ADVICE: " + advice.message + " (since " + K.time(advice.sinceText) + ")" }) : null;
+              text: t("advice.line", adviceText(advice), K.time(advice.sinceText)) }) : null;
           }
+          function adviceText(advice) { return (advice.messages || {})[K.lang] || advice.message; }
 
           function renderChoices(incidents) {
             const select = $("advice-incident");
             const chosen = select.value;
             replace(select, incidents.map((incident) => el("option", {
               value: incident.id + (incident.exercise ? "|exercise" : ""),
-              text: (incident.exercise ? "[EXERCISE] " : "") + incident.id + " — " + (incident.title || "") })));
+              text: (incident.exercise ? t("exercise.option") : "") + incident.id + " — " + (incident.title || "") })));
             if (chosen) select.value = chosen;
           }
 
           function textBlock(label, value) {
             if (value === undefined) return [];
             return [el("dt", { text: label }), value === null
-              ? el("dd", { class: "withheld", text: "withheld from this view (digest only)" })
+              ? el("dd", { class: "withheld", text: t("withheld.view") })
               : el("dd", {}, value)];
           }
 
           function sitrepView(sitrep) {
             const parts = sitrep.parts || {};
             const items = [];
-            for (const picture of sitrep.beeld) items.push(...textBlock("Beeld " + picture.discipline, picture.text));
-            if ("oordeel" in parts) items.push(...textBlock("Oordeel", parts.oordeel && [
-              parts.oordeel.prognosis, (parts.oordeel.bottlenecks || []).length ? "\nKnelpunten: " + parts.oordeel.bottlenecks.join("; ") : "",
-              (parts.oordeel.risks || []).length ? "\nRisico's: " + parts.oordeel.risks.join("; ") : ""].join("")));
-            if ("besluiten" in parts) items.push(...textBlock("Besluiten", parts.besluiten &&
+            for (const picture of sitrep.beeld) items.push(...textBlock(t("part.beeld", picture.discipline), picture.text));
+            if ("oordeel" in parts) items.push(...textBlock(t("part.oordeel"), parts.oordeel && [
+              parts.oordeel.prognosis, (parts.oordeel.bottlenecks || []).length ? "\n" + t("part.knelpunten", parts.oordeel.bottlenecks.join("; ")) : "",
+              (parts.oordeel.risks || []).length ? "\n" + t("part.risks", parts.oordeel.risks.join("; ")) : ""].join("")));
+            if ("besluiten" in parts) items.push(...textBlock(t("part.besluiten"), parts.besluiten &&
               parts.besluiten.items.map((d) => "• " + d.text + (d.decidedBy ? " (" + d.decidedBy + ")" : "")).join("\n")));
-            if ("acties" in parts) items.push(...textBlock("Acties", parts.acties &&
-              parts.acties.items.map((a) => "• " + a.text + " — " + a.owner + ", by " + K.dateTime(a.deadline)).join("\n")));
-            if ("communicatie" in parts) items.push(...textBlock("Communicatie", parts.communicatie &&
-              (parts.communicatie.coreMessage + "\nHandelingsperspectief: " + parts.communicatie.actionAdvice)));
+            if ("acties" in parts) items.push(...textBlock(t("part.acties"), parts.acties &&
+              parts.acties.items.map((a) => t("part.action", a.text, a.owner, K.dateTime(a.deadline))).join("\n")));
+            if ("communicatie" in parts) items.push(...textBlock(t("part.communicatie"), parts.communicatie &&
+              (parts.communicatie.coreMessage + "\n" + t("part.handelingsperspectief", parts.communicatie.actionAdvice))));
             return el("article", { class: "sitrep", "data-sitrep": sitrep.id },
               el("h4", {}, sitrep.origin + " · seq " + sitrep.sequence + " · " + K.dateTime(sitrep.committedAtText) +
                 (sitrep.author ? " · " + sitrep.author : "")),
-              el("div", { class: "meta", text: [sitrep.verification, sitrep.confidence ? "confidence " + sitrep.confidence : null]
+              el("div", { class: "meta", text: [value("verification", sitrep.verification),
+                sitrep.confidence ? t("confidence", value("confidence", sitrep.confidence)) : null]
                 .filter(Boolean).join(" · ") }),
               el("dl", {}, items));
           }
 
           function renderDetail(incident) {
             if (!incident) {
-              replace($("detail"), el("p", { class: "empty", text: "Choose an incident to see its sitrep timeline." }));
+              replace($("detail"), el("p", { class: "empty", text: t("detail.none") }));
               return;
             }
             const grips = (incident.gripHistory || []).slice().reverse().map((g) => el("li", {},
@@ -246,51 +259,54 @@ enum DeskScript {
             const sitreps = (incident.sitreps || []).slice().reverse().map(sitrepView);
             replace($("detail"),
               el("h3", {}, exerciseTag(incident.exercise), " ", incident.title || incident.id),
-              el("p", { class: "meta", text: [incident.id, incident.kind, incident.region, incident.municipalityName,
-                incident.place, "started " + K.dateTime(incident.startedAtText), incident.status,
-                incident.lead ? "lead " + incident.lead : null].filter(Boolean).join(" · ") }),
+              el("p", { class: "meta", text: [incident.id, value("kind", incident.kind), incident.region,
+                incident.municipalityName, incident.place, t("started", K.dateTime(incident.startedAtText)),
+                value("status", incident.status), incident.lead ? t("lead", incident.lead) : null].filter(Boolean).join(" · ") }),
               el("p", {}, el("a", { class: "report-link", target: "_blank",
-                href: "/incidents/" + encodeURIComponent(incident.id) + "/report" + (incident.exercise ? "?exercise=true" : ""),
-                text: "Situatierapport (afdrukken)" })),
+                href: "/incidents/" + encodeURIComponent(incident.id) + "/report?lang=" + K.lang +
+                  (incident.exercise ? "&exercise=true" : ""),
+                text: t("report.link") })),
               el("h4", { text: "GRIP" }),
               adviceLine(incident.gripAdvice),
               incident.timeToGRIP3 ? el("p", { class: "meta", "data-field": "time-to-grip3",
-                text: "Time to GRIP 3: " + incident.timeToGRIP3 }) : null,
-              grips.length ? el("ul", {}, grips) : el("p", { class: "empty", text: "No GRIP decision yet." }),
-              el("h4", { text: "Timeline (newest first)" }),
-              sitreps.length ? sitreps : el("p", { class: "empty", text: "No sitrep yet." }));
+                text: t("timeToGRIP3", (incident.timeToGRIP3Texts || {})[K.lang] || incident.timeToGRIP3) }) : null,
+              grips.length ? el("ul", {}, grips) : el("p", { class: "empty", text: t("grip.none") }),
+              el("h4", { text: t("timeline") }),
+              sitreps.length ? sitreps : el("p", { class: "empty", text: t("sitreps.none") }));
           }
 
           function renderThreats(threats) {
             if (!threats.length) {
-              replace($("threats"), el("li", { class: "empty", text: "No threat levels in the picture." }));
+              replace($("threats"), el("li", { class: "empty", text: t("threats.none") }));
               return;
             }
-            replace($("threats"), threats.map((t) => el("li", { class: "incident" },
+            replace($("threats"), threats.map((level) => el("li", { class: "incident" },
               el("div", { class: "row1" },
-                el("span", { class: "badge threat", "data-level": t.level, text: "T" + (t.level || "?") }),
-                exerciseTag(t.exercise),
-                el("span", { class: "title", text: (t.areaName || t.area) + " (" + t.area + ")" + (t.levelName ? " — " + t.levelName : "") }),
-                el("span", { class: "meta", text: K.time(t.committedAtText) })),
-              el("div", { class: "meta", text: [t.step, t.inForce ? "in force" : "not in force", t.reason,
-                t.reviewAtText ? "review " + K.dateTime(t.reviewAtText) : null].filter(Boolean).join(" · ") }),
-              t.actionAdvice ? el("div", { text: "Handelingsperspectief: " + t.actionAdvice }) : null,
-              t.reviewDue ? el("div", { class: "grip-advice review-due", role: "alert",
-                text: "REVIEW DUE since " + K.dateTime(t.reviewAtText) + ": NCTV reviews or lowers the level" }) : null,
-              (t.steps || []).length > 1 ? el("div", { class: "meta steps", "data-steps": t.steps.map((s) => s.step).join(" "),
-                text: "Steps: " + t.steps.map((s) => s.step + " " + K.time(s.committedAtText) +
-                  (s.override ? " (OVERRIDE)" : "")).join(" → ") }) : null)));
+                el("span", { class: "badge threat", "data-level": level.level, text: "T" + (level.level || "?") }),
+                exerciseTag(level.exercise),
+                el("span", { class: "title", text: (level.areaName || level.area) + " (" + level.area + ")" +
+                  (level.levelName ? " — " + level.levelName : "") }),
+                el("span", { class: "meta", text: K.time(level.committedAtText) })),
+              el("div", { class: "meta", text: [value("step", level.step),
+                level.inForce ? t("threat.inForce") : t("threat.notInForce"), level.reason,
+                level.reviewAtText ? t("threat.review", K.dateTime(level.reviewAtText)) : null].filter(Boolean).join(" · ") }),
+              level.actionAdvice ? el("div", { text: t("threat.advice", level.actionAdvice) }) : null,
+              level.reviewDue ? el("div", { class: "grip-advice review-due", role: "alert",
+                text: t("threat.reviewDue", K.dateTime(level.reviewAtText)) }) : null,
+              (level.steps || []).length > 1 ? el("div", { class: "meta steps", "data-steps": level.steps.map((s) => s.step).join(" "),
+                text: t("threat.steps", level.steps.map((s) => value("step", s.step) + " " + K.time(s.committedAtText) +
+                  (s.override ? t("threat.override") : "")).join(" → ")) }) : null)));
           }
 
           function partyState(party) {
-            const words = {
-              acknowledged: "acknowledged" + (party.by ? " by " + party.by : "") +
-                (party.acknowledgedAtText ? " at " + K.time(party.acknowledgedAtText) : ""),
-              overdue: "OVERDUE" + (party.delivered ? " (delivered)" : " (not delivered)"),
-              delivered: "delivered, not yet acknowledged",
-              waiting: "not delivered yet",
-            };
-            return el("span", { class: "state-pill state-" + party.state, text: words[party.state] || party.state });
+            let words = value("party", party.state);
+            if (party.state === "acknowledged") {
+              words += (party.by ? t("party.acknowledgedBy", party.by) : "") +
+                (party.acknowledgedAtText ? t("party.acknowledgedAt", K.time(party.acknowledgedAtText)) : "");
+            } else if (party.state === "overdue") {
+              words += party.delivered ? t("party.overdueDelivered") : t("party.overdueNotDelivered");
+            }
+            return el("span", { class: "state-pill state-" + party.state, text: words });
           }
 
           // An overdue acknowledgement is an alarm a person must acknowledge: the desk officer
@@ -300,116 +316,112 @@ enum DeskScript {
               const alarm = request.alarm;
               const open = alarm.state === "open";
               const result = el("span", { class: "result" });
-              const note = el("input", { type: "text", "aria-label": "What was done about it", maxlength: "200",
-                placeholder: "what was done (e.g. VR14 phoned)" });
+              const note = el("input", { type: "text", "aria-label": t("alarm.what"), maxlength: "200",
+                placeholder: t("alarm.placeholder") });
               const button = open ? el("button", { type: "button", class: "alarm-ack", "data-request": request.request,
                 disabled: !K.may("give-acknowledgement"),
                 onclick: () => write($("who-form"), result, "/api/v1/acks",
-                  { subject: request.request, note: note.value || undefined }) }, "Acknowledge alarm") : null;
+                  { subject: request.request, note: note.value || undefined }) }, t("alarm.acknowledge")) : null;
               const by = alarm.acknowledgedBy;
               return el("div", { class: "alarm", "data-request": request.request, "data-state": alarm.state },
                 el("div", { class: "row1" },
                   el("span", { class: "state-pill state-" + (open ? "overdue" : "delivered"),
-                    text: open ? "ALARM" + (alarm.escalated ? " · escalated" : "") : "alarm acknowledged" }), " ",
+                    text: open ? t("alarm.open") + (alarm.escalated ? t("alarm.escalated") : "") : t("alarm.done") }), " ",
                   el("b", { text: request.subjectSummary || request.subject })),
-                el("div", { class: "meta", text: "requested by " + request.requestedBy + " · overdue since " +
-                  K.time(alarm.raisedAt) + " · missing " + alarm.missing.join(", ") +
-                  (alarm.notDelivered.length ? " (not delivered: " + alarm.notDelivered.join(", ") + ")" : "") }),
-                by ? el("div", { class: "meta", text: "acknowledged by " + (by.by || "?") + " (" + by.organisation + ") at " +
-                  K.time(by.at) + (by.note ? ": " + by.note : "") }) : null,
+                el("div", { class: "meta", text: t("alarm.meta", request.requestedBy, K.time(alarm.raisedAt),
+                  alarm.missing.join(", ")) +
+                  (alarm.notDelivered.length ? t("alarm.notDelivered", alarm.notDelivered.join(", ")) : "") }),
+                by ? el("div", { class: "meta", text: t("alarm.by", by.by || "?", by.organisation, K.time(by.at)) +
+                  (by.note ? ": " + by.note : "") }) : null,
                 open ? el("div", { class: "row1" }, note, button, result) : null);
             }));
           }
 
           function renderAcks(requests) {
             if (!requests.length) {
-              replace($("acks"), el("p", { class: "empty", text: "No acknowledgement requests." }));
+              replace($("acks"), el("p", { class: "empty", text: t("acks.none") }));
               return;
             }
             replace($("acks"), requests.map((request) => el("div", { class: "ack", "data-subject": request.subject },
               el("div", { class: "row1" }, exerciseTag(request.exercise),
                 el("b", { text: request.subjectSummary || request.subject }),
-                request.overdue.length ? el("span", { class: "state-pill state-overdue", text: request.overdue.length + " overdue" }) : null),
-              el("div", { class: "meta", text: "requested by " + request.requestedBy + (request.author ? " (" + request.author + ")" : "") +
-                " · deadline " + K.dateTime(request.deadlineText) + (request.note ? " · " + request.note : "") }),
-              request.withheld ? el("p", { class: "withheld", text: "request withheld from this view" }) :
+                request.overdue.length ? el("span", { class: "state-pill state-overdue", text: t("acks.overdue", request.overdue.length) }) : null),
+              el("div", { class: "meta", text: t("acks.requestedBy", request.requestedBy) +
+                (request.author ? " (" + request.author + ")" : "") + t("acks.deadline", K.dateTime(request.deadlineText)) +
+                (request.note ? " · " + request.note : "") }),
+              request.withheld ? el("p", { class: "withheld", text: t("acks.withheld") }) :
               el("table", { class: "board" },
-                el("thead", {}, el("tr", {}, el("th", { text: "Party" }), el("th", { text: "State" }))),
+                el("thead", {}, el("tr", {}, el("th", { text: t("acks.party") }), el("th", { text: t("acks.state") }))),
                 el("tbody", {}, request.parties.map((party) => el("tr", { "data-party": party.code },
                   el("td", { text: party.code }), el("td", {}, partyState(party)))))))));
           }
 
           // Measures side by side per threat level, so that municipalities under the same level
           // taking different measures stand out: one column per kind any of them took.
-          const measureNames = { stayInside: "stay inside", buildingsClosed: "buildings closed",
-            schoolsClosed: "schools closed", publicTransportStopped: "public transport stopped",
-            roadsClosed: "roads closed", eventsCancelled: "events cancelled", evacuation: "evacuation",
-            increasedSurveillance: "more surveillance", other: "other" };
           function renderMeasures(comparison) {
             const groups = (comparison && comparison.groups) || [];
             if (!groups.length) {
-              replace($("measures"), el("p", { class: "empty", text: "No measures reported." }));
+              replace($("measures"), el("p", { class: "empty", text: t("measures.none") }));
               return;
             }
             replace($("measures"), groups.map((g) => el("div", { class: "measure-group", "data-level": g.level || "none" },
-              el("h3", { text: g.level ? "Threat level " + g.level + " (" + g.areas.join(", ") + ")" : "No threat level" }),
+              el("h3", { text: g.level ? t("measures.level", g.level, g.areas.join(", ")) : t("measures.noLevel") }),
               g.municipalities.length ? el("table", { class: "measures" },
-                el("thead", {}, el("tr", {}, el("th", { text: "Municipality" }),
-                  g.kinds.map((k) => el("th", { text: measureNames[k] || k })))),
+                el("thead", {}, el("tr", {}, el("th", { text: t("measures.municipality") }),
+                  g.kinds.map((k) => el("th", { text: value("measure", k) })))),
                 el("tbody", {}, g.municipalities.map((m) => el("tr", { "data-municipality": m.code },
                   el("th", { text: m.name + " (" + m.region + ")" }),
                   g.kinds.map((k) => {
                     const item = m.measures.find((x) => x.kind === k);
                     return el("td", { class: item ? "has" : "missing", "data-kind": k,
-                      title: item ? item.text + " (" + item.origin + ")" : "not taken", text: item ? "yes" : "–" });
+                      title: item ? item.text + " (" + item.origin + ")" : t("measures.notTaken"),
+                      text: item ? t("measures.yes") : "–" });
                   }))))) : null,
-              el("p", { class: "meta", text: g.withoutMeasures + " other municipalities under this level report no measures." }))));
+              el("p", { class: "meta", text: t("measures.others", g.withoutMeasures) }))));
           }
 
           function renderLiveness(liveness) {
             $("liveness-source").textContent = liveness.source === "node"
-              ? "From the node's liveness board; node " + (liveness.node.role || "?") + ", epoch " + (liveness.node.epoch || "?") +
-                ", last seq " + liveness.node.lastSequence
-              : "Node's board not reachable from this host: node heard " + K.ago(liveness.node.lastHeardMsAgo) + "; daemons unknown.";
+              ? t("live.fromNode", liveness.node.role || "?", liveness.node.epoch || "?", liveness.node.lastSequence)
+              : t("live.noBoard", K.ago(liveness.node.lastHeardMsAgo));
             replace($("liveness"), liveness.parties.map((party) => {
               const detail = [];
-              if (party.lag) detail.push("lag " + party.lag);
-              if (party.outboxBacklog) detail.push("backlog " + party.outboxBacklog);
+              if (party.lag) detail.push(t("live.lag", party.lag));
+              if (party.outboxBacklog) detail.push(t("live.backlog", party.outboxBacklog));
               if (party.state !== "unknown" && party.state !== "absent") detail.push(K.ago(party.lastHeardMsAgo));
               return el("div", { class: "cell", "data-party": party.code, title: party.name },
                 el("b", { text: party.code }),
                 el("span", { class: "state-pill state-" + party.state,
-                  text: { down: "DOWN", absent: "never heard" }[party.state] || party.state }),
+                  text: value("live", party.state) }),
                 el("div", { class: "meta", text: detail.join(" · ") }));
             }));
           }
 
           // Desk actions: the signed-in person (session cookie) is the author of every write.
           K.initSession($("session"), $("logout")).then(() => {
-            K.limit($("advice-form"), "give-national-advice", "give national advice");
-            K.limit($("ack-form"), "request-acknowledgement", "request acknowledgements");
+            K.limit($("advice-form"), "give-national-advice", t("may.advice"));
+            K.limit($("ack-form"), "request-acknowledgement", t("may.ackRequest"));
           });
 
           async function write(form, resultNode, url, body) {
             K.clearProblems(form);
             K.clearProblems($("who-form"));
             resultNode.className = "result wait";
-            resultNode.textContent = "Sending…";
+            resultNode.textContent = t("sending");
             const answer = await K.request("POST", url, body);
             const result = answer.body || {};
             if (answer.status === 201) {
               resultNode.className = "result ok";
-              resultNode.textContent = "Accepted seq " + result.sequence + " (" + result.id + ")";
+              resultNode.textContent = t("write.accepted", result.sequence, result.id);
             } else if (answer.status === 202) {
               resultNode.className = "result wait";
-              resultNode.textContent = "Queued (" + result.id + "): goes out as soon as the node answers";
+              resultNode.textContent = t("write.queued", result.id);
               follow(resultNode, result.id);
             } else {
               resultNode.className = "result bad";
               const rest = K.showProblems(form, result.problems) || "";
               if ((result.problems || []).some((p) => p.field === "person")) K.showProblems($("who-form"), result.problems);
-              resultNode.textContent = "Not sent: E" + result.code + " " + result.name + ": " + result.message +
-                (rest ? " (" + rest + ")" : "");
+              resultNode.textContent = t("notSent", K.failure(result) + (rest ? " (" + rest + ")" : ""));
             }
           }
           async function follow(resultNode, id) {
@@ -419,12 +431,12 @@ enum DeskScript {
               const state = answer && answer.body ? answer.body.state : null;
               if (state === "accepted") {
                 resultNode.className = "result ok";
-                resultNode.textContent = "Accepted seq " + answer.body.sequence + " (" + id + ")";
+                resultNode.textContent = t("write.accepted", answer.body.sequence, id);
                 return;
               }
               if (state === "rejected") {
                 resultNode.className = "result bad";
-                resultNode.textContent = "Refused by the node: E" + answer.body.code + " " + answer.body.message;
+                resultNode.textContent = t("write.refused", K.failure(answer.body));
                 return;
               }
             }

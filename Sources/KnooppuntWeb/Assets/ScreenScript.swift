@@ -7,7 +7,7 @@ enum ScreenScript {
         "use strict";
         (function () {
           const $ = (id) => document.getElementById(id);
-          const { el, replace } = window.K;
+          const { el, replace, t, value } = window.K;
           const organisation = document.body.dataset.organisation;
           const form = $("sitrep-form");
           const disciplines = ["MULTI", "BRW", "POL", "GZ", "BZ", "CCOM", "DEF"];
@@ -16,13 +16,14 @@ enum ScreenScript {
           const probe = window.knooppuntScreen = { status: null, sequence: 0 };
           K.initTheme($("theme-toggle"));
           K.initSession($("session"), $("logout")).then(() =>
-            K.limit($("sitrep-form"), "publish-own", "publish reports for the organisation"));
-          const clockFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Amsterdam", hour: "2-digit",
-            minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" });
-          setInterval(() => { $("clock").textContent = clockFormat.format(new Date()); }, 1000);
+            K.limit($("sitrep-form"), "publish-own", t("may.publish")));
+          const clockFormat = K.clockFormat(false);
+          const tick = () => { $("clock").textContent = clockFormat.format(new Date()); };
+          setInterval(tick, 1000);
+          tick();
 
-          const value = (id) => $(id).value;
-          const lines = (id) => value(id).split("\n").map((l) => l.trim()).filter(Boolean);
+          const field = (id) => $(id).value;
+          const lines = (id) => field(id).split("\n").map((l) => l.trim()).filter(Boolean);
           const classification = (path) => form.querySelector('[data-field="' + path + '"]').value;
 
           // A datetime-local value ("2025-06-11T11:30") as RFC 3339 with Amsterdam's offset then.
@@ -35,29 +36,29 @@ enum ScreenScript {
           }
 
           function documentFromForm() {
-            const doc = { type: "sitrep", incident: value("incident").trim(), confidence: value("confidence"),
-              verification: value("verification"), beeld: {} };
+            const doc = { type: "sitrep", incident: field("incident").trim(), confidence: field("confidence"),
+              verification: field("verification"), beeld: {} };
             if ($("exercise").checked) doc.exercise = true;
             for (const d of disciplines) {
-              const text = value("beeld-" + d + "-text");
+              const text = field("beeld-" + d + "-text");
               if (text.trim()) doc.beeld[d] = { text: text, classification: classification("beeld." + d + ".classification") };
             }
-            if (value("oordeel-prognosis").trim() || lines("oordeel-bottlenecks").length || lines("oordeel-risks").length) {
-              doc.oordeel = { prognosis: value("oordeel-prognosis"), bottlenecks: lines("oordeel-bottlenecks"),
+            if (field("oordeel-prognosis").trim() || lines("oordeel-bottlenecks").length || lines("oordeel-risks").length) {
+              doc.oordeel = { prognosis: field("oordeel-prognosis"), bottlenecks: lines("oordeel-bottlenecks"),
                 risks: lines("oordeel-risks"), classification: classification("oordeel.classification") };
             }
             if (lines("besluiten-items").length) {
-              const by = value("besluiten-by").trim();
+              const by = field("besluiten-by").trim();
               doc.besluiten = { items: lines("besluiten-items").map((text) => by ? { text, decidedBy: by } : { text }),
                 classification: classification("besluiten.classification") };
             }
-            if (value("acties-text").trim() || value("acties-owner").trim() || value("acties-deadline")) {
-              doc.acties = { items: [{ text: value("acties-text"), owner: value("acties-owner"),
-                deadline: amsterdam(value("acties-deadline")) }], classification: classification("acties.classification") };
+            if (field("acties-text").trim() || field("acties-owner").trim() || field("acties-deadline")) {
+              doc.acties = { items: [{ text: field("acties-text"), owner: field("acties-owner"),
+                deadline: amsterdam(field("acties-deadline")) }], classification: classification("acties.classification") };
             }
-            if (value("communicatie-core").trim() || value("communicatie-advice").trim()) {
-              doc.communicatie = { coreMessage: value("communicatie-core"), actionAdvice: value("communicatie-advice"),
-                targetArea: { regions: value("communicatie-regions").split(",").map((r) => r.trim().toUpperCase()).filter(Boolean) },
+            if (field("communicatie-core").trim() || field("communicatie-advice").trim()) {
+              doc.communicatie = { coreMessage: field("communicatie-core"), actionAdvice: field("communicatie-advice"),
+                targetArea: { regions: field("communicatie-regions").split(",").map((r) => r.trim().toUpperCase()).filter(Boolean) },
                 classification: classification("communicatie.classification") };
             }
             return doc;
@@ -67,30 +68,30 @@ enum ScreenScript {
             const answer = await K.request("POST", "/api/v1/validate", documentFromForm());
             if (answer.ok) {
               K.clearProblems(form, $("error-summary"));
-              result("ok", "The sitrep is valid.");
+              result("ok", t("check.ok"));
             } else {
               K.showProblems(form, (answer.body || {}).problems || [answer.body], $("error-summary"));
-              result("bad", "Not valid: see the messages at the fields.");
+              result("bad", t("check.bad"));
             }
           }
 
           async function send() {
             document.body.dataset.exercise = $("exercise").checked ? "true" : "false";
-            result("wait", "Sending…");
+            result("wait", t("sending"));
             let answer;
             try { answer = await K.request("POST", "/api/v1/sitreps", documentFromForm()); }
-            catch (_) { result("bad", "The screen does not answer."); return; }
+            catch (_) { result("bad", t("send.noAnswer")); return; }
             const body = answer.body || {};
             if (answer.status === 202) {
               K.clearProblems(form, $("error-summary"));
-              result("ok", "Queued as " + body.id + " (" + organisation + " #" + body.originSeq + ")");
+              result("ok", t("send.queued", body.id, organisation, body.originSeq));
               remember({ id: body.id, type: body.type, at: new Date().toISOString(), state: "queued", originSeq: body.originSeq });
               follow(body.id);
             } else if (body.problems) {
               K.showProblems(form, body.problems, $("error-summary"));
-              result("bad", "Not sent: " + body.problems.length + " problem(s), shown at the fields.");
+              result("bad", t("send.problems", body.problems.length));
             } else {
-              result("bad", "Not sent: E" + body.code + " " + body.name + ": " + body.message);
+              result("bad", t("notSent", K.failure(body)));
             }
           }
 
@@ -117,19 +118,20 @@ enum ScreenScript {
           function renderDeliveries() {
             const list = reports();
             if (!list.length) {
-              replace($("deliveries"), el("li", { class: "empty", text: "Nothing sent from this screen yet." }));
+              replace($("deliveries"), el("li", { class: "empty", text: t("delivery.none") }));
               return;
             }
             replace($("deliveries"), list.map((r) => {
-              let words = r.state === "accepted" ? "accepted seq " + r.sequence
-                : r.state === "rejected" ? "refused: E" + r.code + " " + (r.message || "")
-                : "queued (" + organisation + " #" + r.originSeq + ")";
+              let words = r.state === "accepted" ? t("delivery.accepted", r.sequence)
+                : r.state === "rejected" ? t("delivery.refused", K.failure(r))
+                : t("delivery.queued", organisation, r.originSeq);
               if (r.acknowledgedBy && r.acknowledgedBy.length) {
-                words += " → acknowledged by " + r.acknowledgedBy.map((a) => a.code + (a.by ? " (" + a.by + ")" : "")).join(", ");
+                words += t("delivery.acknowledgedBy",
+                  r.acknowledgedBy.map((a) => a.code + (a.by ? " (" + a.by + ")" : "")).join(", "));
               }
-              if (r.waitingFor && r.waitingFor.length) words += " · waiting for " + r.waitingFor.join(", ");
+              if (r.waitingFor && r.waitingFor.length) words += t("delivery.waitingFor", r.waitingFor.join(", "));
               return el("li", { class: "incident", "data-report": r.id, "data-state": r.state },
-                el("div", { class: "row1" }, el("span", { class: "state-pill state-" + r.state, text: r.state }),
+                el("div", { class: "row1" }, el("span", { class: "state-pill state-" + r.state, text: value("report", r.state) }),
                   el("span", { class: "title", text: words })),
                 el("div", { class: "meta", text: r.type + " · " + r.id }));
             }));
@@ -155,21 +157,20 @@ enum ScreenScript {
             if (!status) {
               banner.dataset.state = "desk-offline";
               $("banner-icon").textContent = "✖";
-              $("banner-text").textContent = "The screen does not answer; reconnecting…";
+              $("banner-text").textContent = t("banner.noAnswer");
             } else if (!status.reachable) {
               banner.dataset.state = "unreachable";
               $("banner-icon").textContent = "✖";
-              $("banner-text").textContent = "The daemon of " + organisation + " does not answer: nothing can be sent now.";
+              $("banner-text").textContent = t("banner.noDaemon", organisation);
             } else {
               const node = status.daemon.node || {};
               const applied = status.daemon.mirror.applied;
               const queued = status.daemon.outbox.queued;
-              const asOf = "picture as of seq " + applied + (node.lastSequence !== undefined ? " (node at " + node.lastSequence + ")" : "");
+              const asOf = t("banner.asOf", applied) + (node.lastSequence !== undefined ? t("banner.nodeAt", node.lastSequence) : "");
               banner.dataset.state = node.connected ? (node.degraded ? "degraded" : "live") : "unreachable";
               $("banner-icon").textContent = node.connected ? "●" : "✖";
-              $("banner-text").textContent = (node.connected ? "Connected to the national node: " :
-                "National node unreachable: reports wait in the outbox (" + queued + " queued); ") + asOf +
-                (queued ? " · " + queued + " report(s) queued" : "");
+              $("banner-text").textContent = (node.connected ? t("banner.connected") : t("banner.unreachable", queued)) +
+                asOf + (queued ? t("banner.queued", queued) : "");
               if (applied !== lastApplied || Date.now() - pictureAt > 10000) {
                 lastApplied = applied;
                 pictureAt = Date.now();
@@ -186,9 +187,10 @@ enum ScreenScript {
             const own = picture.own || {};
             $("own-threat").dataset.level = own.threatLevel || "";
             $("own-threat").textContent = own.threatLevel
-              ? "Threat level " + own.threatLevel + " — " + (own.threatLevelName || "") + " (" + own.threatArea + (own.threatStep ? ", " + own.threatStep : "") + ")"
-              : "No threat level in force for " + organisation + ".";
-            $("own-advice").textContent = own.actionAdvice ? "Handelingsperspectief: " + own.actionAdvice : "";
+              ? t("threat.level", own.threatLevel, own.threatLevelName || "",
+                own.threatArea + (own.threatStep ? ", " + value("step", own.threatStep) : ""))
+              : t("threat.none", organisation);
+            $("own-advice").textContent = own.actionAdvice ? t("threat.advice", own.actionAdvice) : "";
             const requests = own.acknowledgementRequests || [];
             replace($("own-requests"), requests.length ? requests.map((r) => {
               const mine = r.parties.find((p) => p.code === organisation) || {};
@@ -196,29 +198,31 @@ enum ScreenScript {
               const button = mine.state && mine.state !== "acknowledged" && !acked[r.subject]
                 ? el("button", { type: "button", class: "ack-give", "data-subject": r.subject,
                     disabled: !K.may("give-acknowledgement"),
-                    onclick: () => acknowledge(r, answer) }, "Acknowledge") : null;
+                    onclick: () => acknowledge(r, answer) }, t("ack.give")) : null;
               return el("div", { class: "incident", "data-subject": r.subject, "data-state": mine.state || "" },
                 el("b", { text: r.subjectSummary || r.subject }),
-                el("div", { class: "meta", text: "from " + r.requestedBy + " · deadline " + K.dateTime(r.deadlineText) +
-                  " · " + (mine.state || "?") + (mine.by ? " by " + mine.by : "") }),
+                el("div", { class: "meta", text: t("ack.meta", r.requestedBy, K.dateTime(r.deadlineText),
+                  value("party", mine.state) || "?") + (mine.by ? t("ack.by", mine.by) : "") }),
                 button, answer);
-            }) : el("p", { class: "empty", text: "None." }));
+            }) : el("p", { class: "empty", text: t("requests.none") }));
             replace($("regions"), picture.regions.map((r) => el("tr", { "data-region": r.code },
               el("td", { text: r.code + " " + r.name }), el("td", { text: r.grip ? "G" + r.grip : "–" }),
               el("td", { text: r.threatLevel ? "T" + r.threatLevel : "–" }), el("td", { text: r.openIncidents.length }))));
             const incidents = picture.incidents;
             replace($("incidents"), incidents.length ? incidents.map((i) => el("li", { class: "incident" },
               el("div", { class: "row1" }, el("span", { class: "badge" + (i.grip ? "" : " grip-none"),
-                text: i.grip ? "G" + i.grip.level : "no GRIP" }),
-                i.exercise ? el("span", { class: "tag-exercise", text: "EXERCISE" }) : null,
-                el("span", { class: "title", text: i.title || "(withheld)" })),
-              el("div", { class: "meta", text: [i.id, i.region, i.status, i.sitrepCount + " sitrep(s)"].filter(Boolean).join(" · ") }),
+                text: i.grip ? "G" + i.grip.level : t("noGRIP") }),
+                i.exercise ? el("span", { class: "tag-exercise", text: t("exercise.tag") }) : null,
+                el("span", { class: "title", text: i.title || t("withheld") })),
+              el("div", { class: "meta", text: [i.id, i.region, value("status", i.status), t("sitreps.count", i.sitrepCount)]
+                .filter(Boolean).join(" · ") }),
               el("a", { class: "report-link", target: "_blank",
-                href: "/incidents/" + encodeURIComponent(i.id) + "/report" + (i.exercise ? "?exercise=true" : ""),
-                text: "Situatierapport (afdrukken)" }),
+                href: "/incidents/" + encodeURIComponent(i.id) + "/report?lang=" + K.lang + (i.exercise ? "&exercise=true" : ""),
+                text: t("report.link") }),
               i.gripAdvice ? el("div", { class: "grip-advice", role: "alert", "data-advice": i.gripAdvice.target,
-                text: "ADVICE: " + i.gripAdvice.message + " (since " + K.time(i.gripAdvice.sinceText) + ")" }) : null))
-              : el("li", { class: "empty", text: "No incidents." }));
+                text: t("advice.line", (i.gripAdvice.messages || {})[K.lang] || i.gripAdvice.message,
+                  K.time(i.gripAdvice.sinceText)) }) : null))
+              : el("li", { class: "empty", text: t("incidents.none") }));
             replace($("incident-list"), incidents.filter((i) => !i.exercise).map((i) => el("option", { value: i.id, text: i.title || "" })));
           }
 
@@ -226,17 +230,17 @@ enum ScreenScript {
           const acked = {};
           async function acknowledge(request, answerNode) {
             answerNode.className = "result wait";
-            answerNode.textContent = "Sending…";
+            answerNode.textContent = t("sending");
             const answer = await K.request("POST", "/api/v1/acks",
               { subject: request.subject, exercise: request.exercise || undefined });
             const body = answer.body || {};
             if (answer.status === 202 || answer.status === 201) {
-              acked[request.subject] = "Acknowledgement handed to the daemon (" + body.id + ")";
+              acked[request.subject] = t("ack.handed", body.id);
               answerNode.className = "result ok";
               answerNode.textContent = acked[request.subject];
             } else {
               answerNode.className = "result bad";
-              answerNode.textContent = "Not sent: E" + body.code + " " + (body.message || "");
+              answerNode.textContent = t("notSent", K.failure(body));
             }
           }
 

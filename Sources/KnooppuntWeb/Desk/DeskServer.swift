@@ -78,7 +78,7 @@ public struct DeskServer: Sendable {
         router.middlewares.add(RequestGuard(host: settings.host, port: bound))
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(SignInGuard(gate: gate))
-        LoginRoutes.add(to: router, gate: gate, title: "National desk")
+        LoginRoutes.add(to: router, gate: gate, screen: .desk)
         addPages(router)
         let feed = backend.feed
         ReportRoute.add(to: router, reader: .national) {
@@ -98,8 +98,8 @@ public struct DeskServer: Sendable {
     }
 
     private func addPages(_ router: Router<BasicWebSocketRequestContext>) {
-        let page = DeskPage.html
-        router.get("/") { _, _ in HTTPReply.asset(page, type: "text/html; charset=utf-8") }
+        let pages = HTTPReply.pages(DeskPage.html)
+        router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
         router.get("assets/knooppunt.css") { _, _ in
             HTTPReply.asset(Theme.css, type: "text/css; charset=utf-8")
         }

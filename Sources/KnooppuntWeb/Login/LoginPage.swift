@@ -3,34 +3,61 @@ import KnooppuntDomain
 /// The login page: a user name, a password, and the answer. The script posts JSON (the
 /// content policy forbids plain form posts) and goes to the page on success.
 enum LoginPage {
-    static func html(title: String, organisation: OrganisationCode) -> String {
-        """
-        <!doctype html>
-        <html lang="en" data-theme="dark">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>Knooppunt · log in · \(HTML.escape(title))</title>
-        <link rel="stylesheet" href="/assets/knooppunt.css">
-        <script src="/assets/login.js" defer></script>
-        </head>
-        <body>
-        <header class="top">
-          <h1>KNOOPPUNT</h1>
-          <span class="who">\(HTML.escape(title)) (\(HTML.escape(organisation.rawValue)))</span>
-        </header>
-        <main class="login">
-          <form class="write" id="login-form" autocomplete="on">
-            <strong>Log in with your account of \(HTML.escape(organisation.rawValue))</strong>
-            <label>User name <input type="text" id="login-user" autocomplete="username" required></label>
-            <label>Password <input type="password" id="login-password" autocomplete="current-password" required></label>
-            <button type="submit" id="login-submit">Log in</button>
-            <p class="result" id="login-result" role="status" aria-live="polite"></p>
-          </form>
-        </main>
-        </body>
-        </html>
-        """
+    /// Which screen the login page opens.
+    enum Screen: String, Sendable {
+        case desk, operatorScreen
+    }
+
+    static let words = WordTable([
+        ("screen.desk", "Landelijk knooppunt", "National desk"),
+        ("screen.operatorScreen", "Operatorscherm", "Operator screen"),
+        ("title", "Knooppunt · inloggen · {0}", "Knooppunt · log in · {0}"),
+        ("heading", "Inloggen met uw account van {1}", "Log in with your account of {1}"),
+        ("user", "Gebruikersnaam", "User name"),
+        ("password", "Wachtwoord", "Password"),
+        ("submit", "Inloggen", "Log in"),
+    ])
+
+    static let scriptWords = WordTable(
+        CommonWords.script,
+        WordTable([("checking", "Controleren…", "Checking…")]))
+
+    static func html(screen: Screen, organisation: OrganisationCode, language: ScreenLanguage) -> String {
+        let title = words.text("screen.\(screen.rawValue)", language)
+        let t = { (key: String) in
+            HTML.escape(words.text(key, language, title, organisation.rawValue))
+        }
+        return """
+            <!doctype html>
+            <html lang="\(language.rawValue)" data-theme="dark">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(t("title"))</title>
+            \(ScreenLanguage.wordsBlock(scriptWords, language))
+            <link rel="stylesheet" href="/assets/knooppunt.css">
+            <script src="/assets/common.js" defer></script>
+            <script src="/assets/login.js" defer></script>
+            </head>
+            <body>
+            <header class="top">
+              <h1>KNOOPPUNT</h1>
+              <span class="who">\(HTML.escape(title)) (\(HTML.escape(organisation.rawValue)))</span>
+              <span class="spacer"></span>
+              \(language.switchLink)
+            </header>
+            <main class="login">
+              <form class="write" id="login-form" autocomplete="on">
+                <strong>\(t("heading"))</strong>
+                <label>\(t("user")) <input type="text" id="login-user" autocomplete="username" required></label>
+                <label>\(t("password")) <input type="password" id="login-password" autocomplete="current-password" required></label>
+                <button type="submit" id="login-submit">\(t("submit"))</button>
+                <p class="result" id="login-result" role="status" aria-live="polite"></p>
+              </form>
+            </main>
+            </body>
+            </html>
+            """
     }
 
     static let script = """
@@ -41,7 +68,7 @@ enum LoginPage {
           form.addEventListener("submit", async (event) => {
             event.preventDefault();
             result.className = "result wait";
-            result.textContent = "Checking…";
+            result.textContent = K.t("checking");
             const response = await fetch("/api/v1/login", {
               method: "POST", headers: { "Content-Type": "application/json" }, credentials: "same-origin",
               body: JSON.stringify({
@@ -56,7 +83,7 @@ enum LoginPage {
             }
             const body = await response.json().catch(() => ({}));
             result.className = "result bad";
-            result.textContent = "E" + body.code + " " + body.name + ": " + body.message;
+            result.textContent = K.failure(body);
           });
         });
         """

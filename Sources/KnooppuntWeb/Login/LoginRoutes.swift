@@ -11,9 +11,13 @@ enum LoginRoutes {
     /// Largest login request body.
     static let maxRequestBytes = 4 * 1024
 
-    static func add<Context: RequestContext>(to router: Router<Context>, gate: PeopleGate, title: String) {
-        let page = LoginPage.html(title: title, organisation: gate.organisation)
-        router.get("login") { _, _ in HTTPReply.asset(page, type: "text/html; charset=utf-8") }
+    static func add<Context: RequestContext>(
+        to router: Router<Context>, gate: PeopleGate, screen: LoginPage.Screen
+    ) {
+        let pages = HTTPReply.pages {
+            LoginPage.html(screen: screen, organisation: gate.organisation, language: $0)
+        }
+        router.get("login") { request, _ in HTTPReply.page(pages, for: request) }
         router.get("assets/login.js") { _, _ in
             HTTPReply.asset(LoginPage.script, type: "text/javascript; charset=utf-8")
         }

@@ -27,7 +27,10 @@ struct SignInGuard<Context: RequestContext>: RouterMiddleware {
             _ = try await gate.person(request)
         } catch let error as APIError where request.method == .get && path == "/" {
             _ = error
-            return Response(status: .seeOther, headers: [.location: "/login", .cacheControl: "no-store"])
+            // The language asked for goes along to the login page (which keeps it in a cookie).
+            let language = request.uri.queryParameters.get("lang").flatMap(ScreenLanguage.init(rawValue:))
+            let login = "/login" + (language.map { "?lang=\($0.rawValue)" } ?? "")
+            return Response(status: .seeOther, headers: [.location: login, .cacheControl: "no-store"])
         }
         return try await next(request, context)
     }

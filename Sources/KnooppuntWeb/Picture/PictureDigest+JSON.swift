@@ -138,6 +138,9 @@ extension PictureDigest.Incident {
         object.set("sitrepCount", sitreps.count)
         object.set("gripAdvice", gripAdvice?.screenJSON)
         object["timeToGRIP3"] = timeToGRIP3
+        if let timeToGRIP3, let dutchTimeToGRIP3 {
+            object.set("timeToGRIP3Texts", ["nl": .string(dutchTimeToGRIP3), "en": .string(timeToGRIP3)])
+        }
         if full {
             object.set("sitreps", .array(sitreps.map(\.json)))
             object.set("gripHistory", .array(gripHistory.map(\.json)))

@@ -72,6 +72,8 @@ public struct PictureDigest: Sendable {
         public var gripAdvice: GRIPAdvice?
         /// Time-to-GRIP-3 for people: "GRIP 3 after 12m…", "no GRIP 3 after 1h05m".
         public var timeToGRIP3: String?
+        /// The same in Dutch, for the screens.
+        public var dutchTimeToGRIP3: String?
     }
 
     public struct Threat: Sendable {
@@ -195,6 +197,7 @@ public struct PictureDigest: Sendable {
             var incident = incident
             incident.gripAdvice = grip[scoped]?.advice
             incident.timeToGRIP3 = grip[scoped]?.gripThreeText
+            incident.dutchTimeToGRIP3 = grip[scoped]?.dutchGRIPThreeText
             incident.sitreps.sort { $0.sequence < $1.sequence }
             incident.gripHistory.sort { $0.sequence < $1.sequence }
             return incident

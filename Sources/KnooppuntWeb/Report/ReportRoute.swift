@@ -2,7 +2,7 @@ import Hummingbird
 import KnooppuntDomain
 import KnooppuntProtocol
 
-/// `GET /incidents/{id}/report` (`?lang=en`, `?exercise=true`): the printable situation report
+/// `GET /incidents/{id}/report` (`?lang=nl|en`, else the language cookie; `?exercise=true`): the printable situation report
 /// of an incident from the reader's own picture, and its stylesheet. Behind the login, like
 /// every page.
 enum ReportRoute {
@@ -24,10 +24,12 @@ enum ReportRoute {
                 throw APIError(
                     .notFound, .unknownIncident, "incident \(id) is not in the picture of \(reader)")
             }
-            let language = ScreenLanguage(query: request.uri.queryParameters.get("lang"))
-            return HTTPReply.asset(
+            let (language, setCookie) = ScreenLanguage.chosen(by: request)
+            var response = HTTPReply.asset(
                 SituationReport.html(incident, reader: reader, now: picture.now, language: language),
                 type: "text/html; charset=utf-8")
+            if let setCookie { response.headers[.setCookie] = setCookie }
+            return response
         }
     }
 }

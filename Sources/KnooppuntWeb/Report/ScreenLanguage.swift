@@ -1,11 +1,9 @@
 /// The language of a page: Dutch by default (the domain's own terms: beeld, oordeel,
-/// besluiten, handelingsperspectief), English on request (`?lang=en`).
+/// besluiten, handelingsperspectief), English on request (`?lang=en`, kept in a cookie; see
+/// ``chosen(by:)``).
 enum ScreenLanguage: String, Sendable, CaseIterable {
     case dutch = "nl"
     case english = "en"
-
-    /// `?lang=` of a request; anything unknown is Dutch.
-    init(query: String?) { self = query.flatMap(ScreenLanguage.init(rawValue:)) ?? .dutch }
 
     /// The text for `key` in this language (the key itself when a translation is missing).
     func text(_ key: SituationReportText) -> String {

@@ -64,10 +64,11 @@ public struct OperatorScreen: Sendable {
         router.middlewares.add(RequestGuard(host: host, port: bound))
         router.middlewares.add(MetricsMiddleware())
         router.middlewares.add(SignInGuard(gate: gate))
-        LoginRoutes.add(to: router, gate: gate, title: "Operator screen")
+        LoginRoutes.add(to: router, gate: gate, screen: .operatorScreen)
         let gate = self.gate
-        let page = ScreenPage.html(for: backend.organisation)
-        router.get("/") { _, _ in HTTPReply.asset(page, type: "text/html; charset=utf-8") }
+        let organisation = backend.organisation
+        let pages = HTTPReply.pages { ScreenPage.html(for: organisation, language: $0) }
+        router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
         router.get("assets/knooppunt.css") { _, _ in
             HTTPReply.asset(Theme.css, type: "text/css; charset=utf-8")
         }

@@ -18,6 +18,8 @@ public struct GRIPAdvice: Sendable, Hashable {
     public let since: Int64
     /// One line for people, naming the level and why.
     public let message: String
+    /// The same line in Dutch, for the screens ("Opschalen naar GRIP 3: …").
+    public let dutchMessage: String
 }
 
 /// One GRIP decision of an incident: who, when, why.
