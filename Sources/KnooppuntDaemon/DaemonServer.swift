@@ -558,9 +558,9 @@ final class DaemonLoop {
         }
         // The person who published is the author (and the one who acknowledges), whatever
         // the document said: the name in the signed envelope is one this daemon checked.
-        document.author = person.author
+        document.author = Self.author(person, scripted: document.exercise ? document.author : nil)
         if case .ack(var acknowledgement) = document.body {
-            acknowledgement.by = person.author
+            acknowledgement.by = document.author ?? person.author
             document.body = .ack(acknowledgement)
         }
         let canonical = JSONWriter.canonical(documentCodec.encode(document))
@@ -612,6 +612,17 @@ final class DaemonLoop {
         return PreparedReport(
             routing: routing, item: item, document: canonical, bodyHash: bodyHash, type: document.body.type,
             policeLabels: policeLabels, person: person.username)
+    }
+
+    /// The author a report gets: the person who published it. An exercise report keeps the
+    /// role its script plays in front ("Operationeel Leider VR09 · Oefenscript (oefenscript)"),
+    /// so the exercise's timeline reads like the day it plays, and still names who sent it.
+    static func author(_ person: Person, scripted: String?) -> String {
+        guard let scripted = scripted?.trimmingCharacters(in: .whitespaces), !scripted.isEmpty,
+            scripted != person.author
+        else { return person.author }
+        let suffix = " · " + person.author
+        return String(scripted.prefix(max(0, DocumentLimits.nameCharacters - suffix.count))) + suffix
     }
 
     /// The person behind a PUBLISH, if they are one of this organisation's people and their

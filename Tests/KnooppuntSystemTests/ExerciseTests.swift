@@ -79,6 +79,11 @@ extension SystemTests {
         #expect(json["timeToGRIP3"]?["reached"] == true, "the reconstruction states time-to-GRIP-3")
         #expect(
             entries.allSatisfy { $0["notReached"] == .array([]) }, "every daemon holds every exercise report")
+        // Every step names the role the script plays and the account that really sent it.
+        let authors = entries.compactMap { $0["author"]?.stringValue }
+        #expect(authors.count == entries.count, "every step has an author")
+        #expect(authors.allSatisfy { $0.hasSuffix("Oefenscript (oefenscript)") }, "\(Set(authors))")
+        #expect(authors.contains("Operationeel Leider VR09 · Oefenscript (oefenscript)"))
         let realTimeline = try runKnooppunt(["timeline", "--dir", dir, "--incident", "VR09-20260316-01"])
         #expect(realTimeline.status == 1 && realTimeline.err.contains("--exercise"))
     }

@@ -5,7 +5,7 @@ import KnooppuntDomain
 /// A named account for a program that publishes for an organisation on its own: the exercise
 /// runner, the benchmark's load, the chaos run's load. The daemon accepts reports only from its
 /// organisation's people, so such a program acts as an account of its own, and every report it
-/// sends names it ("Oefenscript (knooppunt exercise) (oefenscript)"), never a real person. The account shows in `knooppunt users list` like any other; an administrator may
+/// sends names it ("Benchmark (knooppunt bench) (bench)"), never a real person. The account shows in `knooppunt users list` like any other; an administrator may
 /// disable it.
 ///
 /// Its password is random and written nowhere: nobody can log in with it. The program gets a
@@ -24,7 +24,7 @@ public struct ProgramAccount: Sendable, Hashable {
     /// The exercise runner (`knooppunt exercise run`): a scenario also asks for
     /// acknowledgements, which takes a desk officer.
     public static let exerciseScript = ProgramAccount(
-        username: "oefenscript", name: "Oefenscript (knooppunt exercise)", role: .deskOfficer)
+        username: "oefenscript", name: "Oefenscript", role: .deskOfficer)
     /// The load of `knooppunt bench`.
     public static let benchmark = ProgramAccount(
         username: "bench", name: "Benchmark (knooppunt bench)", role: .operator)
