@@ -20,6 +20,7 @@ enum DurableDatabase {
         // Our stores are written by one thread; a busy database means another process holds
         // it (a second daemon on the same folder), which the lock file catches first.
         configuration.busyMode = .timeout(5)
+        try ownerOnly(path)
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
@@ -30,6 +31,22 @@ enum DurableDatabase {
             throw StoreError("\(path): PRAGMA synchronous reads back \(level), not 2 (FULL)")
         }
         return queue
+    }
+
+    /// Makes the store file readable by its owner only, creating it empty if it is missing
+    /// (SQLite takes an empty file as a new database). Its WAL and shared-memory files get the
+    /// same mode from SQLite. Stores hold reports others may not see, password hashes and token
+    /// digests: the folder being owner-only is one line of defence, the file another.
+    static func ownerOnly(_ path: String) throws {
+        let descriptor = Foundation.open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw StoreError("\(path): cannot open (\(String(cString: strerror(errno))))")
+        }
+        defer { close(descriptor) }
+        guard fchmod(descriptor, 0o600) == 0 else {
+            throw StoreError("\(path): cannot make it owner-only (\(String(cString: strerror(errno))))")
+        }
+        for suffix in ["-wal", "-shm"] { chmod(path + suffix, 0o600) }
     }
 
     /// `PRAGMA synchronous` as SQLite reports it: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.

@@ -189,6 +189,15 @@ extension SystemTests {
         #expect(passwords.allSatisfy { $0.count == 20 && !text.contains($0) })
         let officers = try runKnooppunt(["users", "list", "--dir", folder.root.path, "--as", "NATIONAL"])
         #expect(officers.out.contains("officer") && officers.out.contains("desk-officer"))
+        // Every store, and every duty account's token, is a file only its owner may read.
+        for code in OrganisationCode.all {
+            let people = folder.peopleFolder(code).appendingPathComponent("people.sqlite").path
+            #expect(fileMode(people) == 0o600, "\(code) people.sqlite")
+            guard code != .national else { continue }
+            #expect(fileMode(folder.daemonStore(code).path) == 0o600, "\(code) store")
+            let token = folder.peopleFolder(code).appendingPathComponent("dienstdoende.token").path
+            #expect(fileMode(token) == 0o600, "\(code) token")
+        }
     }
 }
 
