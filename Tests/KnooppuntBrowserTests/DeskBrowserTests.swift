@@ -107,9 +107,11 @@ struct BrowserTests {
         #expect(status == 0, "\(output)")
         try await browser.waitFor("the sitrep on the page", timeout: 20, "return window.__seen !== null")
         let seen = try await browser.run("return window.__seen;").doubleValue ?? 0
-        let sitreps = try await HTTP.get("http://127.0.0.1:\(port)/api/v1/incidents/\(Self.incident)/sitreps")
-            .json
-        let committed = sitreps["sitreps"]?.arrayValue?.last?["committedAt"]?.doubleValue ?? 0
+        let sitreps = try await HTTP.request(
+            "GET", "http://127.0.0.1:\(port)/api/v1/incidents/\(Self.incident)/sitreps",
+            headers: ["Authorization": "Bearer \(officer.token)"])
+        #expect(sitreps.status == 200, "the officer's token reads the sitreps")
+        let committed = sitreps.json["sitreps"]?.arrayValue?.last?["committedAt"]?.doubleValue ?? 0
         print(
             String(
                 format:
