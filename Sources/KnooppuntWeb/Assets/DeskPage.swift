@@ -17,17 +17,7 @@ enum DeskPage {
                 with: "Safety regions of the Netherlands: threat level (fill) and GRIP (outline)")
         }
         return """
-            <!doctype html>
-            <html lang="\(language.rawValue)" data-theme="dark">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(t("title"))</title>
-            \(ScreenLanguage.wordsBlock(DeskWords.script, language))
-            <link rel="stylesheet" href="/assets/knooppunt.css">
-            <script src="/assets/common.js" defer></script>
-            <script src="/assets/desk.js" defer></script>
-            </head>
+            \(HTML.head(language, title: t("title"), words: DeskWords.script, script: "desk.js"))
             <body data-exercise="false">
             <header class="top">
               <h1>KNOOPPUNT</h1>

@@ -34,17 +34,7 @@ enum ScreenPage {
             """
         }.joined(separator: "\n")
         return """
-            <!doctype html>
-            <html lang="\(language.rawValue)" data-theme="dark">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(t("title"))</title>
-            \(ScreenLanguage.wordsBlock(ScreenWords.script, language))
-            <link rel="stylesheet" href="/assets/knooppunt.css">
-            <script src="/assets/common.js" defer></script>
-            <script src="/assets/screen.js" defer></script>
-            </head>
+            \(HTML.head(language, title: t("title"), words: ScreenWords.script, script: "screen.js"))
             <body data-organisation="\(code)" data-exercise="false">
             <header class="top">
               <h1>KNOOPPUNT</h1>

@@ -28,17 +28,7 @@ enum LoginPage {
             HTML.escape(words.text(key, language, title, organisation.rawValue))
         }
         return """
-            <!doctype html>
-            <html lang="\(language.rawValue)" data-theme="dark">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(t("title"))</title>
-            \(ScreenLanguage.wordsBlock(scriptWords, language))
-            <link rel="stylesheet" href="/assets/knooppunt.css">
-            <script src="/assets/common.js" defer></script>
-            <script src="/assets/login.js" defer></script>
-            </head>
+            \(HTML.head(language, title: t("title"), words: scriptWords, script: "login.js"))
             <body>
             <header class="top">
               <h1>KNOOPPUNT</h1>
