@@ -203,6 +203,8 @@ struct PictureDigestTests {
 
         let before = sample.digest(now: deadline - 1, applied: applied).acknowledgements[0]
         #expect(before.subjectSummary == "threat level 5 · PV26")
+        #expect(before.subjectSummaries[.dutch] == "dreigingsniveau 5 · PV26")
+        #expect(before.json["subjectSummaries"]?["nl"] == "dreigingsniveau 5 · PV26")
         #expect(before.requestedBy == "NCTV")
         func states(_ request: AcknowledgementBoard.Request) -> [String: AcknowledgementBoard.PartyState] {
             Dictionary(uniqueKeysWithValues: request.parties.map { ($0.code, $0.state) })

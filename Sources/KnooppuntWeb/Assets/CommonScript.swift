@@ -74,6 +74,11 @@ enum CommonScript {
               minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" },
               withDay ? { weekday: "short", day: "2-digit", month: "short" } : {}));
           }
+          // What an acknowledgement request is about, in the page's language when the server
+          // gave it in both ("dreigingsniveau 5 · PV26"); otherwise its id.
+          function summary(request) {
+            return (request.subjectSummaries || {})[lang] || request.subjectSummary || request.subject;
+          }
           function ago(ms) {
             if (ms === undefined || ms === null) return t("ago.never");
             if (ms < 1500) return t("ago.now");
@@ -182,7 +187,7 @@ enum CommonScript {
             form.prepend(el("p", { class: "meta role-note", "data-role-note": action,
               text: t("role.note", value("role", person.role), phrase) }));
           }
-          return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, clockFormat, ago, initTheme, showProblems,
+          return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, clockFormat, summary, ago, initTheme, showProblems,
             clearProblems, request, initSession, may, limit };
         })();
         """#

@@ -327,7 +327,7 @@ enum DeskScript {
                 el("div", { class: "row1" },
                   el("span", { class: "state-pill state-" + (open ? "overdue" : "delivered"),
                     text: open ? t("alarm.open") + (alarm.escalated ? t("alarm.escalated") : "") : t("alarm.done") }), " ",
-                  el("b", { text: request.subjectSummary || request.subject })),
+                  el("b", { text: K.summary(request) })),
                 el("div", { class: "meta", text: t("alarm.meta", request.requestedBy, K.time(alarm.raisedAt),
                   alarm.missing.join(", ")) +
                   (alarm.notDelivered.length ? t("alarm.notDelivered", alarm.notDelivered.join(", ")) : "") }),
@@ -344,7 +344,7 @@ enum DeskScript {
             }
             replace($("acks"), requests.map((request) => el("div", { class: "ack", "data-subject": request.subject },
               el("div", { class: "row1" }, exerciseTag(request.exercise),
-                el("b", { text: request.subjectSummary || request.subject }),
+                el("b", { text: K.summary(request) }),
                 request.overdue.length ? el("span", { class: "state-pill state-overdue", text: t("acks.overdue", request.overdue.length) }) : null),
               el("div", { class: "meta", text: t("acks.requestedBy", request.requestedBy) +
                 (request.author ? " (" + request.author + ")" : "") + t("acks.deadline", K.dateTime(request.deadlineText)) +

@@ -200,7 +200,7 @@ enum ScreenScript {
                     disabled: !K.may("give-acknowledgement"),
                     onclick: () => acknowledge(r, answer) }, t("ack.give")) : null;
               return el("div", { class: "incident", "data-subject": r.subject, "data-state": mine.state || "" },
-                el("b", { text: r.subjectSummary || r.subject }),
+                el("b", { text: K.summary(r) }),
                 el("div", { class: "meta", text: t("ack.meta", r.requestedBy, K.dateTime(r.deadlineText),
                   value("party", mine.state) || "?") + (mine.by ? t("ack.by", mine.by) : "") }),
                 button, answer);

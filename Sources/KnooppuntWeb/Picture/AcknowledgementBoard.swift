@@ -30,7 +30,9 @@ public enum AcknowledgementBoard {
     public struct Request: Sendable {
         public let subject: String
         /// What the subject is, in a few words ("threat level 5 · PV26"), when this view can tell.
-        public let subjectSummary: String?
+        public var subjectSummary: String? { subjectSummaries[.english] }
+        /// The same in every language of the screens ("dreigingsniveau 5 · PV26").
+        let subjectSummaries: [ScreenLanguage: String]
         public let requestedBy: String
         public let author: String?
         public let deadline: String?
@@ -82,7 +84,10 @@ public enum AcknowledgementBoard {
             }
             requests.append(
                 Request(
-                    subject: subject, subjectSummary: subjects[subject].flatMap(summary),
+                    subject: subject,
+                    subjectSummaries: subjects[subject].map { entry in
+                        ScreenLanguage.allCases.reduce(into: [:]) { $0[$1] = Self.summary(entry, $1) }
+                    } ?? [:],
                     requestedBy: entry.origin, author: entry.author, deadline: deadline,
                     deadlineMs: deadlineMs,
                     note: section?["note"]?.stringValue, sequence: entry.sequence,
@@ -97,12 +102,14 @@ public enum AcknowledgementBoard {
         }
     }
 
-    /// A few words naming a report.
-    static func summary(_ entry: DigestEntry) -> String? {
+    /// A few words naming a report, in `language`.
+    static func summary(_ entry: DigestEntry, _ language: ScreenLanguage) -> String? {
+        let dutch = language == .dutch
         switch entry.type {
         case "threat":
             let section = entry.section("threat")
-            let level = section?["level"]?.integerValue.map { "threat level \($0)" } ?? "threat level"
+            let words = dutch ? "dreigingsniveau" : "threat level"
+            let level = section?["level"]?.integerValue.map { "\(words) \($0)" } ?? words
             let area = String(entry.key.split(separator: "/").last ?? "")
             return "\(level) · \(area)"
         case "incident":
@@ -112,7 +119,9 @@ public enum AcknowledgementBoard {
             let level = entry.section("grip")?["level"]?.stringValue ?? "?"
             return "GRIP \(level) · \(entry.incident ?? "")"
         case "sitrep":
-            return "sitrep \(entry.origin) · \(entry.incident ?? "")"
+            return "\(dutch ? "situatierapport" : "sitrep") \(entry.origin) · \(entry.incident ?? "")"
+        case "measure":
+            return "\(dutch ? "maatregelen" : "measures") \(entry.origin)"
         default:
             return "\(entry.type) \(entry.origin)"
         }

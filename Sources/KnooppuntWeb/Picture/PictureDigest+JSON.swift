@@ -212,6 +212,13 @@ extension AcknowledgementBoard.Request {
         var object = JSONObject()
         object["subject"] = subject
         object["subjectSummary"] = subjectSummary
+        if !subjectSummaries.isEmpty {
+            object.set(
+                "subjectSummaries",
+                .object(
+                    Dictionary(
+                        uniqueKeysWithValues: subjectSummaries.map { ($0.key.rawValue, .string($0.value)) })))
+        }
         object["requestedBy"] = requestedBy
         object["author"] = author
         object.documentTime("deadline", deadline)
