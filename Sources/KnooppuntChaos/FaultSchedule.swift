@@ -1,3 +1,5 @@
+import KnooppuntDomain
+
 /// What chaos does to a process.
 public enum FaultKind: String, Sendable, CaseIterable {
     /// SIGKILL, then start it again after a pause.

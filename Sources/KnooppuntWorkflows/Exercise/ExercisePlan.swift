@@ -102,7 +102,7 @@ public enum ExercisePlan {
     /// Plays the scenario through the node's write policy (exercise scope, starting from no
     /// incidents) with placeholder ids: a step the node would refuse is found before the run.
     static func check(_ scenario: Scenario, reference: ReferenceData) -> [ScenarioProblem] {
-        var generator = CountingGenerator()
+        var generator = SeededRandom(seed: 0x9E37_79B9_7F4A_7C15)
         let ids = scenario.steps.map { _ in ReportID.random(using: &generator) }
         let steps: [PlannedStep]
         do {
@@ -159,18 +159,6 @@ public enum ExercisePlan {
             return
                 "measures \(measures.municipality) (\(measures.measures.map(\.kind.rawValue).joined(separator: ", ")))"
         }
-    }
-}
-
-/// Distinct ids without randomness, for checks that only need ids to be different.
-struct CountingGenerator: RandomNumberGenerator {
-    var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

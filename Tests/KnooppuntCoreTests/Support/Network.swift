@@ -3,21 +3,8 @@ import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 
-/// SplitMix64: a small, fast generator whose whole state is its seed, so a test that draws
-/// salts and report ids from it produces the same envelopes on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The product's SplitMix64: every random choice of these tests replays from its seed.
+typealias SeededGenerator = SeededRandom
 
 /// Organisation codes the tests use, checked once.
 enum Org {

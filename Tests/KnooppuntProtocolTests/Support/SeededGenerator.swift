@@ -1,18 +1,7 @@
-/// SplitMix64 (Steele, Lea and Flood, 2014): a small seeded generator, so that every random
-/// choice in these tests (salts, ids, generated documents, mutations) replays from its seed.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+import KnooppuntDomain
 
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The product's SplitMix64: every random choice of these tests replays from its seed.
+typealias SeededGenerator = SeededRandom
 
 extension RandomNumberGenerator {
     /// True with probability `p`.

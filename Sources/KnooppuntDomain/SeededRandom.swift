@@ -1,5 +1,6 @@
-/// SplitMix64: a small generator whose whole run follows from one seed, so a chaos run
-/// can be repeated exactly (`--seed`).
+/// SplitMix64 (Steele, Lea and Flood, 2014): a small generator whose whole run follows from
+/// one seed, so a chaos run can be repeated exactly (`--seed`), an exercise plan gets the same
+/// ids on every run, and a test's salts, ids and generated documents replay from its seed.
 public struct SeededRandom: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
