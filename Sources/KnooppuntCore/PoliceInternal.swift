@@ -11,8 +11,8 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     public let labels: [String]
     /// Terms refused in free text (E302), as written in the policy.
     public let terms: [String]
-    /// Each term folded for matching.
-    private let folded: [(term: String, key: String)]
+    /// Each term folded for matching, as UTF-8 bytes.
+    private let folded: [(term: String, key: [UInt8])]
 
     /// Shortest folded term: shorter ones would match inside too many ordinary words.
     public static let minimumTermLength = 6
@@ -20,7 +20,7 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     public init(labels: [String], terms: [String]) throws(PolicyError) {
         self.labels = labels
         self.terms = terms
-        var folded: [(String, String)] = []
+        var folded: [(String, [UInt8])] = []
         for term in terms {
             let key = Self.fold(term)
             guard key.count >= Self.minimumTermLength else {
@@ -28,7 +28,7 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
                     "policeInternal.terms: \"\(term)\" has fewer than \(Self.minimumTermLength) letters or digits"
                 )
             }
-            folded.append((term, key))
+            folded.append((term, Array(key.utf8)))
         }
         self.folded = folded
     }
@@ -41,18 +41,58 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
 
     /// Lower case, without accents, with only letters and digits: "CIE-Informatie" and
     /// "cie informatie" both become "cieinformatie".
-    static func fold(_ text: String) -> String {
+    static func fold(_ text: String) -> String { String(decoding: foldedBytes(text), as: UTF8.self) }
+
+    /// ``fold(_:)`` as UTF-8 bytes. The node folds every string of every report it decides, so
+    /// text that is all ASCII (nearly all of it) is folded byte by byte; only other text goes
+    /// through Foundation's case and diacritic folding, which gives the same for ASCII.
+    static func foldedBytes(_ text: String) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                bytes.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
+            case 0x80...: return slowFold(text)
+            default: continue
+            }
+        }
+        return bytes
+    }
+
+    static func slowFold(_ text: String) -> [UInt8] {
         let plain = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
-        return String(
-            String.UnicodeScalarView(
-                plain.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) }))
+        return Array(
+            String(
+                String.UnicodeScalarView(
+                    plain.unicodeScalars.filter { $0.properties.isAlphabetic || ("0"..."9").contains($0) })
+            ).utf8)
     }
 
     /// The first configured term `text` carries, if any.
     public func term(in text: String) -> String? {
         guard !folded.isEmpty else { return nil }
-        let key = Self.fold(text)
-        return folded.first { key.contains($0.key) }?.term
+        let key = Self.foldedBytes(text)
+        return folded.first { Self.contains(key, $0.key) }?.term
+    }
+
+    /// Whether `needle` occurs in `haystack`, byte for byte (both folded).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard haystack.count >= needle.count else { return false }
+        let first = needle[0]
+        var start = 0
+        let last = haystack.count - needle.count
+        while start <= last {
+            if haystack[start] == first {
+                var matched = 1
+                while matched < needle.count, haystack[start + matched] == needle[matched] { matched += 1 }
+                if matched == needle.count { return true }
+            }
+            start += 1
+        }
+        return false
     }
 
     /// The first string anywhere in `value` that carries a term: its field path and the term.

@@ -262,12 +262,16 @@ public final class NodeStore {
     // MARK: Reading
 
     /// What the log says about a report id.
+    ///
+    /// Asked for every report the node decides, so it reads without a transaction of its own
+    /// (`read` would add BEGIN, COMMIT and two `query_only` pragmas to every call) and with
+    /// prepared statements kept for the next call. Only the node's loop writes this store, on
+    /// the same thread, so no write can interleave with the two lookups.
     public func outcome(of id: ReportID) throws -> PastOutcome? {
-        try db.read { db in
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT seq, epoch, origin, origin_seq FROM log WHERE report_id = ?",
-                arguments: [id.rawValue])
-            {
+        try db.unsafeRead { db in
+            let logged = try db.cachedStatement(
+                sql: "SELECT seq, epoch, origin, origin_seq FROM log WHERE report_id = ?")
+            if let row = try Row.fetchOne(logged, arguments: [id.rawValue]) {
                 let origin = OrganisationCode(row["origin"])!
                 return .accepted(
                     Ack(
@@ -275,11 +279,10 @@ public final class NodeStore {
                         duplicate: true),
                     origin: origin)
             }
-            if let row = try Row.fetchOne(
-                db,
-                // The latest refusal of this id answers a resend of it.
-                sql: "SELECT * FROM rejection WHERE report_id = ? ORDER BY at DESC, rowid DESC LIMIT 1",
-                arguments: [id.rawValue]),
+            // The latest refusal of this id answers a resend of it.
+            let refused = try db.cachedStatement(
+                sql: "SELECT * FROM rejection WHERE report_id = ? ORDER BY at DESC, rowid DESC LIMIT 1")
+            if let row = try Row.fetchOne(refused, arguments: [id.rawValue]),
                 let origin = OrganisationCode(row["origin"]), let code = ErrorCode(rawValue: row["code"])
             {
                 return .rejected(

@@ -103,6 +103,7 @@ struct PolicyFileTests {
         var seq: UInt64 = 1
         for text in [
             "Verdachte is vuurwapengevaarlijk", "VUURWAPEN-GEVAARLIJK, let op", "volgens de CIE informatie",
+            "Verdachte is vuurwapengevaarlïjk", "CIE‑informatie (Ré)",
         ] {
             seq += 1
             let report = network.seal(Documents.sitrep(brw: text), origin: Org.vr09, originSeq: seq)
