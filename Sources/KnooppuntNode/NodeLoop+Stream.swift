@@ -85,16 +85,16 @@ extension NodeLoop {
     }
 
     func startSnapshot(_ session: Session) {
+        let taken = ContinuousClock.now
         let entries = picture.entries.values.sorted { $0.sequence < $1.sequence }.map { entry in
-            let projected = Update(
+            Update(
                 sequence: entry.sequence, epoch: entry.epoch, committedAt: entry.committedAt,
                 report: entry.report.projected(for: session.view))
-            return PictureEntry(projected)
         }
         session.job = .snapshot(
             .init(
-                sequence: lastSequence, epoch: epoch, entries: entries, hash: picture.hash(for: session.view))
-        )
+                sequence: lastSequence, epoch: epoch, entries: entries, hash: picture.hash(for: session.view),
+                takenAt: taken))
     }
 
     /// Advances every streaming job by a bounded burst; re-arms itself while work remains.
@@ -107,7 +107,7 @@ extension NodeLoop {
         }
         if remaining && !jobsTimerArmed {
             jobsTimerArmed = true
-            loop.after(.milliseconds(5)) { [unowned self] in
+            loop.after(options.streamPause) { [unowned self] in
                 jobsTimerArmed = false
                 pumpJobs()
             }
@@ -159,7 +159,7 @@ extension NodeLoop {
                 while snapshot.next < snapshot.entries.count, budget > 0,
                     ContinuousClock.now - started < options.streamBudget
                 {
-                    guard send(session.routingID, .entry(snapshot.entries[snapshot.next].update)) else {
+                    guard send(session.routingID, .entry(snapshot.entries[snapshot.next])) else {
                         session.job = .snapshot(snapshot)
                         return
                     }
@@ -181,6 +181,13 @@ extension NodeLoop {
                 }
                 session.sentUpTo = snapshot.sequence
                 session.job = snapshot.sequence < lastSequence ? .catchUp(next: snapshot.sequence + 1) : nil
+                logger.info(
+                    "snapshot sent",
+                    metadata: [
+                        "org": "\(session.organisation)", "entries": "\(snapshot.entries.count)",
+                        "seq": "\(snapshot.sequence)",
+                        "took": "\(ContinuousClock.now - snapshot.takenAt)",
+                    ])
             }
         }
     }

@@ -41,6 +41,10 @@ public struct NodeOptions: Sendable {
     public var decideBudget: Duration = .milliseconds(50)
     /// Time per pass spent streaming catch-up and snapshots to parties.
     public var streamBudget: Duration = .milliseconds(20)
+    /// Pause between two streaming passes: the loop polls its sockets and runs its timers in
+    /// between, so submits and heartbeats are never held up by a party catching up. Short,
+    /// because a joiner's whole snapshot waits through every pause.
+    public var streamPause: Duration = .milliseconds(1)
     /// A loop that did not run for this long was paused (SIGSTOP): it listens before acting.
     public var stallThreshold: Duration = .milliseconds(400)
     /// Messages per second one organisation may send (all its connections together); beyond

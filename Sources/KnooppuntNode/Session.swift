@@ -35,8 +35,11 @@ enum StreamJob {
     struct Snapshot {
         let sequence: SequenceNumber
         let epoch: Epoch
-        let entries: [PictureEntry]
+        /// The latest update per key, projected for the party's view, in sequence order.
+        let entries: [Update]
         let hash: ViewHash
+        /// When the snapshot was taken, for the log line at its end.
+        let takenAt: ContinuousClock.Instant
         var next = 0
         var headerSent = false
     }

@@ -15,7 +15,7 @@ struct BenchCommand: ParsableCommand {
             region daemons (operator socket, outbox with fsync, then the node), as deployed. Prints JSON: the configuration (including the \
             read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK \
             latency at full load; publish→subscriber latency at a steady rate; the time a late \
-            joiner needs for a snapshot of an N-incident picture; the same steady rate again from \
+            joiner needs for a snapshot of an N-incident picture (median of 5 joiners, with min and max); the same steady rate again from \
             the other regions while one region floods the node with --flood-rate messages per second (what \
             the rate limit leaves of the flood, and what the flood costs the others; direct mode \
             only); the node's RSS.
