@@ -25,10 +25,12 @@ struct PublishCommand: ParsableCommand {
             they are not part of the report and never leave the police's host. Any other \
             organisation is refused (E301), an unlisted label too (E205).
 
-            With --token-file (a personal token, knooppunt users token) or --user (the password is \
-            asked on the terminal) the report is published as that person of the organisation: \
-            their role must allow publishing, and they are the report's author, in the history, \
-            the timeline and the audit log.
+            The daemon accepts reports only from its own organisation's people. Name the person \
+            with --token-file (a personal token, knooppunt users token), --user (the password is \
+            asked on the terminal), or the token file in $KNOOPPUNT_TOKEN_FILE: their role must \
+            allow the report, and they are its author, in the history, the timeline and the \
+            audit log. On the local network of `knooppunt cluster` each organisation's duty \
+            account has its token in DIR/ORG/dienstdoende.token.
 
             Exit codes: 0 accepted; 1 invalid document; 3 queued but not yet accepted when --wait \
             ran out (it stays queued and goes out as soon as the node answers); 4 refused by the \
@@ -36,11 +38,11 @@ struct PublishCommand: ParsableCommand {
             was not accepted (E800–E805).
 
             Examples:
-              knooppunt publish --as VR09 docs/examples/sitrep.json
-              knooppunt publish --as VR09 --incident VR09-20190318-01 --text "Tram 24 Oktoberplein afgezet"
-              cat report.yaml | knooppunt publish --as NCTV -
               knooppunt publish --as VR09 --token-file ~/.knooppunt/VR09.token docs/examples/sitrep.json
-              knooppunt publish --as POLICE --police-label vuurwapengevaarlijk police-sitrep.json
+              export KNOOPPUNT_TOKEN_FILE=~/.knooppunt/VR09.token
+              knooppunt publish --as VR09 --incident VR09-20190318-01 --text "Tram 24 Oktoberplein afgezet"
+              cat report.yaml | knooppunt publish --as VR09 -
+              knooppunt publish --as POLICE --user pdevries --police-label vuurwapengevaarlijk police-sitrep.json
             """)
 
     @Option(

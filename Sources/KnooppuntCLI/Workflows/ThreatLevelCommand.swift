@@ -32,6 +32,10 @@ struct ThreatLevelCommand: ParsableCommand {
             The affected parties of an area are its safety regions and the police (add more with \
             --also). Areas: national, a province (PV20…PV31) or a safety region (VR01…VR25).
 
+            Every step is taken by a person of NCTV whose role asks for acknowledgements (a desk \
+            officer), named with --token-file, --user or the token file in $KNOOPPUNT_TOKEN_FILE; \
+            the examples assume the last.
+
             Examples:
               knooppunt nctv level propose --area PV26 --reason "Mogelijke aanslag in Utrecht"
               knooppunt nctv level consult --area PV26 --deadline 15m
