@@ -50,18 +50,17 @@ struct PersonOptions: ParsableArguments {
         }
         let now = FirstAdministrator.now()
         let outcome: Result<Person, PeopleError>
-        var credential: PersonCredential
+        // A token is shown to the daemon as it is; a login gets a session of its own below.
+        var token: String?
         if let tokenFile {
-            let token = try Self.readToken(tokenFile)
-            credential = .token(token)
-            outcome = try store.authenticate(token: token, now: now)
+            token = try Self.readToken(tokenFile)
+            outcome = try store.authenticate(token: token!, now: now)
         } else {
             guard let password = Self.askPassword(user!) else {
                 printError("E800 notSignedIn: no password given for \(user!)")
                 throw ExitCode(Self.refusedExit)
             }
             outcome = try store.login(username: user!, password: password, now: now)
-            credential = .session("")
         }
         switch outcome {
         case .success(let person):
@@ -69,10 +68,10 @@ struct PersonOptions: ParsableArguments {
                 printError(refusal.description)
                 throw ExitCode(Self.refusedExit)
             }
-            if case .session = credential {
-                // The login opens a session for this command only; the daemon checks it.
-                credential = .session(try store.openSession(for: person.username, now: now))
-            }
+            // The login opens a session for this command only; the daemon checks it.
+            let credential =
+                try token.map(PersonCredential.token)
+                ?? .session(store.openSession(for: person.username, now: now))
             return SignedIn(person: person, credential: credential, store: store)
         case .failure(let refusal):
             printError(refusal.description)

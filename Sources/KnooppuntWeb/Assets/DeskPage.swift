@@ -9,13 +9,7 @@ enum DeskPage {
             let name = HTML.escape(ReferenceData.builtIn.threatLevels[level]?.name ?? "")
             return "<span><span class=\"swatch t\(level)\"></span>T\(level) \(name)</span>"
         }.joined()
-        // The map's own title is Dutch; the English page names it in English.
-        var map = RegionMap.netherlands.svg
-        if language == .english {
-            map = map.replacingOccurrences(
-                of: "Veiligheidsregio's van Nederland: dreigingsniveau (vulling) en GRIP (rand)",
-                with: "Safety regions of the Netherlands: threat level (fill) and GRIP (outline)")
-        }
+        let map = RegionMap.netherlands.svg(title: DeskWords.page.text("map.title", language))
         return """
             \(HTML.head(language, title: t("title"), words: DeskWords.script, script: "desk.js"))
             <body data-exercise="false">

@@ -10,6 +10,10 @@ enum DeskWords {
         ("connecting", "Verbinden met de desk…", "Connecting to the desk…"),
         ("exercise", "OEFENING", "OEFENING · EXERCISE"),
         ("map.heading", "Veiligheidsregio's", "Safety regions"),
+        (
+            "map.title", RegionMap.dutchTitle,
+            "Safety regions of the Netherlands: threat level (fill) and GRIP (outline)"
+        ),
         ("map.views", "Welk beeld de kaart toont", "Which picture the map shows"),
         ("map.real", "Werkelijk beeld", "Real picture"),
         ("map.exercise", "Oefenbeeld", "Exercise picture"),

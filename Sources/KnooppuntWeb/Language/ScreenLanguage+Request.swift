@@ -20,18 +20,7 @@ extension ScreenLanguage {
 
     /// The language the request's cookie holds, if any.
     static func stored(in request: Request) -> ScreenLanguage? {
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.split(separator: "=", maxSplits: 1).map {
-                    $0.trimmingCharacters(in: .whitespaces)
-                }
-                if parts.count == 2, parts[0] == cookieName, let language = ScreenLanguage(rawValue: parts[1])
-                {
-                    return language
-                }
-            }
-        }
-        return nil
+        request.cookie(cookieName).flatMap(ScreenLanguage.init(rawValue:))
     }
 
     /// `Set-Cookie` that keeps this language.

@@ -100,24 +100,17 @@ public final class PeopleGate: Sendable {
     /// The person behind `request`, or a 401 (E800 not signed in, E804 expired) or 403 (E803
     /// disabled).
     public func person(_ request: Request) async throws -> Person {
-        let now = clock()
-        let store = self.store
-        if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer ") else {
-                throw APIError(
-                    .unauthorized, .notSignedIn, "send a personal token as \"Authorization: Bearer …\"")
-            }
-            let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-            switch try await offLoop({ try store.authenticate(token: token, now: now) }) {
-            case .success(let person): return person
-            case .failure(let refusal): throw Self.apiError(refusal)
-            }
+        if let header = request.headers[.authorization], !header.hasPrefix("Bearer ") {
+            throw APIError(
+                .unauthorized, .notSignedIn, "send a personal token as \"Authorization: Bearer …\"")
         }
-        guard let id = sessionID(request) else {
+        guard let credential = credential(request) else {
             throw APIError(
                 .unauthorized, .notSignedIn, "not signed in: log in at /login, or send a personal API token")
         }
-        switch try await offLoop({ try store.session(id, now: now) }) {
+        let now = clock()
+        let store = self.store
+        switch try await offLoop({ try store.authenticate(credential, now: now) }) {
         case .success(let person): return person
         case .failure(let refusal): throw Self.apiError(refusal)
         }
@@ -151,15 +144,7 @@ public final class PeopleGate: Sendable {
     // MARK: Helpers
 
     private func sessionID(_ request: Request) -> String? {
-        for header in request.headers[values: .cookie] {
-            for pair in header.split(separator: ";") {
-                let parts = pair.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
-                if parts.count == 2, parts[0] == Self.cookieName(for: organisation), !parts[1].isEmpty {
-                    return String(parts[1])
-                }
-            }
-        }
-        return nil
+        request.cookie(Self.cookieName(for: organisation))
     }
 
     private func cookie(_ value: String, maxAge: Int) -> String {

@@ -41,14 +41,21 @@ public struct RegionMap: Sendable {
         }
     }
 
+    /// The map's title (its accessible name) when the page gives none.
+    public static let dutchTitle =
+        "Veiligheidsregio's van Nederland: dreigingsniveau (vulling) en GRIP (rand)"
+
     /// The whole map as an `<svg>` element (no XML prolog, for embedding in a page).
-    public var svg: String {
+    public var svg: String { svg(title: Self.dutchTitle) }
+
+    /// The map with `title` (plain text) as its title, in the language of the page around it.
+    public func svg(title: String) -> String {
         let width = Int(projection.width)
         let height = Int(projection.height)
         var out = """
             <svg xmlns="http://www.w3.org/2000/svg" id="map" class="map" viewBox="0 0 \(width) \(height)" \
             role="group" aria-labelledby="map-title">
-            <title id="map-title">Veiligheidsregio's van Nederland: dreigingsniveau (vulling) en GRIP (rand)</title>
+            <title id="map-title">\(HTML.escape(title))</title>
             <g class="regions">
 
             """

@@ -96,23 +96,3 @@ extension GRIPAdvice {
         return object.value
     }
 }
-
-extension IncidentGRIPState {
-    /// Time-to-GRIP-3 in Dutch: "GRIP 3 na 48m", "geen GRIP 3 na 1u12m" (see `gripThreeText`).
-    var dutchGRIPThreeText: String {
-        let duration = { (milliseconds: Int64) in
-            durationText(milliseconds: milliseconds).replacingOccurrences(of: "h", with: "u")
-        }
-        guard gripThree.reached != nil else {
-            return "geen GRIP 3 na \(duration(gripThree.afterOpenedMs ?? 0))"
-        }
-        var text = "GRIP 3 na \(duration(gripThree.afterOpenedMs ?? 0))"
-        if let advice = gripThree.afterAdviceMs {
-            text += ", \(duration(advice)) na de markering als mogelijke aanslag"
-        }
-        if let stated = gripThree.statedMs {
-            text += " (opgegeven: \(duration(stated)) na de start)"
-        }
-        return text
-    }
-}

@@ -58,21 +58,6 @@ extension IncidentGRIPState {
         object.set("statedSeconds", gripThree.statedMs.map(JSONFields.seconds))
         return .object(object)
     }
-
-    /// "GRIP 3 after 48m (decided 50m after the start)", "no GRIP 3 after 1h12m".
-    public var gripThreeText: String {
-        guard gripThree.reached != nil else {
-            return "no GRIP 3 after \(durationText(milliseconds: gripThree.afterOpenedMs ?? 0))"
-        }
-        var text = "GRIP 3 after \(durationText(milliseconds: gripThree.afterOpenedMs ?? 0))"
-        if let advice = gripThree.afterAdviceMs {
-            text += ", \(durationText(milliseconds: advice)) after the terrorist mark"
-        }
-        if let stated = gripThree.statedMs {
-            text += " (stated: \(durationText(milliseconds: stated)) after the start)"
-        }
-        return text
-    }
 }
 
 extension GRIPDecision {

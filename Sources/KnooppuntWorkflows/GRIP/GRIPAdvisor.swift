@@ -172,31 +172,9 @@ public struct GRIPAdvisor: Sendable {
         }
         guard let first = since.min() else { return nil }
         let target: GRIPLevel = reasons.contains(.severalRegions) ? .grip5 : .grip3
-        let now = state.grip.map { "at \($0.label)" } ?? "without a GRIP level"
-        var why: [String] = []
-        if reasons.contains(.possibleTerroristAttack) { why.append("a possible terrorist attack") }
-        if reasons.contains(.severalRegions) {
-            why.append("it touches \(state.regions.map(\.rawValue).joined(separator: ", "))")
-        }
-        let message =
-            "Scale up to \(target.label)\(target == .grip5 ? " (supra-regional coordination)" : ""): "
-            + "\(why.joined(separator: " and ")), \(now)."
         return GRIPAdvice(
-            target: target, reasons: reasons, since: first, message: message,
-            dutchMessage: dutchMessage(target: target, reasons: reasons, state: state))
-    }
-
-    /// The advice in Dutch: "Opschalen naar GRIP 3: mogelijke terroristische aanslag, nu zonder GRIP."
-    private func dutchMessage(
-        target: GRIPLevel, reasons: [GRIPAdvice.Reason], state: IncidentGRIPState
-    ) -> String {
-        var why: [String] = []
-        if reasons.contains(.possibleTerroristAttack) { why.append("mogelijke terroristische aanslag") }
-        if reasons.contains(.severalRegions) {
-            why.append("raakt \(state.regions.map(\.rawValue).joined(separator: ", "))")
-        }
-        let now = state.grip.map { "nu op \($0.label)" } ?? "nu zonder GRIP"
-        return "Opschalen naar \(target.label)\(target == .grip5 ? " (bovenregionale coördinatie)" : ""): "
-            + "\(why.joined(separator: " en ")), \(now)."
+            target: target, reasons: reasons, since: first,
+            message: GRIPWords.english.advice(target: target, reasons: reasons, state: state),
+            dutchMessage: GRIPWords.dutch.advice(target: target, reasons: reasons, state: state))
     }
 }
