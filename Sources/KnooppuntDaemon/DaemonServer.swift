@@ -470,6 +470,9 @@ final class DaemonLoop {
     private func serveOperator() {
         // Reports handed over in one round are stored in one transaction (one fsync).
         var batch: [PreparedReport] = []
+        // The accounts are read once per person and round: a tool handing over many reports
+        // at once names the same person in each.
+        var people: [PersonCredential: Result<Person, PeopleError>] = [:]
         for _ in 0..<256 {
             guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 3) else { break }
             guard message.frames.count >= 2 else { continue }
@@ -485,7 +488,9 @@ final class DaemonLoop {
             let body = Array(parts[2...])
             switch OperatorCommand(rawValue: String(decoding: parts[1], as: UTF8.self)) {
             case .publish:
-                if let prepared = prepare(routing, body, after: batch) { batch.append(prepared) }
+                if let prepared = prepare(routing, body, after: batch, people: &people) {
+                    batch.append(prepared)
+                }
             case .report:
                 guard let text = body.first, let id = ReportID(String(decoding: text, as: UTF8.self)) else {
                     reply(routing, error: Problem(.invalidID, field: "report", "not a report id"))
@@ -527,7 +532,8 @@ final class DaemonLoop {
 
     /// Checks and seals one PUBLISH; answers refusals itself and returns nil for them.
     private func prepare(
-        _ routing: [UInt8], _ body: [[UInt8]], after batch: [PreparedReport]
+        _ routing: [UInt8], _ body: [[UInt8]], after batch: [PreparedReport],
+        people known: inout [PersonCredential: Result<Person, PeopleError>]
     ) -> PreparedReport? {
         guard body.count == 2 else {
             reply(
@@ -553,7 +559,10 @@ final class DaemonLoop {
             reply(routing, problems: error)
             return nil
         }
-        guard let person = person(publishing: document.body.type, publishOptions?["person"], routing) else {
+        guard
+            let person = person(
+                publishing: document.body.type, publishOptions?["person"], routing, known: &known)
+        else {
             return nil
         }
         // The person who published is the author (and the one who acknowledges), whatever
@@ -627,7 +636,10 @@ final class DaemonLoop {
 
     /// The person behind a PUBLISH, if they are one of this organisation's people and their
     /// role allows `type`; otherwise answers the refusal (E800–E805) and returns nil.
-    private func person(publishing type: ReportType, _ json: JSONValue?, _ routing: [UInt8]) -> Person? {
+    private func person(
+        publishing type: ReportType, _ json: JSONValue?, _ routing: [UInt8],
+        known: inout [PersonCredential: Result<Person, PeopleError>]
+    ) -> Person? {
         guard let credential = PersonCredential(json: json) else {
             reply(
                 routing,
@@ -639,7 +651,8 @@ final class DaemonLoop {
         }
         let outcome: Result<Person, PeopleError>
         do {
-            outcome = try people.authenticate(credential, now: Self.wallClock())
+            outcome = try known[credential] ?? people.authenticate(credential, now: Self.wallClock())
+            known[credential] = outcome
         } catch {
             reply(
                 routing,
