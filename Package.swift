@@ -69,10 +69,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        // The data folder, the network configuration, keys and lock files.
+        // The data folder, the network configuration, keys and lock files (ZeroMQ for CURVE keys only).
         .target(
             name: "KnooppuntConfig",
             dependencies: ["KnooppuntDomain", "KnooppuntProtocol", "StrictJSON", "ZeroMQ"]
+        ),
+        // Every party that talks to the node: following the active node, the operator and
+        // control sockets' conversations, the picture follower.
+        .target(
+            name: "KnooppuntClient",
+            dependencies: [
+                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
+                "KnooppuntConfig", "StrictJSON", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The national node: submits, group commit, the per-organisation picture stream, CHP.
         .target(
@@ -87,7 +96,8 @@ let package = Package(
         .target(
             name: "KnooppuntDaemon",
             dependencies: [
-                "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
+                "ZeroMQ", "KnooppuntClient", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol",
+                "KnooppuntStore",
                 "KnooppuntConfig",
                 "StrictJSON", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -98,7 +108,7 @@ let package = Package(
             name: "KnooppuntWeb",
             dependencies: [
                 "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntConfig", "StrictJSON",
-                "ZeroMQ", "KnooppuntWorkflows", "KnooppuntStore",
+                "ZeroMQ", "KnooppuntWorkflows", "KnooppuntStore", "KnooppuntClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
@@ -127,7 +137,8 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
                 "KnooppuntStore",
-                "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "StrictJSON", "KnooppuntWeb",
+                "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "KnooppuntClient", "StrictJSON",
+                "KnooppuntWeb",
                 "KnooppuntWorkflows", "KnooppuntChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

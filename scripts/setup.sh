@@ -16,7 +16,8 @@ if [ -z "$swift_major" ] || [ "$swift_major" -lt 6 ]; then
   exit 1
 fi
 
-packages=(libzmq3-dev pkg-config)
+# libzmq3-dev: ZeroMQ; libsqlite3-dev: GRDB links the system SQLite (sqlite3.h).
+packages=(libzmq3-dev libsqlite3-dev pkg-config)
 if [ "$purpose" = "test" ]; then
   # python3 + jsonschema: the schema agreement test; libxml2-utils: xmllint for CAP exports;
   # iproute2: separate hosts (network namespaces) in the multi-host test and chaos --partitions.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain

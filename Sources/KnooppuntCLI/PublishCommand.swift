@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDaemon

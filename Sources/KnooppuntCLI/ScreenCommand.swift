@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain

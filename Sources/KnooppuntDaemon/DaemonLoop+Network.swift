@@ -1,3 +1,4 @@
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntCore
 

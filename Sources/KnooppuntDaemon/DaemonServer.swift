@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain

@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain

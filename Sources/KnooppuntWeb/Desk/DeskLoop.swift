@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain

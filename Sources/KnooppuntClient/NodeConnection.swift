@@ -1,3 +1,4 @@
+import KnooppuntConfig
 import KnooppuntProtocol
 import ZeroMQ
 

@@ -6,12 +6,12 @@ import ZeroMQ
 
 /// A short conversation with a local socket of a running process (a daemon's operator
 /// socket or the node's control socket), from the CLI's own thread.
-final class LocalClient {
+public final class LocalClient {
     let context = ZMQContext()
     let socket: ZMQSocket
-    let endpoint: String
+    public let endpoint: String
 
-    init(endpoint: String) throws {
+    public init(endpoint: String) throws {
         self.endpoint = endpoint
         socket = try ZMQSocket(context, .dealer, name: "cli")
         try socket.set([.linger(.milliseconds(200)), .immediate(true), .maxMessageSize(64 << 20)])
@@ -24,13 +24,15 @@ final class LocalClient {
     }
 
     /// Whether the socket file exists (a daemon that never ran has none).
-    static func socketExists(_ endpoint: String) -> Bool {
+    public static func socketExists(_ endpoint: String) -> Bool {
         FileManager.default.fileExists(atPath: String(endpoint.dropFirst("ipc://".count)))
     }
 
     /// Sends a command; waits up to `connectTimeout` for the local connection to come up
     /// (IMMEDIATE refuses to queue for a peer that is not connected yet).
-    func send(_ command: String, _ frames: [[UInt8]] = [], connectTimeout: Duration = .seconds(3)) throws {
+    public func send(
+        _ command: String, _ frames: [[UInt8]] = [], connectTimeout: Duration = .seconds(3)
+    ) throws {
         let deadline = ContinuousClock.now + connectTimeout
         while try !socket.sendPacked([protocolSignature, Array(command.utf8)] + frames, dontWait: true) {
             guard ContinuousClock.now < deadline else { throw ConnectionRefused(endpoint: endpoint) }
@@ -39,7 +41,7 @@ final class LocalClient {
     }
 
     /// The next message (after the KNP1 frame), or nil when nothing came within `timeout`.
-    func receive(timeout: Duration) throws -> (command: String, frames: [[UInt8]])? {
+    public func receive(timeout: Duration) throws -> (command: String, frames: [[UInt8]])? {
         var poller = Poller()
         poller.add(.socket(socket))
         let deadline = ContinuousClock.now + timeout
@@ -58,7 +60,7 @@ final class LocalClient {
     }
 
     /// Sends a command and waits for its JSON reply (one frame).
-    func requestJSON(
+    public func requestJSON(
         _ command: String, _ frames: [[UInt8]] = [], timeout: Duration = .seconds(5)
     ) throws -> JSONValue {
         let deadline = ContinuousClock.now + timeout
@@ -72,14 +74,14 @@ final class LocalClient {
         return json
     }
 
-    struct ConnectionRefused: Error, CustomStringConvertible {
-        let endpoint: String
-        var description: String { "no answer on \(endpoint)" }
+    public struct ConnectionRefused: Error, CustomStringConvertible {
+        public let endpoint: String
+        public var description: String { "no answer on \(endpoint)" }
     }
 }
 
 /// The local status of every national node of the network in `folder`, primary first.
-func nodeStatuses(
+public func nodeStatuses(
     _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
 )
     -> [(role: PairRole, status: JSONValue?)]
@@ -94,7 +96,7 @@ func nodeStatuses(
 }
 
 /// The status of the node that is active (or serving alone); the later epoch when two say so.
-func activeNodeStatus(
+public func activeNodeStatus(
     _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
 ) -> JSONValue? {
     nodeStatuses(folder, network, timeout: timeout).compactMap(\.status)
