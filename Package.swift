@@ -72,7 +72,7 @@ let package = Package(
         // The data folder, the network configuration, keys and lock files (ZeroMQ for CURVE keys only).
         .target(
             name: "KnooppuntConfig",
-            dependencies: ["KnooppuntDomain", "KnooppuntProtocol", "StrictJSON", "ZeroMQ"]
+            dependencies: ["KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore", "StrictJSON", "ZeroMQ"]
         ),
         // Every party that talks to the node: following the active node, the operator and
         // control sockets' conversations, the picture follower.
@@ -90,6 +90,8 @@ let package = Package(
                 "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
                 "KnooppuntConfig",
                 "StrictJSON", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         // A daemon (safety region, NCTV, police): durable outbox, mirror, operator socket.
@@ -120,7 +122,7 @@ let package = Package(
         .target(
             name: "KnooppuntWorkflows",
             dependencies: [
-                "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "StrictJSON",
+                "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
             ]
         ),
         // Chaos: a real network under seeded faults and load, and the offline checker.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol

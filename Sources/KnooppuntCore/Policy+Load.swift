@@ -1,4 +1,3 @@
-import Foundation
 import KnooppuntDomain
 import KnooppuntProtocol
 import StrictJSON
@@ -88,16 +87,5 @@ extension WritePolicy {
             throw PolicyError("\(place) (\(id)): says must state the rule in a sentence")
         }
         return PolicyRule(id: id, writes: writes, allowed: allowed, code: code, says: says)
-    }
-
-    /// The policy for a data folder: `folder/policy.yaml` when present, else the built-in one.
-    public static func load(folder: URL) throws -> WritePolicy {
-        let url = folder.appendingPathComponent(fileName)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return .builtIn }
-        do {
-            return try WritePolicy(yaml: [UInt8](data))
-        } catch {
-            throw PolicyError("\(url.path): \(error.message)")
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 
@@ -7,19 +8,7 @@ import KnooppuntProtocol
 // export). They open a store file read-only, never migrate or write it, so they can run beside
 // a live node or daemon, or on a copy taken afterwards.
 
-/// Which log rows to read: any row whose key is one of `keys`, whose key starts with one of
-/// `keyPrefixes`, or whose type is one of `types`. An empty filter matches nothing.
-public struct LogFilter: Sendable, Hashable {
-    public var keys: [String]
-    public var keyPrefixes: [String]
-    public var types: [ReportType]
-
-    public init(keys: [String] = [], keyPrefixes: [String] = [], types: [ReportType] = []) {
-        self.keys = keys
-        self.keyPrefixes = keyPrefixes
-        self.types = types
-    }
-
+extension LogFilter {
     /// The SQL condition and its arguments.
     var condition: (sql: String, arguments: [any DatabaseValueConvertible]) {
         var terms: [String] = []

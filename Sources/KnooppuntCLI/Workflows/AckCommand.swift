@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KnooppuntClient
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol

@@ -1,6 +1,6 @@
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
-import KnooppuntStore
 
 /// What an export is about: one report, an incident's current crisis communication, or the
 /// current action advice for a threat-level area (`national`, `PV26`, `VR09`).

@@ -1,6 +1,6 @@
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
-import KnooppuntStore
 import StrictJSON
 
 /// Builds an incident's ``Timeline`` from log records. Pure: the caller reads the node's log
