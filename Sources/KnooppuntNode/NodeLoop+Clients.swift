@@ -294,7 +294,7 @@ extension NodeLoop {
                 // was first acknowledged alone: say so again.
                 let exposed: Bool =
                     switch item.outcome {
-                    case .accepted(let ack, _): isPaired && ack.sequence > peerConfirmedUpTo
+                    case .accepted(let ack, _): isPaired && ack.sequence > replication.confirmedUpTo
                     case .rejected: false
                     }
                 answer(item.routing, reply, degraded: exposed)

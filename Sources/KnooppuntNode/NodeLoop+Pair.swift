@@ -149,8 +149,7 @@ extension NodeLoop {
         }
         coordinator.begin(epoch: newEpoch)
         takeovers.append((newEpoch, Self.wallClock()))
-        peerNext = nil
-        peerConfirmedUpTo = 0
+        replication.reset()
         auditPeerNext = nil
         recordActive(epoch: newEpoch)
         logger.notice(
@@ -169,7 +168,7 @@ extension NodeLoop {
         // daemons resend it to the active node.
         awaiting.removeAll()
         awaitingRejections.removeAll()
-        peerNext = nil
+        replication.stop()
         // Committed but never released entries are not ours to publish any more: start over
         // from the store (the tail is checked against the active when we ask to sync).
         reloadFromStore()
@@ -204,7 +203,7 @@ extension NodeLoop {
             .replicate(
                 epoch: epoch, activeLastSequence: coordinator.lastSequence, batch: batch.id,
                 updates: batch.updates, rejections: records))
-        peerNext = coordinator.lastSequence + 1
+        replication.sentLive(activeLast: coordinator.lastSequence)
         if !sent || awaiting.count > options.maxAwaitingBatches {
             logger.warning("cannot hand the standby its copy; continuing alone (degraded)")
             perform(pair.peerFellBehind())
@@ -212,44 +211,37 @@ extension NodeLoop {
     }
 
     private func confirmReplication(upTo: SequenceNumber, batch: UInt64) {
-        peerConfirmedUpTo = max(peerConfirmedUpTo, upTo)
+        let progress = replication.confirmed(
+            upTo: upTo, batch: batch, activeLast: coordinator.lastSequence, batchCounter: batchCounter,
+            inSync: pair.peerInSync)
         while let first = awaiting.first, first.id <= batch, first.lastSequence <= upTo {
             release(awaiting.removeFirst(), degraded: false)
         }
-        guard !pair.peerInSync, peerNext.map({ $0 > upTo }) ?? false else { return }
-        if upTo == coordinator.lastSequence, batch == batchCounter {
-            perform(pair.peerCaughtUp())
-        } else if let (finalLast, finalBatch) = lastFinalChunk, batch == finalBatch, upTo == finalLast,
-            coordinator.lastSequence - upTo <= UInt64(options.syncBurst)
-        {
-            // The standby holds everything up to our final chunk; what was committed since went
-            // out degraded. Hand it that short tail now and count it in sync from here: every
-            // later batch goes to it live and its ACKs wait again. Waiting instead for a
-            // confirmation that matches our last sequence exactly chases the tail for as long
-            // as reports keep coming (chaos runs showed most ACKs degraded that way).
-            if sendTail(from: upTo + 1) { perform(pair.peerCaughtUp()) }
+        switch progress {
+        case .none: break
+        case .inSync: perform(pair.peerCaughtUp())
+        case .sendTail(let tail): if send(tail) { perform(pair.peerCaughtUp()) }
         }
     }
 
-    /// Sends the standby every entry after `next` up to our last one, as one final chunk.
-    private func sendTail(from next: SequenceNumber) -> Bool {
-        let last = coordinator.lastSequence
+    /// Reads a chunk's entries and refusals from the store and sends them to the standby.
+    private func send(_ chunk: ReplicationChunk) -> Bool {
         let updates: [Update]
         let records: [RejectionRecord]
         do {
-            updates = next <= last ? try store.updates(in: next...last, limit: options.syncBurst) : []
-            records = try store.rejectionRecords(after: next - 1, through: nil)
+            updates = try chunk.range.map { try store.updates(in: $0, limit: options.syncBurst) } ?? []
+            records = try store.rejectionRecords(
+                after: chunk.rejectionsAfter, through: chunk.rejectionsThrough)
         } catch {
             storageFailed(error)
         }
         guard
             sendToPeer(
                 .replicate(
-                    epoch: epoch, activeLastSequence: last, batch: batchCounter, updates: updates,
+                    epoch: epoch, activeLastSequence: chunk.activeLast, batch: chunk.batch, updates: updates,
                     rejections: records))
         else { return false }
-        lastFinalChunk = (last, batchCounter)
-        peerNext = last + 1
+        replication.sent(chunk, through: updates.last?.sequence)
         return true
     }
 
@@ -273,39 +265,18 @@ extension NodeLoop {
             return
         }
         if pair.peerInSync { perform(pair.peerFellBehind()) }
-        peerNext = from
-        lastFinalChunk = nil
+        replication.start(from: from)
         pumpReplication()
     }
 
     /// Streams the log to a standby that is catching up: one bounded chunk per call, so the
     /// loop stays responsive (beats, clients) while a long log goes across.
     func pumpReplication() {
-        guard isActive, !pair.peerInSync, let next = peerNext else { return }
-        let last = coordinator.lastSequence
-        let chunkEnd = min(last, next + UInt64(options.syncBurst) - 1)
-        let final = chunkEnd >= last
-        let updates: [Update]
-        let records: [RejectionRecord]
-        do {
-            updates = next <= last ? try store.updates(in: next...chunkEnd, limit: options.syncBurst) : []
-            // The final chunk carries every refusal committed so far, so "caught up" holds them too.
-            records = try store.rejectionRecords(after: next - 1, through: final ? nil : chunkEnd)
-        } catch {
-            storageFailed(error)
-        }
-        // Nothing new since the last final chunk: wait for the standby's answer.
-        if updates.isEmpty && final && lastFinalChunk.map({ $0.0 == last && $0.1 == batchCounter }) == true {
-            return
-        }
-        guard
-            sendToPeer(
-                .replicate(
-                    epoch: epoch, activeLastSequence: last, batch: final ? batchCounter : 0, updates: updates,
-                    rejections: records))
+        guard isActive, !pair.peerInSync,
+            let chunk = replication.nextChunk(
+                activeLast: coordinator.lastSequence, batchCounter: batchCounter)
         else { return }
-        if final { lastFinalChunk = (last, batchCounter) }
-        peerNext = (updates.last?.sequence ?? next - 1) + 1
+        _ = send(chunk)
     }
 
     // MARK: As passive: holding the copy

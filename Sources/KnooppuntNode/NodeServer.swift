@@ -134,18 +134,14 @@ final class NodeLoop {
     var awaiting: Deque<Batch> = []
     var awaitingRejections: Set<ReportID> = []
     var batchCounter: UInt64 = 0
-    /// Next log entry to send to the standby (nil: it has not asked).
-    var peerNext: SequenceNumber?
+    /// What to send the standby next, and when it counts as in sync.
+    lazy var replication = ReplicationCursor(burst: options.syncBurst)
     var lastSyncRequest: ContinuousClock.Instant?
     var lastPairTick: ContinuousClock.Instant = .now
     var caughtUpLogged = false
-    /// The highest sequence the standby confirmed holding since we became active.
-    var peerConfirmedUpTo: SequenceNumber = 0
     /// Messages read but not yet decided (the decide budget ran out), oldest first.
     var leftover: [Message] = []
     var leftoverTimerArmed = false
-    /// The last final catch-up chunk sent (last sequence, batch), so it is not sent again and again.
-    var lastFinalChunk: (SequenceNumber, UInt64)?
     var takeovers: [(epoch: Epoch, at: Int64)] = []
     let crashPoint = CrashPoint.fromEnvironment()
     unowned let loop: LoopContext
