@@ -125,6 +125,16 @@ let package = Package(
                 "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
             ]
         ),
+        // Services that run beside the network: the alert service and its hooks, the exercise
+        // runner, the workflow publisher, the offline readers of a data folder.
+        .target(
+            name: "KnooppuntServices",
+            dependencies: [
+                "KnooppuntClient", "KnooppuntConfig", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol",
+                "KnooppuntStore", "KnooppuntWorkflows", "StrictJSON", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Chaos: a real network under seeded faults and load, and the offline checker.
         .target(
             name: "KnooppuntChaos",
@@ -140,7 +150,7 @@ let package = Package(
                 "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
                 "KnooppuntStore",
                 "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "KnooppuntClient", "StrictJSON",
-                "KnooppuntWeb",
+                "KnooppuntWeb", "KnooppuntServices",
                 "KnooppuntWorkflows", "KnooppuntChaos",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,6 +159,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
+        .testTarget(
+            name: "KnooppuntServicesTests",
+            dependencies: [
+                "KnooppuntServices", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntStore",
+                "KnooppuntWorkflows",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "KnooppuntCoreTests",
             dependencies: [

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntServices
 import Logging
 
 /// `--dir`: the network's data folder, shared by every command so one terminal runs
@@ -53,11 +54,27 @@ enum ExitCodes {
     static let queuedNotAccepted: Int32 = 3
     static let rejected: Int32 = 4
     static let daemonUnreachable: Int32 = 5
+
+    static func code(for kind: ServiceFailure.Kind) -> Int32 {
+        switch kind {
+        case .invalid: invalid
+        case .queued: queuedNotAccepted
+        case .rejected: rejected
+        case .daemonUnreachable: daemonUnreachable
+        case .personRefused: PersonOptions.refusedExit
+        }
+    }
 }
 
 /// Writes a line to standard error (the CLI's channel for problems).
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// Writes a line to standard output at once (a service's progress).
+func printLine(_ text: String) {
+    print(text)
+    flushStandardOutput()
 }
 
 /// Flushes what `print` buffered, so a supervisor reading our output sees it at once.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KnooppuntDomain
+import KnooppuntServices
 import KnooppuntWorkflows
 import StrictJSON
 
@@ -78,8 +79,9 @@ struct ExerciseRunCommand: ParsableCommand {
             return
         }
         let runner = try ExerciseRunner(
-            folder: folder.folder, organisations: scenario.organisations, stepTimeout: stepTimeout, json: json
-        )
+            folder: folder.folder, organisations: scenario.organisations, stepTimeout: stepTimeout,
+            json: json,
+            actor: CommandLineActor.name, output: printLine)
         defer { runner.close() }
         try runner.run(steps, pace: pace, scenario: scenario)
     }

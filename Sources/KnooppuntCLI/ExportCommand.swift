@@ -3,6 +3,7 @@ import Foundation
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWorkflows
 
@@ -103,7 +104,7 @@ struct ExportCAPCommand: ParsableCommand {
             let msgType: CAPAlert.MessageType = cancel ? .cancel : (references.isEmpty ? .alert : .update)
             let alert = try exporter.alert(
                 from: chosen, context: context, msgType: msgType, references: references)
-            try OfflineStores.write(alert.xml, to: output)
+            try CommandOutput.write(alert.xml, to: output)
             let envelope = chosen.report.envelope
             printError(
                 "exported \(envelope.type.rawValue) \(envelope.id) of \(envelope.origin) (seq \(chosen.sequence)\(envelope.exercise ? ", exercise" : "")) as \(alert.msgType.rawValue) \(alert.identifier)"

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import KnooppuntServices
 
 @main
 struct Knooppunt: AsyncParsableCommand {
@@ -12,4 +14,23 @@ struct Knooppunt: AsyncParsableCommand {
             """,
         subcommands: Knooppunt.commands
     )
+
+    /// Runs the command; a service's failure is printed and ends the process with the exit
+    /// code its kind is documented with (`publish --help`).
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as ServiceFailure {
+            printError(failure.message)
+            flushStandardOutput()
+            Foundation.exit(ExitCodes.code(for: failure.kind))
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -3,6 +3,7 @@ import Foundation
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWorkflows
 
@@ -59,10 +60,11 @@ struct TimelineCommand: ParsableCommand {
             // First which reports belong to the incident, then where those went.
             let reports = try builder.build(
                 incident: id, exercise: exercise, records: records, delivered: [:], view: parsedView!)
-            let delivered = OfflineStores.deliveries(folder.folder, of: Set(reports.entries.map(\.sequence)))
+            let delivered = OfflineStores.deliveries(
+                folder.folder, of: Set(reports.entries.map(\.sequence)), note: printError)
             let timeline = try builder.build(
                 incident: id, exercise: exercise, records: records, delivered: delivered, view: parsedView!)
-            try OfflineStores.write(timeline.formatted(Timeline.Format(rawValue: format)!), to: output)
+            try CommandOutput.write(timeline.formatted(Timeline.Format(rawValue: format)!), to: output)
         } catch let error as WorkflowError {
             printError(error.message)
             throw ExitCode(ExitCodes.invalid)

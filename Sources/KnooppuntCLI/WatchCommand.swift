@@ -6,6 +6,7 @@ import KnooppuntCore
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntWorkflows
 import StrictJSON
 import ZeroMQ

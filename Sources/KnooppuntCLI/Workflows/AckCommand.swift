@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWorkflows
 import StrictJSON
@@ -51,18 +52,6 @@ struct AckContext {
 
     func requests(rules: AlarmRules = .standard) -> [AcknowledgementRequestState] {
         AcknowledgementTracker(rules: rules).requests(in: records, applied: board?.applied, now: now)
-    }
-}
-
-extension NationalLog {
-    /// Every request and acknowledgement in the log, and the reports they are about.
-    static func acknowledgementRecords(_ folder: DataFolder) throws -> [WorkflowRecord] {
-        let log = try OfflineStores.log(folder)
-        let updates = try log.allUpdates(matching: LogFilter(types: [.ackRequest, .ack]))
-        let subjects = Set(updates.compactMap(\.report.envelope.subject))
-        let known = Set(updates.map(\.report.id))
-        let subjectUpdates = try subjects.subtracting(known).sorted().compactMap { try log.update(id: $0) }
-        return (updates + subjectUpdates).map { WorkflowRecord($0, view: .organisation(.national)) }
     }
 }
 
@@ -178,7 +167,8 @@ struct AckWriteOptions: ParsableArguments {
             id: ReportID.random(using: &random), exercise: exercise, author: signedIn.person.author,
             body: body)
         let publisher = try WorkflowPublisher(
-            folder: folder.folder, organisation: organisation, credential: signedIn.credential, wait: wait)
+            folder: folder.folder, organisation: organisation, credential: signedIn.credential, wait: wait,
+            output: printLine)
         try publisher.publish(
             [PlannedReport(document: document, summary: "\(body.type.rawValue)")], json: json)
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KnooppuntDomain
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWorkflows
 import StrictJSON
@@ -42,7 +43,7 @@ struct ExportGRIPCommand: ParsableCommand {
             ? JSONWriter.pretty(["exercise": .bool(exercise), "incidents": .array(incidents.map(\.json))])
                 + "\n"
             : GRIPExport.csv(incidents)
-        try OfflineStores.write(text, to: output)
+        try CommandOutput.write(text, to: output)
     }
 }
 

@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntWorkflows
 import StrictJSON
 
@@ -112,7 +113,8 @@ enum StepRunner {
             }
         }
         let publisher = try WorkflowPublisher(
-            folder: folder, organisation: .nctv, credential: signedIn.credential, wait: options.wait)
+            folder: folder, organisation: .nctv, credential: signedIn.credential, wait: options.wait,
+            output: printLine)
         try publisher.publish(reports, json: options.json)
     }
 

@@ -3,6 +3,7 @@ import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWorkflows
 import StrictJSON

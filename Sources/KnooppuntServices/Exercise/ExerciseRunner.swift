@@ -1,8 +1,6 @@
-import ArgumentParser
 import Foundation
 import KnooppuntClient
 import KnooppuntConfig
-import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore
@@ -16,20 +14,26 @@ import StrictJSON
 /// It publishes as each organisation's ``ProgramAccount/exerciseScript`` account (made on
 /// first use), with a token for this run that ``close()`` revokes: the daemons accept reports
 /// only from their people, and the reports name the script, not a person who never saw them.
-final class ExerciseRunner {
+public final class ExerciseRunner {
     let clients: [OrganisationCode: LocalClient]
     let credentials: [OrganisationCode: PersonCredential]
     let folder: DataFolder
     let stepTimeout: Double
     let json: Bool
+    /// Who runs it, for the accounts' history (e.g. "knooppunt (uid 1000)").
+    let actor: String
+    let output: LineOutput
 
-    init(folder: DataFolder, organisations: [OrganisationCode], stepTimeout: Double, json: Bool) throws {
+    public init(
+        folder: DataFolder, organisations: [OrganisationCode], stepTimeout: Double, json: Bool, actor: String,
+        output: @escaping LineOutput
+    ) throws {
         let missing = organisations.filter { !LocalClient.socketExists(folder.operatorEndpoint($0)) }
         guard missing.isEmpty else {
-            printError(
+            throw ServiceFailure(
+                .daemonUnreachable,
                 "E506 daemonUnreachable: the scenario needs the daemons of \(organisations.map(\.rawValue).joined(separator: ", ")); not running in \(folder.root.path): \(missing.map(\.rawValue).joined(separator: ", "))"
             )
-            throw ExitCode(ExitCodes.daemonUnreachable)
         }
         var clients: [OrganisationCode: LocalClient] = [:]
         var credentials: [OrganisationCode: PersonCredential] = [:]
@@ -37,11 +41,9 @@ final class ExerciseRunner {
             clients[code] = try LocalClient(endpoint: folder.operatorEndpoint(code))
             do {
                 credentials[code] = try ProgramAccount.exerciseScript.credential(
-                    folder: folder.peopleFolder(code), organisation: code, actor: CommandLineActor.name,
-                    now: FirstAdministrator.now())
+                    folder: folder.peopleFolder(code), organisation: code, actor: actor, now: WallClock.now())
             } catch let refusal as PeopleError {
-                printError(refusal.description)
-                throw ExitCode(PersonOptions.refusedExit)
+                throw ServiceFailure(.personRefused, refusal.description)
             }
         }
         self.clients = clients
@@ -49,24 +51,22 @@ final class ExerciseRunner {
         self.folder = folder
         self.stepTimeout = stepTimeout
         self.json = json
+        self.actor = actor
+        self.output = output
     }
 
     /// Revokes the run's tokens.
-    func close() {
+    public func close() {
         for code in credentials.keys {
             ProgramAccount.exerciseScript.revoke(
-                folder: folder.peopleFolder(code), organisation: code, actor: CommandLineActor.name,
-                now: FirstAdministrator.now())
+                folder: folder.peopleFolder(code), organisation: code, actor: actor, now: WallClock.now())
         }
     }
 
-    func run(_ steps: [PlannedStep], pace: ExercisePace, scenario: Scenario) throws {
+    public func run(_ steps: [PlannedStep], pace: ExercisePace, scenario: Scenario) throws {
         let began = ContinuousClock.now
         let first = steps.first?.step.offsetSeconds ?? 0
-        if !json {
-            print("\(scenario.name): \(steps.count) steps at speed \(pace), as exercise reports")
-            flushStandardOutput()
-        }
+        if !json { output("\(scenario.name): \(steps.count) steps at speed \(pace), as exercise reports") }
         for planned in steps {
             let due = began + pace.delay(afterFirst: planned.step.offsetSeconds - first)
             if ContinuousClock.now < due {
@@ -81,9 +81,8 @@ final class ExerciseRunner {
                 "done": true, "steps": .integer(Int64(steps.count)), "seconds": .number(Self.seconds(took)),
             ])
         } else {
-            print("\(steps.count) steps accepted in \(String(format: "%.1f", Self.seconds(took))) s")
+            output("\(steps.count) steps accepted in \(String(format: "%.1f", Self.seconds(took))) s")
         }
-        flushStandardOutput()
     }
 
     /// Publishes one step and waits for the node's answer; returns the global sequence.
@@ -95,21 +94,17 @@ final class ExerciseRunner {
         do {
             try client.send(OperatorCommand.publish.rawValue, [planned.bytes, options])
         } catch {
-            try fail(
-                planned, of: total, "the daemon of \(organisation) does not answer",
-                ExitCodes.daemonUnreachable)
+            try fail(planned, of: total, "the daemon of \(organisation) does not answer", .daemonUnreachable)
         }
         guard let reply = try client.receive(timeout: .seconds(10)) else {
-            try fail(
-                planned, of: total, "the daemon of \(organisation) did not answer",
-                ExitCodes.daemonUnreachable)
+            try fail(planned, of: total, "the daemon of \(organisation) did not answer", .daemonUnreachable)
         }
         if reply.command == OperatorReply.error {
             let code = reply.frames.first.map { String(decoding: $0, as: UTF8.self) } ?? "?"
             let message = reply.frames.dropFirst().first.map { String(decoding: $0, as: UTF8.self) } ?? ""
             try fail(
                 planned, of: total, "refused by the daemon of \(organisation): E\(code): \(message)",
-                ExitCodes.rejected)
+                .rejected)
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(stepTimeout * 1000))
         while ContinuousClock.now < deadline {
@@ -126,7 +121,7 @@ final class ExerciseRunner {
                 try fail(
                     planned, of: total,
                     "refused by the national node: \(code.map { "\($0.label) \($0.name)" } ?? "E\(text[1])"): \(text[2])",
-                    ExitCodes.rejected)
+                    .rejected)
             default:
                 continue
             }
@@ -134,38 +129,37 @@ final class ExerciseRunner {
         try fail(
             planned, of: total,
             "still queued after \(stepTimeout) s: the national node does not answer (the report stays in \(organisation)'s outbox)",
-            ExitCodes.queuedNotAccepted)
+            .queued)
     }
 
     private func report(_ planned: PlannedStep, of total: Int, sequence: SequenceNumber) {
         if json {
             emit(Self.json(planned, of: total, state: "accepted", sequence: sequence))
         } else {
-            print(Self.line(planned, of: total, outcome: "accepted seq \(sequence)"))
+            output(Self.line(planned, of: total, outcome: "accepted seq \(sequence)"))
         }
-        flushStandardOutput()
     }
 
-    /// Names the step and stops the run with `code`.
-    private func fail(_ planned: PlannedStep, of total: Int, _ message: String, _ code: Int32) throws -> Never
-    {
+    /// Names the step and stops the run.
+    private func fail(
+        _ planned: PlannedStep, of total: Int, _ message: String, _ kind: ServiceFailure.Kind
+    ) throws -> Never {
         if json {
             var object = Self.json(planned, of: total, state: "failed", sequence: nil).objectValue ?? [:]
             object["error"] = .string(message)
             emit(.object(object))
         }
         let name = planned.step.name.map { " (\($0))" } ?? ""
-        printError("step \(planned.step.number)/\(total)\(name) as \(planned.step.organisation): \(message)")
-        flushStandardOutput()
-        throw ExitCode(code)
+        throw ServiceFailure(
+            kind, "step \(planned.step.number)/\(total)\(name) as \(planned.step.organisation): \(message)")
     }
 
     private func emit(_ value: JSONValue) {
-        print(String(decoding: JSONWriter.canonical(value), as: UTF8.self))
+        output(String(decoding: JSONWriter.canonical(value), as: UTF8.self))
     }
 
     /// "12/40 10:45 VR09 GRIP 1 VR09-20260316-01 — accepted seq 57".
-    static func line(_ planned: PlannedStep, of total: Int, outcome: String) -> String {
+    public static func line(_ planned: PlannedStep, of total: Int, outcome: String) -> String {
         let clock = planned.scriptedTime.rfc3339Seconds.dropFirst(11).prefix(5)
         return
             "\(planned.step.number)/\(total) \(clock) \(planned.step.organisation) \(planned.summary) — \(outcome)"

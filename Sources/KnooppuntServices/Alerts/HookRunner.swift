@@ -4,15 +4,15 @@ import KnooppuntWorkflows
 /// Calls one notification hook: runs a command with the alert JSON on stdin, or POSTs it to
 /// a webhook on loopback. Blocking, bounded by `HookConfig.Limits.callTimeout`; used on the
 /// alert service's own thread. Returns nil on success, else what went wrong.
-enum HookRunner {
-    static func call(_ hook: HookConfig.Hook, payload: [UInt8], id: String) -> String? {
+public enum HookRunner {
+    public static func call(_ hook: HookConfig.Hook, payload: [UInt8], id: String) -> String? {
         switch hook {
         case .command(let parts): runCommand(parts, payload: payload, id: id)
         case .webhook(let address): post(address, payload: payload)
         }
     }
 
-    static func describe(_ hook: HookConfig.Hook) -> String {
+    public static func describe(_ hook: HookConfig.Hook) -> String {
         switch hook {
         case .command(let parts): "command " + parts.joined(separator: " ")
         case .webhook(let address): "webhook \(address)"

@@ -1,8 +1,6 @@
-import ArgumentParser
 import Foundation
 import KnooppuntClient
 import KnooppuntConfig
-import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore
@@ -14,9 +12,9 @@ import StrictJSON
 /// report before it). When all are accepted it waits until the daemon's own mirror has them,
 /// so the next command (which reads that mirror) sees this step.
 ///
-/// Exit codes as `knooppunt publish`: 3 still queued when `wait` ran out, 4 refused by the
-/// node, 5 the daemon is not running.
-final class WorkflowPublisher {
+/// Failures as `knooppunt publish` reports them: still queued when `wait` ran out, refused by
+/// the node, the daemon not running, the person refused.
+public final class WorkflowPublisher {
     let organisation: OrganisationCode
     let client: LocalClient
     let endpoint: String
@@ -29,48 +27,45 @@ final class WorkflowPublisher {
 
     /// The person the reports are published by, as the daemon checks it.
     let credential: PersonCredential
+    let output: LineOutput
 
-    init(
-        folder: DataFolder, organisation: OrganisationCode, credential: PersonCredential, wait: Double
+    public init(
+        folder: DataFolder, organisation: OrganisationCode, credential: PersonCredential, wait: Double,
+        output: @escaping LineOutput
     ) throws {
         self.organisation = organisation
         self.credential = credential
         self.wait = wait
+        self.output = output
         endpoint = folder.operatorEndpoint(organisation)
-        guard LocalClient.socketExists(endpoint) else {
-            printError(
-                "E506 daemonUnreachable: the daemon of \(organisation) is not running in \(folder.root.path) (start the network with `knooppunt cluster --dir \(folder.root.path)`)"
-            )
-            throw ExitCode(ExitCodes.daemonUnreachable)
-        }
+        guard LocalClient.socketExists(endpoint) else { throw DaemonPicture.notRunning(folder, organisation) }
         client = try LocalClient(endpoint: endpoint)
     }
 
-    struct Accepted {
-        let id: ReportID
-        let sequence: SequenceNumber
-        let summary: String
+    public struct Accepted: Sendable {
+        public let id: ReportID
+        public let sequence: SequenceNumber
+        public let summary: String
     }
 
-    /// Publishes every report; prints one line per report (or JSON lines with `json`).
+    /// Publishes every report; writes one line per report (or JSON lines with `json`).
     @discardableResult
-    func publish(_ reports: [PlannedReport], json: Bool) throws -> [Accepted] {
+    public func publish(_ reports: [PlannedReport], json: Bool) throws -> [Accepted] {
         var accepted: [Accepted] = []
         for report in reports {
             let sequence = try publishOne(report.document)
             let id = report.document.id!
             accepted.append(Accepted(id: id, sequence: sequence, summary: report.summary))
             if json {
-                print(
+                output(
                     String(
                         decoding: JSONWriter.canonical([
                             "report": .string(id.rawValue), "state": "accepted",
                             "sequence": .integer(Int64(sequence)), "summary": .string(report.summary),
                         ]), as: UTF8.self))
             } else {
-                print("\(id) accepted seq \(sequence): \(report.summary)")
+                output("\(id) accepted seq \(sequence): \(report.summary)")
             }
-            flushStandardOutput()
         }
         if let last = accepted.last { waitForMirror(last.sequence) }
         return accepted
@@ -84,8 +79,9 @@ final class WorkflowPublisher {
                 OperatorCommand.publish.rawValue,
                 [bytes, JSONWriter.canonical(PublishOptions(again: false, credential: credential).json)])
         } catch {
-            printError("E506 daemonUnreachable: the daemon of \(organisation) does not answer on \(endpoint)")
-            throw ExitCode(ExitCodes.daemonUnreachable)
+            throw ServiceFailure(
+                .daemonUnreachable,
+                "E506 daemonUnreachable: the daemon of \(organisation) does not answer on \(endpoint)")
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(max(wait, 1) * 1000))
         while ContinuousClock.now < deadline {
@@ -97,25 +93,26 @@ final class WorkflowPublisher {
             case OperatorReply.queued:
                 continue
             case OperatorReply.error:
-                printError("E\(text.first ?? "?"): \(text.dropFirst().first ?? "")")
                 let code = Int(text.first ?? "") ?? 0
                 let personRefused = (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue)
                     .contains(code)
-                throw ExitCode(personRefused ? PersonOptions.refusedExit : ExitCodes.rejected)
+                throw ServiceFailure(
+                    personRefused ? .personRefused : .rejected,
+                    "E\(text.first ?? "?"): \(text.dropFirst().first ?? "")")
             case OperatorReply.accepted where text.count == 4 && text[0] == id.rawValue:
                 return SequenceNumber(text[2]) ?? 0
             case OperatorReply.rejected where text.count == 3 && text[0] == id.rawValue:
                 let code = Int(text[1]).flatMap(ErrorCode.init(rawValue:))
-                printError("\(id) refused: \(code?.summary ?? "E\(text[1])"): \(text[2])")
-                throw ExitCode(ExitCodes.rejected)
+                throw ServiceFailure(
+                    .rejected, "\(id) refused: \(code?.summary ?? "E\(text[1])"): \(text[2])")
             default:
                 continue
             }
         }
-        printError(
+        throw ServiceFailure(
+            .queued,
             "\(id) still queued after \(wait)s: it stays in \(organisation)'s outbox and goes out when the node answers; the steps after it were not sent"
         )
-        throw ExitCode(ExitCodes.queuedNotAccepted)
     }
 
     /// Waits (bounded) until the daemon's mirror applied `sequence`.
