@@ -50,7 +50,7 @@ public struct DocumentCodec: Sendable {
         return ReportDocument(id: id, exercise: exercise, author: author, body: body)
     }
 
-    private func decodeIncident(_ r: inout FieldReader) -> Incident? {
+    func decodeIncident(_ r: inout FieldReader) -> Incident? {
         let id = r.incidentID("incident")
         let title = r.string("title", max: DocumentLimits.titleCharacters)
         let kind = r.enumeration("kind", IncidentKind.self)
@@ -85,7 +85,7 @@ public struct DocumentCodec: Sendable {
             mergedInto: mergedInto, linked: linked, classification: classification)
     }
 
-    private func decodeLocation(_ reader: FieldReader) -> IncidentLocation? {
+    func decodeLocation(_ reader: FieldReader) -> IncidentLocation? {
         var r = reader
         defer { r.finish() }
         let municipality = r.municipality("municipality", required: false)
@@ -102,7 +102,7 @@ public struct DocumentCodec: Sendable {
         return IncidentLocation(municipality: municipality, point: point, description: description)
     }
 
-    private func decodePoint(_ reader: FieldReader) -> GeoPoint? {
+    func decodePoint(_ reader: FieldReader) -> GeoPoint? {
         var r = reader
         defer { r.finish() }
         let lat = r.number("lat", in: -90...90)
@@ -111,7 +111,7 @@ public struct DocumentCodec: Sendable {
         return GeoPoint(latitude: lat, longitude: lon)
     }
 
-    private func decodeLead(_ reader: FieldReader) -> LeadAuthority? {
+    func decodeLead(_ reader: FieldReader) -> LeadAuthority? {
         var r = reader
         defer { r.finish() }
         let organisation = r.organisation("organisation")
@@ -120,7 +120,7 @@ public struct DocumentCodec: Sendable {
         return LeadAuthority(organisation: organisation, function: function)
     }
 
-    private func decodeGRIP(_ r: inout FieldReader) -> GRIPChange? {
+    func decodeGRIP(_ r: inout FieldReader) -> GRIPChange? {
         let incident = r.incidentID("incident")
         let codeList = r.string("codeList", max: 40)
         if let codeList, codeList != GRIPLevel.codeList {
@@ -140,7 +140,7 @@ public struct DocumentCodec: Sendable {
             classification: classification)
     }
 
-    private func decodeSitrep(_ r: inout FieldReader) -> Sitrep? {
+    func decodeSitrep(_ r: inout FieldReader) -> Sitrep? {
         let incident = r.incidentID("incident")
         var beeld: [Discipline: DisciplinePicture] = [:]
         var beeldOK = true
@@ -230,7 +230,7 @@ public struct DocumentCodec: Sendable {
     }
 
     /// An optional object field decoded by `body`; `ok` is false when present but invalid.
-    private func optionalSection<T>(
+    func optionalSection<T>(
         _ r: inout FieldReader, _ key: String, _ body: (inout FieldReader) -> T?
     )
         -> (value: T?, ok: Bool)
@@ -242,7 +242,7 @@ public struct DocumentCodec: Sendable {
         return (value, value != nil)
     }
 
-    private func items<T>(_ s: inout FieldReader, _ body: (inout FieldReader) -> T?) -> [T]? {
+    func items<T>(_ s: inout FieldReader, _ body: (inout FieldReader) -> T?) -> [T]? {
         guard let list = s.array("items") else { return nil }
         var result: [T] = []
         var ok = true
@@ -261,7 +261,7 @@ public struct DocumentCodec: Sendable {
         return ok ? result : nil
     }
 
-    private func decodeTargetArea(_ reader: FieldReader) -> TargetArea? {
+    func decodeTargetArea(_ reader: FieldReader) -> TargetArea? {
         var r = reader
         defer { r.finish() }
         var regions: [OrganisationCode] = []
@@ -286,123 +286,5 @@ public struct DocumentCodec: Sendable {
             return nil
         }
         return ok ? TargetArea(regions: regions, municipalities: municipalities) : nil
-    }
-
-    private func decodeThreat(_ r: inout FieldReader) -> ThreatLevelChange? {
-        let area = r.object("area").flatMap { decodeThreatArea($0) }
-        let level = r.integer("level", in: 1...5)
-        let step = r.enumeration("step", ThreatStep.self)
-        let reason = r.string("reason", max: DocumentLimits.textCharacters)
-        let actionAdvice = r.string("actionAdvice", max: DocumentLimits.textCharacters, required: false)
-        let reviewAt = r.timestamp("reviewAt", required: false)
-        let classification = r.classification()
-        guard let area, let level, let step, let reason, let classification,
-            !(r.has("actionAdvice") && actionAdvice == nil), !(r.has("reviewAt") && reviewAt == nil)
-        else { return nil }
-        return ThreatLevelChange(
-            area: area, level: Int(level), step: step, reason: reason, actionAdvice: actionAdvice,
-            reviewAt: reviewAt,
-            classification: classification)
-    }
-
-    private enum Scope: String, CaseIterable { case national, province, region }
-
-    private func decodeThreatArea(_ reader: FieldReader) -> ThreatArea? {
-        var r = reader
-        defer { r.finish() }
-        guard let scope = r.enumeration("scope", Scope.self) else {
-            _ = r.has("code")
-            return nil
-        }
-        switch scope {
-        case .national:
-            if r.has("code") {
-                r.context.fail(.invalidCombination, r.at("code"), "a national area has no code")
-            }
-            return r.object["code"] == nil ? .national : nil
-        case .province:
-            guard let code = r.string("code", max: 8) else { return nil }
-            guard reference.provinces[ProvinceCode(code)] != nil else {
-                r.context.fail(.unknownCode, r.at("code"), "unknown province code \"\(code)\" (PV20…PV31)")
-                return nil
-            }
-            return .province(ProvinceCode(code))
-        case .region:
-            guard let value = r.value("code", required: true),
-                let code = FieldReader.region(value, path: r.at("code"), context: r.context)
-            else { return nil }
-            return .region(code)
-        }
-    }
-
-    private func decodeAckRequest(_ r: inout FieldReader) -> AcknowledgementRequest? {
-        let subject = r.reportID("subject")
-        var parties = OrganisationSet()
-        var partiesOK = true
-        if let items = r.array("parties", max: OrganisationCode.all.count) {
-            for (item, path) in items {
-                if let code = FieldReader.organisation(item, path: path, context: r.context) {
-                    parties.insert(code)
-                } else {
-                    partiesOK = false
-                }
-            }
-            if partiesOK && parties.isEmpty {
-                r.context.fail(.missingField, r.at("parties"), "name at least one party")
-                partiesOK = false
-            }
-        } else {
-            partiesOK = false
-        }
-        let deadline = r.timestamp("deadline")
-        let note = r.string("note", max: DocumentLimits.textCharacters, required: false)
-        let classification = r.classification()
-        guard let subject, partiesOK, let deadline, let classification, !(r.has("note") && note == nil) else {
-            return nil
-        }
-        return AcknowledgementRequest(
-            subject: subject, parties: parties, deadline: deadline, note: note, classification: classification
-        )
-    }
-
-    private func decodeAck(_ r: inout FieldReader) -> Acknowledgement? {
-        let subject = r.reportID("subject")
-        let by = r.string("by", max: DocumentLimits.nameCharacters)
-        let note = r.string("note", max: DocumentLimits.textCharacters, required: false)
-        let classification = r.classification()
-        guard let subject, let by, let classification, !(r.has("note") && note == nil) else { return nil }
-        return Acknowledgement(subject: subject, by: by, note: note, classification: classification)
-    }
-
-    private func decodeMeasure(_ r: inout FieldReader) -> MunicipalMeasures? {
-        let municipality = r.municipality("municipality")
-        let incident = r.incidentID("incident", required: false)
-        var measures: [Measure] = []
-        var ok = true
-        if let items = r.array("measures") {
-            for (item, path) in items {
-                guard var m = FieldReader(item, path: path, context: r.context) else {
-                    ok = false
-                    continue
-                }
-                let kind = m.enumeration("kind", MeasureKind.self)
-                let text = m.string("text", max: DocumentLimits.textCharacters)
-                m.finish()
-                if let kind, let text { measures.append(Measure(kind: kind, text: text)) } else { ok = false }
-            }
-            if ok && measures.isEmpty {
-                r.context.fail(.missingField, r.at("measures"), "give at least one measure")
-                ok = false
-            }
-        } else {
-            ok = false
-        }
-        let classification = r.classification()
-        guard let municipality, ok, let classification, !(r.has("incident") && incident == nil) else {
-            return nil
-        }
-        return MunicipalMeasures(
-            municipality: municipality, incident: incident, measures: measures, classification: classification
-        )
     }
 }
