@@ -28,6 +28,7 @@ trap report EXIT
 
 run_stage "setup" scripts/setup.sh test
 run_stage "lint (swift format)" swift format lint --strict --recursive Sources Tests Package.swift
+run_stage "lint (web assets)" scripts/lint-web.sh
 run_stage "build" swift build --build-tests
 export KNOOPPUNT_BIN="$PWD/.build/debug/knooppunt"
 run_stage "unit tests" swift test --skip-build --skip KnooppuntSystemTests --skip KnooppuntBrowserTests
