@@ -45,6 +45,18 @@ struct WebAssetsTests {
         #expect(Set(LoginPage.template.markupNames).isSubset(of: Self.common), "login.html")
     }
 
+    @Test("every file in Resources is in the asset table, byte for byte")
+    func everyFileIsServed() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/KnooppuntWeb/Resources").standardizedFileURL
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        #expect(names.count >= 9, "\(folder.path)")
+        for name in names {
+            let bytes = try [UInt8](Data(contentsOf: folder.appendingPathComponent(name)))
+            #expect(WebAssets.files[name]?.bytes == bytes, "Resources/\(name) is not in WebAssets.files")
+        }
+    }
+
     /// The `/assets/…` a page names in `src` or `href`.
     static func assets(of page: String) -> [String] {
         page.matches(of: /(?:src|href)="\/assets\/([^"]+)"/).map { String($0.output.1) }
