@@ -116,7 +116,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            // The pages, scripts and style sheets, compiled into the binary (`PackageResources`).
+            resources: [.embedInCode("Resources")]
         ),
         // Crisis workflows built on the domain: CAP 1.2 export, exercise replay, the timeline.
         .target(

@@ -20,10 +20,10 @@ struct ScreenLanguageTests {
 
     /// Each script with the words its page carries.
     static let scripts: [(String, String, WordTable)] = [
-        ("common.js", CommonScript.javascript, CommonWords.script),
-        ("desk.js", DeskScript.javascript, DeskWords.script),
-        ("screen.js", ScreenScript.javascript, ScreenWords.script),
-        ("login.js", LoginPage.script, LoginPage.scriptWords),
+        ("common.js", WebAssets.text("common.js"), CommonWords.script),
+        ("desk.js", WebAssets.text("desk.js"), DeskWords.script),
+        ("screen.js", WebAssets.text("screen.js"), ScreenWords.script),
+        ("login.js", WebAssets.text("login.js"), LoginPage.scriptWords),
     ]
 
     static func placeholders(_ text: String) -> Set<String> {
@@ -98,8 +98,8 @@ struct ScreenLanguageTests {
         #expect(AmsterdamTime.text(utc("2025-10-26T01:00:00Z")) == "2025-10-26T02:00:00+01:00")
         #expect(AmsterdamTime.text(rfc3339: "2025-12-01T09:00:00+02:00") == "2025-12-01T08:00:00+01:00")
         // The pages name the zone from the offset: CET for +01:00, CEST for +02:00.
-        #expect(CommonScript.javascript.contains(#"if (text.endsWith("+02:00")) return "CEST";"#))
-        #expect(CommonScript.javascript.contains(#"if (text.endsWith("+01:00")) return "CET";"#))
+        #expect(WebAssets.text("common.js").contains(#"if (text.endsWith("+02:00")) return "CEST";"#))
+        #expect(WebAssets.text("common.js").contains(#"if (text.endsWith("+01:00")) return "CET";"#))
     }
 
     /// What a page must show in each language, and what it must not.

@@ -100,20 +100,7 @@ public struct DeskServer: Sendable {
     private func addPages(_ router: Router<BasicWebSocketRequestContext>) {
         let pages = HTTPReply.pages(DeskPage.html)
         router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
-        router.get("assets/knooppunt.css") { _, _ in
-            HTTPReply.asset(Theme.css, type: "text/css; charset=utf-8")
-        }
-        router.get("assets/common.js") { _, _ in
-            HTTPReply.asset(CommonScript.javascript, type: "text/javascript; charset=utf-8")
-        }
-        router.get("assets/desk.js") { _, _ in
-            HTTPReply.asset(DeskScript.javascript, type: "text/javascript; charset=utf-8")
-        }
-        router.get("assets/map.svg") { _, _ in
-            HTTPReply.asset(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + RegionMap.netherlands.svg,
-                type: "image/svg+xml")
-        }
+        WebAssets.add(["knooppunt.css", "common.js", "desk.js", "map.svg"], to: router)
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
     }
 

@@ -1,26 +1,7 @@
 import KnooppuntDomain
 
-/// Small text helpers for pages written as Swift strings.
+/// Escaping for the text a page puts into HTML (`PageTemplate`, the situation report).
 enum HTML {
-    /// The start of every page up to `</head>`: the language, the (escaped) title, the words
-    /// its script reads (`K.t`), the stylesheet, `common.js` and the page's own script. Scripts
-    /// come from `/assets` only: the content policy allows no inline script.
-    static func head(_ language: ScreenLanguage, title: String, words: WordTable, script: String) -> String {
-        """
-        <!doctype html>
-        <html lang="\(language.rawValue)" data-theme="dark">
-        <head>
-        <meta charset="utf-8">
-        <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>\(title)</title>
-        \(ScreenLanguage.wordsBlock(words, language))
-        <link rel="stylesheet" href="/assets/knooppunt.css">
-        <script src="/assets/common.js" defer></script>
-        <script src="/assets/\(script)" defer></script>
-        </head>
-        """
-    }
-
     /// Escapes text for HTML element content and double-quoted attributes.
     static func escape(_ text: String) -> String {
         var out = ""

@@ -41,12 +41,6 @@ extension ScreenLanguage {
             "<a class=\"lang-switch\" id=\"lang-switch\" href=\"?lang=\(to.rawValue)\" lang=\"\(to.rawValue)\" "
             + "hreflang=\"\(to.rawValue)\">\(to.name)</a>"
     }
-
-    /// The data block holding the script's words (`K.t`): JSON, never executed, so the content
-    /// policy's ban on inline scripts does not apply.
-    static func wordsBlock(_ table: WordTable, _ language: ScreenLanguage) -> String {
-        "<script type=\"application/json\" id=\"kp-words\">\(table.json(language))</script>"
-    }
 }
 
 extension HTTPReply {

@@ -18,9 +18,7 @@ enum LoginRoutes {
             LoginPage.html(screen: screen, organisation: gate.organisation, language: $0)
         }
         router.get("login") { request, _ in HTTPReply.page(pages, for: request) }
-        router.get("assets/login.js") { _, _ in
-            HTTPReply.asset(LoginPage.script, type: "text/javascript; charset=utf-8")
-        }
+        WebAssets.add(["login.js"], to: router)
         let api = router.group("api/v1")
         api.post("login") { request, _ in
             let body = try await request.jsonBody(limit: maxRequestBytes)

@@ -10,9 +10,7 @@ enum ReportRoute {
         to router: Router<Context>, reader: OrganisationCode,
         digest: @escaping @Sendable () async throws -> PictureDigest
     ) {
-        router.get("assets/print.css") { _, _ in
-            HTTPReply.asset(SituationReport.css, type: "text/css; charset=utf-8")
-        }
+        WebAssets.add(["print.css"], to: router)
         router.get("incidents/:id/report") { request, context in
             let id = context.parameters.get("id") ?? ""
             guard IncidentID(id) != nil else {

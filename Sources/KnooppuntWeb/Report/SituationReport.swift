@@ -125,21 +125,4 @@ enum SituationReport {
             )
         }
     }
-
-    /// The print stylesheet: black on white, no page furniture, a sitrep never split badly.
-    static let css = """
-        body.sitrep-print { background: #fff; color: #000; font: 11pt/1.4 system-ui, sans-serif; margin: 2em; }
-        body.sitrep-print h1 { font-size: 18pt; margin: 0 0 .3em; }
-        body.sitrep-print h2 { font-size: 13pt; border-top: 1px solid #000; padding-top: .4em; }
-        body.sitrep-print h3 { font-size: 11pt; margin: .6em 0 .2em; text-transform: uppercase; }
-        body.sitrep-print h4 { font-size: 10pt; margin: .4em 0 0; }
-        body.sitrep-print table.facts th { text-align: left; padding-right: 1em; }
-        body.sitrep-print .withheld { font-style: italic; color: #444; }
-        body.sitrep-print .meta { color: #333; font-size: 9pt; }
-        @media print {
-          body.sitrep-print { margin: 0; }
-          .no-print { display: none; }
-          section.sitrep { break-inside: avoid-page; }
-        }
-        """
 }

@@ -69,15 +69,7 @@ public struct OperatorScreen: Sendable {
         let organisation = backend.organisation
         let pages = HTTPReply.pages { ScreenPage.html(for: organisation, language: $0) }
         router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
-        router.get("assets/knooppunt.css") { _, _ in
-            HTTPReply.asset(Theme.css, type: "text/css; charset=utf-8")
-        }
-        router.get("assets/common.js") { _, _ in
-            HTTPReply.asset(CommonScript.javascript, type: "text/javascript; charset=utf-8")
-        }
-        router.get("assets/screen.js") { _, _ in
-            HTTPReply.asset(ScreenScript.javascript, type: "text/javascript; charset=utf-8")
-        }
+        WebAssets.add(["knooppunt.css", "common.js", "screen.js"], to: router)
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
         ReportRoute.add(to: router, reader: backend.organisation) { try await picture().digest }
         let api = router.group("api/v1")
