@@ -160,7 +160,28 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
+        // Fixtures shared by the test targets: a network of signing keys, the Utrecht documents,
+        // a node's decisions without I/O, temporary folders.
+        .target(
+            name: "KnooppuntTestSupport",
+            dependencies: ["KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON"],
+            path: "Tests/Support"
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
+        .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
+        .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
+        .testTarget(name: "KnooppuntDomainTests", dependencies: ["KnooppuntDomain"]),
+        .testTarget(name: "KnooppuntConfigTests", dependencies: ["KnooppuntConfig", "StrictJSON"]),
+        .testTarget(name: "KnooppuntChaosTests", dependencies: ["KnooppuntChaos"]),
+        .testTarget(
+            name: "KnooppuntStoreTests",
+            dependencies: [
+                "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
+                "KnooppuntTestSupport",
+                // Audit tests edit a store behind its back, as an attacker with file access would.
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "KnooppuntServicesTests",
             dependencies: [
@@ -172,10 +193,8 @@ let package = Package(
         .testTarget(
             name: "KnooppuntCoreTests",
             dependencies: [
-                "KnooppuntCore", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
-                "KnooppuntChaos", "KnooppuntConfig",
-                // Audit tests edit a store behind its back, as an attacker with file access would.
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON", "KnooppuntConfig",
+                "KnooppuntTestSupport",
             ]
         ),
         // Real processes: the built `knooppunt` binary, real sockets and stores (run serialized).

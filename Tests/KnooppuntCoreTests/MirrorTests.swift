@@ -1,6 +1,7 @@
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntTestSupport
 import Testing
 
 extension MirrorAction {
@@ -31,23 +32,10 @@ struct MirrorTests {
     static let t0 = ContinuousClock.now
     static func at(_ seconds: Int64) -> ContinuousClock.Instant { t0 + .seconds(seconds) }
 
-    /// A node with six accepted reports: sections for every audience, keys written twice.
-    static func node(_ network: Network) throws -> TestNode {
-        var node = TestNode(network)
-        try node.accept(network.seal(Documents.incident(), origin: Org.vr09, originSeq: 1))
-        try node.accept(network.seal(Documents.sitrep(), origin: Org.vr09, originSeq: 2))
-        try node.accept(network.seal(Documents.grip(.grip3), origin: Org.vr09, originSeq: 3))
-        try node.accept(network.seal(Documents.sitrep(), origin: Org.police, originSeq: 1))
-        try node.accept(network.seal(Documents.threat(.national, level: 4), origin: Org.nctv, originSeq: 1))
-        try node.accept(network.seal(Documents.sitrep(brw: "Nablussen"), origin: Org.vr09, originSeq: 4))
-        return node
-    }
+    static func node(_ network: Network) throws -> TestNode { try MirrorFixtures.node(network) }
 
-    /// Update `sequence` of the node as the VR09 connection carries it.
     static func update(_ node: TestNode, _ sequence: SequenceNumber, view: View = view) -> Update {
-        var update = node.accepted[Int(sequence) - 1].update
-        update.report = update.report.projected(for: view)
-        return update
+        MirrorFixtures.update(node, sequence, view: view)
     }
 
     static func mirror(

@@ -1,6 +1,7 @@
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntTestSupport
 import StrictJSON
 import Testing
 

@@ -1,6 +1,7 @@
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntTestSupport
 import Testing
 
 @Suite("Picture and view hashes")

@@ -2,6 +2,7 @@ import Foundation
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntTestSupport
 import StrictJSON
 import Testing
 

@@ -3,6 +3,7 @@ import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntTestSupport
 import Testing
 
 @Suite("Rate limit and log budget")

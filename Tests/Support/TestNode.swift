@@ -7,23 +7,25 @@ import Testing
 /// The national node in miniature: the coordinator, a log of what it decided (the lookup the
 /// node's store answers), and the picture of every view. What the node server does between a
 /// submit and a publish, without sockets or SQLite.
-struct TestNode {
-    var coordinator: Coordinator
-    var picture = Picture(views: Picture.allViews)
-    var log: [ReportID: PastOutcome] = [:]
-    var accepted: [(update: Update, document: ReportDocument)] = []
-    var rejected: [Rejection] = []
+public struct TestNode {
+    public var coordinator: Coordinator
+    public var picture = Picture(views: Picture.allViews)
+    public var log: [ReportID: PastOutcome] = [:]
+    public var accepted: [(update: Update, document: ReportDocument)] = []
+    public var rejected: [Rejection] = []
     /// The node's wall clock (ms since 1970), one second per submit.
-    var clock: Int64 = 1_552_902_300_000
+    public var clock: Int64 = 1_552_902_300_000
 
-    init(_ network: Network, epoch: Epoch = 1) {
+    public init(_ network: Network, epoch: Epoch = 1) {
         coordinator = network.coordinator(epoch: epoch)
     }
 
     /// Offers a report over a connection authenticated as `sender` (the report's origin when
     /// not given) and records the decision the way the node's store would.
     @discardableResult
-    mutating func submit(_ report: SealedReport, from sender: OrganisationCode? = nil) -> SubmitDecision {
+    public mutating func submit(
+        _ report: SealedReport, from sender: OrganisationCode? = nil
+    ) -> SubmitDecision {
         let sender = sender ?? report.origin
         let past = log
         clock += 1_000
@@ -48,7 +50,7 @@ struct TestNode {
 
     /// Offers a report that must be accepted; returns its update.
     @discardableResult
-    mutating func accept(
+    public mutating func accept(
         _ report: SealedReport, sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> Update {
         let decision = submit(report)
@@ -58,29 +60,29 @@ struct TestNode {
 }
 
 extension SubmitDecision {
-    var update: Update? {
+    public var update: Update? {
         if case .accept(let update, _) = self { return update }
         return nil
     }
 
     /// The code of a refusal that leaves the origin sequence unused.
-    var refusal: ErrorCode? {
+    public var refusal: ErrorCode? {
         if case .refuse(_, let problem, _) = self { return problem.code }
         return nil
     }
 
-    var refusalDetail: JSONValue? {
+    public var refusalDetail: JSONValue? {
         if case .refuse(_, _, let detail) = self { return detail }
         return nil
     }
 
     /// The code of a refusal that uses up the origin sequence.
-    var consumed: ErrorCode? {
+    public var consumed: ErrorCode? {
         if case .rejectAndConsume(let rejection) = self { return rejection.problem.code }
         return nil
     }
 
-    var repeated: PastOutcome? {
+    public var repeated: PastOutcome? {
         if case .repeatOutcome(let outcome) = self { return outcome }
         return nil
     }

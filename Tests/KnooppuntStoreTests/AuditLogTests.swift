@@ -3,6 +3,7 @@ import GRDB
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore
+import KnooppuntTestSupport
 import StrictJSON
 import Testing
 

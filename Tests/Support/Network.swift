@@ -4,43 +4,43 @@ import KnooppuntDomain
 import KnooppuntProtocol
 
 /// The product's SplitMix64: every random choice of these tests replays from its seed.
-typealias SeededGenerator = SeededRandom
+public typealias SeededGenerator = SeededRandom
 
 /// Organisation codes the tests use, checked once.
-enum Org {
-    static let vr09 = OrganisationCode("VR09")!
-    static let vr10 = OrganisationCode("VR10")!
-    static let vr12 = OrganisationCode("VR12")!
-    static let vr13 = OrganisationCode("VR13")!
-    static let national = OrganisationCode.national
-    static let nctv = OrganisationCode.nctv
-    static let police = OrganisationCode.police
+public enum Org {
+    public static let vr09 = OrganisationCode("VR09")!
+    public static let vr10 = OrganisationCode("VR10")!
+    public static let vr12 = OrganisationCode("VR12")!
+    public static let vr13 = OrganisationCode("VR13")!
+    public static let national = OrganisationCode.national
+    public static let nctv = OrganisationCode.nctv
+    public static let police = OrganisationCode.police
 }
 
 /// The network as the tests see it: a signing key per organisation, a codec, and a seeded
 /// generator for salts and ids. Sealing needs no clock: `created` is derived from the origin
 /// sequence, so the same calls give the same bytes.
-final class Network {
-    let codec = DocumentCodec()
-    let signingKeys: [OrganisationCode: SigningKey]
-    var random: SeededGenerator
+public final class Network {
+    public let codec = DocumentCodec()
+    public let signingKeys: [OrganisationCode: SigningKey]
+    public var random: SeededGenerator
 
-    init(seed: UInt64 = 2019_03_18) {
+    public init(seed: UInt64 = 2019_03_18) {
         signingKeys = Dictionary(
             uniqueKeysWithValues: OrganisationCode.all.map { ($0, SigningKey.generate()) })
         random = SeededGenerator(seed: seed)
     }
 
-    var verifyingKeys: [OrganisationCode: VerifyingKey] { signingKeys.mapValues(\.publicKey) }
+    public var verifyingKeys: [OrganisationCode: VerifyingKey] { signingKeys.mapValues(\.publicKey) }
 
     /// 18 March 2019, 10:45 in Utrecht: the moment every fixture starts from.
-    static let start = Timestamp(rfc3339: "2019-03-18T10:45:00+01:00")!
+    public static let start = Timestamp(rfc3339: "2019-03-18T10:45:00+01:00")!
 
-    func newID() -> ReportID { ReportID.random(using: &random) }
+    public func newID() -> ReportID { ReportID.random(using: &random) }
 
     /// Seals `document` as `origin` at `originSeq`, signed with `signer`'s key (the origin's
     /// own unless a test forges it).
-    func seal(
+    public func seal(
         _ document: ReportDocument, origin: OrganisationCode, originSeq: UInt64, id: ReportID? = nil,
         signer: OrganisationCode? = nil
     ) -> SealedReport {
@@ -51,7 +51,7 @@ final class Network {
     }
 
     /// A coordinator for a fresh node in epoch 1 that knows every organisation's key.
-    func coordinator(epoch: Epoch = 1) -> Coordinator {
+    public func coordinator(epoch: Epoch = 1) -> Coordinator {
         Coordinator(
             epoch: epoch, lastSequence: 0, lastOriginSeq: [:], incidents: [:], verifyingKeys: verifyingKeys,
             codec: codec)
@@ -59,14 +59,16 @@ final class Network {
 }
 
 /// Report documents of the Utrecht tram attack, built from the domain types.
-enum Documents {
-    static let utrecht = MunicipalityCode("GM0344")
-    static let amersfoort = MunicipalityCode("GM0307")
-    static let tramAttack = IncidentID("VR09-20190318-01")!
+public enum Documents {
+    public static let utrecht = MunicipalityCode("GM0344")
+    public static let amersfoort = MunicipalityCode("GM0307")
+    public static let tramAttack = IncidentID("VR09-20190318-01")!
 
-    static func at(minutes: Int64) -> Timestamp { Network.start.adding(milliseconds: minutes * 60_000) }
+    public static func at(minutes: Int64) -> Timestamp {
+        Network.start.adding(milliseconds: minutes * 60_000)
+    }
 
-    static func incident(
+    public static func incident(
         _ id: IncidentID = tramAttack, in municipality: MunicipalityCode = utrecht,
         lead: OrganisationCode = Org.vr09, title: String = "Schietincident tram 24 Oktoberplein",
         status: IncidentStatus = .open, classification: Classification = .partners, exercise: Bool = false
@@ -82,7 +84,7 @@ enum Documents {
                     status: status, classification: classification)))
     }
 
-    static func grip(
+    public static func grip(
         _ level: GRIPLevel, incident: IncidentID = tramAttack, classification: Classification = .partners
     ) -> ReportDocument {
         ReportDocument(
@@ -95,7 +97,7 @@ enum Documents {
     /// A sitrep whose sections reach different audiences: the fire service picture for all
     /// partners, the police picture for the police only, the multidisciplinary picture for the
     /// national level, the judgement for VR09 and the police, the public message for everyone.
-    static func sitrep(
+    public static func sitrep(
         incident: IncidentID = tramAttack, brw: String = "Brandweer ter plaatse, geen brand",
         pol: String = "Dader voortvluchtig, zoekactie loopt", full: Bool = true
     ) -> ReportDocument {
@@ -122,7 +124,7 @@ enum Documents {
                     confidence: .medium, verification: .unconfirmed)))
     }
 
-    static func threat(
+    public static func threat(
         _ area: ThreatArea, level: Int, step: ThreatStep = .announced, exercise: Bool = false
     ) -> ReportDocument {
         ReportDocument(
@@ -133,7 +135,7 @@ enum Documents {
                     classification: .publicInformation)))
     }
 
-    static func ackRequest(_ subject: ReportID, parties: [OrganisationCode]) -> ReportDocument {
+    public static func ackRequest(_ subject: ReportID, parties: [OrganisationCode]) -> ReportDocument {
         ReportDocument(
             body: .ackRequest(
                 AcknowledgementRequest(
@@ -141,13 +143,13 @@ enum Documents {
                     classification: .partners)))
     }
 
-    static func ack(_ subject: ReportID) -> ReportDocument {
+    public static func ack(_ subject: ReportID) -> ReportDocument {
         ReportDocument(
             body: .ack(
                 Acknowledgement(subject: subject, by: "Officier van dienst", classification: .partners)))
     }
 
-    static func measure(_ municipality: MunicipalityCode = utrecht) -> ReportDocument {
+    public static func measure(_ municipality: MunicipalityCode = utrecht) -> ReportDocument {
         ReportDocument(
             body: .measure(
                 MunicipalMeasures(
@@ -158,16 +160,16 @@ enum Documents {
 }
 
 /// A temporary folder removed when the test is done.
-struct TemporaryFolder: ~Copyable {
-    let url: URL
+public struct TemporaryFolder: ~Copyable {
+    public let url: URL
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent(
             "knooppunt-core-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
+    public func path(_ name: String) -> String { url.appendingPathComponent(name).path }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }

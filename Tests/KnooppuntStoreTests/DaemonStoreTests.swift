@@ -3,6 +3,7 @@ import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore
+import KnooppuntTestSupport
 import StrictJSON
 import Testing
 
@@ -126,12 +127,12 @@ struct DaemonStoreTests {
     func mirrorRoundTrip() throws {
         let folder = try TemporaryFolder()
         let network = Network()
-        let node = try MirrorTests.node(network)
+        let node = try MirrorFixtures.node(network)
         var mirror = Picture(views: [Self.view])
         do {
             let store = try DaemonStore(path: folder.path("daemon.sqlite"))
             for batch in [1...2, 3...3, 4...6] {
-                let updates = batch.map { MirrorTests.update(node, SequenceNumber($0)) }
+                let updates = batch.map { MirrorFixtures.update(node, SequenceNumber($0)) }
                 for update in updates { mirror.apply(update) }
                 try store.apply(updates)
             }
@@ -153,9 +154,9 @@ struct DaemonStoreTests {
     func snapshotReplace() throws {
         let folder = try TemporaryFolder()
         let network = Network()
-        let node = try MirrorTests.node(network)
+        let node = try MirrorFixtures.node(network)
         let store = try DaemonStore(path: folder.path("daemon.sqlite"))
-        try store.apply((1...6).map { MirrorTests.update(node, $0) })
+        try store.apply((1...6).map { MirrorFixtures.update(node, $0) })
 
         var older = Picture(views: Picture.allViews)
         for index in 0..<3 { older.apply(node.accepted[index].update) }
@@ -179,10 +180,10 @@ struct DaemonStoreTests {
     func history() throws {
         let folder = try TemporaryFolder()
         let network = Network()
-        let node = try MirrorTests.node(network)
+        let node = try MirrorFixtures.node(network)
         let store = try DaemonStore(path: folder.path("daemon.sqlite"))
-        try store.apply((4...6).map { MirrorTests.update(node, $0) })
-        try store.apply((1...3).map { MirrorTests.update(node, $0) })
+        try store.apply((4...6).map { MirrorFixtures.update(node, $0) })
+        try store.apply((1...3).map { MirrorFixtures.update(node, $0) })
 
         let history = try store.historyReportIDs()
         #expect(history.map(\.sequence) == [1, 2, 3, 4, 5, 6])
@@ -196,7 +197,7 @@ struct DaemonStoreTests {
         _ store: DaemonStore, _ node: TestNode, tailEpoch: Epoch, skipping: Set<SequenceNumber> = []
     ) throws {
         let updates = (1...6).filter { !skipping.contains($0) }.map { sequence in
-            var update = MirrorTests.update(node, sequence)
+            var update = MirrorFixtures.update(node, sequence)
             update.epoch = sequence <= 3 ? 1 : tailEpoch
             return update
         }
@@ -206,7 +207,7 @@ struct DaemonStoreTests {
     @Test("a tail acknowledged alone by an old active is dropped when the new active has not reached it")
     func dropsTailPastTheNodesLog() throws {
         let folder = try TemporaryFolder()
-        let node = try MirrorTests.node(Network())
+        let node = try MirrorFixtures.node(Network())
         let store = try DaemonStore(path: folder.path("daemon.sqlite"))
         // Rows 4…6 came from the old active in epoch 1; the new active (epoch 2) holds 1…3 and
         // has written nothing yet: its log's epochs still end in epoch 1.
@@ -220,7 +221,7 @@ struct DaemonStoreTests {
     @Test("rows of a discarded epoch are dropped where the node's log has another epoch")
     func dropsRowsOfADiscardedEpoch() throws {
         let folder = try TemporaryFolder()
-        let node = try MirrorTests.node(Network())
+        let node = try MirrorFixtures.node(Network())
         let store = try DaemonStore(path: folder.path("daemon.sqlite"))
         try Self.history(store, node, tailEpoch: 2)
         let dropped = try store.dropHistory(
@@ -235,7 +236,7 @@ struct DaemonStoreTests {
     @Test("a history with a gap that agrees with the node's log keeps every row")
     func keepsAgreeingHistoryWithGaps() throws {
         let folder = try TemporaryFolder()
-        let node = try MirrorTests.node(Network())
+        let node = try MirrorFixtures.node(Network())
         let store = try DaemonStore(path: folder.path("daemon.sqlite"))
         // A snapshot at 4 left a gap: the rows of epoch 2 start at 5 here, at 4 in the log.
         try Self.history(store, node, tailEpoch: 2, skipping: [3, 4])

@@ -3,6 +3,7 @@ import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore
+import KnooppuntTestSupport
 import Testing
 
 @Suite("People store")

@@ -1,0 +1,49 @@
+import StrictJSON
+import Testing
+
+/// The strict parser and the canonical writer that digests and signatures rest on.
+@Suite("Strict JSON")
+struct StrictJSONTests {
+    @Test("canonical output sorts keys and has no white space, whatever the input order")
+    func canonical() throws {
+        let value = try JSONParser.parse(#"{ "b": [1, 2.5, "x"], "a": {"d": null, "c": true} }"#)
+        #expect(
+            String(decoding: JSONWriter.canonical(value), as: UTF8.self)
+                == #"{"a":{"c":true,"d":null},"b":[1,2.5,"x"]}"#)
+        #expect(try JSONParser.parse(JSONWriter.canonical(value)) == value)
+    }
+
+    @Test("a duplicate key is refused, naming the key")
+    func duplicateKey() {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"a":1,"a":2}"#) }
+        do {
+            _ = try JSONParser.parse(#"{"a":1,"a":2}"#)
+        } catch {
+            #expect(error.kind == .duplicateKey("a"))
+        }
+    }
+
+    @Test("nesting deeper than the limit is refused as too deep, not as a crash")
+    func depth() {
+        let deep =
+            String(repeating: "[", count: JSONParser.maxDepth + 1)
+            + String(repeating: "]", count: JSONParser.maxDepth + 1)
+        do {
+            _ = try JSONParser.parse(deep)
+            Issue.record("accepted \(JSONParser.maxDepth + 1) levels")
+        } catch {
+            #expect(error.kind == .tooDeep)
+        }
+        let allowed =
+            String(repeating: "[", count: JSONParser.maxDepth)
+            + String(repeating: "]", count: JSONParser.maxDepth)
+        #expect((try? JSONParser.parse(allowed)) != nil)
+    }
+
+    @Test("invalid UTF-8, trailing bytes and bare words are refused")
+    func malformed() {
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse([0x22, 0xFF, 0x22]) }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse("{} x") }
+        #expect(throws: JSONSyntaxError.self) { try JSONParser.parse("NaN") }
+    }
+}
