@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // libzmq's C API, linked from the system (Debian: libzmq3-dev).
@@ -54,7 +55,7 @@ let package = Package(
         .target(
             name: "KnooppuntCore",
             dependencies: [
-                "KnooppuntDomain", "KnooppuntProtocol",
+                "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
@@ -113,6 +114,7 @@ let package = Package(
                 "ZeroMQ", "KnooppuntWorkflows", "KnooppuntStore", "KnooppuntClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -167,6 +169,8 @@ let package = Package(
             dependencies: ["KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON"],
             path: "Tests/Support"
         ),
+        // The allowed arrows between modules (docs/ARCHITECTURE.md) held against the code.
+        .testTarget(name: "ArchitectureTests"),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
         .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
@@ -185,9 +189,9 @@ let package = Package(
         .testTarget(
             name: "KnooppuntServicesTests",
             dependencies: [
-                "KnooppuntServices", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntStore",
-                "KnooppuntWorkflows",
-                .product(name: "Logging", package: "swift-log"),
+                "KnooppuntServices", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol",
+                "KnooppuntStore",
+                "KnooppuntWorkflows", "StrictJSON", .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
