@@ -91,7 +91,7 @@ struct ExerciseRunCommand: ParsableCommand {
         case "scenario": return scenario.start
         case "now":
             // Whole minutes read better in the progress lines and the documents.
-            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let now = Timestamp.nowMilliseconds()
             return Timestamp(millisecondsSinceEpoch: now - now % 60_000).inAmsterdam
         default: return Timestamp(rfc3339: start)!
         }

@@ -79,7 +79,7 @@ struct PolicyExplainCommand: ParsableCommand {
         var random = SystemRandomNumberGenerator()
         let sealed = SealedReport.seal(
             document, id: document.id ?? ReportID.random(using: &random), origin: from, originSeq: 1,
-            created: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)),
+            created: Timestamp.now(),
             signingKey: .generate(), codec: codec, random: &random)
         let visible = sealed.visibility(for: .organisation(receiver))
         print("\(document.body.type.rawValue) from \(from), as \(receiver) receives it:")

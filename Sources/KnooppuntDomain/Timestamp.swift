@@ -1,3 +1,5 @@
+import Foundation
+
 /// A moment with the UTC offset it was written in, e.g. `2019-03-18T10:45:00+01:00`.
 ///
 /// Crisis reports cross organisations and daylight-saving changes, so a time without an offset
@@ -163,4 +165,15 @@ extension Timestamp {
     public var inAmsterdam: Timestamp {
         withOffset(minutes: Self.amsterdamOffsetMinutes(atMillisecondsSinceEpoch: millisecondsSinceEpoch))
     }
+}
+
+extension Timestamp {
+    /// The wall clock, read in this one place (UTC; `.inAmsterdam` for people). Code that
+    /// decides takes the time as input instead, so tests and simulations can set it.
+    public static func now() -> Timestamp {
+        Timestamp(millisecondsSinceEpoch: Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
+    /// Milliseconds since 1970 on the wall clock, for stores and wire fields that keep them so.
+    public static func nowMilliseconds() -> Int64 { now().millisecondsSinceEpoch }
 }

@@ -301,7 +301,7 @@ final class NodeLoop {
         return isActive ? .active : .passive
     }
 
-    static func wallClock() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func wallClock() -> Int64 { Timestamp.nowMilliseconds() }
 
     /// Without durable storage the node must not acknowledge anything: stop, and let the
     /// supervisor restart us from what is on disk.

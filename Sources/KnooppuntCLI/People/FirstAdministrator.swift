@@ -51,5 +51,5 @@ enum FirstAdministrator {
         return file
     }
 
-    static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func now() -> Int64 { Timestamp.nowMilliseconds() }
 }

@@ -38,7 +38,7 @@ public struct NodeBoard: Sendable {
 }
 
 public enum WallClock {
-    public static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    public static func now() -> Int64 { Timestamp.nowMilliseconds() }
 }
 
 /// Reads an organisation's picture from its running daemon (its view) and, where its store

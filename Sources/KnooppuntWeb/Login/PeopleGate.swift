@@ -36,7 +36,7 @@ public final class PeopleGate: Sendable {
 
     public init(
         store: PeopleStore, secureCookies: Bool = false, logger: Logger,
-        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        clock: @escaping @Sendable () -> Int64 = { Timestamp.nowMilliseconds() }
     ) {
         self.store = store
         self.secureCookies = secureCookies

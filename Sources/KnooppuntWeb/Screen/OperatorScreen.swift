@@ -114,7 +114,7 @@ public struct OperatorScreen: Sendable {
         var object: [String: JSONValue] = [
             "organisation": .string(organisation.rawValue),
             "name": .string(ReferenceData.builtIn.regions[organisation]?.name ?? organisation.rawValue),
-            "now": .integer(Int64(Date().timeIntervalSince1970 * 1000)),
+            "now": .integer(Timestamp.nowMilliseconds()),
         ]
         do {
             object["daemon"] = try await backend.status()
@@ -138,7 +138,7 @@ public struct OperatorScreen: Sendable {
         }
         let entries = (raw["entries"]?.arrayValue ?? []).compactMap(DigestEntry.init(json:))
         let sequence = raw["sequence"]?.integerValue.map { SequenceNumber(max(0, $0)) } ?? 0
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let now = Timestamp.nowMilliseconds()
         return ScreenPicture(
             organisation: backend.organisation,
             digest: PictureDigest(entries: entries, sequence: sequence, now: now))
