@@ -77,53 +77,16 @@ struct StepOptions: ParsableArguments {
     var threatArea: ThreatArea { ThreatArea(code: area)! }
 }
 
-/// Reads the area's state from NCTV's daemon, plans `command`, publishes the reports.
+/// Signs the person in and takes the step (docs/workflows.md).
 enum StepRunner {
     static func run(_ options: StepOptions, _ command: (Int64) -> ThreatStepCommand) throws {
         let folder = options.folder.folder
         let signedIn = try options.person.signIn(of: .nctv, folder: folder, for: .publishOwn)
         defer { signedIn.close() }
-        let network = try options.folder.network()
-        let records = try currentRecords(folder)
-        let board = NodeBoard.read(folder, network)
-        let now = board?.now ?? WallClock.now()
-        let state = ThreatPlanState.build(
-            area: options.threatArea, exercise: options.exercise, records: records)
-        let plan = ThreatStepPlan()
-        let requests = AcknowledgementTracker().requests(in: records, applied: board?.applied, now: now)
-        var random = SystemRandomNumberGenerator()
-        let reports: [PlannedReport]
-        do throws(Problem) {
-            reports = try plan.plan(
-                command(now), state: state,
-                parties: plan.affectedParties(options.threatArea, also: options.also?.codes ?? []),
-                requests: requests, applied: board?.applied, author: signedIn.person.author,
-                random: &random)
-        } catch {
-            printError("\(error.code.summary): \(error.message)")
-            throw ExitCode(ExitCodes.rejected)
-        }
-        // Every report of the step must be the person's to publish, or none is sent.
-        for report in reports {
-            if let refusal = RolePolicy.check(
-                signedIn.person.role, RolePolicy.action(publishing: report.document.body.type))
-            {
-                printError(refusal.description)
-                throw ExitCode(PersonOptions.refusedExit)
-            }
-        }
-        let publisher = try WorkflowPublisher(
-            folder: folder, organisation: .nctv, credential: signedIn.credential, wait: options.wait,
+        try ThreatStepService(folder: folder, network: try options.folder.network()).take(
+            command, area: options.threatArea, also: options.also?.codes ?? [], exercise: options.exercise,
+            person: signedIn.person, credential: signedIn.credential, wait: options.wait, json: options.json,
             output: printLine)
-        try publisher.publish(reports, json: options.json)
-    }
-
-    /// NCTV's picture and the threat and acknowledgement history its mirror applied.
-    static func currentRecords(_ folder: DataFolder) throws -> [WorkflowRecord] {
-        let picture = try DaemonPicture.records(folder, .nctv)
-        let history = DaemonPicture.history(
-            folder, .nctv, keyPrefixes: ["threat/", "exercise/threat/", "ack/", "exercise/ack/"])
-        return WorkflowRecord.merged(picture, history)
     }
 }
 
@@ -147,7 +110,7 @@ struct LevelStatusCommand: ParsableCommand {
     @OptionGroup var folder: FolderOption
 
     func run() throws {
-        let records = try StepRunner.currentRecords(folder.folder)
+        let records = try ThreatStepService.currentRecords(folder.folder)
         let board = NodeBoard.read(folder.folder, try folder.network())
         let now = board?.now ?? WallClock.now()
         let requests = AcknowledgementTracker().requests(in: records, applied: board?.applied, now: now)
