@@ -148,6 +148,9 @@ let package = Package(
                 "StrictJSON",
             ]
         ),
+        // The build's identity (git commit, build date) for `knooppunt --version`.
+        .executableTarget(name: "BuildInfoTool"),
+        .plugin(name: "BuildInfoPlugin", capability: .buildTool(), dependencies: ["BuildInfoTool"]),
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
@@ -160,7 +163,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            plugins: ["BuildInfoPlugin"]
         ),
         // Fixtures shared by the test targets: a network of signing keys, the Utrecht documents,
         // a node's decisions without I/O, temporary folders.

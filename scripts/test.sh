@@ -27,7 +27,7 @@ report() {
 trap report EXIT
 
 run_stage "setup" scripts/setup.sh test
-run_stage "lint (swift format)" swift format lint --strict --recursive Sources Tests Package.swift
+run_stage "lint (swift format)" swift format lint --strict --recursive Sources Tests Plugins Package.swift
 run_stage "lint (web assets)" scripts/lint-web.sh
 # The import check fails the build on an import of a module the target does not declare.
 run_stage "build" swift build --build-tests --explicit-target-dependency-import-check error

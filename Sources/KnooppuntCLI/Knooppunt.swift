@@ -12,6 +12,7 @@ struct Knooppunt: AsyncParsableCommand {
             and the tools operators use with them. Start the whole network locally with \
             `knooppunt cluster`.
             """,
+        version: Version.line,
         subcommands: Knooppunt.commands
     )
 

@@ -1,0 +1,13 @@
+/// What `knooppunt --version`, `status --json` and `/healthz` say this build is.
+enum Version {
+    /// The release this tree is (raised with every release, in this one place).
+    static let release = "0.14.0"
+
+    /// "knooppunt 0.14.0 (commit 1a2b3c4…, built 2026-12-05T12:00:00Z, protocol KNP/1)".
+    static var line: String {
+        "knooppunt \(release) (commit \(BuildInfo.commit), built \(BuildInfo.date), protocol \(protocolName))"
+    }
+
+    /// The wire protocol, as docs/PROTOCOL.md names it (its frames begin with `KNP1`).
+    static let protocolName = "KNP/1"
+}
