@@ -123,28 +123,48 @@ let package = Package(
                 "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore", "StrictJSON",
             ]
         ),
+        // The local network of real processes: start, supervise, wait until ready, pause, stop;
+        // free ports, the layout of a network of N regions, logs, STATUS through the client.
+        .target(
+            name: "KnooppuntHarness",
+            dependencies: [
+                "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+            ]
+        ),
         // Chaos: a real network under seeded faults and load, and the offline checker.
         .target(
             name: "KnooppuntChaos",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
-                "KnooppuntDomain",
+                "KnooppuntDomain", "KnooppuntHarness",
                 "StrictJSON",
+            ]
+        ),
+        // Benchmarks: the node (direct or through daemons) and the Swift ZeroMQ layer against C.
+        .target(
+            name: "KnooppuntBench",
+            dependencies: [
+                "ZeroMQ", "CZeroMQ", "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain",
+                "KnooppuntProtocol", "KnooppuntStore", "KnooppuntHarness", "StrictJSON",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
-                "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
+                "ZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
                 "KnooppuntStore",
                 "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "KnooppuntClient", "StrictJSON",
                 "KnooppuntWeb",
-                "KnooppuntWorkflows", "KnooppuntChaos",
+                "KnooppuntWorkflows", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
+        ),
+        .testTarget(
+            name: "KnooppuntHarnessTests",
+            dependencies: ["KnooppuntHarness", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol"]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
         .testTarget(
@@ -161,7 +181,7 @@ let package = Package(
             name: "KnooppuntSystemTests",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
-                "KnooppuntDaemon", "KnooppuntChaos",
+                "KnooppuntDaemon", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntClient",
                 "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -181,7 +201,7 @@ let package = Package(
         // A real headless browser against a running network (run serialized, after the other real-process tests).
         .testTarget(
             name: "KnooppuntBrowserTests",
-            dependencies: ["ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "StrictJSON"]
+            dependencies: ["ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness", "StrictJSON"]
         ),
         .testTarget(
             name: "KnooppuntProtocolTests",
