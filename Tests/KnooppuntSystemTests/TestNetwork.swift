@@ -183,7 +183,7 @@ final class TestNetwork {
         _ role: PairRole = .primary, environment: [String: String] = [:], waitReady: Bool = true
     ) throws {
         let name = role == .primary ? "node" : "backup"
-        try start(name, ["node", "--role", role.rawValue] + nodeArguments, environment: environment)
+        try start(name, LocalNetworkLayout.node(role).arguments + nodeArguments, environment: environment)
         guard waitReady else { return }
         try waitUntil("the \(role.rawValue) node's control socket", timeout: 20) {
             (try? nodeStatus(role)) != nil
@@ -229,9 +229,7 @@ final class TestNetwork {
     /// The status of the active node (either of a pair).
     func nodeStatus() throws -> JSONValue {
         for role in network.nodes.map(\.role) {
-            if let status = try? nodeStatus(role),
-                ["active", "standalone"].contains(status["role"]?.stringValue ?? "")
-            {
+            if let status = try? nodeStatus(role), NodeStatus(status).isActive {
                 return status
             }
         }
