@@ -139,30 +139,46 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The local network of real processes: start, supervise, wait until ready, pause, stop;
+        // free ports, the layout of a network of N regions, logs, STATUS through the client.
+        .target(
+            name: "KnooppuntHarness",
+            dependencies: [
+                "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+            ]
+        ),
         // Chaos: a real network under seeded faults and load, and the offline checker.
         .target(
             name: "KnooppuntChaos",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
-                "KnooppuntDomain",
+                "KnooppuntDomain", "KnooppuntHarness",
                 "StrictJSON",
             ]
         ),
         // The build's identity (git commit, build date) for `knooppunt --version`.
         .executableTarget(name: "BuildInfoTool"),
         .plugin(name: "BuildInfoPlugin", capability: .buildTool(), dependencies: ["BuildInfoTool"]),
+        // Benchmarks: the node (direct or through daemons) and the Swift ZeroMQ layer against C.
+        .target(
+            name: "KnooppuntBench",
+            dependencies: [
+                "ZeroMQ", "CZeroMQ", "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain",
+                "KnooppuntProtocol", "KnooppuntStore", "KnooppuntHarness", "StrictJSON",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "KnooppuntCLI",
             dependencies: [
-                "ZeroMQ", "CZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
+                "ZeroMQ", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore",
                 "KnooppuntStore",
                 "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "KnooppuntClient", "StrictJSON",
                 "KnooppuntWeb", "KnooppuntServices",
-                "KnooppuntWorkflows", "KnooppuntChaos",
+                "KnooppuntWorkflows", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             plugins: ["BuildInfoPlugin"]
         ),
@@ -175,6 +191,10 @@ let package = Package(
         ),
         // The allowed arrows between modules (docs/ARCHITECTURE.md) held against the code.
         .testTarget(name: "ArchitectureTests"),
+        .testTarget(
+            name: "KnooppuntHarnessTests",
+            dependencies: ["KnooppuntHarness", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol"]
+        ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
         .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
@@ -210,14 +230,15 @@ let package = Package(
             name: "KnooppuntSystemTests",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
-                "KnooppuntDaemon", "KnooppuntChaos",
+                "KnooppuntDaemon", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntClient",
                 "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(
             name: "KnooppuntWebTests",
             dependencies: [
-                "KnooppuntWeb", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain",
+                "KnooppuntWeb", "KnooppuntHarness", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
+                "KnooppuntDomain",
                 "StrictJSON",
             ]
         ),
@@ -230,7 +251,7 @@ let package = Package(
         // A real headless browser against a running network (run serialized, after the other real-process tests).
         .testTarget(
             name: "KnooppuntBrowserTests",
-            dependencies: ["ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "StrictJSON"]
+            dependencies: ["ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness", "StrictJSON"]
         ),
         .testTarget(
             name: "KnooppuntProtocolTests",

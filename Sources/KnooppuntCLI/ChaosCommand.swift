@@ -3,6 +3,7 @@ import Foundation
 import KnooppuntChaos
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntHarness
 import StrictJSON
 
 struct ChaosCommand: ParsableCommand {
@@ -95,7 +96,7 @@ struct ChaosCommand: ParsableCommand {
                     "knooppunt-chaos-\(seed)-\(UUID().uuidString.prefix(6))"
                 ).path)
         var options = ChaosOptions(
-            binary: Supervisor.currentBinary(), folder: folder,
+            binary: ChildProcess.currentExecutable(), folder: folder,
             duration: .milliseconds(Int64(seconds * 1000)), seed: seed)
         options.regions = max(1, min(25, regions))
         options.partitions = partitions

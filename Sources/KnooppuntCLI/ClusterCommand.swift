@@ -4,6 +4,7 @@ import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
+import KnooppuntHarness
 import KnooppuntProtocol
 import KnooppuntStore
 import KnooppuntWeb
@@ -81,7 +82,7 @@ struct ClusterCommand: ParsableCommand {
         let daemons = [OrganisationCode.nctv, .police] + regionCodes
         try stopLeftovers(daemons)
         let network = try data.prepareLocalNetwork(basePort: port, chp: chp, standby: !noStandby)
-        let supervisor = Supervisor(binary: Supervisor.currentBinary()) { line in
+        let supervisor = Supervisor(binary: ChildProcess.currentExecutable()) { line in
             print("[cluster] \(line)")
             flushStandardOutput()
         }
@@ -91,20 +92,16 @@ struct ClusterCommand: ParsableCommand {
         for (role, _) in network.nodes {
             let nodeFolder = data.folder(of: role)
             try DataFolder.makeOwnerOnly(nodeFolder)
+            let node = LocalNetworkLayout.node(role)
             try supervisor.add(
-                name: role.rawValue, arguments: ["node", "--role", role.rawValue] + common,
+                name: node.name, arguments: node.arguments + common,
                 log: nodeFolder.appendingPathComponent("node.log"))
         }
         for code in daemons {
             try DataFolder.makeOwnerOnly(data.daemonFolder(code))
-            let command: [String] =
-                switch code.kind {
-                case .nctv: ["nctv"]
-                case .police: ["police"]
-                default: ["region", code.rawValue]
-                }
+            let daemon = LocalNetworkLayout.daemon(code)
             try supervisor.add(
-                name: code.rawValue, arguments: command + common,
+                name: daemon.name, arguments: daemon.arguments + common,
                 log: data.daemonFolder(code).appendingPathComponent("daemon.log"))
         }
         // The alert service runs when the data folder has its hooks (knooppunt alerts --help).
@@ -233,30 +230,27 @@ struct ClusterCommand: ParsableCommand {
         _ daemons: [OrganisationCode], network: NetworkConfig, supervisor: Supervisor, signals: StopSignals
     ) -> Int64? {
         let deadline = ContinuousClock.now + .milliseconds(Int64(readyTimeout * 1000))
-        var lastStatus: JSONValue?
+        var lastStatus: NodeStatus?
         while ContinuousClock.now < deadline {
             if signals.signal != nil { return nil }
             supervisor.supervise()
-            if let status = activeNodeStatus(folder.folder, network, timeout: .milliseconds(500)) {
+            if let status = NodeStatus.active(folder.folder, network, timeout: .milliseconds(500)) {
                 lastStatus = status
-                let converged = daemons.allSatisfy {
-                    status["parties"]?[$0.rawValue]?["converged"]?.boolValue == true
-                }
-                let standbyReady = network.backup == nil || status["pair"]?["peerInSync"]?.boolValue == true
-                if converged && standbyReady && deskReady() {
-                    return status["lastSequence"]?.integerValue ?? 0
+                let standbyReady = network.backup == nil || status.peerInSync
+                if status.converged(daemons) && standbyReady && deskReady() {
+                    return status.lastSequence ?? 0
                 }
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
         var missing: [String] = []
         for code in daemons {
-            let party = lastStatus?["parties"]?[code.rawValue]
-            if party?["converged"]?.boolValue == true { continue }
+            let party = lastStatus?.party(code)
+            if party?.converged == true { continue }
             let reason =
                 !supervisor.isRunning(code.rawValue)
                 ? "not running"
-                : party?["applied"] == nil ? "never heard by the node" : "not yet at the node's picture"
+                : party?.heard != true ? "never heard by the node" : "not yet at the node's picture"
             missing.append(
                 "\(code) (\(reason); log \(folder.folder.daemonFolder(code).appendingPathComponent("daemon.log").path))"
             )
@@ -264,7 +258,7 @@ struct ClusterCommand: ParsableCommand {
         if lastStatus == nil {
             missing.insert(
                 "an active national node (logs in \(folder.folder.nodeFolder.path) and node-backup)", at: 0)
-        } else if network.backup != nil, lastStatus?["pair"]?["peerInSync"]?.boolValue != true {
+        } else if network.backup != nil, lastStatus?.peerInSync != true {
             missing.insert(
                 "the hot standby catching up (log \(folder.folder.folder(of: .backup).path)/node.log)", at: 0)
         }
@@ -281,7 +275,7 @@ struct ClusterCommand: ParsableCommand {
 
     /// The desk answers /readyz with 200 once it holds the node's picture (always true without it).
     private func deskReady() -> Bool {
-        noDesk || HTTPProbe.isOK(port: deskPort, path: "/readyz", timeout: .milliseconds(500))
+        noDesk || Readiness.httpOK(port: deskPort, path: "/readyz", timeout: .milliseconds(500))
     }
 
     private func short(_ path: String) -> String {
@@ -291,11 +285,11 @@ struct ClusterCommand: ParsableCommand {
 
     private func printTable(network: NetworkConfig, daemons: [OrganisationCode], supervisor: Supervisor) {
         let data = folder.folder
-        let statuses = nodeStatuses(data, network)
+        let statuses = NodeStatus.all(data, network)
         print("")
         print(pad("PROCESS", 34) + pad("PID", 8) + pad("ENDPOINT", 38) + "LOG")
         for (role, address) in network.nodes {
-            let state = statuses.first { $0.role == role }?.status?["role"]?.stringValue ?? "?"
+            let state = statuses.first { $0.role == role }?.status?.role ?? "?"
             print(
                 pad("national node \(role.rawValue) (\(state))", 34)
                     + pad(String(supervisor.pid(of: role.rawValue) ?? 0), 8)

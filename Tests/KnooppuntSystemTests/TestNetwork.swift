@@ -1,11 +1,12 @@
 import Foundation
 import KnooppuntChaos
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntHarness
 import KnooppuntProtocol
 import KnooppuntStore
 import StrictJSON
-import ZeroMQ
 
 /// Deadlines in the real-process tests are generous and scale with one factor
 /// (`KNOOPPUNT_TIME_SCALE`, default 1) for slow machines.
@@ -51,7 +52,8 @@ final class TestNetwork {
     let root: URL
     let basePort: Int
     let network: NetworkConfig
-    private(set) var processes: [String: Process] = [:]
+    /// The processes by name (the harness's), each with `NAME.log` in ``logs``.
+    let processes: ProcessGroup
     var nodeArguments: [String] = []
     /// Separate hosts: each process named in `hosts` runs inside that lab host.
     let lab: NetworkLab?
@@ -65,6 +67,9 @@ final class TestNetwork {
         basePort = try TestNetwork.freeBasePort()
         network = try folder.prepareLocalNetwork(basePort: basePort, chp: false, standby: standby)
         lab = nil
+        processes = ProcessGroup(
+            binary: Paths.binary, logFolder: root.appendingPathComponent("test-logs"),
+            commonArguments: ["--dir", root.path])
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }
 
@@ -84,6 +89,13 @@ final class TestNetwork {
         network = try folder.prepareNetwork(primary: address("primary"), backup: address("backup"))
         self.lab = lab
         self.hosts = hosts
+        processes = ProcessGroup(
+            binary: Paths.binary, logFolder: root.appendingPathComponent("test-logs"),
+            commonArguments: ["--dir", root.path])
+        // `ip netns exec` replaces itself with the binary: the pid is the daemon's own.
+        processes.launcher = { [weak self] name, commandLine in
+            self?.hosts[name].map { lab.command(on: $0, commandLine) }
+        }
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }
 
@@ -91,60 +103,24 @@ final class TestNetwork {
 
     var logs: URL { root.appendingPathComponent("test-logs") }
 
-    /// Free ports for a node pair (primary base…base+3, backup base+10…base+13); a random start
-    /// avoids collisions.
+    /// Free ports for a node pair (primary base…base+3, backup base+10…base+13).
     static func freeBasePort() throws -> Int {
-        for _ in 0..<50 {
-            let base = Int.random(in: 20_000..<60_000)
-            let ports: [Int] = Array(base...(base + 3)) + Array((base + 10)...(base + 13))
-            if ports.allSatisfy(isFree) { return base }
+        guard let base = LocalNetworkLayout.freeBasePort(standby: true, chp: true) else {
+            throw TestFailure("no free ports found")
         }
-        throw TestFailure("no free ports found")
-    }
-
-    static func isFree(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        } == 0
+        return base
     }
 
     // MARK: Processes
 
     @discardableResult
-    func start(_ name: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+    func start(
+        _ name: String, _ arguments: [String], environment: [String: String] = [:]
+    ) throws
+        -> ChildProcess
+    {
         if arguments.first == "screen" { try signInToScreen(arguments) }
-        let process = Process()
-        process.executableURL = Paths.binary
-        process.arguments = arguments + ["--dir", root.path]
-        if let lab, let host = hosts[name] {
-            // `ip netns exec` replaces itself with the binary: the pid is the daemon's own.
-            let command = lab.command(on: host, [Paths.binary.path] + arguments + ["--dir", root.path])
-            process.executableURL = command.executable
-            process.arguments = command.arguments
-        }
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let log = logs.appendingPathComponent("\(name).log")
-        if !FileManager.default.fileExists(atPath: log.path) {
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        processes[name] = process
-        return process
+        return try processes.start(name, arguments, environment: environment)
     }
 
     private var tokens: [OrganisationCode: String] = [:]
@@ -207,7 +183,7 @@ final class TestNetwork {
         _ role: PairRole = .primary, environment: [String: String] = [:], waitReady: Bool = true
     ) throws {
         let name = role == .primary ? "node" : "backup"
-        try start(name, ["node", "--role", role.rawValue] + nodeArguments, environment: environment)
+        try start(name, LocalNetworkLayout.node(role).arguments + nodeArguments, environment: environment)
         guard waitReady else { return }
         try waitUntil("the \(role.rawValue) node's control socket", timeout: 20) {
             (try? nodeStatus(role)) != nil
@@ -215,13 +191,7 @@ final class TestNetwork {
     }
 
     func startDaemon(_ code: OrganisationCode) throws {
-        let arguments: [String] =
-            switch code.kind {
-            case .nctv: ["nctv"]
-            case .police: ["police"]
-            default: ["region", code.rawValue]
-            }
-        try start(code.rawValue, arguments)
+        try start(code.rawValue, LocalNetworkLayout.daemonArguments(code))
     }
 
     /// Starts the node and the daemons and waits until every one has converged.
@@ -231,41 +201,24 @@ final class TestNetwork {
         try waitConverged(daemons)
     }
 
-    func signal(_ name: String, _ number: Int32) {
-        guard let process = processes[name], process.isRunning else { return }
-        kill(process.processIdentifier, number)
-    }
+    func signal(_ name: String, _ number: Int32) { processes[name]?.signal(number) }
 
     /// SIGKILL and wait until the process is gone (and its lock released).
-    func kill9(_ name: String) {
-        guard let process = processes[name] else { return }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    func kill9(_ name: String) { processes[name]?.kill9() }
 
-    /// SIGTERM and wait; returns how long it took.
+    /// SIGTERM and wait (SIGKILL after the scaled grace); returns how long it took.
     @discardableResult
-    func stop(_ name: String) -> Duration {
-        let start = ContinuousClock.now
-        guard let process = processes[name] else { return .zero }
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        let deadline = ContinuousClock.now + TimeScale.seconds(15)
-        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-        }
-        process.waitUntilExit()
-        return ContinuousClock.now - start
-    }
+    func stop(_ name: String) -> Duration { processes[name]?.stop(grace: TimeScale.seconds(15)) ?? .zero }
 
+    /// Every daemon first, one after the other, then the node.
     func stopAll() {
-        for name in processes.keys where name != "node" { signal(name, SIGCONT) }
+        for name in processes.names where name != "node" { signal(name, SIGCONT) }
         signal("node", SIGCONT)
-        for name in processes.keys where name != "node" { stop(name) }
+        for name in processes.names where name != "node" { stop(name) }
         stop("node")
     }
 
-    func isRunning(_ name: String) -> Bool { processes[name]?.isRunning ?? false }
+    func isRunning(_ name: String) -> Bool { processes.isRunning(name) }
 
     // MARK: Status
 
@@ -276,9 +229,7 @@ final class TestNetwork {
     /// The status of the active node (either of a pair).
     func nodeStatus() throws -> JSONValue {
         for role in network.nodes.map(\.role) {
-            if let status = try? nodeStatus(role),
-                ["active", "standalone"].contains(status["role"]?.stringValue ?? "")
-            {
+            if let status = try? nodeStatus(role), NodeStatus(status).isActive {
                 return status
             }
         }
@@ -291,8 +242,7 @@ final class TestNetwork {
 
     /// Every listed daemon applied the node's last sequence and holds the node's hash for its view.
     func converged(_ daemons: [OrganisationCode]) throws -> Bool {
-        let status = try nodeStatus()
-        return daemons.allSatisfy { status["parties"]?[$0.rawValue]?["converged"]?.boolValue == true }
+        NodeStatus(try nodeStatus()).converged(daemons)
     }
 
     func waitConverged(_ daemons: [OrganisationCode], timeout: Double = 60) throws {
@@ -304,21 +254,19 @@ final class TestNetwork {
             }
         } catch {
             // What each party last told the node, so a failure says who is behind and why.
-            let status = try? nodeStatus()
+            let status = (try? nodeStatus()).map(NodeStatus.init)
             let parties = daemons.map { code in
-                let party = status?["parties"]?[code.rawValue]
+                let party = status?.party(code)
                 return
-                    "\(code): applied \(party?["applied"]?.integerValue ?? -1), lag \(party?["lag"]?.integerValue ?? -1), connected \(party?["connected"]?.boolValue ?? false), hash \(party?["viewHash"]?.stringValue ?? "-") vs node \(party?["nodeViewHash"]?.stringValue ?? "-")"
+                    "\(code): applied \(party?.applied ?? -1), lag \(party?.lag ?? -1), connected \(party?.connected ?? false), hash \(party?.viewHash ?? "-") vs node \(party?.nodeViewHash ?? "-")"
             }
             throw TestFailure(
-                "\(error); node at \(status?["lastSequence"]?.integerValue ?? -1): \(parties.joined(separator: "; "))"
+                "\(error); node at \(status?.lastSequence ?? -1): \(parties.joined(separator: "; "))"
             )
         }
     }
 
-    func log(_ name: String) -> String {
-        (try? String(contentsOf: logs.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
-    }
+    func log(_ name: String) -> String { processes.logText(name) }
 
     /// Removes the network's folder, unless `KNOOPPUNT_KEEP_TEST_FOLDERS=1` (to read the logs).
     func removeFolder() {
@@ -330,30 +278,12 @@ final class TestNetwork {
     }
 }
 
-/// One request/reply on a local socket (a daemon's operator socket or the node's control socket).
+/// One request/reply on a local socket (a daemon's operator socket or the node's control
+/// socket), through the client every tool uses.
 enum ControlClient {
     static func request(
         _ endpoint: String, _ command: String, _ frames: [[UInt8]] = [], timeout: Duration = .seconds(2)
-    )
-        throws -> JSONValue
-    {
-        let context = ZMQContext()
-        let socket = try ZMQSocket(context, .dealer, name: "test")
-        defer {
-            socket.close()
-            context.terminate()
-        }
-        try socket.set([.linger(.zero), .maxMessageSize(64 << 20)])
-        try socket.connect(endpoint)
-        try socket.sendPacked([Array("KNP1".utf8), Array(command.utf8)] + frames)
-        var poller = Poller()
-        poller.add(.socket(socket))
-        let ready = try poller.poll(timeout: timeout)
-        guard ready[0].contains(.readable), let reply = try socket.receive(dontWait: true),
-            let last = reply.unpacked(routed: false, maxParts: 16)?.last
-        else {
-            throw TestFailure("no answer on \(endpoint)")
-        }
-        return try JSONParser.parse(last)
+    ) throws -> JSONValue {
+        try LocalClient(endpoint: endpoint).requestJSON(command, frames, timeout: timeout)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import KnooppuntDomain
+import KnooppuntHarness
 import KnooppuntProtocol
 import KnooppuntStore
 import StrictJSON
@@ -225,11 +226,12 @@ struct OperationsTests {
         await server.stop()
     }
 
-    /// `HTTPProbe` blocks: run it on a thread of its own, never on the concurrency pool.
+    /// The harness's readiness check blocks: run it on a thread of its own, never on the concurrency pool.
     static func probe(_ port: Int) async -> Bool {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: HTTPProbe.isOK(port: port, timeout: .seconds(2)))
+                continuation.resume(
+                    returning: Readiness.httpOK(port: port, path: "/readyz", timeout: .seconds(2)))
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KnooppuntBench
 import KnooppuntConfig
 import StrictJSON
 
@@ -78,20 +79,4 @@ struct BenchNodeCommand: ParsableCommand {
         if let output { try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: output)) }
         if dir == nil { try? FileManager.default.removeItem(at: folder.root) }
     }
-}
-
-struct BenchConfiguration {
-    var publishers: Int
-    var window: Int
-    var reports: Int
-    var rate: Int
-    var steadySeconds: Double
-    var incidents: Int
-    var reportBytes: Int
-    /// Messages per second the flooding region sends in the flood phase.
-    var floodRate = 20_000
-    /// The node pair with synchronous replication instead of one node.
-    var pair = false
-    /// Publishers hand reports to region daemons (operator socket, outbox) instead of the node.
-    var throughDaemons = false
 }

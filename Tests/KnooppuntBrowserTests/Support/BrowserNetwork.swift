@@ -1,8 +1,8 @@
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntHarness
 import StrictJSON
-import ZeroMQ
 
 /// Deadlines in the real-process tests are generous and scale with one factor
 /// (`KNOOPPUNT_TIME_SCALE`, default 1) for slow machines.
@@ -54,7 +54,8 @@ final class BrowserNetwork {
     let folder: DataFolder
     let root: URL
     let basePort: Int
-    private(set) var processes: [String: Process] = [:]
+    /// The processes by name (the harness's), each with `NAME.log` in ``logs``.
+    let processes: ProcessGroup
 
     init(name: String) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -62,6 +63,9 @@ final class BrowserNetwork {
         folder = DataFolder(root.path)
         basePort = try Ports.freeBase(count: 4)
         _ = try folder.prepareLocalNetwork(basePort: basePort, chp: false)
+        processes = ProcessGroup(
+            binary: Paths.binary, logFolder: root.appendingPathComponent("test-logs"),
+            commonArguments: ["--dir", root.path])
         try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
     }
 
@@ -70,21 +74,8 @@ final class BrowserNetwork {
     var logs: URL { root.appendingPathComponent("test-logs") }
 
     @discardableResult
-    func start(_ name: String, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = Paths.binary
-        process.arguments = arguments + ["--dir", root.path]
-        let log = logs.appendingPathComponent("\(name).log")
-        if !FileManager.default.fileExists(atPath: log.path) {
-            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
-        }
-        let handle = try FileHandle(forWritingTo: log)
-        handle.seekToEndOfFile()
-        process.standardOutput = handle
-        process.standardError = handle
-        try process.run()
-        processes[name] = process
-        return process
+    func start(_ name: String, _ arguments: [String]) throws -> ChildProcess {
+        try processes.start(name, arguments)
     }
 
     /// Starts the node and the daemons and waits until every daemon has converged.
@@ -92,17 +83,10 @@ final class BrowserNetwork {
         try start("node", ["node"])
         try await waitUntil("the node's control socket", timeout: 20) { (try? nodeStatus()) != nil }
         for code in daemons {
-            let arguments: [String] =
-                switch code.kind {
-                case .nctv: ["nctv"]
-                case .police: ["police"]
-                default: ["region", code.rawValue]
-                }
-            try start(code.rawValue, arguments)
+            try start(code.rawValue, LocalNetworkLayout.daemonArguments(code))
         }
         try await waitUntil("convergence of \(daemons.map(\.rawValue))", timeout: 60) {
-            let status = try? nodeStatus()
-            return daemons.allSatisfy { status?["parties"]?[$0.rawValue]?["converged"]?.boolValue == true }
+            NodeStatus.ask(folder.nodeControlEndpoint, timeout: .seconds(2))?.converged(daemons) == true
         }
     }
 
@@ -115,17 +99,11 @@ final class BrowserNetwork {
     }
 
     /// SIGTERM and wait (SIGKILL after the scaled grace).
-    func stop(_ name: String) {
-        guard let process = processes[name] else { return }
-        if process.isRunning { kill(process.processIdentifier, SIGTERM) }
-        let deadline = ContinuousClock.now + TimeScale.seconds(15)
-        while process.isRunning && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
+    func stop(_ name: String) { processes[name]?.stop(grace: TimeScale.seconds(15)) }
 
+    /// The daemons, the desk and the screens one after the other, then the node.
     func stopAll() {
-        for name in processes.keys where name != "node" { stop(name) }
+        for name in processes.names where name != "node" { stop(name) }
         stop("node")
     }
 
@@ -196,11 +174,11 @@ final class BrowserNetwork {
         return output
     }
 
-    func nodeStatus() throws -> JSONValue { try Control.request(folder.nodeControlEndpoint, "STATUS") }
-
-    func log(_ name: String) -> String {
-        (try? String(contentsOf: logs.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
+    func nodeStatus() throws -> JSONValue {
+        try NodeStatus.request(folder.nodeControlEndpoint, timeout: .seconds(2)).json
     }
+
+    func log(_ name: String) -> String { processes.logText(name) }
 
     /// Removes the network's folder, unless `KNOOPPUNT_KEEP_TEST_FOLDERS=1` (to read the logs).
     func removeFolder() {
@@ -215,51 +193,9 @@ final class BrowserNetwork {
 enum Ports {
     /// `count` consecutive free ports on 127.0.0.1; a random start avoids parallel runs.
     static func freeBase(count: Int) throws -> Int {
-        for _ in 0..<50 {
-            let base = Int.random(in: 20_000..<60_000)
-            if (base..<(base + count)).allSatisfy(isFree) { return base }
-        }
-        throw TestFailure("no free ports found")
+        guard let base = FreePorts.consecutive(count) else { throw TestFailure("no free ports found") }
+        return base
     }
 
     static func free() throws -> Int { try freeBase(count: 1) }
-
-    static func isFree(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        } == 0
-    }
-}
-
-/// One request/reply on a local socket (the node's control socket).
-enum Control {
-    static func request(
-        _ endpoint: String, _ command: String, timeout: Duration = .seconds(2)
-    ) throws -> JSONValue {
-        let context = ZMQContext()
-        let socket = try ZMQSocket(context, .dealer, name: "test")
-        defer {
-            socket.close()
-            context.terminate()
-        }
-        try socket.set([.linger(.zero), .maxMessageSize(64 << 20)])
-        try socket.connect(endpoint)
-        try socket.sendPacked([Array("KNP1".utf8), Array(command.utf8)])
-        var poller = Poller()
-        poller.add(.socket(socket))
-        let ready = try poller.poll(timeout: timeout)
-        guard ready[0].contains(.readable), let reply = try socket.receive(dontWait: true),
-            let last = reply.unpacked(routed: false, maxParts: 16)?.last
-        else { throw TestFailure("no answer on \(endpoint)") }
-        return try JSONParser.parse(last)
-    }
 }

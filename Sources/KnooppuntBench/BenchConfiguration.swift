@@ -1,0 +1,39 @@
+/// What `knooppunt bench` runs: how many publishers, how much load, which deployment.
+public struct BenchConfiguration: Sendable {
+    public var publishers: Int
+    public var window: Int
+    public var reports: Int
+    public var rate: Int
+    public var steadySeconds: Double
+    public var incidents: Int
+    public var reportBytes: Int
+    /// Messages per second the flooding region sends in the flood phase.
+    public var floodRate = 20_000
+    /// The node pair with synchronous replication instead of one node.
+    public var pair = false
+    /// Publishers hand reports to region daemons (operator socket, outbox) instead of the node.
+    public var throughDaemons = false
+
+    public init(
+        publishers: Int, window: Int, reports: Int, rate: Int, steadySeconds: Double, incidents: Int,
+        reportBytes: Int, floodRate: Int = 20_000, pair: Bool = false, throughDaemons: Bool = false
+    ) {
+        self.publishers = publishers
+        self.window = window
+        self.reports = reports
+        self.rate = rate
+        self.steadySeconds = steadySeconds
+        self.incidents = incidents
+        self.reportBytes = reportBytes
+        self.floodRate = floodRate
+        self.pair = pair
+        self.throughDaemons = throughDaemons
+    }
+}
+
+/// A benchmark that could not run to its end (a process that did not start, a phase that
+/// timed out, a refused report); the message says which.
+public struct BenchError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

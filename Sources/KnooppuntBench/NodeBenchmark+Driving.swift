@@ -1,0 +1,138 @@
+import Foundation
+import Histogram
+import KnooppuntClient
+import KnooppuntConfig
+import KnooppuntDomain
+import KnooppuntHarness
+import KnooppuntProtocol
+import KnooppuntStore
+import StrictJSON
+import ZeroMQ
+
+extension NodeBenchmark {
+    /// Sends within the window and reads answers until `done`; returns the elapsed seconds.
+    func pump(
+        until done: () -> Bool, window: Int, pace: ((UInt64) -> Bool)? = nil, timeout: Duration,
+        alongside: (() throws -> Void)? = nil
+    ) throws -> Double {
+        let messageCodec = MessageCodec()
+        var poller = Poller()
+        for client in clients { poller.add(.socket(client.socket)) }
+        poller.add(.socket(subscriber))
+        let start = Self.nanos()
+        let deadline = ContinuousClock.now + timeout
+        while !done() {
+            guard ContinuousClock.now < deadline else {
+                let inFlight = clients.map(\.inFlight).reduce(0, +)
+                let unsent = clients.map { $0.queue.count - $0.next }.reduce(0, +)
+                throw BenchError(
+                    "benchmark phase timed out (\(inFlight) un-ACKed, \(unsent) unsent, \(deliveredAt.count) delivered)"
+                        + stepDownNote())
+            }
+            for client in clients {
+                while client.inFlight < window, client.next < client.queue.count, pace?(Self.nanos()) ?? true
+                {
+                    let report = client.queue[client.next]
+                    sentAt[report.id] = Self.nanos()
+                    try client.socket.sendPacked(report.message)
+                    client.next += 1
+                    client.inFlight += 1
+                }
+            }
+            try alongside?()
+            let ready = try poller.poll(timeout: .milliseconds(1))
+            for (index, client) in clients.enumerated() where ready[index].contains(.readable) {
+                while let message = try client.socket.receive(dontWait: true) {
+                    let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) ?? []
+                    if configuration.throughDaemons {
+                        try answered(client, operatorReply: parts)
+                        continue
+                    }
+                    guard case .ack(let ack)? = try? messageCodec.decodeServer(parts) else {
+                        if case .error(_, let code, let text, _)? = try? messageCodec.decodeServer(parts) {
+                            throw BenchError(
+                                "the node refused a benchmark report: E\(code.rawValue) \(text)")
+                        }
+                        continue
+                    }
+                    let now = Self.nanos()
+                    if let sent = sentAt[ack.reportID] {
+                        ackLatency.record(max(1, (now - sent) / 1_000))
+                    }
+                    sequenceOf[ack.reportID] = ack.sequence
+                    client.inFlight -= 1
+                }
+            }
+            if ready[clients.count].contains(.readable) {
+                while let message = try subscriber.receive(dontWait: true) {
+                    // Only the sequence is read here: decoding every update would measure us, not the node.
+                    let frames = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) ?? []
+                    guard frames.count > 3, frames[1] == Array("UPDATE".utf8),
+                        let sequence = UInt64(String(decoding: frames[2], as: UTF8.self))
+                    else { continue }
+                    deliveredAt[sequence] = Self.nanos()
+                }
+            }
+        }
+        return Double(Self.nanos() - start) / 1e9
+    }
+
+    /// With the pair, a primary that lost the active role (a machine too busy for the pair's
+    /// timing) stops serving the benchmark's subscriber: say so instead of only timing out.
+    func stepDownNote() -> String {
+        guard configuration.pair,
+            let status = NodeStatus.ask(folder.nodeControlEndpoint, timeout: .seconds(2)),
+            let state = status.pairState, state != "active"
+        else { return "" }
+        let takeovers = status.takeoverCount
+        return
+            "; the primary is \(state) after \(takeovers) takeover(s): the machine was too busy for the pair's timing (run on a quiet machine with a release build)"
+    }
+
+    /// A daemon's answer to a PUBLISH: QUEUED (stored), later ACCEPTED (the node's ACK).
+    func answered(_ client: Client, operatorReply parts: [[UInt8]]) throws {
+        guard parts.count >= 3 else { return }
+        let text = { (index: Int) in String(decoding: parts[index], as: UTF8.self) }
+        switch text(1) {
+        case OperatorReply.accepted:
+            guard parts.count >= 5, let id = ReportID(text(2)), let sequence = UInt64(text(4)) else { return }
+            if let sent = sentAt[id] { ackLatency.record(max(1, (Self.nanos() - sent) / 1_000)) }
+            sequenceOf[id] = sequence
+            client.inFlight -= 1
+        case OperatorReply.rejected, OperatorReply.error:
+            throw BenchError(
+                "\(client.organisation)'s daemon refused a benchmark report: \(parts.dropFirst().map { String(decoding: $0, as: UTF8.self) })"
+            )
+        default:
+            break
+        }
+    }
+
+    /// Publish→subscriber latencies (µs) of these report ids.
+    func deliveryLatency(_ ids: [ReportID]) -> Histogram<UInt64> {
+        var histogram = Histogram<UInt64>(
+            highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
+        for id in ids {
+            guard let sent = sentAt[id], let sequence = sequenceOf[id], let delivered = deliveredAt[sequence]
+            else { continue }
+            histogram.record(max(1, (delivered >= sent ? delivered - sent : 0) / 1_000))
+        }
+        return histogram
+    }
+
+    func summary(_ histogram: Histogram<UInt64>) -> JSONValue {
+        func ms(_ micros: UInt64) -> JSONValue { .number((Double(micros) / 1000 * 1000).rounded() / 1000) }
+        return [
+            "count": .integer(Int64(histogram.totalCount)), "p50Ms": ms(histogram.valueAtPercentile(50)),
+            "p99Ms": ms(histogram.valueAtPercentile(99)), "maxMs": ms(histogram.max),
+        ]
+    }
+
+    func waitDelivered(_ ids: [ReportID]) throws {
+        _ = try pump(
+            until: {
+                ids.allSatisfy { id in self.sequenceOf[id].map { self.deliveredAt[$0] != nil } ?? false }
+            }, window: 0,
+            timeout: .seconds(60))
+    }
+}

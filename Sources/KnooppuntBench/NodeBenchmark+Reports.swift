@@ -1,0 +1,65 @@
+import Foundation
+import KnooppuntDomain
+import KnooppuntProtocol
+import StrictJSON
+
+extension NodeBenchmark {
+    func incidentDocument(_ region: OrganisationCode, _ id: IncidentID) -> ReportDocument {
+        let municipality = ReferenceData.builtIn.municipalities.values.first { $0.region == region }!.code
+        return ReportDocument(
+            body: .incident(
+                Incident(
+                    id: id, title: "Benchmark incident \(id)", kind: .other,
+                    location: IncidentLocation(municipality: municipality),
+                    startedAt: Timestamp(millisecondsSinceEpoch: 1_764_490_000_000),
+                    lead: LeadAuthority(organisation: region, function: "Operationeel leider"),
+                    classification: .partners)))
+    }
+
+    func sitrepDocument(_ region: OrganisationCode, _ number: Int) -> ReportDocument {
+        // About reportBytes of text across two sections with different classifications.
+        let filler = String(
+            repeating: "Situatie onder controle; afzetting blijft staan. ",
+            count: max(1, configuration.reportBytes / 50))
+        let half = filler.count / 2
+        return ReportDocument(
+            body: .sitrep(
+                Sitrep(
+                    incident: IncidentID("\(region)-BENCH")!,
+                    beeld: [
+                        .multi: DisciplinePicture(
+                            text: "\(number): " + String(filler.prefix(half)), classification: .partners),
+                        .pol: DisciplinePicture(
+                            text: String(filler.suffix(filler.count - half)), classification: .policeOnly),
+                    ], confidence: .medium, verification: .unconfirmed)))
+    }
+
+    func enqueue(_ client: Client, _ document: ReportDocument) {
+        let id = ReportID.random(using: &random)
+        if configuration.throughDaemons {
+            // The document names its id, so answers and deliveries can be matched to it.
+            var json = codec.encode(document).objectValue ?? [:]
+            json["id"] = .string(id.rawValue)
+            client.queue.append(
+                (
+                    id,
+                    [
+                        protocolSignature, Array("PUBLISH".utf8), JSONWriter.canonical(.object(json)),
+                        client.publishOptions,
+                    ]
+                ))
+            return
+        }
+        client.queue.append((id, submit(document, id: id, from: client)))
+    }
+
+    /// A SUBMIT of `document`, sealed by the client's organisation with its next origin sequence.
+    func submit(_ document: ReportDocument, id: ReportID, from client: Client) -> [[UInt8]] {
+        client.originSeq += 1
+        let report = SealedReport.seal(
+            document, id: id, origin: client.organisation, originSeq: client.originSeq,
+            created: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)),
+            signingKey: client.secrets.signing, codec: codec, random: &random)
+        return MessageCodec.encode(.submit(report))
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import KnooppuntDomain
+import KnooppuntHarness
+
+extension ChaosRun {
+    /// Which processes may be attacked now. A node only while the pair is in sync and the
+    /// other node is up: the schedule never takes both nodes down (the stated bound), and never
+    /// the active while its standby could not take over.
+    func targets() -> [(name: String, weight: Int)] {
+        let pairReady = activeStatus()?.peerInSync == true
+        var result: [(String, Int)] = []
+        for managed in processes.values.sorted(by: { $0.name < $1.name })
+        where managed.isUp && managed.recoverAt == nil {
+            if managed.name == "primary" || managed.name == "backup" {
+                let other = processes[managed.name == "primary" ? "backup" : "primary"]!
+                if pairReady && other.isUp && other.recoverAt == nil { result.append((managed.name, 3)) }
+            } else {
+                result.append((managed.name, 1))
+            }
+        }
+        return result
+    }
+
+    func inject(_ schedule: inout FaultSchedule, load: LoadGenerator) {
+        guard let fault = schedule.next(targets: targets()), let managed = processes[fault.target],
+            let child = managed.child
+        else { return }
+        let isNode = fault.target == "primary" || fault.target == "backup"
+        if isNode, let status = activeStatus(), status.configuredRole == fault.target {
+            pendingFailover = (.now, UInt64(status.epoch))
+        }
+        faults.append("\(Self.clock()) \(fault)")
+        say("fault: \(fault)")
+        switch fault.kind {
+        case .kill:
+            child.kill9()
+            scheduleRestart(managed, after: fault.duration, load: load)
+        case .restart:
+            child.signal(SIGTERM)
+            scheduleRestart(managed, after: .milliseconds(200), load: load)
+        case .pause:
+            child.pause()
+            managed.recoverAt = .now + fault.duration
+            managed.recover = { [weak child] in child?.resume() }
+        case .partition:
+            guard let lab else { return }
+            try? lab.cut(managed.name)
+            managed.cut = true
+            managed.recoverAt = .now + fault.duration
+            managed.recover = { [weak managed] in
+                guard let managed else { return }
+                try? lab.heal(managed.name)
+                managed.cut = false
+            }
+        }
+    }
+
+    func scheduleRestart(_ managed: Managed, after delay: Duration, load: LoadGenerator) {
+        managed.recoverAt = .now + delay
+        managed.recover = { [weak self, weak managed] in
+            guard let self, let managed else { return }
+            managed.child?.waitUntilExit()
+            try? self.start(managed)
+            if let code = OrganisationCode(managed.name) { load.forgetWaiting(for: code) }
+        }
+    }
+
+    func recoverDue(_ load: LoadGenerator) {
+        let now = ContinuousClock.now
+        for managed in processes.values {
+            guard let at = managed.recoverAt, at <= now else { continue }
+            managed.recoverAt = nil
+            managed.recover?()
+            managed.recover = nil
+        }
+    }
+
+    func healAll(_ load: LoadGenerator) {
+        for managed in processes.values where managed.recoverAt != nil {
+            managed.recoverAt = nil
+            managed.recover?()
+            managed.recover = nil
+        }
+        for managed in processes.values where managed.child?.isRunning != true {
+            try? start(managed)
+            if let code = OrganisationCode(managed.name) { load.forgetWaiting(for: code) }
+        }
+    }
+
+    /// The first ACK in a later epoch after the active was attacked ends a failover.
+    func noteFailover(_ load: LoadGenerator) {
+        guard let pending = pendingFailover, let last = load.acks.last else { return }
+        if last.epoch > pending.epoch {
+            failovers.append(ContinuousClock.now - pending.start)
+            say("failover: ACKs in epoch \(last.epoch) after \(ContinuousClock.now - pending.start)")
+            pendingFailover = nil
+        } else if ContinuousClock.now - pending.start > .seconds(30) {
+            pendingFailover = nil
+        }
+    }
+}
