@@ -58,7 +58,7 @@ extension NodeBenchmark {
         client.originSeq += 1
         let report = SealedReport.seal(
             document, id: id, origin: client.organisation, originSeq: client.originSeq,
-            created: Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)),
+            created: Timestamp.now(),
             signingKey: client.secrets.signing, codec: codec, random: &random)
         return MessageCodec.encode(.submit(report))
     }

@@ -195,7 +195,7 @@ public final class NodeBenchmark {
                 let client = Client(organisation: code, socket: socket, secrets: secrets)
                 let credential = try ProgramAccount.benchmark.credential(
                     folder: folder.peopleFolder(code), organisation: code, actor: "bench",
-                    now: Int64(Date().timeIntervalSince1970 * 1000))
+                    now: Timestamp.nowMilliseconds())
                 client.publishOptions = JSONWriter.canonical(
                     PublishOptions(again: true, credential: credential).json)
                 clients.append(client)

@@ -324,7 +324,7 @@ struct ClusterCommand: ParsableCommand {
         let municipality = ReferenceData.builtIn.municipalities.values.filter { $0.region == region }.map(
             \.code
         ).min()!
-        let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).inAmsterdam
+        let now = Timestamp.now().inAmsterdam
         let document: JSONValue = [
             "type": "incident", "incident": .string("\(region)-SMOKE-\(now.millisecondsSinceEpoch)"),
             "title": "Rooktest van het netwerk", "kind": "other",

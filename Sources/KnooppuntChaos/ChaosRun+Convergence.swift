@@ -33,6 +33,6 @@ extension ChaosRun {
     }
 
     static func clock() -> String {
-        Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).inAmsterdam.rfc3339
+        Timestamp.now().inAmsterdam.rfc3339
     }
 }

@@ -49,7 +49,7 @@ final class LoadGenerator {
             try socket.connect(folder.operatorEndpoint(code))
             let credential = try ProgramAccount.chaosLoad.credential(
                 folder: folder.peopleFolder(code), organisation: code, actor: "chaos",
-                now: Int64(Date().timeIntervalSince1970 * 1000))
+                now: Timestamp.nowMilliseconds())
             operators.append(Operator(organisation: code, socket: socket, credential: credential))
         }
         self.operators = operators
@@ -130,7 +130,7 @@ final class LoadGenerator {
                     let ack = AckRecord(
                         id: text(2), origin: op.organisation.rawValue, epoch: UInt64(text(3)) ?? 0,
                         sequence: UInt64(text(4)) ?? 0, degraded: text(5) == "degraded",
-                        at: Int64(Date().timeIntervalSince1970 * 1000))
+                        at: Timestamp.nowMilliseconds())
                     acks.append(ack)
                     op.answered.insert(ack.id)
                     write(ack)
