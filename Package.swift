@@ -74,13 +74,14 @@ let package = Package(
             name: "KnooppuntConfig",
             dependencies: ["KnooppuntDomain", "KnooppuntProtocol", "StrictJSON", "ZeroMQ"]
         ),
-        // Every party that talks to the node: following the active node, the operator and
-        // control sockets' conversations, the picture follower.
+        // Every party that talks to the node: following the active node, submitting from a
+        // durable outbox, the operator and control sockets' codecs and conversations.
         .target(
             name: "KnooppuntClient",
             dependencies: [
                 "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
                 "KnooppuntConfig", "StrictJSON", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The national node: submits, group commit, the per-organisation picture stream, CHP.
@@ -161,8 +162,16 @@ let package = Package(
             name: "KnooppuntSystemTests",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
-                "KnooppuntDaemon", "KnooppuntChaos",
+                "KnooppuntDaemon", "KnooppuntClient", "KnooppuntChaos",
                 "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        // The client library without sockets: codecs and the follower's and outbox's decisions.
+        .testTarget(
+            name: "KnooppuntClientTests",
+            dependencies: [
+                "KnooppuntClient", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "KnooppuntStore",
+                "StrictJSON",
             ]
         ),
         .testTarget(

@@ -109,54 +109,44 @@ final class DaemonOperatorClient: OperatorScreenBackend {
     }
 
     func status() async throws -> JSONValue {
-        try json(await request(OperatorCommand.status.rawValue, [], expect: [OperatorReply.status]))
+        guard case .status(let json) = try await request(.status, expect: [OperatorReply.status]) else {
+            throw DaemonUnreachable("the daemon of \(organisation) answered without its status")
+        }
+        return json
     }
 
     func picture() async throws -> JSONValue {
-        try json(await request(OperatorCommand.picture.rawValue, [], expect: [OperatorReply.picture]))
+        guard case .picture(let json) = try await request(.picture, expect: [OperatorReply.picture]) else {
+            throw DaemonUnreachable("the daemon of \(organisation) answered without its picture")
+        }
+        return json
     }
 
     func publish(_ document: [UInt8], as credential: PersonCredential) async throws -> OperatorPublishResult {
         let reply = try await request(
-            OperatorCommand.publish.rawValue,
-            [document, JSONWriter.canonical(PublishOptions(credential: credential).json)],
+            .publish(document: document, options: PublishOptions(credential: credential)),
             expect: [OperatorReply.queued, OperatorReply.error])
-        let text = { (index: Int) in
-            reply.frames.count > index ? String(decoding: reply.frames[index], as: UTF8.self) : ""
+        switch reply {
+        case .queued(let id, let originSeq):
+            return .queued(id, originSeq: originSeq)
+        case .error(let refusal):
+            return .refused(refusal.first.code, message: refusal.first.message, detail: refusal.json)
+        default:
+            throw DaemonUnreachable("the daemon of \(organisation) answered \(reply.command)")
         }
-        if reply.command == OperatorReply.queued, let id = ReportID(text(0)) {
-            return .queued(id, originSeq: UInt64(text(1)) ?? 0)
-        }
-        // ERROR: code, message, detail JSON with every problem.
-        let code = Int(text(0)).flatMap(ErrorCode.init(rawValue:)) ?? .invalidJSON
-        let detail = reply.frames.count > 2 ? (try? JSONParser.parse(reply.frames[2])) ?? [:] : [:]
-        return .refused(code, message: text(1), detail: detail)
     }
 
     func reportState(_ id: ReportID) async throws -> JSONValue? {
-        let reply = try await request(
-            OperatorCommand.report.rawValue, [Array(id.rawValue.utf8)],
-            expect: [OperatorReply.reportState, OperatorReply.error])
-        guard reply.command == OperatorReply.reportState else { return nil }
-        return try json(reply)
+        let reply = try await request(.report(id), expect: [OperatorReply.reportState, OperatorReply.error])
+        guard case .reportState(let json) = reply else { return nil }
+        return json
     }
 
-    private func json(_ reply: (command: String, frames: [[UInt8]])) throws -> JSONValue {
-        guard let frame = reply.frames.last, let value = try? JSONParser.parse(frame) else {
-            throw DaemonUnreachable("the daemon of \(organisation) answered \(reply.command) without JSON")
-        }
-        return value
-    }
-
-    private func request(
-        _ command: String, _ frames: [[UInt8]], expect: Set<String>
-    ) async throws
-        -> (command: String, frames: [[UInt8]])
-    {
+    private func request(_ request: OperatorRequest, expect: Set<String>) async throws -> OperatorResponse {
         let organisation = self.organisation
         let outcome = await withCheckedContinuation { continuation in
             let pending = PendingRequest(
-                command: command, frames: frames, expect: expect, continuation: continuation,
+                request: request, expect: expect, continuation: continuation,
                 fallback: .failure(DaemonUnreachable("the screen is stopping")))
             loop.execute { [state] _ in state.value?.enqueue(pending) }
         }
@@ -168,23 +158,22 @@ final class DaemonOperatorClient: OperatorScreenBackend {
     }
 }
 
-typealias OperatorOutcome = Result<(command: String, frames: [[UInt8]]), DaemonUnreachable>
+typealias OperatorOutcome = Result<OperatorResponse, DaemonUnreachable>
 
 /// One request and its continuation, resumed exactly once (with `fallback` if it is dropped
 /// unanswered, e.g. by a loop that stopped).
 final class PendingRequest: Sendable {
-    let command: String
-    let frames: [[UInt8]]
+    let request: OperatorRequest
+    /// The kinds of response that answer it (ACCEPTED and REJECTED after a PUBLISH do not).
     let expect: Set<String>
     private let slot: Mutex<CheckedContinuation<OperatorOutcome, Never>?>
     private let fallback: OperatorOutcome
 
     init(
-        command: String, frames: [[UInt8]], expect: Set<String>,
+        request: OperatorRequest, expect: Set<String>,
         continuation: CheckedContinuation<OperatorOutcome, Never>, fallback: OperatorOutcome
     ) {
-        self.command = command
-        self.frames = frames
+        self.request = request
         self.expect = expect
         slot = Mutex(continuation)
         self.fallback = fallback
@@ -238,9 +227,7 @@ final class OperatorConversation {
     /// few times (the socket may still be connecting) before failing it.
     private func sendNext(attempt: Int) {
         guard inFlight == nil, let next = queue.first else { return }
-        let sent =
-            (try? socket.sendPacked(
-                [protocolSignature, Array(next.command.utf8)] + next.frames, dontWait: true)) == true
+        let sent = (try? socket.sendPacked(next.request.encode(), dontWait: true)) == true
         if !sent {
             guard attempt < 20 else {
                 queue.removeFirst()
@@ -258,14 +245,13 @@ final class OperatorConversation {
     private func receive() {
         for _ in 0..<64 {
             guard let message = try? socket.receive(dontWait: true, maxFrames: 2) else { return }
-            guard let parts = message.unpacked(routed: false, maxParts: 16), parts.count >= 2,
-                parts[0] == protocolSignature, let pending = inFlight
+            guard let parts = message.unpacked(routed: false, maxParts: 16),
+                let response = OperatorResponse.decode(parts), let pending = inFlight,
+                pending.expect.contains(response.command)
             else { continue }
-            let command = String(decoding: parts[1], as: UTF8.self)
-            guard pending.expect.contains(command) else { continue }
             inFlight = nil
             if let deadline { loop.cancel(deadline) }
-            pending.resume(.success((command, Array(parts.dropFirst(2)))))
+            pending.resume(.success(response))
             sendNext(attempt: 0)
         }
     }

@@ -17,33 +17,21 @@ extension DaemonLoop: NodeFollowerDelegate {
     func nodeFollower(
         _ follower: NodeFollower, startedFollowing link: NodeLink, reason: NodeFollower.FollowReason
     ) {
-        outbox.connectionReset()
+        submits.connectionReset()
     }
 
     func nodeFollowerMaySubmit(_ follower: NodeFollower) { flushOutbox() }
 
     func nodeFollower(_ follower: NodeFollower, answered message: ServerMessage, now: ContinuousClock.Instant)
     {
-        switch message {
-        case .ack(let ack):
-            if let event = outbox.handle(ack, now: now) { answers.append(event) }
-        case .error(let id, let code, let text, let detail):
-            let expected = detail["expected"]?.integerValue.map { UInt64(clamping: $0) }
-            if let event = outbox.handle(
-                error: code, reportID: id, message: text, expected: expected, now: now)
-            {
-                answers.append(event)
-            } else {
-                logger.notice(
-                    "a national node answered with an error",
-                    metadata: [
-                        "error.code": "\(code.rawValue)", "report.id": "\(id?.rawValue ?? "-")",
-                        "error": "\(text)",
-                    ])
-            }
-        default:
-            break
+        guard !submits.handle(message, now: now), case .error(let id, let code, let text, _) = message else {
+            return
         }
+        logger.notice(
+            "a national node answered with an error",
+            metadata: [
+                "error.code": "\(code.rawValue)", "report.id": "\(id?.rawValue ?? "-")", "error": "\(text)",
+            ])
     }
 
     func nodeFollower(_ follower: NodeFollower, heartbeat: Heartbeat, from link: NodeLink, followed: Bool) {
@@ -54,16 +42,14 @@ extension DaemonLoop: NodeFollowerDelegate {
     {
         trimHistory(to: welcomed.epochStarts, nodeLast: welcomed.lastSequence)
         guard welcomed.startsFollowing else { return }
-        outbox.connectionReset()
-        if let resend = outbox.welcomed(nextOriginSeq: welcomed.nextOriginSeq) { answers.append(resend) }
+        submits.connectionReset()
+        submits.welcomed(nextOriginSeq: welcomed.nextOriginSeq)
     }
 
     func nodeFollower(_ follower: NodeFollower, auditHead: AuditCheckpoint) { keep(auditHead) }
 
     func nodeFollowerWillApply(_ follower: NodeFollower) {
-        let answers = self.answers
-        self.answers.removeAll()
-        record(answers, at: Self.wallClock())
+        tellPublishers(submits.recordAnswers(at: Self.wallClock()))
     }
 
     func nodeFollower(_ follower: NodeFollower, apply updates: [Update]) {
@@ -121,66 +107,19 @@ extension DaemonLoop: NodeFollowerDelegate {
         }
     }
 
-    /// Persists the node's answers, tells waiting publishers, reseals stale reports.
-    private func record(_ answers: [OutboxEvent], at wall: Int64) {
-        guard !answers.isEmpty else { return }
-        do {
-            try store.record(answers, at: wall)
-        } catch {
-            storageFailed(error)
-        }
+    /// Tells the publishers waiting for these reports what the node answered.
+    private func tellPublishers(_ answers: [OutboxEvent]) {
         for answer in answers {
             switch answer {
             case .accepted(let item, let ack):
                 notify(
                     item.id,
-                    [
-                        Array(OperatorReply.accepted.utf8), Array(item.id.rawValue.utf8),
-                        Array(String(ack.epoch).utf8),
-                        Array(String(ack.sequence).utf8), Array((ack.degraded ? "degraded" : "").utf8),
-                    ])
+                    .accepted(item.id, epoch: ack.epoch, sequence: ack.sequence, degraded: ack.degraded))
             case .rejected(let item, let code, let message):
-                logger.notice(
-                    "report refused by the node",
-                    metadata: [
-                        "report.id": "\(item.id)", "error.code": "\(code.rawValue)", "error": "\(message)",
-                    ])
-                notify(
-                    item.id,
-                    [
-                        Array(OperatorReply.rejected.utf8), Array(item.id.rawValue.utf8),
-                        Array(String(code.rawValue).utf8), Array(message.utf8),
-                    ])
-            case .reseal(let item):
-                reseal(item)
-            case .resend(let from, let below):
-                do {
-                    let items = try store.requeue(from: from, below: below)
-                    outbox.restore(items)
-                    logger.warning(
-                        "the national node lost reports it had acknowledged alone; sending them again",
-                        metadata: ["origin.seq": "\(from)..<\(below)", "reports": "\(items.count)"])
-                } catch {
-                    storageFailed(error)
-                }
+                notify(item.id, .rejected(item.id, code: code, message: message))
+            case .reseal, .resend:
+                break
             }
-        }
-    }
-
-    private func reseal(_ item: QueuedReport) {
-        do {
-            guard let bytes = try store.document(of: item.id) else { return }
-            let resealed = try item.resealed(
-                document: bytes, originSeq: outbox.nextOriginSeq, created: nowTimestamp(),
-                signingKey: secrets.signing, codec: documentCodec, random: &random)
-            try store.reseal(resealed)
-            outbox.requeue(resealed)
-            logger.warning(
-                "the node had used this report's origin sequence already; sent again with a new one",
-                metadata: ["report.id": "\(item.id)", "origin.seq": "\(resealed.originSeq)"])
-        } catch {
-            logger.error(
-                "could not reseal a report", metadata: ["report.id": "\(item.id)", "error": "\(error)"])
         }
     }
 }

@@ -16,7 +16,7 @@ extension DaemonLoop {
 
     func serveOperator() {
         // Reports handed over in one round are stored in one transaction (one fsync).
-        var batch: [PreparedReport] = []
+        var batch: [PendingPublish] = []
         // The accounts are read once per person and round: a tool handing over many reports
         // at once names the same person in each.
         var people: [PersonCredential: Result<Person, PeopleError>] = [:]
@@ -24,25 +24,22 @@ extension DaemonLoop {
             guard let message = try? operatorSocket.receive(dontWait: true, maxFrames: 3) else { break }
             guard message.frames.count >= 2 else { continue }
             let routing = message.frames[0]
-            guard let parts = message.unpacked(routed: true, maxParts: 8), parts.count >= 2,
-                parts[0] == protocolSignature
-            else {
-                reply(
-                    routing,
-                    error: Problem(.unsupportedProtocol, field: "message", "expected one packed KNP1 frame"))
+            let request: OperatorRequest
+            do throws(Problem) {
+                guard let parts = message.unpacked(routed: true, maxParts: 8) else {
+                    throw Problem(.unsupportedProtocol, field: "message", "expected one packed KNP1 frame")
+                }
+                request = try OperatorRequest.decode(parts)
+            } catch {
+                reply(routing, error: error)
                 continue
             }
-            let body = Array(parts[2...])
-            switch OperatorCommand(rawValue: String(decoding: parts[1], as: UTF8.self)) {
-            case .publish:
-                if let prepared = prepare(routing, body, after: batch, people: &people) {
+            switch request {
+            case .publish(let document, let publishOptions):
+                if let prepared = prepare(routing, document, publishOptions, after: batch, people: &people) {
                     batch.append(prepared)
                 }
-            case .report:
-                guard let text = body.first, let id = ReportID(String(decoding: text, as: UTF8.self)) else {
-                    reply(routing, error: Problem(.invalidID, field: "report", "not a report id"))
-                    continue
-                }
+            case .report(let id):
                 var state =
                     (try? store.state(of: id))?.json ?? ["id": .string(id.rawValue), "state": "unknown"]
                 // The police sees its own labels on its own reports (they never leave this store).
@@ -52,63 +49,50 @@ extension DaemonLoop {
                     object["policeLabels"] = .array(labels.map { .string($0) })
                     state = .object(object)
                 }
-                reply(routing, OperatorReply.reportState, [JSONWriter.canonical(state)])
+                reply(routing, .reportState(state))
             case .status:
-                reply(routing, OperatorReply.status, [JSONWriter.canonical(statusJSON())])
+                reply(routing, .status(statusJSON()))
             case .picture:
-                reply(routing, OperatorReply.picture, [JSONWriter.canonical(pictureJSON())])
-            case nil:
-                reply(routing, error: Problem(.unknownCommand, field: "command", "unknown command"))
+                reply(routing, .picture(pictureJSON()))
             }
         }
         enqueue(batch)
     }
 
-    /// A report checked, sealed and ready to be stored.
-    private struct PreparedReport {
+    /// A report checked, sealed and ready to be stored, with what only the daemon keeps.
+    struct PendingPublish {
         let routing: [UInt8]
-        let item: QueuedReport
-        let document: [UInt8]
-        let bodyHash: String
+        let prepared: PreparedReport
         let type: ReportType
         /// Police-internal labels, kept in our store with the report, never in it.
         let policeLabels: [PoliceLabel]
         /// Who published it (user name), for the log.
         let person: String
+        var item: QueuedReport { prepared.item }
     }
 
     /// Checks and seals one PUBLISH; answers refusals itself and returns nil for them.
     private func prepare(
-        _ routing: [UInt8], _ body: [[UInt8]], after batch: [PreparedReport],
+        _ routing: [UInt8], _ body: [UInt8], _ publishOptions: PublishOptions, after batch: [PendingPublish],
         people known: inout [PersonCredential: Result<Person, PeopleError>]
-    ) -> PreparedReport? {
-        guard body.count == 2 else {
-            reply(
-                routing,
-                error: Problem(.wrongFrameCount, field: "PUBLISH", "PUBLISH takes a document and options"))
-            return nil
-        }
-        let publishOptions = try? JSONParser.parse(body[1])
-        let again = publishOptions?["again"]?.boolValue ?? false
+    ) -> PendingPublish? {
         let policeLabels: [PoliceLabel]
         do {
-            policeLabels = try policeInternal.labels(
-                (publishOptions?["policeLabels"]?.arrayValue ?? []).compactMap(\.stringValue),
-                for: organisation)
+            policeLabels = try policeInternal.labels(publishOptions.policeLabels, for: organisation)
         } catch {
             reply(routing, error: error)
             return nil
         }
         var document: ReportDocument
         do {
-            document = try documentCodec.decode(try DocumentReader.read(body[0]))
+            document = try documentCodec.decode(try DocumentReader.read(body))
         } catch {
             reply(routing, problems: error)
             return nil
         }
         guard
             let person = person(
-                publishing: document.body.type, publishOptions?["person"], routing, known: &known)
+                publishing: document.body.type, publishOptions.credential, routing, known: &known)
         else {
             return nil
         }
@@ -119,38 +103,24 @@ extension DaemonLoop {
             acknowledgement.by = document.author ?? person.author
             document.body = .ack(acknowledgement)
         }
-        let canonical = JSONWriter.canonical(documentCodec.encode(document))
-        var withoutID = document
-        withoutID.id = nil
-        let bodyHash = Hex.encode(SHA256.hash(data: JSONWriter.canonical(documentCodec.encode(withoutID))))
-        let wall = Self.wallClock()
-        if let id = document.id {
-            let known =
-                (try? store.state(of: id))?.originSeq ?? batch.first { $0.item.id == id }?.item.originSeq
-            if let known {
-                // The same report handed over again (a retry): answer with what we know.
-                waiting[id] = routing
-                reply(routing, OperatorReply.queued, [Array(id.rawValue.utf8), Array(String(known).utf8)])
-                return nil
-            }
-        }
-        if !again {
-            let window = options.duplicateWindow.components.seconds * 1000
-            let previous =
-                (try? store.recentReport(bodyHash: bodyHash, since: wall - window))
-                ?? batch.first { $0.bodyHash == bodyHash }?.item.id
-            if let previous {
-                reply(
-                    routing,
-                    error: Problem(
-                        .duplicateSubmission, field: "$",
-                        "the same report was handed over less than \(options.duplicateWindow) ago as \(previous); send it again with --again if you mean to"
-                    ),
-                    detail: ["previous": .string(previous.rawValue)])
-                return nil
-            }
-        }
-        guard outbox.backlog + batch.count < outbox.limits.capacity else {
+        switch submits.prepare(
+            document, again: publishOptions.again, after: batch.map(\.prepared), wall: Self.wallClock())
+        {
+        case .known(let id, let originSeq):
+            // The same report handed over again (a retry): answer with what we know.
+            waiting[id] = routing
+            reply(routing, .queued(id, originSeq: originSeq))
+            return nil
+        case .duplicate(let previous):
+            reply(
+                routing,
+                error: Problem(
+                    .duplicateSubmission, field: "$",
+                    "the same report was handed over less than \(options.duplicateWindow) ago as \(previous); send it again with --again if you mean to"
+                ),
+                detail: ["previous": .string(previous.rawValue)])
+            return nil
+        case .full:
             reply(
                 routing,
                 error: Problem(
@@ -158,16 +128,11 @@ extension DaemonLoop {
                     "the outbox holds \(outbox.limits.capacity) unsent reports; the national node may be unreachable"
                 ))
             return nil
+        case .ready(let prepared):
+            return PendingPublish(
+                routing: routing, prepared: prepared, type: document.body.type, policeLabels: policeLabels,
+                person: person.username)
         }
-        let id = document.id ?? ReportID.random(using: &random)
-        let item = QueuedReport(
-            report: SealedReport.seal(
-                document, id: id, origin: organisation, originSeq: outbox.nextOriginSeq + UInt64(batch.count),
-                created: nowTimestamp(), signingKey: secrets.signing, codec: documentCodec, random: &random),
-            queuedAt: wall)
-        return PreparedReport(
-            routing: routing, item: item, document: canonical, bodyHash: bodyHash, type: document.body.type,
-            policeLabels: policeLabels, person: person.username)
     }
 
     /// The author a report gets: the person who published it. An exercise report keeps the
@@ -184,10 +149,10 @@ extension DaemonLoop {
     /// The person behind a PUBLISH, if they are one of this organisation's people and their
     /// role allows `type`; otherwise answers the refusal (E800–E805) and returns nil.
     private func person(
-        publishing type: ReportType, _ json: JSONValue?, _ routing: [UInt8],
+        publishing type: ReportType, _ credential: PersonCredential?, _ routing: [UInt8],
         known: inout [PersonCredential: Result<Person, PeopleError>]
     ) -> Person? {
-        guard let credential = PersonCredential(json: json) else {
+        guard let credential else {
             reply(
                 routing,
                 error: Problem(
@@ -221,68 +186,54 @@ extension DaemonLoop {
     }
 
     /// Stores a batch (one fsync), then queues it and answers "queued".
-    private func enqueue(_ batch: [PreparedReport]) {
+    private func enqueue(_ batch: [PendingPublish]) {
         guard !batch.isEmpty else { return }
         do {
             var labels: [ReportID: [PoliceLabel]] = [:]
-            for prepared in batch where !prepared.policeLabels.isEmpty {
-                labels[prepared.item.id] = prepared.policeLabels
+            for pending in batch where !pending.policeLabels.isEmpty {
+                labels[pending.item.id] = pending.policeLabels
             }
-            try store.enqueue(batch.map { ($0.item, $0.document, $0.bodyHash) }, policeLabels: labels)
+            try submits.enqueue(batch.map(\.prepared)) { [store] prepared in
+                try store.enqueue(prepared.map { ($0.item, $0.document, $0.bodyHash) }, policeLabels: labels)
+            }
         } catch {
-            for prepared in batch {
+            for pending in batch {
                 reply(
-                    prepared.routing,
+                    pending.routing,
                     error: Problem(.storageFailure, field: "outbox", "could not store the report: \(error)"))
             }
             return
         }
-        for prepared in batch {
-            let item = prepared.item
-            precondition(outbox.enqueue(item), "capacity was checked when the report was prepared")
+        for pending in batch {
+            let item = pending.item
             if waiting.count >= options.maxWaitingPublishers { waiting.removeAll() }
-            waiting[item.id] = prepared.routing
-            reply(
-                prepared.routing, OperatorReply.queued,
-                [Array(item.id.rawValue.utf8), Array(String(item.originSeq).utf8)])
+            waiting[item.id] = pending.routing
+            reply(pending.routing, .queued(item.id, originSeq: item.originSeq))
             logger.info(
                 "report queued",
                 metadata: [
                     "report.id": "\(item.id)", "origin.seq": "\(item.originSeq)",
-                    "type": "\(prepared.type.rawValue)", "person": "\(prepared.person)",
+                    "type": "\(pending.type.rawValue)", "person": "\(pending.person)",
                 ])
         }
         flushOutbox()
     }
 
-    func notify(_ id: ReportID, _ frames: [[UInt8]]) {
+    /// Tells the publisher waiting for `id` (once).
+    func notify(_ id: ReportID, _ response: OperatorResponse) {
         guard let routing = waiting.removeValue(forKey: id) else { return }
-        _ = try? operatorSocket.sendPacked([protocolSignature] + frames, routing: routing, dontWait: true)
+        _ = try? operatorSocket.sendPacked(response.encode(), routing: routing, dontWait: true)
     }
 
-    func reply(_ routing: [UInt8], _ command: String, _ frames: [[UInt8]]) {
-        _ = try? operatorSocket.sendPacked(
-            [protocolSignature, Array(command.utf8)] + frames, routing: routing, dontWait: true)
+    func reply(_ routing: [UInt8], _ response: OperatorResponse) {
+        _ = try? operatorSocket.sendPacked(response.encode(), routing: routing, dontWait: true)
     }
 
-    func reply(_ routing: [UInt8], error problem: Problem, detail: JSONValue = [:]) {
-        reply(routing, problems: Problems(problem), detail: detail)
+    func reply(_ routing: [UInt8], error problem: Problem, detail: [String: JSONValue] = [:]) {
+        reply(routing, .error(OperatorRefusal(problem, detail: detail)))
     }
 
-    func reply(_ routing: [UInt8], problems: Problems, detail: JSONValue = [:]) {
-        var object = detail.objectValue ?? [:]
-        object["problems"] = .array(
-            problems.problems.map {
-                [
-                    "code": .integer(Int64($0.code.rawValue)), "name": .string($0.code.name),
-                    "field": .string($0.field), "message": .string($0.message),
-                ]
-            })
-        reply(
-            routing, OperatorReply.error,
-            [
-                Array(String(problems.first.code.rawValue).utf8), Array(problems.first.message.utf8),
-                JSONWriter.canonical(.object(object)),
-            ])
+    func reply(_ routing: [UInt8], problems: Problems) {
+        reply(routing, .error(OperatorRefusal(problems)))
     }
 }

@@ -44,7 +44,8 @@ final class DaemonLoop {
     let options: DaemonOptions
     let logger: Logger
     let store: DaemonStore
-    var outbox: Outbox
+    /// The durable outbox: seal, store, queue, send, record the node's answers.
+    let submits: SubmitPipeline
     /// The links to every national node, the node selection and the mirror.
     let follower: NodeFollower
     let operatorSocket: ZMQSocket
@@ -54,12 +55,9 @@ final class DaemonLoop {
     let policeInternal: PoliceInternalPolicy
     /// The organisation's accounts: only its people publish through the operator socket.
     let people: PeopleStore
-    var random = SystemRandomNumberGenerator()
     var nodeUnreachableSince: Int64?
     /// Publishers waiting for the node's answer, by report id.
     var waiting: [ReportID: [UInt8]] = [:]
-    /// The node's answers read in this round, recorded before the mirror's updates are stored.
-    var answers: [OutboxEvent] = []
     /// network.json as last read (DaemonLoop+Network.swift): a key rotation elsewhere is picked up.
     var networkStamp: FileStamp
     var nodeAuditKey: VerifyingKey?
@@ -67,6 +65,7 @@ final class DaemonLoop {
 
     var organisation: OrganisationCode { options.organisation }
     var mirror: Mirror { follower.mirror }
+    var outbox: Outbox { submits.outbox }
     var connected: Bool { follower.connected }
 
     init(options: DaemonOptions, loop: LoopContext) throws {
@@ -83,8 +82,11 @@ final class DaemonLoop {
         people = try PeopleStore(
             path: PeopleStore.path(in: options.folder.peopleFolder(options.organisation)),
             organisation: options.organisation, actor: "daemon \(options.organisation)")
-        let loaded = try store.loadOutbox()
-        outbox = Outbox(limits: options.outbox, lastOriginSeq: loaded.lastOriginSeq, queued: loaded.queued)
+        let logger = options.logger
+        submits = try SubmitPipeline(
+            storage: store, origin: options.organisation, signingKey: secrets.signing, limits: options.outbox,
+            duplicateWindow: options.duplicateWindow, logger: logger,
+            storageFailed: { error, _ in Self.storageFailed(error, logger: logger) })
         let view = View.organisation(options.organisation)
         follower = NodeFollower(
             links: try NodeLink.connect(
@@ -126,14 +128,18 @@ final class DaemonLoop {
 
     static func wallClock() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    func storageFailed(_ error: any Error) -> Never {
+    func storageFailed(_ error: any Error) -> Never { Self.storageFailed(error, logger: logger) }
+
+    /// A daemon that cannot store what the node said stops: it would otherwise tell operators
+    /// what its store does not hold.
+    static func storageFailed(_ error: any Error, logger: Logger) -> Never {
         logger.critical("storage failure: stopping", metadata: ["error": "\(error)"])
         exit(70)
     }
 
     func flushOutbox() {
         guard connected else { return }
-        for report in outbox.due(now: .now) { follower.sendToFollowed(.submit(report)) }
+        for report in submits.due(now: .now) { follower.sendToFollowed(.submit(report)) }
     }
 
     /// Tells every node we are connected to what we applied (so a standby's liveness board is

@@ -10,7 +10,7 @@ extension DeskLoop: NodeFollowerDelegate {
     func nodeFollower(
         _ follower: NodeFollower, startedFollowing link: NodeLink, reason: NodeFollower.FollowReason
     ) {
-        outbox.connectionReset()
+        submits.connectionReset()
     }
 
     func nodeFollowerMaySubmit(_ follower: NodeFollower) { flushOutbox() }
@@ -24,20 +24,12 @@ extension DeskLoop: NodeFollowerDelegate {
 
     func nodeFollower(_ follower: NodeFollower, answered message: ServerMessage, now: ContinuousClock.Instant)
     {
-        switch message {
-        case .ack(let ack):
-            if let event = outbox.handle(ack, now: now) { answers.append(event) }
-        case .error(let id, let code, let text, _):
-            if let event = outbox.handle(error: code, reportID: id, message: text, now: now) {
-                answers.append(event)
-            } else {
-                logger.notice(
-                    "a national node answered with an error",
-                    metadata: ["error.code": "\(code.rawValue)", "report.id": "\(id?.rawValue ?? "-")"])
-            }
-        default:
-            break
+        guard !submits.handle(message, now: now), case .error(let id, let code, _, _) = message else {
+            return
         }
+        logger.notice(
+            "a national node answered with an error",
+            metadata: ["error.code": "\(code.rawValue)", "report.id": "\(id?.rawValue ?? "-")"])
     }
 
     func nodeFollower(
@@ -55,7 +47,7 @@ extension DeskLoop: NodeFollowerDelegate {
     func nodeFollower(_ follower: NodeFollower, welcomed: NodeFollower.Welcome, now: ContinuousClock.Instant)
     {
         if welcomed.startsFollowing {
-            outbox.connectionReset()
+            submits.connectionReset()
             nodeLastHeard = now
         }
         status.nodeEpoch = welcomed.epoch
@@ -66,9 +58,7 @@ extension DeskLoop: NodeFollowerDelegate {
     func nodeFollower(_ follower: NodeFollower, alreadyApplied update: Update) { rememberEarlier(update) }
 
     func nodeFollowerWillApply(_ follower: NodeFollower) {
-        let answers = self.answers
-        self.answers.removeAll()
-        record(answers, at: Self.wallClock())
+        record(submits.recordAnswers(at: Self.wallClock()))
     }
 
     func nodeFollower(_ follower: NodeFollower, apply updates: [Update]) {

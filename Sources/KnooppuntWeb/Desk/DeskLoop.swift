@@ -16,13 +16,13 @@ final class DeskLoop {
     let feed: DeskFeed
     let journal: any DeskJournal
     let secrets: OrganisationSecrets
-    var outbox: Outbox
+    /// The officers' durable outbox: seal, store, queue, send, record the node's answers.
+    let submits: SubmitPipeline
     /// The links to every national node (the desk follows the active), the selection and the mirror.
     let follower: NodeFollower
     /// Each node's owner-only control socket (the liveness board), when on this host.
     var controls: [PairRole: ZMQSocket] = [:]
     let documentCodec = DocumentCodec()
-    var random = SystemRandomNumberGenerator()
     unowned let loop: LoopContext
 
     var status: LinkStatus
@@ -37,13 +37,13 @@ final class DeskLoop {
     var history: [SequenceNumber: DigestEntry] = [:]
     var historyRequested = false
     /// The node's liveness board and when it arrived.
-    var board: JSONValue?
+    var board: NodeStatus? { didSet { boardJSON = board?.json } }
+    /// The board as the screens read it (written once per answer, read on every publish).
+    var boardJSON: JSONValue?
     var boardAt: ContinuousClock.Instant?
     var controlAskedAt: ContinuousClock.Instant?
     var dirty = true
     var version: UInt64 = 0
-    /// The node's answers read in this round, recorded before the mirror's updates are shown.
-    var answers: [OutboxEvent] = []
     let metrics = DeskMetrics()
     /// Write requests waiting for the node's answer, by report id.
     var waiters: [ReportID: [OneShot<JSONValue?>]] = [:]
@@ -56,8 +56,13 @@ final class DeskLoop {
         status = LinkStatus(since: Self.wallClock())
         secrets = try OrganisationSecrets.load(from: options.folder.keyFile(.national))
         journal = try options.journal()
-        let loaded = try journal.load()
-        outbox = Outbox(limits: options.outbox, lastOriginSeq: loaded.lastOriginSeq, queued: loaded.queued)
+        let logger = options.logger
+        submits = try SubmitPipeline(
+            storage: journal, origin: .national, signingKey: secrets.signing, limits: options.outbox,
+            duplicateWindow: options.duplicateWindow, readsExpectedSequence: false, logger: logger,
+            // Without the record a report goes again after a restart and is answered as a
+            // duplicate: nothing is lost, so the desk keeps serving the picture.
+            storageFailed: { error, what in logger.error("\(what)", metadata: ["error": "\(error)"]) })
         let view = View.organisation(.national)
         follower = NodeFollower(
             links: try NodeLink.connect(options.network, secrets: secrets, loop: loop, name: "desk"),
@@ -105,6 +110,7 @@ final class DeskLoop {
     // MARK: The node
 
     var mirror: Mirror { follower.mirror }
+    var outbox: Outbox { submits.outbox }
     var selection: NodeSelection { follower.selection }
     var connected: Bool { follower.connected }
 
@@ -126,7 +132,7 @@ final class DeskLoop {
         if let asked = controlAskedAt, now - asked < options.statusInterval * 3 { return }
         guard let control = controls[selection.followed ?? .primary] else { return }
         // IMMEDIATE: with no node on this host the request is refused here, not queued.
-        if (try? control.sendPacked([protocolSignature, Array("STATUS".utf8)], dontWait: true)) == true {
+        if (try? control.sendPacked(NodeStatus.request, dontWait: true)) == true {
             controlAskedAt = now
         }
     }
@@ -135,8 +141,8 @@ final class DeskLoop {
         for _ in 0..<16 {
             guard let message = try? control.receive(dontWait: true, maxFrames: 2) else { return }
             controlAskedAt = nil
-            guard let parts = message.unpacked(routed: false, maxParts: 4), parts.count == 3,
-                let status = try? JSONParser.parse(parts[2]), status["parties"] != nil
+            guard let parts = message.unpacked(routed: false, maxParts: 4),
+                let status = NodeStatus(answer: parts)
             else { continue }
             board = status
             boardAt = .now
@@ -203,7 +209,7 @@ final class DeskLoop {
             status.state = next
         }
         status.applied = mirror.applied
-        let applied = Liveness.applied(board: board)
+        let applied = Liveness.applied(board: boardJSON)
         let digest = PictureDigest(
             entries: entries.values, history: history.values, sequence: mirror.applied, now: wall,
             applied: applied)
@@ -214,7 +220,7 @@ final class DeskLoop {
         feed.publish(
             DeskState(
                 version: version, digest: digest, link: status,
-                liveness: Liveness.json(board: board, link: status, pair: pairJSON(now: now), now: wall),
+                liveness: Liveness.json(board: boardJSON, link: status, pair: pairJSON(now: now), now: wall),
                 writesQueued: outbox.backlog,
                 ready: everCaughtUp))
         dirty = false
