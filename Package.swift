@@ -171,7 +171,8 @@ let package = Package(
             name: "KnooppuntClientTests",
             dependencies: [
                 "KnooppuntClient", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "KnooppuntStore",
-                "StrictJSON",
+                "StrictJSON", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .testTarget(
