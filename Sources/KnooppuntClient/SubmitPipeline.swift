@@ -12,7 +12,8 @@ import StrictJSON
 /// across reconnects and restarts. The node's answers are recorded, stale reports resealed
 /// and lost ones sent again.
 ///
-/// Who may publish, what the publisher hears and how long they wait stay with the owner.
+/// Who may publish and what the publisher hears stay with the owner; who waits for the
+/// node's answer is kept in ``OutcomeWaiters``.
 /// Use it from one thread (the owner's loop).
 public final class SubmitPipeline {
     public private(set) var outbox: Outbox

@@ -108,7 +108,7 @@ extension DaemonLoop {
         {
         case .known(let id, let originSeq):
             // The same report handed over again (a retry): answer with what we know.
-            waiting[id] = routing
+            waiting.wait(routing, for: id, replacing: true)
             reply(routing, .queued(id, originSeq: originSeq))
             return nil
         case .duplicate(let previous):
@@ -206,8 +206,7 @@ extension DaemonLoop {
         }
         for pending in batch {
             let item = pending.item
-            if waiting.count >= options.maxWaitingPublishers { waiting.removeAll() }
-            waiting[item.id] = pending.routing
+            waiting.wait(pending.routing, for: item.id, replacing: true)
             reply(pending.routing, .queued(item.id, originSeq: item.originSeq))
             logger.info(
                 "report queued",
@@ -221,8 +220,9 @@ extension DaemonLoop {
 
     /// Tells the publisher waiting for `id` (once).
     func notify(_ id: ReportID, _ response: OperatorResponse) {
-        guard let routing = waiting.removeValue(forKey: id) else { return }
-        _ = try? operatorSocket.sendPacked(response.encode(), routing: routing, dontWait: true)
+        for routing in waiting.take(id) {
+            _ = try? operatorSocket.sendPacked(response.encode(), routing: routing, dontWait: true)
+        }
     }
 
     func reply(_ routing: [UInt8], _ response: OperatorResponse) {

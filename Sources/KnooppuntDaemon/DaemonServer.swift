@@ -57,7 +57,7 @@ final class DaemonLoop {
     let people: PeopleStore
     var nodeUnreachableSince: Int64?
     /// Publishers waiting for the node's answer, by report id.
-    var waiting: [ReportID: [UInt8]] = [:]
+    var waiting: OutcomeWaiters<[UInt8]>
     /// network.json as last read (DaemonLoop+Network.swift): a key rotation elsewhere is picked up.
     var networkStamp: FileStamp
     var nodeAuditKey: VerifyingKey?
@@ -82,6 +82,7 @@ final class DaemonLoop {
         people = try PeopleStore(
             path: PeopleStore.path(in: options.folder.peopleFolder(options.organisation)),
             organisation: options.organisation, actor: "daemon \(options.organisation)")
+        waiting = OutcomeWaiters(limit: options.maxWaitingPublishers)
         let logger = options.logger
         submits = try SubmitPipeline(
             storage: store, origin: options.organisation, signingKey: secrets.signing, limits: options.outbox,

@@ -175,3 +175,47 @@ struct SubmitPipelineTests {
         #expect(!pipeline.adopt(nextOriginSeq: 10))
     }
 }
+
+@Suite("Outcome waiters")
+struct OutcomeWaitersTests {
+    static let a = ReportID("0a1b2c3d-0000-4000-8000-00000000000a")!
+    static let b = ReportID("0a1b2c3d-0000-4000-8000-00000000000b")!
+    static let c = ReportID("0a1b2c3d-0000-4000-8000-00000000000c")!
+
+    @Test func everyoneWaitingForAReportHearsOnceThenNobodyWaits() {
+        var waiters = OutcomeWaiters<Int>()
+        waiters.wait(1, for: Self.a)
+        waiters.wait(2, for: Self.a)
+        #expect(waiters.take(Self.a) == [1, 2])
+        #expect(waiters.take(Self.a).isEmpty)
+    }
+
+    @Test func aRetryTakesTheAnswerOverWhenReplacing() {
+        var waiters = OutcomeWaiters<Int>()
+        waiters.wait(1, for: Self.a, replacing: true)
+        waiters.wait(2, for: Self.a, replacing: true)
+        #expect(waiters.take(Self.a) == [2])
+    }
+
+    @Test func pastTheLimitTheEarlierWaitsAreDropped() {
+        var waiters = OutcomeWaiters<Int>(limit: 2)
+        waiters.wait(1, for: Self.a)
+        waiters.wait(2, for: Self.b)
+        waiters.wait(3, for: Self.b)
+        #expect(waiters.count == 2)
+        waiters.wait(4, for: Self.c)
+        #expect(waiters.count == 1)
+        #expect(waiters.take(Self.a).isEmpty)
+        #expect(waiters.take(Self.c) == [4])
+    }
+
+    @Test func aWaiterThatGaveUpIsRemovedAlone() {
+        var waiters = OutcomeWaiters<Int>()
+        waiters.wait(1, for: Self.a)
+        waiters.wait(2, for: Self.a)
+        #expect(waiters.remove(Self.a) { $0 == 1 })
+        #expect(!waiters.remove(Self.a) { $0 == 1 })
+        #expect(waiters.takeAll() == [2])
+        #expect(waiters.count == 0)
+    }
+}

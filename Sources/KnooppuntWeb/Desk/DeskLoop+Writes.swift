@@ -100,19 +100,16 @@ extension DeskLoop {
             oneShot.resume(state)
             return
         }
-        waiters[id, default: []].append(oneShot)
+        waiters.wait(oneShot, for: id)
         loop.after(timeout) { [weak self] in
             guard let self else { return }
-            if var list = self.waiters[id], let index = list.firstIndex(where: { $0 === oneShot }) {
-                list.remove(at: index)
-                self.waiters[id] = list.isEmpty ? nil : list
-                oneShot.resume(self.reportState(id))
-            }
+            if self.waiters.remove(id, where: { $0 === oneShot }) { oneShot.resume(self.reportState(id)) }
         }
     }
 
     private func notify(_ id: ReportID) {
-        guard let list = waiters.removeValue(forKey: id) else { return }
+        let list = waiters.take(id)
+        guard !list.isEmpty else { return }
         let state = reportState(id)
         for waiter in list { waiter.resume(state) }
     }

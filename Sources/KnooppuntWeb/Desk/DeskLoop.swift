@@ -46,7 +46,7 @@ final class DeskLoop {
     var version: UInt64 = 0
     let metrics = DeskMetrics()
     /// Write requests waiting for the node's answer, by report id.
-    var waiters: [ReportID: [OneShot<JSONValue?>]] = [:]
+    var waiters = OutcomeWaiters<OneShot<JSONValue?>>()
 
     init(options: DeskOptions, loop: LoopContext, feed: DeskFeed) throws {
         self.options = options
@@ -93,8 +93,7 @@ final class DeskLoop {
         }
         loop.every(options.statusInterval) { [unowned self] in self.tick() }
         loop.onStop { [unowned self] in
-            for (_, list) in waiters { for waiter in list { waiter.resume(nil) } }
-            waiters.removeAll()
+            for waiter in waiters.takeAll() { waiter.resume(nil) }
         }
         publish()
         logger.info(
