@@ -75,13 +75,14 @@ let package = Package(
             name: "KnooppuntConfig",
             dependencies: ["KnooppuntDomain", "KnooppuntProtocol", "KnooppuntCore", "StrictJSON", "ZeroMQ"]
         ),
-        // Every party that talks to the node: following the active node, the operator and
-        // control sockets' conversations, the picture follower.
+        // Every party that talks to the node: following the active node, submitting from a
+        // durable outbox, the operator and control sockets' codecs and conversations.
         .target(
             name: "KnooppuntClient",
             dependencies: [
                 "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
                 "KnooppuntConfig", "StrictJSON", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The national node: submits, group commit, the per-organisation picture stream, CHP.
@@ -152,7 +153,7 @@ let package = Package(
             name: "KnooppuntChaos",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
-                "KnooppuntDomain", "KnooppuntHarness",
+                "KnooppuntDomain", "KnooppuntHarness", "KnooppuntClient",
                 "StrictJSON",
             ]
         ),
@@ -193,7 +194,9 @@ let package = Package(
         .testTarget(name: "ArchitectureTests"),
         .testTarget(
             name: "KnooppuntHarnessTests",
-            dependencies: ["KnooppuntHarness", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol"]
+            dependencies: [
+                "KnooppuntHarness", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+            ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
         .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
@@ -234,6 +237,15 @@ let package = Package(
                 "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The client library without sockets: codecs and the follower's and outbox's decisions.
+        .testTarget(
+            name: "KnooppuntClientTests",
+            dependencies: [
+                "KnooppuntClient", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "KnooppuntStore",
+                "StrictJSON", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .testTarget(
             name: "KnooppuntWebTests",
             dependencies: [
@@ -251,7 +263,10 @@ let package = Package(
         // A real headless browser against a running network (run serialized, after the other real-process tests).
         .testTarget(
             name: "KnooppuntBrowserTests",
-            dependencies: ["ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness", "StrictJSON"]
+            dependencies: [
+                "ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness", "KnooppuntProtocol",
+                "StrictJSON",
+            ]
         ),
         .testTarget(
             name: "KnooppuntProtocolTests",

@@ -91,15 +91,12 @@ extension NodeBenchmark {
 
     /// A daemon's answer to a PUBLISH: QUEUED (stored), later ACCEPTED (the node's ACK).
     func answered(_ client: Client, operatorReply parts: [[UInt8]]) throws {
-        guard parts.count >= 3 else { return }
-        let text = { (index: Int) in String(decoding: parts[index], as: UTF8.self) }
-        switch text(1) {
-        case OperatorReply.accepted:
-            guard parts.count >= 5, let id = ReportID(text(2)), let sequence = UInt64(text(4)) else { return }
+        switch OperatorResponse.decode(parts) {
+        case .accepted(let id, _, let sequence, _):
             if let sent = sentAt[id] { ackLatency.record(max(1, (Self.nanos() - sent) / 1_000)) }
             sequenceOf[id] = sequence
             client.inFlight -= 1
-        case OperatorReply.rejected, OperatorReply.error:
+        case .rejected, .error:
             throw BenchError(
                 "\(client.organisation)'s daemon refused a benchmark report: \(parts.dropFirst().map { String(decoding: $0, as: UTF8.self) })"
             )

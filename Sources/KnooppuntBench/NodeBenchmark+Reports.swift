@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntClient
 import KnooppuntDomain
 import KnooppuntProtocol
 import StrictJSON
@@ -40,14 +41,9 @@ extension NodeBenchmark {
             // The document names its id, so answers and deliveries can be matched to it.
             var json = codec.encode(document).objectValue ?? [:]
             json["id"] = .string(id.rawValue)
-            client.queue.append(
-                (
-                    id,
-                    [
-                        protocolSignature, Array("PUBLISH".utf8), JSONWriter.canonical(.object(json)),
-                        client.publishOptions,
-                    ]
-                ))
+            let request = OperatorRequest.publish(
+                document: JSONWriter.canonical(.object(json)), options: client.publishOptions)
+            client.queue.append((id, request.encode()))
             return
         }
         client.queue.append((id, submit(document, id: id, from: client)))

@@ -35,7 +35,7 @@ public final class NodeBenchmark {
         let secrets: OrganisationSecrets
         /// Through a daemon: the PUBLISH options, as the organisation's
         /// ``ProgramAccount/benchmark`` account.
-        var publishOptions: [UInt8] = []
+        var publishOptions = PublishOptions()
         var originSeq: UInt64 = 0
         /// Reports to send: their id and the message that carries them (SUBMIT or PUBLISH).
         var queue: [(id: ReportID, message: [[UInt8]])] = []
@@ -98,7 +98,7 @@ public final class NodeBenchmark {
                         ? "synchronous to the standby (both nodes fsync before the ACK)"
                         : "none (single node)"),
                 "fsyncBeforeAck": true,
-                "synchronous": status.synchronous ?? .null,
+                "synchronous": .integer(status.synchronous),
                 "cores": .integer(Int64(ProcessInfo.processInfo.activeProcessorCount)),
                 "build": .string(Self.buildKind),
             ],
@@ -106,8 +106,8 @@ public final class NodeBenchmark {
             "nodeRSSMegabytes": [
                 "afterFullLoad": .number(rssAfterLoad), "atEnd": .number(nodeRSSMegabytes()),
             ],
-            "nodeSequence": status.lastSequence.map(JSONValue.integer) ?? .null,
-            "nodeCommits": status.commits ?? .null,
+            "nodeSequence": .integer(Int64(status.lastSequence)),
+            "nodeCommits": status.json["commits"] ?? .null,
         ]
         return result
     }
@@ -196,8 +196,7 @@ public final class NodeBenchmark {
                 let credential = try ProgramAccount.benchmark.credential(
                     folder: folder.peopleFolder(code), organisation: code, actor: "bench",
                     now: Timestamp.nowMilliseconds())
-                client.publishOptions = JSONWriter.canonical(
-                    PublishOptions(again: true, credential: credential).json)
+                client.publishOptions = PublishOptions(again: true, credential: credential)
                 clients.append(client)
             } else {
                 let (socket, secrets) = try curveSocket(code)

@@ -238,7 +238,7 @@ struct ClusterCommand: ParsableCommand {
                 lastStatus = status
                 let standbyReady = network.backup == nil || status.peerInSync
                 if status.converged(daemons) && standbyReady && deskReady() {
-                    return status.lastSequence ?? 0
+                    return Int64(status.lastSequence)
                 }
             }
             Thread.sleep(forTimeInterval: 0.2)
@@ -337,25 +337,19 @@ struct ClusterCommand: ParsableCommand {
             let token = try String(contentsOf: LocalDutyAccounts.tokenFile(data, region), encoding: .utf8)
             let options = PublishOptions(
                 again: true, credential: .token(token.trimmingCharacters(in: .whitespacesAndNewlines)))
-            let client = try LocalClient(endpoint: data.operatorEndpoint(region))
-            try client.send(
-                OperatorCommand.publish.rawValue,
-                [JSONWriter.canonical(document), JSONWriter.canonical(options.json)])
-            guard let queued = try client.receive(timeout: .seconds(10)),
-                queued.command == OperatorReply.queued
+            let client = try OperatorClient(endpoint: data.operatorEndpoint(region))
+            guard
+                case .queued(let id, _) = try client.publish(JSONWriter.canonical(document), options: options)
             else {
                 printError("smoke: \(region) did not queue the report")
                 return false
             }
-            let id = String(decoding: queued.frames[0], as: UTF8.self)
             print("smoke: \(id) queued at \(region)")
-            guard let answer = try client.receive(timeout: .seconds(20)),
-                answer.command == OperatorReply.accepted
-            else {
+            guard case .accepted(id, _, let sequence, _) = try client.receive(timeout: .seconds(20)) else {
                 printError("smoke: \(id) was not accepted within 20 s")
                 return false
             }
-            print("smoke: \(id) accepted seq \(String(decoding: answer.frames[2], as: UTF8.self))")
+            print("smoke: \(id) accepted seq \(sequence)")
             return true
         } catch {
             printError("smoke: \(error)")

@@ -118,9 +118,11 @@ struct PublishCommand: ParsableCommand {
         var object = value.objectValue ?? [:]
         object["author"] = .string(signedIn.person.author)
         document = JSONWriter.canonical(.object(object))
-        let client = try LocalClient(endpoint: endpoint)
+        let client = try OperatorClient(endpoint: endpoint)
+        let options = PublishOptions(
+            again: again, policeLabels: policeLabels, credential: signedIn.credential)
         do {
-            try sendWithRetry(client, document, signedIn.credential)
+            try client.send(.publish(document: document, options: options))
         } catch {
             printError("E506 daemonUnreachable: the daemon of \(organisation) does not answer on \(endpoint)")
             throw ExitCode(ExitCodes.daemonUnreachable)
@@ -129,41 +131,29 @@ struct PublishCommand: ParsableCommand {
             printError("E506 daemonUnreachable: the daemon of \(organisation) did not answer")
             throw ExitCode(ExitCodes.daemonUnreachable)
         }
-        switch reply.command {
-        case OperatorReply.queued:
-            let id = String(decoding: reply.frames[0], as: UTF8.self)
-            let originSeq = String(decoding: reply.frames[1], as: UTF8.self)
-            say("\(id) queued (\(organisation) #\(originSeq))", ["report": .string(id), "state": "queued"])
-            try follow(client, id: id)
-        case OperatorReply.error:
-            printDaemonError(reply.frames)
-            let code = Int(String(decoding: reply.frames[0], as: UTF8.self)) ?? 0
-            if (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue).contains(code) {
+        switch reply {
+        case .queued(let id, let originSeq):
+            say(
+                "\(id) queued (\(organisation) #\(originSeq))",
+                ["report": .string(id.rawValue), "state": "queued"])
+            try follow(client, id: id.rawValue)
+        case .error(let refusal):
+            printDaemonError(refusal)
+            let code = refusal.first.code
+            if (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue).contains(code.rawValue)
+            {
                 throw ExitCode(PersonOptions.refusedExit)
             }
             throw ExitCode(
-                code == ErrorCode.duplicateSubmission.rawValue || code == ErrorCode.outboxFull.rawValue
-                    ? ExitCodes.rejected : ExitCodes.invalid)
+                code == .duplicateSubmission || code == .outboxFull ? ExitCodes.rejected : ExitCodes.invalid)
         default:
             printError("unexpected answer \(reply.command) from the daemon")
             throw ExitCode(ExitCodes.daemonUnreachable)
         }
     }
 
-    private func sendWithRetry(
-        _ client: LocalClient, _ document: [UInt8], _ credential: PersonCredential
-    ) throws {
-        try client.send(
-            OperatorCommand.publish.rawValue,
-            [
-                document,
-                JSONWriter.canonical(
-                    PublishOptions(again: again, policeLabels: policeLabels, credential: credential).json),
-            ])
-    }
-
     /// Waits for ACCEPTED/REJECTED up to --wait seconds.
-    private func follow(_ client: LocalClient, id: String) throws {
+    private func follow(_ client: OperatorClient, id: String) throws {
         guard wait > 0 else { throw ExitCode(ExitCodes.queuedNotAccepted) }
         guard let answer = try client.receive(timeout: .milliseconds(Int64(wait * 1000))) else {
             say(
@@ -171,25 +161,15 @@ struct PublishCommand: ParsableCommand {
                 ["report": .string(id), "state": "queued"])
             throw ExitCode(ExitCodes.queuedNotAccepted)
         }
-        switch answer.command {
-        case OperatorReply.accepted:
-            // ACCEPTED: report id, epoch, sequence, flags.
-            guard answer.frames.count == 4 else { throw ExitCode(ExitCodes.daemonUnreachable) }
-            let epoch = String(decoding: answer.frames[1], as: UTF8.self)
-            let sequence = String(decoding: answer.frames[2], as: UTF8.self)
-            let degraded = String(decoding: answer.frames[3], as: UTF8.self) == "degraded"
+        switch answer {
+        case .accepted(_, let epoch, let sequence, let degraded):
             say(
                 "\(id) accepted seq \(sequence) (epoch \(epoch))\(degraded ? " — degraded: durable on one node only" : "")",
                 [
-                    "report": .string(id), "state": "accepted", "sequence": .integer(Int64(sequence) ?? 0),
-                    "epoch": .integer(Int64(epoch) ?? 0), "degraded": .bool(degraded),
+                    "report": .string(id), "state": "accepted", "sequence": .integer(Int64(sequence)),
+                    "epoch": .integer(Int64(epoch)), "degraded": .bool(degraded),
                 ])
-        case OperatorReply.rejected:
-            // REJECTED: report id, code, message.
-            guard answer.frames.count == 3 else { throw ExitCode(ExitCodes.daemonUnreachable) }
-            let code = Int(String(decoding: answer.frames[1], as: UTF8.self)).flatMap(
-                ErrorCode.init(rawValue:))
-            let message = String(decoding: answer.frames[2], as: UTF8.self)
+        case .rejected(_, let code, let message):
             say(
                 "\(id) refused: \(code.map { "\($0.label) \($0.name)" } ?? "?"): \(message)",
                 [
@@ -207,19 +187,10 @@ struct PublishCommand: ParsableCommand {
         flushStandardOutput()
     }
 
-    private func printDaemonError(_ frames: [[UInt8]]) {
-        let detail = frames.count > 2 ? (try? JSONParser.parse(frames[2])) : nil
-        if let problems = detail?["problems"]?.arrayValue, !problems.isEmpty {
-            for problem in problems {
-                let code = problem["code"]?.integerValue ?? 0
-                printError(
-                    "E\(code) \(problem["name"]?.stringValue ?? "") at \(problem["field"]?.stringValue ?? "$"): \(problem["message"]?.stringValue ?? "")"
-                )
-            }
-        } else {
+    private func printDaemonError(_ refusal: OperatorRefusal) {
+        for problem in refusal.problems.problems {
             printError(
-                "E\(String(decoding: frames[0], as: UTF8.self)): \(String(decoding: frames[1], as: UTF8.self))"
-            )
+                "E\(problem.code.rawValue) \(problem.code.name) at \(problem.field): \(problem.message)")
         }
     }
 

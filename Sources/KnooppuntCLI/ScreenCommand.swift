@@ -10,8 +10,6 @@ import KnooppuntWeb
 import Logging
 import ServiceLifecycle
 import StrictJSON
-import Synchronization
-import ZeroMQ
 
 struct ScreenCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -78,210 +76,58 @@ struct ScreenCommand: AsyncParsableCommand {
     }
 }
 
-/// An ``OperatorScreenBackend`` over a daemon's operator socket (docs/PROTOCOL.md §11).
-///
-/// One poll-loop thread owns one DEALER; requests go one at a time (the daemon answers a
-/// PUBLISH after the other requests of its round, so answers are matched by being the only
-/// one outstanding, and by their kind). The unsolicited ACCEPTED/REJECTED that follow a
-/// PUBLISH are ignored: the screen asks REPORT for the state instead, which also survives a
-/// daemon restart.
+/// An ``OperatorScreenBackend`` over a daemon's operator socket (docs/PROTOCOL.md §11),
+/// through the client library's ``AsyncOperatorClient``.
 final class DaemonOperatorClient: OperatorScreenBackend {
-    /// An unanswered request fails after this long, and the socket starts afresh.
-    static let timeout: Duration = .seconds(5)
-    /// Requests waiting to go; beyond this a request fails at once.
-    static let maxQueued = 256
-
     let organisation: OrganisationCode
-    let context = ZMQContext()
-    let loop: PollLoop
-    private let state = LoopBound<OperatorConversation>()
+    let client: AsyncOperatorClient
 
     init(organisation: OrganisationCode, endpoint: String, logger: Logger) throws {
         self.organisation = organisation
-        loop = PollLoop(name: "screen.\(organisation)", context: context, logger: logger)
-        let state = self.state
-        try loop.start { loop in state.set(try OperatorConversation(loop: loop, endpoint: endpoint)) }
+        client = try AsyncOperatorClient(name: "screen.\(organisation)", endpoint: endpoint, logger: logger)
     }
 
-    func stop() {
-        loop.shutdown()
-        context.terminate()
-    }
+    func stop() { client.stop() }
 
     func status() async throws -> JSONValue {
-        try json(await request(OperatorCommand.status.rawValue, [], expect: [OperatorReply.status]))
+        guard case .status(let json) = try await request(.status, expect: [OperatorReply.status]) else {
+            throw DaemonUnreachable("the daemon of \(organisation) answered without its status")
+        }
+        return json
     }
 
     func picture() async throws -> JSONValue {
-        try json(await request(OperatorCommand.picture.rawValue, [], expect: [OperatorReply.picture]))
+        guard case .picture(let json) = try await request(.picture, expect: [OperatorReply.picture]) else {
+            throw DaemonUnreachable("the daemon of \(organisation) answered without its picture")
+        }
+        return json
     }
 
     func publish(_ document: [UInt8], as credential: PersonCredential) async throws -> OperatorPublishResult {
         let reply = try await request(
-            OperatorCommand.publish.rawValue,
-            [document, JSONWriter.canonical(PublishOptions(credential: credential).json)],
+            .publish(document: document, options: PublishOptions(credential: credential)),
             expect: [OperatorReply.queued, OperatorReply.error])
-        let text = { (index: Int) in
-            reply.frames.count > index ? String(decoding: reply.frames[index], as: UTF8.self) : ""
+        switch reply {
+        case .queued(let id, let originSeq):
+            return .queued(id, originSeq: originSeq)
+        case .error(let refusal):
+            return .refused(refusal.first.code, message: refusal.first.message, detail: refusal.json)
+        default:
+            throw DaemonUnreachable("the daemon of \(organisation) answered \(reply.command)")
         }
-        if reply.command == OperatorReply.queued, let id = ReportID(text(0)) {
-            return .queued(id, originSeq: UInt64(text(1)) ?? 0)
-        }
-        // ERROR: code, message, detail JSON with every problem.
-        let code = Int(text(0)).flatMap(ErrorCode.init(rawValue:)) ?? .invalidJSON
-        let detail = reply.frames.count > 2 ? (try? JSONParser.parse(reply.frames[2])) ?? [:] : [:]
-        return .refused(code, message: text(1), detail: detail)
     }
 
     func reportState(_ id: ReportID) async throws -> JSONValue? {
-        let reply = try await request(
-            OperatorCommand.report.rawValue, [Array(id.rawValue.utf8)],
-            expect: [OperatorReply.reportState, OperatorReply.error])
-        guard reply.command == OperatorReply.reportState else { return nil }
-        return try json(reply)
+        let reply = try await request(.report(id), expect: [OperatorReply.reportState, OperatorReply.error])
+        guard case .reportState(let json) = reply else { return nil }
+        return json
     }
 
-    private func json(_ reply: (command: String, frames: [[UInt8]])) throws -> JSONValue {
-        guard let frame = reply.frames.last, let value = try? JSONParser.parse(frame) else {
-            throw DaemonUnreachable("the daemon of \(organisation) answered \(reply.command) without JSON")
-        }
-        return value
-    }
-
-    private func request(
-        _ command: String, _ frames: [[UInt8]], expect: Set<String>
-    ) async throws
-        -> (command: String, frames: [[UInt8]])
-    {
-        let organisation = self.organisation
-        let outcome = await withCheckedContinuation { continuation in
-            let pending = PendingRequest(
-                command: command, frames: frames, expect: expect, continuation: continuation,
-                fallback: .failure(DaemonUnreachable("the screen is stopping")))
-            loop.execute { [state] _ in state.value?.enqueue(pending) }
-        }
-        switch outcome {
-        case .success(let reply): return reply
-        case .failure(let error):
+    private func request(_ request: OperatorRequest, expect: Set<String>) async throws -> OperatorResponse {
+        do {
+            return try await client.request(request, expect: expect)
+        } catch let error as OperatorUnreachable {
             throw DaemonUnreachable("the daemon of \(organisation) does not answer: \(error.message)")
         }
-    }
-}
-
-typealias OperatorOutcome = Result<(command: String, frames: [[UInt8]]), DaemonUnreachable>
-
-/// One request and its continuation, resumed exactly once (with `fallback` if it is dropped
-/// unanswered, e.g. by a loop that stopped).
-final class PendingRequest: Sendable {
-    let command: String
-    let frames: [[UInt8]]
-    let expect: Set<String>
-    private let slot: Mutex<CheckedContinuation<OperatorOutcome, Never>?>
-    private let fallback: OperatorOutcome
-
-    init(
-        command: String, frames: [[UInt8]], expect: Set<String>,
-        continuation: CheckedContinuation<OperatorOutcome, Never>, fallback: OperatorOutcome
-    ) {
-        self.command = command
-        self.frames = frames
-        self.expect = expect
-        slot = Mutex(continuation)
-        self.fallback = fallback
-    }
-
-    func resume(_ outcome: OperatorOutcome) { slot.withLock { $0.take() }?.resume(returning: outcome) }
-
-    deinit { slot.withLock { $0.take() }?.resume(returning: fallback) }
-}
-
-/// The conversation with the daemon, on the loop thread.
-final class OperatorConversation {
-    unowned let loop: LoopContext
-    let endpoint: String
-    var socket: ZMQSocket
-    var queue: [PendingRequest] = []
-    var inFlight: PendingRequest?
-    var deadline: LoopContext.TimerID?
-
-    init(loop: LoopContext, endpoint: String) throws {
-        self.loop = loop
-        self.endpoint = endpoint
-        socket = try Self.connect(loop: loop, endpoint: endpoint)
-        register()
-    }
-
-    static func connect(loop: LoopContext, endpoint: String) throws -> ZMQSocket {
-        let socket = try loop.socket(.dealer, name: "screen.operator")
-        try socket.set([
-            .linger(.zero), .immediate(true), .maxMessageSize(64 << 20),
-            .reconnectInterval(.milliseconds(100)), .reconnectIntervalMax(.seconds(1)),
-        ])
-        try socket.connect(endpoint)
-        return socket
-    }
-
-    private func register() {
-        loop.register(socket) { [unowned self] _, _ in self.receive() }
-    }
-
-    func enqueue(_ request: PendingRequest) {
-        guard queue.count < DaemonOperatorClient.maxQueued else {
-            request.resume(.failure(DaemonUnreachable("too many requests waiting")))
-            return
-        }
-        queue.append(request)
-        sendNext(attempt: 0)
-    }
-
-    /// Sends the next request; IMMEDIATE refuses while the daemon is not connected, so try a
-    /// few times (the socket may still be connecting) before failing it.
-    private func sendNext(attempt: Int) {
-        guard inFlight == nil, let next = queue.first else { return }
-        let sent =
-            (try? socket.sendPacked(
-                [protocolSignature, Array(next.command.utf8)] + next.frames, dontWait: true)) == true
-        if !sent {
-            guard attempt < 20 else {
-                queue.removeFirst()
-                next.resume(.failure(DaemonUnreachable("no daemon listens on \(endpoint)")))
-                return sendNext(attempt: 0)
-            }
-            loop.after(.milliseconds(50)) { [weak self] in self?.sendNext(attempt: attempt + 1) }
-            return
-        }
-        queue.removeFirst()
-        inFlight = next
-        deadline = loop.after(DaemonOperatorClient.timeout) { [weak self] in self?.expire() }
-    }
-
-    private func receive() {
-        for _ in 0..<64 {
-            guard let message = try? socket.receive(dontWait: true, maxFrames: 2) else { return }
-            guard let parts = message.unpacked(routed: false, maxParts: 16), parts.count >= 2,
-                parts[0] == protocolSignature, let pending = inFlight
-            else { continue }
-            let command = String(decoding: parts[1], as: UTF8.self)
-            guard pending.expect.contains(command) else { continue }
-            inFlight = nil
-            if let deadline { loop.cancel(deadline) }
-            pending.resume(.success((command, Array(parts.dropFirst(2)))))
-            sendNext(attempt: 0)
-        }
-    }
-
-    /// No answer in time: fail the request and start with a fresh socket, so a late answer
-    /// can never be taken for the answer to the next request.
-    private func expire() {
-        guard let pending = inFlight else { return }
-        inFlight = nil
-        pending.resume(.failure(DaemonUnreachable("no answer within \(DaemonOperatorClient.timeout)")))
-        loop.unregister(socket)
-        socket.close()
-        if let fresh = try? Self.connect(loop: loop, endpoint: endpoint) {
-            socket = fresh
-            register()
-        }
-        sendNext(attempt: 0)
     }
 }

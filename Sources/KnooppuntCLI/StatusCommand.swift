@@ -4,6 +4,7 @@ import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
+import KnooppuntProtocol
 import StrictJSON
 
 struct StatusCommand: ParsableCommand {
@@ -34,8 +35,8 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let network = try folder.network()
-        let nodes = nodeStatuses(folder.folder, network)
-        let node = activeNodeStatus(folder.folder, network)
+        let nodes = NodeControl.statuses(folder.folder, network)
+        let node = nodes.compactMap(\.status).filter(\.isServing).max { $0.epoch < $1.epoch }
         if let report, let organisation { return try showReport(report, of: organisation, node: node) }
         // Organisations that run (or ran) here: those with a folder in --dir.
         let present = network.daemons.filter {
@@ -46,16 +47,15 @@ struct StatusCommand: ParsableCommand {
             let endpoint = folder.folder.operatorEndpoint(code)
             let lockHolder = LockFile.holder(of: folder.folder.lockFile(in: folder.folder.daemonFolder(code)))
             guard lockHolder != nil, LocalClient.socketExists(endpoint),
-                let status = try? LocalClient(endpoint: endpoint).requestJSON(
-                    OperatorCommand.status.rawValue, timeout: .seconds(2))
+                let status = try? OperatorClient(endpoint: endpoint).status(timeout: .seconds(2))
             else { continue }
             daemons[code.rawValue] = status
         }
         if json {
             var nodesJSON: [String: JSONValue] = [:]
-            for (role, status) in nodes { nodesJSON[role.rawValue] = status ?? .null }
+            for (role, status) in nodes { nodesJSON[role.rawValue] = status?.json ?? .null }
             let object: JSONValue = [
-                "node": node ?? .null, "nodes": .object(nodesJSON), "daemons": .object(daemons),
+                "node": node?.json ?? .null, "nodes": .object(nodesJSON), "daemons": .object(daemons),
             ]
             print(JSONWriter.pretty(object))
             return
@@ -65,21 +65,18 @@ struct StatusCommand: ParsableCommand {
             if daemons.isEmpty { throw ExitCode(ExitCodes.daemonUnreachable) }
             return
         }
-        let last = node["lastSequence"]?.integerValue ?? 0
+        let last = Int64(clamping: node.lastSequence)
         for (role, status) in nodes {
             guard let status else {
                 print("national node \(role.rawValue): not running")
                 continue
             }
-            var line =
-                "national node \(role.rawValue): pid \(status["pid"]?.integerValue ?? 0)  \(status["role"]?.stringValue ?? "?")"
-            line +=
-                "  epoch \(status["epoch"]?.integerValue ?? 0)  seq \(status["lastSequence"]?.integerValue ?? 0)"
-            if status["role"]?.stringValue == "active" {
+            var line = "national node \(role.rawValue): pid \(status.pid)  \(status.role)"
+            line += "  epoch \(status.epoch)  seq \(status.lastSequence)"
+            if status.role == "active" {
                 line +=
-                    status["pair"]?["peerInSync"]?.boolValue == true
-                    ? "  standby in sync" : "  DEGRADED (acknowledging alone)"
-            } else if status["pair"]?["syncing"]?.boolValue == true {
+                    status.pair?.peerInSync == true ? "  standby in sync" : "  DEGRADED (acknowledging alone)"
+            } else if status.pair?.syncing == true {
                 line += "  catching up"
             }
             print(line)
@@ -89,16 +86,16 @@ struct StatusCommand: ParsableCommand {
             pad("ORG", 9) + pad("PID", 8) + pad("APPLIED", 9) + pad("LAG", 6) + pad("VIEW HASH", 14)
                 + pad("CONVERGED", 11) + pad("BACKLOG", 9) + pad("OLDEST", 9) + "LAST HEARD")
         for code in present {
-            let party = node["parties"]?[code.rawValue]
+            let party = node.parties[code.rawValue]
             let daemon = daemons[code.rawValue]
             let pid = daemon?["pid"]?.integerValue.map(String.init) ?? "-"
-            let applied = daemon?["mirror"]?["applied"]?.integerValue ?? party?["applied"]?.integerValue
-            let hash = daemon?["mirror"]?["viewHash"]?.stringValue ?? party?["viewHash"]?.stringValue
-            let converged = applied == last && hash == party?["nodeViewHash"]?.stringValue
-            let backlog = daemon?["outbox"]?["queued"]?.integerValue ?? party?["outboxBacklog"]?.integerValue
-            let oldest =
-                daemon?["outbox"]?["oldestQueuedMs"]?.integerValue ?? party?["oldestQueuedMs"]?.integerValue
-            let heard = party?["lastHeardMsAgo"]?.integerValue
+            let applied =
+                daemon?["mirror"]?["applied"]?.integerValue ?? party?.applied.map { Int64(clamping: $0) }
+            let hash = daemon?["mirror"]?["viewHash"]?.stringValue ?? party?.viewHash
+            let converged = applied == last && hash == party?.nodeViewHash
+            let backlog = daemon?["outbox"]?["queued"]?.integerValue ?? party?.outboxBacklog
+            let oldest = daemon?["outbox"]?["oldestQueuedMs"]?.integerValue ?? party?.oldestQueuedMs
+            let heard = party?.lastHeardMsAgo
             print(
                 pad(code.rawValue, 9) + pad(pid, 8) + pad(applied.map(String.init) ?? "-", 9)
                     + pad(applied.map { String(last - $0) } ?? "-", 6)
@@ -110,22 +107,23 @@ struct StatusCommand: ParsableCommand {
         }
     }
 
-    private func showReport(_ id: String, of organisation: OrganisationCode, node: JSONValue?) throws {
+    private func showReport(_ id: String, of organisation: OrganisationCode, node: NodeStatus?) throws {
         let endpoint = folder.folder.operatorEndpoint(organisation)
-        guard
-            let state = try? LocalClient(endpoint: endpoint).requestJSON(
-                OperatorCommand.report.rawValue, [Array(id.utf8)])
-        else {
+        let state: JSONValue
+        do {
+            // An id that is not one, or a question the daemon refuses: a report it does not know.
+            state = try ReportID(id).flatMap { try OperatorClient(endpoint: endpoint).reportState($0) } ?? [:]
+        } catch {
             printError("E506 daemonUnreachable: the daemon of \(organisation) is not running")
             throw ExitCode(ExitCodes.daemonUnreachable)
         }
         var delivered: [String] = []
         var pending: [String] = []
-        if let sequence = state["sequence"]?.integerValue, let parties = node?["parties"]?.objectValue {
+        if let sequence = state["sequence"]?.integerValue, let parties = node?.parties {
             // Only parties the node has heard from take part in this network.
-            for (code, party) in parties.sorted(by: { $0.key < $1.key })
-            where code != "NATIONAL" && party["applied"] != nil {
-                if let applied = party["applied"]?.integerValue, applied >= sequence {
+            for (code, party) in parties.sorted(by: { $0.key < $1.key }) where code != "NATIONAL" {
+                guard let applied = party.applied else { continue }
+                if Int64(clamping: applied) >= sequence {
                     delivered.append(code)
                 } else {
                     pending.append(code)

@@ -60,7 +60,7 @@ struct WatchCommand: ParsableCommand {
                 if follower.isCaughtUp {
                     let summary = PictureSummary(
                         picture: follower.mirror.picture, view: view, includeExercise: exercise)
-                    let board = activeNodeStatus(folder.folder, network, timeout: .milliseconds(500))
+                    let board = NodeControl.active(folder.folder, network, timeout: .milliseconds(500))
                     let workflows = self.workflows(follower, history, board)
                     print(
                         json
@@ -81,7 +81,7 @@ struct WatchCommand: ParsableCommand {
                 lastDraw = .now
                 let summary = PictureSummary(
                     picture: follower.mirror.picture, view: view, includeExercise: exercise)
-                let board = activeNodeStatus(folder.folder, network, timeout: .milliseconds(300))
+                let board = NodeControl.active(folder.folder, network, timeout: .milliseconds(300))
                 // Clear the screen and draw from the top: the picture updates in place.
                 print(
                     "\u{1B}[H\u{1B}[2J"
@@ -96,18 +96,19 @@ struct WatchCommand: ParsableCommand {
 
     /// GRIP advice, step plans, acknowledgements and measures from the picture, the log's
     /// history (on the node's host) and the liveness board.
-    func workflows(_ follower: PictureFollower, _ history: LogHistory?, _ board: JSONValue?) -> WatchWorkflows
-    {
+    func workflows(
+        _ follower: PictureFollower, _ history: LogHistory?, _ board: NodeStatus?
+    ) -> WatchWorkflows {
         history?.refresh()
         let picture = follower.mirror.picture.entries.values.map { WorkflowRecord($0.update) }
         return WatchWorkflows(
             records: WorkflowRecord.merged(picture, history?.records ?? []),
-            board: board.flatMap(NodeBoard.init),
+            board: board.map(NodeBoard.init(status:)),
             includeExercise: exercise)
     }
 
     func render(
-        _ summary: PictureSummary, board: JSONValue?, unreachableSince: Date?, nodeTime: Int64?,
+        _ summary: PictureSummary, board: NodeStatus?, unreachableSince: Date?, nodeTime: Int64?,
         workflows: WatchWorkflows? = nil
     ) -> String {
         var lines: [String] = []
@@ -153,14 +154,13 @@ struct WatchCommand: ParsableCommand {
                 )
             }
         }
-        if let parties = board?["parties"]?.objectValue {
+        if let parties = board?.parties {
             lines.append("")
             lines.append("ALIVE")
             var cells: [String] = []
             for (code, party) in parties.sorted(by: { $0.key < $1.key }) where code != "NATIONAL" {
-                let ago = party["lastHeardMsAgo"]?.integerValue
-                let alive = ago.map { $0 < 5_000 } ?? false
-                let lag = party["lag"]?.integerValue.map { $0 > 0 ? " lag \($0)" : "" } ?? ""
+                let alive = party.lastHeardMsAgo.map { $0 < 5_000 } ?? false
+                let lag = party.lag.map { $0 > 0 ? " lag \($0)" : "" } ?? ""
                 cells.append("\(code) \(alive ? "up" : "DOWN")\(lag)")
             }
             for row in stride(from: 0, to: cells.count, by: 6) {

@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntStore
@@ -14,7 +15,7 @@ final class LoadGenerator {
         let socket: ZMQSocket
         /// The PUBLISH options: the load publishes as the organisation's
         /// ``ProgramAccount/chaosLoad`` account.
-        let options: [UInt8]
+        let options: PublishOptions
         /// Report ids in the order the daemon queued them.
         var queued: [String] = []
         var answered: Set<String> = []
@@ -24,7 +25,7 @@ final class LoadGenerator {
         init(organisation: OrganisationCode, socket: ZMQSocket, credential: PersonCredential) {
             self.organisation = organisation
             self.socket = socket
-            options = JSONWriter.canonical(["again": true, "person": credential.json])
+            options = PublishOptions(again: true, credential: credential)
         }
 
         var unanswered: Int { queued.count - answered.count + sentSinceAnswer }
@@ -104,9 +105,7 @@ final class LoadGenerator {
 
     private func publish(_ document: JSONValue, by op: Operator) throws {
         _ = try op.socket.sendPacked(
-            [
-                Array("KNP1".utf8), Array("PUBLISH".utf8), JSONWriter.canonical(document), op.options,
-            ],
+            OperatorRequest.publish(document: JSONWriter.canonical(document), options: op.options).encode(),
             dontWait: true)
         op.sentSinceAnswer += 1
     }
@@ -118,25 +117,23 @@ final class LoadGenerator {
         let ready = try poller.poll(timeout: timeout)
         for (index, op) in operators.enumerated() where ready[index].contains(.readable) {
             while let message = try op.socket.receive(dontWait: true) {
-                guard let parts = message.unpacked(routed: false, maxParts: 16), parts.count >= 3 else {
-                    continue
-                }
-                let text = { (i: Int) in String(decoding: parts[i], as: UTF8.self) }
-                switch text(1) {
-                case "QUEUED":
-                    op.queued.append(text(2))
+                guard let parts = message.unpacked(routed: false, maxParts: 16),
+                    let answer = OperatorResponse.decode(parts)
+                else { continue }
+                switch answer {
+                case .queued(let id, _):
+                    op.queued.append(id.rawValue)
                     op.sentSinceAnswer = max(0, op.sentSinceAnswer - 1)
-                case "ACCEPTED" where parts.count >= 6:
+                case .accepted(let id, let epoch, let sequence, let degraded):
                     let ack = AckRecord(
-                        id: text(2), origin: op.organisation.rawValue, epoch: UInt64(text(3)) ?? 0,
-                        sequence: UInt64(text(4)) ?? 0, degraded: text(5) == "degraded",
-                        at: Timestamp.nowMilliseconds())
+                        id: id.rawValue, origin: op.organisation.rawValue, epoch: epoch, sequence: sequence,
+                        degraded: degraded, at: Timestamp.nowMilliseconds())
                     acks.append(ack)
                     op.answered.insert(ack.id)
                     write(ack)
-                case "REJECTED":
-                    op.answered.insert(text(2))
-                case "ERROR":
+                case .rejected(let id, _, _):
+                    op.answered.insert(id.rawValue)
+                case .error:
                     op.sentSinceAnswer = max(0, op.sentSinceAnswer - 1)
                 default:
                     break

@@ -33,8 +33,13 @@ public final class LocalClient {
     public func send(
         _ command: String, _ frames: [[UInt8]] = [], connectTimeout: Duration = .seconds(3)
     ) throws {
+        try send([protocolSignature, Array(command.utf8)] + frames, connectTimeout: connectTimeout)
+    }
+
+    /// Sends one message's parts ([KNP1, COMMAND, frame...]) packed in one frame.
+    public func send(_ parts: [[UInt8]], connectTimeout: Duration = .seconds(3)) throws {
         let deadline = ContinuousClock.now + connectTimeout
-        while try !socket.sendPacked([protocolSignature, Array(command.utf8)] + frames, dontWait: true) {
+        while try !socket.sendPacked(parts, dontWait: true) {
             guard ContinuousClock.now < deadline else { throw ConnectionRefused(endpoint: endpoint) }
             Thread.sleep(forTimeInterval: 0.01)
         }
@@ -80,26 +85,55 @@ public final class LocalClient {
     }
 }
 
-/// The local status of every national node of the network in `folder`, primary first.
+extension LocalClient {
+    /// Asks a node's control socket for its STATUS.
+    public func nodeStatus(timeout: Duration = .seconds(5)) throws -> NodeStatus {
+        guard let status = NodeStatus(json: try requestJSON("STATUS", timeout: timeout)) else {
+            throw ConnectionRefused(endpoint: endpoint)
+        }
+        return status
+    }
+}
+
+/// The national nodes' control sockets on this host (`DIR/node*/control.sock`).
+public enum NodeControl {
+    /// The status of every national node of the network in `folder`, primary first (nil for
+    /// a node that does not answer).
+    public static func statuses(
+        _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
+    ) -> [(role: PairRole, status: NodeStatus?)] {
+        network.nodes.map { node in
+            (
+                node.role,
+                try? LocalClient(endpoint: folder.controlEndpoint(of: node.role)).nodeStatus(timeout: timeout)
+            )
+        }
+    }
+
+    /// The status of the node that serves (active, or alone); the later epoch when two say so.
+    public static func active(
+        _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
+    ) -> NodeStatus? {
+        statuses(folder, network, timeout: timeout).compactMap(\.status).filter(\.isServing).max {
+            $0.epoch < $1.epoch
+        }
+    }
+}
+
+/// The local status of every national node of the network in `folder`, primary first, as
+/// JSON (``NodeControl/statuses(_:_:timeout:)`` typed).
 public func nodeStatuses(
     _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
 )
     -> [(role: PairRole, status: JSONValue?)]
 {
-    network.nodes.map { node in
-        (
-            node.role,
-            try? LocalClient(endpoint: folder.controlEndpoint(of: node.role)).requestJSON(
-                "STATUS", timeout: timeout)
-        )
-    }
+    NodeControl.statuses(folder, network, timeout: timeout).map { ($0.role, $0.status?.json) }
 }
 
-/// The status of the node that is active (or serving alone); the later epoch when two say so.
+/// The status of the node that is active (or serving alone), as JSON
+/// (``NodeControl/active(_:_:timeout:)`` typed).
 public func activeNodeStatus(
     _ folder: DataFolder, _ network: NetworkConfig, timeout: Duration = .milliseconds(700)
 ) -> JSONValue? {
-    nodeStatuses(folder, network, timeout: timeout).compactMap(\.status)
-        .filter { ["active", "standalone"].contains($0["role"]?.stringValue ?? "") }
-        .max { ($0["epoch"]?.integerValue ?? 0) < ($1["epoch"]?.integerValue ?? 0) }
+    NodeControl.active(folder, network, timeout: timeout)?.json
 }

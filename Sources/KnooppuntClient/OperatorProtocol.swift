@@ -29,7 +29,7 @@ public enum OperatorReply {
 }
 
 /// Options sent with PUBLISH.
-public struct PublishOptions: Sendable {
+public struct PublishOptions: Sendable, Hashable {
     /// Send even if the same body was published within the duplicate window.
     public var again: Bool
     /// Police-internal labels to keep with the report in the police daemon's own store; they
@@ -43,6 +43,14 @@ public struct PublishOptions: Sendable {
         self.policeLabels = policeLabels
         self.credential = credential
     }
+    /// Reads ``json`` leniently, as the daemon always has: what is missing or of the wrong
+    /// kind counts as not given.
+    public init(json: JSONValue?) {
+        again = json?["again"]?.boolValue ?? false
+        policeLabels = (json?["policeLabels"]?.arrayValue ?? []).compactMap(\.stringValue)
+        credential = PersonCredential(json: json?["person"])
+    }
+
     public var json: JSONValue {
         var object: [String: JSONValue] = ["again": .bool(again)]
         if !policeLabels.isEmpty { object["policeLabels"] = .array(policeLabels.map { .string($0) }) }

@@ -20,7 +20,7 @@ extension DaemonLoop {
                 metadata: ["error": "\(error)"])
             return
         }
-        mirror.update(signingKeys: network.signingKeySets)
+        follower.update(signingKeys: network.signingKeySets)
         nodeAuditKey = network.nodeAuditPublicKey
         logger.notice(
             "network.json reloaded: the mirror verifies with its signing keys",

@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntProtocol
 
 /// Waiting until a process is ready: its control or operator socket answers STATUS, its HTTP
 /// endpoint answers 200, or any condition the caller names. Blocking: call from a thread of

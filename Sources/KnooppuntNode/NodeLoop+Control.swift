@@ -47,81 +47,63 @@ extension NodeLoop {
         }
     }
 
-    func statusJSON() -> JSONValue {
+    func statusJSON() -> JSONValue { status().json }
+
+    /// The node's state and its liveness board, as the control socket answers STATUS.
+    func status() -> NodeStatus {
         let now = ContinuousClock.now
-        var parties: [String: JSONValue] = [:]
+        var parties: [String: NodeStatus.Party] = [:]
         let connected = Set(sessions.values.filter(\.subscribed).map(\.organisation))
         for code in network.organisations.keys.sorted() {
-            var entry: [String: JSONValue] = [
-                "connected": .bool(connected.contains(code)),
-                "nodeViewHash": .string(picture.hash(for: .organisation(code)).hex),
-            ]
+            let nodeViewHash = picture.hash(for: .organisation(code)).hex
+            var entry = NodeStatus.Party(connected: connected.contains(code), nodeViewHash: nodeViewHash)
             if let known = board[code] {
-                let ago = now - known.lastHeard
-                entry["lastHeardMsAgo"] = .integer(
-                    ago.components.seconds * 1000 + ago.components.attoseconds / 1_000_000_000_000_000)
-                entry["lastHeardAt"] = .integer(known.lastHeardWall)
+                entry.lastHeardMsAgo = Self.milliseconds(now - known.lastHeard)
+                entry.lastHeardAt = known.lastHeardWall
                 if let status = known.status {
-                    entry["applied"] = .integer(Int64(status.applied))
-                    entry["viewHash"] = .string(status.viewHash)
-                    entry["outboxBacklog"] = .integer(Int64(status.outboxBacklog))
-                    entry["oldestQueuedMs"] = .integer(status.oldestQueuedMs)
-                    entry["pid"] = .integer(Int64(status.pid))
-                    entry["clockSkewMs"] = .integer(status.sentAt - known.lastHeardWall)
-                    entry["lag"] = .integer(Int64(lastSequence) - Int64(status.applied))
-                    entry["converged"] = .bool(
-                        status.applied == lastSequence
-                            && status.viewHash == picture.hash(for: .organisation(code)).hex)
+                    entry.applied = status.applied
+                    entry.viewHash = status.viewHash
+                    entry.outboxBacklog = Int64(status.outboxBacklog)
+                    entry.oldestQueuedMs = status.oldestQueuedMs
+                    entry.pid = Int64(status.pid)
+                    entry.clockSkewMs = status.sentAt - known.lastHeardWall
+                    entry.lag = Int64(lastSequence) - Int64(status.applied)
+                    entry.converged = status.applied == lastSequence && status.viewHash == nodeViewHash
                 }
-                if let role = known.role { entry["role"] = .string(role.rawValue) }
+                entry.role = known.role?.rawValue
             }
-            parties[code.rawValue] = .object(entry)
+            parties[code.rawValue] = entry
         }
-        var refusalCounts: [String: JSONValue] = [:]
-        for (code, count) in refusals { refusalCounts[String(code.rawValue)] = .integer(Int64(count)) }
-        var pairJSON: JSONValue = .null
+        var refusalCounts: [String: Int64] = [:]
+        for (code, count) in refusals { refusalCounts[String(code.rawValue)] = Int64(count) }
+        var pairStatus: NodeStatus.Pair?
         if isPaired {
-            var object: [String: JSONValue] = [
-                "configuredRole": .string(options.role.rawValue), "state": .string(pair.state.rawValue),
-                "peerAlive": .bool(pair.peerAlive(now: now)), "peerInSync": .bool(pair.peerInSync),
-                "syncing": .bool(pair.state == .passive && pair.syncing),
-                "awaitingBatches": .integer(Int64(awaiting.count)),
-                "committedSequence": .integer(Int64(coordinator.lastSequence)),
-                "takeovers": .array(
-                    takeovers.map { ["epoch": .integer(Int64($0.epoch)), "at": .integer($0.at)] }),
-            ]
-            if let peer = pair.peer {
-                object["peer"] = [
-                    "role": .string(peer.role.rawValue), "state": .string(peer.state.rawValue),
-                    "epoch": .integer(Int64(peer.epoch)), "lastSequence": .integer(Int64(peer.lastSequence)),
-                    "syncing": .bool(peer.syncing),
-                ]
-            }
-            pairJSON = .object(object)
+            pairStatus = NodeStatus.Pair(
+                configuredRole: options.role.rawValue, state: pair.state.rawValue,
+                peerAlive: pair.peerAlive(now: now), peerInSync: pair.peerInSync,
+                syncing: pair.state == .passive && pair.syncing, awaitingBatches: Int64(awaiting.count),
+                committedSequence: coordinator.lastSequence, takeovers: takeovers.map { ($0.epoch, $0.at) },
+                peer: pair.peer.map {
+                    NodeStatus.Pair.Peer(
+                        role: $0.role.rawValue, state: $0.state.rawValue, epoch: $0.epoch,
+                        lastSequence: $0.lastSequence, syncing: $0.syncing)
+                })
         }
-        return [
-            "role": .string(announcedRole.rawValue), "epoch": .integer(Int64(epoch)),
-            "degraded": .bool(isDegraded),
-            "pair": pairJSON,
-            "lastSequence": .integer(Int64(lastSequence)),
-            "pid": .integer(Int64(getpid())), "entries": .integer(Int64(picture.count)),
-            "publicViewHash": .string(picture.hash(for: .publicView).hex), "parties": .object(parties),
-            "refusals": .object(refusalCounts), "time": .integer(Self.wallClock()),
-            "security": security.json,
-            "audit": [
-                "head": .integer(Int64(clamping: store.auditHead.seq)),
-                "headHash": .string(Hex.encode(store.auditHead.hash)),
-                "checkpointed": .integer(Int64(clamping: lastCheckpointSeq)),
-                "waiting": .integer(Int64(auditQueue.count)),
-            ],
-            "policy": .string(coordinator.policy.digest),
-            "synchronous": .integer(Int64((try? store.synchronousLevel()) ?? -1)),
-            "commits": [
-                "batches": .integer(Int64(committedBatches)), "reports": .integer(Int64(committedReports)),
-                "milliseconds": .integer(
-                    commitTime.components.seconds * 1000 + commitTime.components.attoseconds
-                        / 1_000_000_000_000_000),
-            ],
-        ]
+        return NodeStatus(
+            role: announcedRole.rawValue, epoch: epoch, degraded: isDegraded, pair: pairStatus,
+            lastSequence: lastSequence, pid: Int64(getpid()), entries: Int64(picture.count),
+            publicViewHash: picture.hash(for: .publicView).hex, parties: parties, refusals: refusalCounts,
+            time: Self.wallClock(), security: security.json,
+            audit: NodeStatus.Audit(
+                head: Int64(clamping: store.auditHead.seq), headHash: Hex.encode(store.auditHead.hash),
+                checkpointed: Int64(clamping: lastCheckpointSeq), waiting: Int64(auditQueue.count)),
+            policy: coordinator.policy.digest, synchronous: Int64((try? store.synchronousLevel()) ?? -1),
+            commits: NodeStatus.Commits(
+                batches: Int64(committedBatches), reports: Int64(committedReports),
+                milliseconds: Self.milliseconds(commitTime)))
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 }

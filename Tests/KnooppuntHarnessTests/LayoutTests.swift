@@ -2,6 +2,7 @@ import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntHarness
+import KnooppuntProtocol
 import StrictJSON
 import Testing
 
@@ -56,22 +57,36 @@ struct LayoutTests {
         #expect([2, 3, 12, 13].allSatisfy { FreePorts.isFree(base + $0) })
     }
 
-    @Test("the status reads name the keys the node answers with")
+    @Test("the harness's readings of a node's STATUS: serving, standby in sync, takeovers, convergence")
     func statusReads() throws {
-        let json = try JSONParser.parse(
-            Array(
-                """
-                {"role":"active","epoch":3,"lastSequence":42,"pair":{"peerInSync":true,"configuredRole":"backup",
-                "state":"active","takeovers":[1,2]},"parties":{"VR01":{"converged":true,"applied":42},
-                "NCTV":{"converged":false,"lag":5}}}
-                """.utf8))
-        let status = NodeStatus(json)
+        let wire: JSONValue = [
+            "role": "active", "epoch": 3, "degraded": false,
+            "pair": [
+                "configuredRole": "backup", "state": "active", "peerAlive": true, "peerInSync": true,
+                "syncing": false, "awaitingBatches": 0, "committedSequence": 42,
+                "takeovers": [
+                    ["epoch": 2, "at": 1_700_000_000_000], ["epoch": 3, "at": 1_700_000_100_000],
+                ],
+            ],
+            "lastSequence": 42, "pid": 4_242, "entries": 17, "publicViewHash": "abc",
+            "parties": [
+                "VR01": ["connected": true, "nodeViewHash": "h1", "applied": 42, "converged": true],
+                "NCTV": ["connected": true, "nodeViewHash": "h2", "converged": false, "lag": 5],
+            ],
+            "refusals": [:], "time": 1_700_000_200_100, "security": [:],
+            "audit": ["head": 40, "headHash": "ff", "checkpointed": 32, "waiting": 1],
+            "policy": "sha256:1", "synchronous": 2,
+            "commits": ["batches": 10, "reports": 42, "milliseconds": 55],
+        ]
+        let status = try #require(NodeStatus(json: wire))
         #expect(status.isActive && status.epoch == 3 && status.lastSequence == 42)
         #expect(status.peerInSync && status.configuredRole == "backup" && status.takeoverCount == 2)
         #expect(status.converged([OrganisationCode("VR01")!]))
-        #expect(!status.converged([OrganisationCode("VR01")!, .nctv]))
-        #expect(status.party(.nctv)?.heard == false && status.party(.nctv)?.lag == 5)
-        #expect(status.party(.police) == nil)
+        #expect(!status.converged([OrganisationCode("VR01")!, OrganisationCode.nctv]))
+        #expect(
+            status.party(OrganisationCode.nctv)?.heard == false
+                && status.party(OrganisationCode.nctv)?.lag == 5)
+        #expect(status.party(OrganisationCode.police) == nil)
         #expect(DaemonStatus(["outbox": ["queued": 0]]).outboxQueued == 0)
     }
 }

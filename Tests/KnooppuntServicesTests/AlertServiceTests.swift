@@ -41,10 +41,7 @@ struct AlertServiceTests {
             ], as: .nctv)
         // An hour after the deadline, and VR09's daemon applied everything: not acknowledged.
         let board = NodeBoard(
-            status: [
-                "parties": ["VR09": ["applied": 2]],
-                "time": .integer(Timestamp(rfc3339: "2019-03-18T12:00:00+01:00")!.millisecondsSinceEpoch),
-            ])
+            applied: [vr09: 2], now: Timestamp(rfc3339: "2019-03-18T12:00:00+01:00")!.millisecondsSinceEpoch)
         service.pass(records: log.records, board: board)
         let sent = try store.all()
         #expect(sent.count == 1)

@@ -1,5 +1,7 @@
 import Foundation
+import KnooppuntClient
 import KnooppuntDomain
+import KnooppuntStore
 import StrictJSON
 import ZeroMQ
 
@@ -24,7 +26,7 @@ final class Publisher {
     private(set) var errors: [Int] = []
     private(set) var sent = 0
     /// The PUBLISH options' person: the network's test person of `organisation`.
-    let person: JSONValue
+    let person: PersonCredential
 
     init(_ organisation: OrganisationCode, network: TestNetwork) throws {
         self.organisation = organisation
@@ -32,7 +34,7 @@ final class Publisher {
         socket = try ZMQSocket(context, .dealer, name: "publisher.\(organisation)")
         try socket.set([.linger(.zero), .sendHighWaterMark(100_000), .receiveHighWaterMark(100_000)])
         try socket.connect(network.folder.operatorEndpoint(organisation))
-        person = ["token": .string(try network.token(organisation))]
+        person = .token(try network.token(organisation))
     }
 
     deinit {
@@ -49,10 +51,11 @@ final class Publisher {
     var unanswered: Int { queued.count(where: { accepted[$0] == nil && rejected[$0] == nil }) }
 
     func publish(_ document: JSONValue, again: Bool = true) throws {
-        try socket.sendPacked([
-            Array("KNP1".utf8), Array("PUBLISH".utf8), JSONWriter.canonical(document),
-            JSONWriter.canonical(["again": .bool(again), "person": person]),
-        ])
+        try socket.sendPacked(
+            OperatorRequest.publish(
+                document: JSONWriter.canonical(document),
+                options: PublishOptions(again: again, credential: person)
+            ).encode())
         sent += 1
     }
 
@@ -62,18 +65,16 @@ final class Publisher {
         poller.add(.socket(socket))
         if timeout > .zero { _ = try poller.poll(timeout: timeout) }
         while let message = try socket.receive(dontWait: true) {
-            guard let frames = message.unpacked(routed: false, maxParts: 16), frames.count >= 3,
-                frames[0] == Array("KNP1".utf8)
+            guard let parts = message.unpacked(routed: false, maxParts: 16),
+                let response = OperatorResponse.decode(parts)
             else { continue }
-            let text = { (index: Int) in String(decoding: frames[index], as: UTF8.self) }
-            switch text(1) {
-            case "QUEUED": queued.append(text(2))
-            case "ACCEPTED":
-                accepted[text(2)] = Accepted(
-                    id: text(2), epoch: UInt64(text(3))!, sequence: UInt64(text(4))!,
-                    degraded: frames.count > 5 && text(5) == "degraded")
-            case "REJECTED": rejected[text(2)] = Int(text(3)) ?? 0
-            case "ERROR": errors.append(Int(text(2)) ?? 0)
+            switch response {
+            case .queued(let id, _): queued.append(id.rawValue)
+            case .accepted(let id, let epoch, let sequence, let degraded):
+                accepted[id.rawValue] = Accepted(
+                    id: id.rawValue, epoch: epoch, sequence: sequence, degraded: degraded)
+            case .rejected(let id, let code, _): rejected[id.rawValue] = code?.rawValue ?? 0
+            case .error(let refusal): errors.append(refusal.first.code.rawValue)
             default: break
             }
         }

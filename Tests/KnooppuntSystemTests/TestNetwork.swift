@@ -229,7 +229,7 @@ final class TestNetwork {
     /// The status of the active node (either of a pair).
     func nodeStatus() throws -> JSONValue {
         for role in network.nodes.map(\.role) {
-            if let status = try? nodeStatus(role), NodeStatus(status).isActive {
+            if let status = try? nodeStatus(role), NodeStatus(json: status)?.isActive == true {
                 return status
             }
         }
@@ -242,7 +242,7 @@ final class TestNetwork {
 
     /// Every listed daemon applied the node's last sequence and holds the node's hash for its view.
     func converged(_ daemons: [OrganisationCode]) throws -> Bool {
-        NodeStatus(try nodeStatus()).converged(daemons)
+        NodeStatus(json: try nodeStatus())?.converged(daemons) == true
     }
 
     func waitConverged(_ daemons: [OrganisationCode], timeout: Double = 60) throws {
@@ -254,14 +254,14 @@ final class TestNetwork {
             }
         } catch {
             // What each party last told the node, so a failure says who is behind and why.
-            let status = (try? nodeStatus()).map(NodeStatus.init)
+            let status = (try? nodeStatus()).flatMap { NodeStatus(json: $0) }
             let parties = daemons.map { code in
                 let party = status?.party(code)
                 return
-                    "\(code): applied \(party?.applied ?? -1), lag \(party?.lag ?? -1), connected \(party?.connected ?? false), hash \(party?.viewHash ?? "-") vs node \(party?.nodeViewHash ?? "-")"
+                    "\(code): applied \(party?.applied.map(String.init) ?? "-"), lag \(party?.lag ?? -1), connected \(party?.connected ?? false), hash \(party?.viewHash ?? "-") vs node \(party?.nodeViewHash ?? "-")"
             }
             throw TestFailure(
-                "\(error); node at \(status?.lastSequence ?? -1): \(parties.joined(separator: "; "))"
+                "\(error); node at \(status.map { String($0.lastSequence) } ?? "-"): \(parties.joined(separator: "; "))"
             )
         }
     }

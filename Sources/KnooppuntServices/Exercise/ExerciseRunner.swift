@@ -15,7 +15,7 @@ import StrictJSON
 /// first use), with a token for this run that ``close()`` revokes: the daemons accept reports
 /// only from their people, and the reports name the script, not a person who never saw them.
 public final class ExerciseRunner {
-    let clients: [OrganisationCode: LocalClient]
+    let clients: [OrganisationCode: OperatorClient]
     let credentials: [OrganisationCode: PersonCredential]
     let folder: DataFolder
     let stepTimeout: Double
@@ -35,10 +35,10 @@ public final class ExerciseRunner {
                 "E506 daemonUnreachable: the scenario needs the daemons of \(organisations.map(\.rawValue).joined(separator: ", ")); not running in \(folder.root.path): \(missing.map(\.rawValue).joined(separator: ", "))"
             )
         }
-        var clients: [OrganisationCode: LocalClient] = [:]
+        var clients: [OrganisationCode: OperatorClient] = [:]
         var credentials: [OrganisationCode: PersonCredential] = [:]
         for code in organisations {
-            clients[code] = try LocalClient(endpoint: folder.operatorEndpoint(code))
+            clients[code] = try OperatorClient(endpoint: folder.operatorEndpoint(code))
             do {
                 credentials[code] = try ProgramAccount.exerciseScript.credential(
                     folder: folder.peopleFolder(code), organisation: code, actor: actor, now: WallClock.now())
@@ -89,21 +89,19 @@ public final class ExerciseRunner {
     private func send(_ planned: PlannedStep, of total: Int) throws -> SequenceNumber {
         let organisation = planned.step.organisation
         let client = clients[organisation]!
-        let options = JSONWriter.canonical(
-            PublishOptions(again: true, credential: credentials[organisation]).json)
+        let options = PublishOptions(again: true, credential: credentials[organisation])
         do {
-            try client.send(OperatorCommand.publish.rawValue, [planned.bytes, options])
+            try client.send(.publish(document: planned.bytes, options: options))
         } catch {
             try fail(planned, of: total, "the daemon of \(organisation) does not answer", .daemonUnreachable)
         }
         guard let reply = try client.receive(timeout: .seconds(10)) else {
             try fail(planned, of: total, "the daemon of \(organisation) did not answer", .daemonUnreachable)
         }
-        if reply.command == OperatorReply.error {
-            let code = reply.frames.first.map { String(decoding: $0, as: UTF8.self) } ?? "?"
-            let message = reply.frames.dropFirst().first.map { String(decoding: $0, as: UTF8.self) } ?? ""
+        if case .error(let refusal) = reply {
             try fail(
-                planned, of: total, "refused by the daemon of \(organisation): E\(code): \(message)",
+                planned, of: total,
+                "refused by the daemon of \(organisation): E\(refusal.first.code.rawValue): \(refusal.first.message)",
                 .rejected)
         }
         let deadline = ContinuousClock.now + .milliseconds(Int64(stepTimeout * 1000))
@@ -111,16 +109,13 @@ public final class ExerciseRunner {
             guard let answer = try client.receive(timeout: ContinuousClock.now.duration(to: deadline)) else {
                 break
             }
-            let text = answer.frames.map { String(decoding: $0, as: UTF8.self) }
-            guard text.first == planned.id.rawValue else { continue }
-            switch answer.command {
-            case OperatorReply.accepted where text.count == 4:
-                return SequenceNumber(text[2]) ?? 0
-            case OperatorReply.rejected where text.count == 3:
-                let code = Int(text[1]).flatMap(ErrorCode.init(rawValue:))
+            switch answer {
+            case .accepted(planned.id, _, let sequence, _):
+                return sequence
+            case .rejected(planned.id, let code, let message):
                 try fail(
                     planned, of: total,
-                    "refused by the national node: \(code.map { "\($0.label) \($0.name)" } ?? "E\(text[1])"): \(text[2])",
+                    "refused by the national node: \(code.map { "\($0.label) \($0.name)" } ?? "an unknown code"): \(message)",
                     .rejected)
             default:
                 continue

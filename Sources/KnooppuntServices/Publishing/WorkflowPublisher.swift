@@ -16,7 +16,7 @@ import StrictJSON
 /// the node, the daemon not running, the person refused.
 public final class WorkflowPublisher {
     let organisation: OrganisationCode
-    let client: LocalClient
+    let client: OperatorClient
     let endpoint: String
     /// Seconds to wait for the node's answer to each report.
     let wait: Double
@@ -39,7 +39,7 @@ public final class WorkflowPublisher {
         self.output = output
         endpoint = folder.operatorEndpoint(organisation)
         guard LocalClient.socketExists(endpoint) else { throw DaemonPicture.notRunning(folder, organisation) }
-        client = try LocalClient(endpoint: endpoint)
+        client = try OperatorClient(endpoint: endpoint)
     }
 
     public struct Accepted: Sendable {
@@ -76,8 +76,7 @@ public final class WorkflowPublisher {
         let bytes = JSONWriter.canonical(codec.encode(document))
         do {
             try client.send(
-                OperatorCommand.publish.rawValue,
-                [bytes, JSONWriter.canonical(PublishOptions(again: false, credential: credential).json)])
+                .publish(document: bytes, options: PublishOptions(again: false, credential: credential)))
         } catch {
             throw ServiceFailure(
                 .daemonUnreachable,
@@ -88,23 +87,18 @@ public final class WorkflowPublisher {
             guard let answer = try client.receive(timeout: ContinuousClock.now.duration(to: deadline)) else {
                 break
             }
-            let text = answer.frames.map { String(decoding: $0, as: UTF8.self) }
-            switch answer.command {
-            case OperatorReply.queued:
-                continue
-            case OperatorReply.error:
-                let code = Int(text.first ?? "") ?? 0
+            switch answer {
+            case .error(let refusal):
+                let code = refusal.first.code
                 let personRefused = (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue)
-                    .contains(code)
+                    .contains(code.rawValue)
                 throw ServiceFailure(
-                    personRefused ? .personRefused : .rejected,
-                    "E\(text.first ?? "?"): \(text.dropFirst().first ?? "")")
-            case OperatorReply.accepted where text.count == 4 && text[0] == id.rawValue:
-                return SequenceNumber(text[2]) ?? 0
-            case OperatorReply.rejected where text.count == 3 && text[0] == id.rawValue:
-                let code = Int(text[1]).flatMap(ErrorCode.init(rawValue:))
+                    personRefused ? .personRefused : .rejected, "E\(code.rawValue): \(refusal.first.message)")
+            case .accepted(id, _, let sequence, _):
+                return sequence
+            case .rejected(id, let code, let message):
                 throw ServiceFailure(
-                    .rejected, "\(id) refused: \(code?.summary ?? "E\(text[1])"): \(text[2])")
+                    .rejected, "\(id) refused: \(code?.summary ?? "an unknown code"): \(message)")
             default:
                 continue
             }
@@ -119,8 +113,7 @@ public final class WorkflowPublisher {
     private func waitForMirror(_ sequence: SequenceNumber) {
         let deadline = ContinuousClock.now + Self.mirrorWait
         while ContinuousClock.now < deadline {
-            let status = try? LocalClient(endpoint: endpoint).requestJSON(
-                OperatorCommand.status.rawValue, timeout: .seconds(2))
+            let status = try? OperatorClient(endpoint: endpoint).status(timeout: .seconds(2))
             if let applied = status?["mirror"]?["applied"]?.integerValue, applied >= Int64(sequence) {
                 return
             }

@@ -18,22 +18,24 @@ public struct NodeBoard: Sendable {
     public let now: Int64
 
     public static func read(_ folder: DataFolder, _ network: NetworkConfig) -> NodeBoard? {
-        guard let status = activeNodeStatus(folder, network) else { return nil }
-        return NodeBoard(status: status)
+        NodeControl.active(folder, network).map(NodeBoard.init(status:))
     }
 
-    public init?(status: JSONValue) {
-        guard let parties = status["parties"]?.objectValue else { return nil }
+    public init(applied: [OrganisationCode: SequenceNumber], now: Int64) {
+        self.applied = applied
+        self.now = now
+    }
+
+    /// What the node's STATUS says each party applied, and the node's clock.
+    public init(status: NodeStatus) {
         var applied: [OrganisationCode: SequenceNumber] = [:]
-        for (code, party) in parties {
-            if let organisation = OrganisationCode(code), let value = party["applied"]?.integerValue,
-                value >= 0
-            {
-                applied[organisation] = SequenceNumber(value)
+        for (code, party) in status.parties {
+            if let organisation = OrganisationCode(code), let value = party.applied {
+                applied[organisation] = value
             }
         }
         self.applied = applied
-        now = status["time"]?.integerValue ?? WallClock.now()
+        now = status.time
     }
 }
 
@@ -50,8 +52,7 @@ public enum DaemonPicture {
     ) throws -> [WorkflowRecord] {
         let endpoint = folder.operatorEndpoint(organisation)
         guard LocalClient.socketExists(endpoint),
-            let answer = try? LocalClient(endpoint: endpoint).requestJSON(
-                OperatorCommand.picture.rawValue, timeout: .seconds(10))
+            let answer = try? OperatorClient(endpoint: endpoint).picture(timeout: .seconds(10))
         else { throw DaemonPicture.notRunning(folder, organisation) }
         return WorkflowRecord.records(pictureAnswer: answer)
     }

@@ -1,3 +1,4 @@
+import KnooppuntClient
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
@@ -9,25 +10,29 @@ import StrictJSON
 ///
 /// `knooppunt desk` backs it with a daemon store (`DIR/desk/store.sqlite`, SQLite with
 /// `synchronous=FULL`). Used only on the desk's loop thread.
-public protocol DeskJournal: AnyObject {
+public protocol DeskJournal: OutboxStorage {
     /// The last origin sequence used and the reports still waiting for the node.
     func load() throws -> (lastOriginSeq: UInt64, queued: [QueuedReport])
     /// Stores a sealed report durably before it is queued.
     func enqueue(_ item: QueuedReport, document: [UInt8], bodyHash: String) throws
-    /// Stores the node's answers.
-    func record(_ events: [OutboxEvent], at now: Int64) throws
-    /// Replaces a report with its resealed copy (same id, new origin sequence).
-    func reseal(_ item: QueuedReport) throws
-    /// The reports from origin sequence `from` up to `below`, queued again: the node pair lost
-    /// them after acknowledging them alone (see `OutboxEvent.resend`).
-    func requeue(from: UInt64, below: UInt64) throws -> [QueuedReport]
-    /// The canonical document of a stored report (to seal it again).
-    func document(of id: ReportID) throws -> [UInt8]?
-    /// A report with this body (its canonical document without id) stored since `since`
-    /// (ms since 1970): a desk officer who clicks twice must not send the advice twice.
-    func recentReport(bodyHash: String, since: Int64) throws -> ReportID?
     /// Where a report stands: `{"id", "state": queued|accepted|rejected, "sequence"?, ...}`.
     func state(of id: ReportID) throws -> JSONValue?
+}
+
+// The journal as the submit pipeline's storage: the desk's reports go through the same
+// pipeline as a daemon's.
+extension DeskJournal {
+    public func loadQueue() throws -> (lastOriginSeq: UInt64, queued: [QueuedReport]) { try load() }
+
+    public func enqueue(prepared: [PreparedReport]) throws {
+        for report in prepared {
+            try enqueue(report.item, document: report.document, bodyHash: report.bodyHash)
+        }
+    }
+
+    public func originSeq(of id: ReportID) throws -> UInt64? {
+        try state(of: id).map { state in state["originSeq"]?.integerValue.map { UInt64($0) } ?? 0 }
+    }
 }
 
 /// A journal in memory, for tests and tools: not durable, it forgets everything at exit.

@@ -1,3 +1,4 @@
+import KnooppuntClient
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
@@ -5,85 +6,62 @@ import StrictJSON
 
 // The desk officers' write path: a document is checked, sealed as NATIONAL with the next
 // origin sequence, stored in the desk's journal (durable) and only then queued; the outbox
-// sends it until the node answers, across reconnects and desk restarts, exactly as a daemon
-// does for its operators.
+// sends it until the node answers, across reconnects and desk restarts: the same
+// SubmitPipeline a daemon runs for its operators.
 
 extension DeskLoop {
     func submit(_ document: ReportDocument, again: Bool) -> DeskWriteOutcome {
-        let wall = Self.wallClock()
-        if let id = document.id, let known = try? journal.state(of: id) {
+        let prepared: PreparedReport
+        switch submits.prepare(document, again: again, wall: Self.wallClock()) {
+        case .known(let id, let originSeq):
             // The same report sent again (a retry after a timeout): it is already queued.
-            let originSeq = known["originSeq"]?.integerValue.map { UInt64($0) } ?? 0
             return .queued(id, originSeq: originSeq)
-        }
-        var withoutID = document
-        withoutID.id = nil
-        // SHA-256 through the protocol's digest (this module does not link swift-crypto itself).
-        let bodyHash = Hex.encode(
-            SealedReport.digest(
-                salt: [], name: "body", content: JSONWriter.canonical(documentCodec.encode(withoutID))))
-        if !again {
-            let since = wall - options.duplicateWindow.components.seconds * 1000
-            if let previous = try? journal.recentReport(bodyHash: bodyHash, since: since) {
-                return .refused(
-                    Problem(
-                        .duplicateSubmission, field: "$",
-                        "the same report was written less than \(options.duplicateWindow) ago as \(previous); send it with \"again\": true if you mean to"
-                    ),
-                    detail: ["previous": .string(previous.rawValue)])
-            }
-        }
-        guard !outbox.isFull else {
+        case .duplicate(let previous):
+            return .refused(
+                Problem(
+                    .duplicateSubmission, field: "$",
+                    "the same report was written less than \(options.duplicateWindow) ago as \(previous); send it with \"again\": true if you mean to"
+                ),
+                detail: ["previous": .string(previous.rawValue)])
+        case .full:
             return .refused(
                 Problem(
                     .outboxFull, field: "outbox",
                     "the desk holds \(outbox.limits.capacity) reports the node has not accepted; the node may be unreachable"
                 ), detail: [:])
+        case .ready(let report):
+            prepared = report
         }
-        let id = document.id ?? ReportID.random(using: &random)
-        let item = QueuedReport(
-            report: SealedReport.seal(
-                document, id: id, origin: .national, originSeq: outbox.nextOriginSeq,
-                created: Timestamp(millisecondsSinceEpoch: wall).inAmsterdam, signingKey: secrets.signing,
-                codec: documentCodec, random: &random),
-            queuedAt: wall)
         do {
-            try journal.enqueue(
-                item, document: JSONWriter.canonical(documentCodec.encode(document)), bodyHash: bodyHash)
+            try submits.enqueue([prepared])
         } catch {
             logger.error("could not store a desk report", metadata: ["error": "\(error)"])
             return .refused(
                 Problem(.storageFailure, field: "outbox", "could not store the report: \(error)"), detail: [:]
             )
         }
-        precondition(outbox.enqueue(item), "capacity was checked before sealing")
+        let item = prepared.item
         logger.info(
             "desk report queued",
             metadata: [
-                "report.id": "\(id)", "origin.seq": "\(item.originSeq)",
+                "report.id": "\(item.id)", "origin.seq": "\(item.originSeq)",
                 "type": "\(document.body.type.rawValue)",
                 "person": "\(document.author ?? "-")",
             ])
         flushOutbox()
         dirty = true
-        return .queued(id, originSeq: item.originSeq)
+        return .queued(item.id, originSeq: item.originSeq)
     }
 
     func flushOutbox() {
         guard connected else { return }
-        for report in outbox.due(now: .now) { send(.submit(report)) }
+        for report in submits.due(now: .now) { send(.submit(report)) }
     }
 
-    /// Stores the node's answers, reseals stale reports and tells waiting requests.
-    func record(_ answers: [OutboxEvent], at wall: Int64) {
+    /// Tells the requests waiting for these reports what the node answered (the pipeline
+    /// has recorded the answers, resealed and queued again what needed it).
+    func record(_ answers: [OutboxEvent]) {
         guard !answers.isEmpty else { return }
-        do {
-            try journal.record(answers, at: wall)
-        } catch {
-            // Without the record the report would be sent again after a restart and answered
-            // as a duplicate: nothing is lost, so keep serving the picture.
-            logger.error("could not record the node's answers", metadata: ["error": "\(error)"])
-        }
         for answer in answers {
             switch answer {
             case .accepted(let item, let ack):
@@ -91,57 +69,24 @@ extension DeskLoop {
                     "desk report accepted",
                     metadata: ["report.id": "\(item.id)", "report.seq": "\(ack.sequence)"])
                 notify(item.id)
-            case .rejected(let item, let code, let message):
-                logger.notice(
-                    "desk report refused by the node",
-                    metadata: [
-                        "report.id": "\(item.id)", "error.code": "\(code.rawValue)", "error": "\(message)",
-                    ])
+            case .rejected(let item, _, _):
                 notify(item.id)
-            case .reseal(let item):
-                reseal(item)
-            case .resend(let from, let below):
-                do {
-                    let items = try journal.requeue(from: from, below: below)
-                    outbox.restore(items)
-                    logger.warning(
-                        "the national node lost desk reports it had acknowledged alone; sending them again",
-                        metadata: ["origin.seq": "\(from)..<\(below)", "reports": "\(items.count)"])
-                } catch {
-                    logger.error("could not queue desk reports again", metadata: ["error": "\(error)"])
-                }
+            case .reseal, .resend:
+                break
             }
         }
         dirty = true
-    }
-
-    private func reseal(_ item: QueuedReport) {
-        do {
-            guard let bytes = try journal.document(of: item.id) else { return }
-            let resealed = try item.resealed(
-                document: bytes, originSeq: outbox.nextOriginSeq,
-                created: Timestamp(millisecondsSinceEpoch: Self.wallClock()).inAmsterdam,
-                signingKey: secrets.signing, codec: documentCodec, random: &random)
-            try journal.reseal(resealed)
-            outbox.requeue(resealed)
-            logger.warning(
-                "the node had used this report's origin sequence already; sent again with a new one",
-                metadata: ["report.id": "\(item.id)", "origin.seq": "\(resealed.originSeq)"])
-        } catch {
-            logger.error(
-                "could not reseal a desk report", metadata: ["report.id": "\(item.id)", "error": "\(error)"])
-        }
     }
 
     /// The node says which origin sequence it expects next from NATIONAL. With nothing queued
     /// and a desk store younger than the node's log (a fresh `DIR/desk`), start there instead
     /// of walking up one refusal at a time.
     func adoptOriginSequence(_ next: UInt64) {
-        guard outbox.backlog == 0, next > outbox.nextOriginSeq else { return }
+        let before = outbox.nextOriginSeq
+        guard submits.adopt(nextOriginSeq: next) else { return }
         logger.notice(
             "the node expects a later origin sequence for NATIONAL; continuing from there",
-            metadata: ["origin.seq": "\(next)", "desk.seq": "\(outbox.nextOriginSeq)"])
-        outbox = Outbox(limits: options.outbox, lastOriginSeq: next - 1, queued: [])
+            metadata: ["origin.seq": "\(next)", "desk.seq": "\(before)"])
     }
 
     func reportState(_ id: ReportID) -> JSONValue? {
@@ -155,19 +100,16 @@ extension DeskLoop {
             oneShot.resume(state)
             return
         }
-        waiters[id, default: []].append(oneShot)
+        waiters.wait(oneShot, for: id)
         loop.after(timeout) { [weak self] in
             guard let self else { return }
-            if var list = self.waiters[id], let index = list.firstIndex(where: { $0 === oneShot }) {
-                list.remove(at: index)
-                self.waiters[id] = list.isEmpty ? nil : list
-                oneShot.resume(self.reportState(id))
-            }
+            if self.waiters.remove(id, where: { $0 === oneShot }) { oneShot.resume(self.reportState(id)) }
         }
     }
 
     private func notify(_ id: ReportID) {
-        guard let list = waiters.removeValue(forKey: id) else { return }
+        let list = waiters.take(id)
+        guard !list.isEmpty else { return }
         let state = reportState(id)
         for waiter in list { waiter.resume(state) }
     }

@@ -1,4 +1,5 @@
 import KnooppuntDomain
+import KnooppuntProtocol
 import StrictJSON
 
 /// The liveness board: every daemon, when the node last heard it, what it applied, its
@@ -11,7 +12,7 @@ enum Liveness {
     static let downAfterMs: Int64 = 10_000
 
     static func json(
-        board: JSONValue?, link: LinkStatus, pair: JSONValue = [], now: Int64,
+        board: NodeStatus?, link: LinkStatus, pair: JSONValue = [], now: Int64,
         reference: ReferenceData = .builtIn
     ) -> JSONValue {
         var node = JSONObject()
@@ -24,7 +25,7 @@ enum Liveness {
         if let nodeTime = link.nodeTime, let heard = link.lastHeard {
             node.set("clockSkewMs", nodeTime - heard)
         }
-        let parties = board?["parties"]?.objectValue
+        let parties = board?.parties
         var rows: [JSONValue] = []
         for code in OrganisationCode.all where code != .national {
             var row = JSONObject()
@@ -36,18 +37,21 @@ enum Liveness {
                 rows.append(row.value)
                 continue
             }
-            let ago = party["lastHeardMsAgo"]?.integerValue
+            let ago = party.lastHeardMsAgo
             // Never heard since the node started: not running (yet), which is not the same as
             // a daemon that went silent.
             row["state"] = ago.map { $0 < upWithinMs ? "up" : $0 < downAfterMs ? "late" : "down" } ?? "absent"
-            row.set("connected", party["connected"]?.boolValue ?? false)
+            row.set("connected", party.connected)
             row.set("lastHeardMsAgo", ago)
-            row.time("lastHeardAt", party["lastHeardAt"]?.integerValue)
-            for key in ["applied", "lag", "outboxBacklog", "oldestQueuedMs", "clockSkewMs", "pid"] {
-                row.set(key, party[key]?.integerValue)
-            }
-            row["role"] = party["role"]?.stringValue
-            row.set("converged", party["converged"]?.boolValue ?? false)
+            row.time("lastHeardAt", party.lastHeardAt)
+            row.set("applied", party.applied.map { Int64($0) })
+            row.set("lag", party.lag)
+            row.set("outboxBacklog", party.outboxBacklog)
+            row.set("oldestQueuedMs", party.oldestQueuedMs)
+            row.set("clockSkewMs", party.clockSkewMs)
+            row.set("pid", party.pid)
+            row["role"] = party.role
+            row.set("converged", party.converged ?? false)
             rows.append(row.value)
         }
         var object = JSONObject()
@@ -55,16 +59,12 @@ enum Liveness {
         object.set("node", node.value)
         object.set("nodes", pair)
         object.set("parties", .array(rows))
-        if let refusals = board?["refusals"] { object.set("refusals", refusals) }
+        if let refusals = board?.json["refusals"] { object.set("refusals", refusals) }
         return object.value
     }
 
     /// Per organisation, the sequence its daemon reported applied (what "delivered" means).
-    static func applied(board: JSONValue?) -> [String: UInt64] {
-        var applied: [String: UInt64] = [:]
-        for (code, party) in board?["parties"]?.objectValue ?? [:] {
-            if let value = party["applied"]?.integerValue, value >= 0 { applied[code] = UInt64(value) }
-        }
-        return applied
+    static func applied(board: NodeStatus?) -> [String: UInt64] {
+        (board?.parties ?? [:]).compactMapValues(\.applied)
     }
 }

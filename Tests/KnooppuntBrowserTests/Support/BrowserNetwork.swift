@@ -2,6 +2,7 @@ import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntHarness
+import KnooppuntProtocol
 import StrictJSON
 
 /// Deadlines in the real-process tests are generous and scale with one factor

@@ -1,0 +1,152 @@
+import KnooppuntDomain
+import StrictJSON
+
+// NodeStatus on the wire: the JSON the node's control socket has always answered STATUS with.
+// Reading is lenient (a missing number reads as 0, a missing text as ""), as the readers of
+// this JSON always were; a value that is not an object at all is not a status.
+
+extension NodeStatus {
+    /// The request on the control socket: [KNP1, STATUS]; the answer is [KNP1, STATUS, json].
+    public static let request: [[UInt8]] = [protocolSignature, Array("STATUS".utf8)]
+
+    /// Reads the control socket's answer ([KNP1, STATUS, json]); nil for anything else.
+    public init?(answer parts: [[UInt8]]) {
+        guard parts.count == 3, parts[0] == protocolSignature, let json = try? JSONParser.parse(parts[2])
+        else {
+            return nil
+        }
+        self.init(json: json)
+    }
+
+    public var json: JSONValue {
+        var partiesJSON: [String: JSONValue] = [:]
+        for (code, party) in parties { partiesJSON[code] = party.json }
+        return [
+            "role": .string(role), "epoch": .integer(Int64(clamping: epoch)), "degraded": .bool(degraded),
+            "pair": pair?.json ?? .null,
+            "lastSequence": .integer(Int64(clamping: lastSequence)),
+            "pid": .integer(pid), "entries": .integer(entries),
+            "publicViewHash": .string(publicViewHash), "parties": .object(partiesJSON),
+            "refusals": .object(refusals.mapValues { .integer($0) }), "time": .integer(time),
+            "security": security,
+            "audit": [
+                "head": .integer(audit.head), "headHash": .string(audit.headHash),
+                "checkpointed": .integer(audit.checkpointed), "waiting": .integer(audit.waiting),
+            ],
+            "policy": .string(policy),
+            "synchronous": .integer(synchronous),
+            "commits": [
+                "batches": .integer(commits.batches), "reports": .integer(commits.reports),
+                "milliseconds": .integer(commits.milliseconds),
+            ],
+        ]
+    }
+
+    /// Reads a STATUS answer; nil when it is not a node's status (no object, no liveness board).
+    public init?(json: JSONValue) {
+        guard json.objectValue != nil, let partiesJSON = json["parties"]?.objectValue else { return nil }
+        role = json["role"]?.stringValue ?? ""
+        epoch = Epoch(clamping: json["epoch"]?.integerValue ?? 0)
+        degraded = json["degraded"]?.boolValue ?? false
+        pair = json["pair"].flatMap(Pair.init(json:))
+        lastSequence = SequenceNumber(clamping: json["lastSequence"]?.integerValue ?? 0)
+        pid = json["pid"]?.integerValue ?? 0
+        entries = json["entries"]?.integerValue ?? 0
+        publicViewHash = json["publicViewHash"]?.stringValue ?? ""
+        parties = partiesJSON.compactMapValues(Party.init(json:))
+        refusals = (json["refusals"]?.objectValue ?? [:]).compactMapValues(\.integerValue)
+        time = json["time"]?.integerValue ?? 0
+        security = json["security"] ?? .null
+        let audit = json["audit"]
+        self.audit = Audit(
+            head: audit?["head"]?.integerValue ?? 0, headHash: audit?["headHash"]?.stringValue ?? "",
+            checkpointed: audit?["checkpointed"]?.integerValue ?? 0,
+            waiting: audit?["waiting"]?.integerValue ?? 0)
+        policy = json["policy"]?.stringValue ?? ""
+        synchronous = json["synchronous"]?.integerValue ?? -1
+        let commits = json["commits"]
+        self.commits = Commits(
+            batches: commits?["batches"]?.integerValue ?? 0, reports: commits?["reports"]?.integerValue ?? 0,
+            milliseconds: commits?["milliseconds"]?.integerValue ?? 0)
+    }
+}
+
+extension NodeStatus.Pair {
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "configuredRole": .string(configuredRole), "state": .string(state),
+            "peerAlive": .bool(peerAlive), "peerInSync": .bool(peerInSync), "syncing": .bool(syncing),
+            "awaitingBatches": .integer(awaitingBatches),
+            "committedSequence": .integer(Int64(clamping: committedSequence)),
+            "takeovers": .array(
+                takeovers.map { ["epoch": .integer(Int64(clamping: $0.epoch)), "at": .integer($0.at)] }),
+        ]
+        if let peer {
+            object["peer"] = [
+                "role": .string(peer.role), "state": .string(peer.state),
+                "epoch": .integer(Int64(clamping: peer.epoch)),
+                "lastSequence": .integer(Int64(clamping: peer.lastSequence)), "syncing": .bool(peer.syncing),
+            ]
+        }
+        return .object(object)
+    }
+
+    init?(json: JSONValue) {
+        guard json.objectValue != nil else { return nil }
+        configuredRole = json["configuredRole"]?.stringValue ?? ""
+        state = json["state"]?.stringValue ?? ""
+        peerAlive = json["peerAlive"]?.boolValue ?? false
+        peerInSync = json["peerInSync"]?.boolValue ?? false
+        syncing = json["syncing"]?.boolValue ?? false
+        awaitingBatches = json["awaitingBatches"]?.integerValue ?? 0
+        committedSequence = SequenceNumber(clamping: json["committedSequence"]?.integerValue ?? 0)
+        takeovers = (json["takeovers"]?.arrayValue ?? []).map {
+            (Epoch(clamping: $0["epoch"]?.integerValue ?? 0), $0["at"]?.integerValue ?? 0)
+        }
+        peer = json["peer"].flatMap { peer in
+            guard peer.objectValue != nil else { return nil }
+            return Peer(
+                role: peer["role"]?.stringValue ?? "", state: peer["state"]?.stringValue ?? "",
+                epoch: Epoch(clamping: peer["epoch"]?.integerValue ?? 0),
+                lastSequence: SequenceNumber(clamping: peer["lastSequence"]?.integerValue ?? 0),
+                syncing: peer["syncing"]?.boolValue ?? false)
+        }
+    }
+}
+
+extension NodeStatus.Party {
+    public var json: JSONValue {
+        var object: [String: JSONValue] = [
+            "connected": .bool(connected), "nodeViewHash": .string(nodeViewHash),
+        ]
+        object["lastHeardMsAgo"] = lastHeardMsAgo.map(JSONValue.integer)
+        object["lastHeardAt"] = lastHeardAt.map(JSONValue.integer)
+        object["applied"] = applied.map { .integer(Int64(clamping: $0)) }
+        object["viewHash"] = viewHash.map(JSONValue.string)
+        object["outboxBacklog"] = outboxBacklog.map(JSONValue.integer)
+        object["oldestQueuedMs"] = oldestQueuedMs.map(JSONValue.integer)
+        object["pid"] = pid.map(JSONValue.integer)
+        object["clockSkewMs"] = clockSkewMs.map(JSONValue.integer)
+        object["lag"] = lag.map(JSONValue.integer)
+        object["converged"] = converged.map(JSONValue.bool)
+        object["role"] = role.map(JSONValue.string)
+        return .object(object)
+    }
+
+    init?(json: JSONValue) {
+        guard json.objectValue != nil else { return nil }
+        connected = json["connected"]?.boolValue ?? false
+        nodeViewHash = json["nodeViewHash"]?.stringValue ?? ""
+        lastHeardMsAgo = json["lastHeardMsAgo"]?.integerValue
+        lastHeardAt = json["lastHeardAt"]?.integerValue
+        applied = json["applied"]?.integerValue.map { SequenceNumber(clamping: $0) }
+        viewHash = json["viewHash"]?.stringValue
+        outboxBacklog = json["outboxBacklog"]?.integerValue
+        oldestQueuedMs = json["oldestQueuedMs"]?.integerValue
+        pid = json["pid"]?.integerValue
+        clockSkewMs = json["clockSkewMs"]?.integerValue
+        lag = json["lag"]?.integerValue
+        converged = json["converged"]?.boolValue
+        role = json["role"]?.stringValue
+    }
+}

@@ -1,0 +1,154 @@
+import KnooppuntDomain
+import StrictJSON
+
+/// The national node's answer to STATUS on its owner-only control socket: the node's state,
+/// its pair, and its liveness board (every party it knows). The node encodes it, clients
+/// (`status`, `watch`, the desk's liveness board) decode it. The JSON on the wire is what
+/// other tools read: ``json`` writes exactly the keys the node always wrote.
+public struct NodeStatus: Sendable, Hashable {
+    /// The role the node announces (`active`, `passive`, `standalone`, ...).
+    public var role: String
+    public var epoch: Epoch
+    public var degraded: Bool
+    /// Nil for a node without a pair.
+    public var pair: Pair?
+    public var lastSequence: SequenceNumber
+    public var pid: Int64
+    public var entries: Int64
+    public var publicViewHash: String
+    /// The liveness board, by organisation code.
+    public var parties: [String: Party]
+    /// Refusals by error code.
+    public var refusals: [String: Int64]
+    /// The node's clock, ms since 1970.
+    public var time: Int64
+    /// The node's security counters, as the node writes them.
+    public var security: JSONValue
+    public var audit: Audit
+    public var policy: String
+    public var synchronous: Int64
+    public var commits: Commits
+
+    public struct Pair: Sendable, Hashable {
+        public var configuredRole: String
+        public var state: String
+        public var peerAlive: Bool
+        public var peerInSync: Bool
+        public var syncing: Bool
+        public var awaitingBatches: Int64
+        public var committedSequence: SequenceNumber
+        public var takeovers: [(epoch: Epoch, at: Int64)]
+        public var peer: Peer?
+
+        public struct Peer: Sendable, Hashable {
+            public var role: String
+            public var state: String
+            public var epoch: Epoch
+            public var lastSequence: SequenceNumber
+            public var syncing: Bool
+            public init(
+                role: String, state: String, epoch: Epoch, lastSequence: SequenceNumber, syncing: Bool
+            ) {
+                self.role = role
+                self.state = state
+                self.epoch = epoch
+                self.lastSequence = lastSequence
+                self.syncing = syncing
+            }
+        }
+
+        public init(
+            configuredRole: String, state: String, peerAlive: Bool, peerInSync: Bool, syncing: Bool,
+            awaitingBatches: Int64, committedSequence: SequenceNumber, takeovers: [(epoch: Epoch, at: Int64)],
+            peer: Peer?
+        ) {
+            self.configuredRole = configuredRole
+            self.state = state
+            self.peerAlive = peerAlive
+            self.peerInSync = peerInSync
+            self.syncing = syncing
+            self.awaitingBatches = awaitingBatches
+            self.committedSequence = committedSequence
+            self.takeovers = takeovers
+            self.peer = peer
+        }
+
+        public static func == (a: Pair, b: Pair) -> Bool { a.json == b.json }
+        public func hash(into hasher: inout Hasher) { hasher.combine(json) }
+    }
+
+    /// One party on the liveness board: what the node knows of it, and what its last STATUS
+    /// said (nil until one arrived).
+    public struct Party: Sendable, Hashable {
+        public var connected: Bool
+        /// The party's view of the picture as the node holds it.
+        public var nodeViewHash: String
+        public var lastHeardMsAgo: Int64?
+        public var lastHeardAt: Int64?
+        public var applied: SequenceNumber?
+        public var viewHash: String?
+        public var outboxBacklog: Int64?
+        public var oldestQueuedMs: Int64?
+        public var pid: Int64?
+        public var clockSkewMs: Int64?
+        public var lag: Int64?
+        public var converged: Bool?
+        public var role: String?
+
+        public init(connected: Bool, nodeViewHash: String) {
+            self.connected = connected
+            self.nodeViewHash = nodeViewHash
+        }
+    }
+
+    public struct Audit: Sendable, Hashable {
+        public var head: Int64
+        public var headHash: String
+        public var checkpointed: Int64
+        public var waiting: Int64
+        public init(head: Int64, headHash: String, checkpointed: Int64, waiting: Int64) {
+            self.head = head
+            self.headHash = headHash
+            self.checkpointed = checkpointed
+            self.waiting = waiting
+        }
+    }
+
+    public struct Commits: Sendable, Hashable {
+        public var batches: Int64
+        public var reports: Int64
+        public var milliseconds: Int64
+        public init(batches: Int64, reports: Int64, milliseconds: Int64) {
+            self.batches = batches
+            self.reports = reports
+            self.milliseconds = milliseconds
+        }
+    }
+
+    public init(
+        role: String, epoch: Epoch, degraded: Bool, pair: Pair?, lastSequence: SequenceNumber, pid: Int64,
+        entries: Int64, publicViewHash: String, parties: [String: Party], refusals: [String: Int64],
+        time: Int64,
+        security: JSONValue, audit: Audit, policy: String, synchronous: Int64, commits: Commits
+    ) {
+        self.role = role
+        self.epoch = epoch
+        self.degraded = degraded
+        self.pair = pair
+        self.lastSequence = lastSequence
+        self.pid = pid
+        self.entries = entries
+        self.publicViewHash = publicViewHash
+        self.parties = parties
+        self.refusals = refusals
+        self.time = time
+        self.security = security
+        self.audit = audit
+        self.policy = policy
+        self.synchronous = synchronous
+        self.commits = commits
+    }
+
+    /// Whether the node serves clients: active, or alone.
+    public var isServing: Bool { ["active", "standalone"].contains(role) }
+}
