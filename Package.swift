@@ -204,6 +204,23 @@ let package = Package(
         .testTarget(name: "KnooppuntDomainTests", dependencies: ["KnooppuntDomain"]),
         .testTarget(name: "KnooppuntConfigTests", dependencies: ["KnooppuntConfig", "StrictJSON"]),
         .testTarget(name: "KnooppuntChaosTests", dependencies: ["KnooppuntChaos"]),
+        .testTarget(name: "KnooppuntBenchTests", dependencies: ["KnooppuntBench", "StrictJSON"]),
+        // The node and a daemon in the test's own process, on real sockets and stores.
+        .testTarget(
+            name: "KnooppuntNodeTests",
+            dependencies: [
+                "KnooppuntNode", "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness",
+                "KnooppuntProtocol", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "KnooppuntDaemonTests",
+            dependencies: [
+                "KnooppuntDaemon", "KnooppuntNode", "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain",
+                "KnooppuntHarness", "KnooppuntProtocol", "KnooppuntStore", "StrictJSON",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "KnooppuntStoreTests",
             dependencies: [
@@ -255,7 +272,7 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "KnooppuntWorkflowTests",
+            name: "KnooppuntWorkflowsTests",
             dependencies: [
                 "KnooppuntWorkflows", "KnooppuntCore", "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
             ]

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Which TCP ports on loopback nothing holds yet, so parallel networks (tests, benchmarks,
 /// chaos runs) do not collide.
@@ -19,12 +20,24 @@ public enum FreePorts {
         } == 0
     }
 
-    /// A base port whose `offsets` are all free, tried at random starts in 20000..<60000 (a
-    /// random start avoids parallel runs); nil when 50 tries found none.
+    /// Ports this process already handed out: free a moment ago is not free for a second
+    /// caller in the same process (tests in parallel) that has not bound them yet.
+    private static let handedOut = Mutex<Set<Int>>([])
+
+    /// A base port whose `offsets` are all free and not handed out before in this process,
+    /// tried at random starts in 20000..<60000 (a random start avoids parallel runs); nil when
+    /// 50 tries found none.
     public static func base(offsets: [Int]) -> Int? {
         for _ in 0..<50 {
             let base = Int.random(in: 20_000..<60_000)
-            if offsets.allSatisfy({ isFree(base + $0) }) { return base }
+            let ports = offsets.map { base + $0 }
+            let claimed = handedOut.withLock { taken -> Bool in
+                guard taken.isDisjoint(with: ports) else { return false }
+                taken.formUnion(ports)
+                return true
+            }
+            guard claimed else { continue }
+            if ports.allSatisfy(isFree) { return base }
         }
         return nil
     }

@@ -57,6 +57,14 @@ struct ModuleArrowTests {
         }
     }
 
+    @Test("every library module has a test target of its own, named after it")
+    func everyLibraryHasTests() throws {
+        let targets = try Self.packageDependencies()
+        for module in try Self.sourceModules() where !["KnooppuntCLI", "BuildInfoTool"].contains(module) {
+            #expect(targets["\(module)Tests"] != nil, "\(module) has no test target \(module)Tests")
+        }
+    }
+
     @Test("domain, protocol, core and workflows: no ZeroMQ, no store, no file system")
     func pureModulesDoNoIO() throws {
         for module in Self.pure {
