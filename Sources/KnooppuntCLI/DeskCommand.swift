@@ -74,17 +74,8 @@ struct DeskCommand: AsyncParsableCommand {
                 flushStandardOutput()
             }
         }
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
-        if let parentPid {
-            services.append(
-                .init(
-                    service: ParentWatch(parentPID: parentPid, logger: logger),
-                    successTerminationBehavior: .gracefullyShutdownGroup))
-        }
-        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
-        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
-        configuration.maximumGracefulShutdownDuration = .seconds(10)
-        try await ServiceGroup(configuration: configuration).run()
+        try await ServiceRunner.run(
+            service, parentPID: parentPid, logger: logger, shutdownLimit: .seconds(10))
     }
 }
 

@@ -68,11 +68,9 @@ struct ScreenCommand: AsyncParsableCommand {
             )
             flushStandardOutput()
         }
-        var configuration = ServiceGroupConfiguration(
-            services: [AsyncService { try await screen.run() }], logger: logger)
-        configuration.gracefulShutdownSignals = [.sigterm, .sigint]
-        configuration.maximumGracefulShutdownDuration = .seconds(10)
-        try await ServiceGroup(configuration: configuration).run()
+        try await ServiceRunner.run(
+            AsyncService { try await screen.run() }, parentPID: nil, logger: logger,
+            shutdownLimit: .seconds(10))
     }
 }
 

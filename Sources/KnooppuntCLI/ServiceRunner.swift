@@ -34,8 +34,12 @@ struct ParentWatch: Service {
     }
 }
 
+/// Runs a process's service until SIGTERM or SIGINT (graceful shutdown), or until the
+/// `cluster` that started it (`parentPID`) is gone; `shutdownLimit` bounds the graceful part.
 enum ServiceRunner {
-    static func run(_ service: DaemonService, parentPID: Int32?, logger: Logger) async throws {
+    static func run(
+        _ service: some Service, parentPID: Int32?, logger: Logger, shutdownLimit: Duration? = nil
+    ) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: service)]
         if let parentPID {
             services.append(
@@ -45,6 +49,7 @@ enum ServiceRunner {
         }
         var configuration = ServiceGroupConfiguration(services: services, logger: logger)
         configuration.gracefulShutdownSignals = [.sigterm, .sigint]
+        if let shutdownLimit { configuration.maximumGracefulShutdownDuration = shutdownLimit }
         try await ServiceGroup(configuration: configuration).run()
     }
 }
