@@ -6,6 +6,7 @@ import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntHarness
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWeb
 import Logging

@@ -3,6 +3,7 @@ import KnooppuntClient
 import KnooppuntConfig
 import KnooppuntDaemon
 import KnooppuntDomain
+import KnooppuntServices
 
 /// Runs the daemon of one organisation until SIGTERM/SIGINT.
 struct DaemonRunner: ParsableArguments {

@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWeb
 import Logging

@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 
 /// `--token-file` / `--user`: the CLI acts as a named person of the organisation, checked
@@ -48,7 +49,7 @@ struct PersonOptions: ParsableArguments {
             printError("E600 storageFailure: cannot open the accounts of \(organisation): \(error)")
             throw ExitCode(Self.refusedExit)
         }
-        let now = FirstAdministrator.now()
+        let now = Timestamp.nowMilliseconds()
         let outcome: Result<Person, PeopleError>
         // A token is shown to the daemon as it is; a login gets a session of its own below.
         var token: String?
@@ -122,7 +123,7 @@ struct SignedIn {
     /// Ends the session a `--user` login opened (a token stays valid).
     func close() {
         if case .session(let id) = credential {
-            try? store.logout(id, now: FirstAdministrator.now())
+            try? store.logout(id, now: Timestamp.nowMilliseconds())
         }
     }
 }

@@ -4,6 +4,7 @@ import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 
 struct UsersCommand: ParsableCommand {
@@ -133,7 +134,7 @@ struct UsersAdd: ParsableCommand {
         let password = try delivery.password()
         try options.perform { store in
             let person = try store.add(
-                username: user, name: name, role: role, password: password, now: FirstAdministrator.now())
+                username: user, name: name, role: role, password: password, now: Timestamp.nowMilliseconds())
             print(
                 "added \(person.username) (\(person.name)) to \(options.organisation) as \(person.role.title)"
             )
@@ -151,7 +152,7 @@ struct UsersList: ParsableCommand {
 
     func run() throws {
         try options.perform { store in
-            let now = FirstAdministrator.now()
+            let now = Timestamp.nowMilliseconds()
             let tokens = try store.tokenCounts(now: now)
             print(pad("USER", 20) + pad("ROLE", 15) + pad("STATE", 10) + pad("TOKENS", 8) + "NAME")
             for person in try store.list() {
@@ -175,7 +176,7 @@ struct UsersDisable: ParsableCommand {
 
     func run() throws {
         try options.perform { store in
-            try store.setDisabled(user, true, now: FirstAdministrator.now())
+            try store.setDisabled(user, true, now: Timestamp.nowMilliseconds())
             print("disabled \(user) of \(options.organisation)")
         }
     }
@@ -191,7 +192,7 @@ struct UsersEnable: ParsableCommand {
 
     func run() throws {
         try options.perform { store in
-            try store.setDisabled(user, false, now: FirstAdministrator.now())
+            try store.setDisabled(user, false, now: Timestamp.nowMilliseconds())
             print("enabled \(user) of \(options.organisation)")
         }
     }
@@ -214,7 +215,7 @@ struct UsersReset: ParsableCommand {
     func run() throws {
         let password = try delivery.password()
         try options.perform { store in
-            try store.resetPassword(user, to: password, now: FirstAdministrator.now())
+            try store.resetPassword(user, to: password, now: Timestamp.nowMilliseconds())
             print("reset the password of \(user) of \(options.organisation); their API tokens are revoked")
         }
         try delivery.deliver(password, user: user, options: options)
@@ -246,7 +247,7 @@ struct UsersToken: ParsableCommand {
     func run() throws {
         try options.perform { store in
             let token = try store.issueToken(
-                for: user, label: "cli", now: FirstAdministrator.now(), lifetime: .seconds(days * 86_400))
+                for: user, label: "cli", now: Timestamp.nowMilliseconds(), lifetime: .seconds(days * 86_400))
             let url =
                 file.map { URL(fileURLWithPath: $0) }
                 ?? options.folder.folder.peopleFolder(options.organisation).appendingPathComponent(
@@ -273,7 +274,7 @@ struct UsersRevoke: ParsableCommand {
                 throw PeopleError(.unknownPerson, "\(options.organisation) has no account \(user)")
             }
             print(
-                "revoked \(try store.revokeTokens(of: user, now: FirstAdministrator.now())) token(s) of \(user)"
+                "revoked \(try store.revokeTokens(of: user, now: Timestamp.nowMilliseconds())) token(s) of \(user)"
             )
         }
     }

@@ -9,12 +9,12 @@ import Logging
 /// national organisation, so whoever started the network can log in to the desk at once. Its
 /// password is in an owner-only file whose path `cluster` prints (never the password). A real
 /// deployment makes its accounts with `knooppunt users add`.
-enum LocalDeskOfficer {
-    static let username = "officer"
+public enum LocalDeskOfficer {
+    public static let username = "officer"
 
     /// Makes the national organisation's first administrator and `officer` when missing;
     /// returns the file with officer's password.
-    static func ensure(folder data: DataFolder, logger: Logger) throws -> URL {
+    public static func ensure(folder data: DataFolder, logger: Logger) throws -> URL {
         try FirstAdministrator.ensure(.national, folder: data, logger: logger)
         let folder = data.peopleFolder(.national)
         let file = folder.appendingPathComponent("\(username).password")
@@ -24,7 +24,7 @@ enum LocalDeskOfficer {
             let password = Secrets.password()
             try store.add(
                 username: username, name: "Dienstdoende LOCC", role: .deskOfficer, password: password,
-                now: FirstAdministrator.now())
+                now: Timestamp.nowMilliseconds())
             try DataFolder.writeSecret(Data("\(password)\n".utf8), to: file)
         }
         return file
@@ -36,23 +36,23 @@ enum LocalDeskOfficer {
 /// daemon, with a personal token in `DIR/ORG/dienstdoende.token` (owner-only), so the commands
 /// of the README publish as a named account at once. Nobody logs in with it (its password is
 /// random and written nowhere); a real deployment makes its accounts with `knooppunt users`.
-enum LocalDutyAccounts {
-    static let username = "dienstdoende"
+public enum LocalDutyAccounts {
+    public static let username = "dienstdoende"
     /// How long a token of the local network lives; `cluster` issues a new one when it is gone.
-    static let tokenLifetime: Duration = .seconds(30 * 86_400)
+    public static let tokenLifetime: Duration = .seconds(30 * 86_400)
 
-    static func account(_ organisation: OrganisationCode) -> ProgramAccount {
+    public static func account(_ organisation: OrganisationCode) -> ProgramAccount {
         ProgramAccount(username: username, name: "Dienstdoende \(organisation)", role: .deskOfficer)
     }
 
-    static func tokenFile(_ data: DataFolder, _ organisation: OrganisationCode) -> URL {
+    public static func tokenFile(_ data: DataFolder, _ organisation: OrganisationCode) -> URL {
         data.peopleFolder(organisation).appendingPathComponent("\(username).token")
     }
 
     /// Makes the accounts that are missing and writes a token where none works. Run after the
     /// daemons started: a daemon makes its first administrator only in an empty store.
-    static func ensure(folder data: DataFolder, organisations: [OrganisationCode]) throws {
-        let now = FirstAdministrator.now()
+    public static func ensure(folder data: DataFolder, organisations: [OrganisationCode]) throws {
+        let now = Timestamp.nowMilliseconds()
         for organisation in organisations {
             let store = try PeopleStore(
                 path: PeopleStore.path(in: data.peopleFolder(organisation)), organisation: organisation,

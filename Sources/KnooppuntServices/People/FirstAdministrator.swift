@@ -8,13 +8,13 @@ import Logging
 /// The first administrator of an organisation, made when its process first starts and it has
 /// no account yet: user `admin` with a generated password in an owner-only file. The log and
 /// standard error name the file, never the password.
-enum FirstAdministrator {
-    static let username = "admin"
+public enum FirstAdministrator {
+    public static let username = "admin"
 
     /// Creates `admin` if the organisation has no account. Returns the password file when it
     /// did, nil when accounts existed already.
     @discardableResult
-    static func ensure(
+    public static func ensure(
         _ organisation: OrganisationCode, folder data: DataFolder, logger: Logger,
         hasher: PasswordHasher = PasswordHasher()
     ) throws -> URL? {
@@ -29,7 +29,7 @@ enum FirstAdministrator {
         do {
             try store.add(
                 username: username, name: "Beheerder \(organisation)", role: .administrator,
-                password: password, now: Self.now())
+                password: password, now: Timestamp.nowMilliseconds())
         } catch let error as PeopleError where error.code == .personExists {
             // Another process of the same organisation made it first; its file is the one.
             return nil
@@ -51,5 +51,4 @@ enum FirstAdministrator {
         return file
     }
 
-    static func now() -> Int64 { Timestamp.nowMilliseconds() }
 }
