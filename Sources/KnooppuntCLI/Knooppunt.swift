@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KnooppuntServices
+import KnooppuntWeb
 
 @main
 struct Knooppunt: AsyncParsableCommand {
@@ -19,6 +20,7 @@ struct Knooppunt: AsyncParsableCommand {
     /// Runs the command; a service's failure is printed and ends the process with the exit
     /// code its kind is documented with (`publish --help`).
     static func main() async {
+        BuildIdentity.set(Version.json)
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

@@ -56,6 +56,7 @@ struct StatusCommand: ParsableCommand {
             for (role, status) in nodes { nodesJSON[role.rawValue] = status?.json ?? .null }
             let object: JSONValue = [
                 "node": node?.json ?? .null, "nodes": .object(nodesJSON), "daemons": .object(daemons),
+                "version": Version.json,
             ]
             print(JSONWriter.pretty(object))
             return

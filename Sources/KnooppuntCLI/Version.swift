@@ -1,3 +1,5 @@
+import StrictJSON
+
 /// What `knooppunt --version`, `status --json` and `/healthz` say this build is.
 enum Version {
     /// The release this tree is (raised with every release, in this one place).
@@ -10,4 +12,13 @@ enum Version {
 
     /// The wire protocol, as docs/PROTOCOL.md names it (its frames begin with `KNP1`).
     static let protocolName = "KNP/1"
+
+    /// The same as JSON, for `status --json` and `/healthz`.
+    static var json: JSONValue {
+        [
+            "release": .string(release), "commit": .string(BuildInfo.commit),
+            "built": .string(BuildInfo.date),
+            "protocol": .string(protocolName),
+        ]
+    }
 }

@@ -109,6 +109,10 @@ extension SystemTests {
         // status --report says where it is.
         let report = try runKnooppunt(["status", "--dir", dir, "--json"])
         #expect(report.status == 0)
+        // It names the build, as --version does.
+        let version = try runKnooppunt(["--version"]).out
+        let commit = try JSONParser.parse(Array(report.out.utf8))["version"]?["commit"]?.stringValue
+        #expect(commit != nil && version.contains("(commit \(commit ?? "-"),"))
         net.stopAll()
     }
 

@@ -219,7 +219,10 @@ struct OperationsTests {
         #expect(try await server.get("/readyz").status == 200)
         #expect(await Self.probe(server.port) == true)
         #expect(await Self.probe(try freePort()) == false)
-        #expect(try await server.get("/healthz").json["status"]?.stringValue == "ok")
+        BuildIdentity.set(["release": "0.0.1", "commit": "abc"])
+        let health = try await server.get("/healthz").json
+        #expect(health["status"]?.stringValue == "ok")
+        #expect(health["version"]?["commit"]?.stringValue == "abc")
         let metrics = try await server.get("/metrics")
         #expect(metrics.status == 200 && metrics.text.contains("# TYPE"))
         #expect(try await server.get("/nothing").json["code"]?.integerValue == 101)

@@ -65,7 +65,7 @@ enum MetricsRoutes {
         router.get("metrics") { _, _ in
             HTTPReply.text(MetricsEndpoint.render(), type: MetricsEndpoint.contentType)
         }
-        router.get("healthz") { _, _ in HTTPReply.json(["status": "ok"]) }
+        router.get("healthz") { _, _ in HTTPReply.json(["status": "ok", "version": BuildIdentity.current]) }
         router.get("readyz") { _, _ in
             let (ready, reason) = readiness()
             guard ready else {
