@@ -36,14 +36,9 @@ struct WatchCommand: ParsableCommand {
 
     func run() throws {
         let network = try folder.network()
-        let secrets = try OrganisationSecrets.load(from: folder.folder.keyFile(.national))
-        let context = ZMQContext()
         let follower = try PictureFollower(
-            context: context, network: network, organisation: .national, secrets: secrets, role: .watch)
-        defer {
-            follower.close()
-            context.terminate()
-        }
+            folder: folder.folder, network: network, organisation: .national, role: .watch)
+        defer { follower.close() }
         let view = follower.view
         let history = LogHistory(folder.folder)
         var unreachableSince: Date?

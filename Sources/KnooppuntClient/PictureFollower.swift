@@ -20,6 +20,9 @@ public final class PictureFollower {
     public private(set) var lastHeard: ContinuousClock.Instant?
     /// Picture changes since the last call to ``takeChanges()``.
     private var changed = false
+    /// The context this follower made itself (``init(folder:network:organisation:role:)``),
+    /// terminated by ``close()``.
+    private var ownContext: ZMQContext?
 
     public init(
         context: ZMQContext, network: NetworkConfig, organisation: OrganisationCode,
@@ -38,6 +41,23 @@ public final class PictureFollower {
             logger: Logger(label: "knooppunt.follower", factory: { _ in SwiftLogNoOpLogHandler() }),
             keysHint: "\(organisation)'s keys")
         follower.delegate = self
+    }
+
+    /// A follower with a context of its own, as `organisation` with the keys in `folder`:
+    /// what a tool that only reads the picture needs. ``close()`` ends the context too.
+    public convenience init(
+        folder: DataFolder, network: NetworkConfig, organisation: OrganisationCode, role: DaemonRole
+    ) throws {
+        let context = ZMQContext()
+        do {
+            try self.init(
+                context: context, network: network, organisation: organisation,
+                secrets: try OrganisationSecrets.load(from: folder.keyFile(organisation)), role: role)
+        } catch {
+            context.terminate()
+            throw error
+        }
+        ownContext = context
     }
 
     public var mirror: Mirror { follower.mirror }
@@ -59,6 +79,8 @@ public final class PictureFollower {
             link.socket.close()
             link.monitor.close()
         }
+        ownContext?.terminate()
+        ownContext = nil
     }
 
     /// True once since the picture last changed.

@@ -37,14 +37,9 @@ struct NodeInProcessTests {
         #expect(served.synchronous == 2)
         #expect(served.lastSequence == 0)
 
-        let context = ZMQContext()
         let reader = try PictureFollower(
-            context: context, network: network, organisation: .national,
-            secrets: try OrganisationSecrets.load(from: folder.keyFile(.national)), role: .watch)
-        defer {
-            reader.close()
-            context.terminate()
-        }
+            folder: folder, network: network, organisation: .national, role: .watch)
+        defer { reader.close() }
         let deadline = ContinuousClock.now + .seconds(20)
         while !reader.isCaughtUp && ContinuousClock.now < deadline {
             try reader.poll(timeout: .milliseconds(100))

@@ -36,14 +36,9 @@ public final class AlertService {
 
     /// Runs until `stopRequested` says so (a signal), or the process that started it is gone.
     public func run(parentPID: Int32?, stopRequested: () -> Bool) throws {
-        let context = ZMQContext()
-        let secrets = try OrganisationSecrets.load(from: folder.keyFile(.national))
         let follower = try PictureFollower(
-            context: context, network: network, organisation: .national, secrets: secrets, role: .watch)
-        defer {
-            follower.close()
-            context.terminate()
-        }
+            folder: folder, network: network, organisation: .national, role: .watch)
+        defer { follower.close() }
         var next = ContinuousClock.now
         while !stopRequested() {
             if let parentPID, getppid() != parentPID {
