@@ -334,7 +334,11 @@ class Client:
         elif isinstance(msg, m.SnapEnd):
             self._act(self.mirror.end_snapshot(msg))
         elif isinstance(msg, m.AuditHead):
-            self.audit_heads.append(msg)
+            # Kept only when the node pair's audit key signed it.
+            if self.network.audit_key is not None and msg.verifies(self.network.audit_key):
+                self.audit_heads.append(msg)
+            else:
+                self.unreadable.append(f"AUDITHEAD row {msg.row} does not verify with the audit key")
 
     def _welcome(self, link: Link, welcome: m.Welcome) -> None:
         self.welcomes.append((link.address.role, welcome))

@@ -100,7 +100,26 @@ class Welcome:
 
 @dataclass
 class AuditHead:
-    parts: list[bytes]
+    """The node's signed audit chain head (§13)."""
+    row: int
+    head_hash: bytes
+    epoch: int
+    at: int
+    signature: bytes  # 64 raw bytes (GAPS.md)
+
+    def signed_bytes(self) -> bytes:
+        """"KNA1-checkpoint" ‖ row ‖ head hash ‖ epoch ‖ time, integers 8 bytes big-endian."""
+        return (b"KNA1-checkpoint" + self.row.to_bytes(8, "big") + self.head_hash
+                + self.epoch.to_bytes(8, "big") + (self.at % (1 << 64)).to_bytes(8, "big"))
+
+    def verifies(self, audit_key) -> bool:
+        from cryptography.exceptions import InvalidSignature
+
+        try:
+            audit_key.verify(self.signature, self.signed_bytes())
+            return True
+        except InvalidSignature:
+            return False
 
 
 def _count(body: list[bytes], expected: int, command: str) -> None:
@@ -157,5 +176,10 @@ def decode(frame: bytes):
         return Welcome(number(body[0], "WELCOME.epoch"), number(body[1], "WELCOME.sequence"),
                        number(body[2], "WELCOME.nextOriginSeq"), starts)
     if command == "AUDITHEAD":
-        return AuditHead(body)
+        _count(body, 5, command)
+        head_hash = bytes.fromhex(body[1].decode())
+        if len(head_hash) != 32 or len(body[4]) != 64:
+            raise WireError("AUDITHEAD: expected a 32-byte hash (hex) and a 64-byte signature")
+        return AuditHead(number(body[0], "AUDITHEAD.row"), head_hash, number(body[2], "AUDITHEAD.epoch"),
+                         int(body[3]), body[4])
     raise WireError(f"unknown command {command[:20]!r} from the node")

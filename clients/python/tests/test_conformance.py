@@ -137,3 +137,13 @@ def test_every_received_report_verifies(node):
         raise AssertionError("a changed section verified")
     except ValueError as error:
         assert getattr(error, "code", None) == 217
+
+
+def test_the_audit_chain_head_is_signed_by_the_pairs_audit_key(node):
+    client = node.client("VR09")
+    report_id = client.submit(incident("VR09"))
+    client.run_until(lambda: client.outcome(report_id), WAIT)
+    # The node signs its grown chain every few seconds and sends it to the daemons.
+    head = client.run_until(lambda: client.audit_heads and client.audit_heads[-1], WAIT)
+    assert head.row >= 1 and len(head.head_hash) == 32
+    assert not [u for u in client.unreadable if "AUDITHEAD" in u]
