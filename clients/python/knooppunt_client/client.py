@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import zmq
@@ -23,6 +24,7 @@ RECOVERY_QUIET = 2.0  # E400s naming the same `expected` within this long are on
 # Refusals after which resending cannot help; anything else (502 notActive, 500 rateLimited,
 # 600 storageFailure) is retried.
 RETRYABLE = {500, 502, 503, 600}
+RETRY_DELAY = 0.5
 
 
 @dataclass
@@ -43,6 +45,7 @@ class OutboxEntry:
     report: SealedReport | None = None
     forced_seq: int | None = None
     sent: bool = False
+    not_before: float = 0.0  # after a transient refusal: not sent again before this (monotonic)
     ack: m.Ack | None = None
     rejection: m.Error | None = None
     answers: list = field(default_factory=list)  # every ACK and ERROR, in order
@@ -106,8 +109,6 @@ class Client:
     def submit(self, document: dict, origin_seq: int | None = None) -> str:
         """Queues a document; returns its report id (the document's `id`, or a fresh one).
         `origin_seq` forces an origin sequence (for tests of the node's ordering)."""
-        import uuid
-
         report_id = document.get("id") or str(uuid.uuid4())
         self.outbox[report_id] = OutboxEntry(dict(document, id=report_id), forced_seq=origin_seq)
         self._send_outbox()
@@ -154,7 +155,8 @@ class Client:
     def _send_outbox(self) -> None:
         if self.followed is None or not self.welcomed or self.next_origin_seq is None:
             return
-        waiting = [e for e in self.outbox.values() if e.pending and not e.sent]
+        now = time.monotonic()
+        waiting = [e for e in self.outbox.values() if e.pending and not e.sent and e.not_before <= now]
         waiting.sort(key=lambda e: (e.report is None, e.report.origin_seq if e.report else 0))
         for entry in waiting:
             if self._in_flight() >= self.window:
@@ -168,12 +170,6 @@ class Client:
                 entry.sent = True
             else:
                 return
-
-    def _resend_all(self, pending_only: bool = True) -> None:
-        for entry in self.outbox.values():
-            if entry.pending:
-                entry.sent = False
-        self._send_outbox()
 
     def _recover(self, expected: int, stale: OutboxEntry | None = None) -> None:
         """ERROR 400 (or 401): the node expects `expected` next. Reports below it were decided
@@ -384,7 +380,7 @@ class Client:
         if entry is None:
             return
         if error.code in RETRYABLE:
-            entry.sent = False
+            entry.sent, entry.not_before = False, time.monotonic() + RETRY_DELAY
             return
         entry.rejection = error
         # A refusal naming the report used its origin sequence up (the node checked the
