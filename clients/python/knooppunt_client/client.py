@@ -233,6 +233,10 @@ class Client:
         self.mirror.restart()
         self._send(link, m.hello(self.mirror.applied, self.mirror.epoch, self.role))
 
+    def fetch(self, first: int, last: int) -> None:
+        """Asks the followed node to replay sequences first…last (gap repair does this itself)."""
+        self._send(self.followed, m.fetch(first, last))
+
     def request_snapshot(self) -> None:
         """Asks the followed node for a full snapshot: a HELLO naming a sequence beyond its log
         (§5.2), so the SNAPEND's view hash can be compared with ours."""

@@ -100,6 +100,15 @@ def node(tmp_path_factory):
 
 
 @pytest.fixture
+def fresh_node(tmp_path_factory):
+    """A standalone node of its own, with the default catch-up limit."""
+    deployment = Deployment(tmp_path_factory.mktemp("fresh"), standby=False, extra=[])
+    deployment.start("primary")
+    yield deployment
+    deployment.stop()
+
+
+@pytest.fixture
 def pair(tmp_path_factory):
     """The hot-standby pair: a primary and a backup on one data folder."""
     deployment = Deployment(tmp_path_factory.mktemp("pair"), standby=True, extra=[])
@@ -115,7 +124,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     if report.failed:
-        for name in ("node", "pair"):
+        for name in ("node", "fresh_node", "pair"):
             deployment = item.funcargs.get(name) if hasattr(item, "funcargs") else None
             if deployment is not None:
                 report.sections.append((f"{name} logs", deployment.logs()))

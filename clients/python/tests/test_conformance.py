@@ -147,3 +147,35 @@ def test_the_audit_chain_head_is_signed_by_the_pairs_audit_key(node):
     head = client.run_until(lambda: client.audit_heads and client.audit_heads[-1], WAIT)
     assert head.row >= 1 and len(head.head_hash) == 32
     assert not [u for u in client.unreadable if "AUDITHEAD" in u]
+
+
+def test_a_party_behind_catches_up_from_the_log_and_fetch_replays_a_range(fresh_node):
+    writer = fresh_node.client("VR10")
+    ids = [writer.submit(incident("VR10")), writer.submit(sitrep("VR10"))]
+    acks = writer.run_until(lambda: all(isinstance(writer.outcome(i), Ack) for i in ids)
+                            and [writer.outcome(i) for i in ids], WAIT)
+
+    joiner = fresh_node.client("VR11")
+    # Two behind, with two picture entries: the node replays its log (the shorter way) as
+    # UPDATEs in order, no snapshot (GAPS.md: the replay limit).
+    joiner.run_until(lambda: joiner.mirror.applied >= acks[-1].sequence, WAIT)
+    assert joiner.mirror.snapshots == []
+    assert [u.sequence for u in joiner.mirror.received] == [1, 2]
+
+    later = writer.submit(sitrep("VR10", text="Tweede stand."))
+    last = writer.run_until(lambda: writer.outcome(later), WAIT).sequence
+    joiner.run_until(lambda: joiner.mirror.applied >= last, WAIT)
+
+    # A replayed range arrives again, verifies, and changes nothing (sequence ≤ applied).
+    before = (joiner.mirror.applied, joiner.mirror.view_hash, len(joiner.mirror.received))
+    joiner.fetch(1, last)
+    joiner.run_until(lambda: len(joiner.mirror.received) >= before[2] + last, WAIT)
+    assert [u.sequence for u in joiner.mirror.received[before[2]:]] == list(range(1, last + 1))
+    assert (joiner.mirror.applied, joiner.mirror.view_hash) == before[:2]
+    assert joiner.mirror.refused == []
+
+    # And the node agrees about the hash of VR11's view.
+    joiner.request_snapshot()
+    joiner.run_until(lambda: joiner.mirror.snapshots, WAIT)
+    end, equal = joiner.mirror.snapshots[-1]
+    assert equal and (end.sequence, end.view_hash) == before[:2]
