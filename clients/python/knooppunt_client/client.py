@@ -20,7 +20,7 @@ ACTIVE_TIMEOUT = 0.6  # no active heartbeat for this long: vote (§5.3)
 VOTE_INTERVAL = 0.2
 ATTACH_INTERVAL = 1.0
 STATUS_INTERVAL = 1.0
-RECOVERY_QUIET = 2.0  # E400s naming the same `expected` within this long are one gap
+GAP_RETRY = 0.1  # a report refused with 400 while the gap before it fills: send again after
 # Refusals after which resending cannot help; anything else (502 notActive, 500 rateLimited,
 # 600 storageFailure) is retried.
 RETRYABLE = {500, 502, 503, 600}
@@ -80,7 +80,6 @@ class Client:
         self._last_vote = 0.0
         self._last_status = 0.0
         self._last_active_heard = time.monotonic()
-        self._recovery: tuple[int, float] | None = None
         self.links: list[Link] = []
         for address in network.nodes:
             socket = self.context.socket(zmq.DEALER)
@@ -171,27 +170,32 @@ class Client:
             else:
                 return
 
-    def _recover(self, expected: int, stale: OutboxEntry | None = None) -> None:
-        """ERROR 400 (or 401): the node expects `expected` next. Reports below it were decided
-        (resend as they are: the node repeats its answer); the rest, and a report whose
-        sequence another report used (401), are sealed again from `expected` in their order."""
-        now = time.monotonic()
-        if (stale is None and self._recovery and self._recovery[0] == expected
-                and now - self._recovery[1] < RECOVERY_QUIET):
-            return
-        self._recovery = (expected, now)
+    def _recover(self, expected: int, entry: OutboxEntry | None, stale: bool) -> None:
+        """ERROR 400 (or 401 with `stale`): the node expects `expected` next.
+
+        When one of our pending reports carries `expected`, the gap fills itself: the refused
+        report goes again a little later. Otherwise that sequence is lost to us (a report we
+        never sent, or one the node refused while decoding it): every pending report from
+        `expected` on, and one whose sequence another report used (401), is sealed again from
+        `expected` in its order. Reports below `expected` were decided; sent again as they
+        are, the node repeats its answer."""
         pending = sorted((e for e in self.outbox.values() if e.pending and e.report is not None),
                          key=lambda e: e.report.origin_seq)
+        if not stale and any(e.report.origin_seq == expected for e in pending):
+            if entry is not None and entry.pending:
+                entry.sent, entry.not_before = False, time.monotonic() + GAP_RETRY
+            self._send_outbox()
+            return
         seq = expected
-        for entry in pending:
-            if entry.report.origin_seq >= expected or entry is stale:
-                if entry.report.origin_seq != seq:
-                    entry.report = entry.report.resealed(seq, self.identity.signing_key)
+        for candidate in pending:
+            if candidate.report.origin_seq >= expected or (stale and candidate is entry):
+                if candidate.report.origin_seq != seq:
+                    candidate.report = candidate.report.resealed(seq, self.identity.signing_key)
                 seq += 1
-            entry.sent = False
-        for entry in self.outbox.values():
-            if entry.pending and entry.report is None:
-                entry.forced_seq = None
+                candidate.sent = False
+        for candidate in self.outbox.values():
+            if candidate.pending and candidate.report is None:
+                candidate.forced_seq = None
         self.next_origin_seq = seq
         self._send_outbox()
 
@@ -374,7 +378,7 @@ class Client:
             entry.answers.append(error)
         if error.code in (400, 401) and "expected" in error.detail:
             # Neither uses up the origin sequence (the node checks order before anything else).
-            self._recover(int(error.detail["expected"]), stale=entry if error.code == 401 else None)
+            self._recover(int(error.detail["expected"]), entry, stale=error.code == 401)
             return
         if error.code == 502:
             # Passive: wait for the active (heartbeats, or our vote).

@@ -61,6 +61,20 @@ def test_an_origin_sequence_ahead_is_refused_and_the_client_recovers(node):
     assert len(client.answers(after)) == 1
 
 
+def test_a_window_behind_a_gap_is_resealed_and_acknowledged_in_order(node):
+    client = node.client("VR12")
+    welcomed(client)
+    expected = client.next_origin_seq
+    # The first skips a sequence; the two after it are sealed behind it and sent at once.
+    ids = [client.submit(incident("VR12"), origin_seq=expected + 1),
+           client.submit(sitrep("VR12")), client.submit(sitrep("VR12", text="Tweede stand."))]
+    acks = client.run_until(lambda: all(client.outcome(i) for i in ids) and [client.outcome(i) for i in ids], WAIT)
+    assert all(isinstance(a, Ack) for a in acks), acks
+    assert [a.origin_seq for a in acks] == [expected, expected + 1, expected + 2]
+    assert acks[0].sequence < acks[1].sequence < acks[2].sequence
+    assert any(isinstance(a, Error) and a.code == 400 for a in client.answers(ids[0]))
+
+
 def test_a_tampered_section_is_refused(node):
     client = node.client("VR04")
     welcomed(client)
