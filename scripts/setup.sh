@@ -21,8 +21,9 @@ packages=(libzmq3-dev libsqlite3-dev pkg-config)
 if [ "$purpose" = "test" ]; then
   # python3 + jsonschema: the schema agreement test; libxml2-utils: xmllint for CAP exports;
   # iproute2: separate hosts (network namespaces) in the multi-host test and chaos --partitions;
-  # nodejs: `node --check` parses the web assets' scripts (scripts/lint-web.sh).
-  packages+=(python3 python3-jsonschema libxml2-utils iproute2 nodejs)
+  # nodejs: `node --check` parses the web assets' scripts (scripts/lint-web.sh);
+  # python3-venv: the venv of the Python client's conformance suite (scripts/conformance.sh).
+  packages+=(python3 python3-jsonschema python3-venv libxml2-utils iproute2 nodejs)
 fi
 
 missing=()

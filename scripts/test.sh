@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is needed and runs every check: format lint, build, unit tests, real-process
-# tests (serialized), short chaos runs, the screens in a real headless browser, and the
-# benchmark's smoke run. Prints the time each stage took.
+# tests (serialized), the Python client's conformance suite, short chaos runs, the screens in
+# a real headless browser, and the benchmark's smoke run. Prints the time each stage took.
 #   KNOOPPUNT_LONG_TESTS=1  also runs the long variants (mutation runs, long chaos).
 #   KNOOPPUNT_TIME_SCALE=N  multiplies every deadline of the real-process tests (slow machines).
 set -euo pipefail
@@ -34,6 +34,7 @@ run_stage "build" swift build --build-tests --explicit-target-dependency-import-
 export KNOOPPUNT_BIN="$PWD/.build/debug/knooppunt"
 run_stage "unit tests" swift test --skip-build --skip KnooppuntSystemTests --skip KnooppuntBrowserTests
 run_stage "real-process tests" swift test --skip-build --no-parallel --filter KnooppuntSystemTests
+run_stage "conformance (python)" scripts/conformance.sh
 run_stage "browser tests" swift test --skip-build --no-parallel --filter KnooppuntBrowserTests
 run_stage "chaos (fixed seeds)" scripts/chaos-ci.sh
 run_stage "benchmark smoke" "$KNOOPPUNT_BIN" bench --smoke --dir "$(mktemp -d)/bench"
