@@ -219,7 +219,7 @@ final class DeskLoop {
                 version: version, digest: digest, link: status,
                 liveness: Liveness.json(board: board, link: status, pair: pairJSON(now: now), now: wall),
                 writesQueued: outbox.backlog,
-                ready: everCaughtUp))
+                ready: everCaughtUp, records: mirror.picture.entries.values.map(\.update)))
         dirty = false
     }
 }
