@@ -69,9 +69,11 @@ extension CAPExport {
                 return (envelope.type == .incident || envelope.type == .grip)
                     && envelope.incident != nil && envelope.incident == update.report.envelope.incident
             }
-            guard let alert = try? alert(from: update, context: context),
-                alert.scope == .publicScope, alert.info.allSatisfy({ $0.instruction != nil })
-            else { return nil }
+            // The scope is asked again although the envelope said public: the alert's own
+            // judgement of its audience is the one `export cap` writes into it.
+            guard let alert = try? alert(from: update, context: context), alert.scope == .publicScope else {
+                return nil
+            }
             return CAPFeed.Entry(alert: alert)
         }
         return CAPFeed(exercise: exercise, entries: entries)
@@ -82,10 +84,9 @@ extension CAPExport {
     static func carriesPublicAdvice(_ envelope: Envelope) -> Bool {
         switch envelope.type {
         case .sitrep:
-            return envelope.sections.contains { $0.name == "communicatie" }
-                && envelope.sections.allSatisfy {
-                    $0.name != "communicatie" || $0.classification == .publicInformation
-                }
+            return envelope.sections.contains {
+                $0.name == "communicatie" && $0.classification == .publicInformation
+            }
         case .threat:
             return !envelope.sections.isEmpty
                 && envelope.sections.allSatisfy { $0.classification == .publicInformation }
