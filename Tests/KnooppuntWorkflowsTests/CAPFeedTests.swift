@@ -105,6 +105,25 @@ struct CAPFeedTests {
         #expect(after.updated! > before.updated!)
     }
 
+    @Test("a later sitrep without crisis communication leaves the advice standing; a non-public one ends it")
+    func adviceStands() throws {
+        let log = try picture()
+        let before = exporter.feed(log.updates, exercise: false)
+        try log.commit(Docs.policeSitrep("VR09-1"), as: Org.vr09)
+        #expect(exporter.feed(log.updates, exercise: false) == before)
+        try log.commit(Docs.advice("VR09-1", classification: "partners"), as: Org.vr09)
+        let after = exporter.feed(log.updates, exercise: false)
+        #expect(after.entries.map(\.alert.sender) == ["urn:knooppunt:nctv"])
+    }
+
+    @Test("the advice of an incident that is closed leaves the feed")
+    func closedIncident() throws {
+        let log = try picture()
+        try log.commit(Docs.incident("VR09-1", status: "closed"), as: Org.vr09)
+        let feed = exporter.feed(log.updates, exercise: false)
+        #expect(feed.entries.map(\.alert.sender) == ["urn:knooppunt:nctv"])
+    }
+
     @Test("exercise alerts appear only in the exercise feed, with status Exercise and marked OEFENING")
     func exerciseFeed() throws {
         let log = try picture()

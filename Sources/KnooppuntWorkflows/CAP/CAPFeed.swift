@@ -45,10 +45,14 @@ public struct CAPFeed: Sendable, Hashable {
 }
 
 extension CAPExport {
-    /// The public alerts among `records` (the picture's entries; any order, and a record
-    /// replaced by a later one of the same key is ignored): every sitrep whose crisis
-    /// communication is public, and every threat level with action advice classified public,
-    /// of the real picture or, with `exercise`, of the exercise picture only.
+    /// The public alerts among `records` (the picture's entries and any earlier reports the
+    /// caller holds, in any order), of the real picture or, with `exercise`, of the exercise
+    /// picture only:
+    /// - per sitrep key (incident and origin) the latest sitrep with crisis communication,
+    ///   when that communication is public: a later sitrep without `communicatie` leaves the
+    ///   advice standing (as `export cap --incident` reads it), a later non-public one ends it;
+    ///   nothing for an incident whose latest incident report closes it;
+    /// - per threat area the latest threat level, when it carries action advice and is public.
     ///
     /// Pure. Only public content reaches the feed: a report whose advice is classified
     /// anything but public gives no entry, and the incident's title and GRIP level appear only
@@ -57,17 +61,25 @@ extension CAPExport {
     public func feed(_ records: [Update], exercise: Bool) -> CAPFeed {
         var latest: [String: Update] = [:]
         for update in records where update.report.envelope.exercise == exercise {
-            let key = update.report.envelope.key
-            if let known = latest[key], known.sequence >= update.sequence { continue }
-            latest[key] = update
+            let envelope = update.report.envelope
+            if envelope.type == .sitrep && !envelope.sections.contains(where: { $0.name == "communicatie" }) {
+                continue
+            }
+            if let known = latest[envelope.key], known.sequence >= update.sequence { continue }
+            latest[envelope.key] = update
         }
         let current = Array(latest.values)
+        let closed = closedIncidents(current)
         let entries = current.compactMap { update -> CAPFeed.Entry? in
-            guard Self.carriesPublicAdvice(update.report.envelope) else { return nil }
+            let envelope = update.report.envelope
+            guard Self.carriesPublicAdvice(envelope), !(envelope.incident.map(closed.contains) ?? false)
+            else {
+                return nil
+            }
             let context = current.filter { candidate in
-                let envelope = candidate.report.envelope
-                return (envelope.type == .incident || envelope.type == .grip)
-                    && envelope.incident != nil && envelope.incident == update.report.envelope.incident
+                let other = candidate.report.envelope
+                return (other.type == .incident || other.type == .grip) && other.incident != nil
+                    && other.incident == envelope.incident
             }
             // The scope is asked again although the envelope said public: the alert's own
             // judgement of its audience is the one `export cap` writes into it.
@@ -77,6 +89,20 @@ extension CAPExport {
             return CAPFeed.Entry(alert: alert)
         }
         return CAPFeed(exercise: exercise, entries: entries)
+    }
+
+    /// Incidents whose latest incident report closes them: their advice is no longer current.
+    /// Read whatever the incident report's classification, since it only takes entries away.
+    private func closedIncidents(_ current: [Update]) -> Set<IncidentID> {
+        var closed: Set<IncidentID> = []
+        for update in current where update.report.envelope.type == .incident {
+            if case .incident(let incident)? = try? update.report.document(codec: codec).body,
+                incident.status == .closed
+            {
+                closed.insert(incident.id)
+            }
+        }
+        return closed
     }
 
     /// Whether the sections an alert is made from are all public, read from the envelope
