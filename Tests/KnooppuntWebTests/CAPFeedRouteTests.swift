@@ -45,16 +45,16 @@ struct CAPFeedRouteTests {
     }
 
     /// A desk (not signed in) whose picture holds the sample's records.
-    func withDesk(_ body: (LocalServer) async throws -> Void) async throws {
+    func withDesk(ready: Bool = true, _ body: (LocalServer) async throws -> Void) async throws {
         let people = try TestPeople(.national)
         let gate = people.gate()
         let sample = Self.sample()
-        let desk = FakeDesk(sample: sample)
+        let desk = FakeDesk(sample: sample, ready: ready)
         let state = try #require(desk.feed.current)
         desk.feed.publish(
             DeskState(
                 version: state.version + 1, digest: state.digest, link: state.link, liveness: state.liveness,
-                writesQueued: 0, ready: true, records: sample.updates))
+                writesQueued: 0, ready: ready, records: sample.updates))
         var settings = DeskServer.Settings()
         settings.port = 0
         let fixed = settings
@@ -132,6 +132,15 @@ struct CAPFeedRouteTests {
             #expect(try await server.get(path).headers["content-type"] == "application/cap+xml")
             let real = String(path.dropLast("?exercise=1".count))
             #expect(try await server.get(real).status == 404)
+        }
+    }
+
+    @Test("before the desk holds the node's picture the feed answers 503")
+    func notReady() async throws {
+        try await withDesk(ready: false) { server in
+            let reply = try await server.get("/cap/feed.atom")
+            #expect(reply.status == 503)
+            #expect(reply.json["code"]?.integerValue == 505)
         }
     }
 }
