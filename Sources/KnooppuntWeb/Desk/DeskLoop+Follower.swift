@@ -66,6 +66,7 @@ extension DeskLoop: NodeFollowerDelegate {
             let entry = DigestEntry(update)
             entries[entry.key] = entry
             remember(entry)
+            capAdvice.keep(update)
         }
         dirty = true
     }
@@ -79,6 +80,8 @@ extension DeskLoop: NodeFollowerDelegate {
         // discarded, so it is fetched again from the node's log.
         history.removeAll()
         historyRequested = false
+        capAdvice.removeAll()
+        for entry in snapshot { capAdvice.keep(entry.update) }
         for entry in entries.values { remember(entry) }
         dirty = true
         logger.info(
@@ -115,6 +118,7 @@ extension DeskLoop: NodeFollowerDelegate {
             update.report.verifySignature(with: key)
         else { return }
         remember(DigestEntry(update))
+        capAdvice.keep(update)
         dirty = true
     }
 

@@ -36,6 +36,8 @@ final class DeskLoop {
     /// Earlier incident, GRIP and sitrep reports by sequence, for the timelines (bounded).
     var history: [SequenceNumber: DigestEntry] = [:]
     var historyRequested = false
+    /// Earlier sitreps with crisis communication, for the public CAP feed.
+    var capAdvice = CAPAdviceMemory()
     /// The node's liveness board and when it arrived.
     var board: NodeStatus?
     var boardAt: ContinuousClock.Instant?
@@ -219,7 +221,8 @@ final class DeskLoop {
                 version: version, digest: digest, link: status,
                 liveness: Liveness.json(board: board, link: status, pair: pairJSON(now: now), now: wall),
                 writesQueued: outbox.backlog,
-                ready: everCaughtUp))
+                ready: everCaughtUp, records: mirror.picture.entries.values.map(\.update) + capAdvice.updates)
+        )
         dirty = false
     }
 }

@@ -5,7 +5,8 @@ import Logging
 import Metrics
 
 /// The national desk's HTTP side: the page, its assets, the live stream (WebSocket `/live`),
-/// the JSON API (`/api/v1`, docs/openapi.yaml) and `/metrics`, `/healthz`, `/readyz`.
+/// the JSON API (`/api/v1`, docs/openapi.yaml), the public CAP feed (`/cap/`) and `/metrics`,
+/// `/healthz`, `/readyz`.
 ///
 /// It reads only the latest ``DeskState`` from the backend's feed and hands writes to the
 /// backend; the part that talks to the node runs on its own thread (``DeskLink``).
@@ -89,6 +90,7 @@ public struct DeskServer: Sendable {
         }
         addLive(router)
         DeskRoutes(backend: backend, gate: gate, settings: settings, logger: logger).add(to: router)
+        CAPFeedRoutes(feed: feed).add(to: router)
         MetricsRoutes.add(to: router) {
             guard let state = feed.current else { return (false, "starting") }
             guard state.ready else { return (false, "the desk has not received the node's picture yet") }

@@ -1,4 +1,5 @@
 import KnooppuntDomain
+import KnooppuntProtocol
 import StrictJSON
 
 /// How the desk's picture relates to the node's, for the banner every screen shows.
@@ -78,13 +79,16 @@ public struct DeskState: Sendable {
     public let writesQueued: Int
     /// Whether the desk has held the node's picture (it may serve it).
     public let ready: Bool
+    /// The picture's entries as the desk's view holds them, for what is made from whole
+    /// reports (the public CAP feed); not part of ``json``.
+    public let records: [Update]
     /// The whole state as the live stream and `/api/v1/state` send it.
     public let json: JSONValue
     public let bytes: [UInt8]
 
     public init(
         version: UInt64, digest: PictureDigest, link: LinkStatus, liveness: JSONValue, writesQueued: Int,
-        ready: Bool
+        ready: Bool, records: [Update] = []
     ) {
         self.version = version
         self.digest = digest
@@ -92,6 +96,7 @@ public struct DeskState: Sendable {
         self.liveness = liveness
         self.writesQueued = writesQueued
         self.ready = ready
+        self.records = records
         json = [
             "type": "state", "version": .integer(Int64(version)), "organisation": "NATIONAL",
             "link": link.json, "picture": digest.json, "liveness": liveness,

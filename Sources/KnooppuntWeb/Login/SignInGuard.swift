@@ -3,7 +3,7 @@ import Hummingbird
 import KnooppuntProtocol
 
 /// Default deny: every request needs a signed-in person except the login page and its
-/// script, `/healthz`, `/readyz` and the static assets. The page itself redirects to the
+/// script, `/healthz`, `/readyz`, the static assets and the public CAP feed (`/cap/`). The page itself redirects to the
 /// login page; everything else answers 401 with E800 (or E804, E803).
 ///
 /// Routes that act ask ``PeopleGate/require(_:_:)`` for the role on top.
@@ -13,7 +13,7 @@ struct SignInGuard<Context: RequestContext>: RouterMiddleware {
     /// Paths anyone may fetch: nothing in them depends on who asks or reveals the picture.
     static func isOpen(_ path: String) -> Bool {
         ["/login", "/api/v1/login", "/api/v1/logout", "/healthz", "/readyz", "/favicon.ico"].contains(path)
-            || path.hasPrefix("/assets/")
+            || path.hasPrefix("/assets/") || CAPFeedRoutes.isPublic(path)
     }
 
     func handle(
