@@ -26,17 +26,34 @@ enum BuildInfoTool {
         try Data(source.utf8).write(to: URL(fileURLWithPath: arguments[2]), options: .atomic)
     }
 
-    /// The commit HEAD names: directly, through a loose ref, or through packed-refs.
+    /// The commit HEAD names: directly, through a loose ref, or through packed-refs. In a
+    /// worktree `.git` is a file naming the worktree's own folder (`gitdir: …`), which holds
+    /// HEAD, while refs live in the main repository's folder (named in its `commondir`).
     static func commit(in git: URL) -> String? {
-        guard let head = read(git.appendingPathComponent("HEAD")) else { return nil }
+        let folders = gitFolders(git)
+        guard let head = read(folders.head.appendingPathComponent("HEAD")) else { return nil }
         guard head.hasPrefix("ref: ") else { return head }
         let ref = String(head.dropFirst(5))
-        if let loose = read(git.appendingPathComponent(ref)) { return loose }
-        let packed = read(git.appendingPathComponent("packed-refs")) ?? ""
+        for folder in [folders.head, folders.common] {
+            if let loose = read(folder.appendingPathComponent(ref)) { return loose }
+        }
+        let packed = read(folders.common.appendingPathComponent("packed-refs")) ?? ""
         for line in packed.split(separator: "\n") where line.hasSuffix(" " + ref) {
             return String(line.prefix { $0 != " " })
         }
         return nil
+    }
+
+    /// The folder holding HEAD and the one holding the shared refs (the same outside a worktree).
+    static func gitFolders(_ git: URL) -> (head: URL, common: URL) {
+        guard let pointer = read(git), pointer.hasPrefix("gitdir: ") else { return (git, git) }
+        let path = String(pointer.dropFirst("gitdir: ".count))
+        let head = URL(fileURLWithPath: path, relativeTo: git.deletingLastPathComponent()).standardizedFileURL
+        guard let common = read(head.appendingPathComponent("commondir")) else { return (head, head) }
+        return (
+            head,
+            URL(fileURLWithPath: common, relativeTo: head.appendingPathComponent("x")).standardizedFileURL
+        )
     }
 
     static func read(_ url: URL) -> String? {
