@@ -118,6 +118,72 @@ extension SystemTests {
         let follow = try client.seal(Documents.sitrep("VR09-FIND-1", 3), origin: vr09, originSeq: 4)
         try client.raw.send(.submit(follow))
         #expect(try client.answer()?.verdict == verdict(nil, follow.id))
+
+        // Finding 5: the node does not require canonical bytes. An envelope with spaces is
+        // accepted and forwarded byte for byte, so every receiver verifies what was signed.
+        let spaced = try client.seal(Documents.sitrep("VR09-FIND-1", 4), origin: vr09, originSeq: 5)
+        let loose = Array(
+            String(decoding: spaced.envelopeBytes, as: UTF8.self).replacing(",\"", with: ", \"").utf8)
+        #expect(loose != spaced.envelopeBytes)
+        try client.submit(envelope: loose, sections: spaced.sections.map { $0 ?? [] })
+        let answers = try client.raw.answers(within: .seconds(2))
+        #expect(answers.contains { $0.verdict == verdict(nil, spaced.id) })
+        #expect(
+            answers.contains {
+                if case .update(let update) = $0 { return update.report.envelopeBytes == loose }
+                return false
+            })
+        net.stopAll()
+    }
+
+    @Test(
+        "protocol findings: a second connection with a routing id in use is dropped by the ROUTER without a word; one without a routing id is served"
+    )
+    func routingIDsMustBeUnique() throws {
+        let net = try TestNetwork(name: "findings-routing")
+        defer { net.removeFolder() }
+        try net.startNode()
+        let secrets = try OrganisationSecrets.load(from: net.folder.keyFile(OrganisationCode("VR09")!))
+        let context = ZMQContext()
+        defer { context.terminate() }
+        func connect(_ routingID: String?) throws -> ZMQSocket {
+            let socket = try ZMQSocket(context, .dealer, name: "findings")
+            var options: [SocketOption] = [
+                .linger(.zero), .curveServerKey(net.network.nodeCurvePublicKey),
+                .curvePublicKey(secrets.curve.publicKey), .curveSecretKey(secrets.curve.secretKey),
+            ]
+            if let routingID { options.append(.routingId(Array(routingID.utf8))) }
+            try socket.set(options)
+            try socket.connect(net.network.primary.endpoint)
+            return socket
+        }
+        /// Whether a HELLO on `socket` is answered with WELCOME.
+        func welcomed(_ socket: ZMQSocket) throws -> Bool {
+            _ = try socket.sendPacked(MessageCodec.encode(.hello(applied: 0, epoch: 0, role: .watch)))
+            let deadline = ContinuousClock.now + .seconds(3)
+            while ContinuousClock.now < deadline {
+                var poller = Poller()
+                poller.add(.socket(socket))
+                _ = try poller.poll(timeout: .milliseconds(50))
+                while let message = try socket.receive(dontWait: true) {
+                    if let parts = message.unpacked(routed: false, maxParts: 64),
+                        case .welcome? = try? MessageCodec().decodeServer(parts)
+                    {
+                        return true
+                    }
+                }
+            }
+            return false
+        }
+        let first = try connect("VR09-findings")
+        defer { first.close() }
+        #expect(try welcomed(first))
+        let second = try connect("VR09-findings")
+        defer { second.close() }
+        #expect(try !welcomed(second), "the ROUTER served a second connection with a routing id in use")
+        let anonymous = try connect(nil)
+        defer { anonymous.close() }
+        #expect(try welcomed(anonymous))
         net.stopAll()
     }
 
