@@ -98,6 +98,25 @@ struct ProtocolDocumentTests {
         #expect(document.id == envelope.id)
     }
 
+    @Test("the incident example: its content matches the envelope's digest and the node reads the incident")
+    func incidentExample() throws {
+        let examples = try Self.examples().checked
+        let bytes = Array(try exampleValue(examples["envelope incident"]).utf8)
+        let content = Array(try exampleValue(examples["content incident"]).utf8)
+        #expect(JSONWriter.canonical(try JSONParser.parse(bytes)) == bytes, "the example is not canonical")
+        let report = try SealedReport.decode(
+            envelope: bytes, signature: Array(repeating: 0, count: 64), sections: [content],
+            allowWithheld: false, reference: .builtIn)
+        #expect(report.envelope.sections.map(\.salt) == [Array(16..<32)])
+        let document = try report.document(codec: DocumentCodec())
+        #expect(document.body.type == .incident)
+        // The sitrep example is about this incident, and comes after it in VR09's order.
+        let sitrep = try Envelope.decode(
+            Array(try exampleValue(examples["envelope"]).utf8), reference: .builtIn)
+        #expect(sitrep.incident == report.envelope.incident)
+        #expect(sitrep.originSeq > report.envelope.originSeq)
+    }
+
     @Test(
         "the network.json and key file examples load, and the key file's keys derive the listed public keys")
     func keyFileExamples() throws {
