@@ -71,6 +71,11 @@ struct ProtocolDocumentTests {
         #expect(salt.count == 16)
         #expect(salt == Array(0..<16))
         let digest = SealedReport.digest(salt: salt, name: name, content: content)
+        // The byte count the document spells out below the example.
+        let text = try String(contentsOf: Self.document, encoding: .utf8)
+        let count = try #require(text.firstMatch(of: /over 16 \+ (\d+) \+ 1 \+ (\d+) = (\d+) bytes/))
+        #expect(Int(count.1) == name.utf8.count && Int(count.2) == content.count)
+        #expect(Int(count.3) == salt.count + name.utf8.count + 1 + content.count)
         #expect(Hex.encode(digest) == example["digest"])
         // Hashing the salt's hex text instead of its bytes is the mistake the document warns of.
         let wrong = SealedReport.digest(salt: Array(Hex.encode(salt).utf8), name: name, content: content)
