@@ -288,7 +288,7 @@ let package = Package(
         .testTarget(
             name: "KnooppuntProtocolTests",
             dependencies: [
-                "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON",
+                "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON", "KnooppuntConfig",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

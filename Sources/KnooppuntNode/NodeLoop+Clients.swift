@@ -88,7 +88,11 @@ extension NodeLoop {
             let command = parts.flatMap {
                 $0.count > 1 ? String(decoding: $0[1].prefix(16), as: UTF8.self) : nil
             }
-            guard admit(organisation, routing: routing, command: command ?? "?", now: now) else { continue }
+            guard
+                admit(
+                    organisation, routing: routing, command: command ?? "?", now: now,
+                    reportID: { parts.flatMap(MessageCodec.submittedReportID) })
+            else { continue }
             let session =
                 sessions[routing] ?? Session(routingID: routing, organisation: organisation, now: now)
             sessions[routing] = session
@@ -115,7 +119,11 @@ extension NodeLoop {
                             "suppressed": "\(suppressed)",
                         ])
                 }
-                refuse(routing, nil, error, from: organisation)
+                // The answer names the report when the envelope's id can be read; the audit
+                // still sums such refusals up per organisation and code.
+                refuse(
+                    routing, MessageCodec.submittedReportID(parts), error, from: organisation,
+                    summarised: true)
                 continue
             }
             switch decoded {
@@ -342,13 +350,16 @@ extension NodeLoop {
     /// an authorisation (3xx); a count for the once-a-second summary for unreadable messages
     /// and for messages on a connection made with a retired key (one per message would let a
     /// connection that is no longer rate limited as its organisation fill the log).
+    /// With `summarised`, a refusal of a message that did not decode is counted for the
+    /// summary even when the answer names the report its envelope claims.
     func refuse(
         _ routing: [UInt8], _ id: ReportID?, _ problem: Problem, detail: JSONValue = [:],
-        from organisation: OrganisationCode? = nil
+        from organisation: OrganisationCode? = nil, summarised: Bool = false
     ) {
         count(problem.code)
         if let organisation {
-            if id != nil || ((300..<400).contains(problem.code.rawValue) && problem.code != .retiredKey) {
+            let named = id != nil && !summarised
+            if named || ((300..<400).contains(problem.code.rawValue) && problem.code != .retiredKey) {
                 var object = detail.objectValue ?? [:]
                 object["field"] = .string(problem.field)
                 object["message"] = .string(problem.message)

@@ -76,14 +76,17 @@ extension NodeLoop {
     // MARK: Rate limit
 
     /// Takes one message from `organisation`'s budget; refuses it (E500) when none is left.
+    /// `reportID` is read only when the refusal is answered (at most once per interval).
     func admit(
-        _ organisation: OrganisationCode, routing: [UInt8], command: String, now: ContinuousClock.Instant
+        _ organisation: OrganisationCode, routing: [UInt8], command: String, now: ContinuousClock.Instant,
+        reportID: () -> ReportID?
     )
         -> Bool
     {
         guard !limiter.allow(organisation, now: now) else { return true }
         refuseLimited(organisation, routing: routing, command: command, limit: "peerMessageRate", now: now) {
             (
+                reportID(),
                 "\(organisation) sent more than \(Int(options.peerMessageRate)) messages per second (burst \(Int(options.peerMessageBurst))); send again later",
                 [
                     "field": "message", "limit": "peerMessageRate",
@@ -106,6 +109,8 @@ extension NodeLoop {
             organisation, routing: message.frames[0], command: "-", limit: "backlogPerOrganisation", now: now
         ) {
             (
+                message.unpacked(routed: true, maxParts: WireLimits.maxFrames + 1).flatMap(
+                    MessageCodec.submittedReportID),
                 "\(organisation) has \(waiting) messages waiting at the node (limit \(options.backlogPerOrganisation)); send again later",
                 ["field": "message", "limit": "backlogPerOrganisation", "waiting": .integer(Int64(waiting))]
             )
@@ -113,11 +118,11 @@ extension NodeLoop {
     }
 
     /// Counts a refusal and logs it within the log budget; answers E500 at most once per
-    /// `limitAnswerInterval` per organisation, so `answer` (its text and detail) is only built
-    /// for the messages of a flood that are answered.
+    /// `limitAnswerInterval` per organisation, so `answer` (the report id, text and detail) is
+    /// only built for the messages of a flood that are answered.
     private func refuseLimited(
         _ organisation: OrganisationCode, routing: [UInt8], command: String, limit: String,
-        now: ContinuousClock.Instant, answer: () -> (message: String, detail: JSONValue)
+        now: ContinuousClock.Instant, answer: () -> (reportID: ReportID?, message: String, detail: JSONValue)
     ) {
         security.rateLimited[organisation, default: 0] += 1
         security.limitedSinceSummary[organisation, default: 0] += 1
@@ -132,8 +137,8 @@ extension NodeLoop {
         }
         if let answered = limitAnswered[organisation], now - answered < options.limitAnswerInterval { return }
         limitAnswered[organisation] = now
-        let (message, detail) = answer()
-        send(routing, .error(reportID: nil, code: .rateLimited, message: message, detail: detail))
+        let (reportID, message, detail) = answer()
+        send(routing, .error(reportID: reportID, code: .rateLimited, message: message, detail: detail))
     }
 
     /// Once per flush interval: one audit row per kind of bulk refusal, not one per message.

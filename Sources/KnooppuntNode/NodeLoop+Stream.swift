@@ -72,7 +72,17 @@ extension NodeLoop {
     }
 
     func fetch(_ session: Session, from: SequenceNumber, to: SequenceNumber) {
-        guard session.subscribed else { return }
+        guard session.subscribed else {
+            // Answered rather than ignored: a client that skipped HELLO would otherwise wait
+            // for a range that never comes (docs/PROTOCOL.md §5.2).
+            refuse(
+                session.routingID, nil,
+                Problem(
+                    .helloFirst, field: "FETCH",
+                    "send HELLO before FETCH: the node streams only to a connection that said HELLO"),
+                from: session.organisation)
+            return
+        }
         if to - from > options.catchUpLimit {
             startSnapshot(session)
         } else if case .snapshot? = session.job {

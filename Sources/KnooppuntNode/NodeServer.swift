@@ -26,6 +26,7 @@ public final class NodeServer: Sendable {
     static let pairIdentity = "NODE"
 
     public init(options: NodeOptions) throws {
+        try options.validate()
         self.options = options
         context = ZMQContext()
         let logger = options.logger

@@ -13,6 +13,9 @@ public enum WireLimits {
     public static let maxEnvelopeBytes = 16 * 1024
     /// The envelope schema version this build writes and reads.
     public static let schemaVersion: Int64 = 1
+    /// SUBMITs one organisation may have unanswered at the node (all its connections
+    /// together); the node's send queue per party is sized so that their ACKs always fit.
+    public static let largestWindow = 64
 }
 
 /// One section as the envelope lists it: its name, who may read it, and the salted digest

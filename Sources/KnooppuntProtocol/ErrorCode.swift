@@ -7,6 +7,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case frameTooLarge = 103
     case malformedNumber = 104
     case tooManyFrames = 105
+    /// FETCH (or another stream command) on a connection that has not said HELLO.
+    case helloFirst = 106
     // Documents
     case invalidJSON = 200
     case invalidUTF8 = 201
@@ -77,6 +79,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .frameTooLarge: "frameTooLarge"
         case .malformedNumber: "malformedNumber"
         case .tooManyFrames: "tooManyFrames"
+        case .helloFirst: "helloFirst"
         case .invalidJSON: "invalidJSON"
         case .invalidUTF8: "invalidUTF8"
         case .wrongType: "wrongType"

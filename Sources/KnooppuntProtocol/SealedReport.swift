@@ -193,7 +193,12 @@ public struct SealedReport: Sendable, Hashable {
             }
             contents.append(content)
         }
-        let document = try codec.decode(SectionLayout.merge(envelope, contents: contents))
+        let document: ReportDocument
+        do {
+            document = try codec.decode(SectionLayout.merge(envelope, contents: contents))
+        } catch {
+            throw SectionLayout.envelopePaths(error)
+        }
         guard document.id == envelope.id, document.body.type == envelope.type,
             document.exercise == envelope.exercise, document.author == envelope.author,
             document.body.incident == envelope.incident, document.body.subject == envelope.subject

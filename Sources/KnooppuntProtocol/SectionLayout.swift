@@ -158,3 +158,25 @@ public enum SectionLayout {
         }
     }
 }
+
+extension SectionLayout {
+    /// Fields the document decoder sees at its top level but the envelope carries.
+    private static let envelopeFields: Set<String> = [
+        "type", "id", "exercise", "author", "incident", "subject",
+    ]
+
+    /// Problems of a document merged from an envelope and its sections, with every field that
+    /// came from the envelope named by its path there (`envelope.meta.confidence`, not
+    /// `confidence`): the client built an envelope, not a document, and must find the field.
+    static func envelopePaths(_ problems: Problems) -> Problems {
+        Problems(
+            problems.problems.map { problem in
+                let head = String(problem.field.prefix { $0 != "." && $0 != "[" })
+                let prefix: String? =
+                    sitrepMeta.contains(head)
+                    ? "envelope.meta." : envelopeFields.contains(head) ? "envelope." : nil
+                guard let prefix else { return problem }
+                return Problem(problem.code, field: prefix + problem.field, problem.message)
+            })
+    }
+}

@@ -93,7 +93,7 @@ extension SystemTests {
         let net = try TestNetwork(name: "late-joiner")
         defer { net.removeFolder() }
         // Small limits make the slow path and the snapshot path happen with a few hundred reports.
-        net.nodeArguments = ["--send-high-water-mark", "50", "--catch-up-limit", "100"]
+        net.nodeArguments = ["--send-high-water-mark", "128", "--catch-up-limit", "100"]
         let writer = OrganisationCode("VR10")!
         let slow = OrganisationCode("VR11")!
         try net.startAll([writer, slow])
