@@ -64,6 +64,9 @@ class Deployment:
             [BINARY, "node", "--dir", str(self.data), "--role", role, *self.extra],
             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
+    def pause(self, role: str) -> None:
+        self.processes[role].send_signal(signal.SIGSTOP)
+
     def kill(self, role: str) -> None:
         process = self.processes.pop(role)
         process.send_signal(signal.SIGKILL)
