@@ -107,7 +107,7 @@ struct WatchCommand: ParsableCommand {
         workflows: WatchWorkflows? = nil
     ) -> String {
         var lines: [String] = []
-        let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)).inAmsterdam
+        let now = Timestamp.now().inAmsterdam
         if let since = unreachableSince {
             let at = Timestamp(millisecondsSinceEpoch: Int64(since.timeIntervalSince1970 * 1000)).inAmsterdam
             lines.append("!! NODE UNREACHABLE since \(at.rfc3339Seconds) — showing the last picture received")

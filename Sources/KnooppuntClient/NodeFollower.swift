@@ -171,7 +171,7 @@ public final class NodeFollower {
 
     func serveNode(_ link: NodeLink) {
         let now = ContinuousClock.now
-        let wall = Int64(Date().timeIntervalSince1970 * 1000)
+        let wall = Timestamp.nowMilliseconds()
         var actions: [MirrorAction] = []
         for _ in 0..<4_096 {
             guard let message = try? link.socket.receive(dontWait: true, maxFrames: 2) else { break }

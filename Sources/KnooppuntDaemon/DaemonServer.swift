@@ -127,7 +127,7 @@ final class DaemonLoop {
             ])
     }
 
-    static func wallClock() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func wallClock() -> Int64 { Timestamp.nowMilliseconds() }
 
     func storageFailed(_ error: any Error) -> Never { Self.storageFailed(error, logger: logger) }
 

@@ -151,4 +151,15 @@ public struct NodeStatus: Sendable, Hashable {
 
     /// Whether the node serves clients: active, or alone.
     public var isServing: Bool { ["active", "standalone"].contains(role) }
+
+    /// Per organisation, the sequence its daemon reported applied: what "delivered" means.
+    public var appliedByParty: [OrganisationCode: SequenceNumber] {
+        var applied: [OrganisationCode: SequenceNumber] = [:]
+        for (code, party) in parties {
+            if let organisation = OrganisationCode(code), let value = party.applied {
+                applied[organisation] = value
+            }
+        }
+        return applied
+    }
 }

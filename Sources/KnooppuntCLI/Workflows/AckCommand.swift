@@ -39,7 +39,7 @@ struct AckCommand: ParsableCommand {
 struct AckContext {
     let records: [WorkflowRecord]
     let board: NodeBoard?
-    var now: Int64 { board?.now ?? WallClock.now() }
+    var now: Int64 { board?.now ?? Timestamp.nowMilliseconds() }
 
     /// As `organisation` sees it (its daemon's picture), or as the national desk (the node's log).
     static func load(_ folder: FolderOption, as organisation: OrganisationCode?) throws -> AckContext {
@@ -228,7 +228,9 @@ struct AckRequestCommand: ParsableCommand {
         defer { signedIn.close() }
         let records = try DaemonPicture.records(options.folder.folder, options.organisation)
         let exercise = records.first { $0.id == id }?.exercise ?? false
-        let now = NodeBoard.read(options.folder.folder, try options.folder.network())?.now ?? WallClock.now()
+        let now =
+            NodeBoard.read(options.folder.folder, try options.folder.network())?.now
+            ?? Timestamp.nowMilliseconds()
         let readers = OrganisationSet(parties.codes + [options.organisation, .national])
         try options.publish(
             .ackRequest(

@@ -36,7 +36,7 @@ struct ExportGRIPCommand: ParsableCommand {
     func run() throws {
         let records = try NationalLog.records(folder.folder, types: [.incident, .grip, .sitrep, .measure])
             .filter { $0.exercise == exercise }
-        let now = NodeBoard.read(folder.folder, try folder.network())?.now ?? WallClock.now()
+        let now = NodeBoard.read(folder.folder, try folder.network())?.now ?? Timestamp.nowMilliseconds()
         let incidents = GRIPAdvisor().incidents(in: records, now: now).sorted { $0.openedAt < $1.openedAt }
         let text =
             format == "json"

@@ -112,7 +112,7 @@ struct LevelStatusCommand: ParsableCommand {
     func run() throws {
         let records = try ThreatStepService.currentRecords(folder.folder)
         let board = NodeBoard.read(folder.folder, try folder.network())
-        let now = board?.now ?? WallClock.now()
+        let now = board?.now ?? Timestamp.nowMilliseconds()
         let requests = AcknowledgementTracker().requests(in: records, applied: board?.applied, now: now)
         var states = ThreatPlanState.all(records: records, exercise: exercise)
         if let area {

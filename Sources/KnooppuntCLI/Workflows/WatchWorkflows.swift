@@ -23,7 +23,7 @@ struct WatchWorkflows {
 
     init(records: [WorkflowRecord], board: NodeBoard?, includeExercise: Bool) {
         let records = includeExercise ? records : records.filter { !$0.exercise }
-        now = board?.now ?? WallClock.now()
+        now = board?.now ?? Timestamp.nowMilliseconds()
         deliveryKnown = board != nil
         grip = GRIPAdvisor().incidents(in: records, now: now)
         plans =

@@ -57,7 +57,7 @@ public final class AlertService {
 
     /// One judgement: log alarms as they change, send the alerts that are due.
     public func pass(records: [WorkflowRecord], board: NodeBoard?) {
-        let now = board?.now ?? WallClock.now()
+        let now = board?.now ?? Timestamp.nowMilliseconds()
         let requests = tracker.requests(in: records, applied: board?.applied, now: now)
         for request in requests {
             guard let alarm = request.alarm else { continue }

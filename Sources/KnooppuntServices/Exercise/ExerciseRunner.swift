@@ -41,7 +41,8 @@ public final class ExerciseRunner {
             clients[code] = try OperatorClient(endpoint: folder.operatorEndpoint(code))
             do {
                 credentials[code] = try ProgramAccount.exerciseScript.credential(
-                    folder: folder.peopleFolder(code), organisation: code, actor: actor, now: WallClock.now())
+                    folder: folder.peopleFolder(code), organisation: code, actor: actor,
+                    now: Timestamp.nowMilliseconds())
             } catch let refusal as PeopleError {
                 throw ServiceFailure(.personRefused, refusal.description)
             }
@@ -59,7 +60,8 @@ public final class ExerciseRunner {
     public func close() {
         for code in credentials.keys {
             ProgramAccount.exerciseScript.revoke(
-                folder: folder.peopleFolder(code), organisation: code, actor: actor, now: WallClock.now())
+                folder: folder.peopleFolder(code), organisation: code, actor: actor,
+                now: Timestamp.nowMilliseconds())
         }
     }
 

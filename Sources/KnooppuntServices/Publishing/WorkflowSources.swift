@@ -28,19 +28,9 @@ public struct NodeBoard: Sendable {
 
     /// What the node's STATUS says each party applied, and the node's clock.
     public init(status: NodeStatus) {
-        var applied: [OrganisationCode: SequenceNumber] = [:]
-        for (code, party) in status.parties {
-            if let organisation = OrganisationCode(code), let value = party.applied {
-                applied[organisation] = value
-            }
-        }
-        self.applied = applied
+        applied = status.appliedByParty
         now = status.time
     }
-}
-
-public enum WallClock {
-    public static func now() -> Int64 { Timestamp.nowMilliseconds() }
 }
 
 /// Reads an organisation's picture from its running daemon (its view) and, where its store

@@ -27,7 +27,7 @@ public struct ThreatStepService {
     ) throws {
         let records = try Self.currentRecords(folder)
         let board = NodeBoard.read(folder, network)
-        let now = board?.now ?? WallClock.now()
+        let now = board?.now ?? Timestamp.nowMilliseconds()
         let state = ThreatPlanState.build(area: area, exercise: exercise, records: records)
         let plan = ThreatStepPlan()
         let requests = AcknowledgementTracker().requests(in: records, applied: board?.applied, now: now)

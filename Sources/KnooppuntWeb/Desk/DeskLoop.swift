@@ -104,7 +104,7 @@ final class DeskLoop {
             ])
     }
 
-    static func wallClock() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    static func wallClock() -> Int64 { Timestamp.nowMilliseconds() }
 
     // MARK: The node
 

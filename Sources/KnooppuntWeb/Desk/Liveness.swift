@@ -65,6 +65,6 @@ enum Liveness {
 
     /// Per organisation, the sequence its daemon reported applied (what "delivered" means).
     static func applied(board: NodeStatus?) -> [String: UInt64] {
-        (board?.parties ?? [:]).compactMapValues(\.applied)
+        Dictionary(uniqueKeysWithValues: (board?.appliedByParty ?? [:]).map { ($0.key.rawValue, $0.value) })
     }
 }
