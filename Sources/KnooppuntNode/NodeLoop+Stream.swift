@@ -96,15 +96,13 @@ extension NodeLoop {
 
     func startSnapshot(_ session: Session) {
         let taken = ContinuousClock.now
-        let entries = picture.entries.values.sorted { $0.sequence < $1.sequence }.map { entry in
-            Update(
-                sequence: entry.sequence, epoch: entry.epoch, committedAt: entry.committedAt,
-                report: entry.report.projected(for: session.view))
-        }
+        let entries = Array(picture.entries.values)
+        // Sorting indexes, not the entries: an entry is large, and moving it is not free.
+        let order = entries.indices.sorted { entries[$0].sequence < entries[$1].sequence }
         session.job = .snapshot(
             .init(
-                sequence: lastSequence, epoch: epoch, entries: entries, hash: picture.hash(for: session.view),
-                takenAt: taken))
+                sequence: lastSequence, epoch: epoch, entries: entries, order: order,
+                hash: picture.hash(for: session.view), takenAt: taken))
     }
 
     /// Advances every streaming job by a bounded burst; re-arms itself while work remains.
@@ -166,17 +164,21 @@ extension NodeLoop {
                     else { return }
                     snapshot.headerSent = true
                 }
-                while snapshot.next < snapshot.entries.count, budget > 0,
+                while snapshot.next < snapshot.order.count, budget > 0,
                     ContinuousClock.now - started < options.streamBudget
                 {
-                    guard send(session.routingID, .entry(snapshot.entries[snapshot.next])) else {
+                    let entry = snapshot.entries[snapshot.order[snapshot.next]]
+                    let projected = Update(
+                        sequence: entry.sequence, epoch: entry.epoch, committedAt: entry.committedAt,
+                        report: entry.report.projected(for: session.view))
+                    guard send(session.routingID, .entry(projected)) else {
                         session.job = .snapshot(snapshot)
                         return
                     }
                     snapshot.next += 1
                     budget -= 1
                 }
-                guard snapshot.next == snapshot.entries.count else {
+                guard snapshot.next == snapshot.order.count else {
                     session.job = .snapshot(snapshot)
                     return
                 }

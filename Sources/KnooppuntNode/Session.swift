@@ -35,8 +35,12 @@ enum StreamJob {
     struct Snapshot {
         let sequence: SequenceNumber
         let epoch: Epoch
-        /// The latest update per key, projected for the party's view, in sequence order.
-        let entries: [Update]
+        /// The picture's entries as they were when the snapshot was taken, as the node holds
+        /// them: each is projected for the party's view only when it is sent, so the first
+        /// entry goes out at once.
+        let entries: [PictureEntry]
+        /// Indexes into `entries` in sequence order: the order they are sent in.
+        let order: [Int]
         let hash: ViewHash
         /// When the snapshot was taken, for the log line at its end.
         let takenAt: ContinuousClock.Instant
