@@ -18,17 +18,42 @@ extension NodeBenchmark {
             ids += client.queue[client.next...].map(\.id)
         }
         ackLatency.reset()
+        let cpuBefore = nodeCPUSeconds()
+        let commitsBefore = try NodeStatus.request(folder.nodeControlEndpoint).commits
         let seconds = try pump(
             until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
             window: configuration.window,
             timeout: .seconds(3_600))
         let acks = ackLatency
         try waitDelivered(ids)
+        // Over the phase including the delivery to the subscriber: that is the node's work too.
+        let cpu = nodeCPUSeconds() - cpuBefore
+        let commits = try NodeStatus.request(folder.nodeControlEndpoint).commits
+        let batches = max(1, commits.batches - commitsBefore.batches)
         return [
             "reports": .integer(Int64(ids.count)), "seconds": .number((seconds * 1000).rounded() / 1000),
             "durableAcksPerSecond": .integer(Int64(Double(ids.count) / seconds)),
             "publishToAck": summary(acks), "publishToSubscriber": summary(deliveryLatency(ids)),
+            "nodeCPUMicrosecondsPerReport": .number((cpu * 1e6 / Double(ids.count) * 10).rounded() / 10),
+            "nodeCPUSeconds": .number((cpu * 100).rounded() / 100),
+            "reportsPerGroupCommit": .number(
+                (Double(commits.reports - commitsBefore.reports) / Double(batches) * 10).rounded() / 10),
         ]
+    }
+
+    /// The node process's user + system CPU time so far, in seconds (-1 when unknown).
+    func nodeCPUSeconds() -> Double {
+        guard let pid = processes.pid(of: PairRole.primary.rawValue),
+            let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let end = stat.lastIndex(of: ")")
+        else { return -1 }
+        // After the command name in parentheses: field 3 (state) onwards; utime and stime are
+        // fields 14 and 15, in clock ticks.
+        let fields = stat[stat.index(after: end)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else {
+            return -1
+        }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     func steady() throws -> JSONValue { try paced(from: clients, numbersFrom: 1_000_000) }

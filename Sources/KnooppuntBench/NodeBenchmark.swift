@@ -82,6 +82,8 @@ public final class NodeBenchmark {
         let phaseC = try snapshot()
         let phaseD = try flood()
         let status = try NodeStatus.request(folder.nodeControlEndpoint)
+        // After the phases, so that the node's figures are not measured beside it.
+        let limits = try MachineLimits.measure(in: folder.nodeFolder)
         let result: JSONValue = [
             "configuration": [
                 "mode": .string(
@@ -108,6 +110,7 @@ public final class NodeBenchmark {
             ],
             "nodeSequence": .integer(Int64(status.lastSequence)),
             "nodeCommits": status.json["commits"] ?? .null,
+            "machineLimits": limits,
         ]
         return result
     }

@@ -15,11 +15,15 @@ struct BenchCommand: ParsableCommand {
             un-ACKed: speaking KNP/1 directly, or with --through-daemons handing reports to real \
             region daemons (operator socket, outbox with fsync, then the node), as deployed. Prints JSON: the configuration (including the \
             read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK \
-            latency at full load; publish→subscriber latency at a steady rate; the time a late \
+            latency, the node's CPU time per durable report and reports per group commit at full \
+            load; publish→subscriber latency at a steady rate; the time a late \
             joiner needs for a snapshot of an N-incident picture (median of 5 joiners, with min and max); the same steady rate again from \
             the other regions while one region floods the node with --flood-rate messages per second (what \
             the rate limit leaves of the flood, and what the flood costs the others; direct mode \
-            only); the node's RSS.
+            only); the node's RSS. Then the machine's limits, measured in the same run so each \
+            figure stands next to its own: 1 KB write+fdatasync per second on the node's disk (and \
+            in groups of 64), and CURVE DEALER→ROUTER round trips and messages per second over \
+            loopback.
 
             `bench zmq` compares the Swift ZeroMQ layer with the same loop on the C API. \
             Method and recorded results: docs/BENCHMARKS.md.
