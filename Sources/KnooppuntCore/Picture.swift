@@ -50,17 +50,20 @@ public struct Picture: Sendable {
     public private(set) var lastSequence: SequenceNumber = 0
     public private(set) var lastEpoch: Epoch = 0
     public let views: [View]
-    private var hashes: [View: ViewHash]
+    /// The hash of each view, at the view's index in `views`.
+    private var hashes: [ViewHash]
+    private let viewIndex: [View: Int]
 
     public init(views: [View]) {
         self.views = views
-        hashes = Dictionary(uniqueKeysWithValues: views.map { ($0, ViewHash()) })
+        hashes = Array(repeating: ViewHash(), count: views.count)
+        viewIndex = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1, $0) })
     }
 
     /// Every organisation and the public: what the node tracks.
     public static var allViews: [View] { OrganisationCode.all.map(View.organisation) + [.publicView] }
 
-    public func hash(for view: View) -> ViewHash { hashes[view] ?? ViewHash() }
+    public func hash(for view: View) -> ViewHash { viewIndex[view].map { hashes[$0] } ?? ViewHash() }
 
     public var count: Int { entries.count }
 
@@ -78,7 +81,7 @@ public struct Picture: Sendable {
     /// Replaces everything with a snapshot taken at `sequence`.
     public mutating func replace(with snapshot: [PictureEntry], sequence: SequenceNumber, epoch: Epoch) {
         entries = [:]
-        hashes = Dictionary(uniqueKeysWithValues: views.map { ($0, ViewHash()) })
+        hashes = Array(repeating: ViewHash(), count: views.count)
         for entry in snapshot {
             entries[entry.key] = entry
             if !entry.isExercise { account(entry, add: true) }
@@ -88,19 +91,29 @@ public struct Picture: Sendable {
     }
 
     /// Adds or removes an entry's hash in every tracked view. Views that see the same
-    /// sections share one entry hash, so a report costs a few hashes, not one per view.
+    /// sections share one entry hash, so a report costs a few hashes, not one per view. This
+    /// runs for every committed report and every view: what a view sees is a bit mask (an
+    /// envelope has at most `WireLimits.maxSections` sections), and the few distinct masks are
+    /// kept in a short list rather than a dictionary.
     private mutating func account(_ entry: PictureEntry, add: Bool) {
-        var byVisibility: [[Bool]: [UInt8]] = [:]
-        for view in views {
-            let visibility = entry.report.visibility(for: view)
-            let entryHash: [UInt8]
-            if let cached = byVisibility[visibility] {
-                entryHash = cached
-            } else {
-                entryHash = entry.entryHash(visibility: visibility)
-                byVisibility[visibility] = entryHash
+        let classifications = entry.report.envelope.sections.map(\.classification)
+        precondition(classifications.count <= UInt64.bitWidth, "an envelope has at most 16 sections")
+        var known: [(mask: UInt64, hash: [UInt8])] = []
+        for index in views.indices {
+            var mask: UInt64 = 0
+            for (bit, classification) in classifications.enumerated()
+            where views[index].allows(classification) {
+                mask |= 1 << UInt64(bit)
             }
-            if add { hashes[view]!.add(entryHash) } else { hashes[view]!.remove(entryHash) }
+            let entryHash: [UInt8]
+            if let found = known.first(where: { $0.mask == mask }) {
+                entryHash = found.hash
+            } else {
+                entryHash = entry.entryHash(
+                    visibility: classifications.indices.map { mask & (1 << UInt64($0)) != 0 })
+                known.append((mask, entryHash))
+            }
+            if add { hashes[index].add(entryHash) } else { hashes[index].remove(entryHash) }
         }
     }
 

@@ -214,7 +214,7 @@ public struct SealedReport: Sendable, Hashable {
                     "key \"\(envelope.key)\" does not match the content (\(key))"))
         }
         // A section the content does not produce (e.g. a classification moved) is a mismatch too.
-        let expected = SectionLayout.split(document, codec: codec).sections.map(\.name)
+        let expected = SectionLayout.sectionNames(of: document, codec: codec)
         guard expected == envelope.sections.map(\.name) else {
             throw Problems(
                 Problem(.invalidEnvelope, field: "envelope.sections", "sections do not match the content"))

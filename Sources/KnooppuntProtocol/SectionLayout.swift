@@ -37,6 +37,17 @@ public enum SectionLayout {
 
     /// Cuts a valid document into envelope fields and sections.
     public static func split(_ document: ReportDocument, codec: DocumentCodec) -> Split {
+        cut(document, codec: codec, writingContent: true)
+    }
+
+    /// The names of the sections `document` is cut into, in wire order: what `split` gives,
+    /// without writing each section's canonical bytes (the node checks every report's names).
+    static func sectionNames(of document: ReportDocument, codec: DocumentCodec) -> [String] {
+        cut(document, codec: codec, writingContent: false).sections.map(\.name)
+    }
+
+    /// `split`, with each section's content left empty unless `writingContent`.
+    private static func cut(_ document: ReportDocument, codec: DocumentCodec, writingContent: Bool) -> Split {
         guard case .object(var fields) = codec.encode(document) else {
             preconditionFailure("documents encode to objects")
         }
@@ -51,7 +62,8 @@ public enum SectionLayout {
             else { preconditionFailure("every section has a classification") }
             let context = DecodeContext(reference: codec.reference)
             let classification = FieldReader.classification(classificationJSON, path: name, context: context)!
-            split.sections.append((name, classification, JSONWriter.canonical(.object(object))))
+            split.sections.append(
+                (name, classification, writingContent ? JSONWriter.canonical(.object(object)) : []))
         }
         if type == .sitrep {
             for key in sitrepMeta {
