@@ -11,7 +11,7 @@
 # the answers carry real incidents, sitreps and threats; then runs schemathesis against the
 # desk with the operations tagged `desk` as the desk officer, and against the screen with
 # those tagged `screen` as the operator. Every process it started is stopped on the way out,
-# whatever happens. Bounded (examples per operation, a fixed seed, deterministic generation)
+# whatever happens. Bounded (examples per operation, deterministic generation, one worker)
 # so that it takes about two minutes on a busy two-core machine and cannot fail by chance.
 #   KNOOPPUNT_API_TEST_KEEP=1  keeps the data folder and the logs (named at the end).
 #   Arguments go to both schemathesis runs (e.g. --max-examples 50).
@@ -20,17 +20,18 @@ cd "$(dirname "$0")/.."
 
 # The version is pinned: a new release may generate other requests or check differently.
 schemathesis_version="4.32.5"
-# Test cases per operation and the seed: enough to reach every documented status, few enough
-# to stay near two minutes.
+# Test cases per operation in the fuzzing phase: with the examples and coverage phases enough
+# to reach every documented status, few enough to stay near two minutes. Generation is
+# deterministic (--generation-deterministic): the same requests on every run, no seed.
 max_examples=10
-seed=20
 # Seconds to wait for the network and the screen (generous: a busy two-core machine).
 ready_timeout=150
 # Seconds one request may take before schemathesis counts it as a failure (a login's bcrypt
 # on a busy machine takes well under one).
 request_timeout=20
 
-venv=.build/python-venv
+repository="$PWD"
+venv="$repository/.build/python-venv"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv --system-site-packages "$venv"
 fi
@@ -165,22 +166,24 @@ EOF
 }
 wait_for "the example incident on the desk" incident_shown
 
-# Every run with the same settings: same seed, deterministic generation (which keeps no
+# Every run with the same settings: deterministic generation (which keeps no
 # example database), one worker. Logout is included: with a token it ends no session (docs/PEOPLE.md).
 run_schemathesis() { # name, url, tag, token file, extra arguments...
   local name="$1" url="$2" tag="$3" token="$4"; shift 4
   echo ""
   echo "api-test: schemathesis against the $name ($url), operations tagged $tag"
-  "$venv/bin/schemathesis" run docs/openapi.yaml \
+  # From the temporary folder: schemathesis keeps the failures it found in .schemathesis/ of
+  # the working directory and replays them next time; each run starts without them.
+  (cd "$work" && "$venv/bin/schemathesis" run "$repository/docs/openapi.yaml" \
     --url "$url" --include-tag "$tag" \
     --header "Authorization: Bearer $(cat "$token")" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance \
     --phases examples,coverage,fuzzing \
-    --max-examples "$max_examples" --seed "$seed" --generation-deterministic \
+    --max-examples "$max_examples" --generation-deterministic \
     --workers 1 --no-color \
     --request-timeout "$request_timeout" --max-failures 50 --continue-on-failure \
     --warnings off \
-    "$@"
+    "$@")
 }
 status=0
 run_schemathesis desk "http://127.0.0.1:$desk_port" desk "$work/officer.token" "$@" || status=1
