@@ -143,7 +143,7 @@ users add api-operator --as VR09 --role operator --name "API test operator" --pa
 users token api-operator --as VR09 --days 1 --file "$work/operator.token"
 
 # Something to show: the example incident and sitrep of VR09 (as exercise, as in docs/examples,
-# and once more as real reports) and NCTV's example threat level.
+# and once more as real reports), NCTV's example threat level and its acknowledgement request.
 publish() { # organisation, file
   "$binary" publish --dir "$data" --as "$1" --token-file "$data/$1/dienstdoende.token" "$2" \
     >>"$logs/publish.log" 2>&1
@@ -156,6 +156,7 @@ for example in incident sitrep; do
   publish VR09 "$real/$example.json"
 done
 publish NCTV docs/examples/threat.json
+publish NCTV docs/examples/ack-request.yaml
 # Until the desk shows the real incident (the reports travel through the node).
 incident_shown() {
   "$venv/bin/python" - "http://127.0.0.1:$desk_port/api/v1/incidents/VR09-20250611-01" "$(cat "$work/officer.token")" <<'EOF'
