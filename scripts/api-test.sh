@@ -26,8 +26,8 @@ schemathesis_version="4.32.5"
 max_examples=10
 # Seconds to wait for the network and the screen (generous: a busy two-core machine).
 ready_timeout=150
-# Seconds one request may take before schemathesis counts it as a failure (a login's bcrypt
-# on a busy machine takes well under one).
+# Seconds one request may take before schemathesis counts it as a failure (a desk write waits
+# up to 3 s for the node, a login's bcrypt about a quarter of a second).
 request_timeout=20
 
 repository="$PWD"
@@ -169,6 +169,8 @@ wait_for "the example incident on the desk" incident_shown
 
 # Every run with the same settings: deterministic generation (which keeps no
 # example database), one worker. Logout is included: with a token it ends no session (docs/PEOPLE.md).
+# Generated logins may lock the test accounts (E802, documented); that stops logins only, not
+# the tokens the runs use.
 run_schemathesis() { # name, url, tag, token file, extra arguments...
   local name="$1" url="$2" tag="$3" token="$4"; shift 4
   echo ""
