@@ -36,6 +36,12 @@ public struct Fence: Sendable, Hashable {
         public let key: String
         public let target: Target
         public let value: Int64
+
+        public init(key: String, target: Target, value: Int64) {
+            self.key = key
+            self.target = target
+            self.value = value
+        }
     }
 
     /// A write of the success branch.

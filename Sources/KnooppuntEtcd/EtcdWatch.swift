@@ -46,7 +46,7 @@ public struct EtcdWatch: AsyncSequence, Sendable {
             while true {
                 if !pending.isEmpty {
                     let event = pending.removeFirst()
-                    nextRevision = max(nextRevision, event.revision + 1)
+                    nextRevision = Swift.max(nextRevision, event.revision + 1)
                     return event
                 }
                 try Task.checkCancellation()
@@ -81,8 +81,8 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                 let endpoint = client.currentEndpoint
                 let index = client.endpoints.firstIndex(of: endpoint) ?? 0
                 do {
-                    let response = try await client.open(
-                        endpoint, "/v3/watch", bytes, timeout: min(client.attemptTimeout, deadline - .now))
+                    let timeout = Swift.min(client.attemptTimeout, deadline - .now)
+                    let response = try await client.open(endpoint, "/v3/watch", bytes, timeout: timeout)
                     guard response.status.code == 200 else {
                         let text = try? await response.body.collect(upTo: 4096).readableBytesView
                         throw EtcdError.fromServer(

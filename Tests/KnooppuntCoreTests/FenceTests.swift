@@ -143,7 +143,7 @@ struct FenceTests {
     func conflictThenResync() throws {
         var etcd = Revisions()
         etcd.put("/knooppunt/NL/active/a")
-        var fence = Fence(
+        let fence = Fence(
             layout: layout, electionKey: "/knooppunt/NL/active/a", epoch: etcd.revision, tip: .empty)
         let first = try #require(fence.commit([[1]]))
         let answer = etcd.run(first)
