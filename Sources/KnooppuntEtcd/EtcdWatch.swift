@@ -6,8 +6,16 @@ extension EtcdClient {
     /// revision it delivered plus one, so nothing is skipped or repeated. A start revision that
     /// was compacted away ends it with ``EtcdError/Code/compacted``; finding no member within
     /// ``operationTimeout`` ends it with ``EtcdError/Code/unreachable`` or ``EtcdError/Code/noQuorum``.
-    public func watch(_ keys: EtcdKeys, from revision: Int64) -> EtcdWatch {
-        EtcdWatch(client: self, keys: keys, startRevision: revision)
+    ///
+    /// A member that hangs with its connection open (a paused process, a cut link) is noticed
+    /// by silence: the watch asks for progress notifications, and a stream that says nothing
+    /// for `idleTimeout` is left for another member. Members must therefore send them more
+    /// often (`--experimental-watch-progress-notify-interval`, which ``EtcdCluster`` sets to
+    /// 1 s); at etcd's default of 10 minutes a quiet watch merely reconnects every `idleTimeout`.
+    public func watch(
+        _ keys: EtcdKeys, from revision: Int64, idleTimeout: Duration = EtcdWatch.defaultIdleTimeout
+    ) -> EtcdWatch {
+        EtcdWatch(client: self, keys: keys, startRevision: revision, idleTimeout: idleTimeout)
     }
 }
 
@@ -16,30 +24,36 @@ public struct EtcdWatch: AsyncSequence, Sendable {
     public typealias Element = EtcdWatchEvent
     /// The largest single message of the stream (one response's events).
     public static let maximumMessageBytes = 16 * 1024 * 1024
+    /// How long a stream may stay silent before its member counts as hung: five progress
+    /// notifications of a member started by ``EtcdCluster`` (every second).
+    public static let defaultIdleTimeout: Duration = .seconds(5)
 
     let client: EtcdClient
     let keys: EtcdKeys
     let startRevision: Int64
+    let idleTimeout: Duration
 
     public func makeAsyncIterator() -> Iterator {
-        Iterator(client: client, keys: keys, nextRevision: startRevision)
+        Iterator(client: client, keys: keys, nextRevision: startRevision, idleTimeout: idleTimeout)
     }
 
     public struct Iterator: AsyncIteratorProtocol {
         let client: EtcdClient
         let keys: EtcdKeys
+        let idleTimeout: Duration
         /// The first revision not yet delivered: where a reconnect starts.
         public private(set) var nextRevision: Int64
         var pending: [EtcdWatchEvent] = []
-        var stream: HTTPClientResponse.Body.AsyncIterator?
+        var stream: StreamReader?
         /// The member the stream reads from.
         var connected = 0
         var splitter = JSONObjectSplitter(limit: EtcdWatch.maximumMessageBytes)
 
-        init(client: EtcdClient, keys: EtcdKeys, nextRevision: Int64) {
+        init(client: EtcdClient, keys: EtcdKeys, nextRevision: Int64, idleTimeout: Duration) {
             self.client = client
             self.keys = keys
             self.nextRevision = nextRevision
+            self.idleTimeout = idleTimeout
         }
 
         public mutating func next() async throws -> EtcdWatchEvent? {
@@ -51,12 +65,17 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                 }
                 try Task.checkCancellation()
                 if stream == nil { try await connect() }
+                guard let reader = stream else { continue }
                 do {
-                    guard let chunk = try await stream?.next() else {
-                        stream = nil  // the member ended the stream: go on elsewhere
+                    guard let chunk = try await reader.next(within: idleTimeout) else {
+                        // The member ended the stream: go on elsewhere after a pause, so a
+                        // member that keeps ending streams cannot make this loop spin.
+                        stream = nil
+                        client.moveOn(from: connected)
+                        try await Task.sleep(for: EtcdClient.roundPause)
                         continue
                     }
-                    for message in try splitter.feed(Array(chunk.readableBytesView)) {
+                    for message in try splitter.feed(chunk) {
                         try receive(message)
                     }
                 } catch let error as EtcdError where error.isFinal {
@@ -74,6 +93,7 @@ public struct EtcdWatch: AsyncSequence, Sendable {
         mutating func connect() async throws {
             var body = EtcdWire.fields(keys)
             body["start_revision"] = String(nextRevision)
+            body["progress_notify"] = true
             let bytes = EtcdWire.encode(["create_request": body])
             let deadline = ContinuousClock.now + client.operationTimeout
             var last: (any Error)?
@@ -89,7 +109,7 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                             text.map { String(decoding: $0, as: UTF8.self) } ?? "watch refused",
                             httpStatus: Int(response.status.code))
                     }
-                    stream = response.body.makeAsyncIterator()
+                    stream = StreamReader(response.body.makeAsyncIterator())
                     connected = index
                     splitter = JSONObjectSplitter(limit: EtcdWatch.maximumMessageBytes)
                     return
@@ -131,6 +151,31 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                 // After a reconnect etcd starts at nextRevision: anything older is a repeat.
                 if change.revision >= nextRevision { pending.append(change) }
             }
+        }
+    }
+}
+
+/// The body of a watch's answer, read chunk by chunk with a limit on silence. The iterator is
+/// used by one read at a time (the child task of ``next(within:)``, awaited before the next
+/// read), which is what makes handing it to that task safe.
+final class StreamReader: @unchecked Sendable {
+    private var iterator: HTTPClientResponse.Body.AsyncIterator
+
+    init(_ iterator: HTTPClientResponse.Body.AsyncIterator) { self.iterator = iterator }
+
+    /// The next chunk, nil at the end of the stream; throws when nothing came within `idle`.
+    func next(within idle: Duration) async throws -> [UInt8]? {
+        try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask { try await self.iterator.next().map { Array($0.readableBytesView) } }
+            group.addTask {
+                try await Task.sleep(for: idle)
+                throw EtcdError(.noQuorum, "the watch heard nothing for \(idle)")
+            }
+            defer { group.cancelAll() }
+            // The first child to finish decides; the other is cancelled (an abandoned read
+            // ends with the stream, which is dropped after a timeout).
+            guard let first = try await group.next() else { return nil }
+            return first
         }
     }
 }

@@ -13,6 +13,9 @@ public final class EtcdCluster: @unchecked Sendable {
     /// kept: a busy two-core machine must not see elections from slow heartbeats alone.
     public static let heartbeatInterval: Duration = .milliseconds(100)
     public static let electionTimeout: Duration = .milliseconds(1_000)
+    /// How often a member tells a quiet watch how far it is: the watch's sign of life, so a
+    /// client notices a hung member within its idle timeout (etcd's default is 10 minutes).
+    public static let watchProgressInterval: Duration = .seconds(1)
     /// How long a start may take until every member is healthy (a cold start on a busy machine
     /// took about 4 s here).
     public static let startTimeout: Duration = .seconds(60)
@@ -100,6 +103,8 @@ public final class EtcdCluster: @unchecked Sendable {
             "--initial-cluster-state", "new",
             "--heartbeat-interval", String(Self.milliseconds(Self.heartbeatInterval)),
             "--election-timeout", String(Self.milliseconds(Self.electionTimeout)),
+            "--experimental-watch-progress-notify-interval",
+            "\(Self.milliseconds(Self.watchProgressInterval))ms",
             "--logger", "zap", "--log-outputs", "stderr",
         ]
         if let quotaBackendBytes { arguments += ["--quota-backend-bytes", String(quotaBackendBytes)] }

@@ -16,7 +16,7 @@ private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) as
 
 extension SystemTests {
     @Test(
-        "three etcd members: with one killed writes commit and a watch goes on at another member; with two killed a write fails as no quorum within the client's deadline; with one back writes commit again; a paused member is passed over",
+        "three etcd members: with one killed writes commit and a watch goes on at another member; with two killed a write fails as no quorum within the client's deadline; with one back writes commit again; a paused member is passed over by calls and by a watch",
         .enabled(
             if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(5)))
@@ -66,13 +66,20 @@ extension SystemTests {
 
         // All three back, then one paused (a hung machine that keeps its sockets): passed over.
         try await offPool { try cluster.restart(0) }
+        let pausedFirst = [cluster.clientURLs[2], cluster.clientURLs[0], cluster.clientURLs[1]]
+        // A watch that reads from the member about to hang: it hears nothing (no progress
+        // notification) for its idle timeout and goes on at another member.
+        let hungWatcher = EtcdClient(endpoints: pausedFirst)
+        var hung = hungWatcher.watch(.prefix("/q/k"), from: four).makeAsyncIterator()
+        #expect(try await hung.next()?.revision == four)
         cluster.pause(2)
-        let paused = EtcdClient(endpoints: [
-            cluster.clientURLs[2], cluster.clientURLs[0], cluster.clientURLs[1],
-        ])
+        let paused = EtcdClient(endpoints: pausedFirst)
         let five = try await paused.put("/q/k5", Array("5".utf8))
         #expect(five > four)
         #expect(paused.currentEndpoint != cluster.clientURLs[2])
+        let afterPause = try await hung.next()
+        #expect(afterPause?.revision == five && afterPause?.keyValue.key == "/q/k5")
+        #expect(hungWatcher.currentEndpoint != cluster.clientURLs[2])
         cluster.resume(2)
         try await offPool { try cluster.waitUntilHealthy() }
 
