@@ -86,11 +86,12 @@ extension EtcdClient {
     }
 
     /// Renews the lease once; returns its TTL from now. A lease that expired or was revoked
-    /// fails with ``EtcdError/Code/leaseNotFound``.
+    /// fails with ``EtcdError/Code/leaseNotFound``. `timeout` shortens the call's deadline
+    /// (a holder need not wait for an answer past its lease's end).
     @discardableResult
-    public func keepAlive(lease: Int64) async throws -> Duration {
+    public func keepAlive(lease: Int64, timeout: Duration? = nil) async throws -> Duration {
         // The gateway streams keep-alive answers; one request gives one answer and the end.
-        let reply = try await call("/v3/lease/keepalive", ["ID": String(lease)])
+        let reply = try await call("/v3/lease/keepalive", ["ID": String(lease)], within: timeout)
         let result = reply.object("result") ?? reply
         let ttl = try result.int("TTL")
         guard ttl > 0 else { throw EtcdError(.leaseNotFound, "lease \(lease) expired or was revoked") }
@@ -113,6 +114,14 @@ extension EtcdClient {
         let reply = try await attempt(
             trimmed, "/v3/maintenance/status", EtcdWire.encode([:]), timeout: attemptTimeout)
         return try Self.status(from: reply)
+    }
+
+    /// The alarms raised in the cluster, e.g. `NOSPACE` on each member that reached its space
+    /// quota (it stays raised until an operator frees space and disarms it).
+    public func alarms() async throws -> [EtcdAlarm] {
+        try await call("/v3/maintenance/alarm", ["action": "GET"]).objects("alarms").map {
+            EtcdAlarm(memberID: try $0.uint("memberID"), alarm: $0.string("alarm") ?? "NONE")
+        }
     }
 
     static func status(from reply: EtcdReply) throws -> EtcdStatus {

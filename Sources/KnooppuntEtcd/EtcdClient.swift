@@ -46,9 +46,12 @@ public final class EtcdClient: Sendable {
     /// POSTs `body` to `path` at one member after another until one answers or the deadline
     /// passes. A refusal that another member would give too (quota, compaction, a lease that
     /// is gone, a bad request) ends the call at once.
-    func call(_ path: String, _ body: [String: Any]) async throws -> EtcdReply {
+    func call(
+        _ path: String, _ body: [String: Any], within timeout: Duration? = nil
+    ) async throws -> EtcdReply {
         let bytes = EtcdWire.encode(body)
-        let deadline = ContinuousClock.now + operationTimeout
+        let limit = timeout.map { Swift.min($0, operationTimeout) } ?? operationTimeout
+        let deadline = ContinuousClock.now + limit
         var last: EtcdError?
         var sawNoQuorum = false
         while true {
@@ -70,7 +73,7 @@ public final class EtcdClient: Sendable {
             if ContinuousClock.now >= deadline {
                 let why = last.map { "; last: \($0.message)" } ?? ""
                 throw sawNoQuorum
-                    ? EtcdError(.noQuorum, "no majority answered \(path) within \(operationTimeout)\(why)")
+                    ? EtcdError(.noQuorum, "no majority answered \(path) within \(limit)\(why)")
                     : EtcdError(.unreachable, "no etcd member could be reached for \(path)\(why)")
             }
             try await Task.sleep(for: Self.roundPause)

@@ -144,3 +144,9 @@ public struct EtcdWatchEvent: Sendable, Hashable {
     public let keyValue: EtcdKeyValue
     public var revision: Int64 { keyValue.modRevision }
 }
+
+/// An alarm a member raised (`NOSPACE`: its database reached the space quota; `CORRUPT`).
+public struct EtcdAlarm: Sendable, Hashable {
+    public let memberID: UInt64
+    public let alarm: String
+}

@@ -7,6 +7,9 @@ public struct LeadershipTerm: Sendable, Hashable {
     public let lease: EtcdLease
     /// The create revision of ``key``.
     public let epoch: Int64
+    /// Until when the lease surely lives by this replica's clock: the last grant or renewal
+    /// that etcd confirmed, counted from when it was sent, plus the TTL etcd gave.
+    public let confirmedUntil: ContinuousClock.Instant
 }
 
 /// The election of the active replica through etcd, as etcd's election recipe: every
@@ -39,7 +42,9 @@ public struct Leadership: Sendable {
     /// the term it holds; the caller then runs ``keepAlive(_:)`` beside its work. Cancelling
     /// the task revokes the lease.
     public func campaign(value: [UInt8]) async throws -> LeadershipTerm {
+        let asked = ContinuousClock.now
         let lease = try await client.grantLease(ttl: leaseTTL)
+        var confirmedUntil = asked + lease.ttl
         do {
             let key = prefix + String(lease.id, radix: 16)
             let answer = try await client.txn(
@@ -48,15 +53,17 @@ public struct Leadership: Sendable {
                 failure: [.range(.key(key))])
             let epoch =
                 answer.succeeded ? answer.revision : answer.keyValues(at: 0)?.first?.createRevision ?? 0
-            let term = LeadershipTerm(key: key, lease: lease, epoch: epoch)
-            var renewed = ContinuousClock.now
+            var renewed = asked
             while true {
+                let term = LeadershipTerm(
+                    key: key, lease: lease, epoch: epoch, confirmedUntil: confirmedUntil)
                 if let holder = try await holder(), holder.createRevision == epoch, holder.key == key {
                     return term
                 }
                 if ContinuousClock.now - renewed >= renewalInterval(lease) {
-                    try await client.keepAlive(lease: lease.id)
-                    renewed = .now
+                    let sent = ContinuousClock.now
+                    confirmedUntil = sent + (try await client.keepAlive(lease: lease.id))
+                    renewed = sent
                 }
                 guard try await isHeld(byKeyOf: term) else {
                     throw EtcdError(.leadershipLost, "the campaign key \(key) is gone (lease expired)")
@@ -85,15 +92,18 @@ public struct Leadership: Sendable {
 
     /// Renews the term's lease until the task is cancelled. Returns only by throwing: with
     /// ``EtcdError/Code/leaseNotFound`` when etcd says the lease is gone, or with
-    /// ``EtcdError/Code/leadershipLost`` when no renewal succeeded for a whole TTL (the lease
-    /// may have expired without this replica hearing it). Either way the caller has lost the
+    /// ``EtcdError/Code/leadershipLost`` when no renewal was confirmed before the lease's end
+    /// by this replica's clock (``LeadershipTerm/confirmedUntil``; the lease may have expired
+    /// without this replica hearing it). Either way the caller has lost the
     /// role and must stop acknowledging; its commits are refused by the fence anyway.
     public func keepAlive(_ term: LeadershipTerm) async throws -> Never {
-        var confirmedUntil = ContinuousClock.now + term.lease.ttl
+        var confirmedUntil = term.confirmedUntil
         while true {
             do {
                 let sent = ContinuousClock.now
-                let ttl = try await client.keepAlive(lease: term.lease.id)
+                // No answer is waited for past the lease's end: by then the role is lost.
+                guard confirmedUntil > sent else { throw EtcdError(.noQuorum, "no renewal answered in time") }
+                let ttl = try await client.keepAlive(lease: term.lease.id, timeout: confirmedUntil - sent)
                 confirmedUntil = sent + ttl
             } catch let error as EtcdError where error.code == .leaseNotFound {
                 throw error

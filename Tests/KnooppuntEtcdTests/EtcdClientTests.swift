@@ -133,7 +133,7 @@ struct EtcdClientTests {
     }
 
     @Test(
-        "a member with a small space quota refuses writes with the quota error and still answers reads",
+        "a member with a small space quota refuses writes with the quota error, raises the NOSPACE alarm and still answers reads",
         .timeLimit(.minutes(2)))
     func spaceQuota() async throws {
         let quota = 1_024 * 1_024
@@ -159,6 +159,8 @@ struct EtcdClientTests {
             #expect(try await client.range(.prefix("/q/big/")).keyValues.count > 0)
             let status = try await client.status()
             #expect(status.dbSize > 0)
+            let alarms = try await client.alarms()
+            #expect(alarms.map(\.alarm) == ["NOSPACE"] && alarms.first?.memberID == status.memberID)
         }
     }
 }

@@ -66,9 +66,14 @@ struct LeadershipTests {
             #expect(try await client.get(layout.entryKey(2))?.value == bytes("b2"))
             #expect(try await client.get(layout.entryKey(3)) == nil)
 
-            // Renewing the lost lease says so at once.
+            // Its lease is gone in etcd, and past its end by its own clock: either way it learns
+            // the loss at once.
+            let gone = await #expect(throws: EtcdError.self) {
+                try await client.keepAlive(lease: first.lease.id)
+            }
+            #expect(gone?.code == .leaseNotFound)
             let lost = await #expect(throws: EtcdError.self) { try await election.keepAlive(first) }
-            #expect(lost?.code == .leaseNotFound)
+            #expect(lost?.code == .leadershipLost)
 
             // The holder resigns: a third campaigner holds the role at once, with a higher epoch,
             // and the resigned one is fenced even with the right tip.
@@ -118,6 +123,23 @@ struct LeadershipTests {
             #expect(try await election.holder()?.key == holder.key)
             // The cancelled campaign revoked its lease: only the holder's key is left.
             #expect(try await client.range(.prefix(layout.activePrefix)).keyValues.map(\.key) == [holder.key])
+        }
+    }
+
+    @Test(
+        "a holder whose only member hangs learns it lost the role by the end of its lease, not later",
+        .timeLimit(.minutes(2)))
+    func holderCutOffLearnsTheLoss() async throws {
+        try await withCluster("cutoff") { cluster, client in
+            let election = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: .seconds(2))
+            let term = try await election.campaign(value: bytes("a"))
+            cluster.pause(0)
+            defer { cluster.resume(0) }
+            let error = await #expect(throws: EtcdError.self) { try await election.keepAlive(term) }
+            let late = ContinuousClock.now - term.confirmedUntil
+            #expect(error?.code == .leadershipLost, "\(String(describing: error))")
+            // The renewal in flight is cut at the lease's end; the margin is for a busy machine.
+            #expect(late < .seconds(3), "learned it \(late) after the lease's end")
         }
     }
 }
