@@ -102,6 +102,16 @@ public struct EtcdTxnResult: Sendable, Hashable {
         self.results = results
     }
 
+    /// Itself when the success branch ran; ``EtcdError/Code/txnFailed`` naming `what` otherwise
+    /// (for a caller to whom a failed compare is an error, not an answer).
+    @discardableResult
+    public func requireSucceeded(_ what: String) throws -> EtcdTxnResult {
+        guard succeeded else {
+            throw EtcdError(.txnFailed, "\(what): a compare did not hold at revision \(revision)")
+        }
+        return self
+    }
+
     /// The keys read by the `index`-th operation, when it was a range.
     public func keyValues(at index: Int) -> [EtcdKeyValue]? {
         guard results.indices.contains(index), case .range(let keyValues) = results[index] else { return nil }

@@ -44,6 +44,8 @@ struct EtcdClientTests {
             #expect(!refused.succeeded && refused.revision == created.revision)
             #expect(refused.keyValues(at: 0)?.first?.value == bytes("three"))
             #expect(try await client.get("/t/c")?.value == bytes("three"))
+            let failed = #expect(throws: EtcdError.self) { try refused.requireSucceeded("create /t/c") }
+            #expect(failed?.code == .txnFailed && failed?.message.hasPrefix("create /t/c") == true)
 
             let moved = try await client.txn(
                 compare: [EtcdCompare(key: "/t/c", .modRevision(created.revision))],
