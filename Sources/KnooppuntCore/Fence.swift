@@ -99,6 +99,19 @@ public struct Fence: Sendable, Hashable {
         case fenced
     }
 
+    /// The most entries one commit writes: etcd refuses a transaction with more operations in a
+    /// branch than its `--max-txn-ops` (128 by default).
+    public static let maximumEntriesPerCommit = 128
+    /// The most value bytes one commit writes: the gateway sends them in base64 (4/3 larger)
+    /// and etcd refuses a request over 1.5 MiB (`--max-request-bytes`).
+    public static let maximumCommitBytes = 1_024 * 1_024
+
+    /// True when `entries` fit one commit (callers split larger batches).
+    public static func fits(_ entries: [[UInt8]]) -> Bool {
+        !entries.isEmpty && entries.count <= maximumEntriesPerCommit
+            && entries.reduce(0) { $0 + $1.count } <= maximumCommitBytes
+    }
+
     public let layout: Layout
     /// The committer's election key and its create revision (the epoch).
     public let electionKey: String
@@ -116,7 +129,9 @@ public struct Fence: Sendable, Hashable {
     /// The transaction that appends `entries` after the tip; nil once fenced.
     public func commit(_ entries: [[UInt8]]) -> Commit? {
         guard case .active(let tip) = state else { return nil }
-        precondition(!entries.isEmpty, "a commit writes at least one entry")
+        precondition(
+            Self.fits(entries),
+            "a commit writes 1...\(Self.maximumEntriesPerCommit) entries within the byte limit")
         var compares = [Compare(key: electionKey, target: .createRevision, value: epoch)]
         let last = layout.entryKey(tip.sequence)
         if tip.sequence > 0 {

@@ -96,7 +96,13 @@ public final class EtcdClient: Sendable {
         if response.status.code != 200 {
             let text =
                 (try? EtcdReply(json: body))?.errorText ?? String(decoding: body.prefix(300), as: UTF8.self)
-            throw EtcdError.fromServer(text, httpStatus: Int(response.status.code))
+            let error = EtcdError.fromServer(text, httpStatus: Int(response.status.code))
+            // A 5xx that names no known refusal is this member's trouble (starting, stopping,
+            // overloaded): another member may answer.
+            if error.code == .rejected, response.status.code >= 500 {
+                throw EtcdError(.noQuorum, error.message)
+            }
+            throw error
         }
         let reply = try EtcdReply(json: body)
         if let text = reply.errorText { throw EtcdError.fromServer(text) }

@@ -186,4 +186,14 @@ struct FenceTests {
         #expect(fence.decide(second, etcd.run(second)) == .conflict)
         #expect(etcd.keys[layout.entryKey(2)] == nil)
     }
+
+    @Test("a batch fits one commit within etcd's operation and request limits, and not beyond them")
+    func batchLimits() {
+        #expect(Fence.fits([[1]]))
+        #expect(!Fence.fits([]))
+        #expect(Fence.fits(Array(repeating: [1], count: Fence.maximumEntriesPerCommit)))
+        #expect(!Fence.fits(Array(repeating: [1], count: Fence.maximumEntriesPerCommit + 1)))
+        #expect(Fence.fits([[UInt8](repeating: 0, count: Fence.maximumCommitBytes)]))
+        #expect(!Fence.fits([[UInt8](repeating: 0, count: Fence.maximumCommitBytes), [0]]))
+    }
 }
