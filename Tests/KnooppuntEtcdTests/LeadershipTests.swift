@@ -23,12 +23,9 @@ struct LeadershipTests {
         .timeLimit(.minutes(2)))
     func staleActiveIsFenced() async throws {
         try await withCluster("election") { _, client in
-            // The first holder's lease is long enough for its first commit on a busy machine.
-            let first = try await Leadership(
-                client: client, prefix: layout.activePrefix, leaseTTL: .seconds(4)
-            )
-            .campaign(value: bytes("replica-a"))
-            let election = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: .seconds(2))
+            // Leases long enough that a busy machine's delays cannot end one before the test does.
+            let election = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: .seconds(4))
+            let first = try await election.campaign(value: bytes("replica-a"))
             #expect(try await election.holder()?.key == first.key)
 
             var stale = Fence(layout: layout, electionKey: first.key, epoch: first.epoch, tip: .empty)
