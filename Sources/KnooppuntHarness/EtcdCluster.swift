@@ -40,6 +40,8 @@ public final class EtcdCluster: @unchecked Sendable {
     public let quotaBackendBytes: Int?
     let processes: ProcessGroup
     let token: String
+    /// Members ended on purpose (``kill(_:)``, ``stopAll(grace:)``): their absence is no failure.
+    private var killed: Set<Int> = []
 
     /// The etcd binary: `KNOOPPUNT_ETCD_BIN`, else Debian's, else the first `etcd` on `PATH`;
     /// nil when none is installed (`scripts/setup.sh` installs it).
@@ -113,6 +115,7 @@ public final class EtcdCluster: @unchecked Sendable {
 
     func launch(_ index: Int) throws {
         try processes.start(members[index].name, arguments(index))
+        killed.remove(index)
     }
 
     /// The running process of member `index`.
@@ -121,7 +124,10 @@ public final class EtcdCluster: @unchecked Sendable {
     public func isRunning(_ index: Int) -> Bool { processes.isRunning(members[index].name) }
 
     /// SIGKILL: the member is gone at once, as in a crash; its data folder stays.
-    public func kill(_ index: Int) { process(index)?.kill9() }
+    public func kill(_ index: Int) {
+        killed.insert(index)
+        process(index)?.kill9()
+    }
 
     /// SIGSTOP: the member keeps its sockets but answers nothing (a hung machine).
     public func pause(_ index: Int) { process(index)?.pause() }
@@ -133,16 +139,15 @@ public final class EtcdCluster: @unchecked Sendable {
     public func restart(_ index: Int, timeout: Duration = startTimeout) throws {
         if isRunning(index) { process(index)?.stop(grace: Self.stopGrace) }
         try launch(index)
-        try Readiness.require(
-            "\(members[index].name) healthy", timeout: timeout, interval: .milliseconds(100)
-        ) {
-            isHealthy(index)
-        }
+        try waitUntilHealthy(timeout: timeout)
     }
 
     /// Stops every member (SIGTERM, SIGKILL after the grace); data folders stay.
     @discardableResult
-    public func stopAll(grace: Duration = stopGrace) -> [String] { processes.stopAll(grace: grace) }
+    public func stopAll(grace: Duration = stopGrace) -> [String] {
+        killed.formUnion(members.indices)
+        return processes.stopAll(grace: grace)
+    }
 
     /// `GET /health` of member `index` answers 200: it runs and knows a leader.
     public func isHealthy(_ index: Int) -> Bool {
@@ -150,13 +155,27 @@ public final class EtcdCluster: @unchecked Sendable {
             host: "127.0.0.1", port: members[index].clientPort, path: "/health", timeout: .seconds(2))) == 200
     }
 
-    /// Waits until every running, not paused member is healthy.
+    /// Waits until every running, not paused member is healthy. A member that was started
+    /// and has exited (a port taken meanwhile, a bad flag) fails the wait at once with the end
+    /// of its log, instead of after the whole timeout.
     public func waitUntilHealthy(timeout: Duration = startTimeout) throws {
-        try Readiness.require("etcd members healthy", timeout: timeout, interval: .milliseconds(100)) {
-            members.indices.allSatisfy { index in
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let index = members.indices.first(where: {
+                process($0) != nil && !isRunning($0) && !killed.contains($0)
+            }) {
+                let exit = process(index)?.exitDescription ?? "gone"
+                throw HarnessError("\(members[index].name) exited (\(exit)): \(logText(index).suffix(1_500))")
+            }
+            let healthy = members.indices.allSatisfy { index in
                 guard isRunning(index), process(index)?.isPaused != true else { return true }
                 return isHealthy(index)
             }
+            if healthy { return }
+            guard ContinuousClock.now < deadline else {
+                throw HarnessError("timed out waiting for etcd members healthy")
+            }
+            Thread.sleep(forTimeInterval: 0.1)
         }
     }
 

@@ -35,4 +35,18 @@ struct EtcdClusterTests {
         let plain = try EtcdCluster(folder: folder, count: 1, binary: URL(fileURLWithPath: "/bin/true"))
         #expect(!plain.arguments(0).contains("--quota-backend-bytes"))
     }
+
+    @Test("a member that exits at once fails the start at once, naming the member and how it ended")
+    func memberThatExitsFailsFast() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-etcd-exit-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cluster = try EtcdCluster(folder: folder, count: 1, binary: URL(fileURLWithPath: "/bin/false"))
+        let began = ContinuousClock.now
+        let error = #expect(throws: HarnessError.self) { try cluster.start(timeout: .seconds(60)) }
+        #expect(
+            error?.description.hasPrefix("etcd1 exited (status 1)") == true, "\(String(describing: error))")
+        // Far less than the start timeout: the exit is seen, not waited out.
+        #expect(ContinuousClock.now - began < .seconds(30))
+    }
 }
