@@ -124,6 +124,22 @@ extension EtcdClient {
         }
     }
 
+    /// Clears an alarm (after a `NOSPACE`: once space was freed by deleting, compacting and
+    /// defragmenting every member), so the cluster takes writes again.
+    public func disarm(_ alarm: EtcdAlarm) async throws {
+        _ = try await call(
+            "/v3/maintenance/alarm",
+            ["action": "DEACTIVATE", "memberID": String(alarm.memberID), "alarm": alarm.alarm])
+    }
+
+    /// Gives the space that compaction freed in one member's database file back, so the file
+    /// shrinks below the space quota. Blocks that member while it runs; call it member by member.
+    public func defragment(_ endpoint: String) async throws {
+        let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        _ = try await attempt(
+            trimmed, "/v3/maintenance/defragment", EtcdWire.encode([:]), timeout: operationTimeout)
+    }
+
     static func status(from reply: EtcdReply) throws -> EtcdStatus {
         EtcdStatus(
             memberID: try reply.object("header")?.uint("member_id") ?? 0, leader: try reply.uint("leader"),

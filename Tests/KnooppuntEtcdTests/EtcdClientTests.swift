@@ -135,7 +135,7 @@ struct EtcdClientTests {
     }
 
     @Test(
-        "a member with a small space quota refuses writes with the quota error, raises the NOSPACE alarm and still answers reads",
+        "a member with a small space quota refuses writes with the quota error, raises the NOSPACE alarm and still answers reads; freed, defragmented and disarmed it writes again",
         .timeLimit(.minutes(2)))
     func spaceQuota() async throws {
         let quota = 1_024 * 1_024
@@ -163,6 +163,18 @@ struct EtcdClientTests {
             #expect(status.dbSize > 0)
             let alarms = try await client.alarms()
             #expect(alarms.map(\.alarm) == ["NOSPACE"] && alarms.first?.memberID == status.memberID)
+
+            // What an operator does: free space (delete, compact, defragment), then disarm.
+            try await client.delete(.prefix("/q/big/"))
+            try await client.compact(to: try await client.range(.key("/q/kept")).revision)
+            for endpoint in client.endpoints { try await client.defragment(endpoint) }
+            let still = await #expect(throws: EtcdError.self) { try await client.put("/q/small", bytes("x")) }
+            #expect(still?.code == .spaceQuotaExceeded, "writes stay refused until the alarm is disarmed")
+            for alarm in alarms { try await client.disarm(alarm) }
+            #expect(try await client.alarms().isEmpty)
+            try await client.put("/q/small", bytes("x"))
+            #expect(try await client.get("/q/small")?.value == bytes("x"))
+            #expect(try await client.status().dbSize < Int64(quota))
         }
     }
 }
