@@ -28,7 +28,7 @@ extension SystemTests {
             cluster.stopAll()
             try? FileManager.default.removeItem(at: folder)
         }
-        try await offPool { try cluster.start() }
+        try await offPool { try cluster.start(timeout: TimeScale.seconds(60)) }
         let client = EtcdClient(endpoints: cluster.clientURLs)
         // The watch reads from the first member: killing it makes the watch move on.
         let watcher = EtcdClient(endpoints: cluster.clientURLs)
@@ -56,16 +56,16 @@ extension SystemTests {
         #expect(refused?.code == .noQuorum, "\(String(describing: refused))")
         // The deadline plus one member's attempt timeout is the most the call may take; the
         // margin is for a busy machine, not for the client.
-        #expect(took < client.operationTimeout + client.attemptTimeout + .seconds(5), "took \(took)")
+        #expect(took < client.operationTimeout + client.attemptTimeout + TimeScale.seconds(5), "took \(took)")
         #expect(took >= client.operationTimeout - .seconds(1), "gave up after \(took), before its deadline")
 
         // One back: a majority again, writes commit.
-        try await offPool { try cluster.restart(1) }
+        try await offPool { try cluster.restart(1, timeout: TimeScale.seconds(60)) }
         let four = try await client.put("/q/k4", Array("4".utf8))
         #expect(four > two)
 
         // All three back, then one paused (a hung machine that keeps its sockets): passed over.
-        try await offPool { try cluster.restart(0) }
+        try await offPool { try cluster.restart(0, timeout: TimeScale.seconds(60)) }
         let pausedFirst = [cluster.clientURLs[2], cluster.clientURLs[0], cluster.clientURLs[1]]
         // A watch that reads from the member about to hang: it hears nothing (no progress
         // notification) for its idle timeout and goes on at another member.
@@ -81,7 +81,7 @@ extension SystemTests {
         #expect(afterPause?.revision == five && afterPause?.keyValue.key == "/q/k5")
         #expect(hungWatcher.currentEndpoint != cluster.clientURLs[2])
         cluster.resume(2)
-        try await offPool { try cluster.waitUntilHealthy() }
+        try await offPool { try cluster.waitUntilHealthy(timeout: TimeScale.seconds(60)) }
 
         let keys = try await client.range(.prefix("/q/k")).keyValues.map(\.key)
         #expect(
