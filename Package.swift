@@ -139,6 +139,7 @@ let package = Package(
                 "KnooppuntClient", "KnooppuntConfig", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol",
                 "KnooppuntStore", "KnooppuntWorkflows", "StrictJSON", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // The local network of real processes: start, supervise, wait until ready, pause, stop;
@@ -147,6 +148,7 @@ let package = Package(
             name: "KnooppuntHarness",
             dependencies: [
                 "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         // The calls the node makes to etcd over its JSON gateway: kv, txn, leases, watch, status,

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import KnooppuntWorkflows
 
@@ -55,54 +56,26 @@ public enum HookRunner {
 
     // MARK: Webhook
 
-    /// A minimal HTTP/1.1 POST over a TCP socket to a loopback address: 2xx is success.
+    /// POSTs the alert to a loopback webhook with AsyncHTTPClient's shared client, waiting on
+    /// this (the alert service's own) thread for at most `callTimeout`: 2xx is success.
     static func post(_ address: HookConfig.WebhookAddress, payload: [UInt8]) -> String? {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        var list: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(address.host, String(address.port), &hints, &list) == 0, let first = list else {
-            return "cannot resolve \(address.host)"
+        do {
+            var request = try HTTPClient.Request(url: address.description, method: .POST)
+            request.headers.add(name: "User-Agent", value: "knooppunt-alerts")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(payload)
+            let response = try HTTPClient.shared.execute(
+                request: request,
+                // NIO's deadlines count on the same clock as DispatchTime.
+                deadline: .uptimeNanoseconds(
+                    DispatchTime.now().uptimeNanoseconds
+                        + UInt64(HookConfig.Limits.callTimeout / .nanoseconds(1)))
+            ).wait()
+            let code = Int(response.status.code)
+            return (200..<300).contains(code)
+                ? nil : "\(address) answered \(code) \(response.status.reasonPhrase)"
+        } catch {
+            return "posting to \(address) failed: \(error)"
         }
-        defer { freeaddrinfo(list) }
-        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
-        guard fd >= 0 else { return "socket: \(String(cString: strerror(errno)))" }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: Int(HookConfig.Limits.callTimeout.components.seconds), tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        guard connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
-            return "cannot connect to \(address): \(String(cString: strerror(errno)))"
-        }
-        let authority =
-            address.host.contains(":")
-            ? "[\(address.host)]:\(address.port)" : "\(address.host):\(address.port)"
-        let head =
-            "POST \(address.path) HTTP/1.1\r\nHost: \(authority)\r\nUser-Agent: knooppunt-alerts\r\n"
-            + "Content-Type: application/json\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
-        let request = Array(head.utf8) + payload
-        var sent = 0
-        while sent < request.count {
-            let written = request[sent...].withUnsafeBytes {
-                send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-            }
-            guard written > 0 else {
-                return "sending to \(address) failed: \(String(cString: strerror(errno)))"
-            }
-            sent += written
-        }
-        // The status line is all we need: "HTTP/1.1 204 No Content".
-        var response: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 512)
-        while !response.contains(10) && response.count < 4096 {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            guard count > 0 else { break }
-            response += buffer[0..<count]
-        }
-        let status = String(decoding: response.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self)
-        let parts = status.split(separator: " ")
-        guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let code = Int(parts[1]) else {
-            return "no HTTP answer from \(address)"
-        }
-        return (200..<300).contains(code) ? nil : "\(address) answered \(status)"
     }
 }
