@@ -269,6 +269,9 @@ let package = Package(
                 "KnooppuntWeb", "KnooppuntHarness", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
                 "KnooppuntDomain",
                 "StrictJSON",
+                // docs/openapi.yaml is read with Yams and compared with the routers' routes.
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(
