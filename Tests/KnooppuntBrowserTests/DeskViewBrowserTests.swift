@@ -49,7 +49,8 @@ struct DeskViewBrowserTests {
         try await network.startNetwork([.init("VR09")!, .init("VR14")!])
         let port = try Ports.free()
         try await network.startDesk(port: port)
-        let officer = try network.addPerson("jansen", name: "J. Jansen LOCC", role: "desk-officer", of: .national)
+        let officer = try network.addPerson(
+            "jansen", name: "J. Jansen LOCC", role: "desk-officer", of: .national)
         try network.publish(
             Self.incident(
                 Self.tram, title: "Schietincident in tram Oktoberplein", kind: "possibleTerroristAttack",
@@ -94,13 +95,14 @@ struct DeskViewBrowserTests {
               && p.cy.baseVal.value > 0 && p.cy.baseVal.value < box.height);
             """)
         // Hilversum lies north-east of Utrecht: its point is further right and higher up.
-        let places = try await browser.run(
-            """
-            const at = (id) => document.querySelector('#incident-points [data-incident="' + id + '"]');
-            return [at('\(Self.tram)').cx.baseVal.value, at('\(Self.tram)').cy.baseVal.value,
-              at('\(Self.fire)').cx.baseVal.value, at('\(Self.fire)').cy.baseVal.value];
-            """
-        ).arrayValue?.compactMap(\.doubleValue) ?? []
+        let places =
+            try await browser.run(
+                """
+                const at = (id) => document.querySelector('#incident-points [data-incident="' + id + '"]');
+                return [at('\(Self.tram)').cx.baseVal.value, at('\(Self.tram)').cy.baseVal.value,
+                  at('\(Self.fire)').cx.baseVal.value, at('\(Self.fire)').cy.baseVal.value];
+                """
+            ).arrayValue?.compactMap(\.doubleValue) ?? []
         #expect(places.count == 4 && places[2] > places[0] && places[3] < places[1], "\(places)")
 
         // Selecting the tram incident's point (by keyboard) outlines Utrecht, and only Utrecht.
@@ -159,19 +161,24 @@ struct DeskViewBrowserTests {
         try await browser.waitFor(
             "the acknowledgement request on the board", timeout: 30,
             "return !!document.querySelector('#acks .ack .subject-title');")
-        let title = try await browser.run("return document.querySelector('#acks .ack .subject-title').textContent;")
+        let title = try await browser.run(
+            "return document.querySelector('#acks .ack .subject-title').textContent;")
         #expect(title.stringValue?.contains(sitrepID) == false, "titled by id: \(title)")
-        #expect(title.stringValue?.contains("Schietincident") == true || title.stringValue?.contains("VR09") == true)
+        #expect(
+            title.stringValue?.contains("Schietincident") == true
+                || title.stringValue?.contains("VR09") == true)
         let bareIDs = try await browser.run(
-            "return (document.body.innerText.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) || []);")
+            "return (document.body.innerText.match(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g) || []);"
+        )
         #expect(bareIDs.arrayValue?.isEmpty == true, "bare report ids visible: \(bareIDs)")
 
         // Times in the Dutch form, the exact time on hover.
-        let times = try await browser.run(
-            """
-            return [...document.querySelectorAll('#incidents time, #detail time')].map((t) => [t.textContent, t.title]);
-            """
-        ).arrayValue ?? []
+        let times =
+            try await browser.run(
+                """
+                return [...document.querySelectorAll('#incidents time, #detail time')].map((t) => [t.textContent, t.title]);
+                """
+            ).arrayValue ?? []
         #expect(times.count >= 3, "times: \(times)")
         for pair in times {
             let readable = pair.arrayValue?.first?.stringValue ?? ""
@@ -189,7 +196,8 @@ struct DeskViewBrowserTests {
     /// Two more sitreps after a chosen time: "gewijzigd sinds" holds exactly those, the
     /// history all three; the PDF is a PDF.
     private func reportScenario(
-        _ network: BrowserNetwork, _ browser: Browser, base: String, officer: (password: String, token: String),
+        _ network: BrowserNetwork, _ browser: Browser, base: String,
+        officer: (password: String, token: String),
         firstSitrep: JSONValue
     ) async throws {
         let since = Int64(try #require(firstSitrep["committedAt"]?.doubleValue))
@@ -201,7 +209,9 @@ struct DeskViewBrowserTests {
                 "GET", base + "/api/v1/incidents/\(Self.tram)/sitreps",
                 headers: ["Authorization": "Bearer \(officer.token)"])
             let all = answer.json["sitreps"]?.arrayValue ?? []
-            later = all.filter { ($0["committedAt"]?.doubleValue ?? 0) > Double(since) }.compactMap { $0["id"]?.stringValue }
+            later = all.filter { ($0["committedAt"]?.doubleValue ?? 0) > Double(since) }.compactMap {
+                $0["id"]?.stringValue
+            }
             return all.count == 3
         }
         #expect(later.count == 2)
@@ -224,7 +234,9 @@ struct DeskViewBrowserTests {
         #expect(parts[1].arrayValue?.count == 3, "history: \(parts)")
         #expect(parts[2].boolValue == true, "the current beeld is the latest")
         // The order of the BOB report: current picture, changed since, history.
-        let order = parts[3].arrayValue?.compactMap(\.stringValue).filter { ["current", "changed", "history"].contains($0) }
+        let order = parts[3].arrayValue?.compactMap(\.stringValue).filter {
+            ["current", "changed", "history"].contains($0)
+        }
         #expect(order == ["current", "changed", "history"])
         #expect(try await Accessibility.problems(browser) == [], "report")
 
@@ -247,12 +259,14 @@ struct DeskViewBrowserTests {
         try await waitUntil("the operator screen", timeout: 20) {
             (try? await HTTP.request(
                 "GET", "http://127.0.0.1:\(port)/api/v1/status",
-                headers: ["Authorization": "Bearer \(operatorAccount.token)"]))?.json["reachable"]?.boolValue == true
+                headers: ["Authorization": "Bearer \(operatorAccount.token)"]))?.json["reachable"]?.boolValue
+                == true
         }
         try await browser.open("http://127.0.0.1:\(port)/")
         try await logIn(browser, user: "im", password: operatorAccount.password)
         try await browser.waitFor(
-            "the screen's picture", timeout: 20, "return window.knooppuntScreen && knooppuntScreen.sequence >= 1")
+            "the screen's picture", timeout: 20,
+            "return window.knooppuntScreen && knooppuntScreen.sequence >= 1")
         #expect(try await Accessibility.problems(browser) == [], "operator screen")
     }
 
@@ -268,7 +282,8 @@ struct DeskViewBrowserTests {
 
     /// Waits until the incident list shows exactly `ids` (sorted).
     private func expectList(_ browser: Browser, _ ids: [String], _ what: String) async throws {
-        let expected = String(decoding: JSONWriter.canonical(.array(ids.sorted().map(JSONValue.string))), as: UTF8.self)
+        let expected = String(
+            decoding: JSONWriter.canonical(.array(ids.sorted().map(JSONValue.string))), as: UTF8.self)
         try await browser.waitFor(
             "the list for \(what): \(expected)", timeout: 20,
             """

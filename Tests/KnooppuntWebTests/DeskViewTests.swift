@@ -23,7 +23,9 @@ struct DeskViewTests {
         var wrong: [String] = []
         for municipality in map.municipalities.values {
             let point = map.projection.unproject(x: municipality.centreX, y: municipality.centreY)
-            if ReferenceData.builtIn.region(containing: point) != municipality.region { wrong.append(municipality.code) }
+            if ReferenceData.builtIn.region(containing: point) != municipality.region {
+                wrong.append(municipality.code)
+            }
         }
         #expect(wrong.isEmpty, "centres outside their region: \(wrong.sorted())")
     }
@@ -61,11 +63,16 @@ struct DeskViewTests {
         #expect(ReadableTime.text(Self.ms("2026-03-16T09:45:00Z"), .english, now: now) == "Mon 16 Mar 10:45")
         // Summer time: UTC+2.
         #expect(ReadableTime.text(Self.ms("2026-06-11T08:42:00Z"), .dutch, now: now) == "do 11 jun 10:42")
-        #expect(ReadableTime.text(Self.ms("2019-03-18T10:45:00+01:00"), .dutch, now: now) == "ma 18 mrt 2019 10:45")
+        #expect(
+            ReadableTime.text(Self.ms("2019-03-18T10:45:00+01:00"), .dutch, now: now)
+                == "ma 18 mrt 2019 10:45")
         // Just after midnight in Amsterdam is still the previous day in UTC.
         #expect(ReadableTime.text(Self.ms("2026-12-31T23:30:00Z"), .dutch, now: now) == "vr 1 jan 2027 00:30")
         let html = ReadableTime.html(Self.ms("2026-03-16T09:45:00Z"), .dutch, now: now)
-        #expect(html == "<time datetime=\"2026-03-16T10:45:00+01:00\" title=\"2026-03-16T10:45:00+01:00\">ma 16 mrt 10:45</time>")
+        #expect(
+            html
+                == "<time datetime=\"2026-03-16T10:45:00+01:00\" title=\"2026-03-16T10:45:00+01:00\">ma 16 mrt 10:45</time>"
+        )
     }
 
     @Test("a time typed on the report's page is read in Europe/Amsterdam, winter and summer")
@@ -93,7 +100,8 @@ struct DeskViewTests {
     static func ids(in html: String, section: String) -> [String] {
         guard let start = html.range(of: "<section id=\"\(section)\"") else { return [] }
         let rest = html[start.upperBound...]
-        let body = rest[..<(rest.range(of: "\n</section>\n<section id=") ?? rest.range(of: "</main>")!).lowerBound]
+        let body = rest[
+            ..<(rest.range(of: "\n</section>\n<section id=") ?? rest.range(of: "</main>")!).lowerBound]
         return body.matches(of: /class="sitrep" data-id="([^"]+)"/).map { String($0.1) }
     }
 
@@ -116,22 +124,28 @@ struct DeskViewTests {
         #expect(currentPart.contains("Derde beeld") && !currentPart.contains("Eerste beeld"))
         // Nothing after the last one; no time chosen: the hint, no sitreps.
         let none = SituationReport.html(
-            incident, .init(reader: .init("VR09")!, now: digest.now, language: .dutch, since: sitreps[2].committedAt))
-        #expect(Self.ids(in: none, section: "changed").isEmpty && none.contains("Geen nieuwe situatierapporten"))
-        let unchosen = SituationReport.html(incident, .init(reader: .init("VR09")!, now: digest.now, language: .dutch))
-        #expect(Self.ids(in: unchosen, section: "changed").isEmpty && unchosen.contains("laatste crisisteam-overleg"))
+            incident,
+            .init(reader: .init("VR09")!, now: digest.now, language: .dutch, since: sitreps[2].committedAt))
+        #expect(
+            Self.ids(in: none, section: "changed").isEmpty && none.contains("Geen nieuwe situatierapporten"))
+        let unchosen = SituationReport.html(
+            incident, .init(reader: .init("VR09")!, now: digest.now, language: .dutch))
+        #expect(
+            Self.ids(in: unchosen, section: "changed").isEmpty
+                && unchosen.contains("laatste crisisteam-overleg"))
     }
 
     @Test("the report shows no ISO time as text, and the PDF version carries its style sheets inline")
     func readableReport() throws {
         let (digest, incident) = try Self.threeSitreps()
-        let html = SituationReport.html(incident, .init(reader: .init("VR09")!, now: digest.now, language: .dutch))
+        let html = SituationReport.html(
+            incident, .init(reader: .init("VR09")!, now: digest.now, language: .dutch))
         let text = html.replacing(/<[^>]*>/, with: " ")
         #expect(text.firstMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/) == nil, "an ISO time shown as text")
         #expect(html.contains("since-form") && html.contains("report.pdf?lang=nl"))
         let pdf = SituationReport.html(
             incident, .init(reader: .init("VR09")!, now: digest.now, language: .dutch, forPDF: true))
-        #expect(!pdf.contains("/assets/") && pdf.contains("<style>") && !pdf.contains("since-form"))
+        #expect(!pdf.contains("/assets/") && pdf.contains("<style>") && !pdf.contains("<form"))
     }
 
     @Test("without Chromium the PDF route says so; KNOOPPUNT_CHROMIUM must name a program")
@@ -139,7 +153,9 @@ struct DeskViewTests {
         #expect(ReportPDF.browser(environment: ["PATH": "/nonexistent"]) == nil)
         #expect(ReportPDF.browser(environment: ["KNOOPPUNT_CHROMIUM": "/nonexistent/chromium"]) == nil)
         #expect(ReportPDF.browser(environment: ["KNOOPPUNT_CHROMIUM": "/bin/sh"]) == "/bin/sh")
-        #expect(ReportPDFText.noBrowser.dutch.contains("Chromium") && ReportPDFText.noBrowser.rawValue == "pdfUnavailable")
+        #expect(
+            ReportPDFText.noBrowser.dutch.contains("Chromium")
+                && ReportPDFText.noBrowser.rawValue == "pdfUnavailable")
     }
 
     @Test("with Chromium installed the report prints to a real PDF", .enabled(if: ReportPDF.browser() != nil))

@@ -29,6 +29,9 @@ enum WebAssets {
         "map.svg": Asset(
             bytes: Array(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + RegionMap.netherlands.svg).utf8),
             type: "image/svg+xml"),
+        // The source of the municipalities' outlines (read by `MunicipalityMap`, not served).
+        "municipalities.geojson": Asset(
+            bytes: PackageResources.municipalities_geojson, type: "application/geo+json"),
         // The municipalities' outlines and centres in the map's coordinates (`MunicipalityMap`).
         "municipalities.json": Asset(
             bytes: MunicipalityMap.netherlands.json, type: "application/json; charset=utf-8"),

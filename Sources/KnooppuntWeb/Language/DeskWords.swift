@@ -111,7 +111,10 @@ enum DeskWords {
             ),
             ("region.noThreat", "geen", "none"),
             ("incidents.none", "Geen incidenten.", "No incidents."),
-            ("incidents.noneMatch", "Geen incidenten die aan het filter voldoen.", "No incidents match the filter."),
+            (
+                "incidents.noneMatch", "Geen incidenten die aan het filter voldoen.",
+                "No incidents match the filter."
+            ),
             ("filter.count", "{0} van {1} incident(en)", "{0} of {1} incident(s)"),
             ("map.points", "Incidenten op de kaart", "Incidents on the map"),
             ("map.point", "Incident: {0} ({1})", "Incident: {0} ({1})"),

@@ -44,7 +44,9 @@ public struct MunicipalityMap: Sendable {
             guard let code = feature["properties"]?["statcode"]?.stringValue,
                 let geometry = feature["geometry"], let shape = MultiPolygon(geoJSON: geometry)
             else { continue }
-            let rings = shape.polygons.map { polygon in polygon.map { ring in ring.map { projection.project($0) } } }
+            let rings = shape.polygons.map { polygon in
+                polygon.map { ring in ring.map { projection.project($0) } }
+            }
             let centre = RegionMap.labelPoint(rings)
             let known = reference.municipalities[MunicipalityCode(code)]
             result[code] = Municipality(
@@ -70,7 +72,8 @@ public struct MunicipalityMap: Sendable {
         for (code, municipality) in municipalities {
             var item: [String: JSONValue] = [
                 "name": .string(municipality.name), "path": .string(municipality.path),
-                "x": .number(Self.rounded(municipality.centreX)), "y": .number(Self.rounded(municipality.centreY)),
+                "x": .number(Self.rounded(municipality.centreX)),
+                "y": .number(Self.rounded(municipality.centreY)),
             ]
             if let region = municipality.region { item["region"] = .string(region.rawValue) }
             object[code] = .object(item)

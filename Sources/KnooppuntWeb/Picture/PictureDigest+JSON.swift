@@ -128,7 +128,11 @@ extension PictureDigest.Incident {
         object["place"] = place
         if let spot = MunicipalityMap.netherlands.place(municipality: municipality, point: point) {
             object.set(
-                "mapPoint", ["x": .number(MunicipalityMap.rounded(spot.x)), "y": .number(MunicipalityMap.rounded(spot.y))])
+                "mapPoint",
+                [
+                    "x": .number(MunicipalityMap.rounded(spot.x)),
+                    "y": .number(MunicipalityMap.rounded(spot.y)),
+                ])
         }
         object["lead"] = lead
         object["leadOrganisation"] = leadOrganisation

@@ -9,8 +9,12 @@ import KnooppuntDomain
 enum ReadableTime {
     static let dutchDays = ["zo", "ma", "di", "wo", "do", "vr", "za"]
     static let englishDays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    static let dutchMonths = ["jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"]
-    static let englishMonths = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    static let dutchMonths = [
+        "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec",
+    ]
+    static let englishMonths = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ]
     static let millisecondsPerDay: Int64 = 86_400_000
 
     /// "ma 16 mrt 10:45" (Dutch) or "Mon 16 Mar 10:45" (English) for an instant.
@@ -21,8 +25,10 @@ enum ReadableTime {
         let date = parts[0].split(separator: "-").compactMap { Int($0) }
         let clock = parts[1].prefix(5)
         let localMilliseconds = milliseconds + Int64(local.offsetMinutes) * 60_000
-        let days = localMilliseconds >= 0
-            ? localMilliseconds / millisecondsPerDay : (localMilliseconds - millisecondsPerDay + 1) / millisecondsPerDay
+        let days =
+            localMilliseconds >= 0
+            ? localMilliseconds / millisecondsPerDay
+            : (localMilliseconds - millisecondsPerDay + 1) / millisecondsPerDay
         // 1970-01-01 was a Thursday (weekday 4 when Sunday is 0).
         let weekday = Int(((days + 4) % 7 + 7) % 7)
         let dutch = language == .dutch
@@ -41,7 +47,8 @@ enum ReadableTime {
     /// `<time datetime="2026-03-16T10:45:00+01:00" title="…">ma 16 mrt 10:45</time>`.
     static func html(_ milliseconds: Int64, _ language: ScreenLanguage, now: Int64) -> String {
         let exact = HTML.escape(AmsterdamTime.text(milliseconds))
-        return "<time datetime=\"\(exact)\" title=\"\(exact)\">\(HTML.escape(text(milliseconds, language, now: now)))</time>"
+        return
+            "<time datetime=\"\(exact)\" title=\"\(exact)\">\(HTML.escape(text(milliseconds, language, now: now)))</time>"
     }
 
     /// A time typed on the report's page: RFC 3339, or the `YYYY-MM-DDTHH:MM` of a
@@ -53,7 +60,8 @@ enum ReadableTime {
         // Of the two offsets Amsterdam uses, the one that is in force at the instant it names.
         for offset in ["+01:00", "+02:00"] {
             guard let moment = Timestamp(rfc3339: local + offset) else { return nil }
-            let inForce = Timestamp.amsterdamOffsetMinutes(atMillisecondsSinceEpoch: moment.millisecondsSinceEpoch)
+            let inForce = Timestamp.amsterdamOffsetMinutes(
+                atMillisecondsSinceEpoch: moment.millisecondsSinceEpoch)
             if inForce == moment.offsetMinutes { return moment.millisecondsSinceEpoch }
         }
         return Timestamp(rfc3339: local + "+01:00")?.millisecondsSinceEpoch

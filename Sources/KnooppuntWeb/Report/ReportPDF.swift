@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The situation report as a PDF, printed by a headless Chromium (`--print-to-pdf`) from the
 /// same HTML the browser shows: the layout is the print style sheet's, and no PDF is written
@@ -12,6 +13,20 @@ enum ReportPDF {
     static let pollInterval: Duration = .milliseconds(100)
     /// The browsers looked for on `PATH`, in order, after `KNOOPPUNT_CHROMIUM`.
     static let candidates = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"]
+    /// Prints at once, at most: each is a browser process of a few hundred MB.
+    static let maximumConcurrentPrints = 2
+    private static let running = Mutex(0)
+
+    /// Takes one of the ``maximumConcurrentPrints`` places; false when all are taken.
+    static func reserve() -> Bool {
+        running.withLock { count in
+            guard count < maximumConcurrentPrints else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    static func release() { running.withLock { $0 -= 1 } }
 
     enum Failure: Error, Equatable {
         /// No Chromium on this machine: the PDF cannot be made here.
@@ -65,7 +80,8 @@ enum ReportPDF {
             }
             try await Task.sleep(for: pollInterval)
         }
-        guard process.terminationStatus == 0, let bytes = try? Data(contentsOf: pdf), bytes.starts(with: Array("%PDF".utf8))
+        guard process.terminationStatus == 0, let bytes = try? Data(contentsOf: pdf),
+            bytes.starts(with: Array("%PDF".utf8))
         else { throw Failure.printFailed(process.terminationStatus) }
         return Array(bytes)
     }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import KnooppuntDomain
 import KnooppuntProtocol
@@ -14,7 +15,9 @@ enum ReportRoute {
         digest: @escaping @Sendable () async throws -> PictureDigest
     ) {
         WebAssets.add(["print.css"], to: router)
-        @Sendable func report(_ request: Request, _ context: Context, forPDF: Bool) async throws -> (
+        @Sendable func report(
+            _ request: Request, _ context: Context, forPDF: Bool
+        ) async throws -> (
             String, String?
         ) {
             let id = context.parameters.get("id") ?? ""
@@ -27,7 +30,8 @@ enum ReportRoute {
                 guard let moment = ReadableTime.parse(text) else {
                     throw APIError(
                         .badRequest, .invalidTimestamp,
-                        "since \(text.prefix(40)) is not a time (RFC 3339, or YYYY-MM-DDTHH:MM in Europe/Amsterdam)")
+                        "since \(text.prefix(40)) is not a time (RFC 3339, or YYYY-MM-DDTHH:MM in Europe/Amsterdam)"
+                    )
                 }
                 since = moment
             }
@@ -52,6 +56,8 @@ enum ReportRoute {
             guard let browser = ReportPDF.browser() else {
                 return unavailable(ReportPDFText.noBrowser)
             }
+            guard ReportPDF.reserve() else { return unavailable(ReportPDFText.busy) }
+            defer { ReportPDF.release() }
             do {
                 let bytes = try await ReportPDF.print(html: page, browser: browser)
                 var response = HTTPReply.bytes(bytes, type: "application/pdf")
@@ -84,6 +90,7 @@ enum ReportRoute {
 enum ReportPDFText: String {
     case noBrowser = "pdfUnavailable"
     case printFailed = "pdfFailed"
+    case busy = "pdfBusy"
 
     var dutch: String {
         switch self {
@@ -93,6 +100,9 @@ enum ReportPDFText: String {
                 + "of laat de beheerder Chromium installeren (Debian: apt-get install chromium)."
         case .printFailed:
             "Het maken van de PDF is mislukt of duurde te lang. Probeer het opnieuw, "
+                + "of druk het rapport af vanuit de browser (Ctrl+P)."
+        case .busy:
+            "De desk maakt al zoveel PDF's als hij tegelijk mag. Probeer het over een minuut opnieuw, "
                 + "of druk het rapport af vanuit de browser (Ctrl+P)."
         }
     }
@@ -104,6 +114,8 @@ enum ReportPDFText: String {
                 + "report from the browser (Ctrl+P, 'Save as PDF'), or have Chromium installed."
         case .printFailed:
             "Making the PDF failed or took too long. Try again, or print from the browser (Ctrl+P)."
+        case .busy:
+            "The desk is making as many PDFs at once as it may. Try again in a minute, or print from the browser (Ctrl+P)."
         }
     }
 }

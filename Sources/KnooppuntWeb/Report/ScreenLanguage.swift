@@ -55,7 +55,8 @@ enum SituationReportText: CaseIterable {
         case .changedSince: "Gewijzigd sinds"
         case .changedNothing: "Geen nieuwe situatierapporten sinds dit tijdstip."
         case .sinceLabel: "Gewijzigd sinds (laatste crisisteam-overleg)"
-        case .sinceHint: "Kies het tijdstip van het laatste crisisteam-overleg om te zien wat sindsdien is gemeld."
+        case .sinceHint:
+            "Kies het tijdstip van het laatste crisisteam-overleg om te zien wat sindsdien is gemeld."
         case .show: "Toon"
         case .history: "Verloop"
         case .pdf: "PDF downloaden"

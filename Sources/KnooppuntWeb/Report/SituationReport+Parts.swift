@@ -33,7 +33,8 @@ extension SituationReport {
             return (
                 .acties,
                 list(content["items"]?.arrayValue) { item in
-                    let deadline = AmsterdamTime.milliseconds(rfc3339: item["deadline"]?.stringValue)
+                    let deadline =
+                        AmsterdamTime.milliseconds(rfc3339: item["deadline"]?.stringValue)
                         .map { ReadableTime.text($0, language, now: $0) } ?? ""
                     return HTML.escape(item["text"]?.stringValue ?? "") + " (\(t(.owner)) "
                         + HTML.escape(item["owner"]?.stringValue ?? "") + ", \(t(.deadline)) "

@@ -107,7 +107,9 @@ enum SituationReport {
         let since = options.since.map(ReadableTime.localField) ?? ""
         var query = "lang=\(options.language.rawValue)"
         if incident.exercise { query += "&exercise=true" }
-        if let since = options.since { query += "&since=\(AmsterdamTime.text(since).addingPercentEncodingForQuery)" }
+        if let since = options.since {
+            query += "&since=\(AmsterdamTime.text(since).addingPercentEncodingForQuery)"
+        }
         return """
             <form class="no-print since-form" method="get" action="report">
             <label for="since">\(t(.sinceLabel))</label>
@@ -139,9 +141,13 @@ enum SituationReport {
         var out = "<h3>\(t(.beeld))</h3>"
         for discipline in disciplines {
             out += "\n<h4>\(HTML.escape(SituationReportText.discipline(discipline, language)))</h4>\n"
-            let latest = sitreps.last { sitrep in sitrep.beeld.contains { $0.discipline == discipline && $0.text != nil } }
+            let latest = sitreps.last { sitrep in
+                sitrep.beeld.contains { $0.discipline == discipline && $0.text != nil }
+            }
             if let latest, let text = latest.beeld.first(where: { $0.discipline == discipline })?.text {
-                out += "<p data-discipline=\"\(HTML.escape(discipline))\">\(HTML.escape(text))</p>" + source(latest)
+                out +=
+                    "<p data-discipline=\"\(HTML.escape(discipline))\">\(HTML.escape(text))</p>"
+                    + source(latest)
             } else {
                 out += withheld
             }
@@ -153,7 +159,9 @@ enum SituationReport {
         for name in names {
             let carrying = sitreps.filter { sitrep in sitrep.parts.contains { $0.name == name } }
             guard !carrying.isEmpty else { continue }
-            let readable = carrying.last { sitrep in sitrep.parts.contains { $0.name == name && $0.content != .null } }
+            let readable = carrying.last { sitrep in
+                sitrep.parts.contains { $0.name == name && $0.content != .null }
+            }
             let content = readable?.parts.first { $0.name == name }?.content ?? .null
             let (heading, body) = part(name, content, language)
             out += "\n<h3>\(t(heading))</h3>\n"
@@ -219,7 +227,8 @@ extension String {
         for byte in utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+                UInt8(ascii: "_"),
                 UInt8(ascii: "~"), UInt8(ascii: ":"):
                 out.append(Character(UnicodeScalar(byte)))
             default:

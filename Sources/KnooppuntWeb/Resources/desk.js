@@ -108,13 +108,14 @@
   function renderFilterChoices(picture) {
     const region = $("filter-region");
     const chosenRegion = region.value;
-    replace(region, el("option", { value: "", text: t("filter.allRegions") }),
+    // The first option ("all regions") comes with the page, in its language.
+    replace(region, region.options[0],
       picture.regions.map((r) => el("option", { value: r.code, text: r.code + " " + r.name })));
     region.value = chosenRegion;
     const kind = $("filter-kind");
     const chosenKind = kind.value;
     const kinds = [...new Set(picture.incidents.map((i) => i.kind).filter(Boolean).concat(chosenKind ? [chosenKind] : []))].sort();
-    replace(kind, el("option", { value: "", text: t("filter.allKinds") }),
+    replace(kind, kind.options[0],
       kinds.map((k) => el("option", { value: k, text: value("kind", k) })));
     kind.value = chosenKind;
   }
