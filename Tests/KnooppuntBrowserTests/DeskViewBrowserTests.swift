@@ -127,7 +127,22 @@ struct DeskViewBrowserTests {
         try await setFilter(browser, "filter-kind", "")
         try await setFilter(browser, "filter-region", "VR09")
         try await expectList(browser, [Self.tram], "region VR09")
+        // A region chosen and no incident: the region's municipalities are outlined.
+        let utrechtRegion = ReferenceData.builtIn.municipalities.values.filter {
+            $0.region.rawValue == "VR09"
+        }
+        _ = try await browser.run("location.hash = ''; return true;")
+        try await browser.waitFor(
+            "the outlines of VR09's \(utrechtRegion.count) municipalities", timeout: 20,
+            """
+            const codes = [...document.querySelectorAll('#municipality-outlines path')].map((p) => p.dataset.municipality);
+            return codes.length === \(utrechtRegion.count) && codes.includes('GM0344');
+            """)
         try await setFilter(browser, "filter-region", "")
+        try await browser.waitFor(
+            "no outlines without a choice", timeout: 20,
+            "return document.querySelectorAll('#municipality-outlines path').length === 0;")
+        _ = try await browser.run("location.hash = 'incident=\(Self.tram)'; return true;")
         try await setFilter(browser, "filter-grip", "3")
         try await expectList(browser, [], "GRIP 3")
         try await setFilter(browser, "filter-grip", "none")
