@@ -72,6 +72,8 @@
     once("measures", [view, measures], () => renderMeasures(measures));
     once("liveness", data.liveness, () => renderLiveness(data.liveness));
     once("choices", data.picture.incidents.map(summaryKey), () => renderChoices(data.picture.incidents));
+    once("subjects", [titles(data.picture), data.picture.threats.map((x) => [x.id, x.level])],
+      () => renderSubjects(data.picture));
   }
 
   // Re-renders a part only when what it shows changed, so focus and scroll stay put.
@@ -268,6 +270,17 @@
       value: incident.id + (incident.exercise ? "|exercise" : ""),
       text: (incident.exercise ? t("exercise.option") : "") + incident.id + " — " + (incident.title || "") })));
     if (chosen) select.value = chosen;
+  }
+
+  // The reports an acknowledgement can be asked for, by what they are about: the field
+  // takes the report's id, the list shows its title (threat levels, sitreps per incident).
+  function renderSubjects(picture) {
+    const threats = picture.threats.map((x) => el("option", { value: x.id,
+      label: t("subject.threat", x.level || "?", x.areaName || x.area) }));
+    const sitreps = picture.incidents.flatMap((incident) => (incident.sitreps || []).map((sitrep) =>
+      el("option", { value: sitrep.id, label: t("subject.sitrepAt", sitrep.origin, incident.title || incident.id,
+        K.when(sitrep.committedAtText)) })));
+    replace($("ack-subjects"), threats, sitreps);
   }
 
   function textBlock(label, value) {
