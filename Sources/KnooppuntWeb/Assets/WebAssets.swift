@@ -17,6 +17,7 @@ enum WebAssets {
     static let files: [String: Asset] = [
         "common.js": Asset(bytes: PackageResources.common_js, type: script),
         "desk.js": Asset(bytes: PackageResources.desk_js, type: script),
+        "deskmap.js": Asset(bytes: PackageResources.deskmap_js, type: script),
         "screen.js": Asset(bytes: PackageResources.screen_js, type: script),
         "login.js": Asset(bytes: PackageResources.login_js, type: script),
         "knooppunt.css": Asset(bytes: PackageResources.knooppunt_css, type: styleSheet),
@@ -28,6 +29,12 @@ enum WebAssets {
         "map.svg": Asset(
             bytes: Array(("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + RegionMap.netherlands.svg).utf8),
             type: "image/svg+xml"),
+        // The source of the municipalities' outlines (read by `MunicipalityMap`, not served).
+        "municipalities.geojson": Asset(
+            bytes: PackageResources.municipalities_geojson, type: "application/geo+json"),
+        // The municipalities' outlines and centres in the map's coordinates (`MunicipalityMap`).
+        "municipalities.json": Asset(
+            bytes: MunicipalityMap.netherlands.json, type: "application/json; charset=utf-8"),
     ]
 
     /// The text of an asset; a name that is not in ``files`` is a programmer error.

@@ -102,7 +102,9 @@ public struct DeskServer: Sendable {
     private func addPages(_ router: Router<BasicWebSocketRequestContext>) {
         let pages = HTTPReply.pages(DeskPage.html)
         router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
-        WebAssets.add(["knooppunt.css", "common.js", "desk.js", "map.svg"], to: router)
+        WebAssets.add(
+            ["knooppunt.css", "common.js", "desk.js", "deskmap.js", "map.svg", "municipalities.json"],
+            to: router)
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
     }
 

@@ -24,6 +24,10 @@ enum CommonWords {
             ("advice.line", "ADVIES: {0} (sinds {1})", "ADVICE: {0} (since {1})"),
             ("sending", "Verzenden…", "Sending…"),
             ("notSent", "Niet verzonden: {0}", "Not sent: {0}"),
+            // What an acknowledgement request is about, when the server could not say (`K.subjectTitle`).
+            ("subject.incident", "incident: {0}", "incident: {0}"),
+            ("subject.sitrep", "situatierapport over {0}", "sitrep about {0}"),
+            ("subject.unknown", "een melding buiten uw beeld", "a report outside your picture"),
         ] + roles + values + errors)
 
     static let roles: [(String, String, String)] = [

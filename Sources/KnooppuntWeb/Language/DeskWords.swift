@@ -63,6 +63,15 @@ enum DeskWords {
         ("ack.minutes", "Termijn in minuten", "Deadline in minutes"),
         ("ack.note", "Toelichting", "Note"),
         ("ack.submit", "Om bevestiging vragen", "Request acknowledgement"),
+        ("filter.label", "Incidenten filteren en zoeken", "Filter and search incidents"),
+        ("filter.region", "Regio", "Region"),
+        ("filter.allRegions", "Alle regio's", "All regions"),
+        ("filter.kind", "Soort", "Kind"),
+        ("filter.allKinds", "Alle soorten", "All kinds"),
+        ("filter.grip", "GRIP", "GRIP"),
+        ("filter.allGRIP", "Elke GRIP", "Any GRIP"),
+        ("filter.noGRIP", "Geen GRIP", "No GRIP"),
+        ("filter.text", "Zoeken in rapporten", "Search the reports"),
     ])
 
     static let script = WordTable(
@@ -102,6 +111,15 @@ enum DeskWords {
             ),
             ("region.noThreat", "geen", "none"),
             ("incidents.none", "Geen incidenten.", "No incidents."),
+            (
+                "incidents.noneMatch", "Geen incidenten die aan het filter voldoen.",
+                "No incidents match the filter."
+            ),
+            ("filter.count", "{0} van {1} incident(en)", "{0} of {1} incident(s)"),
+            ("map.points", "Incidenten op de kaart", "Incidents on the map"),
+            ("subject.threat", "dreigingsniveau {0} · {1}", "threat level {0} · {1}"),
+            ("subject.sitrepAt", "situatierapport {0} · {1} · {2}", "sitrep {0} · {1} · {2}"),
+            ("map.point", "Incident: {0} ({1})", "Incident: {0} ({1})"),
             ("incidents.noneIn", "Geen incidenten in {0}.", "No incidents in {0}."),
             ("lead", "leiding {0}", "lead {0}"),
             ("exercise.option", "[OEFENING] ", "[EXERCISE] "),

@@ -126,6 +126,14 @@ extension PictureDigest.Incident {
             ReferenceData.builtIn.municipalities[MunicipalityCode($0)]?.name
         }
         object["place"] = place
+        if let spot = MunicipalityMap.netherlands.place(municipality: municipality, point: point) {
+            object.set(
+                "mapPoint",
+                [
+                    "x": .number(MunicipalityMap.rounded(spot.x)),
+                    "y": .number(MunicipalityMap.rounded(spot.y)),
+                ])
+        }
         object["lead"] = lead
         object["leadOrganisation"] = leadOrganisation
         object["status"] = status

@@ -55,6 +55,8 @@ public struct PictureDigest: Sendable {
         public var kind: String?
         public var region: OrganisationCode?
         public var municipality: String?
+        /// The incident's own point, when its report gives one.
+        public var point: GeoPoint?
         public var place: String?
         public var lead: String?
         public var leadOrganisation: String?
@@ -243,6 +245,11 @@ public struct PictureDigest: Sendable {
                 .compactMap { $0 }.joined(separator: " · ")
             let location = section["location"]
             incident.place = location?["description"]?.stringValue
+            if let lat = location?["point"]?["lat"]?.doubleValue,
+                let lon = location?["point"]?["lon"]?.doubleValue
+            {
+                incident.point = GeoPoint(latitude: lat, longitude: lon)
+            }
             if let code = location?["municipality"]?.stringValue {
                 incident.municipality = code
                 incident.region = reference.municipalities[MunicipalityCode(code)]?.region

@@ -19,6 +19,7 @@ enum SituationReportText: CaseIterable {
     case title, incident, region, grip, status, lead, startedAt, madeAt, reader, readerNote, noSitreps
     case beeld, oordeel, besluiten, acties, communicatie, bottlenecks, risks, prognosis, decidedBy
     case owner, deadline, coreMessage, actionAdvice, withheld, source, printHint, other
+    case current, changedSince, changedNothing, sinceLabel, sinceHint, show, history, pdf, reportedBy
 
     var dutch: String {
         switch self {
@@ -50,6 +51,16 @@ enum SituationReportText: CaseIterable {
         case .source: "Bron"
         case .printHint: "Afdrukken: Ctrl+P (of ⌘P)."
         case .other: "overig"
+        case .current: "Actueel beeld"
+        case .changedSince: "Gewijzigd sinds"
+        case .changedNothing: "Geen nieuwe situatierapporten sinds dit tijdstip."
+        case .sinceLabel: "Gewijzigd sinds (laatste crisisteam-overleg)"
+        case .sinceHint:
+            "Kies het tijdstip van het laatste crisisteam-overleg om te zien wat sindsdien is gemeld."
+        case .show: "Toon"
+        case .history: "Verloop"
+        case .pdf: "PDF downloaden"
+        case .reportedBy: "gemeld door"
         }
     }
 
@@ -83,6 +94,15 @@ enum SituationReportText: CaseIterable {
         case .source: "Source"
         case .printHint: "Print: Ctrl+P (or ⌘P)."
         case .other: "other"
+        case .current: "Current picture"
+        case .changedSince: "Changed since"
+        case .changedNothing: "No new situation reports since this time."
+        case .sinceLabel: "Changed since (last crisis-team meeting)"
+        case .sinceHint: "Choose the time of the last crisis-team meeting to see what was reported since."
+        case .show: "Show"
+        case .history: "History"
+        case .pdf: "Download PDF"
+        case .reportedBy: "reported by"
         }
     }
 

@@ -77,6 +77,81 @@ window.K = (function () {
   function summary(request) {
     return (request.subjectSummaries || {})[lang] || request.subjectSummary || request.subject;
   }
+  // Times as people read them: "ma 16 mrt 10:45" (Europe/Amsterdam, the page's language),
+  // the year only when it is not this year's. One format for every time on the desk; the
+  // exact time (RFC 3339, as the server sent it) goes in the title, see `stamp`.
+  const readableParts = new Intl.DateTimeFormat(locale, { timeZone: "Europe/Amsterdam", weekday: "short",
+    day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  function when(text) {
+    if (!text) return "–";
+    const date = typeof text === "number" ? new Date(text) : new Date(text);
+    if (isNaN(date.getTime())) return String(text);
+    const parts = {};
+    for (const part of readableParts.formatToParts(date)) parts[part.type] = part.value.replace(/\.$/, "");
+    const thisYear = readableParts.formatToParts(new Date()).find((part) => part.type === "year").value;
+    return parts.weekday + " " + parts.day + " " + parts.month + (parts.year === thisYear ? "" : " " + parts.year) +
+      " " + parts.hour + ":" + parts.minute;
+  }
+  // The exact time for a title attribute: the server's RFC 3339 text, or an ISO time.
+  function exact(text) {
+    if (!text) return "";
+    return typeof text === "number" ? new Date(text).toISOString() : String(text);
+  }
+  // A <time> element: the readable time, the exact one on hover and for machines.
+  function stamp(text) {
+    return el("time", { datetime: exact(text) || undefined, title: exact(text) || undefined, text: when(text) });
+  }
+  // A title people can read for what an acknowledgement request is about, never a bare
+  // report id: the server's summary (with an incident's title instead of its id when the
+  // page knows it), else the sitrep or incident it names in `incidents`, else "a report
+  // outside your picture".
+  function subjectTitle(request, incidents) {
+    let text = (request.subjectSummaries || {})[lang] || request.subjectSummary || null;
+    for (const incident of incidents || []) {
+      if (text && incident.title && text.endsWith("· " + incident.id)) {
+        return text.slice(0, -incident.id.length) + incident.title;
+      }
+      if (!text && incident.id === request.subject) return t("subject.incident", incident.title || incident.id);
+      if (!text && (incident.sitreps || []).some((sitrep) => sitrep.id === request.subject)) {
+        return t("subject.sitrep", incident.title || incident.id);
+      }
+    }
+    return text || t("subject.unknown");
+  }
+  // Whether `text` (a search typed by the reader) occurs in what the reader's view holds of
+  // an incident: its title, place, municipality, kind and every sitrep's visible text.
+  // Withheld parts arrive as null and are never searched.
+  function incidentText(incident) {
+    const parts = [incident.id, incident.title, incident.place, incident.municipalityName, incident.kind,
+      incident.lead, incident.status];
+    const add = (value) => {
+      if (value === null || value === undefined) return;
+      if (typeof value === "string") parts.push(value);
+      else if (Array.isArray(value)) value.forEach(add);
+      else if (typeof value === "object") Object.values(value).forEach(add);
+    };
+    for (const sitrep of incident.sitreps || (incident.latestSitrep ? [incident.latestSitrep] : [])) {
+      for (const picture of sitrep.beeld || []) add(picture.text);
+      add(sitrep.parts || {});
+    }
+    return parts.filter((part) => typeof part === "string").join("\n").toLocaleLowerCase(locale);
+  }
+  // The incidents that pass a filter { region, kind, grip, text } (empty fields pass all).
+  // `grip` is "none" for incidents without GRIP, else a level ("1".."5", "RIJK").
+  function filterIncidents(incidents, filter) {
+    const words = (filter.text || "").trim().toLocaleLowerCase(locale).split(/\s+/).filter(Boolean);
+    return incidents.filter((incident) => {
+      if (filter.region && incident.region !== filter.region) return false;
+      if (filter.kind && incident.kind !== filter.kind) return false;
+      if (filter.grip) {
+        const level = incident.grip && incident.grip.level ? String(incident.grip.level) : "none";
+        if (level !== filter.grip) return false;
+      }
+      if (!words.length) return true;
+      const text = incidentText(incident);
+      return words.every((word) => text.includes(word));
+    });
+  }
   function ago(ms) {
     if (ms === undefined || ms === null) return t("ago.never");
     if (ms < 1500) return t("ago.now");
@@ -185,6 +260,7 @@ window.K = (function () {
     form.prepend(el("p", { class: "meta role-note", "data-role-note": action,
       text: t("role.note", value("role", person.role), phrase) }));
   }
-  return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, clockFormat, summary, ago, initTheme, showProblems,
+  return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, clockFormat, summary, when, exact, stamp,
+    subjectTitle, incidentText, filterIncidents, ago, initTheme, showProblems,
     clearProblems, request, initSession, may, limit };
 })();

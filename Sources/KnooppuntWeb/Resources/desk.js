@@ -56,19 +56,24 @@
     document.body.dataset.exercise = data.picture.exerciseEntries > 0 ? "true" : "false";
     $("exercise-text").textContent = t("exercise.banner", data.picture.exerciseEntries);
     banner(data.link);
-    renderMap(data.picture);
-    once("incidents", [data.picture.incidents.map(summaryKey), regionFilter, location.hash],
-      () => renderIncidents(data.picture));
+    const shown = K.filterIncidents(data.picture.incidents, filter());
+    renderMap(data.picture, shown);
+    once("filters", [data.picture.regions.map((r) => r.code), data.picture.incidents.map((i) => i.kind)],
+      () => renderFilterChoices(data.picture));
+    once("incidents", [data.picture.incidents.map(summaryKey), filter(), location.hash],
+      () => renderIncidents(data.picture, shown));
     once("detail", [location.hash, (current() || {}).lastSequence, data.picture.sequence > 0],
       () => renderDetail(current()));
     once("threats", data.picture.threats, () => renderThreats(data.picture.threats));
-    once("alarms", data.picture.alarms, () => renderAlarms(data.picture.alarms));
-    once("acks", [data.picture.acknowledgements, Math.floor(data.picture.now / 10000)],
+    once("alarms", [data.picture.alarms, titles(data.picture)], () => renderAlarms(data.picture.alarms));
+    once("acks", [data.picture.acknowledgements, Math.floor(data.picture.now / 10000), titles(data.picture)],
       () => renderAcks(data.picture.acknowledgements));
     const measures = view === "exercise" ? data.picture.exerciseMeasuresSideBySide : data.picture.measuresSideBySide;
     once("measures", [view, measures], () => renderMeasures(measures));
     once("liveness", data.liveness, () => renderLiveness(data.liveness));
     once("choices", data.picture.incidents.map(summaryKey), () => renderChoices(data.picture.incidents));
+    once("subjects", [titles(data.picture), data.picture.threats.map((x) => [x.id, x.level])],
+      () => renderSubjects(data.picture));
   }
 
   // Re-renders a part only when what it shows changed, so focus and scroll stay put.
@@ -83,6 +88,38 @@
       const again = document.querySelector('[data-key="' + CSS.escape(focused) + '"]');
       if (again) again.focus();
     }
+  }
+
+  // What the acknowledgement boards need to title a request by its subject.
+  function titles(picture) { return picture.incidents.map((i) => [i.id, i.title, (i.sitreps || []).length]); }
+  function subjectTitle(request) { return K.subjectTitle(request, last ? last.picture.incidents : []); }
+
+  // The incident filter: region (also chosen by clicking the map), kind, GRIP and a search
+  // over the report text this desk's view holds (withheld parts never arrive).
+  function filter() {
+    return { region: $("filter-region").value, kind: $("filter-kind").value, grip: $("filter-grip").value,
+      text: $("filter-text").value };
+  }
+  for (const id of ["filter-region", "filter-kind", "filter-grip", "filter-text"]) {
+    $(id).addEventListener(id === "filter-text" ? "input" : "change", () => {
+      regionFilter = $("filter-region").value || null;
+      if (last) render(last);
+    });
+  }
+  $("incident-filter").addEventListener("submit", (event) => event.preventDefault());
+  function renderFilterChoices(picture) {
+    const region = $("filter-region");
+    const chosenRegion = region.value;
+    // The first option ("all regions") comes with the page, in its language.
+    replace(region, region.options[0],
+      picture.regions.map((r) => el("option", { value: r.code, text: r.code + " " + r.name })));
+    region.value = chosenRegion;
+    const kind = $("filter-kind");
+    const chosenKind = kind.value;
+    const kinds = [...new Set(picture.incidents.map((i) => i.kind).filter(Boolean).concat(chosenKind ? [chosenKind] : []))].sort();
+    replace(kind, kind.options[0],
+      kinds.map((k) => el("option", { value: k, text: value("kind", k) })));
+    kind.value = chosenKind;
   }
 
   function summaryKey(incident) {
@@ -128,7 +165,18 @@
 
   function regionsFor(picture) { return view === "exercise" ? picture.exerciseRegions : picture.regions; }
 
-  function renderMap(picture) {
+  function renderMap(picture, shown) {
+    const choice = selected();
+    const chosenKey = choice ? choice.id + (choice.exercise ? "#x" : "") : null;
+    const points = shown.filter((i) => i.exercise === (view === "exercise"));
+    once("points", [points.map((i) => [i.id, i.exercise, i.title, i.mapPoint, i.municipalityName]), chosenKey],
+      () => DeskMap.drawPoints(points, chosenKey, choose));
+    const incident = current();
+    once("outlines", [incident ? incident.municipality : null, regionFilter], () => {
+      if (incident && incident.municipality) DeskMap.drawOutlines([incident.municipality]);
+      else if (regionFilter) DeskMap.load().then(() => DeskMap.drawOutlines(DeskMap.municipalitiesOf(regionFilter)));
+      else DeskMap.drawOutlines([]);
+    });
     const regions = regionsFor(picture);
     for (const region of regions) {
       const group = document.getElementById("region-" + region.code);
@@ -150,7 +198,11 @@
 
   function toggleRegion(code) {
     regionFilter = regionFilter === code ? null : code;
+    $("filter-region").value = regionFilter || "";
     if (last) render(last);
+  }
+  function choose(incident) {
+    location.hash = "incident=" + encodeURIComponent(incident.id) + (incident.exercise ? "&exercise" : "");
   }
   for (const group of document.querySelectorAll("#map .region")) {
     group.addEventListener("click", () => toggleRegion(group.dataset.region));
@@ -175,12 +227,15 @@
   }
   function exerciseTag(flag) { return flag ? el("span", { class: "tag-exercise", text: t("exercise.tag") }) : null; }
 
-  function renderIncidents(picture) {
+  function renderIncidents(picture, list) {
     const choice = selected();
-    const list = picture.incidents.filter((i) => !regionFilter || i.region === regionFilter);
+    const f = filter();
+    const filtering = Boolean(f.region || f.kind || f.grip || f.text.trim());
+    $("filter-count").textContent = filtering ? t("filter.count", list.length, picture.incidents.length) : "";
     if (!list.length) {
       replace($("incidents"), el("li", { class: "empty",
-        text: regionFilter ? t("incidents.noneIn", regionFilter) : t("incidents.none") }));
+        text: !picture.incidents.length ? t("incidents.none")
+          : f.region && !f.kind && !f.grip && !f.text.trim() ? t("incidents.noneIn", f.region) : t("incidents.noneMatch") }));
       return;
     }
     replace($("incidents"), list.map((incident) => {
@@ -189,11 +244,11 @@
       return el("li", {}, el("button", {
         type: "button", class: "incident", "data-key": key, "data-incident": incident.id,
         "aria-current": isCurrent ? "true" : "false",
-        onclick: () => { location.hash = "incident=" + encodeURIComponent(incident.id) + (incident.exercise ? "&exercise" : ""); },
+        onclick: () => choose(incident),
       },
         el("div", { class: "row1" }, gripBadge(incident.grip), exerciseTag(incident.exercise),
           el("span", { class: "title", text: incident.title || t("withheld") }),
-          el("span", { class: "meta", text: K.time(incident.lastCommittedAtText) })),
+          el("span", { class: "meta" }, K.stamp(incident.lastCommittedAtText))),
         el("div", { class: "meta", text: [incident.id, incident.region, incident.municipalityName,
           value("status", incident.status), incident.lead ? t("lead", incident.lead) : null,
           t("sitreps.count", incident.sitrepCount)].filter(Boolean).join(" · ") }),
@@ -204,7 +259,7 @@
   // The node's GRIP advice (GRIP 3 for a possible terrorist attack, GRIP 5 across regions).
   function adviceLine(advice) {
     return advice ? el("div", { class: "grip-advice", role: "alert", "data-advice": advice.target,
-      text: t("advice.line", adviceText(advice), K.time(advice.sinceText)) }) : null;
+      title: advice.sinceText || undefined, text: t("advice.line", adviceText(advice), K.when(advice.sinceText)) }) : null;
   }
   function adviceText(advice) { return (advice.messages || {})[K.lang] || advice.message; }
 
@@ -215,6 +270,17 @@
       value: incident.id + (incident.exercise ? "|exercise" : ""),
       text: (incident.exercise ? t("exercise.option") : "") + incident.id + " — " + (incident.title || "") })));
     if (chosen) select.value = chosen;
+  }
+
+  // The reports an acknowledgement can be asked for, by what they are about: the field
+  // takes the report's id, the list shows its title (threat levels, sitreps per incident).
+  function renderSubjects(picture) {
+    const threats = picture.threats.map((x) => el("option", { value: x.id,
+      label: t("subject.threat", x.level || "?", x.areaName || x.area) }));
+    const sitreps = picture.incidents.flatMap((incident) => (incident.sitreps || []).map((sitrep) =>
+      el("option", { value: sitrep.id, label: t("subject.sitrepAt", sitrep.origin, incident.title || incident.id,
+        K.when(sitrep.committedAtText)) })));
+    replace($("ack-subjects"), threats, sitreps);
   }
 
   function textBlock(label, value) {
@@ -234,12 +300,12 @@
     if ("besluiten" in parts) items.push(...textBlock(t("part.besluiten"), parts.besluiten &&
       parts.besluiten.items.map((d) => "• " + d.text + (d.decidedBy ? " (" + d.decidedBy + ")" : "")).join("\n")));
     if ("acties" in parts) items.push(...textBlock(t("part.acties"), parts.acties &&
-      parts.acties.items.map((a) => t("part.action", a.text, a.owner, K.dateTime(a.deadline))).join("\n")));
+      parts.acties.items.map((a) => t("part.action", a.text, a.owner, K.when(a.deadline))).join("\n")));
     if ("communicatie" in parts) items.push(...textBlock(t("part.communicatie"), parts.communicatie &&
       (parts.communicatie.coreMessage + "\n" + t("part.handelingsperspectief", parts.communicatie.actionAdvice))));
     return el("article", { class: "sitrep", "data-sitrep": sitrep.id },
-      el("h4", {}, sitrep.origin + " · seq " + sitrep.sequence + " · " + K.dateTime(sitrep.committedAtText) +
-        (sitrep.author ? " · " + sitrep.author : "")),
+      el("h4", {}, sitrep.origin + " · seq " + sitrep.sequence + " · ", K.stamp(sitrep.committedAtText),
+        sitrep.author ? " · " + sitrep.author : null),
       el("div", { class: "meta", text: [value("verification", sitrep.verification),
         sitrep.confidence ? t("confidence", value("confidence", sitrep.confidence)) : null]
         .filter(Boolean).join(" · ") }),
@@ -252,13 +318,13 @@
       return;
     }
     const grips = (incident.gripHistory || []).slice().reverse().map((g) => el("li", {},
-      el("b", { text: g.label || "GRIP ?" }), " · " + K.dateTime(g.committedAtText) + " · " + g.origin +
+      el("b", { text: g.label || "GRIP ?" }), " · ", K.stamp(g.committedAtText), " · " + g.origin +
       (g.author ? " (" + g.author + ")" : "") + (g.reason ? ": " + g.reason : "")));
     const sitreps = (incident.sitreps || []).slice().reverse().map(sitrepView);
     replace($("detail"),
       el("h3", {}, exerciseTag(incident.exercise), " ", incident.title || incident.id),
       el("p", { class: "meta", text: [incident.id, value("kind", incident.kind), incident.region,
-        incident.municipalityName, incident.place, t("started", K.dateTime(incident.startedAtText)),
+        incident.municipalityName, incident.place, t("started", K.when(incident.startedAtText)),
         value("status", incident.status), incident.lead ? t("lead", incident.lead) : null].filter(Boolean).join(" · ") }),
       el("p", {}, el("a", { class: "report-link", target: "_blank",
         href: "/incidents/" + encodeURIComponent(incident.id) + "/report?lang=" + K.lang +
@@ -284,15 +350,16 @@
         exerciseTag(level.exercise),
         el("span", { class: "title", text: (level.areaName || level.area) + " (" + level.area + ")" +
           (level.levelName ? " — " + level.levelName : "") }),
-        el("span", { class: "meta", text: K.time(level.committedAtText) })),
+        el("span", { class: "meta" }, K.stamp(level.committedAtText))),
       el("div", { class: "meta", text: [value("step", level.step),
         level.inForce ? t("threat.inForce") : t("threat.notInForce"), level.reason,
-        level.reviewAtText ? t("threat.review", K.dateTime(level.reviewAtText)) : null].filter(Boolean).join(" · ") }),
+        level.reviewAtText ? t("threat.review", K.when(level.reviewAtText)) : null].filter(Boolean).join(" · "),
+        title: level.reviewAtText || undefined }),
       level.actionAdvice ? el("div", { text: t("threat.advice", level.actionAdvice) }) : null,
       level.reviewDue ? el("div", { class: "grip-advice review-due", role: "alert",
-        text: t("threat.reviewDue", K.dateTime(level.reviewAtText)) }) : null,
+        title: level.reviewAtText, text: t("threat.reviewDue", K.when(level.reviewAtText)) }) : null,
       (level.steps || []).length > 1 ? el("div", { class: "meta steps", "data-steps": level.steps.map((s) => s.step).join(" "),
-        text: t("threat.steps", level.steps.map((s) => value("step", s.step) + " " + K.time(s.committedAtText) +
+        text: t("threat.steps", level.steps.map((s) => value("step", s.step) + " " + K.when(s.committedAtText) +
           (s.override ? t("threat.override") : "")).join(" → ")) }) : null)));
   }
 
@@ -300,7 +367,7 @@
     let words = value("party", party.state);
     if (party.state === "acknowledged") {
       words += (party.by ? t("party.acknowledgedBy", party.by) : "") +
-        (party.acknowledgedAtText ? t("party.acknowledgedAt", K.time(party.acknowledgedAtText)) : "");
+        (party.acknowledgedAtText ? t("party.acknowledgedAt", K.when(party.acknowledgedAtText)) : "");
     } else if (party.state === "overdue") {
       words += party.delivered ? t("party.overdueDelivered") : t("party.overdueNotDelivered");
     }
@@ -325,11 +392,11 @@
         el("div", { class: "row1" },
           el("span", { class: "state-pill state-" + (open ? "overdue" : "delivered"),
             text: open ? t("alarm.open") + (alarm.escalated ? t("alarm.escalated") : "") : t("alarm.done") }), " ",
-          el("b", { text: K.summary(request) })),
-        el("div", { class: "meta", text: t("alarm.meta", request.requestedBy, K.time(alarm.raisedAt),
+          el("b", { class: "subject-title", text: subjectTitle(request) })),
+        el("div", { class: "meta", title: K.exact(alarm.raisedAt), text: t("alarm.meta", request.requestedBy, K.when(alarm.raisedAt),
           alarm.missing.join(", ")) +
           (alarm.notDelivered.length ? t("alarm.notDelivered", alarm.notDelivered.join(", ")) : "") }),
-        by ? el("div", { class: "meta", text: t("alarm.by", by.by || "?", by.organisation, K.time(by.at)) +
+        by ? el("div", { class: "meta", title: K.exact(by.at), text: t("alarm.by", by.by || "?", by.organisation, K.when(by.at)) +
           (by.note ? ": " + by.note : "") }) : null,
         open ? el("div", { class: "row1" }, note, button, result) : null);
     }));
@@ -342,10 +409,10 @@
     }
     replace($("acks"), requests.map((request) => el("div", { class: "ack", "data-subject": request.subject },
       el("div", { class: "row1" }, exerciseTag(request.exercise),
-        el("b", { text: K.summary(request) }),
+        el("b", { class: "subject-title", text: subjectTitle(request) }),
         request.overdue.length ? el("span", { class: "state-pill state-overdue", text: t("acks.overdue", request.overdue.length) }) : null),
-      el("div", { class: "meta", text: t("acks.requestedBy", request.requestedBy) +
-        (request.author ? " (" + request.author + ")" : "") + t("acks.deadline", K.dateTime(request.deadlineText)) +
+      el("div", { class: "meta", title: request.deadlineText || undefined, text: t("acks.requestedBy", request.requestedBy) +
+        (request.author ? " (" + request.author + ")" : "") + t("acks.deadline", K.when(request.deadlineText)) +
         (request.note ? " · " + request.note : "") }),
       request.withheld ? el("p", { class: "withheld", text: t("acks.withheld") }) :
       el("table", { class: "board" },
