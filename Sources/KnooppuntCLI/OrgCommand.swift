@@ -32,8 +32,11 @@ struct OrgListCommand: ParsableCommand {
         for (kind, organisations) in registry.byKind {
             print("\(kind) (\(organisations.count))")
             for organisation in organisations {
-                var line = "  \(organisation.code.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(organisation.name)"
-                if !organisation.groups.isEmpty { line += "  groups: \(organisation.groups.joined(separator: ", "))" }
+                var line =
+                    "  \(organisation.code.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(organisation.name)"
+                if !organisation.groups.isEmpty {
+                    line += "  groups: \(organisation.groups.joined(separator: ", "))"
+                }
                 print(line)
             }
         }
@@ -56,13 +59,18 @@ struct OrgAddCommand: ParsableCommand {
     @Argument(help: "The partner's code: an upper-case letter, then letters, digits or hyphens (2…24).")
     var code: String
 
-    @Option(help: "Its kind: ministry, infrastructure, waterBoard, health, defence, justice, municipality or another word.")
+    @Option(
+        help:
+            "Its kind: ministry, infrastructure, waterBoard, health, defence, justice, municipality or another word."
+    )
     var kind: String
 
     @Option(help: "Its name as people know it.")
     var name: String
 
-    @Option(name: .customLong("group"), help: "A group it belongs to (repeat for several), e.g. vital-infrastructure.")
+    @Option(
+        name: .customLong("group"),
+        help: "A group it belongs to (repeat for several), e.g. vital-infrastructure.")
     var groups: [String] = []
 
     @Option(name: .customLong("province"), help: "A province it acts in (CBS code, e.g. PV26; repeatable).")
@@ -71,14 +79,17 @@ struct OrgAddCommand: ParsableCommand {
     @Option(name: .customLong("region"), help: "A safety region it acts in (VR01…VR25; repeatable).")
     var regions: [String] = []
 
-    @Option(name: .customLong("municipality"), help: "A municipality it acts in (CBS code, e.g. GM0344; repeatable).")
+    @Option(
+        name: .customLong("municipality"),
+        help: "A municipality it acts in (CBS code, e.g. GM0344; repeatable).")
     var municipalities: [String] = []
 
     @OptionGroup var folder: FolderOption
 
     func run() throws {
         guard let organisation = OrganisationCode(code.uppercased()) else {
-            throw ValidationError("\(code): a code is an upper-case letter, then letters, digits or hyphens (2…24)")
+            throw ValidationError(
+                "\(code): a code is an upper-case letter, then letters, digits or hyphens (2…24)")
         }
         guard !organisation.isReference else {
             throw ValidationError("\(organisation) is one of the 28 organisations every network has")
@@ -99,7 +110,9 @@ struct OrgAddCommand: ParsableCommand {
         let reference = ReferenceData.builtIn
         var area = OrganisationArea()
         for text in provinces {
-            guard reference.provinces[ProvinceCode(text)] != nil else { throw ValidationError("--province \(text): unknown") }
+            guard reference.provinces[ProvinceCode(text)] != nil else {
+                throw ValidationError("--province \(text): unknown")
+            }
             area.provinces.append(ProvinceCode(text))
         }
         for text in regions {

@@ -58,7 +58,9 @@ extension NetworkConfig {
             name = given
         }
         guard let name else { throw fail("\(code) needs a name") }
-        let area = try entry["area"].map { try Self.area(code, $0, fail: fail) } ?? reference?.area ?? OrganisationArea()
+        let area =
+            try entry["area"].map { try Self.area(code, $0, fail: fail) } ?? reference?.area
+            ?? OrganisationArea()
         var groups: [String] = []
         if let list = entry["groups"] {
             guard let items = list.arrayValue, items.count <= maximumGroups else {
@@ -80,7 +82,9 @@ extension NetworkConfig {
         let bytes = Array(text.utf8)
         let lower = UInt8(ascii: "a")...UInt8(ascii: "z")
         guard (1...maximumGroupLength).contains(bytes.count), lower.contains(bytes[0]) else { return false }
-        return bytes.allSatisfy { lower.contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == 45 }
+        return bytes.allSatisfy {
+            lower.contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == 45
+        }
     }
 
     private static func area(
@@ -110,7 +114,8 @@ extension NetworkConfig {
         }
         for text in try codes("municipalities") {
             guard reference.municipalities[MunicipalityCode(text)] != nil else {
-                throw fail("\(code).area.municipalities: unknown municipality \(text) (CBS code, e.g. GM0344)")
+                throw fail(
+                    "\(code).area.municipalities: unknown municipality \(text) (CBS code, e.g. GM0344)")
             }
             area.municipalities.append(MunicipalityCode(text))
         }
@@ -133,7 +138,9 @@ extension NetworkConfig {
             if !described.area.provinces.isEmpty {
                 area["provinces"] = .array(described.area.provinces.map { .string($0.rawValue) })
             }
-            if !described.area.regions.isEmpty { area["regions"] = .array(described.area.regions.map { .string($0.rawValue) }) }
+            if !described.area.regions.isEmpty {
+                area["regions"] = .array(described.area.regions.map { .string($0.rawValue) })
+            }
             if !described.area.municipalities.isEmpty {
                 area["municipalities"] = .array(described.area.municipalities.map { .string($0.rawValue) })
             }

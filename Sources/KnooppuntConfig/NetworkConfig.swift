@@ -179,7 +179,9 @@ public struct NetworkConfig: Sendable {
         var descriptions: [OrganisationCode: Organisation] = [:]
         for (name, entry) in value["organisations"]?.objectValue ?? [:] {
             guard let code = OrganisationCode(name) else { throw fail("unknown organisation \(name)") }
-            if let description = try Self.description(code, entry, fail: fail) { descriptions[code] = description }
+            if let description = try Self.description(code, entry, fail: fail) {
+                descriptions[code] = description
+            }
             guard let curve = entry["curvePublicKey"]?.stringValue, Z85.decode(curve)?.count == 32,
                 let signingHex = entry["signingPublicKey"]?.stringValue,
                 let verifying = verifyingKey(signingHex)

@@ -49,7 +49,9 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
     /// Parses a code that names an organisation of the installed network; nil otherwise:
     /// where a user's or a peer's text must name a member, not merely look like a code.
     public static func inNetwork(_ text: String) -> OrganisationCode? {
-        guard let code = OrganisationCode(text), OrganisationRegistry.installed.contains(code) else { return nil }
+        guard let code = OrganisationCode(text), OrganisationRegistry.installed.contains(code) else {
+            return nil
+        }
         return code
     }
 
@@ -59,7 +61,8 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
     }
 
     private static let referenceRank: [String: Int] = Dictionary(
-        uniqueKeysWithValues: (["NATIONAL", "NCTV", "POLICE"] + (1...25).map { $0 < 10 ? "VR0\($0)" : "VR\($0)" })
+        uniqueKeysWithValues: (["NATIONAL", "NCTV", "POLICE"]
+            + (1...25).map { $0 < 10 ? "VR0\($0)" : "VR\($0)" })
             .enumerated().map { ($1, $0) })
 
     /// Whether `text` has the shape of a code: an upper-case letter, then upper-case letters,
@@ -70,7 +73,8 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
             (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first)
         else { return false }
         return bytes.dropFirst().allSatisfy {
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
                 || $0 == UInt8(ascii: "-")
         }
     }
@@ -105,6 +109,8 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
         lhs.rank != rhs.rank ? lhs.rank < rhs.rank : lhs.rawValue < rhs.rawValue
     }
 
-    public static func == (lhs: OrganisationCode, rhs: OrganisationCode) -> Bool { lhs.rawValue == rhs.rawValue }
+    public static func == (lhs: OrganisationCode, rhs: OrganisationCode) -> Bool {
+        lhs.rawValue == rhs.rawValue
+    }
     public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }

@@ -13,7 +13,8 @@ public struct OrganisationKind: Hashable, Comparable, Sendable, CustomStringConv
         guard (1...Self.maximumLength).contains(bytes.count), let first = bytes.first,
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
             bytes.allSatisfy({
-                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0)
+                    || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
                     || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-")
             })
         else { return nil }

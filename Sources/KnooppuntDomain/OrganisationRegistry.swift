@@ -8,7 +8,8 @@ public struct OrganisationArea: Hashable, Sendable {
     public var municipalities: [MunicipalityCode]
 
     public init(
-        provinces: [ProvinceCode] = [], regions: [OrganisationCode] = [], municipalities: [MunicipalityCode] = []
+        provinces: [ProvinceCode] = [], regions: [OrganisationCode] = [],
+        municipalities: [MunicipalityCode] = []
     ) {
         self.provinces = provinces
         self.regions = regions
@@ -28,7 +29,8 @@ public struct Organisation: Hashable, Sendable {
     public var groups: [String]
 
     public init(
-        code: OrganisationCode, name: String, kind: OrganisationKind, area: OrganisationArea = OrganisationArea(),
+        code: OrganisationCode, name: String, kind: OrganisationKind,
+        area: OrganisationArea = OrganisationArea(),
         groups: [String] = []
     ) {
         self.code = code
@@ -43,7 +45,8 @@ public struct Organisation: Hashable, Sendable {
     public static func reference(_ code: OrganisationCode) -> Organisation? {
         guard let kind = code.builtInKind else { return nil }
         switch kind {
-        case .national: return Organisation(code: code, name: "Nationaal Crisiscentrum (LOCC/NCC)", kind: kind)
+        case .national:
+            return Organisation(code: code, name: "Nationaal Crisiscentrum (LOCC/NCC)", kind: kind)
         case .nctv:
             return Organisation(
                 code: code, name: "Nationaal Coördinator Terrorismebestrijding en Veiligheid", kind: kind)
@@ -74,11 +77,14 @@ public struct OrganisationRegistry: Hashable, Sendable {
 
     /// A registry of these organisations plus the 28 reference organisations (which every
     /// network has in this release: removing one is not yet supported). A later entry for the
-    /// same code replaces an earlier one.
+    /// same code replaces an earlier one; one of the 28 keeps its built-in kind.
     public init(_ entries: [Organisation]) {
         var byCode: [OrganisationCode: Organisation] = [:]
         for code in OrganisationCode.reference { byCode[code] = Organisation.reference(code) }
-        for entry in entries { byCode[entry.code] = entry }
+        for var entry in entries {
+            entry.kind = entry.code.builtInKind ?? entry.kind
+            byCode[entry.code] = entry
+        }
         let sorted = byCode.keys.sorted()
         organisations = sorted.map { byCode[$0]! }
         codes = sorted
@@ -99,7 +105,9 @@ public struct OrganisationRegistry: Hashable, Sendable {
     public var partners: [Organisation] { organisations.filter { !$0.code.isReference } }
 
     /// The organisations of one kind, in the stable order.
-    public func organisations(of kind: OrganisationKind) -> [Organisation] { organisations.filter { $0.kind == kind } }
+    public func organisations(of kind: OrganisationKind) -> [Organisation] {
+        organisations.filter { $0.kind == kind }
+    }
 
     /// The kinds present, in ``OrganisationKind`` order, each with its organisations.
     public var byKind: [(kind: OrganisationKind, organisations: [Organisation])] {
