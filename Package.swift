@@ -216,7 +216,9 @@ let package = Package(
         .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "KnooppuntDomainTests", dependencies: ["KnooppuntDomain"]),
-        .testTarget(name: "KnooppuntConfigTests", dependencies: ["KnooppuntConfig", "StrictJSON"]),
+        .testTarget(
+            name: "KnooppuntConfigTests",
+            dependencies: ["KnooppuntConfig", "KnooppuntCore", "KnooppuntDomain", "StrictJSON"]),
         .testTarget(name: "KnooppuntChaosTests", dependencies: ["KnooppuntChaos"]),
         .testTarget(name: "KnooppuntBenchTests", dependencies: ["KnooppuntBench", "StrictJSON"]),
         // The node and a daemon in the test's own process, on real sockets and stores.

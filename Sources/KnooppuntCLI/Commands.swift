@@ -7,7 +7,8 @@ extension Knooppunt {
         PublishCommand.self, StatusCommand.self, WatchCommand.self, DeskCommand.self, ValidateCommand.self,
         ScreenCommand.self,
         TimelineCommand.self, ExportCommand.self, ExerciseCommand.self, AckCommand.self, AlertsCommand.self,
-        UsersCommand.self, KeysCommand.self, AuditCommand.self, PolicyCommand.self, ChaosCommand.self,
+        UsersCommand.self, KeysCommand.self, OrgCommand.self, AuditCommand.self,
+        PolicyCommand.self, ChaosCommand.self,
         BenchCommand.self,
     ]
 }

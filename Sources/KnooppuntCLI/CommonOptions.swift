@@ -44,7 +44,10 @@ enum LoggingBootstrap {
 }
 
 extension OrganisationCode: ExpressibleByArgument {
-    public init?(argument: String) { self.init(argument.uppercased()) }
+    public init?(argument: String) {
+        guard let code = OrganisationCode.inNetwork(argument.uppercased()) else { return nil }
+        self = code
+    }
 }
 
 /// Exit codes shared by the operator commands (documented in `--help`).

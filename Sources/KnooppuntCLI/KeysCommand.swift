@@ -85,7 +85,7 @@ struct KeysExportCommand: ParsableCommand {
         let secret: URL
         if host.lowercased() == "node" {
             secret = data.nodeServerKeyFile
-        } else if let code = OrganisationCode(host.uppercased()) {
+        } else if let code = OrganisationCode.inNetwork(host.uppercased()) {
             secret = data.keyFile(code)
         } else {
             throw ValidationError("\(host): use node, NATIONAL, NCTV, POLICE or a region code VR01…VR25")

@@ -21,6 +21,7 @@ struct Knooppunt: AsyncParsableCommand {
     /// code its kind is documented with (`publish --help`).
     static func main() async {
         BuildIdentity.set(Version.json)
+        NetworkOrganisations.install(arguments: CommandLine.arguments)
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

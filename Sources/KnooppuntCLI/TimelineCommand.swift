@@ -47,7 +47,7 @@ struct TimelineCommand: ParsableCommand {
 
     var parsedView: View? {
         view.lowercased() == "public"
-            ? .publicView : OrganisationCode(view.uppercased()).map(View.organisation)
+            ? .publicView : OrganisationCode.inNetwork(view.uppercased()).map(View.organisation)
     }
 
     func run() throws {

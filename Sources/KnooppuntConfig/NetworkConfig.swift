@@ -98,6 +98,9 @@ public struct NetworkConfig: Sendable {
     /// nil in a network.json written before the audit log existed (run `keys init` again).
     public var nodeAuditPublicKey: VerifyingKey?
     public var organisations: [OrganisationCode: OrganisationKeys]
+    /// What network.json says about its organisations beyond their keys (name, kind, area,
+    /// groups): every partner has an entry; one of the 28 only when the file describes it.
+    public var descriptions: [OrganisationCode: Organisation] = [:]
 
     /// Every organisation's current signing key.
     public var verifyingKeys: [OrganisationCode: VerifyingKey] { organisations.mapValues(\.signingPublicKey) }
@@ -148,6 +151,7 @@ public struct NetworkConfig: Sendable {
                 entry["retiredSigningPublicKeys"] = .array(
                     keys.retiredSigningPublicKeys.map { .string(Hex.encode($0.rawRepresentation)) })
             }
+            entry.merge(descriptionJSON(code), uniquingKeysWith: { _, described in described })
             orgs[code.rawValue] = .object(entry)
         }
         return ["version": 1, "node": .object(node), "organisations": .object(orgs)]
@@ -172,8 +176,12 @@ public struct NetworkConfig: Sendable {
         let primary = try NodeAddress(json: primaryJSON, fail: fail)
         let backup = try node["backup"].flatMap { $0 == .null ? nil : try NodeAddress(json: $0, fail: fail) }
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
+        var descriptions: [OrganisationCode: Organisation] = [:]
         for (name, entry) in value["organisations"]?.objectValue ?? [:] {
             guard let code = OrganisationCode(name) else { throw fail("unknown organisation \(name)") }
+            if let description = try Self.description(code, entry, fail: fail) {
+                descriptions[code] = description
+            }
             guard let curve = entry["curvePublicKey"]?.stringValue, Z85.decode(curve)?.count == 32,
                 let signingHex = entry["signingPublicKey"]?.stringValue,
                 let verifying = verifyingKey(signingHex)
@@ -196,10 +204,12 @@ public struct NetworkConfig: Sendable {
             }
             auditKey = key
         }
-        return NetworkConfig(
+        var config = NetworkConfig(
             primary: primary, backup: backup, nodeCurvePublicKey: nodeKey,
             chpHost: node["chpHost"]?.stringValue ?? "127.0.0.1", nodeAuditPublicKey: auditKey,
             organisations: organisations)
+        config.descriptions = descriptions
+        return config
     }
 
     public func save(to url: URL) throws {
@@ -281,7 +291,8 @@ extension DataFolder {
         // Keys retired by `keys rotate` stay listed: they verify the reports signed before.
         let previous = try? NetworkConfig.load(from: networkFile)
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
-        for code in OrganisationCode.all {
+        // The 28 and every partner network.json already lists (added by `org add`).
+        for code in (previous?.registry ?? .reference).codes {
             let url = keyFile(code)
             let secrets: OrganisationSecrets
             if FileManager.default.fileExists(atPath: url.path) {
@@ -297,9 +308,10 @@ extension DataFolder {
             organisations[code] = keys
         }
         let server = try ensureNodeServerKey()
-        let config = NetworkConfig(
+        var config = NetworkConfig(
             primary: primary, backup: backup, nodeCurvePublicKey: server.curve.publicKey, chpHost: chpHost,
             nodeAuditPublicKey: server.audit.publicKey, organisations: organisations)
+        config.descriptions = previous?.descriptions ?? [:]
         try config.save(to: networkFile)
         return config
     }

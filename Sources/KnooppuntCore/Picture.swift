@@ -60,8 +60,13 @@ public struct Picture: Sendable {
         viewIndex = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1, $0) })
     }
 
-    /// Every organisation and the public: what the node tracks.
-    public static var allViews: [View] { OrganisationCode.all.map(View.organisation) + [.publicView] }
+    /// Every organisation of the installed network and the public: what the node tracks.
+    public static var allViews: [View] { views(of: .installed) }
+
+    /// Every organisation of `registry`'s network and the public.
+    public static func views(of registry: OrganisationRegistry) -> [View] {
+        registry.codes.map(View.organisation) + [.publicView]
+    }
 
     public func hash(for view: View) -> ViewHash { viewIndex[view].map { hashes[$0] } ?? ViewHash() }
 

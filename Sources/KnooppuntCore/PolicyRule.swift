@@ -42,7 +42,7 @@ public enum PolicyPrincipal: Sendable, Hashable, CustomStringConvertible {
     ]
 
     public init?(_ text: String) {
-        if let code = OrganisationCode(text) {
+        if let code = OrganisationCode.inNetwork(text) {
             self = .organisation(code)
         } else if let role = Self.roles[text] {
             self = role

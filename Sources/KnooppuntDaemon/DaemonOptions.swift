@@ -41,6 +41,8 @@ public struct DaemonOptions: Sendable {
         case .nctv: .nctv
         case .police: .police
         case .national: .desk
+        // A partner's daemon is an operational organisation's, as a region's is.
+        default: .region
         }
     }
 }

@@ -15,20 +15,33 @@ public enum Classification: Hashable, Sendable, CustomStringConvertible {
     /// Only the organisations named.
     case parties(OrganisationSet)
 
-    /// The organisations that may read a section so classified.
-    public var readers: OrganisationSet {
+    /// The organisations of the installed network that may read a section so classified.
+    public var readers: OrganisationSet { readers(in: .installed) }
+
+    /// The organisations of `registry`'s network that may read a section so classified.
+    public func readers(in registry: OrganisationRegistry) -> OrganisationSet {
         switch self {
-        case .publicInformation, .partners: .everyone
-        case .policeOnly: OrganisationSet([.police])
-        case .national: OrganisationSet([.national, .nctv])
+        case .publicInformation, .partners: registry.everyone
+        case .policeOnly: Self.policeReaders
+        case .national: Self.nationalReaders
         case .parties(let set): set
         }
     }
 
-    /// Whether `viewer` may read it. A nil viewer is the public (CHP endpoint).
+    private static let policeReaders = OrganisationSet([.police])
+    private static let nationalReaders = OrganisationSet([.national, .nctv])
+
+    /// Whether `viewer` may read it. A nil viewer is the public (CHP endpoint); any other
+    /// viewer is an organisation of the network (only they have views), so `partners` needs
+    /// no list of the network.
     public func allows(_ viewer: OrganisationCode?) -> Bool {
         guard let viewer else { return self == .publicInformation }
-        return readers.contains(viewer)
+        switch self {
+        case .publicInformation, .partners: return true
+        case .policeOnly: return viewer == .police
+        case .national: return viewer == .national || viewer == .nctv
+        case .parties(let set): return set.contains(viewer)
+        }
     }
 
     /// The name used in documents and on the wire.

@@ -1,9 +1,23 @@
-/// An organisation in the network, by its code: `NATIONAL`, `NCTV`, `POLICE` or `VR01`…`VR25`.
+/// An organisation in the network, by its code: `NATIONAL`, `NCTV`, `POLICE`, `VR01`…`VR25`
+/// and every partner the network's configuration adds (e.g. `RWS`, `PRORAIL`, `GGD-UTRECHT`).
 ///
 /// Organisations are always joined by code, never by name. Each runs one daemon and holds one
-/// identity (CURVE key, signing key); everything it sends is bound to that identity.
+/// identity (CURVE key, signing key); everything it sends is bound to that identity. A code is
+/// only well-formed by itself: whether it names an organisation of this network is the
+/// registry's answer (``OrganisationRegistry``), because the set of organisations is
+/// configuration, not code.
 public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let rawValue: String
+    /// Position among the 28 reference organisations, or ``OrganisationCode/otherRank`` for
+    /// every other code: stored so that ordering and set look-ups never hash a string.
+    let rank: Int
+
+    /// The longest code: short enough for a ZAP user id, a file name and a table column.
+    public static let maximumLength = 24
+    /// The shortest code.
+    public static let minimumLength = 2
+    /// The rank of every code that is not one of the 28: they sort after them, by code.
+    static let otherRank = Int.max
 
     /// The national node and the national desk (LOCC/NCC).
     public static let national = OrganisationCode(unchecked: "NATIONAL")
@@ -17,63 +31,86 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
         OrganisationCode(unchecked: $0 < 10 ? "VR0\($0)" : "VR\($0)")
     }
 
-    /// Every organisation of the national network, in a stable order.
-    public static let all: [OrganisationCode] = [.national, .nctv, .police] + safetyRegions
+    /// The 28 organisations every network has had since the start, in their stable order:
+    /// the crisis workflows name them, and they keep their kinds and names built in.
+    public static let reference: [OrganisationCode] = [.national, .nctv, .police] + safetyRegions
 
-    /// Parses a code; nil when it names no organisation of the network.
+    /// Every organisation of this process's network (the installed registry; the 28 of
+    /// ``reference`` until a network.json with partners is installed), in the stable order.
+    public static var all: [OrganisationCode] { OrganisationRegistry.installed.codes }
+
+    /// Parses a well-formed code (`^[A-Z][A-Z0-9-]{1,23}$`); nil otherwise. Whether the code
+    /// names an organisation of the network is ``inNetwork(_:)``'s question.
     public init?(_ text: String) {
-        guard Self.valid.contains(text) else { return nil }
-        rawValue = text
+        guard Self.isWellFormed(text) else { return nil }
+        self.init(unchecked: text)
     }
 
-    init(unchecked: String) { rawValue = unchecked }
+    /// Parses a code that names an organisation of the installed network; nil otherwise:
+    /// where a user's or a peer's text must name a member, not merely look like a code.
+    public static func inNetwork(_ text: String) -> OrganisationCode? {
+        guard let code = OrganisationCode(text), OrganisationRegistry.installed.contains(code) else {
+            return nil
+        }
+        return code
+    }
 
-    private static let valid: Set<String> = Set(
-        ["NATIONAL", "NCTV", "POLICE"] + (1...25).map { $0 < 10 ? "VR0\($0)" : "VR\($0)" })
+    init(unchecked: String) {
+        rawValue = unchecked
+        rank = Self.referenceRank[unchecked] ?? Self.otherRank
+    }
 
-    public enum Kind: String, Sendable { case national, nctv, police, safetyRegion }
+    private static let referenceRank: [String: Int] = Dictionary(
+        uniqueKeysWithValues: (["NATIONAL", "NCTV", "POLICE"]
+            + (1...25).map { $0 < 10 ? "VR0\($0)" : "VR\($0)" })
+            .enumerated().map { ($1, $0) })
 
-    public var kind: Kind {
-        switch rawValue {
-        case "NATIONAL": .national
-        case "NCTV": .nctv
-        case "POLICE": .police
+    /// Whether `text` has the shape of a code: an upper-case letter, then upper-case letters,
+    /// digits or hyphens, ``minimumLength``…``maximumLength`` characters in all.
+    public static func isWellFormed(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (minimumLength...maximumLength).contains(bytes.count), let first = bytes.first,
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(first)
+        else { return false }
+        return bytes.dropFirst().allSatisfy {
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0)
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-")
+        }
+    }
+
+    /// Whether this is one of the 28 reference organisations.
+    public var isReference: Bool { rank != Self.otherRank }
+
+    /// The kind: built in for the 28, from the installed registry for every other code
+    /// (``OrganisationKind/other`` when the registry does not know it).
+    public var kind: OrganisationKind {
+        if let builtIn = builtInKind { return builtIn }
+        return OrganisationRegistry.installed.organisation(self)?.kind ?? .other
+    }
+
+    /// The kind of one of the 28; nil for any other code.
+    public var builtInKind: OrganisationKind? {
+        switch rank {
+        case 0: .national
+        case 1: .nctv
+        case 2: .police
+        case Self.otherRank: nil
         default: .safetyRegion
         }
     }
 
-    public var isSafetyRegion: Bool { kind == .safetyRegion }
-
-    /// Index in ``all`` (0…27): a stable small number for bit sets of organisations.
-    public var index: Int { Self.indexByCode[rawValue]! }
-    private static let indexByCode: [String: Int] = Dictionary(
-        uniqueKeysWithValues: all.enumerated().map { ($1.rawValue, $0) })
+    /// One of the 25 safety regions VR01…VR25 (the map's regions, with reference data).
+    public var isSafetyRegion: Bool { rank >= 3 && rank != Self.otherRank }
 
     public var description: String { rawValue }
 
     public static func < (lhs: OrganisationCode, rhs: OrganisationCode) -> Bool {
-        lhs.index < rhs.index
-    }
-}
-
-/// A set of organisations as a bit set over ``OrganisationCode/index`` (28 members at most).
-public struct OrganisationSet: Hashable, Sendable, Sequence {
-    public private(set) var bits: UInt32
-
-    public init(bits: UInt32 = 0) { self.bits = bits }
-    public init<S: Sequence>(_ members: S) where S.Element == OrganisationCode {
-        bits = 0
-        for member in members { insert(member) }
+        lhs.rank != rhs.rank ? lhs.rank < rhs.rank : lhs.rawValue < rhs.rawValue
     }
 
-    public static let everyone = OrganisationSet(OrganisationCode.all)
-
-    public func contains(_ code: OrganisationCode) -> Bool { bits & (1 << UInt32(code.index)) != 0 }
-    public mutating func insert(_ code: OrganisationCode) { bits |= 1 << UInt32(code.index) }
-    public var isEmpty: Bool { bits == 0 }
-    public var count: Int { bits.nonzeroBitCount }
-
-    public func makeIterator() -> IndexingIterator<[OrganisationCode]> {
-        OrganisationCode.all.filter { contains($0) }.makeIterator()
+    public static func == (lhs: OrganisationCode, rhs: OrganisationCode) -> Bool {
+        lhs.rawValue == rhs.rawValue
     }
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 }

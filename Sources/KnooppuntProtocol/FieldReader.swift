@@ -233,7 +233,7 @@ struct FieldReader {
             context.fail(.wrongType, path, "expected an organisation code, found \(value.typeName)")
             return nil
         }
-        guard let code = OrganisationCode(text) else {
+        guard let code = OrganisationCode.inNetwork(text) else {
             context.fail(
                 .unknownCode, path,
                 "unknown organisation \"\(text.prefix(40))\" (NATIONAL, NCTV, POLICE, VR01…VR25)")

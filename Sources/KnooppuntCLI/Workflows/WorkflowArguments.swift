@@ -31,7 +31,7 @@ struct OrganisationList: ExpressibleByArgument {
         let parts = argument.split(separator: ",").map {
             $0.trimmingCharacters(in: .whitespaces).uppercased()
         }
-        let codes = parts.compactMap { OrganisationCode($0) }
+        let codes = parts.compactMap { OrganisationCode.inNetwork($0) }
         guard !codes.isEmpty, codes.count == parts.count else { return nil }
         self.codes = Array(Set(codes)).sorted()
     }

@@ -73,7 +73,7 @@ public struct HookConfig: Sendable, Hashable {
             }
         }
         for (code, hook) in (top["hooks"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
-            guard let organisation = OrganisationCode(code) else {
+            guard let organisation = OrganisationCode.inNetwork(code) else {
                 problems.append("hooks.\(code): not an organisation (NATIONAL, NCTV, POLICE, VR01…VR25)")
                 continue
             }

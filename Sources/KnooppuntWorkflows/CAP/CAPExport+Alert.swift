@@ -148,6 +148,7 @@ extension CAPExport {
         case .nctv: "Nationaal Coördinator Terrorismebestrijding en Veiligheid"
         case .police: "Politie"
         case .safetyRegion: "Veiligheidsregio \(reference.regions[origin]?.name ?? origin.rawValue)"
+        default: OrganisationRegistry.installed.organisation(origin)?.name ?? origin.rawValue
         }
     }
 
@@ -187,6 +188,6 @@ extension CAPExport {
     static func mayShow(_ source: Classification, in audience: Classification) -> Bool {
         if audience == .publicInformation { return source == .publicInformation }
         let readers = audience.readers
-        return source.readers.bits & readers.bits == readers.bits
+        return source.readers.isSuperset(of: readers)
     }
 }

@@ -77,7 +77,7 @@ extension Scenario {
                 fail(number, "offset", "steps are in time order; this one is earlier than the step before")
             }
             previousOffset = offset ?? previousOffset
-            let organisation = step["as"]?.stringValue.flatMap(OrganisationCode.init)
+            let organisation = step["as"]?.stringValue.flatMap(OrganisationCode.inNetwork)
             if organisation == nil || organisation == .national {
                 fail(number, "as", "the organisation whose daemon sends it: VR01…VR25, NCTV or POLICE")
             }
