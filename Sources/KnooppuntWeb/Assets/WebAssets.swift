@@ -18,6 +18,8 @@ enum WebAssets {
         "common.js": Asset(bytes: PackageResources.common_js, type: script),
         "desk.js": Asset(bytes: PackageResources.desk_js, type: script),
         "screen.js": Asset(bytes: PackageResources.screen_js, type: script),
+        "screen-incident.js": Asset(bytes: PackageResources.screen_incident_js, type: script),
+        "screen-threat.js": Asset(bytes: PackageResources.screen_threat_js, type: script),
         "login.js": Asset(bytes: PackageResources.login_js, type: script),
         "knooppunt.css": Asset(bytes: PackageResources.knooppunt_css, type: styleSheet),
         "print.css": Asset(bytes: PackageResources.print_css, type: styleSheet),

@@ -1,0 +1,252 @@
+import Foundation
+import KnooppuntDomain
+import StrictJSON
+import Testing
+
+/// An operator of VR09 handles a whole incident on the operator screen, without the command
+/// line: open it, GRIP 1 → 3 following the node's advice, three sitreps, measures, an
+/// acknowledgement request answered, close. The national desk, in a second tab of the same
+/// real Chromium, shows each step as it happens. No page shows a bare report id as a title.
+@Suite("The whole incident on the operator screen", .serialized)
+struct ScreenIncidentBrowserTests {
+    static let vr09 = OrganisationCode("VR09")!
+    static let title = "Schietincident in tram 24 Oktoberplein"
+    /// A report id (UUID) as the whole text of a title-like element.
+    static let bareID = "/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i"
+
+    /// Both tabs of the browser: the desk's and the screen's.
+    struct Tabs {
+        let desk: String
+        let screen: String
+    }
+
+    @Test("an operator handles a whole incident on the screen while the desk follows it live")
+    func wholeIncident() async throws {
+        let network = try BrowserNetwork(name: "incident")
+        defer {
+            network.stopAll()
+            network.removeFolder()
+        }
+        try await network.startNetwork([Self.vr09])
+        let deskPort = try Ports.free()
+        try await network.startDesk(port: deskPort)
+        let officer = try network.addPerson(
+            "jansen", name: "J. Jansen LOCC", role: "desk-officer", of: .national)
+        let manager = try network.addPerson(
+            "im", name: "Informatiemanager ROT Utrecht", role: "operator", of: Self.vr09)
+        let screenPort = try Ports.free()
+        try network.start("screen", ["screen", "--as", "VR09", "--port", String(screenPort)])
+        try await waitUntil("the operator screen", timeout: 20) {
+            (try? await HTTP.request(
+                "GET", "http://127.0.0.1:\(screenPort)/api/v1/status",
+                headers: ["Authorization": "Bearer \(manager.token)"]))?.json["reachable"]?.boolValue == true
+        }
+        let browser = try await Browser.start(width: 1366, height: 900, logs: network.logs)
+        do {
+            let tabs = try await signIn(
+                browser, desk: deskPort, screen: screenPort, officer: officer.password,
+                manager: manager.password)
+            try await scenario(browser, tabs)
+        } catch {
+            print("screen log:\n\(network.log("screen").suffix(3000))")
+            print("desk log:\n\(network.log("desk").suffix(2000))")
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
+    /// The desk in the first tab, the screen in a second, each with its own person signed in.
+    private func signIn(
+        _ browser: Browser, desk: Int, screen: Int, officer: String, manager: String
+    ) async throws -> Tabs {
+        try await browser.open("http://127.0.0.1:\(desk)/")
+        try await logIn(browser, user: "jansen", password: officer)
+        try await browser.waitFor(
+            "the desk's first state", timeout: 20, "return window.knooppuntDesk && knooppuntDesk.updates > 0")
+        let deskTab = try await browser.command("GET", "/window").stringValue ?? ""
+        let opened = try await browser.command("POST", "/window/new", ["type": "tab"])
+        let screenTab = opened["handle"]?.stringValue ?? ""
+        try await browser.command("POST", "/window", ["handle": .string(screenTab)])
+        try await browser.open("http://127.0.0.1:\(screen)/")
+        try await logIn(browser, user: "im", password: manager)
+        try await browser.waitFor(
+            "the screen's picture and incident panel", timeout: 20,
+            "return window.knooppuntScreen && knooppuntScreen.sequence >= 0 && !!document.getElementById('open-send');"
+        )
+        return Tabs(desk: deskTab, screen: screenTab)
+    }
+
+    private func scenario(_ browser: Browser, _ tabs: Tabs) async throws {
+        // Open: the municipality is chosen from the region's own list (Utrecht, GM0344).
+        try await browser.waitFor(
+            "the region's municipalities to choose from", timeout: 20,
+            """
+            const options = [...document.querySelectorAll('#municipality-list option')];
+            return options.length > 0 && options.some((o) => o.value === 'GM0344' && o.textContent === 'Utrecht');
+            """)
+        try await browser.type("#open-title", Self.title)
+        try await browser.click("#open-kind option[value=\"possibleTerroristAttack\"]")
+        try await browser.type("#open-municipality", "GM0344")
+        try await browser.type("#open-lead", "Burgemeester van Utrecht")
+        try await browser.click("#open-send")
+        try await browser.waitFor(
+            "the incident opened", timeout: 30,
+            "return !!document.getElementById('open-result').dataset.incident;")
+        let incident =
+            try await browser.run("return document.getElementById('open-result').dataset.incident;")
+            .stringValue ?? ""
+        let incidentReport =
+            try await browser.run(
+                "return document.getElementById('open-result').dataset.report;"
+            ).stringValue ?? ""
+        #expect(incident.hasPrefix("VR09-"))
+        try await onDesk(browser, tabs, "the incident with the GRIP 3 advice", incident) {
+            "return !!i && i.textContent.includes(\(Self.quoted(Self.title))) && !!i.querySelector('.grip-advice[data-advice=\"3\"]');"
+        }
+
+        // The screen shows the node's advice for the incident and chooses GRIP 3 for the operator.
+        try await browser.waitFor(
+            "the advice on the screen", timeout: 30,
+            """
+            return document.getElementById('incident-manage').dataset.incident === \(Self.quoted(incident))
+              && document.getElementById('manage-advice').dataset.advice === '3'
+              && document.getElementById('grip-level').value === '3';
+            """)
+        // GRIP 1 goes against the advice: refused at the reason field, with the code.
+        try await browser.click("#grip-level option[value=\"1\"]")
+        try await browser.click("#grip-send")
+        try await browser.waitFor(
+            "the reason required", timeout: 20,
+            "const n = document.getElementById('grip-reason-error'); return !!n && n.textContent.includes('E203');"
+        )
+        try await browser.type("#grip-reason", "Eerste melding; beeld nog onduidelijk")
+        try await browser.click("#grip-send")
+        try await browser.waitFor(
+            "GRIP 1 queued", timeout: 20,
+            "return document.getElementById('grip-result').classList.contains('ok');")
+        try await onDesk(browser, tabs, "GRIP 1", incident) {
+            "return !!i && i.querySelector('.badge').textContent === 'G1';"
+        }
+        // Then GRIP 3, as advised: no reason needed.
+        try await browser.waitFor(
+            "GRIP 1 on the screen", timeout: 30,
+            "return document.getElementById('manage-state').textContent.includes('GRIP 1');")
+        try await browser.click("#grip-level option[value=\"3\"]")
+        try await browser.click("#grip-send")
+        try await onDesk(browser, tabs, "GRIP 3 and the advice gone", incident) {
+            "return !!i && i.querySelector('.badge').textContent === 'G3' && !i.querySelector('.grip-advice');"
+        }
+
+        // Three sitreps from the compose form, which the opened incident filled in.
+        #expect(
+            try await browser.run("return document.getElementById('incident').value;").stringValue == incident
+        )
+        for number in 1...3 {
+            let text = "Situatie \(number): omgeving Oktoberplein afgezet"
+            try await browser.clear("#beeld-MULTI-text")
+            try await browser.type("#beeld-MULTI-text", text)
+            try await browser.click("#send")
+            try await browser.waitFor(
+                "sitrep \(number) accepted", timeout: 30,
+                "return document.querySelectorAll('#deliveries [data-state=\"accepted\"]').length >= \(number);"
+            )
+            try await onDesk(browser, tabs, "sitrep \(number)", incident) {
+                "return !!i && i.textContent.includes(\(Self.quoted("\(number) sitrep(s)")));"
+            }
+        }
+
+        // Measures for the incident's municipality (filled in for the operator).
+        #expect(
+            try await browser.run("return document.getElementById('measure-municipalities').value;")
+                .stringValue
+                == "GM0344")
+        try await browser.click("#measure-kind option[value=\"schoolsClosed\"]")
+        try await browser.type("#measure-text", "Scholen in de binnenstad houden leerlingen binnen.")
+        try await browser.click("#measure-send")
+        try await onDesk(browser, tabs, "the measures", incident) {
+            "return !!document.querySelector('#measures tr[data-municipality=\"GM0344\"] td.has[data-kind=\"schoolsClosed\"]');"
+        }
+
+        // The desk officer asks VR09 to acknowledge the incident; the operator answers by its title.
+        try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])
+        _ = try await browser.run("document.getElementById('actions').open = true; return true;")
+        try await browser.type("#ack-subject", incidentReport)
+        try await browser.type("#ack-parties", "VR09")
+        try await browser.click("#ack-form button[type=\"submit\"]")
+        try await browser.waitFor(
+            "the request on the desk", timeout: 30,
+            "return !!document.querySelector('#acks [data-subject=\"\(incidentReport)\"]');")
+        try await expectNoBareIDs(browser, "the desk")
+        try await browser.command("POST", "/window", ["handle": .string(tabs.screen)])
+        let button = "#own-requests button.ack-give[data-subject=\"\(incidentReport)\"]"
+        try await browser.waitFor(
+            "the request on the screen, titled by its subject", timeout: 30,
+            """
+            const request = document.querySelector('#own-requests [data-subject="\(incidentReport)"]');
+            return !!request && !!document.querySelector(\(Self.quoted(button)))
+              && request.querySelector('b').textContent.includes(\(Self.quoted(Self.title)));
+            """)
+        try await expectNoBareIDs(browser, "the screen")
+        try await browser.click(button)
+        try await browser.waitFor(
+            "the request acknowledged on the screen", timeout: 30,
+            "return !!document.querySelector('#own-requests [data-subject=\"\(incidentReport)\"][data-state=\"acknowledged\"]');"
+        )
+        try await onDesk(browser, tabs, "the acknowledgement", incident) {
+            """
+            const row = document.querySelector('#acks [data-subject="\(incidentReport)"] tr[data-party="VR09"]');
+            return !!row && row.textContent.includes('bevestigd');
+            """
+        }
+
+        // Closed: the desk shows it so; the screen no longer offers it.
+        try await browser.click("#close-send")
+        try await onDesk(browser, tabs, "the incident closed", incident) {
+            "return !!i && i.textContent.includes('gesloten');"
+        }
+        try await browser.waitFor(
+            "the closed incident gone from the screen's panel", timeout: 30,
+            "return !(window.knooppuntIncidents.incidents || []).includes(\(Self.quoted(incident)));")
+        try await expectNoBareIDs(browser, "the screen")
+        try await browser.screenshot(to: Paths.output.appendingPathComponent("screen-incident-1366x900.png"))
+        try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])
+        try await expectNoBareIDs(browser, "the desk")
+        try await browser.screenshot(to: Paths.output.appendingPathComponent("desk-incident-1366x900.png"))
+    }
+
+    /// Switches to the desk, waits until `condition` (a script body with `i`, the incident's
+    /// entry in the desk's list) holds, and switches back to the screen.
+    private func onDesk(
+        _ browser: Browser, _ tabs: Tabs, _ what: String, _ incident: String, _ condition: () -> String
+    ) async throws {
+        try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])
+        try await browser.waitFor(
+            "the desk: \(what)", timeout: 30,
+            "const i = document.querySelector('#incidents [data-incident=\"\(incident)\"]');\n" + condition())
+        try await browser.command("POST", "/window", ["handle": .string(tabs.screen)])
+    }
+
+    /// No heading, title or bold line of the page is a bare report id.
+    private func expectNoBareIDs(_ browser: Browser, _ page: String) async throws {
+        let bare = try await browser.run(
+            """
+            const bare = \(Self.bareID);
+            return [...document.querySelectorAll('h1, h2, h3, h4, b, strong, legend, .title, option, title')]
+              .map((n) => n.textContent.trim()).filter((text) => bare.test(text));
+            """)
+        #expect(bare.arrayValue?.isEmpty == true, "bare report ids as titles on \(page): \(bare)")
+    }
+
+    static func quoted(_ text: String) -> String {
+        String(decoding: JSONWriter.canonical(.string(text)), as: UTF8.self)
+    }
+
+    private func logIn(_ browser: Browser, user: String, password: String) async throws {
+        try await browser.waitFor(
+            "the login page", timeout: 20, "return !!document.getElementById('login-form');")
+        try await browser.type("#login-user", user)
+        try await browser.type("#login-password", password)
+        try await browser.click("#login-submit")
+    }
+}
