@@ -96,10 +96,6 @@ struct ScreenIncidentBrowserTests {
         let incident =
             try await browser.run("return document.getElementById('open-result').dataset.incident;")
             .stringValue ?? ""
-        let incidentReport =
-            try await browser.run(
-                "return document.getElementById('open-result').dataset.report;"
-            ).stringValue ?? ""
         #expect(incident.hasPrefix("VR09-"))
         try await onDesk(browser, tabs, "the incident with the GRIP 3 advice", incident) {
             "return !!i && i.textContent.includes(\(Self.quoted(Self.title))) && !!i.querySelector('.grip-advice[data-advice=\"3\"]');"
@@ -168,34 +164,49 @@ struct ScreenIncidentBrowserTests {
             "return !!document.querySelector('#measures tr[data-municipality=\"GM0344\"] td.has[data-kind=\"schoolsClosed\"]');"
         }
 
-        // The desk officer asks VR09 to acknowledge the incident; the operator answers by its title.
+        // The desk officer gives national advice on the incident and asks VR09 to acknowledge
+        // it; the operator answers it by what it is about.
         try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])
         _ = try await browser.run("document.getElementById('actions').open = true; return true;")
-        try await browser.type("#ack-subject", incidentReport)
+        try await browser.waitFor(
+            "the incident to advise on", timeout: 20,
+            "return !!document.querySelector('#advice-incident option[value=\"\(incident)\"]');")
+        try await browser.click("#advice-incident option[value=\"\(incident)\"]")
+        try await browser.type(
+            "#advice-text", "Landelijk advies: houd de afzetting rond het Oktoberplein aan.")
+        try await browser.click("#advice-form button[type=\"submit\"]")
+        try await browser.waitFor(
+            "the advice accepted", timeout: 30,
+            "return document.getElementById('advice-result').classList.contains('ok');")
+        let advice =
+            try await browser.run(
+                "return document.getElementById('advice-result').textContent.match(/[0-9a-f]{8}-[0-9a-f-]{27}/)[0];"
+            ).stringValue ?? ""
+        try await browser.type("#ack-subject", advice)
         try await browser.type("#ack-parties", "VR09")
         try await browser.click("#ack-form button[type=\"submit\"]")
         try await browser.waitFor(
             "the request on the desk", timeout: 30,
-            "return !!document.querySelector('#acks [data-subject=\"\(incidentReport)\"]');")
+            "return !!document.querySelector('#acks [data-subject=\"\(advice)\"]');")
         try await expectNoBareIDs(browser, "the desk")
         try await browser.command("POST", "/window", ["handle": .string(tabs.screen)])
-        let button = "#own-requests button.ack-give[data-subject=\"\(incidentReport)\"]"
+        let button = "#own-requests button.ack-give[data-subject=\"\(advice)\"]"
         try await browser.waitFor(
             "the request on the screen, titled by its subject", timeout: 30,
             """
-            const request = document.querySelector('#own-requests [data-subject="\(incidentReport)"]');
+            const request = document.querySelector('#own-requests [data-subject="\(advice)"]');
             return !!request && !!document.querySelector(\(Self.quoted(button)))
-              && request.querySelector('b').textContent.includes(\(Self.quoted(Self.title)));
+              && request.querySelector('b').textContent.includes(\(Self.quoted(incident)));
             """)
         try await expectNoBareIDs(browser, "the screen")
         try await browser.click(button)
         try await browser.waitFor(
             "the request acknowledged on the screen", timeout: 30,
-            "return !!document.querySelector('#own-requests [data-subject=\"\(incidentReport)\"][data-state=\"acknowledged\"]');"
+            "return !!document.querySelector('#own-requests [data-subject=\"\(advice)\"][data-state=\"acknowledged\"]');"
         )
         try await onDesk(browser, tabs, "the acknowledgement", incident) {
             """
-            const row = document.querySelector('#acks [data-subject="\(incidentReport)"] tr[data-party="VR09"]');
+            const row = document.querySelector('#acks [data-subject="\(advice)"] tr[data-party="VR09"]');
             return !!row && row.textContent.includes('bevestigd');
             """
         }
