@@ -145,7 +145,7 @@ struct ScreenIncidentBrowserTests {
             try await browser.click("#send")
             try await browser.waitFor(
                 "sitrep \(number) accepted", timeout: 30,
-                "return document.querySelectorAll('#deliveries [data-state=\"accepted\"]').length >= \(number);"
+                "return [...document.querySelectorAll('#deliveries [data-state=\"accepted\"] .meta')].filter((n) => n.textContent.startsWith('sitrep ·')).length >= \(number);"
             )
             try await onDesk(browser, tabs, "sitrep \(number)", incident) {
                 "return !!i && i.textContent.includes(\(Self.quoted("\(number) sitrep(s)")));"
@@ -219,6 +219,14 @@ struct ScreenIncidentBrowserTests {
         try await browser.waitFor(
             "the closed incident gone from the screen's panel", timeout: 30,
             "return !(window.knooppuntIncidents.incidents || []).includes(\(Self.quoted(incident)));")
+        // Every report the operator handed over (incident, GRIP 1 and 3, three sitreps, the
+        // measures, the closing) was accepted by the node.
+        try await browser.waitFor(
+            "every report of the scenario accepted", timeout: 30,
+            """
+            const states = [...document.querySelectorAll('#deliveries [data-state]')].map((n) => n.dataset.state);
+            return states.length >= 8 && states.every((state) => state === 'accepted');
+            """)
         try await expectNoBareIDs(browser, "the screen")
         try await browser.screenshot(to: Paths.output.appendingPathComponent("screen-incident-1366x900.png"))
         try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])

@@ -99,6 +99,10 @@
     if (answer.status === 202) {
       K.clearProblems(form, errors);
       out.className = "result ok";
+      // Each report handed over is followed to "accepted" in the delivery list (screen.js).
+      for (const report of reply.reports || [reply]) {
+        if (window.knooppuntFollow) window.knooppuntFollow({ id: report.id, type: report.type, originSeq: report.originSeq });
+      }
       return reply;
     }
     if (reply.problems) K.showProblems(form, reply.problems, errors);

@@ -251,6 +251,11 @@
   $("exercise").addEventListener("change", () => {
     document.body.dataset.exercise = $("exercise").checked ? "true" : "false";
   });
+  // The incident panel (screen-incident.js) follows its reports here too.
+  window.knooppuntFollow = (report) => {
+    remember(Object.assign({ at: new Date().toISOString(), state: "queued" }, report));
+    follow(report.id);
+  };
   renderDeliveries();
   for (const r of reports()) if (r.state === "queued") follow(r.id);
   poll();
