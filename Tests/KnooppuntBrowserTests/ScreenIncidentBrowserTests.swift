@@ -56,6 +56,82 @@ struct ScreenIncidentBrowserTests {
         await browser.quit()
     }
 
+    @Test("NCTV's screen takes the step plan's first steps; the police's screen sends its labels")
+    func nctvAndPolice() async throws {
+        let network = try BrowserNetwork(name: "steps")
+        defer {
+            network.stopAll()
+            network.removeFolder()
+        }
+        try await network.startNetwork([Self.vr09, .nctv, .police])
+        try network.publish(BrowserTests.incidentDocument(), as: Self.vr09)
+        let nctv = try network.addPerson("dienst", name: "Dienstdoende NCTV", role: "desk-officer", of: .nctv)
+        let police = try network.addPerson("agent", name: "P. de Vries", role: "operator", of: .police)
+        let nctvPort = try Ports.free()
+        try network.start("screen-nctv", ["screen", "--as", "NCTV", "--port", String(nctvPort)])
+        let policePort = try Ports.free()
+        try network.start("screen-police", ["screen", "--as", "POLICE", "--port", String(policePort)])
+        func ask(
+            _ port: Int, _ token: String, _ method: String, _ path: String, _ body: JSONValue? = nil
+        )
+            async throws -> HTTP.Reply
+        {
+            try await HTTP.request(
+                method, "http://127.0.0.1:\(port)\(path)", json: body,
+                headers: ["Authorization": "Bearer \(token)"])
+        }
+        for (port, token) in [(nctvPort, nctv.token), (policePort, police.token)] {
+            try await waitUntil("the screen on \(port)", timeout: 20) {
+                (try? await ask(port, token, "GET", "/api/v1/status"))?.json["reachable"]?.boolValue == true
+            }
+        }
+
+        // Out of order: refused with E700 and what comes next.
+        let early = try await ask(
+            nctvPort, nctv.token, "POST", "/api/v1/threat-steps",
+            ["area": "PV26", "step": "declare", "reason": "Dreiging", "exercise": true])
+        #expect(early.status == 422 && early.json["code"]?.integerValue == 700, "\(early.json)")
+        let proposed = try await ask(
+            nctvPort, nctv.token, "POST", "/api/v1/threat-steps",
+            ["area": "PV26", "step": "propose", "reason": "Concrete aanwijzingen", "exercise": true])
+        #expect(proposed.status == 202, "\(proposed.json)")
+        try await waitUntil("the proposal in NCTV's picture", timeout: 30) {
+            let board = try await ask(nctvPort, nctv.token, "GET", "/api/v1/threat-steps?exercise=true")
+            return board.json["areas"]?[0]?["step"]?.stringValue == "proposed"
+        }
+        let consulted = try await ask(
+            nctvPort, nctv.token, "POST", "/api/v1/threat-steps",
+            ["area": "PV26", "step": "consult", "deadlineMinutes": 30, "exercise": true])
+        #expect(consulted.status == 202, "\(consulted.json)")
+        #expect(consulted.json["reports"]?.arrayValue?.count == 2, "the step and its acknowledgement request")
+        try await waitUntil("the consultation in NCTV's picture", timeout: 30) {
+            let board = try await ask(nctvPort, nctv.token, "GET", "/api/v1/threat-steps?exercise=true")
+            return board.json["areas"]?[0]?["step"]?.stringValue == "consulting"
+        }
+
+        // The police's screen offers the policy's labels; a sitrep with one is accepted, and an
+        // unlisted label is refused by the police daemon with its code.
+        let labels = try await ask(policePort, police.token, "GET", "/api/v1/police-labels")
+        #expect(labels.json["labels"]?.arrayValue?.contains("vuurwapengevaarlijk") == true, "\(labels.json)")
+        let sitrep: JSONValue = [
+            "type": "sitrep", "incident": .string(BrowserTests.incident), "confidence": "medium",
+            "verification": "unconfirmed",
+            "beeld": ["POL": ["text": "Verdachte aangehouden", "classification": "police"]],
+            "policeLabels": ["vuurwapengevaarlijk"],
+        ]
+        let sent = try await ask(policePort, police.token, "POST", "/api/v1/sitreps", sitrep)
+        #expect(sent.status == 202, "\(sent.json)")
+        let id = sent.json["id"]?.stringValue ?? ""
+        try await waitUntil("the labelled sitrep accepted", timeout: 30) {
+            try await ask(policePort, police.token, "GET", "/api/v1/reports/\(id)").json["state"]?.stringValue
+                == "accepted"
+        }
+        var unlisted = sitrep.objectValue ?? [:]
+        unlisted["policeLabels"] = ["geen-label"]
+        let refused = try await ask(policePort, police.token, "POST", "/api/v1/sitreps", .object(unlisted))
+        #expect(refused.status == 422 && refused.json["code"]?.integerValue == 205, "\(refused.json)")
+    }
+
     /// The desk in the first tab, the screen in a second, each with its own person signed in.
     private func signIn(
         _ browser: Browser, desk: Int, screen: Int, officer: String, manager: String
@@ -78,7 +154,7 @@ struct ScreenIncidentBrowserTests {
     }
 
     private func scenario(_ browser: Browser, _ tabs: Tabs) async throws {
-        // Open: the municipality is chosen from the region's own list (Utrecht, GM0344).
+        // Open: the municipality is found by its name in the region's own list (Utrecht, GM0344).
         try await browser.waitFor(
             "the region's municipalities to choose from", timeout: 20,
             """
@@ -87,7 +163,7 @@ struct ScreenIncidentBrowserTests {
             """)
         try await browser.type("#open-title", Self.title)
         try await browser.click("#open-kind option[value=\"possibleTerroristAttack\"]")
-        try await browser.type("#open-municipality", "GM0344")
+        try await browser.type("#open-municipality", "Utrecht")
         try await browser.type("#open-lead", "Burgemeester van Utrecht")
         try await browser.click("#open-send")
         try await browser.waitFor(

@@ -74,10 +74,14 @@
     for (const form of [openForm, gripForm, measureForm, closeForm]) K.limit(form, "publish-own", t("inc.may"));
   });
 
+  // A municipality typed by its name ("Utrecht") is sent by its code (GM0344).
+  let names = new Map();
+  const municipalityCode = (text) => names.get(text.trim().toLowerCase()) || text.trim();
   async function municipalities() {
     const answer = await K.request("GET", "/api/v1/municipalities" + (document.getElementById("open-all").checked
       ? "?all=true" : "")).catch(() => null);
     if (!answer || !answer.ok) return;
+    names = new Map(answer.body.municipalities.map((m) => [m.name.toLowerCase(), m.code]));
     replace(document.getElementById("municipality-list"), answer.body.municipalities.map((m) =>
       el("option", { value: m.code, label: m.name + (m.region === organisation ? "" : " (" + m.region + ")"),
         text: m.name })));
@@ -116,7 +120,7 @@
 
   openForm.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const body = { title: text("open-title"), kind: text("open-kind"), municipality: text("open-municipality").trim(),
+    const body = { title: text("open-title"), kind: text("open-kind"), municipality: municipalityCode(text("open-municipality")),
       lead: text("open-lead"), classification: text("open-classification") };
     if (text("open-description").trim()) body.description = text("open-description");
     if (text("open-lat").trim() || text("open-lon").trim()) {
