@@ -130,6 +130,37 @@ struct ScreenIncidentBrowserTests {
         unlisted["policeLabels"] = ["geen-label"]
         let refused = try await ask(policePort, police.token, "POST", "/api/v1/sitreps", .object(unlisted))
         #expect(refused.status == 422 && refused.json["code"]?.integerValue == 205, "\(refused.json)")
+
+        // On NCTV's page the panel chooses the plan's next step (declare) and takes it.
+        let browser = try await Browser.start(width: 1366, height: 900, logs: network.logs)
+        do {
+            try await browser.open("http://127.0.0.1:\(nctvPort)/")
+            try await logIn(browser, user: "dienst", password: nctv.password)
+            try await browser.waitFor(
+                "the step plan panel", timeout: 20, "return !!document.getElementById('step-form');")
+            try await browser.clear("#step-area")
+            try await browser.type("#step-area", "PV26")
+            try await browser.click("#step-exercise")
+            try await browser.waitFor(
+                "the next step chosen", timeout: 20,
+                """
+                return !!document.querySelector('#step-board [data-area="PV26"][data-step="consulting"]')
+                  && document.getElementById('step-step').value === 'declare';
+                """)
+            try await browser.type("#step-reason", "Dreigingsniveau 5 voor de provincie Utrecht")
+            try await browser.click("#step-send")
+            try await browser.waitFor(
+                "the declaration on the board", timeout: 30,
+                "return !!document.querySelector('#step-board [data-area=\"PV26\"][data-step=\"declared\"]');"
+            )
+            try await browser.screenshot(
+                to: Paths.output.appendingPathComponent("screen-nctv-steps-1366x900.png"))
+        } catch {
+            print("NCTV screen log:\n\(network.log("screen-nctv").suffix(3000))")
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
     }
 
     /// The desk in the first tab, the screen in a second, each with its own person signed in.
@@ -294,7 +325,10 @@ struct ScreenIncidentBrowserTests {
         }
         try await browser.waitFor(
             "the closed incident gone from the screen's panel", timeout: 30,
-            "return !(window.knooppuntIncidents.incidents || []).includes(\(Self.quoted(incident)));")
+            """
+            return !(window.knooppuntIncidents.incidents || []).includes(\(Self.quoted(incident)))
+              && getComputedStyle(document.getElementById('grip-form')).display === 'none';
+            """)
         // Every report the operator handed over (incident, GRIP 1 and 3, three sitreps, the
         // measures, the closing) was accepted by the node.
         try await browser.waitFor(

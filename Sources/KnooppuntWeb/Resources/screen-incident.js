@@ -186,7 +186,11 @@
   function show(fresh) {
     const incident = selected();
     manage.dataset.incident = incident ? incident.id : "";
-    for (const form of [gripForm, measureForm, closeForm]) form.hidden = !incident;
+    // The forms' own display style would win over `hidden`: hide them by their style.
+    for (const form of [gripForm, measureForm, closeForm]) {
+      form.hidden = !incident;
+      form.style.display = incident ? "" : "none";
+    }
     if (!incident) {
       state.textContent = t("inc.noneOwn", organisation);
       replace(advice);

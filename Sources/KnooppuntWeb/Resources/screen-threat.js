@@ -45,7 +45,17 @@
       "data-step": area.step || "" },
       el("b", { text: t("thr.line", area.area, area.levelInForce || "–", area.step ? t("thr.step." + stepWord(area.step)) : "–") }),
       el("div", { class: "meta", text: area.next || "" }))) : el("p", { class: "empty", text: t("thr.none") }));
+    // The plan's next step for the area in the form is chosen for the person, once each time
+    // the plan moves (a choice of their own stands until then).
+    const current = list.find((area) => area.area === value("step-area").toUpperCase() || area.area === value("step-area"));
+    if (current && seen !== current.area + "/" + current.step) {
+      seen = current.area + "/" + current.step;
+      document.getElementById("step-step").value = nextStep[current.step] || "propose";
+    }
   }
+  let seen = "";
+  const nextStep = { proposed: "consult", consulting: "declare", declared: "deliver", delivered: "advise",
+    adviceIssued: "review", review: "review", lowered: "propose", announced: "propose" };
   // The plan's recorded steps are past participles ("declared"); the commands are verbs.
   function stepWord(step) {
     return { proposed: "propose", consulting: "consult", declared: "declare", delivered: "deliver",
@@ -75,6 +85,7 @@
     result.textContent = answer ? t("inc.notSent", K.failure(reply)) : t("inc.noAnswer");
   });
   document.getElementById("step-exercise").addEventListener("change", refresh);
+  document.getElementById("step-area").addEventListener("change", refresh);
   K.initSession(el("span"), el("button")).then(() => K.limit(form, "publish-own", t("inc.may")));
   document.addEventListener("knooppunt:picture", refresh);
   refresh();
