@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libzmq's C API, linked from the system (Debian: libzmq3-dev).
@@ -148,6 +149,12 @@ let package = Package(
                 "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
             ]
         ),
+        // The calls the node makes to etcd over its JSON gateway: kv, txn, leases, watch, status,
+        // and the election of the active replica.
+        .target(
+            name: "KnooppuntEtcd",
+            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         // Chaos: a real network under seeded faults and load, and the offline checker.
         .target(
             name: "KnooppuntChaos",
@@ -199,6 +206,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ", "CZeroMQ"]),
+        // Real etcd members started by the harness (run serialized within the suite).
+        .testTarget(
+            name: "KnooppuntEtcdTests",
+            dependencies: ["KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness"]
+        ),
         .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
         .testTarget(name: "KnooppuntDomainTests", dependencies: ["KnooppuntDomain"]),
@@ -251,7 +263,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
                 "KnooppuntDaemon", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntClient",
-                "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
+                "KnooppuntEtcd", "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The client library without sockets: codecs and the follower's and outbox's decisions.
@@ -269,6 +281,9 @@ let package = Package(
                 "KnooppuntWeb", "KnooppuntHarness", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
                 "KnooppuntDomain",
                 "StrictJSON",
+                // docs/openapi.yaml is read with Yams and compared with the routers' routes.
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(

@@ -16,8 +16,10 @@ if [ -z "$swift_major" ] || [ "$swift_major" -lt 6 ]; then
   exit 1
 fi
 
-# libzmq3-dev: ZeroMQ; libsqlite3-dev: GRDB links the system SQLite (sqlite3.h).
-packages=(libzmq3-dev libsqlite3-dev pkg-config)
+# libzmq3-dev: ZeroMQ; libsqlite3-dev: GRDB links the system SQLite (sqlite3.h);
+# etcd-server: the consensus engine the replicated node commits through (etcd-client: etcdctl,
+# for operators).
+packages=(libzmq3-dev libsqlite3-dev pkg-config etcd-server etcd-client)
 if [ "$purpose" = "test" ]; then
   # python3 + jsonschema: the schema agreement test; libxml2-utils: xmllint for CAP exports;
   # iproute2: separate hosts (network namespaces) in the multi-host test and chaos --partitions;
@@ -41,10 +43,21 @@ if [ ${#missing[@]} -gt 0 ]; then
     sudo="sudo"
   fi
   echo "Installing ${missing[*]} …"
+  # Debian's etcd-server starts its own etcd (ports 2379/2380, data in /var/lib/etcd) when it
+  # is installed; Knooppunt runs its own members on its own ports and folders. A policy-rc.d
+  # that refuses every service start keeps Debian's from starting during the install.
+  policy=/usr/sbin/policy-rc.d
+  guard_services=""
+  if [[ " ${missing[*]} " == *" etcd-server "* ]] && [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod 755 "$policy"
+    guard_services=yes
+  fi
   # Wait for another apt run instead of failing on its lock.
   $sudo apt-get update -o DPkg::Lock::Timeout=300 -qq
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    -o DPkg::Lock::Timeout=300 "${missing[@]}"
+    -o DPkg::Lock::Timeout=300 "${missing[@]}" || { [ -n "$guard_services" ] && $sudo rm -f "$policy"; exit 1; }
+  if [ -n "$guard_services" ]; then $sudo rm -f "$policy"; fi
 fi
 
 if [ "$purpose" = "test" ]; then

@@ -35,6 +35,7 @@ export KNOOPPUNT_BIN="$PWD/.build/debug/knooppunt"
 run_stage "unit tests" swift test --skip-build --skip KnooppuntSystemTests --skip KnooppuntBrowserTests
 run_stage "real-process tests" swift test --skip-build --no-parallel --filter KnooppuntSystemTests
 run_stage "conformance (python)" scripts/conformance.sh
+run_stage "API (schemathesis)" scripts/api-test.sh
 run_stage "browser tests" swift test --skip-build --no-parallel --filter KnooppuntBrowserTests
 run_stage "chaos (fixed seeds)" scripts/chaos-ci.sh
 run_stage "benchmark smoke" "$KNOOPPUNT_BIN" bench --smoke --dir "$(mktemp -d)/bench"

@@ -57,7 +57,14 @@ extension NodeLoop {
         let wall = Self.wallClock()
         var pending = Pending()
         let codec = MessageCodec()
+        // Submits wait here until `contentCheckChunk` have gathered (or the pass ends), so
+        // their signatures and documents can be checked on every core at once; they are then
+        // decided one by one, in the order they came.
+        var submits: [(report: SealedReport, session: Session)] = []
         for (index, message) in messages.enumerated() {
+            if submits.count >= Self.contentCheckChunk {
+                decideInOrder(&submits, now: wall, pending: &pending)
+            }
             if ContinuousClock.now - started > options.decideBudget {
                 // Out of time: what is left waits for the next pass, behind this batch's commit.
                 requeue = Array(messages[index...]) + requeue
@@ -155,7 +162,7 @@ extension NodeLoop {
                             "this node is \(pair.state.rawValue); send to the active node"))
                     continue
                 }
-                decide(report, from: session, now: wall, pending: &pending)
+                submits.append((report, session))
             case .fetch(let from, let to):
                 guard isActive else {
                     refuse(
@@ -170,6 +177,7 @@ extension NodeLoop {
                 auditDelivery(organisation, status, now: now)
             }
         }
+        decideInOrder(&submits, now: wall, pending: &pending)
         commit(&pending, at: wall)
         if !requeue.isEmpty {
             // Read but not decided: first in the next pass. The socket may not signal again
@@ -190,8 +198,52 @@ extension NodeLoop {
         pumpJobs()
     }
 
-    private func decide(_ report: SealedReport, from session: Session, now: Int64, pending: inout Pending) {
-        let decision = coordinator.decide(report, sender: session.organisation, now: now) { id in
+    /// Submits gathered before they are checked together: enough to keep every core busy, few
+    /// enough that the decide budget is still kept to within a few milliseconds.
+    static let contentCheckChunk = 64
+    /// Below this many reports the checks run on the loop's thread: handing them over costs more.
+    static let parallelCheckMinimum = 4
+
+    /// Checks the gathered submits' signatures and documents at once on every core (the
+    /// checks need no state), then decides each in order, and empties `submits`.
+    private func decideInOrder(
+        _ submits: inout [(report: SealedReport, session: Session)], now: Int64, pending: inout Pending
+    ) {
+        guard !submits.isEmpty else { return }
+        let wanted = submits.map { coordinator.wantsContentCheck($0.report, sender: $0.session.organisation) }
+        let work: [(report: SealedReport, sender: OrganisationCode, keys: SigningKeySet?)] = submits.map {
+            ($0.report, $0.session.organisation, coordinator.signingKeys[$0.session.organisation])
+        }
+        let documents = coordinator.codec
+        var checks = [Result<ReportDocument, Problem>?](repeating: nil, count: work.count)
+        @Sendable func check(_ index: Int) -> Result<ReportDocument, Problem>? {
+            guard wanted[index] else { return nil }
+            let item = work[index]
+            return Coordinator.checkContent(
+                item.report, sender: item.sender, keys: item.keys, codec: documents)
+        }
+        if wanted.count(where: { $0 }) < Self.parallelCheckMinimum {
+            for index in work.indices { checks[index] = check(index) }
+        } else {
+            checks.withUnsafeMutableBufferPointer { buffer in
+                // Each iteration writes only its own slot.
+                nonisolated(unsafe) let slots = buffer
+                DispatchQueue.concurrentPerform(iterations: work.count) { index in slots[index] = check(index)
+                }
+            }
+        }
+        for (index, submit) in submits.enumerated() {
+            decide(submit.report, from: submit.session, now: now, checked: checks[index], pending: &pending)
+        }
+        submits.removeAll(keepingCapacity: true)
+    }
+
+    private func decide(
+        _ report: SealedReport, from session: Session, now: Int64, checked: Result<ReportDocument, Problem>?,
+        pending: inout Pending
+    ) {
+        let decision = coordinator.decide(report, sender: session.organisation, now: now, checked: checked) {
+            id in
             if let outcome = pending.outcomes[id] { return outcome }
             do {
                 return try store.outcome(of: id)

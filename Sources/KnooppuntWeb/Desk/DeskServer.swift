@@ -106,6 +106,21 @@ public struct DeskServer: Sendable {
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
     }
 
+    /// A plain GET of `/live` (no `Upgrade: websocket`) would otherwise get an empty 200 that
+    /// reads as success: it gets 426 naming the protocol instead (RFC 9110 §15.5.22).
+    static func asksForWebSocket(_ request: Request) -> Bool {
+        (request.headers[.upgrade] ?? "").lowercased().contains("websocket")
+    }
+
+    static var upgradeRequired: APIError {
+        var error = APIError(
+            .upgradeRequired, .unknownCommand,
+            "/live is a WebSocket: send Upgrade: websocket (GET /api/v1/state gives the same state once)")
+        error.headers[.upgrade] = "websocket"
+        error.headers[.connection] = "Upgrade"
+        return error
+    }
+
     /// `/live`: the current state at once, then every newer one (each a whole state, so a
     /// browser that reconnects is up to date with its first message).
     private func addLive(_ router: Router<BasicWebSocketRequestContext>) {
@@ -114,7 +129,8 @@ public struct DeskServer: Sendable {
         let clients = Gauge(label: "knooppunt_desk_live_clients")
         router.ws(
             "live",
-            shouldUpgrade: { _, _ in
+            shouldUpgrade: { request, _ in
+                guard Self.asksForWebSocket(request) else { throw Self.upgradeRequired }
                 guard feed.subscriberCount < limit else {
                     throw APIError(
                         .serviceUnavailable, .rateLimited, "\(limit) live connections are open already")

@@ -12,6 +12,8 @@ public struct APIError: Error, Sendable {
     public let message: String
     public var problems: [Problem] = []
     public var detail: [String: JSONValue] = [:]
+    /// Headers the answer must carry besides the body's (426 names the protocol to upgrade to).
+    public var headers: HTTPFields = [:]
 
     public init(_ status: HTTPResponse.Status, _ code: ErrorCode, _ message: String) {
         self.status = status
@@ -43,7 +45,11 @@ public struct APIError: Error, Sendable {
         return .object(object)
     }
 
-    public var response: Response { HTTPReply.json(json, status: status) }
+    public var response: Response {
+        var response = HTTPReply.json(json, status: status)
+        for field in headers { response.headers[field.name] = field.value }
+        return response
+    }
 
     /// The API's error for an HTTP condition that has no code of its own in the protocol.
     static func from(_ status: HTTPResponse.Status, message: String? = nil) -> APIError {
