@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KnooppuntClient
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
@@ -61,15 +62,20 @@ struct ScreenCommand: AsyncParsableCommand {
         defer { client.stop() }
         let code = organisation
         let gate = try login.gate(organisation, folder: folder.folder, logger: logger)
-        let screen = OperatorScreen(backend: client, gate: gate, port: port ?? defaultPort, logger: logger) {
+        var screen = OperatorScreen(backend: client, gate: gate, port: port ?? defaultPort, logger: logger) {
             bound in
             print(
                 "Operator screen of \(code): http://127.0.0.1:\(bound)/ (log in with an account of \(code): knooppunt users add NAME --as \(code) --role operator)"
             )
             flushStandardOutput()
         }
+        if organisation == .police {
+            // The police's screen offers the labels its daemon accepts (the same policy file).
+            screen.policeLabels = try WritePolicy.load(folder: folder.folder.root).policeInternal.labels
+        }
+        let service = screen
         try await ServiceRunner.run(
-            AsyncService { try await screen.run() }, parentPID: nil, logger: logger,
+            AsyncService { try await service.run() }, parentPID: nil, logger: logger,
             shutdownLimit: .seconds(10))
     }
 }
@@ -104,6 +110,23 @@ final class DaemonOperatorClient: OperatorScreenBackend {
     func publish(_ document: [UInt8], as credential: PersonCredential) async throws -> OperatorPublishResult {
         let reply = try await request(
             .publish(document: document, options: PublishOptions(credential: credential)),
+            expect: [OperatorReply.queued, OperatorReply.error])
+        switch reply {
+        case .queued(let id, let originSeq):
+            return .queued(id, originSeq: originSeq)
+        case .error(let refusal):
+            return .refused(refusal.first.code, message: refusal.first.message, detail: refusal.json)
+        default:
+            throw DaemonUnreachable("the daemon of \(organisation) answered \(reply.command)")
+        }
+    }
+
+    func publish(
+        _ document: [UInt8], policeLabels: [String], as credential: PersonCredential
+    ) async throws -> OperatorPublishResult {
+        let options = PublishOptions(policeLabels: policeLabels, credential: credential)
+        let reply = try await request(
+            .publish(document: document, options: options),
             expect: [OperatorReply.queued, OperatorReply.error])
         switch reply {
         case .queued(let id, let originSeq):

@@ -180,12 +180,12 @@ struct ScreenLanguageTests {
     @Test("the operator screen is Dutch without a choice and English with ?lang=en or the cookie")
     func screenLanguage() async throws {
         try await OperatorScreenTests().withScreen { server, _ in
-            try Self.check(try await server.get("/"), .dutch, Self.screen, words: ScreenWords.script)
+            try Self.check(try await server.get("/"), .dutch, Self.screen, words: ScreenPage.scriptWords)
             let english = try await server.get("/?lang=en")
-            try Self.check(english, .english, Self.screen, words: ScreenWords.script)
+            try Self.check(english, .english, Self.screen, words: ScreenPage.scriptWords)
             #expect(english.headers["set-cookie"]?.hasPrefix("knooppunt_lang=en;") == true)
             let kept = try await server.request("GET", "/", headers: ["Cookie": "knooppunt_lang=en"])
-            try Self.check(kept, .english, Self.screen, words: ScreenWords.script)
+            try Self.check(kept, .english, Self.screen, words: ScreenPage.scriptWords)
             // The printable report follows the same rule.
             let report = try await server.request(
                 "GET", "/incidents/\(Samples.incidentID)/report", headers: ["Cookie": "knooppunt_lang=en"])

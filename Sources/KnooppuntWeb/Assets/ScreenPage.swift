@@ -8,10 +8,13 @@ enum ScreenPage {
     static let template = PageTemplate(named: "screen.html")
 
     static func html(for organisation: OrganisationCode, language: ScreenLanguage = .dutch) -> String {
-        template.render(language, scriptWords: ScreenWords.script) { key in
+        template.render(language, scriptWords: scriptWords) { key in
             text(key, organisation, language)
         }
     }
+
+    /// The words of `screen.js` and of the incident panel `screen-incident.js` builds.
+    static let scriptWords = WordTable(ScreenWords.script, ScreenIncidentWords.script)
 
     /// `{{organisation}}` is the code; a word of the page gets the code and the region's name
     /// as `{0}` and `{1}`; the choices of the form (`verification.confirmed`) are common words.

@@ -19,6 +19,8 @@ enum WebAssets {
         "desk.js": Asset(bytes: PackageResources.desk_js, type: script),
         "deskmap.js": Asset(bytes: PackageResources.deskmap_js, type: script),
         "screen.js": Asset(bytes: PackageResources.screen_js, type: script),
+        "screen-incident.js": Asset(bytes: PackageResources.screen_incident_js, type: script),
+        "screen-threat.js": Asset(bytes: PackageResources.screen_threat_js, type: script),
         "login.js": Asset(bytes: PackageResources.login_js, type: script),
         "knooppunt.css": Asset(bytes: PackageResources.knooppunt_css, type: styleSheet),
         "print.css": Asset(bytes: PackageResources.print_css, type: styleSheet),

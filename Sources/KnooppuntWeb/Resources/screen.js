@@ -77,7 +77,11 @@
     document.body.dataset.exercise = $("exercise").checked ? "true" : "false";
     result("wait", t("sending"));
     let answer;
-    try { answer = await K.request("POST", "/api/v1/sitreps", documentFromForm()); }
+    // The police's screen adds its internal labels beside the document (screen-incident.js).
+    const sent = Object.assign(documentFromForm(),
+      window.knooppuntPoliceLabels && window.knooppuntPoliceLabels().length
+        ? { policeLabels: window.knooppuntPoliceLabels() } : {});
+    try { answer = await K.request("POST", "/api/v1/sitreps", sent); }
     catch (_) { result("bad", t("send.noAnswer")); return; }
     const body = answer.body || {};
     if (answer.status === 202) {
@@ -198,7 +202,7 @@
             disabled: !K.may("give-acknowledgement"),
             onclick: () => acknowledge(r, answer) }, t("ack.give")) : null;
       return el("div", { class: "incident", "data-subject": r.subject, "data-state": mine.state || "" },
-        el("b", { text: K.summary(r) }),
+        el("b", { text: window.knooppuntSubject ? window.knooppuntSubject(r) : K.summary(r) }),
         el("div", { class: "meta", text: t("ack.meta", r.requestedBy, K.dateTime(r.deadlineText),
           value("party", mine.state) || "?") + (mine.by ? t("ack.by", mine.by) : "") }),
         button, answer);
@@ -222,6 +226,8 @@
           K.time(i.gripAdvice.sinceText)) }) : null))
       : el("li", { class: "empty", text: t("incidents.none") }));
     replace($("incident-list"), incidents.filter((i) => !i.exercise).map((i) => el("option", { value: i.id, text: i.title || "" })));
+    // The incident panel (screen-incident.js) follows the same picture.
+    document.dispatchEvent(new CustomEvent("knooppunt:picture", { detail: picture }));
   }
 
   // The signed-in person acknowledges a message that must land (the screen names them).
@@ -245,6 +251,11 @@
   $("exercise").addEventListener("change", () => {
     document.body.dataset.exercise = $("exercise").checked ? "true" : "false";
   });
+  // The incident panel (screen-incident.js) follows its reports here too.
+  window.knooppuntFollow = (report) => {
+    remember(Object.assign({ at: new Date().toISOString(), state: "queued" }, report));
+    follow(report.id);
+  };
   renderDeliveries();
   for (const r of reports()) if (r.state === "queued") follow(r.id);
   poll();

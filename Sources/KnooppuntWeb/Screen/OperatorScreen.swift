@@ -23,6 +23,12 @@ public struct OperatorScreen: Sendable {
     let onStarted: @Sendable (Int) -> Void
     /// Largest document accepted (the protocol's document limit).
     let maxRequestBytes = DocumentLimits.documentBytes
+    /// The incident ids this screen handed out, so two incidents opened before the first is
+    /// in the picture never share an id.
+    let issued = IssuedIncidentIDs()
+    /// The police-internal labels the police's screen offers (the policy's
+    /// `policeInternal.labels`); empty elsewhere.
+    public var policeLabels: [String] = []
 
     public init(
         backend: any OperatorScreenBackend, gate: PeopleGate, port: Int, host: String = "127.0.0.1",
@@ -69,11 +75,14 @@ public struct OperatorScreen: Sendable {
         let organisation = backend.organisation
         let pages = HTTPReply.pages { ScreenPage.html(for: organisation, language: $0) }
         router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
-        WebAssets.add(["knooppunt.css", "common.js", "screen.js"], to: router)
+        WebAssets.add(
+            ["knooppunt.css", "common.js", "screen.js", "screen-incident.js", "screen-threat.js"], to: router)
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
         ReportRoute.add(to: router, reader: backend.organisation) { try await picture().digest }
         let api = router.group("api/v1")
         api.get("status") { _, _ in HTTPReply.json(try await status()) }
+        let labels = policeLabels
+        api.get("police-labels") { _, _ in HTTPReply.json(["labels": .array(labels.map(JSONValue.string))]) }
         api.get("picture") { _, _ in HTTPReply.json(try await picture().json) }
         api.post("validate") { request, _ in
             let document = try await request.jsonBody(limit: maxRequestBytes)
@@ -91,6 +100,8 @@ public struct OperatorScreen: Sendable {
             let body = try await request.jsonBody(limit: maxRequestBytes).naming(person)
             return try await publish(document: try DeskWrites.ack(body), as: gate.credential(request))
         }
+        addIncidentRoutes(to: api)
+        addThreatStepRoutes(to: api)
         api.get("reports/:id") { _, context in
             let text = context.parameters.get("id") ?? ""
             guard let id = ReportID(text) else {
@@ -127,15 +138,22 @@ public struct OperatorScreen: Sendable {
     }
 
     /// The picture as this organisation sees it, with the region's own threat level.
-    private func picture() async throws -> ScreenPicture {
-        let raw: JSONValue
+    func picture() async throws -> ScreenPicture {
+        picture(from: try await rawPicture())
+    }
+
+    /// The daemon's PICTURE answer as it is.
+    func rawPicture() async throws -> JSONValue {
         do {
-            raw = try await backend.picture()
+            return try await backend.picture()
         } catch {
             throw APIError(
                 .serviceUnavailable, .daemonUnreachable,
                 "the daemon of \(backend.organisation) does not answer: \(error)")
         }
+    }
+
+    func picture(from raw: JSONValue) -> ScreenPicture {
         let entries = (raw["entries"]?.arrayValue ?? []).compactMap(DigestEntry.init(json:))
         let sequence = raw["sequence"]?.integerValue.map { SequenceNumber(max(0, $0)) } ?? 0
         let now = Timestamp.nowMilliseconds()
@@ -157,13 +175,28 @@ public struct OperatorScreen: Sendable {
     private func publish(
         _ request: Request, by person: Person, as credential: PersonCredential?
     ) async throws -> Response {
-        var document = try validate(try await request.jsonBody(limit: maxRequestBytes))
+        var body = try await request.jsonBody(limit: maxRequestBytes)
+        // The police's screen sends its labels beside the document; they are no part of it.
+        var labels: [String] = []
+        if var object = body.objectValue, let list = object.removeValue(forKey: "policeLabels") {
+            labels = list.arrayValue?.compactMap(\.stringValue) ?? []
+            body = .object(object)
+        }
+        var document = try validate(body)
         document.author = person.author
-        return try await publish(document: document, as: credential)
+        return HTTPReply.json(
+            try await hand(document, policeLabels: labels, as: credential), status: .accepted)
     }
 
-    private func publish(document: ReportDocument, as credential: PersonCredential?) async throws -> Response
-    {
+    func publish(document: ReportDocument, as credential: PersonCredential?) async throws -> Response {
+        HTTPReply.json(try await hand(document, as: credential), status: .accepted)
+    }
+
+    /// Hands one document to the daemon's outbox; the answer `{"id", "state": "queued",
+    /// "originSeq", "type"}`, or the daemon's refusal as an ``APIError``.
+    func hand(
+        _ document: ReportDocument, policeLabels: [String] = [], as credential: PersonCredential?
+    ) async throws -> JSONValue {
         guard let credential else {
             throw APIError(
                 .unauthorized, .notSignedIn, "not signed in: log in at /login, or send a personal API token")
@@ -171,7 +204,8 @@ public struct OperatorScreen: Sendable {
         let codec = DocumentCodec()
         let result: OperatorPublishResult
         do {
-            result = try await backend.publish(JSONWriter.canonical(codec.encode(document)), as: credential)
+            result = try await backend.publish(
+                JSONWriter.canonical(codec.encode(document)), policeLabels: policeLabels, as: credential)
         } catch {
             throw APIError(
                 .serviceUnavailable, .daemonUnreachable,
@@ -185,11 +219,10 @@ public struct OperatorScreen: Sendable {
                     "report.id": "\(id)", "person": "\(document.author ?? "-")",
                     "org": "\(backend.organisation)",
                 ])
-            return HTTPReply.json(
-                [
-                    "id": .string(id.rawValue), "state": "queued", "originSeq": .integer(Int64(originSeq)),
-                    "type": .string(document.body.type.rawValue),
-                ], status: .accepted)
+            return [
+                "id": .string(id.rawValue), "state": "queued", "originSeq": .integer(Int64(originSeq)),
+                "type": .string(document.body.type.rawValue),
+            ]
         case .refused(let code, let message, let detail):
             let status: HTTPResponse.Status =
                 switch code {

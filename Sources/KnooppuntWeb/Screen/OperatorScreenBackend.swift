@@ -19,8 +19,26 @@ public protocol OperatorScreenBackend: Sendable {
     /// Hands a document (canonical JSON, already checked) to the daemon's outbox, as the
     /// person `credential` proves (the daemon checks it against the organisation's accounts).
     func publish(_ document: [UInt8], as credential: PersonCredential) async throws -> OperatorPublishResult
+    /// The same, with police-internal labels the police daemon keeps with the report in its
+    /// own store (never sent). A backend that cannot pass labels refuses them (the default).
+    func publish(
+        _ document: [UInt8], policeLabels: [String], as credential: PersonCredential
+    ) async throws -> OperatorPublishResult
     /// Where a report stands in the daemon's outbox (REPORTSTATE), nil when unknown.
     func reportState(_ id: ReportID) async throws -> JSONValue?
+}
+
+extension OperatorScreenBackend {
+    public func publish(
+        _ document: [UInt8], policeLabels: [String], as credential: PersonCredential
+    ) async throws -> OperatorPublishResult {
+        guard policeLabels.isEmpty else {
+            return .refused(
+                .notPermitted, message: "this screen cannot hand police-internal labels to its daemon",
+                detail: .null)
+        }
+        return try await publish(document, as: credential)
+    }
 }
 
 /// The daemon's immediate answer to a PUBLISH.
