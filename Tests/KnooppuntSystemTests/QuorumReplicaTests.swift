@@ -29,6 +29,8 @@ private final class QuorumNetwork: @unchecked Sendable {
     let incident = "VR09-QUORUM"
     var publisher: Publisher!
     var published = 0
+    /// The publisher's ACKs, kept when it is closed.
+    var acks: [Publisher.Accepted] = []
 
     init(name: String) throws {
         net = try TestNetwork(name: name, standby: true)
@@ -52,6 +54,13 @@ private final class QuorumNetwork: @unchecked Sendable {
     func stop() {
         net.stopAll()
         cluster.stopAll()
+    }
+
+    /// Closes the publisher on the thread that made it (its socket belongs to that thread),
+    /// keeping its ACKs for ``checkLogs()``.
+    func closePublisher() {
+        acks = publisher.map { Array($0.accepted.values) } ?? []
+        publisher = nil
     }
 
     static func name(_ role: PairRole) -> String { role == .primary ? "node" : "backup" }
@@ -116,8 +125,8 @@ private final class QuorumNetwork: @unchecked Sendable {
         #expect(logged == rows[0], "the log in etcd differs from the stores")
         let sequenceOf = Dictionary(
             uniqueKeysWithValues: stores[0].map { ($0.report.id.rawValue, $0.sequence) })
-        #expect(publisher.accepted.count == published + 1)
-        for ack in publisher.accepted.values {
+        #expect(acks.count == published + 1)
+        for ack in acks {
             #expect(
                 sequenceOf[ack.id] == ack.sequence, "ACK \(ack.id) at \(ack.sequence) not in the log there")
             #expect(!ack.degraded)
@@ -138,6 +147,7 @@ extension SystemTests {
             quorum.net.removeFolder()
         }
         try await offPool {
+            defer { quorum.closePublisher() }
             try quorum.start()
             let active = try quorum.waitForActive()
             let other: PairRole = active == .primary ? .backup : .primary
@@ -177,6 +187,7 @@ extension SystemTests {
             quorum.net.removeFolder()
         }
         try await offPool {
+            defer { quorum.closePublisher() }
             try quorum.start()
             let active = try quorum.waitForActive()
             let other: PairRole = active == .primary ? .backup : .primary
@@ -215,6 +226,7 @@ extension SystemTests {
             quorum.net.removeFolder()
         }
         try await offPool {
+            defer { quorum.closePublisher() }
             try quorum.start()
             let acked = quorum.publisher.accepted.count
             quorum.cluster.kill(0)
