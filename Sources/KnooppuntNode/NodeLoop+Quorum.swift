@@ -25,10 +25,22 @@ final class QuorumState {
     var generation: UInt64 = 0
     /// Commit failures logged since the last success (the rest are counted, not logged).
     var failuresLogged = 0
+    /// Until when the active role's lease surely lives by this replica's clock (its last
+    /// confirmed renewal): past it the replica answers as passive at once, even before the
+    /// election task says the role is lost (a replica resumed after SIGSTOP must not serve
+    /// the daemons from a stale picture for even one message).
+    var leaseUntil: ContinuousClock.Instant = .now
 
     init(link: QuorumLink) { self.link = link }
 
+    /// Active, and its lease surely alive now.
     var isActive: Bool {
+        if case .active = role { return ContinuousClock.now < leaseUntil }
+        return false
+    }
+
+    /// Holds the role (its lease may have run out unnoticed; its commits are fenced then).
+    var holdsRole: Bool {
         if case .active = role { return true }
         return false
     }
@@ -67,19 +79,19 @@ extension NodeLoop {
         let full = quorum.appliedIndex == 0
         quorum.link.stopWatching()
         quorum.link.read(after: quorum.appliedIndex) { node, read in
-            guard let quorum = node.quorum, quorum.generation == generation, !quorum.isActive else { return }
+            guard let quorum = node.quorum, quorum.generation == generation, !quorum.holdsRole else { return }
             node.applyLog(read.entries, full: full)
             quorum.link.watch(from: read.revision + 1, generation: generation)
         }
     }
 
     func quorumWatched(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], generation: UInt64) {
-        guard let quorum, quorum.generation == generation, !quorum.isActive else { return }
+        guard let quorum, quorum.generation == generation, !quorum.holdsRole else { return }
         applyLog(entries, full: false)
     }
 
     func quorumWatchEnded(generation: UInt64, reason: String) {
-        guard let quorum, quorum.generation == generation, !quorum.isActive else { return }
+        guard let quorum, quorum.generation == generation, !quorum.holdsRole else { return }
         logger.warning("the watch of the log in etcd ended; reading again", metadata: ["reason": "\(reason)"])
         loop.after(quorum.link.options.retryPause) { [unowned self] in
             if self.quorum?.generation == generation { followLog() }
@@ -179,6 +191,7 @@ extension NodeLoop {
     func quorumWon(_ term: LeadershipTerm) {
         guard let quorum, case .following = quorum.role else { return }
         quorum.role = .takingOver(term)
+        quorum.leaseUntil = term.confirmedUntil
         quorum.generation += 1
         let generation = quorum.generation
         let full = quorum.appliedIndex == 0
@@ -225,6 +238,11 @@ extension NodeLoop {
         heartbeat()
     }
 
+    func quorumRenewed(_ term: LeadershipTerm, until: ContinuousClock.Instant) {
+        guard let quorum, quorum.term == term else { return }
+        quorum.leaseUntil = max(quorum.leaseUntil, until)
+    }
+
     func quorumLost(_ term: LeadershipTerm, reason: String) {
         guard let quorum, quorum.term == term else { return }
         stepDownQuorum("the role's lease was lost: \(reason)", campaignAgain: false)
@@ -234,7 +252,7 @@ extension NodeLoop {
     /// etcd is cut off (never acknowledged; the daemons send it again to the active replica).
     func stepDownQuorum(_ reason: String, campaignAgain: Bool) {
         guard let quorum else { return }
-        let wasActive = quorum.isActive
+        let wasActive = quorum.holdsRole
         logger.notice(
             "this replica follows the log", metadata: ["reason": "\(reason)", "node.epoch": "\(epoch)"])
         quorum.role = .following

@@ -7,7 +7,7 @@ import KnooppuntProtocol
 extension NodeLoop {
     /// Hands a batch committed to this store to etcd; its answers wait for the commit.
     func quorumCommit(_ batch: Batch, updates: [Update], records: [RejectionRecord]) {
-        guard let quorum, quorum.isActive, quorum.pipeline != nil else { return }
+        guard let quorum, quorum.holdsRole, quorum.pipeline != nil else { return }
         awaiting.append(batch)
         let entries =
             updates.map { QuorumEntry.update($0).value } + records.map { QuorumEntry.rejection($0).value }

@@ -79,7 +79,9 @@ final class QuorumLink: Sendable {
                     let term = try await leadership.campaign(value: identity)
                     held = term
                     post { $0.quorumWon(term) }
-                    try await leadership.keepAlive(term)
+                    try await leadership.keepAlive(term) { until in
+                        post { $0.quorumRenewed(term, until: until) }
+                    }
                 } catch {
                     if let held {
                         let reason = "\(error)"

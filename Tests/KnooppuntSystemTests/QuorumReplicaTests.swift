@@ -176,7 +176,7 @@ extension SystemTests {
     }
 
     @Test(
-        "a paused active loses the role; resumed, it acknowledges nothing it committed after, and follows",
+        "a paused active loses the role to the other; resumed, it ACKs nothing, no daemon follows it back, and it follows the log",
         .enabled(
             if: etcdInstalled, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(3)))
@@ -202,6 +202,12 @@ extension SystemTests {
             try quorum.waitAllAcked(timeout: 60)
             quorum.net.signal(QuorumNetwork.name(active), SIGCONT)
             try quorum.waitCaughtUp(active, with: next)
+            // Resumed, it answered as passive at once: the daemon never followed it back.
+            let daemonLog = quorum.net.log(quorum.region.rawValue)
+            let takeover = try #require(daemonLog.range(of: "node=\(next.rawValue) node.epoch"))
+            #expect(
+                !daemonLog[takeover.upperBound...].contains("node=\(active.rawValue) reason="),
+                "the daemon followed the paused replica again")
             let log = quorum.net.log(QuorumNetwork.name(active))
             #expect(
                 log.contains("fenced by etcd") || log.contains("the role's lease was lost"),
