@@ -153,7 +153,7 @@ extension NodeLoop {
                         routing, nil,
                         Problem(
                             .notActive, field: "node",
-                            "this node is \(quorum == nil ? pair.state.rawValue : "passive"): \(vote.refusal ?? "")"
+                            "this node is \(stateName): \(vote.refusal ?? "")"
                         ))
                     continue
                 }
@@ -164,7 +164,7 @@ extension NodeLoop {
                         routing, report.id,
                         Problem(
                             .notActive, field: "node",
-                            "this node is \(pair.state.rawValue); send to the active node"))
+                            "this node is \(stateName); send to the active node"))
                     continue
                 }
                 submits.append((report, session))
@@ -172,7 +172,7 @@ extension NodeLoop {
                 guard isActive else {
                     refuse(
                         routing, nil,
-                        Problem(.notActive, field: "node", "this node is \(pair.state.rawValue)"))
+                        Problem(.notActive, field: "node", "this node is \(stateName)"))
                     continue
                 }
                 pending.fetches.append((session, from, to))

@@ -57,6 +57,9 @@ final class QuorumState {
 }
 
 extension NodeLoop {
+    /// What this node calls itself in a refusal: the pair's state, or a replica's role.
+    var stateName: String { quorum == nil ? pair.state.rawValue : (isActive ? "active" : "passive") }
+
     // MARK: Following the log
 
     func startQuorum(_ link: QuorumLink) {
