@@ -222,7 +222,7 @@ let package = Package(
             name: "KnooppuntNodeTests",
             dependencies: [
                 "KnooppuntNode", "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness",
-                "KnooppuntProtocol", "KnooppuntCore", "ZeroMQ",
+                "KnooppuntProtocol", "KnooppuntCore", "KnooppuntTestSupport", "FramePacking", "ZeroMQ",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
