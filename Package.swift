@@ -91,7 +91,7 @@ let package = Package(
             name: "KnooppuntNode",
             dependencies: [
                 "ZeroMQ", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "KnooppuntStore",
-                "KnooppuntConfig",
+                "KnooppuntConfig", "KnooppuntEtcd", "FramePacking",
                 "StrictJSON", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "DequeModule", package: "swift-collections"),
@@ -226,7 +226,8 @@ let package = Package(
             name: "KnooppuntNodeTests",
             dependencies: [
                 "KnooppuntNode", "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness",
-                "KnooppuntProtocol", "ZeroMQ", .product(name: "Logging", package: "swift-log"),
+                "KnooppuntProtocol", "KnooppuntCore", "KnooppuntTestSupport", "FramePacking", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -267,7 +268,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
                 "KnooppuntDaemon", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntClient",
-                "KnooppuntEtcd", "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
+                "KnooppuntEtcd", "FramePacking", "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The client library without sockets: codecs and the follower's and outbox's decisions.

@@ -20,9 +20,15 @@ struct NodeCommand: AsyncParsableCommand {
             when they change (within seconds, or at once on SIGHUP) and records the change in its \
             audit log.
 
+            With --etcd the node is one replica of the national node on etcd instead (no pair \
+            link): it campaigns for the active role through etcd, commits every batch through a \
+            fenced etcd transaction and acknowledges only what etcd committed; a follower applies \
+            the log from etcd to its own store. --role still names its addresses and store.
+
             Examples:
               knooppunt node --dir ./var --role primary
               knooppunt node --dir ./var --role backup
+              knooppunt node --dir ./var --role primary --etcd http://127.0.0.1:2379,http://127.0.0.1:2381
             """)
 
     @OptionGroup var folder: FolderOption
@@ -47,6 +53,12 @@ struct NodeCommand: AsyncParsableCommand {
             "Messages of one organisation waiting to be decided; more are refused as they are read (E500 rateLimited)."
     )
     var backlogPerOrganisation: Int = 1_024
+    @Option(
+        name: .long,
+        help: "etcd members' client URLs, comma-separated: run as one replica on etcd instead of the pair.")
+    var etcd: String?
+    @Option(name: .long, help: "The network's name in etcd's keys (/knooppunt/NAME/...), with --etcd.")
+    var etcdNetwork: String = "NL"
 
     func validate() throws {
         guard peerMessageRate > 0, peerMessageBurst >= 1 else {
@@ -54,6 +66,18 @@ struct NodeCommand: AsyncParsableCommand {
         }
         guard backlogPerOrganisation >= 1 else {
             throw ValidationError("--backlog-per-organisation must be at least 1")
+        }
+        guard QuorumOptions.isValidNetworkName(etcdNetwork) else {
+            throw ValidationError("--etcd-network must be one non-empty path segment (no '/')")
+        }
+        guard etcdEndpoints.map({ !$0.isEmpty }) ?? true else {
+            throw ValidationError("--etcd needs at least one member URL, e.g. http://127.0.0.1:2379")
+        }
+    }
+
+    var etcdEndpoints: [String]? {
+        etcd.map {
+            $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         }
     }
 
@@ -73,6 +97,7 @@ struct NodeCommand: AsyncParsableCommand {
         options.peerMessageRate = peerMessageRate
         options.peerMessageBurst = peerMessageBurst
         options.backlogPerOrganisation = backlogPerOrganisation
+        options.quorum = etcdEndpoints.map { QuorumOptions(endpoints: $0, networkName: etcdNetwork) }
         let server = try NodeServer(options: options)
         // SIGHUP: read network.json and the policy again now (a rotated key, an edited policy).
         signal(SIGHUP, SIG_IGN)

@@ -96,7 +96,11 @@ public struct Leadership: Sendable {
     /// by this replica's clock (``LeadershipTerm/confirmedUntil``; the lease may have expired
     /// without this replica hearing it). Either way the caller has lost the
     /// role and must stop acknowledging; its commits are refused by the fence anyway.
-    public func keepAlive(_ term: LeadershipTerm) async throws -> Never {
+    /// `renewed` hears every confirmed renewal's new end (the holder's clock), so a holder can
+    /// stop serving by itself the moment that passes.
+    public func keepAlive(
+        _ term: LeadershipTerm, renewed: @Sendable (ContinuousClock.Instant) -> Void = { _ in }
+    ) async throws -> Never {
         var confirmedUntil = term.confirmedUntil
         while true {
             do {
@@ -105,6 +109,7 @@ public struct Leadership: Sendable {
                 guard confirmedUntil > sent else { throw EtcdError(.noQuorum, "no renewal answered in time") }
                 let ttl = try await client.keepAlive(lease: term.lease.id, timeout: confirmedUntil - sent)
                 confirmedUntil = sent + ttl
+                renewed(confirmedUntil)
             } catch let error as EtcdError where error.code == .leaseNotFound {
                 throw error
             } catch let error as EtcdError {

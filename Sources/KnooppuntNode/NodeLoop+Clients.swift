@@ -141,15 +141,20 @@ extension NodeLoop {
             case .hello(let applied, let helloEpoch, let role):
                 session.role = role
                 session.attached = true
-                // To a node that is not active, a HELLO is the client's vote (Binary Star).
-                let vote = pair.clientRequest(clientEpoch: helloEpoch, clientSequence: applied, now: now)
+                // To a node that is not active, a HELLO is the client's vote (Binary Star); a
+                // replica on etcd is chosen by etcd alone.
+                let vote: (serve: Bool, actions: [PairAction], refusal: String?) =
+                    quorum == nil
+                    ? pair.clientRequest(clientEpoch: helloEpoch, clientSequence: applied, now: now)
+                    : (isActive, [], "a follower of the log in etcd")
                 perform(vote.actions)
                 guard vote.serve else {
                     refuse(
                         routing, nil,
                         Problem(
                             .notActive, field: "node",
-                            "this node is \(pair.state.rawValue): \(vote.refusal ?? "")"))
+                            "this node is \(stateName): \(vote.refusal ?? "")"
+                        ))
                     continue
                 }
                 pending.hellos.append((session, applied, helloEpoch))
@@ -159,7 +164,7 @@ extension NodeLoop {
                         routing, report.id,
                         Problem(
                             .notActive, field: "node",
-                            "this node is \(pair.state.rawValue); send to the active node"))
+                            "this node is \(stateName); send to the active node"))
                     continue
                 }
                 submits.append((report, session))
@@ -167,7 +172,7 @@ extension NodeLoop {
                 guard isActive else {
                     refuse(
                         routing, nil,
-                        Problem(.notActive, field: "node", "this node is \(pair.state.rawValue)"))
+                        Problem(.notActive, field: "node", "this node is \(stateName)"))
                     continue
                 }
                 pending.fetches.append((session, from, to))
@@ -361,75 +366,13 @@ extension NodeLoop {
             }
         }
         guard let batch else { return }
-        if isPaired && pair.peerInSync {
+        if quorum != nil {
+            quorumCommit(batch, updates: batch.updates, records: pending.rejected.map(\.record))
+        } else if isPaired && pair.peerInSync {
             awaiting.append(batch)
             replicateLive(batch, records: pending.rejected.map(\.record))
         } else {
             release(batch, degraded: isPaired)
         }
     }
-
-    /// Acknowledges and publishes a batch that is as durable as it will get.
-    func release(_ batch: Batch, degraded: Bool) {
-        for (routing, answer) in batch.answers { self.answer(routing, answer, degraded: degraded) }
-        for (_, answer) in batch.answers {
-            if case .refusal(let rejection) = answer { awaitingRejections.remove(rejection.reportID) }
-        }
-        if !batch.updates.isEmpty { crashPoint?.check(.afterAck, batch: committedBatches) }
-        for update in batch.updates {
-            picture.apply(update)
-            publish(update)
-        }
-    }
-
-    private func answer(_ routing: [UInt8], _ answer: Batch.Answer, degraded: Bool) {
-        switch answer {
-        case .ack(var ack):
-            ack.degraded = ack.degraded || degraded
-            send(routing, .ack(ack))
-        case .refusal(let rejection):
-            send(routing, rejectionMessage(rejection))
-        }
-    }
-
-    private func rejectionMessage(_ rejection: Rejection) -> ServerMessage {
-        .error(
-            reportID: rejection.reportID, code: rejection.problem.code, message: rejection.problem.message,
-            detail: ["field": .string(rejection.problem.field)])
-    }
-
-    /// Answers a refusal. With `from`, it is audited: one row for a refusal about a report or
-    /// an authorisation (3xx); a count for the once-a-second summary for unreadable messages
-    /// and for messages on a connection made with a retired key (one per message would let a
-    /// connection that is no longer rate limited as its organisation fill the log).
-    /// With `summarised`, a refusal of a message that did not decode is counted for the
-    /// summary even when the answer names the report its envelope claims.
-    func refuse(
-        _ routing: [UInt8], _ id: ReportID?, _ problem: Problem, detail: JSONValue = [:],
-        from organisation: OrganisationCode? = nil, summarised: Bool = false
-    ) {
-        count(problem.code)
-        if let organisation {
-            let named = id != nil && !summarised
-            if named || ((300..<400).contains(problem.code.rawValue) && problem.code != .retiredKey) {
-                var object = detail.objectValue ?? [:]
-                object["field"] = .string(problem.field)
-                object["message"] = .string(problem.message)
-                audit(
-                    AuditEvent(
-                        at: Self.wallClock(), kind: .refused, actor: organisation.rawValue,
-                        subject: id?.rawValue ?? "", code: problem.code.rawValue, detail: .object(object)))
-            } else {
-                security.malformedSinceSummary[organisation, default: [:]][problem.code, default: 0] += 1
-            }
-        }
-        var detail = detail
-        if case .object(var object) = detail {
-            object["field"] = .string(problem.field)
-            detail = .object(object)
-        }
-        send(routing, .error(reportID: id, code: problem.code, message: problem.message, detail: detail))
-    }
-
-    private func count(_ code: ErrorCode) { refusals[code, default: 0] += 1 }
 }

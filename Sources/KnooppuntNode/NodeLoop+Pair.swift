@@ -182,7 +182,7 @@ extension NodeLoop {
     }
 
     /// Rebuilds picture and coordinator from the store (after stepping down or discarding a tail).
-    private func reloadFromStore() {
+    func reloadFromStore() {
         do {
             let loaded = try store.load(views: Picture.allViews)
             picture = loaded.picture

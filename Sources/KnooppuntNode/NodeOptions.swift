@@ -77,6 +77,9 @@ public struct NodeOptions: Sendable {
     /// Log lines about refused messages per minute, and as many about refused connections; the
     /// rest are counted (STATUS) and summed up in the audit log.
     public var refusalLogsPerMinute = 120
+    /// With etcd: this node is one replica of the national node, its order, durability and
+    /// active role decided by etcd (no pair link); nil: standalone or the pair, as configured.
+    public var quorum: QuorumOptions?
 
     public init(folder: DataFolder, network: NetworkConfig, logger: Logger) {
         self.folder = folder
@@ -88,7 +91,7 @@ public struct NodeOptions: Sendable {
     var address: NodeAddress { network.node(role) ?? network.primary }
     /// The peer's addresses, when the network has a pair.
     var peer: NodeAddress? {
-        network.backup == nil ? nil : network.node(role == .primary ? .backup : .primary)
+        network.backup == nil || quorum != nil ? nil : network.node(role == .primary ? .backup : .primary)
     }
 }
 

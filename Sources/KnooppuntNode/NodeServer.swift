@@ -21,6 +21,8 @@ public final class NodeServer: Sendable {
     let loop: PollLoop
     let zap: ZAPHandler
     private let state = LoopBound<NodeLoop>()
+    /// The replica's calls to etcd, when it runs on etcd.
+    let quorumLink: QuorumLink?
 
     /// The identity the two nodes of a pair have on each other's pair endpoint.
     static let pairIdentity = "NODE"
@@ -36,6 +38,13 @@ public final class NodeServer: Sendable {
         // endpoint admits only the node key. Nobody else gets in. Refusals go to the node's
         // loop, which logs them with the peer address, counts them and audits them.
         let state = self.state
+        quorumLink = options.quorum.map { quorum in
+            QuorumLink(options: quorum, identity: options.address.endpoint) { work in
+                _ = loop.execute { _ in
+                    if let node = state.value { work(node) }
+                }
+            }
+        }
         zap = try ZAPHandler(
             context: context, logger: logger, allowlist: Self.allowlist(options.network)
         ) { refusal in
@@ -70,9 +79,11 @@ public final class NodeServer: Sendable {
         let options = self.options
         let state = self.state
         let zap = self.zap
+        let quorumLink = self.quorumLink
         try loop.start { loop in
             let node = try NodeLoop(options: options, loop: loop, zap: zap)
             state.set(node)
+            if let quorumLink { node.startQuorum(quorumLink) }
         }
     }
 
@@ -85,6 +96,7 @@ public final class NodeServer: Sendable {
 
     /// Stops serving: sockets close (with their linger), the context terminates.
     public func stop() {
+        quorumLink?.stop()
         loop.shutdown()
         zap.stop()
         context.terminate()
@@ -167,6 +179,8 @@ final class NodeLoop {
     var lastCheckpointSeq: UInt64 = 0
     var auditPeerNext: UInt64?
     var lastAuditSync: ContinuousClock.Instant?
+    /// As a replica on etcd (NodeLoop+Quorum.swift); nil standalone or in the pair.
+    var quorum: QuorumState?
 
     /// Without a backup in the network the node serves alone from the start.
     var isPaired: Bool { options.peer != nil }
@@ -273,14 +287,14 @@ final class NodeLoop {
         loop.onStop { [unowned self] in self.finishAudit() }
         if isPaired {
             loop.every(options.pairBeatInterval) { [unowned self] in self.pairTick() }
-        } else {
+        } else if options.quorum == nil {
             // Alone, the node is active from the start, in the epoch it stored.
             perform(pair.startAlone())
         }
         logger.info(
             "national node started",
             metadata: [
-                "node.role": "\(isPaired ? options.role.rawValue : "standalone")",
+                "node.role": "\(isPaired || options.quorum != nil ? options.role.rawValue : "standalone")",
                 "node.endpoint": "\(address.bind)",
                 "report.seq": "\(picture.lastSequence)", "node.epoch": "\(coordinator.epoch)",
                 "picture.entries": "\(picture.count)",
@@ -292,13 +306,13 @@ final class NodeLoop {
     var epoch: Epoch { coordinator.epoch }
     /// The last sequence acknowledged and visible on the stream.
     var lastSequence: SequenceNumber { picture.lastSequence }
-    var isActive: Bool { pair.state == .active }
+    var isActive: Bool { quorum.map(\.isActive) ?? (pair.state == .active) }
     /// Acknowledging alone: paired, but the standby is away or still catching up.
     var isDegraded: Bool { isPaired && isActive && !pair.peerInSync }
 
     /// The role heartbeats announce to the daemons.
     var announcedRole: NodeRole {
-        guard isPaired else { return .standalone }
+        guard isPaired || options.quorum != nil else { return .standalone }
         return isActive ? .active : .passive
     }
 

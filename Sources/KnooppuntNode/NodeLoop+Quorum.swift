@@ -1,0 +1,294 @@
+import Foundation
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntEtcd
+import KnooppuntProtocol
+
+/// A replica's part in the national node on etcd, on the loop thread.
+final class QuorumState {
+    enum Role {
+        /// Applies the log from etcd to its store and picture; refuses submits (E502).
+        case following
+        /// Won the election; reads the log's tail before it commits anything.
+        case takingOver(LeadershipTerm)
+        /// Commits every batch through the fence and acknowledges what etcd committed.
+        case active(LeadershipTerm)
+    }
+
+    let link: QuorumLink
+    var role: Role = .following
+    var pipeline: QuorumPipeline?
+    /// The last log entry this store holds, and the revision that wrote it (0: none yet).
+    var appliedIndex: UInt64 = 0
+    var appliedRevision: Int64 = 0
+    /// Raised on every new read or watch: answers to an older one are ignored.
+    var generation: UInt64 = 0
+    /// Commit failures logged since the last success (the rest are counted, not logged).
+    var failuresLogged = 0
+    /// Until when the active role's lease surely lives by this replica's clock (its last
+    /// confirmed renewal): past it the replica answers as passive at once, even before the
+    /// election task says the role is lost (a replica resumed after SIGSTOP must not serve
+    /// the daemons from a stale picture for even one message).
+    var leaseUntil: ContinuousClock.Instant = .now
+
+    init(link: QuorumLink) { self.link = link }
+
+    /// Active, and its lease surely alive now.
+    var isActive: Bool {
+        if case .active = role { return ContinuousClock.now < leaseUntil }
+        return false
+    }
+
+    /// Holds the role (its lease may have run out unnoticed; its commits are fenced then).
+    var holdsRole: Bool {
+        if case .active = role { return true }
+        return false
+    }
+
+    var term: LeadershipTerm? {
+        switch role {
+        case .following: nil
+        case .takingOver(let term), .active(let term): term
+        }
+    }
+
+    /// Commit failures logged in a row before the rest are only counted.
+    static let failuresLoggedInARow = 3
+}
+
+extension NodeLoop {
+    /// What this node calls itself in a refusal: the pair's state, or a replica's role.
+    var stateName: String { quorum == nil ? pair.state.rawValue : (isActive ? "active" : "passive") }
+
+    // MARK: Following the log
+
+    func startQuorum(_ link: QuorumLink) {
+        quorum = QuorumState(link: link)
+        logger.info(
+            "this node is a replica on etcd: following the log, campaigning for the active role",
+            metadata: [
+                "etcd": "\(link.options.endpoints.joined(separator: ","))",
+                "etcd.network": "\(link.layout.network)",
+            ])
+        link.campaign()
+        followLog()
+    }
+
+    /// Reads the log after the last applied entry, applies it, then watches from there.
+    func followLog() {
+        guard let quorum else { return }
+        quorum.generation += 1
+        let generation = quorum.generation
+        let full = quorum.appliedIndex == 0
+        quorum.link.stopWatching()
+        quorum.link.read(after: quorum.appliedIndex) { node, read in
+            guard let quorum = node.quorum, quorum.generation == generation, !quorum.holdsRole else { return }
+            node.applyLog(read.entries, full: full)
+            quorum.link.watch(from: read.revision + 1, generation: generation)
+        }
+    }
+
+    func quorumWatched(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], generation: UInt64) {
+        guard let quorum, quorum.generation == generation, !quorum.holdsRole else { return }
+        applyLog(entries, full: false)
+    }
+
+    func quorumWatchEnded(generation: UInt64, reason: String) {
+        guard let quorum, quorum.generation == generation, !quorum.holdsRole else { return }
+        logger.warning("the watch of the log in etcd ended; reading again", metadata: ["reason": "\(reason)"])
+        loop.after(quorum.link.options.retryPause) { [unowned self] in
+            if self.quorum?.generation == generation { followLog() }
+        }
+    }
+
+    /// Applies log entries in index order to the store, the coordinator and the picture
+    /// (entries held already are skipped). A `full` read (the whole log) first cuts off a
+    /// tail of this store that etcd never committed: what this replica wrote as active and
+    /// etcd never confirmed, which was never acknowledged.
+    func applyLog(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], full: Bool) {
+        guard let quorum else { return }
+        var decoded: [(index: UInt64, entry: QuorumEntry, modRevision: Int64)] = []
+        for entry in entries where entry.index > quorum.appliedIndex {
+            guard entry.index == quorum.appliedIndex + UInt64(decoded.count) + 1 else {
+                logger.warning(
+                    "a gap in the log read from etcd; reading again", metadata: ["index": "\(entry.index)"])
+                quorum.appliedIndex = 0
+                followLog()
+                return
+            }
+            do {
+                decoded.append((entry.index, try QuorumEntry(value: entry.value), entry.modRevision))
+            } catch {
+                // Every replica wrote entries with this codec: an unreadable one is corruption.
+                storageFailed(error)
+            }
+        }
+        if full { cutUncommittedTail(decoded.map(\.entry)) }
+        var accepted: [(Update, ReportDocument?)] = []
+        var records: [RejectionRecord] = []
+        var next = coordinator.lastSequence + 1
+        let codec = DocumentCodec()
+        for item in decoded {
+            switch item.entry {
+            case .update(let update):
+                guard update.sequence >= next else { continue }
+                guard update.sequence == next else {
+                    storageFailed(QuorumGap(expected: next, found: update.sequence))
+                }
+                let document =
+                    update.report.envelope.type == .incident ? try? update.report.document(codec: codec) : nil
+                accepted.append((update, document))
+                next += 1
+            case .rejection(let record):
+                records.append(record)
+            }
+        }
+        if !accepted.isEmpty || !records.isEmpty {
+            do {
+                try store.commit(accepted: accepted, records: records)
+            } catch {
+                storageFailed(error)
+            }
+        }
+        for (update, document) in accepted {
+            coordinator.absorb(update, document: document)
+            picture.apply(update)
+        }
+        for record in records { coordinator.absorb(record.rejection) }
+        if let last = decoded.last {
+            quorum.appliedIndex = last.index
+            quorum.appliedRevision = last.modRevision
+        }
+    }
+
+    /// Cuts this store back to what the whole log in etcd confirms: from the first report
+    /// etcd holds at another sequence, or after etcd's last report.
+    private func cutUncommittedTail(_ entries: [QuorumEntry]) {
+        var logLast: SequenceNumber = 0
+        var cut: SequenceNumber?
+        do {
+            for case .update(let update) in entries {
+                logLast = update.sequence
+                guard cut == nil, update.sequence <= coordinator.lastSequence else { continue }
+                if case .accepted(let ack, _) = try store.outcome(of: update.report.id),
+                    ack.sequence == update.sequence
+                {
+                    continue
+                }
+                cut = update.sequence - 1
+            }
+            if cut == nil, logLast < coordinator.lastSequence { cut = logLast }
+            guard let cut else { return }
+            logger.warning(
+                "discarding a tail of this store that etcd never committed (never acknowledged)",
+                metadata: ["report.seq": "\(coordinator.lastSequence)", "keep": "\(cut)"])
+            try store.truncate(after: cut)
+        } catch {
+            storageFailed(error)
+        }
+        reloadFromStore()
+    }
+
+    // MARK: The active role
+
+    func quorumWon(_ term: LeadershipTerm) {
+        guard let quorum, case .following = quorum.role else { return }
+        quorum.role = .takingOver(term)
+        quorum.leaseUntil = term.confirmedUntil
+        quorum.generation += 1
+        let generation = quorum.generation
+        let full = quorum.appliedIndex == 0
+        quorum.link.stopWatching()
+        logger.info("won the election; reading the log's tail", metadata: ["node.epoch": "\(term.epoch)"])
+        // Everything etcd committed is applied before the first commit of this term: the
+        // fence's compare on the tip would refuse a commit built on less anyway.
+        quorum.link.read(after: quorum.appliedIndex) { node, read in
+            guard let quorum = node.quorum, quorum.generation == generation,
+                case .takingOver(let current) = quorum.role, current == term
+            else { return }
+            node.applyLog(read.entries, full: full)
+            node.becomeQuorumActive(term)
+        }
+    }
+
+    private func becomeQuorumActive(_ term: LeadershipTerm) {
+        guard let quorum else { return }
+        guard term.epoch > 0, Epoch(term.epoch) > coordinator.epoch else {
+            logger.error(
+                "the election's epoch is not above this store's; giving the role up",
+                metadata: ["node.epoch": "\(term.epoch)", "store.epoch": "\(coordinator.epoch)"])
+            stepDownQuorum("epoch \(term.epoch) not above \(coordinator.epoch)", campaignAgain: true)
+            return
+        }
+        do {
+            try store.setEpoch(Epoch(term.epoch))
+        } catch {
+            storageFailed(error)
+        }
+        coordinator.begin(epoch: Epoch(term.epoch))
+        let tip = Fence.Tip(sequence: quorum.appliedIndex, modRevision: quorum.appliedRevision)
+        quorum.pipeline = QuorumPipeline(
+            fence: Fence(layout: quorum.link.layout, electionKey: term.key, epoch: term.epoch, tip: tip))
+        quorum.role = .active(term)
+        takeovers.append((Epoch(term.epoch), Self.wallClock()))
+        recordActive(epoch: Epoch(term.epoch))
+        logger.notice(
+            "this replica is active",
+            metadata: [
+                "node.epoch": "\(term.epoch)", "report.seq": "\(coordinator.lastSequence)",
+                "log.index": "\(tip.sequence)",
+            ])
+        heartbeat()
+    }
+
+    func quorumRenewed(_ term: LeadershipTerm, until: ContinuousClock.Instant) {
+        guard let quorum, quorum.term == term else { return }
+        quorum.leaseUntil = max(quorum.leaseUntil, until)
+    }
+
+    func quorumLost(_ term: LeadershipTerm, reason: String) {
+        guard let quorum, quorum.term == term else { return }
+        stepDownQuorum("the role's lease was lost: \(reason)", campaignAgain: false)
+    }
+
+    /// Stops acknowledging at once and follows the log: what was committed here but not in
+    /// etcd is cut off (never acknowledged; the daemons send it again to the active replica).
+    func stepDownQuorum(_ reason: String, campaignAgain: Bool) {
+        guard let quorum else { return }
+        let wasActive = quorum.holdsRole
+        logger.notice(
+            "this replica follows the log", metadata: ["reason": "\(reason)", "node.epoch": "\(epoch)"])
+        quorum.role = .following
+        quorum.pipeline = nil
+        awaiting.removeAll()
+        awaitingRejections.removeAll()
+        if wasActive {
+            do {
+                try store.truncate(after: picture.lastSequence)
+            } catch {
+                storageFailed(error)
+            }
+            reloadFromStore()
+        }
+        for session in sessions.values {
+            session.subscribed = false
+            session.job = nil
+        }
+        heartbeat()
+        if campaignAgain { quorum.link.restartCampaign() }
+        // The whole log again: it cuts whatever of this store etcd does not hold.
+        quorum.appliedIndex = 0
+        quorum.appliedRevision = 0
+        followLog()
+    }
+}
+
+/// A log entry whose report sequence is not the next one: the log in etcd and this store
+/// disagree, which the fence makes impossible; the node stops rather than guess.
+struct QuorumGap: Error, CustomStringConvertible {
+    let expected: SequenceNumber
+    let found: SequenceNumber
+    var description: String {
+        "node.quorumGap: the log in etcd has report \(found) where \(expected) was next"
+    }
+}

@@ -1,0 +1,217 @@
+import KnooppuntCore
+import KnooppuntEtcd
+import Synchronization
+
+/// How a node runs as one replica of the national node on etcd (docs/ARCHITECTURE.md, "etcd").
+public struct QuorumOptions: Sendable {
+    /// Every etcd member's client URL, e.g. `http://127.0.0.1:2379`.
+    public var endpoints: [String]
+    /// The network's name in etcd's key space (`/knooppunt/<name>/…`): one path segment.
+    public var networkName: String
+    /// How long a dead active holds the role before another replica takes it.
+    public var leaseTTL: Duration = Leadership.defaultLeaseTTL
+    /// The pause before a failed etcd call (no majority, no member) is made again.
+    public var retryPause: Duration = .milliseconds(250)
+
+    public init(endpoints: [String], networkName: String) {
+        self.endpoints = endpoints
+        self.networkName = networkName
+    }
+
+    /// A network name etcd's key layout can hold.
+    public static func isValidNetworkName(_ name: String) -> Bool {
+        !name.isEmpty && !name.contains("/")
+    }
+}
+
+/// What a read of the log found: entries in order (index, value, the revision that wrote
+/// it) and the store's revision at the read, where a watch goes on.
+struct QuorumRead: Sendable {
+    var entries: [(index: UInt64, value: [UInt8], modRevision: Int64)]
+    var revision: Int64
+}
+
+/// The node's calls to etcd, each in a task off the poll loop: the election, commits, reads
+/// and the watch of the log. Every result goes back to the loop through `post` (the loop's
+/// own queue of work), so the loop never waits on HTTP and all state stays on its thread.
+final class QuorumLink: Sendable {
+    typealias Post = @Sendable (@escaping @Sendable (NodeLoop) -> Void) -> Void
+
+    let options: QuorumOptions
+    let client: EtcdClient
+    let layout: Fence.Layout
+    let leadership: Leadership
+    /// Who campaigns: the replica's node endpoint, readable in etcd by an operator.
+    let identity: [UInt8]
+    private let post: Post
+    private let tasks = Mutex(Tasks())
+
+    /// The long-running tasks, replaced (and the old one cancelled) as the loop decides.
+    private struct Tasks {
+        var election: Task<Void, Never>?
+        var watcher: Task<Void, Never>?
+        var stopped = false
+    }
+
+    init(options: QuorumOptions, identity: String, post: @escaping Post) {
+        self.options = options
+        client = EtcdClient(endpoints: options.endpoints)
+        layout = Fence.Layout(network: options.networkName)
+        leadership = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: options.leaseTTL)
+        self.identity = Array(identity.utf8)
+        self.post = post
+    }
+
+    // MARK: The election
+
+    /// Campaigns for the active role until stopped: each term won is posted to the loop
+    /// (``NodeLoop/quorumWon(_:)``), its lease kept alive, and its loss posted too
+    /// (``NodeLoop/quorumLost(_:reason:)``); then it campaigns again.
+    func campaign() {
+        let leadership = leadership
+        let identity = identity
+        let post = post
+        let pause = options.retryPause
+        let task = Task {
+            while !Task.isCancelled {
+                var held: LeadershipTerm?
+                do {
+                    let term = try await leadership.campaign(value: identity)
+                    held = term
+                    post { $0.quorumWon(term) }
+                    try await leadership.keepAlive(term) { until in
+                        post { $0.quorumRenewed(term, until: until) }
+                    }
+                } catch {
+                    if let held {
+                        let reason = "\(error)"
+                        post { $0.quorumLost(held, reason: reason) }
+                        // A term given up leaves nothing behind; in a task of its own because
+                        // this one may be cancelled, which would cancel the request too.
+                        await Task { try? await leadership.resign(held) }.value
+                    }
+                    if Task.isCancelled { return }
+                    try? await Task.sleep(for: pause)
+                }
+            }
+        }
+        let old = tasks.withLock { tasks in
+            defer { tasks.election = tasks.stopped ? nil : task }
+            return tasks.stopped ? task : tasks.election
+        }
+        old?.cancel()
+    }
+
+    /// Gives the role up (a fenced or stale term) and campaigns anew.
+    func restartCampaign() { campaign() }
+
+    var isStopped: Bool { tasks.withLock { $0.stopped } }
+
+    // MARK: The log
+
+    /// Sends one fenced commit; its answer (or failure) is posted with the epoch it was made in.
+    func commit(_ commit: Fence.Commit, epoch: Int64) {
+        let client = client
+        let post = post
+        Task {
+            do {
+                let result = try await client.txn(
+                    compare: commit.compares.map { compare -> EtcdCompare in
+                        switch compare.target {
+                        case .createRevision:
+                            return EtcdCompare(key: compare.key, .createRevision(compare.value))
+                        case .modRevision: return EtcdCompare(key: compare.key, .modRevision(compare.value))
+                        }
+                    },
+                    success: commit.puts.map { .put(key: $0.key, value: $0.value) },
+                    failure: commit.reads.map { .range(.key($0)) })
+                let answer = Fence.Answer(
+                    succeeded: result.succeeded, revision: result.revision,
+                    electionCreateRevision: result.keyValues(at: 0)?.first?.createRevision ?? 0,
+                    lastEntryModRevision: result.keyValues(at: 1)?.first?.modRevision ?? 0)
+                post { $0.quorumAnswered(answer, epoch: epoch) }
+            } catch {
+                let reason = "\(error)"
+                post { $0.quorumCommitFailed(epoch: epoch, reason: reason) }
+            }
+        }
+    }
+
+    /// Reads every log entry after `index`, then posts what it found to `deliver` on the loop;
+    /// a failed read is tried again after the retry pause until it succeeds or the link stops.
+    func read(
+        after index: UInt64,
+        _ deliver: @escaping @Sendable (NodeLoop, QuorumRead) -> Void
+    ) {
+        let client = client
+        let layout = layout
+        let post = post
+        let pause = options.retryPause
+        Task {
+            while !self.isStopped {
+                do {
+                    // From the next key on, in key order; keys past the log prefix are not the log's.
+                    let range = try await client.range(.from(layout.entryKey(index + 1)))
+                    var entries: [(index: UInt64, value: [UInt8], modRevision: Int64)] = []
+                    for keyValue in range.keyValues {
+                        guard let entry = layout.sequence(ofEntryKey: keyValue.key) else { break }
+                        entries.append((entry, keyValue.value, keyValue.modRevision))
+                    }
+                    let read = QuorumRead(entries: entries, revision: range.revision)
+                    post { deliver($0, read) }
+                    return
+                } catch {
+                    try? await Task.sleep(for: pause)
+                }
+            }
+        }
+    }
+
+    /// Watches the log from `revision` on and posts every new entry with `generation`, so the
+    /// loop ignores a watch it has replaced. A watch that ends (compacted, no member) posts
+    /// ``NodeLoop/quorumWatchEnded(generation:reason:)``.
+    func watch(from revision: Int64, generation: UInt64) {
+        let client = client
+        let layout = layout
+        let post = post
+        let task = Task {
+            do {
+                for try await event in client.watch(.prefix(layout.logPrefix), from: revision) {
+                    guard event.kind == .put, let index = layout.sequence(ofEntryKey: event.keyValue.key)
+                    else { continue }
+                    let entry: (index: UInt64, value: [UInt8], modRevision: Int64) = (
+                        index, event.keyValue.value, event.keyValue.modRevision
+                    )
+                    post { $0.quorumWatched([entry], generation: generation) }
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                let reason = "\(error)"
+                post { $0.quorumWatchEnded(generation: generation, reason: reason) }
+            }
+        }
+        let old = tasks.withLock { tasks in
+            defer { tasks.watcher = tasks.stopped ? nil : task }
+            return tasks.stopped ? task : tasks.watcher
+        }
+        old?.cancel()
+    }
+
+    func stopWatching() {
+        tasks.withLock { tasks in
+            defer { tasks.watcher = nil }
+            return tasks.watcher
+        }?.cancel()
+    }
+
+    /// Ends every task: the election's lease is revoked on the way out, so another replica
+    /// takes the role at once instead of after the TTL.
+    func stop() {
+        let old = tasks.withLock { tasks in
+            defer { tasks = Tasks(stopped: true) }
+            return [tasks.watcher, tasks.election]
+        }
+        for task in old { task?.cancel() }
+    }
+}
