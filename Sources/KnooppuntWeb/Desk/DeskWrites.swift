@@ -19,7 +19,7 @@ enum DeskWrites {
     /// `{"person", "incident", "text", "coreMessage"?, "actionAdvice"?, "classification"?,
     /// "exercise"?, "id"?}`
     static func advice(_ request: JSONValue, region: OrganisationCode?) throws(APIError) -> ReportDocument {
-        let fields = try object(
+        let fields = try APIError.requestFields(
             request,
             allowed: [
                 "person", "incident", "text", "coreMessage", "actionAdvice", "classification", "exercise",
@@ -54,7 +54,7 @@ enum DeskWrites {
     /// `{"person", "subject", "parties", "deadline" | "deadlineMinutes", "note"?,
     /// "classification"?, "exercise"?, "id"?}`
     static func ackRequest(_ request: JSONValue, now: Int64) throws(APIError) -> ReportDocument {
-        let fields = try object(
+        let fields = try APIError.requestFields(
             request,
             allowed: [
                 "person", "subject", "parties", "deadline", "deadlineMinutes", "note", "classification",
@@ -82,7 +82,7 @@ enum DeskWrites {
 
     /// `{"person", "subject", "note"?, "classification"?, "exercise"?, "id"?}`
     static func ack(_ request: JSONValue) throws(APIError) -> ReportDocument {
-        let fields = try object(
+        let fields = try APIError.requestFields(
             request, allowed: ["person", "subject", "note", "classification", "exercise", "id", "again"])
         var document: [String: JSONValue] = [
             "type": "ack", "subject": fields["subject"] ?? .null, "by": fields["person"] ?? .null,
@@ -90,20 +90,6 @@ enum DeskWrites {
         ]
         if let note = fields["note"], note != .string("") { document["note"] = note }
         return try decode(document, fields, renames: ["by": "person"])
-    }
-
-    private static func object(
-        _ request: JSONValue, allowed: Set<String>
-    ) throws(APIError) -> [String: JSONValue] {
-        guard let fields = request.objectValue else {
-            throw APIError(.badRequest, .wrongType, "the request body is a JSON object")
-        }
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw APIError.invalid(
-                Problems(
-                    Problem(.unknownField, field: unknown, "\"\(unknown)\" is not a field of this request")))
-        }
-        return fields
     }
 
     /// Adds the common fields, decodes strictly, and names problems by the request's fields.

@@ -87,3 +87,21 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+extension APIError {
+    /// The fields of a write's JSON body: an object, with no field outside `allowed` (the
+    /// first unknown one, in name order, is named in the answer).
+    static func requestFields(
+        _ request: JSONValue, allowed: Set<String>
+    ) throws(APIError) -> [String: JSONValue] {
+        guard let fields = request.objectValue else {
+            throw APIError(.badRequest, .wrongType, "the request body is a JSON object")
+        }
+        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
+            throw APIError.invalid(
+                Problems(
+                    Problem(.unknownField, field: unknown, "\"\(unknown)\" is not a field of this request")))
+        }
+        return fields
+    }
+}

@@ -53,18 +53,6 @@ window.K = (function () {
     body = body || {};
     return code(body.code, body.name) + (body.message ? ": " + body.message : "");
   }
-  // Times arrive as Europe/Amsterdam RFC 3339 text ("2025-06-11T10:42:05+02:00").
-  function zone(text) {
-    if (!text) return "";
-    if (text.endsWith("+02:00")) return "CEST";
-    if (text.endsWith("+01:00")) return "CET";
-    return text.slice(19);
-  }
-  function time(text) { return text ? text.slice(11, 19) : "–"; }
-  function dateTime(text) {
-    if (!text) return "–";
-    return text.slice(8, 10) + "-" + text.slice(5, 7) + " " + text.slice(11, 19) + " " + zone(text);
-  }
   // The clock's format: Europe/Amsterdam with its zone (CET/CEST), in the page's
   // language ("wo 15 jan 13:00:00 CET" on a Dutch page, "Wed 15 Jan …" on an English one).
   function clockFormat(withDay) {
@@ -260,7 +248,7 @@ window.K = (function () {
     form.prepend(el("p", { class: "meta role-note", "data-role-note": action,
       text: t("role.note", value("role", person.role), phrase) }));
   }
-  return { el, replace, lang, locale, t, value, code, failure, zone, time, dateTime, clockFormat, summary, when, exact, stamp,
+  return { el, replace, lang, locale, t, value, code, failure, clockFormat, summary, when, exact, stamp,
     subjectTitle, incidentText, filterIncidents, ago, initTheme, showProblems,
     clearProblems, request, initSession, may, limit };
 })();

@@ -203,8 +203,9 @@
             onclick: () => acknowledge(r, answer) }, t("ack.give")) : null;
       return el("div", { class: "incident", "data-subject": r.subject, "data-state": mine.state || "" },
         el("b", { text: window.knooppuntSubject ? window.knooppuntSubject(r) : K.summary(r) }),
-        el("div", { class: "meta", text: t("ack.meta", r.requestedBy, K.dateTime(r.deadlineText),
-          value("party", mine.state) || "?") + (mine.by ? t("ack.by", mine.by) : "") }),
+        el("div", { class: "meta", title: K.exact(r.deadlineText) || undefined,
+          text: t("ack.meta", r.requestedBy, K.when(r.deadlineText),
+            value("party", mine.state) || "?") + (mine.by ? t("ack.by", mine.by) : "") }),
         button, answer);
     }) : el("p", { class: "empty", text: t("requests.none") }));
     replace($("regions"), picture.regions.map((r) => el("tr", { "data-region": r.code },
@@ -222,8 +223,9 @@
         href: "/incidents/" + encodeURIComponent(i.id) + "/report?lang=" + K.lang + (i.exercise ? "&exercise=true" : ""),
         text: t("report.link") }),
       i.gripAdvice ? el("div", { class: "grip-advice", role: "alert", "data-advice": i.gripAdvice.target,
+        title: K.exact(i.gripAdvice.sinceText) || undefined,
         text: t("advice.line", (i.gripAdvice.messages || {})[K.lang] || i.gripAdvice.message,
-          K.time(i.gripAdvice.sinceText)) }) : null))
+          K.when(i.gripAdvice.sinceText)) }) : null))
       : el("li", { class: "empty", text: t("incidents.none") }));
     replace($("incident-list"), incidents.filter((i) => !i.exercise).map((i) => el("option", { value: i.id, text: i.title || "" })));
     // The incident panel (screen-incident.js) follows the same picture.

@@ -27,7 +27,7 @@ enum IncidentRequests {
     static func open(
         _ request: JSONValue, organisation: OrganisationCode, author: String, id: IncidentID, now: Int64
     ) throws(APIError) -> ReportDocument {
-        let fields = try object(
+        let fields = try APIError.requestFields(
             request,
             allowed: [
                 "title", "kind", "municipality", "point", "description", "lead", "classification",
@@ -71,7 +71,8 @@ enum IncidentRequests {
     static func grip(
         _ request: JSONValue, incident: IncidentID, advice: GRIPAdvice?, author: String, now: Int64
     ) throws(APIError) -> ReportDocument {
-        let fields = try object(request, allowed: ["level", "reason", "classification", "exercise"])
+        let fields = try APIError.requestFields(
+            request, allowed: ["level", "reason", "classification", "exercise"])
         let written = (fields["reason"]?.stringValue ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let level = fields["level"]?.stringValue.flatMap(GRIPLevel.init(rawValue:))
         var reason: JSONValue = fields["reason"] ?? .null
@@ -103,7 +104,7 @@ enum IncidentRequests {
     static func measures(
         _ request: JSONValue, incident: IncidentID, municipality: String?, author: String
     ) throws(APIError) -> [ReportDocument] {
-        let fields = try object(
+        let fields = try APIError.requestFields(
             request, allowed: ["municipalities", "measures", "classification", "exercise"])
         var codes = (fields["municipalities"]?.arrayValue ?? []).compactMap(\.stringValue)
         if codes.isEmpty, fields["municipalities"] == nil, let municipality { codes = [municipality] }
@@ -190,20 +191,6 @@ enum IncidentRequests {
 
     static func amsterdam(_ milliseconds: Int64) -> String {
         Timestamp(millisecondsSinceEpoch: milliseconds).inAmsterdam.rfc3339Seconds
-    }
-
-    private static func object(
-        _ request: JSONValue, allowed: Set<String>
-    ) throws(APIError) -> [String: JSONValue] {
-        guard let fields = request.objectValue else {
-            throw APIError(.badRequest, .wrongType, "the request body is a JSON object")
-        }
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw APIError.invalid(
-                Problems(
-                    Problem(.unknownField, field: unknown, "\"\(unknown)\" is not a field of this request")))
-        }
-        return fields
     }
 
     /// Adds the common fields, decodes strictly, and names problems by the request's fields.
