@@ -55,21 +55,7 @@ struct CAPFeedRouteTests {
             DeskState(
                 version: state.version + 1, digest: state.digest, link: state.link, liveness: state.liveness,
                 writesQueued: 0, ready: ready, records: sample.updates))
-        var settings = DeskServer.Settings()
-        settings.port = 0
-        let fixed = settings
-        let server = try await LocalServer.start { onStarted in
-            try await DeskServer(
-                settings: fixed, backend: desk, gate: gate, logger: TestLog.logger, onStarted: onStarted
-            ).run()
-        }
-        do {
-            try await body(server)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await LocalServer.withDesk(backend: desk, gate: gate, body)
     }
 
     @Test("GET /cap/feed.atom answers Atom without signing in, with the public alerts only")

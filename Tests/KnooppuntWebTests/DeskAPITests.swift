@@ -34,23 +34,10 @@ struct DeskAPITests {
         let gate = people.gate()
         let desk = FakeDesk(sample: Self.sample(), ready: ready)
         var settings = DeskServer.Settings()
-        settings.port = 0
         settings.writeWait = .milliseconds(100)
-        let fixed = settings
-        var server = try await LocalServer.start { onStarted in
-            try await DeskServer(
-                settings: fixed, backend: desk, gate: gate, logger: TestLog.logger,
-                onStarted: onStarted
-            ).run()
-        }
-        server.headers = people.bearer(.deskOfficer)
-        do {
-            try await body(server, desk)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await LocalServer.withDesk(
+            settings: settings, backend: desk, gate: gate, headers: people.bearer(.deskOfficer)
+        ) { server in try await body(server, desk) }
     }
 
     @Test("GET /api/v1/picture gives the regions, incidents and the link state")

@@ -14,22 +14,7 @@ struct LiveUpgradeTests {
         let people = try TestPeople(.national)
         let gate = people.gate()
         let desk = FakeDesk(sample: DeskAPITests.sample())
-        var settings = DeskServer.Settings()
-        settings.port = 0
-        let fixed = settings
-        var server = try await LocalServer.start { onStarted in
-            try await DeskServer(
-                settings: fixed, backend: desk, gate: gate, logger: TestLog.logger, onStarted: onStarted
-            ).run()
-        }
-        server.headers = people.bearer(.deskOfficer)
-        do {
-            try await body(server)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
+        try await LocalServer.withDesk(backend: desk, gate: gate, headers: people.bearer(.deskOfficer), body)
     }
 
     @Test("a plain GET gets 426 naming the WebSocket protocol, with E101 as JSON")

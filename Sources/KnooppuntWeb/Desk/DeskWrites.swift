@@ -105,20 +105,11 @@ enum DeskWrites {
             problems.append(Problem(.missingField, field: "person", "name the person who acts (you)"))
             document["author"] = "?"
         }
-        do {
-            let decoded = try codec.decode(.object(document))
-            if !problems.isEmpty { throw APIError.invalid(Problems(problems)) }
-            return decoded
-        } catch let error as APIError {
-            throw error
-        } catch let error as Problems {
-            for problem in error.problems where !(problem.field == "author" && !problems.isEmpty) {
-                let field = renames[problem.field] ?? (problem.field == "author" ? "person" : problem.field)
-                problems.append(Problem(problem.code, field: field, problem.message))
-            }
-            throw APIError.invalid(Problems(problems))
-        } catch {
-            throw APIError(.badRequest, .invalidJSON, "\(error)")
+        // A missing person is named once, as "person", not again as the placeholder author.
+        let personMissing = !problems.isEmpty
+        return try APIError.decodingDocument(document, codec: codec, problems: problems) { problem in
+            if problem.field == "author" && personMissing { return nil }
+            return renames[problem.field] ?? (problem.field == "author" ? "person" : problem.field)
         }
     }
 }

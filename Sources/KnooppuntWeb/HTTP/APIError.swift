@@ -1,4 +1,5 @@
 import Hummingbird
+import KnooppuntDomain
 import KnooppuntProtocol
 import Logging
 import StrictJSON
@@ -103,5 +104,30 @@ extension APIError {
                     Problem(.unknownField, field: unknown, "\"\(unknown)\" is not a field of this request")))
         }
         return fields
+    }
+
+    /// Decodes a write's document strictly with `codec`. `problems` were found in the request
+    /// before; the codec's problems join them, each named by the request's field as `field`
+    /// says (nil leaves a problem out). Any problem at all answers 422 with every one.
+    static func decodingDocument(
+        _ document: [String: JSONValue], codec: DocumentCodec, problems: [Problem],
+        field: (Problem) -> String?
+    ) throws(APIError) -> ReportDocument {
+        var problems = problems
+        do {
+            let decoded = try codec.decode(.object(document))
+            if !problems.isEmpty { throw APIError.invalid(Problems(problems)) }
+            return decoded
+        } catch let error as APIError {
+            throw error
+        } catch let error as Problems {
+            for problem in error.problems {
+                guard let name = field(problem) else { continue }
+                problems.append(Problem(problem.code, field: name, problem.message))
+            }
+            throw APIError.invalid(Problems(problems))
+        } catch {
+            throw APIError(.badRequest, .invalidJSON, "\(error)")
+        }
     }
 }

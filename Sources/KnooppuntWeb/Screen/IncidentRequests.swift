@@ -201,21 +201,8 @@ enum IncidentRequests {
         var document = body
         document["author"] = .string(author)
         if let exercise = fields["exercise"] { document["exercise"] = exercise }
-        var problems = problems
-        do {
-            let decoded = try codec.decode(.object(document))
-            if !problems.isEmpty { throw APIError.invalid(Problems(problems)) }
-            return decoded
-        } catch let error as APIError {
-            throw error
-        } catch let error as Problems {
-            for problem in error.problems {
-                problems.append(
-                    Problem(problem.code, field: renames[problem.field] ?? problem.field, problem.message))
-            }
-            throw APIError.invalid(Problems(problems))
-        } catch {
-            throw APIError(.badRequest, .invalidJSON, "\(error)")
+        return try APIError.decodingDocument(document, codec: codec, problems: problems) {
+            renames[$0.field] ?? $0.field
         }
     }
 }

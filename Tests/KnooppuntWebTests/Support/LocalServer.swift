@@ -42,6 +42,30 @@ struct LocalServer {
         _ = try? await task.value
     }
 
+    /// A desk on a free port (`settings.port` is set to 0) serving `backend`, asked with
+    /// `headers`, for the length of `body`; stopped afterwards, also when `body` throws.
+    static func withDesk(
+        settings: DeskServer.Settings = .init(), backend: any DeskBackend, gate: PeopleGate,
+        headers: [String: String] = [:], _ body: (LocalServer) async throws -> Void
+    ) async throws {
+        var fixed = settings
+        fixed.port = 0
+        let chosen = fixed
+        var server = try await start { onStarted in
+            try await DeskServer(
+                settings: chosen, backend: backend, gate: gate, logger: TestLog.logger, onStarted: onStarted
+            ).run()
+        }
+        server.headers = headers
+        do {
+            try await body(server)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
     var base: String { "http://127.0.0.1:\(port)" }
 
     struct Reply {
