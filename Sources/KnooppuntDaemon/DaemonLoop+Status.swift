@@ -51,6 +51,10 @@ extension DaemonLoop {
                 "oldestQueuedMs": .integer(outbox.oldestAge(now: wall)),
                 "accepted": .integer(Int64(counts.0)),
                 "rejected": .integer(Int64(counts.1)), "nextOriginSeq": .integer(Int64(outbox.nextOriginSeq)),
+                // The incidents handed over lately, whatever became of them: a screen's new
+                // incident id is never one of these (IssuedIncidentIDs).
+                "recentIncidents": .array(
+                    ((try? store.recentIncidentIDs(now: wall)) ?? []).map { .string($0) }),
             ],
             "synchronous": .integer(Int64((try? store.synchronousLevel()) ?? -1)),
         ]

@@ -79,6 +79,10 @@ public final class DaemonStore {
         migrator.registerMigration("v3 police labels") { db in
             try db.execute(sql: DaemonStore.policeLabelSchema)
         }
+        // The incident reports of the last days, for a screen's new ids (DaemonStore+Incidents).
+        migrator.registerMigration("v4 outbox by time") { db in
+            try db.execute(sql: DaemonStore.outboxTimeIndex)
+        }
         try migrator.migrate(db)
     }
 

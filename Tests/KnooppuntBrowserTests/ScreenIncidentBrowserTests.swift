@@ -195,6 +195,9 @@ struct ScreenIncidentBrowserTests {
         try await browser.type("#open-title", Self.title)
         try await browser.click("#open-kind option[value=\"possibleTerroristAttack\"]")
         try await browser.type("#open-municipality", "Utrecht")
+        // The point: the municipality's centre, then a click outside it (refused in Dutch), a
+        // click at the Oktoberplein, one step east with the arrow key.
+        try await placePoint(browser)
         try await browser.type("#open-lead", "Burgemeester van Utrecht")
         try await browser.click("#open-send")
         try await browser.waitFor(
@@ -203,10 +206,14 @@ struct ScreenIncidentBrowserTests {
         let incident =
             try await browser.run("return document.getElementById('open-result').dataset.incident;")
             .stringValue ?? ""
+        let opening =
+            try await browser.run("return document.getElementById('open-result').dataset.report;")
+            .stringValue ?? ""
         #expect(incident.hasPrefix("VR09-"))
         try await onDesk(browser, tabs, "the incident with the GRIP 3 advice", incident) {
             "return !!i && i.textContent.includes(\(Self.quoted(Self.title))) && !!i.querySelector('.grip-advice[data-advice=\"3\"]');"
         }
+        try await pointOnBothMaps(browser, tabs, incident)
 
         // The screen shows the node's advice for the incident and chooses GRIP 3 for the operator.
         try await browser.waitFor(
@@ -303,7 +310,7 @@ struct ScreenIncidentBrowserTests {
             """
             const request = document.querySelector('#own-requests [data-subject="\(advice)"]');
             return !!request && !!document.querySelector(\(Self.quoted(button)))
-              && request.querySelector('b').textContent.includes(\(Self.quoted(incident)));
+              && request.querySelector('b').textContent.includes(\(Self.quoted(Self.title)));
             """)
         try await expectNoBareIDs(browser, "the screen")
         try await browser.click(button)
@@ -317,6 +324,10 @@ struct ScreenIncidentBrowserTests {
             return !!row && row.textContent.includes('bevestigd');
             """
         }
+
+        // The desk asks VR09 to acknowledge the incident's opening report, which leaves the
+        // picture when the incident is closed (the closing report takes its place).
+        try await requestAcknowledgement(browser, tabs, of: opening)
 
         // Closed: the desk shows it so; the screen no longer offers it.
         try await browser.click("#close-send")
@@ -337,6 +348,7 @@ struct ScreenIncidentBrowserTests {
             const states = [...document.querySelectorAll('#deliveries [data-state]')].map((n) => n.dataset.state);
             return states.length >= 8 && states.every((state) => state === 'accepted');
             """)
+        try await closedSubjectTitled(browser, tabs, opening)
         try await expectNoBareIDs(browser, "the screen")
         try await browser.screenshot(to: Paths.output.appendingPathComponent("screen-incident-1366x900.png"))
         try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])
@@ -346,7 +358,7 @@ struct ScreenIncidentBrowserTests {
 
     /// Switches to the desk, waits until `condition` (a script body with `i`, the incident's
     /// entry in the desk's list) holds, and switches back to the screen.
-    private func onDesk(
+    func onDesk(
         _ browser: Browser, _ tabs: Tabs, _ what: String, _ incident: String, _ condition: () -> String
     ) async throws {
         try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])
@@ -357,7 +369,7 @@ struct ScreenIncidentBrowserTests {
     }
 
     /// No heading, title or bold line of the page is a bare report id.
-    private func expectNoBareIDs(_ browser: Browser, _ page: String) async throws {
+    func expectNoBareIDs(_ browser: Browser, _ page: String) async throws {
         let bare = try await browser.run(
             """
             const bare = \(Self.bareID);

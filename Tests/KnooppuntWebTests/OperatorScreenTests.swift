@@ -35,9 +35,19 @@ final class FakeDaemon: OperatorScreenBackend {
 
     func status() async throws -> JSONValue {
         guard reachable else { throw DaemonUnreachable("not running") }
+        // As a daemon: the incidents of the incident reports in its outbox.
+        let incidents = published.withLock { documents in
+            Set(
+                documents.values.compactMap { bytes -> String? in
+                    let document = try? JSONParser.parse(bytes)
+                    return document?["type"]?.stringValue == "incident"
+                        ? document?["incident"]?.stringValue : nil
+                })
+        }
         return [
             "organisation": "VR09", "node": ["connected": true, "lastSequence": 4],
-            "mirror": ["applied": 4], "outbox": ["queued": 0],
+            "mirror": ["applied": 4],
+            "outbox": ["queued": 0, "recentIncidents": .array(incidents.sorted().map { .string($0) })],
         ]
     }
 

@@ -318,7 +318,8 @@ struct ScreenThreatStepTests {
                 }),
         ]
         let backend = OperatorScreenHooks(
-            organisation: organisation, status: { ["organisation": .string(organisation.rawValue)] },
+            organisation: organisation,
+            status: { ["organisation": .string(organisation.rawValue), "outbox": ["recentIncidents": []]] },
             picture: { picture },
             publish: { document, _ in
                 let count = sent.documents.withLock {

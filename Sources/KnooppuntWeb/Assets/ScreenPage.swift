@@ -10,6 +10,12 @@ enum ScreenPage {
     static func html(for organisation: OrganisationCode, language: ScreenLanguage = .dutch) -> String {
         template.render(language, scriptWords: scriptWords) { key in
             text(key, organisation, language)
+        } markup: { name in
+            // The region's own part of the map; NCTV's and the police's screens see it whole.
+            name == "map"
+                ? RegionMap.netherlands.svg(
+                    title: text("map.title", organisation, language), focus: organisation)
+                : nil
         }
     }
 

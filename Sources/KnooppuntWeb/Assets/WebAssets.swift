@@ -17,10 +17,11 @@ enum WebAssets {
     static let files: [String: Asset] = [
         "common.js": Asset(bytes: PackageResources.common_js, type: script),
         "desk.js": Asset(bytes: PackageResources.desk_js, type: script),
-        "deskmap.js": Asset(bytes: PackageResources.deskmap_js, type: script),
+        "map.js": Asset(bytes: PackageResources.map_js, type: script),
         "screen.js": Asset(bytes: PackageResources.screen_js, type: script),
         "screen-incident.js": Asset(bytes: PackageResources.screen_incident_js, type: script),
         "screen-threat.js": Asset(bytes: PackageResources.screen_threat_js, type: script),
+        "screen-map.js": Asset(bytes: PackageResources.screen_map_js, type: script),
         "login.js": Asset(bytes: PackageResources.login_js, type: script),
         "knooppunt.css": Asset(bytes: PackageResources.knooppunt_css, type: styleSheet),
         "print.css": Asset(bytes: PackageResources.print_css, type: styleSheet),

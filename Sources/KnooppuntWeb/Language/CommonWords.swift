@@ -27,7 +27,14 @@ enum CommonWords {
             // What an acknowledgement request is about, when the server could not say (`K.subjectTitle`).
             ("subject.incident", "incident: {0}", "incident: {0}"),
             ("subject.sitrep", "situatierapport over {0}", "sitrep about {0}"),
-            ("subject.unknown", "een melding buiten uw beeld", "a report outside your picture"),
+            (
+                "subject.unknown", "een melding buiten uw beeld (verzoek van {0})",
+                "a report outside your picture (request of {0})"
+            ),
+            ("subject.note", "verzoek van {0}: {1}", "request of {0}: {1}"),
+            // The map of the desk and the operator screen (`map.js`).
+            ("map.points", "Incidenten op de kaart", "Incidents on the map"),
+            ("map.point", "Incident: {0} ({1})", "Incident: {0} ({1})"),
         ] + roles + values + errors)
 
     static let roles: [(String, String, String)] = [

@@ -116,10 +116,8 @@ enum DeskWords {
                 "No incidents match the filter."
             ),
             ("filter.count", "{0} van {1} incident(en)", "{0} of {1} incident(s)"),
-            ("map.points", "Incidenten op de kaart", "Incidents on the map"),
             ("subject.threat", "dreigingsniveau {0} · {1}", "threat level {0} · {1}"),
             ("subject.sitrepAt", "situatierapport {0} · {1} · {2}", "sitrep {0} · {1} · {2}"),
-            ("map.point", "Incident: {0} ({1})", "Incident: {0} ({1})"),
             ("incidents.noneIn", "Geen incidenten in {0}.", "No incidents in {0}."),
             ("lead", "leiding {0}", "lead {0}"),
             ("exercise.option", "[OEFENING] ", "[EXERCISE] "),

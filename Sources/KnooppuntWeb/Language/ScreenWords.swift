@@ -67,6 +67,16 @@ enum ScreenWords {
         ("discipline.BZ", "Bevolkingszorg (BZ)", "Population care (BZ)"),
         ("discipline.CCOM", "Crisiscommunicatie (CCOM)", "Crisis communication (CCOM)"),
         ("discipline.DEF", "Defensie (DEF)", "Defence (DEF)"),
+        ("map.heading", "Kaart van {0}", "Map of {0}"),
+        (
+            "map.title", "Kaart van {0}: gemeenten, incidenten en het punt van een nieuw incident",
+            "Map of {0}: municipalities, incidents and the point of a new incident"
+        ),
+        (
+            "map.help",
+            "Klik op de kaart om het punt van een nieuw incident te zetten, of kies het punt en verplaats het met de pijltjestoetsen.",
+            "Click the map to set the point of a new incident, or focus the point and move it with the arrow keys."
+        ),
     ])
 
     static let script = WordTable(

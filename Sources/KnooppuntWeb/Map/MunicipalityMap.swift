@@ -21,7 +21,17 @@ public struct MunicipalityMap: Sendable {
         /// a point inside its largest part (a centroid can fall outside a curved one).
         public let centreX: Double
         public let centreY: Double
+        /// Every polygon's rings (outer first, then holes) in map coordinates: what
+        /// ``contains(_:_:)`` tests against, the same shapes the page draws.
+        let rings: [[[(x: Double, y: Double)]]]
     }
+
+    /// How far outside a municipality's drawn outline a point may lie and still count as in
+    /// it: the outlines are simplified at ~300 m (see above), so a point on the real border
+    /// can fall just outside the drawn one.
+    public static let borderToleranceMetres = 500.0
+    /// Metres in a degree of latitude (the projection's unit of `scale`).
+    static let metresPerDegree = 111_320.0
 
     public let projection: MapProjection
     public let municipalities: [String: Municipality]
@@ -52,7 +62,7 @@ public struct MunicipalityMap: Sendable {
             result[code] = Municipality(
                 code: code, name: known?.name ?? feature["properties"]?["statnaam"]?.stringValue ?? code,
                 region: known?.region, path: rings.flatMap { $0 }.map(RegionMap.pathData).joined(),
-                centreX: centre.x, centreY: centre.y)
+                centreX: centre.x, centreY: centre.y, rings: rings)
         }
         municipalities = result
     }
@@ -63,6 +73,29 @@ public struct MunicipalityMap: Sendable {
         if let point, point.isInNetherlands { return projection.project(point) }
         guard let municipality, let known = municipalities[municipality] else { return nil }
         return (known.centreX, known.centreY)
+    }
+
+    /// Whether `point` lies in the municipality `code` (within ``borderToleranceMetres`` of
+    /// its outline): the one rule the screen's map and its incident requests both follow.
+    /// False for a code without an outline.
+    public func contains(_ code: String, _ point: GeoPoint) -> Bool {
+        guard let municipality = municipalities[code] else { return false }
+        let spot = projection.project(point)
+        let tolerance = Self.borderToleranceMetres / Self.metresPerDegree * projection.scale
+        return municipality.rings.contains { polygon in
+            RegionMap.contains(polygon, spot)
+                || polygon.contains { RegionMap.distanceToRing($0, spot) <= tolerance }
+        }
+    }
+
+    /// The municipality whose drawn outline holds `point` (no tolerance: on a border the
+    /// first by code), nil outside every one (at sea, abroad).
+    public func municipality(at point: GeoPoint) -> Municipality? {
+        let spot = projection.project(point)
+        return municipalities.keys.sorted().lazy.compactMap { self.municipalities[$0] }.first {
+            municipality in
+            municipality.rings.contains { RegionMap.contains($0, spot) }
+        }
     }
 
     /// `{"GM0344": {"name": "Utrecht", "region": "VR09", "path": "M…Z", "x": 301.2, "y": 310.4}, …}`

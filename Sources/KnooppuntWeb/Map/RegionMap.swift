@@ -48,43 +48,86 @@ public struct RegionMap: Sendable {
     /// The whole map as an `<svg>` element (no XML prolog, for embedding in a page).
     public var svg: String { svg(title: Self.dutchTitle) }
 
+    /// How much room a focused map leaves around its region, as a share of the region's size.
+    static let focusMargin = 0.08
+
     /// The map with `title` (plain text) as its title, in the language of the page around it.
-    public func svg(title: String) -> String {
+    ///
+    /// With `focus` (the operator screen) the drawing is the same but its view box frames
+    /// that region, and the regions are scenery: not buttons, since choosing a region means
+    /// nothing there (a click places the incident's point instead). Labels, the attribution
+    /// and the points keep their size on the screen (`data-zoom` tells the script by how much
+    /// the view is enlarged). `data-projection` carries the projection's numbers, so the
+    /// page can turn a click into latitude and longitude with the server's own formula.
+    public func svg(title: String, focus: OrganisationCode? = nil) -> String {
         let width = Int(projection.width)
         let height = Int(projection.height)
+        var box = (x: 0.0, y: 0.0, width: projection.width, height: projection.height)
+        if let focus, let framed = frame(focus) { box = framed }
+        let zoom = projection.width / box.width
+        let shrink = 1 / zoom
+        let p = projection
+        let numbers = [p.minLongitude, p.maxLatitude, p.scale, p.longitudeFactor, p.margin].map { "\($0)" }
+        let viewBox = [box.x, box.y, box.width, box.height].map(Self.number).joined(separator: " ")
+        let interactive = focus == nil
         var out = """
-            <svg xmlns="http://www.w3.org/2000/svg" id="map" class="map" viewBox="0 0 \(width) \(height)" \
-            role="group" aria-labelledby="map-title">
+            <svg xmlns="http://www.w3.org/2000/svg" id="map" class="map\(interactive ? "" : " focused")" \
+            viewBox="\(viewBox)" data-zoom="\(Self.number(zoom))" data-projection="\(numbers.joined(separator: " "))"\
+            \(focus.map { " data-focus=\"\($0)\"" } ?? "") role="group" aria-labelledby="map-title">
             <title id="map-title">\(HTML.escape(title))</title>
             <g class="regions">
 
             """
         for region in regions {
             let name = HTML.escape(region.name)
+            let control =
+                interactive ? " tabindex=\"0\" role=\"button\" aria-label=\"\(region.code) \(name)\"" : ""
             out += """
-                <g class="region" id="region-\(region.code)" data-region="\(region.code)" tabindex="0" \
-                role="button" aria-label="\(region.code) \(name)"><title>\(region.code) \(name)</title>\
+                <g class="region" id="region-\(region.code)" data-region="\(region.code)"\(control)>\
+                <title>\(region.code) \(name)</title>\
                 <path class="area" fill="#dfe5eb" stroke="#5c6b7a" stroke-width="0.8" fill-rule="evenodd" d="\(region.path)"/></g>
 
                 """
         }
         out += "</g>\n<g class=\"labels\" aria-hidden=\"true\">\n"
+        let scale = interactive ? "" : " scale(\(Self.precise(shrink)))"
         for region in regions {
             let x = Self.number(region.labelX)
             let y = Self.number(region.labelY)
             out += """
                 <g class="label" id="label-\(region.code)" data-region="\(region.code)" \
-                transform="translate(\(x) \(y))"><text class="code" text-anchor="middle" font-size="13" font-weight="700">\(region.code)</text>\
+                transform="translate(\(x) \(y))\(scale)"><text class="code" text-anchor="middle" font-size="13" font-weight="700">\(region.code)</text>\
                 <text class="state" text-anchor="middle" y="12" font-size="11">–</text></g>
 
                 """
         }
+        let corner =
+            interactive
+            ? (x: Double(width) - 6, y: Double(height) - 6)
+            : (x: box.x + box.width - 6 * shrink, y: box.y + box.height - 6 * shrink)
         out += """
             </g>
-            <text class="attribution" x="\(width - 6)" y="\(height - 6)" text-anchor="end" font-size="11">\(Self.attribution)</text>
+            <text class="attribution" transform="translate(\(Self.number(corner.x)) \(Self.number(corner.y)))\(scale)" \
+            text-anchor="end" font-size="11">\(Self.attribution)</text>
             </svg>
             """
         return out
+    }
+
+    /// The view box that frames `code` with ``focusMargin`` around it, kept to the map's own
+    /// proportions so the region is as large as the drawing allows; nil for an organisation
+    /// that is not a region (the whole map then).
+    func frame(_ code: OrganisationCode) -> (x: Double, y: Double, width: Double, height: Double)? {
+        guard let area = ReferenceData.builtIn.regionAreas[code] else { return nil }
+        let b = area.bounds
+        let topLeft = projection.project(GeoPoint(latitude: b.maxLatitude, longitude: b.minLongitude))
+        let bottomRight = projection.project(GeoPoint(latitude: b.minLatitude, longitude: b.maxLongitude))
+        var width = (bottomRight.x - topLeft.x) * (1 + 2 * Self.focusMargin)
+        var height = (bottomRight.y - topLeft.y) * (1 + 2 * Self.focusMargin)
+        let aspect = projection.width / projection.height
+        if width / height < aspect { width = height * aspect } else { height = width / aspect }
+        let centre = ((topLeft.x + bottomRight.x) / 2, (topLeft.y + bottomRight.y) / 2)
+        return (centre.0 - width / 2, centre.1 - height / 2, width, height)
     }
 
     static func pathData(_ ring: [(x: Double, y: Double)]) -> String {
@@ -106,6 +149,11 @@ public struct RegionMap: Sendable {
         let whole = Int(tenths) / 10
         let fraction = abs(Int(tenths)) % 10
         return fraction == 0 ? String(whole) : "\(whole).\(fraction)"
+    }
+
+    /// Four decimals, for a scale factor (a tenth would round a region's zoom away).
+    static func precise(_ value: Double) -> String {
+        String((value * 10_000).rounded() / 10_000)
     }
 
     /// A point inside the largest polygon, as far from its outline as a coarse grid finds:

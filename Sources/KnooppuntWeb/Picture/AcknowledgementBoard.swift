@@ -48,13 +48,23 @@ public enum AcknowledgementBoard {
         public var overdue: [String] { parties.filter { $0.state == .overdue }.map(\.code) }
     }
 
-    /// The board for a picture's entries (sorted or not), judged at `now`.
+    /// The board for a picture's entries (sorted or not), judged at `now`. `earlier` are
+    /// reports that left the picture (a closed incident's opening report, a sitrep since
+    /// replaced): a request about one of them is still titled by what it was about.
     public static func requests(
-        in entries: [DigestEntry], now: Int64, applied: [String: SequenceNumber]
+        in entries: [DigestEntry], earlier: [DigestEntry] = [], now: Int64, applied: [String: SequenceNumber]
     ) -> [Request] {
         var acks: [String: [String: DigestEntry]] = [:]
         var subjects: [String: DigestEntry] = [:]
+        for entry in earlier { subjects[entry.id] = entry }
+        // Incidents closed in the picture as it is now ("exercise/" before an exercise's id).
+        var closed = Set<String>()
         for entry in entries {
+            if entry.type == "incident", let incident = entry.incident,
+                entry.section("incident")?["status"]?.stringValue == "closed"
+            {
+                closed.insert((entry.exercise ? "exercise/" : "") + incident)
+            }
             subjects[entry.id] = entry
             if entry.type == "ack", let subject = entry.subject {
                 acks[subject, default: [:]][entry.origin] = entry
@@ -85,9 +95,7 @@ public enum AcknowledgementBoard {
             requests.append(
                 Request(
                     subject: subject,
-                    subjectSummaries: subjects[subject].map { entry in
-                        ScreenLanguage.allCases.reduce(into: [:]) { $0[$1] = Self.summary(entry, $1) }
-                    } ?? [:],
+                    subjectSummaries: subjects[subject].map { summaries($0, closed: closed) } ?? [:],
                     requestedBy: entry.origin, author: entry.author, deadline: deadline,
                     deadlineMs: deadlineMs,
                     note: section?["note"]?.stringValue, sequence: entry.sequence,
@@ -102,9 +110,26 @@ public enum AcknowledgementBoard {
         }
     }
 
-    /// A few words naming a report, in `language`.
-    static func summary(_ entry: DigestEntry, _ language: ScreenLanguage) -> String? {
+    /// ``summary(_:_:closed:)`` in every language of the screens.
+    static func summaries(_ entry: DigestEntry, closed: Set<String>) -> [ScreenLanguage: String] {
+        let isClosed =
+            entry.incident.map { closed.contains((entry.exercise ? "exercise/" : "") + $0) } ?? false
+        var result: [ScreenLanguage: String] = [:]
+        for language in ScreenLanguage.allCases {
+            result[language] = summary(entry, language, closed: isClosed)
+        }
+        return result
+    }
+
+    /// A few words naming a report, in `language`; an incident's report says when the
+    /// incident has since been `closed` ("incident: Brand in … (gesloten)").
+    static func summary(_ entry: DigestEntry, _ language: ScreenLanguage, closed: Bool = false) -> String? {
         let dutch = language == .dutch
+        let suffix = closed && entry.type == "incident" ? (dutch ? " (gesloten)" : " (closed)") : ""
+        return summaryText(entry, dutch).map { $0 + suffix }
+    }
+
+    private static func summaryText(_ entry: DigestEntry, _ dutch: Bool) -> String? {
         switch entry.type {
         case "threat":
             let section = entry.section("threat")

@@ -134,10 +134,12 @@ public struct PictureDigest: Sendable {
     ///   - entries: the picture (the latest entry per key).
     ///   - history: earlier entries, when known, for the sitrep timelines and GRIP history.
     ///   - applied: per organisation, the sequence its daemon reported applied ("delivered").
+    ///   - remembered: reports that left the picture, kept only to title the acknowledgement
+    ///     requests about them (``SubjectMemory``); not part of any timeline.
     public init(
         entries: some Sequence<DigestEntry>, history: some Sequence<DigestEntry> = [DigestEntry](),
         sequence: SequenceNumber, now: Int64, applied: [String: SequenceNumber] = [:],
-        reference: ReferenceData = .builtIn
+        remembered: [DigestEntry] = [], reference: ReferenceData = .builtIn
     ) {
         self.sequence = sequence
         self.now = now
@@ -207,7 +209,8 @@ public struct PictureDigest: Sendable {
         threats = Self.withSteps(threats, threatsAndMeasures, now: now, reference: reference)
         threats.sort { ($0.exercise ? 1 : 0, $0.area) < ($1.exercise ? 1 : 0, $1.area) }
         measures.sort { ($0.municipality, $0.origin) < ($1.municipality, $1.origin) }
-        acknowledgements = AcknowledgementBoard.requests(in: sorted, now: now, applied: applied)
+        acknowledgements = AcknowledgementBoard.requests(
+            in: sorted, earlier: remembered + earlier, now: now, applied: applied)
         alarms = Self.alarms(records, applied: applied, now: now)
         regions = Self.regions(blank, incidents: self.incidents, threats: threats, exercise: false, reference)
         exerciseRegions = Self.regions(

@@ -60,11 +60,6 @@ window.K = (function () {
       minute: "2-digit", second: "2-digit", hourCycle: "h23", timeZoneName: "short" },
       withDay ? { weekday: "short", day: "2-digit", month: "short" } : {}));
   }
-  // What an acknowledgement request is about, in the page's language when the server
-  // gave it in both ("dreigingsniveau 5 · PV26"); otherwise its id.
-  function summary(request) {
-    return (request.subjectSummaries || {})[lang] || request.subjectSummary || request.subject;
-  }
   // Times as people read them: "ma 16 mrt 10:45" (Europe/Amsterdam, the page's language),
   // the year only when it is not this year's. One format for every time on the desk; the
   // exact time (RFC 3339, as the server sent it) goes in the title, see `stamp`.
@@ -104,7 +99,10 @@ window.K = (function () {
         return t("subject.sitrep", incident.title || incident.id);
       }
     }
-    return text || t("subject.unknown");
+    if (text) return text;
+    // The subject left the picture and the server could not say what it was: what the
+    // request itself says, by whom.
+    return request.note ? t("subject.note", request.requestedBy, request.note) : t("subject.unknown", request.requestedBy);
   }
   // Whether `text` (a search typed by the reader) occurs in what the reader's view holds of
   // an incident: its title, place, municipality, kind and every sitrep's visible text.
@@ -248,7 +246,7 @@ window.K = (function () {
     form.prepend(el("p", { class: "meta role-note", "data-role-note": action,
       text: t("role.note", value("role", person.role), phrase) }));
   }
-  return { el, replace, lang, locale, t, value, code, failure, clockFormat, summary, when, exact, stamp,
+  return { el, replace, lang, locale, t, value, code, failure, clockFormat, when, exact, stamp,
     subjectTitle, incidentText, filterIncidents, ago, initTheme, showProblems,
     clearProblems, request, initSession, may, limit };
 })();

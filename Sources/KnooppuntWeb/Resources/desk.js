@@ -170,12 +170,12 @@
     const chosenKey = choice ? choice.id + (choice.exercise ? "#x" : "") : null;
     const points = shown.filter((i) => i.exercise === (view === "exercise"));
     once("points", [points.map((i) => [i.id, i.exercise, i.title, i.mapPoint, i.municipalityName]), chosenKey],
-      () => DeskMap.drawPoints(points, chosenKey, choose));
+      () => KMap.drawPoints(points, chosenKey, choose));
     const incident = current();
     once("outlines", [incident ? incident.municipality : null, regionFilter], () => {
-      if (incident && incident.municipality) DeskMap.drawOutlines([incident.municipality]);
-      else if (regionFilter) DeskMap.load().then(() => DeskMap.drawOutlines(DeskMap.municipalitiesOf(regionFilter)));
-      else DeskMap.drawOutlines([]);
+      if (incident && incident.municipality) KMap.drawOutlines([incident.municipality]);
+      else if (regionFilter) KMap.load().then(() => KMap.drawOutlines(KMap.municipalitiesOf(regionFilter)));
+      else KMap.drawOutlines([]);
     });
     const regions = regionsFor(picture);
     for (const region of regions) {

@@ -34,9 +34,13 @@
     el("datalist", { id: "municipality-list" }),
     el("label", { class: "check" }, el("input", { type: "checkbox", id: "open-all" }), " " + t("inc.allMunicipalities")),
     el("fieldset", { "data-field": "point", id: "open-point", tabindex: "-1" }, el("legend", { text: t("inc.point") }),
+      el("p", { class: "meta", id: "open-point-help", text: t("inc.pointHelp") }),
       el("div", { class: "grid2" },
-        labelled(t("inc.lat"), el("input", { type: "text", inputmode: "decimal", id: "open-lat" })),
-        labelled(t("inc.lon"), el("input", { type: "text", inputmode: "decimal", id: "open-lon" })))),
+        labelled(t("inc.lat"), el("input", { type: "text", inputmode: "decimal", id: "open-lat",
+          "aria-describedby": "open-point-help" })),
+        labelled(t("inc.lon"), el("input", { type: "text", inputmode: "decimal", id: "open-lon",
+          "aria-describedby": "open-point-help" }))),
+      el("p", { class: "point-note", id: "open-point-note", role: "status", "aria-live": "polite" })),
     labelled(t("inc.place"), el("input", { type: "text", id: "open-description", "data-field": "description" })),
     labelled(t("inc.lead"), el("input", { type: "text", id: "open-lead", "data-field": "lead", maxlength: 120 })),
     labelled(t("inc.classification"), choice("open-classification", "classification", classes, (c) => t("cls." + c))),
@@ -77,6 +81,8 @@
   // A municipality typed by its name ("Utrecht") is sent by its code (GM0344).
   let names = new Map();
   const municipalityCode = (text) => names.get(text.trim().toLowerCase()) || text.trim();
+  // For the map (screen-map.js): the code of what the operator typed, and a name to show.
+  probe.municipalityCode = () => municipalityCode(text("open-municipality"));
   async function municipalities() {
     const answer = await K.request("GET", "/api/v1/municipalities" + (document.getElementById("open-all").checked
       ? "?all=true" : "")).catch(() => null);
@@ -134,6 +140,7 @@
     out.dataset.incident = reply.incident;
     out.dataset.report = reply.id;
     probe.selected = reply.incident;
+    document.dispatchEvent(new CustomEvent("knooppunt:opened", { detail: reply }));
     const sitrepIncident = document.getElementById("incident");
     if (sitrepIncident) sitrepIncident.value = reply.incident;
   });
@@ -242,9 +249,4 @@
   }
   policeLabels();
 
-  // What an acknowledgement request is about, for screen.js: never a bare report id.
-  window.knooppuntSubject = (request) => {
-    const title = K.summary(request);
-    return title && title !== request.subject ? title : t("inc.subjectUnknown", request.requestedBy);
-  };
 })();

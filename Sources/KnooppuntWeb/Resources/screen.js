@@ -202,7 +202,7 @@
             disabled: !K.may("give-acknowledgement"),
             onclick: () => acknowledge(r, answer) }, t("ack.give")) : null;
       return el("div", { class: "incident", "data-subject": r.subject, "data-state": mine.state || "" },
-        el("b", { text: window.knooppuntSubject ? window.knooppuntSubject(r) : K.summary(r) }),
+        el("b", { class: "subject-title", text: K.subjectTitle(r, picture.incidents) }),
         el("div", { class: "meta", title: K.exact(r.deadlineText) || undefined,
           text: t("ack.meta", r.requestedBy, K.when(r.deadlineText),
             value("party", mine.state) || "?") + (mine.by ? t("ack.by", mine.by) : "") }),

@@ -48,6 +48,9 @@ enum IncidentRequests {
                 Problem(.missingField, field: "municipality", "name the municipality (or a point on the map)")
             )
         }
+        if let problem = pointOutside(municipality: location["municipality"], point: location["point"]) {
+            problems.append(problem)
+        }
         let document: [String: JSONValue] = [
             "type": "incident", "incident": .string(id.rawValue), "title": fields["title"] ?? .null,
             "kind": fields["kind"] ?? .null, "location": .object(location),
@@ -62,6 +65,36 @@ enum IncidentRequests {
                 "location.point.lat": "point", "location.point.lon": "point",
                 "location.description": "description", "lead.function": "lead", "location": "municipality",
             ])
+    }
+
+    /// A point that lies outside the municipality named with it (``MunicipalityMap/contains(_:_:)``,
+    /// the rule the screen's map shows before sending); nil when it lies in it, or when either
+    /// is missing or malformed (the codec names those).
+    static func pointOutside(municipality: JSONValue?, point: JSONValue?) -> Problem? {
+        let map = MunicipalityMap.netherlands
+        guard let code = municipality?.stringValue, let chosen = map.municipalities[code],
+            let lat = point?["lat"]?.doubleValue, let lon = point?["lon"]?.doubleValue
+        else { return nil }
+        let spot = GeoPoint(latitude: lat, longitude: lon)
+        guard !map.contains(code, spot) else { return nil }
+        let found = map.municipality(at: spot).map { "\($0.name) (\($0.code))" } ?? "no municipality"
+        return Problem(
+            .invalidCombination, field: "point",
+            "the point \(lat), \(lon) lies in \(found), not in \(chosen.name) (\(code))")
+    }
+
+    /// `{"municipality": {"code", "name", "region"} | null, "inside"?: Bool}`: the municipality
+    /// holding `point`, and, when `chosen` is given, whether the point counts as in it.
+    static func place(_ point: GeoPoint, in chosen: String?) -> JSONValue {
+        let map = MunicipalityMap.netherlands
+        var object: [String: JSONValue] = ["municipality": .null]
+        if let found = map.municipality(at: point) {
+            var item: [String: JSONValue] = ["code": .string(found.code), "name": .string(found.name)]
+            if let region = found.region { item["region"] = .string(region.rawValue) }
+            object["municipality"] = .object(item)
+        }
+        if let chosen, !chosen.isEmpty { object["inside"] = .bool(map.contains(chosen, point)) }
+        return .object(object)
     }
 
     /// `{"level", "reason"?, "classification"?, "exercise"?}` for `incident`, whose advice (if

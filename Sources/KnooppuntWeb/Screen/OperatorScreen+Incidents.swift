@@ -19,12 +19,29 @@ extension OperatorScreen {
             let all = request.uri.queryParameters.get("all") == "true"
             return HTTPReply.json(IncidentRequests.municipalities(of: organisation, all: all))
         }
+        // Where a point on the map lies: `?lat=&lon=` (and `municipality=GM…`: whether the
+        // point lies in it, by the rule `incidents/open` applies) for the page's own words.
+        api.get("municipalities/at") { request, _ in
+            let query = request.uri.queryParameters
+            guard let lat = query.get("lat").flatMap(Double.init),
+                let lon = query.get("lon").flatMap(Double.init),
+                (-90...90).contains(lat), (-180...180).contains(lon)
+            else {
+                throw APIError(.badRequest, .outOfRange, "give lat and lon in degrees (WGS84)")
+            }
+            return HTTPReply.json(
+                IncidentRequests.place(GeoPoint(latitude: lat, longitude: lon), in: query.get("municipality"))
+            )
+        }
         api.post("incidents/open") { request, _ in
             let person = try await gate.require(request, .publishOwn)
             let body = try await request.jsonBody(limit: limit)
             let digest = try await picture().digest
+            // The daemon's own store: every incident it was handed lately, also those still
+            // queued or refused (not in the picture), so a restart never repeats an id.
+            let held = try await handedOver()
             let now = Timestamp.nowMilliseconds()
-            let (id, document) = try issued.reserve(picture: Set(digest.incidents.map(\.id))) {
+            let (id, document) = try issued.reserve(picture: Set(digest.incidents.map(\.id)).union(held)) {
                 taken throws(APIError) in
                 let id = try IncidentRequests.nextID(organisation, now: now, taken: taken)
                 return (
@@ -81,6 +98,26 @@ extension OperatorScreen {
             let document = try IncidentRequests.close(entry, author: person.author)
             return try await publish(document: document, as: gate.credential(request))
         }
+    }
+
+    /// The incident ids the daemon's outbox holds from the last days (its STATUS answer's
+    /// `outbox.recentIncidents`). A daemon that does not say refuses the opening: an id
+    /// reserved in this screen's memory alone could be handed out again after a restart.
+    private func handedOver() async throws -> Set<String> {
+        let status: JSONValue
+        do {
+            status = try await backend.status()
+        } catch {
+            throw APIError(
+                .serviceUnavailable, .daemonUnreachable,
+                "the daemon of \(backend.organisation) does not answer: \(error)")
+        }
+        guard let ids = status["outbox"]?["recentIncidents"]?.arrayValue else {
+            throw APIError(
+                .serviceUnavailable, .daemonUnreachable,
+                "the daemon of \(backend.organisation) does not say which incident ids it holds; update it")
+        }
+        return Set(ids.compactMap(\.stringValue))
     }
 
     private func incidentID(_ context: BasicRequestContext) throws -> IncidentID {

@@ -26,6 +26,8 @@ public struct OperatorScreen: Sendable {
     /// The incident ids this screen handed out, so two incidents opened before the first is
     /// in the picture never share an id.
     let issued = IssuedIncidentIDs()
+    /// Reports that left the picture, to title acknowledgement requests about them.
+    let subjects = SubjectMemory()
     /// The police-internal labels the police's screen offers (the policy's
     /// `policeInternal.labels`); empty elsewhere.
     public var policeLabels: [String] = []
@@ -76,7 +78,10 @@ public struct OperatorScreen: Sendable {
         let pages = HTTPReply.pages { ScreenPage.html(for: organisation, language: $0) }
         router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
         WebAssets.add(
-            ["knooppunt.css", "common.js", "screen.js", "screen-incident.js", "screen-threat.js"], to: router)
+            [
+                "knooppunt.css", "common.js", "map.js", "screen.js", "screen-incident.js", "screen-map.js",
+                "screen-threat.js", "municipalities.json",
+            ], to: router)
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
         ReportRoute.add(to: router, reader: backend.organisation) { try await picture().digest }
         let api = router.group("api/v1")
@@ -159,7 +164,8 @@ public struct OperatorScreen: Sendable {
         let now = Timestamp.nowMilliseconds()
         return ScreenPicture(
             organisation: backend.organisation,
-            digest: PictureDigest(entries: entries, sequence: sequence, now: now))
+            digest: PictureDigest(
+                entries: entries, sequence: sequence, now: now, remembered: subjects.remember(entries)))
     }
 
     private func validate(_ document: JSONValue) throws -> ReportDocument {

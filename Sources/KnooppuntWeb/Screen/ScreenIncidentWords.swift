@@ -52,7 +52,18 @@ enum ScreenIncidentWords {
             "inc.policeLabels", "Politie-interne labels (blijven in de politieopslag)",
             "Police-internal labels (stay in the police's store)"
         ),
-        ("inc.subjectUnknown", "een bericht van {0}", "a report of {0}"),
+        (
+            "inc.pointHelp",
+            "Kies de gemeente: het punt komt in het midden. Klik op de kaart of verplaats het punt met de pijltjestoetsen.",
+            "Choose the municipality: the point goes to its centre. Click the map or move the point with the arrow keys."
+        ),
+        ("map.marker", "Punt van het nieuwe incident: {0}, {1}", "Point of the new incident: {0}, {1}"),
+        ("map.inside", "Het punt ligt in {0}.", "The point lies in {0}."),
+        (
+            "map.outside", "Het punt ligt in {0}, niet in {1}: kies een punt in {1} of een andere gemeente.",
+            "The point lies in {0}, not in {1}: choose a point in {1} or another municipality."
+        ),
+        ("map.nowhere", "buiten elke gemeente", "outside every municipality"),
         ("cls.partners", "partners (elke organisatie)", "partners (every organisation)"),
         ("cls.public", "openbaar", "public"),
         ("cls.national", "landelijk (NATIONAL, NCTV)", "national (NATIONAL, NCTV)"),

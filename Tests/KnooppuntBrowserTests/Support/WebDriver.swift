@@ -277,6 +277,39 @@ final class Browser {
         try await command("POST", "/element/\(try await element(css))/value", ["text": .string(text)])
     }
 
+    /// A real mouse click (WebDriver actions) at viewport coordinates `x`, `y` (CSS pixels).
+    func clickAt(x: Int, y: Int) async throws {
+        let moves: [JSONValue] = [
+            [
+                "type": "pointerMove", "duration": 0, "origin": "viewport", "x": .integer(Int64(x)),
+                "y": .integer(Int64(y)),
+            ],
+            ["type": "pointerDown", "button": 0], ["type": "pointerUp", "button": 0],
+        ]
+        try await command(
+            "POST", "/actions",
+            [
+                "actions": [
+                    [
+                        "type": "pointer", "id": "mouse", "parameters": ["pointerType": "mouse"],
+                        "actions": .array(moves),
+                    ]
+                ]
+            ])
+        try await command("DELETE", "/actions")
+    }
+
+    /// Presses and releases one key (a WebDriver key code: "\u{E014}" arrow right) in the
+    /// element that has the focus.
+    func press(_ key: String) async throws {
+        let keys: [JSONValue] = [
+            ["type": "keyDown", "value": .string(key)], ["type": "keyUp", "value": .string(key)],
+        ]
+        try await command(
+            "POST", "/actions", ["actions": [["type": "key", "id": "keyboard", "actions": .array(keys)]]])
+        try await command("DELETE", "/actions")
+    }
+
     func clear(_ css: String) async throws {
         try await command("POST", "/element/\(try await element(css))/clear")
     }
