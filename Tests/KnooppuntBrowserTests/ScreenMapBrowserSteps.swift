@@ -105,6 +105,8 @@ extension ScreenIncidentBrowserTests {
         #expect(named.boolValue == true, "the screen's map points are not all reachable and named")
         let problems = try await Accessibility.problems(browser)
         #expect(problems.isEmpty, "operator screen with its map: \(problems)")
+        _ = try await onScreen(browser, Self.oktoberplein.lat, Self.oktoberplein.lon)
+        try await browser.screenshot(to: Paths.output.appendingPathComponent("screen-map-1366x900.png"))
         try await browser.command("POST", "/window", ["handle": .string(tabs.desk)])
         try await browser.waitFor(
             "the same point on the desk's map", timeout: 30,

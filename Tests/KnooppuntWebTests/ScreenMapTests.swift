@@ -91,7 +91,7 @@ struct ScreenMapTests {
             .compactMap { Double($0) }
         let zoomText = try #require(svg.firstMatch(of: /data-zoom="([^"]+)"/)).output.1
         let zoom = try #require(Double(zoomText))
-        #expect(viewBox.count == 4 && zoom > 3)
+        #expect(viewBox.count == 4 && zoom > 2)
         // Utrecht's centre is inside the framed view.
         let spot = RegionMap.netherlands.projection.project(Self.utrecht)
         #expect(spot.x > viewBox[0] && spot.x < viewBox[0] + viewBox[2])

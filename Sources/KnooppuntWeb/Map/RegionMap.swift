@@ -50,6 +50,9 @@ public struct RegionMap: Sendable {
 
     /// How much room a focused map leaves around its region, as a share of the region's size.
     static let focusMargin = 0.08
+    /// Width over height of a focused map's view: the screen draws it in a box of this shape
+    /// (`aspect-ratio: 8 / 5` in knooppunt.css), so the region fills the box.
+    static let focusAspect = 1.6
 
     /// The map with `title` (plain text) as its title, in the language of the page around it.
     ///
@@ -114,9 +117,8 @@ public struct RegionMap: Sendable {
         return out
     }
 
-    /// The view box that frames `code` with ``focusMargin`` around it, kept to the map's own
-    /// proportions so the region is as large as the drawing allows; nil for an organisation
-    /// that is not a region (the whole map then).
+    /// The view box that frames `code` with ``focusMargin`` around it, widened or heightened
+    /// to ``focusAspect``; nil for an organisation that is not a region (the whole map then).
     func frame(_ code: OrganisationCode) -> (x: Double, y: Double, width: Double, height: Double)? {
         guard let area = ReferenceData.builtIn.regionAreas[code] else { return nil }
         let b = area.bounds
@@ -124,7 +126,7 @@ public struct RegionMap: Sendable {
         let bottomRight = projection.project(GeoPoint(latitude: b.minLatitude, longitude: b.maxLongitude))
         var width = (bottomRight.x - topLeft.x) * (1 + 2 * Self.focusMargin)
         var height = (bottomRight.y - topLeft.y) * (1 + 2 * Self.focusMargin)
-        let aspect = projection.width / projection.height
+        let aspect = Self.focusAspect
         if width / height < aspect { width = height * aspect } else { height = width / aspect }
         let centre = ((topLeft.x + bottomRight.x) / 2, (topLeft.y + bottomRight.y) / 2)
         return (centre.0 - width / 2, centre.1 - height / 2, width, height)
