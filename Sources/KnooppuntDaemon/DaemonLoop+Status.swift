@@ -52,9 +52,12 @@ extension DaemonLoop {
                 "accepted": .integer(Int64(counts.0)),
                 "rejected": .integer(Int64(counts.1)), "nextOriginSeq": .integer(Int64(outbox.nextOriginSeq)),
                 // The incidents handed over lately, whatever became of them: a screen's new
-                // incident id is never one of these (IssuedIncidentIDs).
-                "recentIncidents": .array(
-                    ((try? store.recentIncidentIDs(now: wall)) ?? []).map { .string($0) }),
+                // incident id is never one of these (IssuedIncidentIDs). Left out when the
+                // store cannot say, so a screen refuses to guess rather than repeat an id.
+                "recentIncidents": (try? store.recentIncidentIDs(now: wall)).map {
+                    .array($0.map { .string($0) })
+                }
+                    ?? .null,
             ],
             "synchronous": .integer(Int64((try? store.synchronousLevel()) ?? -1)),
         ]

@@ -84,7 +84,8 @@ window.KMap = (function () {
     for (const incident of incidents) {
       if (!incident.mapPoint) continue;
       const key = incident.id + (incident.exercise ? "#x" : "");
-      const name = t("map.point", incident.title || t("withheld"), incident.municipalityName || incident.region || "");
+      const name = t("map.point", incident.title || t("withheld"), incident.municipalityName || incident.region || "") +
+        (incident.exercise ? " · " + t("exercise.tag") : "");
       const point = svg("circle", {
         class: "incident-point" + (key === selected ? " selected" : ""), cx: incident.mapPoint.x,
         cy: incident.mapPoint.y, r: (key === selected ? 7 : 5) / zoom(), tabindex: 0, role: "button",

@@ -115,7 +115,8 @@ extension OperatorScreen {
         guard let ids = status["outbox"]?["recentIncidents"]?.arrayValue else {
             throw APIError(
                 .serviceUnavailable, .daemonUnreachable,
-                "the daemon of \(backend.organisation) does not say which incident ids it holds; update it")
+                "the daemon of \(backend.organisation) does not say which incident ids it holds (an older daemon, or its store cannot be read)"
+            )
         }
         return Set(ids.compactMap(\.stringValue))
     }
