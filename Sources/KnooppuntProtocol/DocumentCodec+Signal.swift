@@ -14,7 +14,8 @@ extension DocumentCodec {
         let legalBasis = r.string("legalBasis", max: Signal.maximumLegalBasis)
         let retention = r.integer("retentionDays", in: 1...Int64(Signal.maximumRetentionDays))
         let asked = r.enumeration("asked", SignalRequest.self)
-        _ = r.value("classification", required: false)
+        // Read strictly (a wrong one is still an error), then ignored.
+        let classificationOK = !r.has("classification") || r.classification() != nil
         let recipients = decodeRecipients(&r)
         if let person, !SignalShapes.isPseudonym(person) {
             r.context.fail(
@@ -29,7 +30,8 @@ extension DocumentCodec {
             r.context.fail(.invalidCombination, r.at("recipients"), "the sender is not one of its recipients")
             return nil
         }
-        guard let sender, let person, SignalShapes.isPseudonym(person), let kind, let assessment,
+        guard classificationOK, let sender, let person, SignalShapes.isPseudonym(person), let kind,
+            let assessment,
             let legalBasis, SignalShapes.isLegalBasisCode(legalBasis), let retention, let asked,
             let recipients
         else { return nil }

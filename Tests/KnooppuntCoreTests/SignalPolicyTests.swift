@@ -156,8 +156,10 @@ struct SignalPolicyTests {
 
     // MARK: The node's checks of whole reports
 
-    static let dji = OrganisationCode("DJI")!
-    static let gemeente = OrganisationCode("GEM-UTRECHT")!
+    // Codes of the installed network (the 28) stand in for DJI and a municipality: the
+    // kinds come from the map, as the node's come from network.json.
+    static let dji = OrganisationCode("VR01")!
+    static let gemeente = OrganisationCode("VR02")!
     static let kinds: [OrganisationCode: OrganisationKind] = [
         dji: justice, gemeente: municipality, .police: police, OrganisationCode("VR09")!: safetyRegion,
     ]
