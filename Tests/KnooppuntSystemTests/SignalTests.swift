@@ -67,6 +67,20 @@ extension SystemTests {
         let received = try knooppunt(["signal", "list", "--as", "GEM-UTRECHT", "--json"])
         #expect(received.status == 0, "\(received.err)")
         #expect(received.out.contains(assessment) && received.out.contains(person), "\(received.out)")
+        // A person whose role may only view cannot acknowledge it (E805).
+        let viewerToken = net.root.appendingPathComponent("viewer-gem.token").path
+        for command in [
+            ["users", "add", "kijker", "--as", "GEM-UTRECHT", "--role", "viewer", "--name", "Kijker"],
+            ["users", "token", "kijker", "--as", "GEM-UTRECHT", "--file", viewerToken],
+        ] {
+            let result = try knooppunt(command)
+            #expect(result.status == 0, "\(result.err)")
+        }
+        let byViewer = try knooppunt([
+            "signal", "ack", signalID, "--as", "GEM-UTRECHT", "--token-file", viewerToken,
+        ])
+        #expect(byViewer.status != 0)
+        #expect(byViewer.err.contains("E805"), "\(byViewer.err)")
         let ack = try knooppunt([
             "signal", "ack", signalID, "--as", "GEM-UTRECHT", "--token-file", try net.tokenFile(gemeente),
         ])
