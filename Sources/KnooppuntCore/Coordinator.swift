@@ -36,6 +36,8 @@ public struct Coordinator: Sendable {
     public private(set) var signingKeys: [OrganisationCode: SigningKeySet]
     public let codec: DocumentCodec
     public private(set) var policy: WritePolicy
+    /// Who may send which signal about a person to whom (config/signals.yaml).
+    public var signalPolicy: SignalPolicy = .builtIn
 
     public init(
         epoch: Epoch, lastSequence: SequenceNumber, lastOriginSeq: [OrganisationCode: UInt64],
@@ -76,9 +78,11 @@ public struct Coordinator: Sendable {
     ///   - lookup: what the log says about a report id accepted or refused before.
     ///   - checked: the report's ``checkContent(_:sender:keys:codec:)`` when it was made ahead
     ///     (with the keys this coordinator holds); nil to check it here.
+    ///   - signals: the envelope of an accepted signal by its report id, for its answers.
     public mutating func decide(
         _ report: SealedReport, sender: OrganisationCode, now: Int64,
-        checked: Result<ReportDocument, Problem>? = nil, lookup: (ReportID) -> PastOutcome?
+        checked: Result<ReportDocument, Problem>? = nil, lookup: (ReportID) -> PastOutcome?,
+        signals: (ReportID) -> Envelope? = { _ in nil }
     ) -> SubmitDecision {
         let envelope = report.envelope
         // 1. Origin binding: the authenticated organisation, never the claim, decides.
@@ -143,6 +147,11 @@ public struct Coordinator: Sendable {
         }
         if let problem = policy.check(
             document, origin: sender, incidents: incidents, subjectOrigin: subjectOrigin)
+        {
+            return consume(problem)
+        }
+        if let problem = signalPolicy.check(
+            document, envelope: envelope, sender: sender, kindOf: \.kind, signalEnvelope: signals)
         {
             return consume(problem)
         }

@@ -115,7 +115,7 @@ struct PolicyFacts {
             }
         case .ackRequest:
             subjects.insert(.ackRequest)
-        case .ack:
+        case .ack, .signal, .signalAck, .signalFollowUp:
             break
         }
     }

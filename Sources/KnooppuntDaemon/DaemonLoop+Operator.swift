@@ -103,6 +103,14 @@ extension DaemonLoop {
             acknowledgement.by = document.author ?? person.author
             document.body = .ack(acknowledgement)
         }
+        if case .signalAck(var acknowledgement) = document.body {
+            acknowledgement.by = document.author ?? person.author
+            document.body = .signalAck(acknowledgement)
+        }
+        if case .signalFollowUp(var followUp) = document.body {
+            followUp.by = document.author ?? person.author
+            document.body = .signalFollowUp(followUp)
+        }
         switch submits.prepare(
             document, again: publishOptions.again, after: batch.map(\.prepared), wall: Self.wallClock())
         {

@@ -1,6 +1,8 @@
 /// The kinds of report an organisation can publish.
 public enum ReportType: String, Sendable, Hashable, CaseIterable {
     case incident, grip, sitrep, threat, ackRequest, ack, measure
+    /// A person-related signal and what its recipients answer (issue 18; Signal.swift).
+    case signal, signalAck, signalFollowUp
 }
 
 /// What a report says, by type.
@@ -12,6 +14,9 @@ public enum ReportBody: Sendable, Hashable {
     case ackRequest(AcknowledgementRequest)
     case ack(Acknowledgement)
     case measure(MunicipalMeasures)
+    case signal(Signal)
+    case signalAck(SignalAcknowledgement)
+    case signalFollowUp(SignalFollowUp)
 
     public var type: ReportType {
         switch self {
@@ -22,6 +27,9 @@ public enum ReportBody: Sendable, Hashable {
         case .ackRequest: .ackRequest
         case .ack: .ack
         case .measure: .measure
+        case .signal: .signal
+        case .signalAck: .signalAck
+        case .signalFollowUp: .signalFollowUp
         }
     }
 
@@ -32,7 +40,7 @@ public enum ReportBody: Sendable, Hashable {
         case .grip(let change): change.incident
         case .sitrep(let sitrep): sitrep.incident
         case .measure(let measures): measures.incident
-        case .threat, .ackRequest, .ack: nil
+        case .threat, .ackRequest, .ack, .signal, .signalAck, .signalFollowUp: nil
         }
     }
 
@@ -41,15 +49,19 @@ public enum ReportBody: Sendable, Hashable {
         switch self {
         case .ackRequest(let request): request.subject
         case .ack(let ack): ack.subject
+        case .signalAck(let ack): ack.subject
+        case .signalFollowUp(let followUp): followUp.subject
         default: nil
         }
     }
 
     /// The picture key this report writes, for a report from `origin`. The latest report per
-    /// key is the current picture; the log keeps every earlier one.
-    public func pictureKey(origin: OrganisationCode, exercise: Bool) -> String {
+    /// key is the current picture; the log keeps every earlier one. A signal's key is its
+    /// report `id`, so nothing of its content is in a key.
+    public func pictureKey(origin: OrganisationCode, exercise: Bool, id: ReportID? = nil) -> String {
         let key: String
         switch self {
+        case .signal, .signalAck, .signalFollowUp: key = Self.signalKey(self, origin: origin, id: id) ?? ""
         case .incident(let incident): key = "incident/\(incident.id)"
         case .grip(let change): key = "incident/\(change.incident)/grip"
         case .sitrep(let sitrep): key = "incident/\(sitrep.incident)/sitrep/\(origin)"

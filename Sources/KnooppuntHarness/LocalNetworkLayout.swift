@@ -49,7 +49,7 @@ public struct LocalNetworkLayout: Sendable {
         switch code.kind {
         case .nctv: ["nctv"]
         case .police: ["police"]
-        default: ["region", code.rawValue]
+        default: code.isReference ? ["region", code.rawValue] : ["partner", code.rawValue]
         }
     }
 

@@ -247,15 +247,17 @@ extension NodeLoop {
         _ report: SealedReport, from session: Session, now: Int64, checked: Result<ReportDocument, Problem>?,
         pending: inout Pending
     ) {
-        let decision = coordinator.decide(report, sender: session.organisation, now: now, checked: checked) {
-            id in
-            if let outcome = pending.outcomes[id] { return outcome }
-            do {
-                return try store.outcome(of: id)
-            } catch {
-                storageFailed(error)
-            }
-        }
+        let decision = coordinator.decide(
+            report, sender: session.organisation, now: now, checked: checked,
+            lookup: { id in
+                if let outcome = pending.outcomes[id] { return outcome }
+                do {
+                    return try store.outcome(of: id)
+                } catch {
+                    storageFailed(error)
+                }
+            },
+            signals: { id in signalEnvelope(id, pending: pending) })
         switch decision {
         case .accept(let update, let document):
             pending.accepted.append((session.routingID, update, document))

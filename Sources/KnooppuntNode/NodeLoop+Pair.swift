@@ -186,10 +186,12 @@ extension NodeLoop {
         do {
             let loaded = try store.load(views: Picture.allViews)
             picture = loaded.picture
+            let signalPolicy = coordinator.signalPolicy
             coordinator = Coordinator(
                 epoch: max(loaded.epoch, coordinator.epoch), lastSequence: loaded.picture.lastSequence,
                 lastOriginSeq: loaded.lastOriginSeq, incidents: loaded.incidents,
                 signingKeys: network.signingKeySets, policy: coordinator.policy, codec: DocumentCodec())
+            coordinator.signalPolicy = signalPolicy
         } catch {
             storageFailed(error)
         }

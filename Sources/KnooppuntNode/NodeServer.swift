@@ -206,6 +206,7 @@ final class NodeLoop {
             epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,
             lastOriginSeq: loaded.lastOriginSeq, incidents: loaded.incidents,
             signingKeys: options.network.signingKeySets, policy: policy, codec: DocumentCodec())
+        coordinator.signalPolicy = try SignalPolicy.load(folder: options.folder.root)
         lastCheckpointSeq = try store.latestCheckpoint()?.seq ?? 0
         pair = PairState(
             role: options.role, epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,

@@ -14,6 +14,8 @@ extension DocumentCodec {
 
     static func fields(of body: ReportBody) -> [String: JSONValue] {
         switch body {
+        case .signal, .signalAck, .signalFollowUp:
+            return signalFields(of: body)
         case .incident(let incident):
             var location: [String: JSONValue] = [:]
             if let municipality = incident.location.municipality {

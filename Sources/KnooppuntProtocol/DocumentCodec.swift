@@ -44,6 +44,9 @@ public struct DocumentCodec: Sendable {
         case .ackRequest: body = decodeAckRequest(&reader).map(ReportBody.ackRequest)
         case .ack: body = decodeAck(&reader).map(ReportBody.ack)
         case .measure: body = decodeMeasure(&reader).map(ReportBody.measure)
+        case .signal: body = decodeSignal(&reader).map(ReportBody.signal)
+        case .signalAck: body = decodeSignalAck(&reader).map(ReportBody.signalAck)
+        case .signalFollowUp: body = decodeSignalFollowUp(&reader).map(ReportBody.signalFollowUp)
         }
         reader.finish()
         guard let body, !(hadID && id == nil) else { return nil }

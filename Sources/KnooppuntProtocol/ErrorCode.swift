@@ -36,6 +36,13 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case notPermitted = 301
     case policeInternalTerm = 302
     case retiredKey = 303
+    // Signals about persons (config/signals.yaml); from 310, leaving room for the write policy.
+    case signalNotPermitted = 310
+    case unknownLegalBasis = 311
+    case legalBasisNotPermitted = 312
+    case signalReaders = 313
+    case notASignalRecipient = 314
+    case retentionTooLong = 315
     // Order and state
     case outOfOrder = 400
     case staleOriginSequence = 401
@@ -105,6 +112,12 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .notPermitted: "notPermitted"
         case .policeInternalTerm: "policeInternalTerm"
         case .retiredKey: "retiredKey"
+        case .signalNotPermitted: "signalNotPermitted"
+        case .unknownLegalBasis: "unknownLegalBasis"
+        case .legalBasisNotPermitted: "legalBasisNotPermitted"
+        case .signalReaders: "signalReaders"
+        case .notASignalRecipient: "notASignalRecipient"
+        case .retentionTooLong: "retentionTooLong"
         case .outOfOrder: "outOfOrder"
         case .staleOriginSequence: "staleOriginSequence"
         case .unknownIncident: "unknownIncident"

@@ -86,7 +86,7 @@ public struct SealedReport: Sendable, Hashable {
         }
         let envelope = Envelope(
             id: id, origin: origin, originSeq: originSeq, created: created, type: document.body.type,
-            key: document.body.pictureKey(origin: origin, exercise: document.exercise),
+            key: document.body.pictureKey(origin: origin, exercise: document.exercise, id: id),
             incident: split.incident,
             subject: split.subject, exercise: document.exercise, author: document.author, meta: split.meta,
             sections: descriptors)
@@ -206,7 +206,8 @@ public struct SealedReport: Sendable, Hashable {
             throw Problems(
                 Problem(.invalidEnvelope, field: "envelope", "the envelope does not match the content"))
         }
-        let key = document.body.pictureKey(origin: envelope.origin, exercise: envelope.exercise)
+        let key = document.body.pictureKey(
+            origin: envelope.origin, exercise: envelope.exercise, id: envelope.id)
         guard key == envelope.key else {
             throw Problems(
                 Problem(

@@ -22,8 +22,8 @@ public enum SectionLayout {
     static func envelopeField(for type: ReportType) -> String? {
         switch type {
         case .incident, .grip, .sitrep, .measure: "incident"
-        case .ackRequest, .ack: "subject"
-        case .threat: nil
+        case .ackRequest, .ack, .signalAck, .signalFollowUp: "subject"
+        case .threat, .signal: nil
         }
     }
 
@@ -157,7 +157,9 @@ public enum SectionLayout {
                     .invalidEnvelope, field: "envelope.incident",
                     "a \(envelope.type.rawValue) names its incident"))
         }
-        if [ReportType.ackRequest, .ack].contains(envelope.type) && envelope.subject == nil {
+        if [ReportType.ackRequest, .ack, .signalAck, .signalFollowUp].contains(envelope.type)
+            && envelope.subject == nil
+        {
             throw Problems(
                 Problem(
                     .invalidEnvelope, field: "envelope.subject",

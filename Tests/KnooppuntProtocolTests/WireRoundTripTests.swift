@@ -20,7 +20,8 @@ struct WireRoundTripTests {
         #expect(try decoded.document(codec: Fixtures.codec) == document)
         #expect(
             decoded.envelope.key
-                == document.body.pictureKey(origin: Fixtures.origin, exercise: document.exercise))
+                == document.body.pictureKey(
+                    origin: Fixtures.origin, exercise: document.exercise, id: document.id))
     }
 
     @Test("sealing with the same seed gives the same bytes; another seed other salts")

@@ -53,6 +53,42 @@ struct AlertServiceTests {
         #expect(try store.all().count == 1)
         #expect(try String(contentsOf: received, encoding: .utf8) == payload)
     }
+
+    @Test(
+        "a signal not acknowledged within the signal policy's deadline alerts the recipient's hook, without its content"
+    )
+    func overdueSignalAlertsTheRecipient() throws {
+        let folder = try temporaryFolder()
+        let received = folder.appendingPathComponent("received")
+        let hook = try executable(
+            in: folder, "#!/bin/sh\ncat >> \(received.path)\necho >> \(received.path)\n")
+        let store = try AlertStore(path: folder.appendingPathComponent("alerts.sqlite").path)
+        let vr09 = OrganisationCode("VR09")!
+        let service = try AlertService(
+            folder: DataFolder(folder.path), network: try sampleNetwork(),
+            config: HookConfig(hooks: [vr09: .command([hook])]), store: store, logger: Logger(label: "test"))
+        let log = SealedLog()
+        let signal = try log.commit(
+            [
+                "type": "signal", "from": "POLICE", "person": "POL-2019-0318", "kind": "violence",
+                "assessment": "GEHEIME-BEOORDELING", "legalBasis": "WPOLG-16", "recipients": ["VR09"],
+                "retentionDays": 30, "asked": "act",
+            ], as: .police)
+        // The alert service follows as the national desk: envelopes only.
+        let signals = [SignalRecord(signal, view: .organisation(.national))].compactMap { $0 }
+        #expect(signals.count == 1)
+        let withinDeadline = NodeBoard(applied: [vr09: 1], now: signal.committedAt + 3_600_000)
+        service.pass(records: log.records, board: withinDeadline, signals: signals)
+        #expect(try store.all().isEmpty)
+        let dayLater = NodeBoard(applied: [vr09: 1], now: signal.committedAt + 25 * 3_600_000)
+        service.pass(records: log.records, board: dayLater, signals: signals)
+        let sent = try store.all()
+        #expect(sent.count == 1)
+        #expect(sent.first?.organisation == "VR09" && sent.first?.state == .sent)
+        let payload = try String(contentsOf: received, encoding: .utf8)
+        #expect(payload.contains(signal.report.id.rawValue))
+        #expect(!payload.contains("GEHEIME-BEOORDELING") && !payload.contains("POL-2019-0318"))
+    }
 }
 
 /// Documents sealed by their origin and committed in order, from 18 March 2019 10:45.

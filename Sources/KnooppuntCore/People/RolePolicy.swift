@@ -39,9 +39,9 @@ public enum RolePolicy {
     /// escalations* too; the command that does it checks that, since it alone knows.)
     public static func action(publishing type: ReportType) -> PersonAction {
         switch type {
-        case .ack: .giveAcknowledgement
+        case .ack, .signalAck: .giveAcknowledgement
         case .ackRequest: .requestAcknowledgement
-        case .incident, .grip, .sitrep, .threat, .measure: .publishOwn
+        case .incident, .grip, .sitrep, .threat, .measure, .signal, .signalFollowUp: .publishOwn
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import KnooppuntClient
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntStore
 import KnooppuntWorkflows
@@ -16,6 +17,8 @@ public final class AlertService {
     let store: AlertStore
     let logger: Logger
     let tracker: AcknowledgementTracker
+    /// Signals whose recipients are overdue raise alarms on the same path (issue 18).
+    let signalTracker: SignalTracker
     /// How often alarms are judged.
     static let interval: Duration = .seconds(1)
     /// At most this many hook calls per pass, so the follower keeps up.
@@ -32,6 +35,8 @@ public final class AlertService {
         self.store = store
         self.logger = logger
         tracker = AcknowledgementTracker(rules: config.rules)
+        signalTracker = SignalTracker(
+            acknowledgeWithinMs: try SignalPolicy.load(folder: folder.root).acknowledgeWithinMs)
     }
 
     /// Runs until `stopRequested` says so (a signal), or the process that started it is gone.
@@ -50,15 +55,21 @@ public final class AlertService {
             next = ContinuousClock.now + Self.interval
             // Judge only a complete picture: a half-caught-up mirror would miss acknowledgements.
             guard follower.isCaughtUp else { continue }
-            let records = follower.mirror.picture.entries.values.map { WorkflowRecord($0.update) }
-            pass(records: records, board: NodeBoard.read(folder, network))
+            let updates = follower.mirror.picture.entries.values.map(\.update)
+            pass(
+                records: updates.map { WorkflowRecord($0) }, board: NodeBoard.read(folder, network),
+                signals: updates.compactMap { SignalRecord($0) })
         }
     }
 
     /// One judgement: log alarms as they change, send the alerts that are due.
-    public func pass(records: [WorkflowRecord], board: NodeBoard?) {
+    public func pass(records: [WorkflowRecord], board: NodeBoard?, signals: [SignalRecord] = []) {
         let now = board?.now ?? Timestamp.nowMilliseconds()
-        let requests = tracker.requests(in: records, applied: board?.applied, now: now)
+        let requests =
+            tracker.requests(in: records, applied: board?.applied, now: now)
+            + SignalTracker.alarms(
+                signalTracker.signals(in: signals, applied: board?.applied, now: now), rules: config.rules,
+                now: now)
         for request in requests {
             guard let alarm = request.alarm else { continue }
             let key = request.request.rawValue + (alarm.escalated ? "/escalated" : "")

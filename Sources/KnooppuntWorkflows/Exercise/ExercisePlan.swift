@@ -158,6 +158,13 @@ public enum ExercisePlan {
         case .measure(let measures):
             return
                 "measures \(measures.municipality) (\(measures.measures.map(\.kind.rawValue).joined(separator: ", ")))"
+        case .signal(let signal):
+            return
+                "signal \(signal.kind.rawValue) → \(signal.recipients.map(\.rawValue).joined(separator: ", "))"
+        case .signalAck(let ack):
+            return "signal received by \(ack.by.clipped(40))"
+        case .signalFollowUp(let followUp):
+            return "signal \(followUp.outcome.rawValue) by \(followUp.by.clipped(40))"
         }
     }
 }

@@ -44,6 +44,13 @@ enum TimelineFields {
             if let measures = sections["measure"]?["measures"]?.arrayValue {
                 fields["measures"] = .array(measures.compactMap { $0["kind"] })
             }
+        case .signal:
+            // Who it is about and the assessment stay in the signal itself, not in a timeline line.
+            copy("signal", ["kind", "asked", "legalBasis", "recipients"])
+        case .signalAck:
+            copy("signalAck", ["by"])
+        case .signalFollowUp:
+            copy("signalFollowUp", ["outcome", "by"])
         }
         if let subject = envelope.subject { fields["subject"] = .string(subject.rawValue) }
         return fields
@@ -88,6 +95,17 @@ enum TimelineFields {
             parts = [text("municipality"), kinds.isEmpty ? nil : kinds.joined(separator: ", ")].compactMap {
                 $0
             }
+        case .signal:
+            let recipients = fields["recipients"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            parts = [
+                text("kind"), text("asked"),
+                recipients.isEmpty ? nil : "→ " + recipients.joined(separator: ", "),
+            ]
+            .compactMap { $0 }
+        case .signalAck:
+            parts = [text("by").map { "received, by \($0)" }].compactMap { $0 }
+        case .signalFollowUp:
+            parts = [text("outcome"), text("by").map { "by \($0)" }].compactMap { $0 }
         }
         if !withheld.isEmpty { parts.append("(\(withheld.count) withheld)") }
         return parts.joined(separator: "; ").clipped(200)

@@ -103,6 +103,24 @@ enum Fixtures {
                         Measure(kind: .schoolsClosed, text: "Scholen dicht"),
                         Measure(kind: .other, text: "Extra toezicht"),
                     ], classification: .partners))
+        case .signal:
+            body = .signal(
+                Signal(
+                    sender: origin, person: "VR09-P:2026.0042_a", kind: .violence,
+                    assessment: "Dreigende uitlatingen", legalBasis: "WPOLG-16",
+                    recipients: OrganisationSet([.police, .national]), retentionDays: 1_825,
+                    asked: .discussCaseMeeting))
+        case .signalAck:
+            body = .signalAck(
+                SignalAcknowledgement(
+                    subject: subjectID, by: "Beleidsmedewerker", note: "Ontvangen",
+                    classification: .parties(OrganisationSet([origin, .police]))))
+        case .signalFollowUp:
+            body = .signalFollowUp(
+                SignalFollowUp(
+                    subject: subjectID, outcome: .forwarded, by: "Beleidsmedewerker", note: "Doorgezet",
+                    legalBasis: "AVG-6-1E-GEMW", classification: .parties(OrganisationSet([origin, .police])))
+            )
         }
         return ReportDocument(
             id: ReportID("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")!, exercise: type == .measure,

@@ -155,6 +155,39 @@ enum RandomDocuments {
                     measures: list(1...DocumentLimits.listItems, using: &rng) {
                         Measure(kind: $0.pick(MeasureKind.allCases), text: text(max: long, using: &$0))
                     }, classification: classification(using: &rng)))
+        case .signal:
+            let sender = rng.pick(OrganisationCode.all)
+            var recipients = organisations(using: &rng).filter { $0 != sender }.prefix(
+                Signal.maximumRecipients)
+            if recipients.isEmpty { recipients = [OrganisationCode.all.first { $0 != sender }!] }
+            let alphabet = Array("ABCxyz0189-_:.")
+            let person = String(
+                (0..<Int.random(in: 1...Signal.maximumPersonReference, using: &rng)).map { _ in
+                    rng.pick(alphabet)
+                })
+            body = .signal(
+                Signal(
+                    sender: sender,
+                    person: SignalShapes.isPseudonym(person) ? person : "P-\(person.prefix(60))",
+                    kind: rng.pick(SignalKind.allCases), assessment: text(max: long, using: &rng),
+                    legalBasis: rng.pick(["WJSG-39F", "AVG-6-1E-GEMW", "X1"]),
+                    recipients: OrganisationSet(recipients),
+                    retentionDays: Int.random(in: 1...Signal.maximumRetentionDays, using: &rng),
+                    asked: rng.pick(SignalRequest.allCases)))
+        case .signalAck:
+            body = .signalAck(
+                SignalAcknowledgement(
+                    subject: ReportID.random(using: &rng), by: text(max: name, using: &rng),
+                    note: optional(using: &rng) { text(max: long, using: &$0) },
+                    classification: classification(using: &rng)))
+        case .signalFollowUp:
+            let outcome = rng.pick(SignalOutcome.allCases)
+            body = .signalFollowUp(
+                SignalFollowUp(
+                    subject: ReportID.random(using: &rng), outcome: outcome, by: text(max: name, using: &rng),
+                    note: optional(using: &rng) { text(max: long, using: &$0) },
+                    legalBasis: outcome == .forwarded ? "WPOLG-20" : optional(using: &rng) { _ in "WGS-ZVH" },
+                    classification: classification(using: &rng)))
         }
         return ReportDocument(
             id: optional(using: &rng) { ReportID.random(using: &$0) }, exercise: rng.chance(0.3),

@@ -1,0 +1,152 @@
+import Crypto
+import KnooppuntDomain
+import KnooppuntProtocol
+
+/// A legal basis a signal may state: a code and what it stands for.
+public struct LegalBasis: Sendable, Hashable {
+    public let code: String
+    public let description: String
+}
+
+/// One rule of config/signals.yaml: organisations of the kinds `from` may send signals of the
+/// kinds `kinds` to organisations of the kinds `to`, on one of the legal bases `bases`.
+public struct SignalRule: Sendable, Hashable {
+    public let id: String
+    public let from: Set<OrganisationKind>
+    public let kinds: Set<SignalKind>
+    public let to: Set<OrganisationKind>
+    public let bases: Set<String>
+}
+
+/// Who may send which signal about a person to whom, on which legal basis (issue 18), and
+/// how long recipients have to acknowledge: config/signals.yaml, checked at the node.
+public struct SignalPolicy: Sendable {
+    public let legalBases: [LegalBasis]
+    public let rules: [SignalRule]
+    /// How long a recipient has to acknowledge receipt, in milliseconds.
+    public let acknowledgeWithinMs: Int64
+    public let maximumRetentionDays: Int
+    /// SHA-256 of the file (hex).
+    public let digest: String
+
+    /// The policy built into the binary (config/signals.yaml).
+    public static let builtIn: SignalPolicy = {
+        do {
+            return try SignalPolicy(yaml: Array((EmbeddedSignalPolicy.text + "\n").utf8))
+        } catch {
+            preconditionFailure("the built-in signal policy is invalid: \(error)")
+        }
+    }()
+
+    init(
+        legalBases: [LegalBasis], rules: [SignalRule], acknowledgeWithinMs: Int64, maximumRetentionDays: Int,
+        digest: String
+    ) {
+        self.legalBases = legalBases
+        self.rules = rules
+        self.acknowledgeWithinMs = acknowledgeWithinMs
+        self.maximumRetentionDays = maximumRetentionDays
+        self.digest = digest
+    }
+
+    public func basis(_ code: String) -> LegalBasis? { legalBases.first { $0.code == code } }
+
+    /// Nil when an organisation of kind `sender` may send a signal of `kind` on `basis` to
+    /// organisations of the kinds `recipients`; otherwise the refusal (E311, E310 or E312),
+    /// naming the first recipient kind that no rule admits.
+    public func check(
+        sender: OrganisationKind, kind: SignalKind, basis: String, recipients: [OrganisationKind]
+    ) -> Problem? {
+        guard self.basis(basis) != nil else {
+            return Problem(
+                .unknownLegalBasis, field: "legalBasis",
+                "\(basis) is not a legal basis of the signal policy (\(legalBases.map(\.code).joined(separator: ", ")))"
+            )
+        }
+        for recipient in recipients {
+            let matching = rules.filter {
+                $0.from.contains(sender) && $0.kinds.contains(kind) && $0.to.contains(recipient)
+            }
+            guard !matching.isEmpty else {
+                return Problem(
+                    .signalNotPermitted, field: "recipients",
+                    "no rule of the signal policy lets a \(sender) organisation send a \(kind.rawValue) signal to a \(recipient) organisation"
+                )
+            }
+            guard matching.contains(where: { $0.bases.contains(basis) }) else {
+                let allowed = Set(matching.flatMap(\.bases)).sorted().joined(separator: ", ")
+                return Problem(
+                    .legalBasisNotPermitted, field: "legalBasis",
+                    "a \(sender) organisation sends a \(kind.rawValue) signal to a \(recipient) organisation on \(allowed), not on \(basis) (rule \(matching.map(\.id).joined(separator: ", ")))"
+                )
+            }
+        }
+        return nil
+    }
+
+    /// The node's check of a signal report, its acknowledgements and follow-ups: nil when it
+    /// may be accepted. `kindOf` gives an organisation's kind; `signalEnvelope` the envelope of
+    /// an accepted signal by its report id (nil when there is none).
+    public func check(
+        _ document: ReportDocument, envelope: Envelope, sender: OrganisationCode,
+        kindOf: (OrganisationCode) -> OrganisationKind, signalEnvelope: (ReportID) -> Envelope?
+    ) -> Problem? {
+        switch document.body {
+        case .signal(let signal):
+            guard signal.sender == sender else {
+                return Problem(
+                    .signalReaders, field: "from", "\(sender) may not send a signal as \(signal.sender)")
+            }
+            guard envelope.sections.allSatisfy({ $0.classification == signal.classification }) else {
+                return Problem(
+                    .signalReaders, field: "envelope.sections",
+                    "a signal is read by exactly its sender and recipients (\(signal.classification))")
+            }
+            guard signal.retentionDays <= maximumRetentionDays else {
+                return Problem(
+                    .retentionTooLong, field: "retentionDays",
+                    "at most \(maximumRetentionDays) days by the signal policy, found \(signal.retentionDays)"
+                )
+            }
+            return check(
+                sender: kindOf(sender), kind: signal.kind, basis: signal.legalBasis,
+                recipients: signal.recipients.map(kindOf))
+        case .signalAck(let ack):
+            return answer(ack.subject, from: sender, envelope: envelope, signalEnvelope: signalEnvelope)
+        case .signalFollowUp(let followUp):
+            if let basis = followUp.legalBasis, self.basis(basis) == nil {
+                return Problem(
+                    .unknownLegalBasis, field: "legalBasis",
+                    "\(basis) is not a legal basis of the signal policy")
+            }
+            return answer(followUp.subject, from: sender, envelope: envelope, signalEnvelope: signalEnvelope)
+        default:
+            return nil
+        }
+    }
+
+    /// An acknowledgement or follow-up: of an accepted signal, by one of its recipients, read
+    /// by exactly the signal's readers.
+    private func answer(
+        _ subject: ReportID, from sender: OrganisationCode, envelope: Envelope,
+        signalEnvelope: (ReportID) -> Envelope?
+    ) -> Problem? {
+        guard let signal = signalEnvelope(subject), signal.type == .signal,
+            signal.exercise == envelope.exercise, let readers = signal.sections.first?.classification
+        else {
+            return Problem(.notASignalRecipient, field: "subject", "report \(subject) is not a signal")
+        }
+        guard sender != signal.origin, readers.allows(sender) else {
+            return Problem(
+                .notASignalRecipient, field: "subject", "signal \(subject) was not sent to \(sender)")
+        }
+        guard envelope.sections.allSatisfy({ $0.classification == readers }) else {
+            return Problem(
+                .signalReaders, field: "envelope.sections",
+                "an answer to a signal is read by exactly the signal's readers (\(readers))")
+        }
+        return nil
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(data: bytes)) }
+}
