@@ -197,7 +197,9 @@ extension SystemTests {
             let log = network.net.log(LogNetwork.name(follower))
             #expect(!log.contains("quorumBehindTrim"))
             let resumed = try #require(
-                log.components(separatedBy: "reading the log in etcd from this store's point").last)
+                log.split(separator: "\n").last {
+                    $0.contains("reading the log in etcd from this store's point")
+                })
             let index = resumed.components(separatedBy: "log.index=").dropFirst().first.flatMap {
                 UInt64($0.prefix { $0.isNumber })
             }
@@ -250,25 +252,51 @@ extension SystemTests {
             let active = try network.waitForActive()
             let acked = network.publisher.accepted.count
 
-            // Something else fills etcd until it refuses writes.
+            // Something else fills etcd until it refuses even a small write after the node has
+            // freed what it can (the node compacts, defragments and disarms by itself).
             let client = network.client
             let refusal = try etcd { () -> EtcdError? in
-                let value = [UInt8](repeating: 0x6A, count: 256 * 1_024)
+                let big = [UInt8](repeating: 0x6A, count: 256 * 1_024)
                 for number in 0..<400 {
-                    do {
-                        try await client.put("/junk/\(number)", value)
-                    } catch let error as EtcdError {
+                    do { try await client.put("/junk/big/\(number)", big) } catch let error as EtcdError {
                         return error
                     }
                 }
                 return nil
             }
             #expect(refusal?.code == .spaceQuotaExceeded, "100 MiB passed an 8 MiB quota")
+            var full = false
+            for round in 0..<10 where !full {
+                try waitUntil("the node disarming etcd's alarm", timeout: 60) {
+                    try etcd { try await client.alarms() }.isEmpty
+                }
+                full = try etcd { () -> Bool in
+                    let value = [UInt8](repeating: 0x6B, count: 256)
+                    var first = true
+                    for number in 0... {
+                        do {
+                            try await client.put("/junk/small/\(round)/\(number)", value)
+                            first = false
+                        } catch let error as EtcdError where error.code == .spaceQuotaExceeded {
+                            return first
+                        }
+                    }
+                    return false
+                }
+            }
+            #expect(full, "etcd kept taking small writes")
             try network.publish(20)
-            try waitUntil("the active refusing new reports for etcd's space", timeout: 60) {
-                try network.publisher.pump(timeout: .milliseconds(50))
-                guard let status = network.status(active) else { return false }
-                return status.quorum?.spaceFull == true && (status.refusals["500"] ?? 0) > 0
+            do {
+                try waitUntil("the active refusing new reports for etcd's space", timeout: 60) {
+                    try network.publisher.pump(timeout: .milliseconds(50))
+                    guard let status = network.status(active) else { return false }
+                    return status.quorum?.spaceFull == true && (status.refusals["500"] ?? 0) > 0
+                }
+            } catch {
+                let status = (try? network.net.nodeStatus(active)).map { "\($0)" } ?? "none"
+                let log = network.net.log(LogNetwork.name(active)).suffix(3_000)
+                Issue.record("status: \(status)\nlog: \(log)")
+                throw error
             }
             #expect(network.publisher.accepted.count == acked, "an ACK while etcd could not commit")
             #expect(
