@@ -362,7 +362,7 @@ struct QuorumBehindTrim: Error, CustomStringConvertible {
     let applied: UInt64
     let firstIndex: UInt64
     var description: String {
-        "node.quorumBehindTrim: this store holds the log in etcd up to entry \(applied), but etcd keeps it only from entry \(firstIndex) on; stop this replica, copy the store (node.sqlite) of another replica into its folder and start it again"
+        "node.quorumBehindTrim: this store holds the log in etcd up to entry \(applied), but etcd keeps it only from entry \(firstIndex) on; stop this replica, copy the store (store.sqlite) of another, stopped replica into its folder and start it again"
     }
 }
 

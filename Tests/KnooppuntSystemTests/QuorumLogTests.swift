@@ -318,4 +318,56 @@ extension SystemTests {
         }
         try network.checkStores()
     }
+
+    @Test(
+        "a replica whose store ends before the trimmed log stops with node.quorumBehindTrim; seeded with another replica's store it follows again",
+        .enabled(
+            if: etcdPresent, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+        .timeLimit(.minutes(5)))
+    func quorumReplicaBehindTrim() async throws {
+        let network = try LogNetwork(name: "quorum-behind")
+        defer {
+            network.stop()
+            network.net.removeFolder()
+        }
+        try await onThread {
+            defer { network.closePublisher() }
+            try network.start()
+            let active = try network.waitForActive()
+            let follower: PairRole = active == .primary ? .backup : .primary
+            try network.waitCaughtUp(follower, with: active)
+            _ = network.net.stop(LogNetwork.name(follower))
+            // Its store lost (a new machine): an empty store, while the log goes past the tail.
+            let store = network.net.folder.store(of: follower).path
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: store + suffix) }
+            try network.publish(LogNetwork.retainedTail + 200)
+            try network.waitAllAcked(timeout: 180)
+            try waitUntil("the log trimmed past its first entry", timeout: 60) {
+                (try network.logIndexes().first ?? 0) > 1
+            }
+            try network.net.startNode(follower, waitReady: false)
+            try waitUntil("the replica behind the trim stopping", timeout: 60) {
+                !network.net.isRunning(LogNetwork.name(follower))
+            }
+            #expect(network.net.log(LogNetwork.name(follower)).contains("node.quorumBehindTrim"))
+
+            // What its operator does: copy the store of the other replica, stopped, and start both.
+            _ = network.net.stop(LogNetwork.name(active))
+            let source = network.net.folder.store(of: active).path
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: store + suffix)
+                if FileManager.default.fileExists(atPath: source + suffix) {
+                    try FileManager.default.copyItem(atPath: source + suffix, toPath: store + suffix)
+                }
+            }
+            try network.net.startNode(active)
+            try network.net.startNode(follower)
+            let now = try network.waitForActive()
+            try network.publish(20)
+            try network.waitAllAcked(timeout: 120)
+            try network.waitCaughtUp(now == .primary ? .backup : .primary, with: now)
+            network.net.stopAll()
+        }
+        try network.checkStores()
+    }
 }
