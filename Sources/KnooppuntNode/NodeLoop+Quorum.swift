@@ -229,6 +229,8 @@ extension NodeLoop {
         quorum.appliedIndex = last.index
         quorum.appliedRevision = last.modRevision
         quorum.upkeep.durable = point
+        quorum.upkeep.appliedEntries += decoded.count
+        quorum.upkeep.applyTransactions += 1
         return true
     }
 

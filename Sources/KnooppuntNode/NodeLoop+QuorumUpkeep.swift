@@ -29,6 +29,9 @@ final class QuorumUpkeep {
     var spaceFull = false
     var recovering = false
     var lastRecovery: ContinuousClock.Instant?
+    /// Entries applied as a follower, and the store transactions that held them.
+    var appliedEntries = 0
+    var applyTransactions = 0
 
     /// How often the loop looks whether a record, a save or a trim is due.
     static let tickInterval: Duration = .milliseconds(250)
@@ -192,12 +195,15 @@ extension NodeLoop {
         case .active: role = "active"
         }
         let health = quorum.upkeep.health
-        return NodeStatus.Quorum(
+        var status = NodeStatus.Quorum(
             role: role, epoch: quorum.term?.epoch ?? 0, logIndex: quorum.appliedIndex,
             trimmedThrough: quorum.upkeep.trimmedThrough,
             membersReachable: Int64(health?.membersReachable ?? 0),
             members: Int64(health?.members ?? quorum.link.options.endpoints.count),
             dbSize: health?.dbSize ?? 0,
             alarms: health?.alarms ?? [], spaceFull: quorum.upkeep.spaceFull)
+        status.appliedEntries = Int64(quorum.upkeep.appliedEntries)
+        status.applyTransactions = Int64(quorum.upkeep.applyTransactions)
+        return status
     }
 }

@@ -83,6 +83,7 @@ extension NodeStatus.Quorum {
         [
             "role": .string(role), "epoch": .integer(epoch), "logIndex": .integer(Int64(clamping: logIndex)),
             "trimmedThrough": .integer(Int64(clamping: trimmedThrough)),
+            "applied": ["entries": .integer(appliedEntries), "transactions": .integer(applyTransactions)],
             "etcd": [
                 "membersReachable": .integer(membersReachable), "members": .integer(members),
                 "dbSize": .integer(dbSize), "alarms": .array(alarms.map(JSONValue.string)),
@@ -102,6 +103,8 @@ extension NodeStatus.Quorum {
             members: etcd?["members"]?.integerValue ?? 0, dbSize: etcd?["dbSize"]?.integerValue ?? 0,
             alarms: (etcd?["alarms"]?.arrayValue ?? []).compactMap(\.stringValue),
             spaceFull: etcd?["spaceFull"]?.boolValue ?? false)
+        appliedEntries = json["applied"]?["entries"]?.integerValue ?? 0
+        applyTransactions = json["applied"]?["transactions"]?.integerValue ?? 0
     }
 }
 

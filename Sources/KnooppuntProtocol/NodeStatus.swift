@@ -135,6 +135,10 @@ public struct NodeStatus: Sendable, Hashable {
         public var alarms: [String]
         /// etcd's space quota is reached: new reports are refused with E500 until it is freed.
         public var spaceFull: Bool
+        /// Log entries this replica applied as a follower since it started, and in how many
+        /// store transactions (one fsync each).
+        public var appliedEntries: Int64 = 0
+        public var applyTransactions: Int64 = 0
 
         public init(
             role: String, epoch: Int64, logIndex: UInt64, trimmedThrough: UInt64, membersReachable: Int64,

@@ -6,6 +6,7 @@ import Testing
 struct NodeStatusQuorumTests {
     static let quorum: JSONValue = [
         "role": "active", "epoch": 812, "logIndex": 3_051, "trimmedThrough": 2_051,
+        "applied": ["entries": 1_500, "transactions": 9],
         "etcd": [
             "membersReachable": 2, "members": 3, "dbSize": 7_495_680, "alarms": ["NOSPACE"],
             "spaceFull": true,
@@ -23,6 +24,7 @@ struct NodeStatusQuorumTests {
         #expect(quorum.role == "active" && quorum.epoch == 812 && quorum.logIndex == 3_051)
         #expect(quorum.trimmedThrough == 2_051 && quorum.membersReachable == 2 && quorum.members == 3)
         #expect(quorum.dbSize == 7_495_680 && quorum.alarms == ["NOSPACE"] && quorum.spaceFull)
+        #expect(quorum.appliedEntries == 1_500 && quorum.applyTransactions == 9)
     }
 
     @Test("without etcd the key is absent, not zero")

@@ -182,6 +182,9 @@ extension SystemTests {
             try network.publish(1_500)
             try network.waitAllAcked(timeout: 180)
             try network.waitCaughtUp(follower, with: active)
+            // Watched entries are applied in batches, one transaction each.
+            let watched = try #require(network.status(follower)?.quorum)
+            #expect(watched.appliedEntries >= 1_500 && watched.applyTransactions < watched.appliedEntries)
 
             // Away while 1,500 more commit: the log is trimmed up to its recorded point only.
             _ = network.net.stop(LogNetwork.name(follower))
@@ -204,6 +207,11 @@ extension SystemTests {
                 UInt64($0.prefix { $0.isNumber })
             }
             #expect((index ?? 0) >= first - 1, "the restarted follower did not read on from its own point")
+            // It read what it missed in bounded batches (512 entries), not one transaction each.
+            let caughtUp = try #require(network.status(follower)?.quorum)
+            #expect(
+                caughtUp.appliedEntries >= 1_500 && caughtUp.applyTransactions * 100 < caughtUp.appliedEntries
+            )
 
             // Quiet now: every replica records its point and the log shrinks to its tail.
             let tail = LogNetwork.retainedTail
