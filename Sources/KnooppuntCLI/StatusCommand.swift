@@ -74,7 +74,9 @@ struct StatusCommand: ParsableCommand {
             }
             var line = "national node \(role.rawValue): pid \(status.pid)  \(status.role)"
             line += "  epoch \(status.epoch)  seq \(status.lastSequence)"
-            if status.role == "active" {
+            if let quorum = status.quorum {
+                line += "  " + Self.describe(quorum)
+            } else if status.role == "active" {
                 line +=
                     status.pair?.peerInSync == true ? "  standby in sync" : "  DEGRADED (acknowledging alone)"
             } else if status.pair?.syncing == true {
@@ -106,6 +108,17 @@ struct StatusCommand: ParsableCommand {
                     + pad(oldest.map { $0 == 0 ? "-" : "\($0 / 1000)s" } ?? "-", 9)
                     + (heard.map { "\(Double($0) / 1000)s ago" } ?? "never"))
         }
+    }
+
+    /// A replica's quorum fields on one line: its role in etcd, the log it holds and how far
+    /// the log is trimmed, etcd's members and database, and a full database in capitals.
+    static func describe(_ quorum: NodeStatus.Quorum) -> String {
+        var text = "etcd \(quorum.role)  log \(quorum.logIndex) (trimmed to \(quorum.trimmedThrough))"
+        text += "  members \(quorum.membersReachable)/\(quorum.members)"
+        text += "  db \(quorum.dbSize / 1_024) KiB"
+        if !quorum.alarms.isEmpty { text += "  ALARM \(quorum.alarms.joined(separator: ","))" }
+        if quorum.spaceFull { text += "  ETCD FULL (refusing new reports)" }
+        return text
     }
 
     private func showReport(_ id: String, of organisation: OrganisationCode, node: NodeStatus?) throws {

@@ -41,6 +41,8 @@ public enum EtcdKeys: Sendable, Hashable {
     case prefix(String)
     /// Every key from this one on (in byte order), to the end of the key space.
     case from(String)
+    /// Every key from the first up to the second (exclusive), in byte order.
+    case between(String, String)
 }
 
 /// One condition of a transaction: `target(key) result value`, as etcd compares it (a key

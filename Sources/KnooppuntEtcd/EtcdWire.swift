@@ -21,6 +21,8 @@ enum EtcdWire {
             return ["key": base64(prefix), "range_end": base64(end)]
         case .from(let key):
             return ["key": base64(key), "range_end": base64([0])]
+        case .between(let first, let end):
+            return ["key": base64(first), "range_end": base64(end)]
         }
     }
 

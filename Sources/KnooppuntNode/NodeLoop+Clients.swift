@@ -167,6 +167,10 @@ extension NodeLoop {
                             "this node is \(stateName); send to the active node"))
                     continue
                 }
+                if let refusal = quorumRefusal {
+                    refuse(routing, report.id, refusal, detail: ["limit": .string(refusal.field)])
+                    continue
+                }
                 submits.append((report, session))
             case .fetch(let from, let to):
                 guard isActive else {

@@ -100,7 +100,7 @@ extension NodeLoop {
             policy: coordinator.policy.digest, synchronous: Int64((try? store.synchronousLevel()) ?? -1),
             commits: NodeStatus.Commits(
                 batches: Int64(committedBatches), reports: Int64(committedReports),
-                milliseconds: Self.milliseconds(commitTime)))
+                milliseconds: Self.milliseconds(commitTime)), quorum: quorumStatus)
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

@@ -3,6 +3,7 @@ import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntEtcd
 import KnooppuntProtocol
+import KnooppuntStore
 
 /// A replica's part in the national node on etcd, on the loop thread.
 final class QuorumState {
@@ -23,6 +24,13 @@ final class QuorumState {
     var appliedRevision: Int64 = 0
     /// Raised on every new read or watch: answers to an older one are ignored.
     var generation: UInt64 = 0
+    /// Set until the next read is applied: that read first cuts off a tail of this store
+    /// that etcd never committed (see ``NodeLoop/applyLog(_:verifyTail:)``).
+    var verifyTail = true
+    /// The report sequence at ``appliedIndex`` when ``verifyTail`` was set.
+    var tailBase: SequenceNumber = 0
+    /// The log's upkeep: the applied record, trims, etcd's health and space.
+    let upkeep = QuorumUpkeep()
     /// Commit failures logged since the last success (the rest are counted, not logged).
     var failuresLogged = 0
     /// Until when the active role's lease surely lives by this replica's clock (its last
@@ -63,7 +71,10 @@ extension NodeLoop {
     // MARK: Following the log
 
     func startQuorum(_ link: QuorumLink) {
-        quorum = QuorumState(link: link)
+        let quorum = QuorumState(link: link)
+        self.quorum = quorum
+        // The log before this store's point may be trimmed: the read starts there.
+        resumeFromStore(quorum)
         logger.info(
             "this node is a replica on etcd: following the log, campaigning for the active role",
             metadata: [
@@ -71,7 +82,28 @@ extension NodeLoop {
                 "etcd.network": "\(link.layout.network)",
             ])
         link.campaign()
+        link.startMonitor()
         followLog()
+        scheduleQuorumUpkeep()
+    }
+
+    /// Sets the applied index to the point this store saved last, and checks the tail on
+    /// the next read.
+    private func resumeFromStore(_ quorum: QuorumState) {
+        let point: QuorumPoint
+        do {
+            point = try store.quorumPoint()
+        } catch {
+            storageFailed(error)
+        }
+        quorum.appliedIndex = point.index
+        quorum.appliedRevision = point.revision
+        quorum.tailBase = point.sequence
+        quorum.verifyTail = true
+        quorum.upkeep.durable = point
+        logger.info(
+            "reading the log in etcd from this store's point",
+            metadata: ["log.index": "\(point.index)", "report.seq": "\(point.sequence)"])
     }
 
     /// Reads the log after the last applied entry, applies it, then watches from there.
@@ -79,18 +111,34 @@ extension NodeLoop {
         guard let quorum else { return }
         quorum.generation += 1
         let generation = quorum.generation
-        let full = quorum.appliedIndex == 0
         quorum.link.stopWatching()
         quorum.link.read(after: quorum.appliedIndex) { node, read in
             guard let quorum = node.quorum, quorum.generation == generation, !quorum.holdsRole else { return }
-            node.applyLog(read.entries, full: full)
+            node.checkNotBehindTrim(read)
+            node.applyLog(read.entries, verifyTail: quorum.verifyTail)
             quorum.link.watch(from: read.revision + 1, generation: generation)
         }
     }
 
-    func quorumWatched(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], generation: UInt64) {
+    /// Applies what the watch gathered, at most one bounded batch per transaction; posts
+    /// itself again while more is there.
+    func quorumDrainWatched(generation: UInt64) {
         guard let quorum, quorum.generation == generation, !quorum.holdsRole else { return }
-        applyLog(entries, full: false)
+        let (entries, more) = quorum.link.takeWatched(generation: generation)
+        applyLog(entries, verifyTail: false)
+        if more { quorum.link.post { $0.quorumDrainWatched(generation: generation) } }
+    }
+
+    /// A read that starts past the entry after this store's point: the log was trimmed
+    /// beyond what this replica holds, so it can never be completed from etcd. The replica
+    /// stops with `node.quorumBehindTrim` rather than follow with a hole.
+    func checkNotBehindTrim(_ read: QuorumRead) {
+        guard let quorum else { return }
+        if case .behindTrim(let first) = LogTrim.start(
+            applied: quorum.appliedIndex, firstIndex: read.entries.first?.index)
+        {
+            storageFailed(QuorumBehindTrim(applied: quorum.appliedIndex, firstIndex: first))
+        }
     }
 
     func quorumWatchEnded(generation: UInt64, reason: String) {
@@ -102,19 +150,40 @@ extension NodeLoop {
     }
 
     /// Applies log entries in index order to the store, the coordinator and the picture
-    /// (entries held already are skipped). A `full` read (the whole log) first cuts off a
-    /// tail of this store that etcd never committed: what this replica wrote as active and
-    /// etcd never confirmed, which was never acknowledged.
-    func applyLog(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], full: Bool) {
+    /// (entries held already are skipped), at most ``QuorumLink/maximumEntriesPerApply`` per
+    /// transaction, each saving how far the store holds the log (one fsync per batch). With
+    /// `verifyTail` (the first read after a start or a step-down, from this store's point) it
+    /// first cuts off a tail of this store that etcd never committed: what this replica wrote
+    /// as active and etcd never confirmed, which was never acknowledged.
+    func applyLog(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], verifyTail: Bool) {
         guard let quorum else { return }
+        if verifyTail {
+            let decoded = entries.compactMap { entry in
+                entry.index > quorum.appliedIndex ? try? QuorumEntry(value: entry.value) : nil
+            }
+            cutUncommittedTail(decoded, base: quorum.tailBase)
+            quorum.verifyTail = false
+        }
+        var start = entries.startIndex
+        while start < entries.endIndex {
+            let end = min(start + QuorumLink.maximumEntriesPerApply, entries.endIndex)
+            guard applyBatch(entries[start..<end]) else { return }
+            start = end
+        }
+    }
+
+    /// One transaction of ``applyLog(_:verifyTail:)``; false after a gap (the log is read again).
+    private func applyBatch(
+        _ entries: ArraySlice<(index: UInt64, value: [UInt8], modRevision: Int64)>
+    ) -> Bool {
+        guard let quorum else { return false }
         var decoded: [(index: UInt64, entry: QuorumEntry, modRevision: Int64)] = []
         for entry in entries where entry.index > quorum.appliedIndex {
             guard entry.index == quorum.appliedIndex + UInt64(decoded.count) + 1 else {
                 logger.warning(
                     "a gap in the log read from etcd; reading again", metadata: ["index": "\(entry.index)"])
-                quorum.appliedIndex = 0
                 followLog()
-                return
+                return false
             }
             do {
                 decoded.append((entry.index, try QuorumEntry(value: entry.value), entry.modRevision))
@@ -123,14 +192,17 @@ extension NodeLoop {
                 storageFailed(error)
             }
         }
-        if full { cutUncommittedTail(decoded.map(\.entry)) }
+        guard let last = decoded.last else { return true }
         var accepted: [(Update, ReportDocument?)] = []
         var records: [RejectionRecord] = []
         var next = coordinator.lastSequence + 1
+        // The report sequence at the batch's last entry (this store may hold more, as active).
+        var sequenceAtLast = quorum.upkeep.durable.sequence
         let codec = DocumentCodec()
         for item in decoded {
             switch item.entry {
             case .update(let update):
+                sequenceAtLast = update.sequence
                 guard update.sequence >= next else { continue }
                 guard update.sequence == next else {
                     storageFailed(QuorumGap(expected: next, found: update.sequence))
@@ -143,28 +215,30 @@ extension NodeLoop {
                 records.append(record)
             }
         }
-        if !accepted.isEmpty || !records.isEmpty {
-            do {
-                try store.commit(accepted: accepted, records: records)
-            } catch {
-                storageFailed(error)
-            }
+        let point = QuorumPoint(index: last.index, revision: last.modRevision, sequence: sequenceAtLast)
+        do {
+            try store.commit(accepted: accepted, records: records, quorumPoint: point)
+        } catch {
+            storageFailed(error)
         }
         for (update, document) in accepted {
             coordinator.absorb(update, document: document)
             picture.apply(update)
         }
         for record in records { coordinator.absorb(record.rejection) }
-        if let last = decoded.last {
-            quorum.appliedIndex = last.index
-            quorum.appliedRevision = last.modRevision
-        }
+        quorum.appliedIndex = last.index
+        quorum.appliedRevision = last.modRevision
+        quorum.upkeep.durable = point
+        quorum.upkeep.appliedEntries += decoded.count
+        quorum.upkeep.applyTransactions += 1
+        return true
     }
 
-    /// Cuts this store back to what the whole log in etcd confirms: from the first report
-    /// etcd holds at another sequence, or after etcd's last report.
-    private func cutUncommittedTail(_ entries: [QuorumEntry]) {
-        var logLast: SequenceNumber = 0
+    /// Cuts this store back to what the log in etcd after this store's point confirms: from
+    /// the first report etcd holds at another sequence, or after etcd's last report (`base`,
+    /// the store's point, when the log holds no report after it).
+    private func cutUncommittedTail(_ entries: [QuorumEntry], base: SequenceNumber) {
+        var logLast: SequenceNumber = base
         var cut: SequenceNumber?
         do {
             for case .update(let update) in entries {
@@ -197,7 +271,6 @@ extension NodeLoop {
         quorum.leaseUntil = term.confirmedUntil
         quorum.generation += 1
         let generation = quorum.generation
-        let full = quorum.appliedIndex == 0
         quorum.link.stopWatching()
         logger.info("won the election; reading the log's tail", metadata: ["node.epoch": "\(term.epoch)"])
         // Everything etcd committed is applied before the first commit of this term: the
@@ -206,7 +279,8 @@ extension NodeLoop {
             guard let quorum = node.quorum, quorum.generation == generation,
                 case .takingOver(let current) = quorum.role, current == term
             else { return }
-            node.applyLog(read.entries, full: full)
+            node.checkNotBehindTrim(read)
+            node.applyLog(read.entries, verifyTail: quorum.verifyTail)
             node.becomeQuorumActive(term)
         }
     }
@@ -276,10 +350,21 @@ extension NodeLoop {
         }
         heartbeat()
         if campaignAgain { quorum.link.restartCampaign() }
-        // The whole log again: it cuts whatever of this store etcd does not hold.
-        quorum.appliedIndex = 0
-        quorum.appliedRevision = 0
+        // The log again from this store's saved point: it cuts whatever of this store etcd
+        // does not hold.
+        resumeFromStore(quorum)
         followLog()
+    }
+}
+
+/// A replica whose store ends before the log in etcd starts: the entries between were
+/// trimmed once every other replica had applied them (or this one was too far behind to hold
+/// the log back, LogTrim's retained entries). Its store cannot be completed from etcd.
+struct QuorumBehindTrim: Error, CustomStringConvertible {
+    let applied: UInt64
+    let firstIndex: UInt64
+    var description: String {
+        "node.quorumBehindTrim: this store holds the log in etcd up to entry \(applied), but etcd keeps it only from entry \(firstIndex) on; stop this replica, copy the store (store.sqlite) of another, stopped replica into its folder and start it again"
     }
 }
 

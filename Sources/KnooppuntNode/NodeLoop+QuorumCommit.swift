@@ -1,6 +1,7 @@
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 
 /// The active replica's commit path: a batch already in this store goes to etcd through the
 /// fence; its ACKs wait in `awaiting` until etcd answers `committed` for all its entries.
@@ -35,16 +36,18 @@ extension NodeLoop {
         handleQuorum(outcome, epoch: epoch)
     }
 
-    func quorumCommitFailed(epoch: Int64, reason: String) {
+    func quorumCommitFailed(epoch: Int64, reason: String, spaceFull: Bool) {
         guard let quorum, case .active(let term) = quorum.role, term.epoch == epoch else { return }
         quorum.pipeline?.failed()
+        if spaceFull { quorumSpaceFull(reason) }
         if quorum.failuresLogged < QuorumState.failuresLoggedInARow {
             quorum.failuresLogged += 1
             logger.warning(
                 "etcd did not commit; nothing is acknowledged until it does",
                 metadata: ["reason": "\(reason)", "node.epoch": "\(epoch)"])
         }
-        loop.after(quorum.link.options.retryPause) { [unowned self] in pumpQuorum() }
+        let pause = quorum.upkeep.spaceFull ? QuorumUpkeep.spaceRetryPause : quorum.link.options.retryPause
+        loop.after(pause) { [unowned self] in pumpQuorum() }
     }
 
     private func handleQuorum(_ outcome: QuorumPipeline.Outcome, epoch: Int64) {
@@ -59,9 +62,15 @@ extension NodeLoop {
                 quorum.appliedRevision = tip.modRevision
             }
             // On a majority of etcd's members and in this store: acknowledge, in order.
+            var lastSequence: SequenceNumber?
             for id in batches {
                 guard let first = awaiting.first, first.id == id else { break }
+                lastSequence = first.lastSequence
                 release(awaiting.removeFirst(), degraded: false)
+            }
+            if let lastSequence, let released = quorum.pipeline?.released {
+                quorumReleased(
+                    QuorumPoint(index: released.index, revision: released.revision, sequence: lastSequence))
             }
             pumpQuorum()
         case .fenced:

@@ -12,6 +12,8 @@ public struct QuorumOptions: Sendable {
     public var leaseTTL: Duration = Leadership.defaultLeaseTTL
     /// The pause before a failed etcd call (no majority, no member) is made again.
     public var retryPause: Duration = .milliseconds(250)
+    /// When the log is trimmed, how far, and how often the replica records its progress.
+    public var trim = LogTrim.Limits()
 
     public init(endpoints: [String], networkName: String) {
         self.endpoints = endpoints
@@ -43,15 +45,37 @@ final class QuorumLink: Sendable {
     let leadership: Leadership
     /// Who campaigns: the replica's node endpoint, readable in etcd by an operator.
     let identity: [UInt8]
-    private let post: Post
+    /// This replica's name in etcd's key space (its applied record): its endpoint, made one
+    /// key segment.
+    let replicaName: String
+    let post: Post
     private let tasks = Mutex(Tasks())
+    /// Entries the watch delivered and the loop has not taken yet (see ``takeWatched(generation:)``).
+    private let watched = Mutex(WatchBuffer())
 
     /// The long-running tasks, replaced (and the old one cancelled) as the loop decides.
     private struct Tasks {
         var election: Task<Void, Never>?
         var watcher: Task<Void, Never>?
+        var monitor: Task<Void, Never>?
         var stopped = false
     }
+
+    /// The watch's entries on their way to the loop. One drain is posted at a time; while the
+    /// loop applies a batch the next one gathers here, so a busy follower applies many entries
+    /// per transaction instead of one.
+    private struct WatchBuffer {
+        var generation: UInt64 = 0
+        var entries: [(index: UInt64, value: [UInt8], modRevision: Int64)] = []
+        var drainPosted = false
+    }
+
+    /// The most entries a follower applies in one transaction (one fsync).
+    static let maximumEntriesPerApply = 512
+    /// The most watched entries waiting for the loop; the watch waits beyond it.
+    static let maximumWatchedEntries = 8 * maximumEntriesPerApply
+    /// How long the watch waits for the loop to take entries when the buffer is full.
+    static let watchBackoff: Duration = .milliseconds(10)
 
     init(options: QuorumOptions, identity: String, post: @escaping Post) {
         self.options = options
@@ -59,6 +83,7 @@ final class QuorumLink: Sendable {
         layout = Fence.Layout(network: options.networkName)
         leadership = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: options.leaseTTL)
         self.identity = Array(identity.utf8)
+        replicaName = Fence.Layout.replicaName(identity)
         self.post = post
     }
 
@@ -107,6 +132,15 @@ final class QuorumLink: Sendable {
 
     var isStopped: Bool { tasks.withLock { $0.stopped } }
 
+    /// Keeps `task` as the monitor (see QuorumLink+Upkeep), or cancels it once stopped.
+    func setMonitor(_ task: Task<Void, Never>) {
+        let old = tasks.withLock { tasks in
+            defer { tasks.monitor = tasks.stopped ? nil : task }
+            return tasks.stopped ? task : tasks.monitor
+        }
+        old?.cancel()
+    }
+
     // MARK: The log
 
     /// Sends one fenced commit; its answer (or failure) is posted with the epoch it was made in.
@@ -132,7 +166,8 @@ final class QuorumLink: Sendable {
                 post { $0.quorumAnswered(answer, epoch: epoch) }
             } catch {
                 let reason = "\(error)"
-                post { $0.quorumCommitFailed(epoch: epoch, reason: reason) }
+                let full = (error as? EtcdError)?.code == .spaceQuotaExceeded
+                post { $0.quorumCommitFailed(epoch: epoch, reason: reason, spaceFull: full) }
             }
         }
     }
@@ -174,15 +209,23 @@ final class QuorumLink: Sendable {
         let client = client
         let layout = layout
         let post = post
+        watched.withLock { $0 = WatchBuffer(generation: generation) }
         let task = Task {
             do {
                 for try await event in client.watch(.prefix(layout.logPrefix), from: revision) {
+                    // Deletes are the active's trims: nothing for a follower to apply.
                     guard event.kind == .put, let index = layout.sequence(ofEntryKey: event.keyValue.key)
                     else { continue }
-                    let entry: (index: UInt64, value: [UInt8], modRevision: Int64) = (
-                        index, event.keyValue.value, event.keyValue.modRevision
-                    )
-                    post { $0.quorumWatched([entry], generation: generation) }
+                    while self.watched.withLock({ $0.entries.count >= Self.maximumWatchedEntries }) {
+                        try await Task.sleep(for: Self.watchBackoff)
+                    }
+                    let postDrain = self.watched.withLock { buffer -> Bool in
+                        guard buffer.generation == generation else { return false }
+                        buffer.entries.append((index, event.keyValue.value, event.keyValue.modRevision))
+                        defer { buffer.drainPosted = true }
+                        return !buffer.drainPosted
+                    }
+                    if postDrain { post { $0.quorumDrainWatched(generation: generation) } }
                 }
             } catch is CancellationError {
                 return
@@ -198,6 +241,23 @@ final class QuorumLink: Sendable {
         old?.cancel()
     }
 
+    /// Takes up to ``maximumEntriesPerApply`` watched entries of `generation`, oldest first;
+    /// `more` says that a drain is still due (the loop posts it again).
+    func takeWatched(
+        generation: UInt64
+    ) -> (
+        entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], more: Bool
+    ) {
+        watched.withLock { buffer in
+            guard buffer.generation == generation else { return ([], false) }
+            let count = min(buffer.entries.count, Self.maximumEntriesPerApply)
+            let taken = Array(buffer.entries.prefix(count))
+            buffer.entries.removeFirst(count)
+            buffer.drainPosted = !buffer.entries.isEmpty
+            return (taken, buffer.drainPosted)
+        }
+    }
+
     func stopWatching() {
         tasks.withLock { tasks in
             defer { tasks.watcher = nil }
@@ -210,7 +270,7 @@ final class QuorumLink: Sendable {
     func stop() {
         let old = tasks.withLock { tasks in
             defer { tasks = Tasks(stopped: true) }
-            return [tasks.watcher, tasks.election]
+            return [tasks.watcher, tasks.election, tasks.monitor]
         }
         for task in old { task?.cancel() }
     }

@@ -32,6 +32,9 @@ struct QuorumPipeline {
     private(set) var inFlight: Fence.Commit?
     /// Set when the log holds entries this replica did not write in its epoch.
     private(set) var lost = false
+    /// The last entry of the last batch released, and the revision that wrote it: where this
+    /// replica's store surely agrees with etcd.
+    private(set) var released: (index: UInt64, revision: Int64)?
 
     init(fence: Fence) { self.fence = fence }
 
@@ -78,7 +81,8 @@ struct QuorumPipeline {
         inFlight = nil
         switch fence.decide(commit, answer) {
         case .committed(let tip):
-            return advance(to: tip, committed: commit.puts.count)
+            // Every entry of the commit was written at the answer's revision.
+            return advance(to: tip, committed: commit.puts.count) { _ in tip.modRevision }
         case .fenced:
             return .fenced
         case .conflict:
@@ -106,15 +110,23 @@ struct QuorumPipeline {
         guard let last = found.last else { return .none }
         let next = Fence.Tip(sequence: tip.sequence + UInt64(found.count), modRevision: last.modRevision)
         fence.resync(to: next)
-        return advance(to: next, committed: found.count)
+        return advance(to: next, committed: found.count) { index in
+            let offset = Int(index) - Int(tip.sequence) - 1
+            return found.indices.contains(offset) ? found[offset].modRevision : last.modRevision
+        }
     }
 
-    private mutating func advance(to tip: Fence.Tip, committed: Int) -> Outcome {
+    /// `revision` gives the revision of an entry committed now (its index after the old tip).
+    private mutating func advance(
+        to tip: Fence.Tip, committed: Int, revision: (UInt64) -> Int64
+    ) -> Outcome {
         waiting.removeFirst(min(committed, waiting.count))
-        var released: [UInt64] = []
+        var batches: [UInt64] = []
         while let first = batchEnds.first, first.last <= tip.sequence {
-            released.append(batchEnds.removeFirst().batch)
+            let end = batchEnds.removeFirst()
+            batches.append(end.batch)
+            released = (end.last, revision(end.last))
         }
-        return .committed(batches: released)
+        return .committed(batches: batches)
     }
 }

@@ -21,7 +21,7 @@ extension NodeStatus {
     public var json: JSONValue {
         var partiesJSON: [String: JSONValue] = [:]
         for (code, party) in parties { partiesJSON[code] = party.json }
-        return [
+        var object: JSONValue = [
             "role": .string(role), "epoch": .integer(Int64(clamping: epoch)), "degraded": .bool(degraded),
             "pair": pair?.json ?? .null,
             "lastSequence": .integer(Int64(clamping: lastSequence)),
@@ -40,6 +40,12 @@ extension NodeStatus {
                 "milliseconds": .integer(commits.milliseconds),
             ],
         ]
+        // Only a replica on etcd has the key: absent, not zero, without etcd.
+        if let quorum, case .object(var fields) = object {
+            fields["quorum"] = quorum.json
+            object = .object(fields)
+        }
+        return object
     }
 
     /// Reads a STATUS answer; nil when it is not a node's status (no object, no liveness board).
@@ -68,6 +74,37 @@ extension NodeStatus {
         self.commits = Commits(
             batches: commits?["batches"]?.integerValue ?? 0, reports: commits?["reports"]?.integerValue ?? 0,
             milliseconds: commits?["milliseconds"]?.integerValue ?? 0)
+        quorum = json["quorum"].flatMap(Quorum.init(json:))
+    }
+}
+
+extension NodeStatus.Quorum {
+    public var json: JSONValue {
+        [
+            "role": .string(role), "epoch": .integer(epoch), "logIndex": .integer(Int64(clamping: logIndex)),
+            "trimmedThrough": .integer(Int64(clamping: trimmedThrough)),
+            "applied": ["entries": .integer(appliedEntries), "transactions": .integer(applyTransactions)],
+            "etcd": [
+                "membersReachable": .integer(membersReachable), "members": .integer(members),
+                "dbSize": .integer(dbSize), "alarms": .array(alarms.map(JSONValue.string)),
+                "spaceFull": .bool(spaceFull),
+            ],
+        ]
+    }
+
+    init?(json: JSONValue) {
+        guard json.objectValue != nil else { return nil }
+        let etcd = json["etcd"]
+        self.init(
+            role: json["role"]?.stringValue ?? "", epoch: json["epoch"]?.integerValue ?? 0,
+            logIndex: UInt64(clamping: json["logIndex"]?.integerValue ?? 0),
+            trimmedThrough: UInt64(clamping: json["trimmedThrough"]?.integerValue ?? 0),
+            membersReachable: etcd?["membersReachable"]?.integerValue ?? 0,
+            members: etcd?["members"]?.integerValue ?? 0, dbSize: etcd?["dbSize"]?.integerValue ?? 0,
+            alarms: (etcd?["alarms"]?.arrayValue ?? []).compactMap(\.stringValue),
+            spaceFull: etcd?["spaceFull"]?.boolValue ?? false)
+        appliedEntries = json["applied"]?["entries"]?.integerValue ?? 0
+        applyTransactions = json["applied"]?["transactions"]?.integerValue ?? 0
     }
 }
 

@@ -28,6 +28,8 @@ public struct NodeStatus: Sendable, Hashable {
     public var policy: String
     public var synchronous: Int64
     public var commits: Commits
+    /// A replica on etcd: its part in the quorum; nil (absent from the JSON) without etcd.
+    public var quorum: Quorum?
 
     public struct Pair: Sendable, Hashable {
         public var configuredRole: String
@@ -114,6 +116,46 @@ public struct NodeStatus: Sendable, Hashable {
         }
     }
 
+    /// A replica's view of the log in etcd (docs/PROTOCOL.md §12.1).
+    public struct Quorum: Sendable, Hashable {
+        /// `active`, `following` or `takingOver` (won the election, reading the log's tail).
+        public var role: String
+        /// The epoch of the role it holds (its election key's create revision); 0 when following.
+        public var epoch: Int64
+        /// The last log entry this replica's store holds (committed by etcd).
+        public var logIndex: UInt64
+        /// The log's entries up to here were trimmed from etcd (0: none yet).
+        public var trimmedThrough: UInt64
+        /// etcd's members that answered the last status round, of how many.
+        public var membersReachable: Int64
+        public var members: Int64
+        /// The largest member's database file, in bytes.
+        public var dbSize: Int64
+        /// Alarms raised in etcd (`NOSPACE`, `CORRUPT`).
+        public var alarms: [String]
+        /// etcd's space quota is reached: new reports are refused with E500 until it is freed.
+        public var spaceFull: Bool
+        /// Log entries this replica applied as a follower since it started, and in how many
+        /// store transactions (one fsync each).
+        public var appliedEntries: Int64 = 0
+        public var applyTransactions: Int64 = 0
+
+        public init(
+            role: String, epoch: Int64, logIndex: UInt64, trimmedThrough: UInt64, membersReachable: Int64,
+            members: Int64, dbSize: Int64, alarms: [String], spaceFull: Bool
+        ) {
+            self.role = role
+            self.epoch = epoch
+            self.logIndex = logIndex
+            self.trimmedThrough = trimmedThrough
+            self.membersReachable = membersReachable
+            self.members = members
+            self.dbSize = dbSize
+            self.alarms = alarms
+            self.spaceFull = spaceFull
+        }
+    }
+
     public struct Commits: Sendable, Hashable {
         public var batches: Int64
         public var reports: Int64
@@ -129,7 +171,8 @@ public struct NodeStatus: Sendable, Hashable {
         role: String, epoch: Epoch, degraded: Bool, pair: Pair?, lastSequence: SequenceNumber, pid: Int64,
         entries: Int64, publicViewHash: String, parties: [String: Party], refusals: [String: Int64],
         time: Int64,
-        security: JSONValue, audit: Audit, policy: String, synchronous: Int64, commits: Commits
+        security: JSONValue, audit: Audit, policy: String, synchronous: Int64, commits: Commits,
+        quorum: Quorum? = nil
     ) {
         self.role = role
         self.epoch = epoch
@@ -147,6 +190,7 @@ public struct NodeStatus: Sendable, Hashable {
         self.policy = policy
         self.synchronous = synchronous
         self.commits = commits
+        self.quorum = quorum
     }
 
     /// Whether the node serves clients: active, or alone.

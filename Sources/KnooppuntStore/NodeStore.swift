@@ -149,11 +149,12 @@ public final class NodeStore {
 
     /// Writes one batch of decisions in a single transaction (one fsync): accepted reports
     /// and refusals with the epoch and global sequence they came after, and the batch's audit
-    /// rows (no extra fsync). Returns the audit rows as chained.
+    /// rows (no extra fsync). Returns the audit rows as chained. A replica on etcd saves how
+    /// far it holds the log (`quorumPoint`) in the same transaction.
     @discardableResult
     public func commit(
         accepted: [(Update, ReportDocument?)], records: [RejectionRecord], audit: [AuditEvent] = [],
-        epoch: Epoch = 0, logSequence: SequenceNumber = 0
+        epoch: Epoch = 0, logSequence: SequenceNumber = 0, quorumPoint: QuorumPoint? = nil
     ) throws -> [AuditRecord] {
         let chained = chain(audit, epoch: epoch, logSequence: logSequence)
         try db.write { db in
@@ -193,6 +194,7 @@ public final class NodeStore {
                 ])
             }
             try insertAudit(chained, db)
+            if let quorumPoint { try Self.saveQuorumPoint(quorumPoint, db) }
         }
         if let last = chained.last { auditHead = (last.seq, last.hash) }
         return chained

@@ -19,6 +19,10 @@ struct EtcdWireTests {
         #expect(decoded(prefix["range_end"]) == Array("/knooppunt/NL/log0".utf8))
         #expect(EtcdWire.fields(.key("/a"))["range_end"] == nil)
         #expect(decoded(EtcdWire.fields(.from("/a"))["range_end"]) == [0])
+        let between = EtcdWire.fields(.between("/l/01", "/l/05"))
+        #expect(
+            decoded(between["key"]) == Array("/l/01".utf8)
+                && decoded(between["range_end"]) == Array("/l/05".utf8))
         let high = EtcdWire.fields(.prefix("a\u{FF}"))  // UTF-8 C3 BF: the last byte is not 0xFF
         #expect(decoded(high["range_end"]) == [0x61, 0xC3, 0xC0])
     }

@@ -1,0 +1,56 @@
+import KnooppuntCore
+import Testing
+
+@testable import KnooppuntNode
+
+/// Where the active's store surely agrees with etcd: the last released batch's last entry and
+/// the revision that wrote it (saved as the store's point; the log before it may be trimmed).
+@Suite("Quorum pipeline: the released point")
+struct QuorumPipelineReleaseTests {
+    let layout = Fence.Layout(network: "NL")
+
+    func pipeline(tip: Fence.Tip = .empty) -> QuorumPipeline {
+        QuorumPipeline(
+            fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip))
+    }
+
+    func entries(_ count: Int, tag: UInt8) -> [[UInt8]] { (0..<count).map { [tag, UInt8($0)] } }
+
+    @Test("a batch split over two commits is released by the second, at its revision; nothing before")
+    func releasedAfterTheLastCommitOfABatch() throws {
+        var pipeline = pipeline()
+        pipeline.append(entries(100, tag: 1), batch: 1)
+        pipeline.append(entries(100, tag: 2), batch: 2)
+        let commit1 = pipeline.nextCommit()
+        #expect(commit1 != nil)
+        #expect(pipeline.released == nil)
+        _ = pipeline.answered(
+            Fence.Answer(succeeded: true, revision: 20, electionCreateRevision: 0, lastEntryModRevision: 0))
+        #expect(pipeline.released?.index == 100 && pipeline.released?.revision == 20)
+        let commit2 = pipeline.nextCommit()
+        #expect(commit2 != nil)
+        _ = pipeline.answered(
+            Fence.Answer(succeeded: true, revision: 21, electionCreateRevision: 0, lastEntryModRevision: 0))
+        #expect(pipeline.released?.index == 200 && pipeline.released?.revision == 21)
+    }
+
+    @Test("after a lost answer the entries found tell each released batch's revision")
+    func releasedFromReconciledEntries() throws {
+        var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
+        pipeline.append(entries(2, tag: 1), batch: 1)
+        pipeline.append(entries(1, tag: 2), batch: 2)
+        let commit3 = pipeline.nextCommit()
+        #expect(commit3 != nil)
+        pipeline.failed()
+        let commit4 = pipeline.nextCommit()
+        #expect(commit4 != nil)
+        _ = pipeline.answered(
+            Fence.Answer(succeeded: false, revision: 40, electionCreateRevision: 7, lastEntryModRevision: 9))
+        let found = (entries(2, tag: 1) + entries(1, tag: 2)).enumerated().map {
+            (value: $1, modRevision: Int64(30 + $0))
+        }
+        let outcome = pipeline.reconcile(found: Array(found.prefix(2)))
+        #expect(outcome == .committed(batches: [1]))
+        #expect(pipeline.released?.index == 6 && pipeline.released?.revision == 31)
+    }
+}
