@@ -46,10 +46,11 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
         self.init(unchecked: text)
     }
 
-    /// Parses a code that names an organisation of the installed network; nil otherwise:
+    /// Parses a code that names an organisation of the installed network, now or before (a
+    /// removed partner's reports stay in the picture and must keep reading); nil otherwise:
     /// where a user's or a peer's text must name a member, not merely look like a code.
     public static func inNetwork(_ text: String) -> OrganisationCode? {
-        guard let code = OrganisationCode(text), OrganisationRegistry.installed.contains(code) else {
+        guard let code = OrganisationCode(text), OrganisationRegistry.installed.knows(code) else {
             return nil
         }
         return code
