@@ -5,6 +5,7 @@ import KnooppuntProtocol
 import KnooppuntStore
 import StrictJSON
 import Testing
+import ZeroMQ
 
 /// Crisis partners beyond the 28, added and removed while the network runs (issue 17).
 extension SystemTests {
@@ -136,8 +137,16 @@ extension SystemTests {
         try waitUntil("RWS's daemon is refused with E303", timeout: 30) {
             net.log(rws.rawValue).contains("error.code=303")
         }
-        let stranger = try Self.rawEverything(net, keys: rwsKeys, role: .region, upTo: 3)
-        #expect(stranger.messages == 0, "a removed key received \(stranger.messages) messages")
+        // Its handshake fails, so nothing may wait for a connection: the HELLO is offered without blocking.
+        let stranger = try RawClient(
+            endpoint: net.network.primary.endpoint, serverKey: net.network.nodeCurvePublicKey, keys: rwsKeys)
+        _ = try? stranger.socket.sendPacked(
+            MessageCodec.encode(ClientMessage.hello(applied: 0, epoch: 0, role: .region)), dontWait: true)
+        let heard = try stranger.received(within: .seconds(5))
+        #expect(heard.messages == 0, "a removed key received \(heard.messages) messages")
+        try waitUntil("the node refuses the removed key's handshake", timeout: 30) {
+            net.log("node").contains("key not on the allowlist")
+        }
         net.stop(rws.rawValue)
 
         // The node keeps serving the others, and RWS's report stays in their pictures.
