@@ -180,6 +180,15 @@ public struct OrganisationRegistry: Hashable, Sendable {
     /// reloads a network.json whose organisations changed (an added or removed partner).
     public static func install(_ registry: OrganisationRegistry) { current.withLock { $0 = registry } }
 
+    /// Whether the installed registry ``knows(_:)`` `code`, read under the lock without
+    /// copying the registry out.
+    public static func isKnown(_ code: OrganisationCode) -> Bool { current.withLock { $0.knows(code) } }
+
+    /// The kind the installed registry gives `code` (nil when it does not know it).
+    static func installedKind(of code: OrganisationCode) -> OrganisationKind? {
+        current.withLock { $0.organisation(code)?.kind }
+    }
+
     private static let current = Mutex(OrganisationRegistry.reference)
 }
 
