@@ -231,4 +231,39 @@ extension SystemTests {
             })
         net.stopAll()
     }
+
+    @Test(
+        "org add, list and remove on the command line: the 28's kinds and codes refused with a message, groups listed, the policy shows its group"
+    )
+    func partnerCommandLine() throws {
+        let net = try TestNetwork(name: "org-commands")
+        defer { net.removeFolder() }
+        let dir = net.root.path
+        try Self.addRijkswaterstaat(net)
+        let claimed = try runKnooppunt([
+            "org", "add", "X1", "--kind", "safetyRegion", "--name", "X", "--dir", dir,
+        ])
+        #expect(
+            claimed.status != 0 && claimed.err.contains("for the 28 built-in organisations only"),
+            "\(claimed.err)")
+        let list = try runKnooppunt(["org", "list", "--dir", dir])
+        #expect(
+            list.out.contains("infrastructure (1)") && list.out.contains("vital-infrastructure: RWS"),
+            "\(list.out)")
+        let policy = try runKnooppunt(["policy", "show", "--dir", dir])
+        #expect(policy.out.contains("group: vital-infrastructure"), "\(policy.out)")
+        let national = try runKnooppunt(["daemon", "--org", "NATIONAL", "--dir", dir])
+        #expect(national.status != 0 && national.err.contains("knooppunt node"), "\(national.err)")
+        let police = try runKnooppunt(["org", "remove", "POLICE", "--dir", dir])
+        #expect(police.status != 0 && police.err.contains("cannot be removed"), "\(police.err)")
+        let removed = try runKnooppunt(["org", "remove", "RWS", "--dir", dir])
+        #expect(
+            removed.status == 0 && removed.out.contains("no longer admitted"), "\(removed.out) \(removed.err)"
+        )
+        let daemon = try runKnooppunt(["daemon", "--org", "RWS", "--dir", dir])
+        #expect(daemon.status != 0 && daemon.err.contains("RWS is not in"), "\(daemon.err)")
+        let after = try runKnooppunt(["org", "list", "--dir", dir])
+        #expect(
+            after.out.contains("removed (1)") && after.out.contains("28 organisations, 0 of them partners"))
+    }
 }
