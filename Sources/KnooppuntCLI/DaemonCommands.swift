@@ -55,6 +55,39 @@ struct RegionCommand: AsyncParsableCommand {
     func run() async throws { try await runner.run(code) }
 }
 
+struct DaemonCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daemon",
+        abstract: "Run the daemon of any organisation of the network, a partner's included.",
+        discussion: """
+            The same daemon as `knooppunt region`: the organisation's outbox towards the national \
+            node and its mirror of the picture in its own view. Operators hand it reports with \
+            `knooppunt publish --as CODE`; `watch --as CODE` and `screen --as CODE` work over it. \
+            A partner without a safety region of its own has no municipalities or region map; \
+            what it may write is the policy's (kinds and groups, `knooppunt policy show`).
+
+            Examples:
+              knooppunt daemon --org RWS --dir ./var
+              knooppunt daemon --org VR09 --dir ./var
+            """)
+
+    @Option(name: .customLong("org"), help: "The organisation's code, as network.json lists it.")
+    var code: String
+    @OptionGroup var runner: DaemonRunner
+
+    func validate() throws {
+        guard let organisation = OrganisationCode(code.uppercased()) else {
+            throw ValidationError("--org \(code): not an organisation code")
+        }
+        guard organisation != .national else {
+            throw ValidationError(
+                "NATIONAL is the node's own organisation: run `knooppunt node` and the desk")
+        }
+    }
+
+    func run() async throws { try await runner.run(OrganisationCode(code.uppercased())!) }
+}
+
 struct NCTVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nctv",

@@ -3,22 +3,25 @@ import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
 
-/// `knooppunt org list|add`: the organisations of the network come from network.json, not
-/// from the program.
+/// `knooppunt org list|add|remove`: the organisations of the network come from network.json,
+/// not from the program.
 struct OrgCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "org",
-        abstract: "List the network's organisations, or add a crisis partner.",
+        abstract: "List the network's organisations, or add or remove a crisis partner.",
         discussion: """
             The 28 organisations (NATIONAL, NCTV, POLICE, VR01…VR25) are every network's; \
             partners (ministries, infrastructure, water boards, health, defence, justice, \
             municipalities and any other kind) are listed in DIR/network.json with a name, a \
             kind, an area and groups. `org add` generates a partner's keys and adds it to \
-            network.json; a node that runs takes it on its next start (reloading a running \
-            node, removing an organisation and recording the change in the audit log come in \
-            a later release). Hand the partner its folder with `keys export CODE`.
+            network.json; `org remove` takes it out again. A running node reloads network.json \
+            within seconds (or at once on SIGHUP): it admits an added partner, which then gets \
+            its own view of the picture, refuses a removed one's key (E303) while keeping the \
+            reports it wrote, and records the change in the audit log. Copy network.json to the \
+            node hosts; hand a new partner its folder with `keys export CODE` and run its daemon \
+            with `knooppunt daemon --org CODE`.
             """,
-        subcommands: [OrgListCommand.self, OrgAddCommand.self])
+        subcommands: [OrgListCommand.self, OrgAddCommand.self, OrgRemoveCommand.self])
 }
 
 struct OrgListCommand: ParsableCommand {
@@ -40,6 +43,21 @@ struct OrgListCommand: ParsableCommand {
                 print(line)
             }
         }
+        if !registry.former.isEmpty {
+            print("removed (\(registry.former.count)): their reports stay in the picture")
+            for organisation in registry.former {
+                print(
+                    "  \(organisation.code.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(organisation.name) (\(organisation.kind))"
+                )
+            }
+        }
+        let groups = Set(registry.organisations.flatMap(\.groups)).sorted()
+        if !groups.isEmpty {
+            print("groups:")
+            for group in groups {
+                print("  \(group): \(registry.members(of: group).map(\.rawValue).joined(separator: ", "))")
+            }
+        }
         print("\(registry.codes.count) organisations, \(registry.partners.count) of them partners")
     }
 }
@@ -53,7 +71,8 @@ struct OrgAddCommand: ParsableCommand {
               knooppunt org add RWS --kind infrastructure --name Rijkswaterstaat \
             --group vital-infrastructure --dir ./deployment
 
-            Takes effect when the node starts again (reload while it runs: a later release).
+            A running node admits the partner within seconds of the new network.json (or at \
+            once on SIGHUP). Kinds national, nctv, police and safetyRegion are the 28's own.
             """)
 
     @Argument(help: "The partner's code: an upper-case letter, then letters, digits or hyphens (2…24).")
@@ -97,6 +116,9 @@ struct OrgAddCommand: ParsableCommand {
         guard let partnerKind = OrganisationKind(rawValue: kind) else {
             throw ValidationError("\(kind): a kind is a word such as infrastructure or waterBoard")
         }
+        guard !OrganisationKind.referenceOnly.contains(partnerKind) else {
+            throw ValidationError("--kind \(kind) is for the 28 built-in organisations only")
+        }
         guard !name.isEmpty, name.count <= NetworkConfig.maximumNameLength else {
             throw ValidationError("--name: 1…\(NetworkConfig.maximumNameLength) characters")
         }
@@ -133,6 +155,45 @@ struct OrgAddCommand: ParsableCommand {
         print("keys: \(folder.folder.keyFile(organisation).path) (owner-only)")
         print("network: \(folder.folder.networkFile.path), \(network.registry.codes.count) organisations")
         print("next: `knooppunt keys export \(organisation) --dir \(folder.dir) --to FOLDER` for its host")
+    }
+}
+
+struct OrgRemoveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "remove",
+        abstract: "Remove a partner from network.json; its reports stay.",
+        discussion: """
+            Takes the partner's CURVE key out of DIR/network.json and deletes its secret from \
+            DIR/keys; its name, kind and signing keys stay under `removedOrganisations`, so the \
+            reports it wrote keep reading and verifying in the picture and the audit log. A \
+            running node reloads network.json within seconds (or at once on SIGHUP), drops the \
+            partner's connections and refuses its key: a message on a connection made before \
+            is answered E303 retiredKey, and a new connection fails its CURVE handshake (the \
+            node logs and audits the refused key). The 28 organisations cannot be removed.
+
+            Example:
+              knooppunt org remove RWS --dir ./deployment
+            """)
+
+    @Argument(help: "The partner's code.")
+    var code: String
+
+    @OptionGroup var folder: FolderOption
+
+    func run() throws {
+        guard let organisation = OrganisationCode(code.uppercased()) else {
+            throw ValidationError("\(code): not an organisation code")
+        }
+        guard !organisation.isReference else {
+            throw ValidationError(
+                "\(organisation) is one of the 28 organisations every network has (NATIONAL, NCTV, POLICE, VR01…VR25) and cannot be removed"
+            )
+        }
+        let removal = try folder.folder.removeOrganisation(organisation)
+        print("removed \(organisation) (\(removal.organisation.kind)): \(removal.organisation.name)")
+        print("  CURVE key \(removal.curvePublicKey) no longer admitted; its reports stay in the picture")
+        if removal.secretDeleted { print("  deleted \(folder.folder.keyFile(organisation).path)") }
+        print("next: copy \(folder.folder.networkFile.path) to the node hosts; stop \(organisation)'s daemon")
     }
 }
 

@@ -14,19 +14,25 @@ extension NetworkConfig {
     /// The most codes one area lists (the Netherlands has 342 municipalities).
     public static let maximumAreaCodes = 400
     /// The longest group name.
-    public static let maximumGroupLength = 40
+    public static let maximumGroupLength = Organisation.maximumGroupLength
 
-    /// The network's organisations: the 28 and every partner with keys in network.json.
+    /// The network's organisations: the 28 and every partner with keys in network.json, and
+    /// the partners it removed (``OrganisationRegistry/former``).
     public var registry: OrganisationRegistry {
         OrganisationRegistry(
             organisations.keys.map { code in
                 descriptions[code] ?? Organisation.reference(code)
                     ?? Organisation(code: code, name: code.rawValue, kind: .other)
-            })
+            }, former: removed.values.map(\.organisation))
     }
 
-    /// Adds (or replaces) a partner: its public keys and its description.
+    /// Adds (or replaces) a partner: its public keys and its description. A partner removed
+    /// before comes back with its old signing keys retired, so its old reports keep verifying.
     public mutating func add(_ organisation: Organisation, keys: OrganisationKeys) {
+        var keys = keys
+        if let earlier = removed.removeValue(forKey: organisation.code) {
+            keys.retiredSigningPublicKeys = earlier.signingPublicKeys + keys.retiredSigningPublicKeys
+        }
         organisations[organisation.code] = keys
         descriptions[organisation.code] = organisation
     }
@@ -46,6 +52,9 @@ extension NetworkConfig {
             }
             if let builtIn = reference?.kind, builtIn != named {
                 throw fail("\(code) is of kind \(builtIn), built in; network.json says \(named)")
+            }
+            if reference == nil, OrganisationKind.referenceOnly.contains(named) {
+                throw fail("\(code): the kind \(named) is for the 28 built-in organisations only")
             }
             kind = named
         }
@@ -78,14 +87,7 @@ extension NetworkConfig {
 
     /// Whether `text` is a group name: a lower-case letter, then lower-case letters, digits or
     /// hyphens, at most ``maximumGroupLength`` characters.
-    public static func isGroupName(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        let lower = UInt8(ascii: "a")...UInt8(ascii: "z")
-        guard (1...maximumGroupLength).contains(bytes.count), lower.contains(bytes[0]) else { return false }
-        return bytes.allSatisfy {
-            lower.contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == 45
-        }
-    }
+    public static func isGroupName(_ text: String) -> Bool { Organisation.isGroupName(text) }
 
     private static func area(
         _ code: OrganisationCode, _ value: JSONValue, fail: (String) -> ConfigError
@@ -153,9 +155,9 @@ extension NetworkConfig {
 
 extension DataFolder {
     /// Adds a partner to this folder's network: generates its keys (a key file already there
-    /// is kept) and writes network.json with the partner described. A running node takes the
-    /// change on its next reload of network.json; admitting partners while it runs is not
-    /// part of this release. Refuses a code the network already has.
+    /// is kept) and writes network.json with the partner described. A running node reloads
+    /// network.json within seconds (or at once on SIGHUP): it admits the partner's key and
+    /// tracks its view. Refuses a code the network already has.
     @discardableResult
     public func addOrganisation(_ organisation: Organisation) throws -> NetworkConfig {
         var network = try NetworkConfig.load(from: networkFile)

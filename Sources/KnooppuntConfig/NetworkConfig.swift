@@ -101,11 +101,15 @@ public struct NetworkConfig: Sendable {
     /// What network.json says about its organisations beyond their keys (name, kind, area,
     /// groups): every partner has an entry; one of the 28 only when the file describes it.
     public var descriptions: [OrganisationCode: Organisation] = [:]
+    /// Partners removed by `knooppunt org remove` (NetworkConfig+Organisations.swift).
+    public var removed: [OrganisationCode: RemovedOrganisation] = [:]
 
     /// Every organisation's current signing key.
     public var verifyingKeys: [OrganisationCode: VerifyingKey] { organisations.mapValues(\.signingPublicKey) }
     /// Every organisation's signing keys, current and retired: what verifies a report.
-    public var signingKeySets: [OrganisationCode: SigningKeySet] { organisations.mapValues(\.signingKeys) }
+    public var signingKeySets: [OrganisationCode: SigningKeySet] {
+        organisations.mapValues(\.signingKeys).merging(removedSigningKeySets) { current, _ in current }
+    }
 
     /// Daemons of this network (every organisation but the national one, which is the node).
     public var daemons: [OrganisationCode] { organisations.keys.filter { $0 != .national }.sorted() }
@@ -154,7 +158,9 @@ public struct NetworkConfig: Sendable {
             entry.merge(descriptionJSON(code), uniquingKeysWith: { _, described in described })
             orgs[code.rawValue] = .object(entry)
         }
-        return ["version": 1, "node": .object(node), "organisations": .object(orgs)]
+        var top: [String: JSONValue] = ["version": 1, "node": .object(node), "organisations": .object(orgs)]
+        if !removed.isEmpty { top["removedOrganisations"] = removedJSON }
+        return .object(top)
     }
 
     public static func load(from url: URL) throws -> NetworkConfig {
@@ -209,6 +215,7 @@ public struct NetworkConfig: Sendable {
             chpHost: node["chpHost"]?.stringValue ?? "127.0.0.1", nodeAuditPublicKey: auditKey,
             organisations: organisations)
         config.descriptions = descriptions
+        config.removed = try removedOrganisations(value["removedOrganisations"], fail: fail)
         return config
     }
 
@@ -218,7 +225,7 @@ public struct NetworkConfig: Sendable {
     }
 }
 
-private func verifyingKey(_ hex: String) -> VerifyingKey? {
+func verifyingKey(_ hex: String) -> VerifyingKey? {
     Hex.decode(hex).flatMap { try? VerifyingKey(rawRepresentation: $0) }
 }
 
@@ -312,6 +319,7 @@ extension DataFolder {
             primary: primary, backup: backup, nodeCurvePublicKey: server.curve.publicKey, chpHost: chpHost,
             nodeAuditPublicKey: server.audit.publicKey, organisations: organisations)
         config.descriptions = previous?.descriptions ?? [:]
+        config.removed = previous?.removed ?? [:]
         try config.save(to: networkFile)
         return config
     }

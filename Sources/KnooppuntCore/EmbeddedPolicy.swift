@@ -33,8 +33,13 @@ enum EmbeddedPolicy {
 #     ackRequest        a request that parties acknowledge a report
 #
 #   allowed: a list of
-#     NATIONAL, NCTV, POLICE, VR01 … VR25   that organisation
-#     safety regions                        any of VR01 … VR25
+#     NATIONAL, NCTV, POLICE, VR01 … VR25   that organisation (or a partner's code from network.json)
+#     kind: K                               every organisation of kind K (network.json's `kind`,
+#                                           e.g. kind: infrastructure, kind: waterBoard)
+#     group: G                              every member of group G (network.json's `groups`,
+#                                           e.g. group: vital-infrastructure)
+#     safety regions                        any of VR01 … VR25 (kind safetyRegion, which only
+#                                           they have)
 #     incident lead                         the lead organisation named in the incident's latest report
 #     incident opener                       the organisation that first reported the incident
 #     municipality region                   the safety region of the measure's municipality
@@ -85,8 +90,15 @@ rules:
 
   - id: regional-advice
     writes: advice regional
-    allowed: [area region, NATIONAL, NCTV, POLICE]
-    says: a safety region issues action advice only for its own area
+    allowed:
+      - area region
+      - NATIONAL
+      - NCTV
+      - POLICE
+      - group: vital-infrastructure
+    says: a safety region issues action advice only for its own area; vital infrastructure partners advise for one region at a time
+    # A road, rail or water-works operator (Rijkswaterstaat, ProRail) tells the public of one
+    # region what its closure means ("avoid the A12"); advice beyond one region stays national.
 
   - id: ack-requests
     writes: ackRequest

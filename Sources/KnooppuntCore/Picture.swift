@@ -49,15 +49,32 @@ public struct Picture: Sendable {
     public private(set) var entries: [String: PictureEntry] = [:]
     public private(set) var lastSequence: SequenceNumber = 0
     public private(set) var lastEpoch: Epoch = 0
-    public let views: [View]
+    public private(set) var views: [View]
     /// The hash of each view, at the view's index in `views`.
     private var hashes: [ViewHash]
-    private let viewIndex: [View: Int]
+    private var viewIndex: [View: Int]
 
     public init(views: [View]) {
         self.views = views
         hashes = Array(repeating: ViewHash(), count: views.count)
         viewIndex = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1, $0) })
+    }
+
+    /// Tracks these views from now on (organisations added to or removed from the network):
+    /// a view kept keeps its hash; a new one gets its hash from every entry. Costs one pass
+    /// over the picture per new view, on a reload of network.json, never per report.
+    public mutating func track(views updated: [View]) {
+        guard updated != views else { return }
+        let added = updated.filter { viewIndex[$0] == nil }
+        var fresh = Dictionary(uniqueKeysWithValues: added.map { ($0, ViewHash()) })
+        for entry in entries.values where !entry.isExercise {
+            for view in added {
+                fresh[view]!.add(entry.entryHash(visibility: entry.report.visibility(for: view)))
+            }
+        }
+        hashes = updated.map { view in viewIndex[view].map { hashes[$0] } ?? fresh[view]! }
+        views = updated
+        viewIndex = Dictionary(uniqueKeysWithValues: updated.enumerated().map { ($1, $0) })
     }
 
     /// Every organisation of the installed network and the public: what the node tracks.

@@ -69,9 +69,21 @@ extension WritePolicy {
         }
         var allowed: [PolicyPrincipal] = []
         for entry in allowedList {
+            // `kind: infrastructure` and `group: vital-infrastructure` are one-key mappings.
+            if let pair = entry.objectValue {
+                guard pair.count == 1, let (key, value) = pair.first, let text = value.stringValue,
+                    let principal = PolicyPrincipal(membership: key, text)
+                else {
+                    throw PolicyError(
+                        "\(place) (\(id)): \(entry) must be `kind: K` (a kind such as infrastructure) or `group: G` (a group name such as vital-infrastructure)"
+                    )
+                }
+                allowed.append(principal)
+                continue
+            }
             guard let text = entry.stringValue, let principal = PolicyPrincipal(text) else {
                 throw PolicyError(
-                    "\(place) (\(id)): \(entry) is neither an organisation code nor one of \(PolicyPrincipal.roles.keys.sorted().joined(separator: ", "))"
+                    "\(place) (\(id)): \(entry) is neither an organisation code, `kind: K`, `group: G` nor one of \(PolicyPrincipal.roles.keys.sorted().joined(separator: ", "))"
                 )
             }
             allowed.append(principal)

@@ -24,6 +24,12 @@ public struct WritePolicy: Sendable {
     /// SHA-256 of the policy file (hex): what the audit log records when the policy changes.
     public let digest: String
     let reference: ReferenceData
+    /// The organisations whose kinds and groups `kind:` and `group:` principals are checked
+    /// against: the node sets its network's (``using(_:)``) on its loop, so a check reads no
+    /// shared state; nil reads ``OrganisationRegistry/installed`` (command-line tools).
+    public private(set) var registry: OrganisationRegistry?
+    /// Whether any rule names a kind or a group (only then is the writer's entry looked up).
+    let namesMembership: Bool
 
     /// The policy built into the binary (config/policy.yaml).
     public init() { self = Self.builtIn }
@@ -45,6 +51,14 @@ public struct WritePolicy: Sendable {
         self.policeInternal = policeInternal
         self.digest = digest
         self.reference = reference
+        namesMembership = rules.contains { $0.allowed.contains(where: \.isMembership) }
+    }
+
+    /// This policy checked against `registry`'s kinds and groups.
+    public func using(_ registry: OrganisationRegistry) -> WritePolicy {
+        var policy = self
+        policy.registry = registry
+        return policy
     }
 
     /// Nil when `origin` may write `document`; otherwise the refusal (E301 or the rule's
@@ -57,8 +71,11 @@ public struct WritePolicy: Sendable {
     ) -> Problem? {
         if let problem = references(document, incidents: incidents) { return problem }
         let incident = document.body.incident.flatMap { incidents[Self.scope(document) + $0.rawValue] }
-        let facts = PolicyFacts(
+        var facts = PolicyFacts(
             document, incident: incident, subjectOrigin: subjectOrigin, reference: reference)
+        if namesMembership, !facts.subjects.isEmpty {
+            facts.writer = (registry ?? .installed).organisation(origin)
+        }
         for rule in rules where facts.subjects.contains(rule.writes) {
             let verdicts = rule.allowed.map { $0.admits(origin, facts) }
             // Undecidable here (a fact is unknown) and no principal admits: leave it to the node.

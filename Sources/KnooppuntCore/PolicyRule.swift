@@ -25,9 +25,15 @@ public enum PolicySubject: String, Sendable, Hashable, CaseIterable {
     case ackRequest
 }
 
-/// Who a rule allows: an organisation, or a role relative to the report.
+/// Who a rule allows: an organisation, every organisation of a kind or a group, or a role
+/// relative to the report.
 public enum PolicyPrincipal: Sendable, Hashable, CustomStringConvertible {
     case organisation(OrganisationCode)
+    /// Every organisation of this kind (`kind: infrastructure`).
+    case kind(OrganisationKind)
+    /// Every member of this group (`group: vital-infrastructure`), as network.json says.
+    case group(String)
+    /// Kind safetyRegion: VR01…VR25 (no partner can be of that kind).
     case safetyRegions
     case incidentLead
     case incidentOpener
@@ -51,9 +57,33 @@ public enum PolicyPrincipal: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// `kind: K` or `group: G`, as a policy file's mapping entry `{kind: K}` reads.
+    public init?(membership key: String, _ value: String) {
+        switch key {
+        case "kind":
+            guard let kind = OrganisationKind(rawValue: value) else { return nil }
+            self = .kind(kind)
+        case "group":
+            guard Organisation.isGroupName(value) else { return nil }
+            self = .group(value)
+        default: return nil
+        }
+    }
+
+    var isMembership: Bool {
+        switch self {
+        case .kind, .group: true
+        default: false
+        }
+    }
+
     public var description: String {
-        if case .organisation(let code) = self { return code.rawValue }
-        return Self.roles.first { $0.value == self }!.key
+        switch self {
+        case .organisation(let code): code.rawValue
+        case .kind(let kind): "kind: \(kind)"
+        case .group(let group): "group: \(group)"
+        default: Self.roles.first { $0.value == self }!.key
+        }
     }
 
     /// Whether `origin` is this principal for a report with these facts; nil when the facts
@@ -61,6 +91,9 @@ public enum PolicyPrincipal: Sendable, Hashable, CustomStringConvertible {
     func admits(_ origin: OrganisationCode, _ facts: PolicyFacts) -> Bool? {
         switch self {
         case .organisation(let code): code == origin
+        // The 28's kinds are built in; a partner's comes from the registry the check was given.
+        case .kind(let kind): (origin.builtInKind ?? facts.writer?.kind) == kind
+        case .group(let group): facts.writer?.groups.contains(group) ?? false
         case .safetyRegions: origin.isSafetyRegion
         case .incidentLead: facts.incident.map { $0.lead == origin }
         case .incidentOpener: facts.incident.map { $0.opener == origin }
@@ -81,6 +114,9 @@ struct PolicyFacts {
     var areaRegion: OrganisationCode?
     /// Who wrote the report an acknowledgement request is about (nil: not known here).
     var subjectOrigin: OrganisationCode?
+    /// The writer's entry in the network (its kind and groups), looked up only when a rule
+    /// names a kind or a group; nil for a writer the network does not know.
+    var writer: Organisation?
 
     init(
         _ document: ReportDocument, incident: IncidentRecord?, subjectOrigin: OrganisationCode?,

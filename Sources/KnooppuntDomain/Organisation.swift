@@ -46,13 +46,13 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
         self.init(unchecked: text)
     }
 
-    /// Parses a code that names an organisation of the installed network; nil otherwise:
+    /// Parses a code that names an organisation of the installed network, now or before (a
+    /// removed partner's reports stay in the picture and must keep reading); nil otherwise:
     /// where a user's or a peer's text must name a member, not merely look like a code.
     public static func inNetwork(_ text: String) -> OrganisationCode? {
-        guard let code = OrganisationCode(text), OrganisationRegistry.installed.contains(code) else {
-            return nil
-        }
-        return code
+        guard let code = OrganisationCode(text) else { return nil }
+        // The 28 are in every network: the decoders' common case takes no lock.
+        return code.isReference || OrganisationRegistry.isKnown(code) ? code : nil
     }
 
     init(unchecked: String) {
@@ -86,7 +86,7 @@ public struct OrganisationCode: Hashable, Comparable, Sendable, CustomStringConv
     /// (``OrganisationKind/other`` when the registry does not know it).
     public var kind: OrganisationKind {
         if let builtIn = builtInKind { return builtIn }
-        return OrganisationRegistry.installed.organisation(self)?.kind ?? .other
+        return OrganisationRegistry.installedKind(of: self) ?? .other
     }
 
     /// The kind of one of the 28; nil for any other code.

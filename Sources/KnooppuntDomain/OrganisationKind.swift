@@ -43,6 +43,10 @@ public struct OrganisationKind: Hashable, Comparable, Sendable, CustomStringConv
     /// A partner whose configuration names no kind.
     public static let other = OrganisationKind(named: "other")
 
+    /// The kinds only the 28 reference organisations have: a partner cannot claim one, so a
+    /// policy naming `safety regions` or `kind: safetyRegion` still means VR01…VR25 only.
+    public static let referenceOnly: Set<OrganisationKind> = [.national, .nctv, .police, .safetyRegion]
+
     /// The kinds this build names, in the order lists show them.
     public static let named: [OrganisationKind] = [
         .national, .nctv, .police, .safetyRegion, .ministry, .infrastructure, .waterBoard, .health, .defence,

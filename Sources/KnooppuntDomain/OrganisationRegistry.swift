@@ -40,6 +40,21 @@ public struct Organisation: Hashable, Sendable {
         self.groups = Array(Set(groups)).sorted()
     }
 
+    /// The longest group name.
+    public static let maximumGroupLength = 40
+
+    /// Whether `text` is a group name: a lower-case letter, then lower-case letters, digits or
+    /// hyphens, at most ``maximumGroupLength`` characters.
+    public static func isGroupName(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        let lower = UInt8(ascii: "a")...UInt8(ascii: "z")
+        guard (1...maximumGroupLength).contains(bytes.count), lower.contains(bytes[0]) else { return false }
+        return bytes.allSatisfy {
+            lower.contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-")
+        }
+    }
+
     /// The entry of one of the 28 reference organisations: its built-in kind, its name (a
     /// region's from the reference data) and, for a region, its area. Nil for other codes.
     public static func reference(_ code: OrganisationCode) -> Organisation? {
@@ -61,7 +76,8 @@ public struct Organisation: Hashable, Sendable {
 }
 
 /// The organisations of one network: the 28 reference organisations and every partner its
-/// configuration adds, in the codes' stable order (the 28 first, then by code).
+/// configuration adds, in the codes' stable order (the 28 first, then by code), and the
+/// partners it removed (``former``), whose reports stay in the picture and the audit log.
 ///
 /// A value: built from network.json by KnooppuntConfig, compared and passed around freely.
 /// The process's current one is ``installed``: what the decoders check a code against and
@@ -73,12 +89,18 @@ public struct OrganisationRegistry: Hashable, Sendable {
     public let codes: [OrganisationCode]
     /// Every organisation, as a set.
     public let everyone: OrganisationSet
+    /// Partners removed from the network (`knooppunt org remove`), in the stable order: they
+    /// have no key, no view and no connection any more, but the reports they wrote stay, so
+    /// their code still reads in a document (``knows(_:)``).
+    public let former: [Organisation]
     private let positions: [OrganisationCode: Int]
+    private let formerCodes: Set<OrganisationCode>
 
     /// A registry of these organisations plus the 28 reference organisations (which every
-    /// network has in this release: removing one is not yet supported). A later entry for the
-    /// same code replaces an earlier one; one of the 28 keeps its built-in kind.
-    public init(_ entries: [Organisation]) {
+    /// network has: only a partner can be removed). A later entry for the same code replaces
+    /// an earlier one; one of the 28 keeps its built-in kind. A former partner that is also an
+    /// entry (added again) is a member, not former.
+    public init(_ entries: [Organisation], former: [Organisation] = []) {
         var byCode: [OrganisationCode: Organisation] = [:]
         for code in OrganisationCode.reference { byCode[code] = Organisation.reference(code) }
         for var entry in entries {
@@ -90,15 +112,30 @@ public struct OrganisationRegistry: Hashable, Sendable {
         codes = sorted
         everyone = OrganisationSet(sortedUnique: sorted)
         positions = Dictionary(uniqueKeysWithValues: sorted.enumerated().map { ($1, $0) })
+        var gone: [OrganisationCode: Organisation] = [:]
+        for entry in former where byCode[entry.code] == nil && !entry.code.isReference {
+            gone[entry.code] = entry
+        }
+        self.former = gone.keys.sorted().map { gone[$0]! }
+        formerCodes = Set(gone.keys)
     }
 
     /// The 28 reference organisations only: every network before partners.
     public static let reference = OrganisationRegistry([])
 
+    /// Whether `code` is an organisation of the network now.
     public func contains(_ code: OrganisationCode) -> Bool { positions[code] != nil }
 
+    /// Whether `code` is or was an organisation of the network: what a document may name,
+    /// so a removed partner's reports keep reading.
+    public func knows(_ code: OrganisationCode) -> Bool {
+        positions[code] != nil || formerCodes.contains(code)
+    }
+
+    /// The organisation of a code, current or former.
     public func organisation(_ code: OrganisationCode) -> Organisation? {
-        positions[code].map { organisations[$0] }
+        if let at = positions[code] { return organisations[at] }
+        return formerCodes.contains(code) ? former.first { $0.code == code } : nil
     }
 
     /// The organisations that are not one of the 28.
@@ -119,13 +156,48 @@ public struct OrganisationRegistry: Hashable, Sendable {
         OrganisationSet(organisations.filter { $0.groups.contains(group) }.map(\.code))
     }
 
+    /// What changed from `old` to this registry: codes added, removed, and those whose
+    /// description (name, kind, area, groups) changed. Empty when nothing did.
+    public func changes(from old: OrganisationRegistry) -> RegistryChanges {
+        RegistryChanges(
+            added: codes.filter { !old.contains($0) },
+            removed: old.codes.filter { !contains($0) },
+            changed: organisations.filter { entry in
+                old.organisation(entry.code).map { old.contains(entry.code) && $0 != entry } ?? false
+            }.map(\.code))
+    }
+
     /// The registry the running program uses: its network's, once the program has loaded
     /// network.json and called ``install(_:)``; the 28 until then.
+    ///
+    /// A read takes an uncontended lock and copies the value out: fine for decoders and
+    /// command lines. The node's per-report paths do not read it: `Classification.allows`
+    /// needs no registry at all, and the write policy and the picture hold the registry they
+    /// were given on the node's poll loop (see NodeLoop+Config.swift).
     public static var installed: OrganisationRegistry { current.withLock { $0 } }
 
-    /// Makes `registry` the program's network. A program installs its network's registry when
-    /// it starts (and, in a later release, on reload).
+    /// Makes `registry` the program's network: at start, and again whenever a node or a daemon
+    /// reloads a network.json whose organisations changed (an added or removed partner).
     public static func install(_ registry: OrganisationRegistry) { current.withLock { $0 = registry } }
 
+    /// Whether the installed registry ``knows(_:)`` `code`, read under the lock without
+    /// copying the registry out.
+    public static func isKnown(_ code: OrganisationCode) -> Bool { current.withLock { $0.knows(code) } }
+
+    /// The kind the installed registry gives `code` (nil when it does not know it).
+    static func installedKind(of code: OrganisationCode) -> OrganisationKind? {
+        current.withLock { $0.organisation(code)?.kind }
+    }
+
     private static let current = Mutex(OrganisationRegistry.reference)
+}
+
+/// What a reload of network.json changed in the organisations (for the audit log and the log).
+public struct RegistryChanges: Hashable, Sendable {
+    public let added: [OrganisationCode]
+    public let removed: [OrganisationCode]
+    /// Members before and after whose name, kind, area or groups changed.
+    public let changed: [OrganisationCode]
+
+    public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
 }

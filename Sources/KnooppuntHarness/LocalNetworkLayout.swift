@@ -40,7 +40,8 @@ public struct LocalNetworkLayout: Sendable {
         Member(name: role.rawValue, arguments: ["node", "--role", role.rawValue])
     }
 
-    /// The command that runs an organisation's daemon: `nctv`, `police` or `region VRnn`.
+    /// The command that runs an organisation's daemon: `nctv`, `police`, `region VRnn` or, for
+    /// a partner, `daemon --org CODE`.
     public static func daemon(_ code: OrganisationCode) -> Member {
         Member(name: code.rawValue, arguments: daemonArguments(code))
     }
@@ -49,7 +50,7 @@ public struct LocalNetworkLayout: Sendable {
         switch code.kind {
         case .nctv: ["nctv"]
         case .police: ["police"]
-        default: code.isReference ? ["region", code.rawValue] : ["partner", code.rawValue]
+        default: code.isReference ? ["region", code.rawValue] : ["daemon", "--org", code.rawValue]
         }
     }
 

@@ -79,15 +79,17 @@ extension NodeLoop {
                 )
                 continue
             }
-            // A connection made before a key rotation still carries the old key: it may not
-            // speak for the organisation any more.
+            // A connection made before a key rotation still carries the old key, one made before
+            // `org remove` a removed partner's: it may not speak for the organisation any more.
             guard network.organisations[organisation]?.curvePublicKey == key else {
                 sessions.removeValue(forKey: routing)
                 refuse(
                     routing, nil,
                     Problem(
                         .retiredKey, field: "User-Id",
-                        "this connection was authenticated with a key \(organisation) no longer holds; reconnect with the current key"
+                        network.organisations[organisation] == nil
+                            ? "\(organisation) was removed from this network; its key is no longer admitted"
+                            : "this connection was authenticated with a key \(organisation) no longer holds; reconnect with the current key"
                     ), from: organisation)
                 continue
             }

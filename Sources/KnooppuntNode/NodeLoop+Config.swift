@@ -32,8 +32,19 @@ extension NodeLoop {
 
     /// Reads network.json and the policy again and applies them: the ZAP allowlist (new keys
     /// admitted, retired ones refused), signing keys (retired ones still verify old reports),
-    /// the write policy. Connections made with a retired key are dropped from the stream. A
-    /// file that does not load changes nothing.
+    /// the write policy, and the organisations: an added partner gets a view in the picture
+    /// (so its HELLO gets the snapshot of its view), a removed one loses its view and its
+    /// connections while its reports stay. Connections made with a retired or removed key are
+    /// dropped from the stream. A file that does not load changes nothing.
+    ///
+    /// Why this is safe with the other threads: the picture, the coordinator's policy and
+    /// `network` belong to this poll loop, and every per-report read of the organisations
+    /// here (views, `Classification.allows`, the policy's kinds and groups) goes to those
+    /// loop-owned values, swapped here between two messages, so no report sees half of a
+    /// change and none takes a lock. The process-wide registry (what decoders check a code
+    /// against, on any thread) is an immutable value behind a mutex, replaced whole: a reader
+    /// gets either the old network or the new one. It is replaced before the picture tracks
+    /// the new views, so a partner's first report decodes as soon as its key is admitted.
     func reloadConfig(reason: String) {
         let stamp = ConfigStamp(options.folder)
         configStamp = stamp
@@ -53,13 +64,22 @@ extension NodeLoop {
         }
         let changes = keyChanges(from: network, to: updated)
         let policyChanged = policy.digest != coordinator.policy.digest
-        guard !changes.isEmpty || policyChanged || updated.nodeCurvePublicKey != network.nodeCurvePublicKey
+        let registry = updated.registry
+        let members = registry.changes(from: network.registry)
+        let registryChanged = registry != network.registry
+        guard
+            !changes.isEmpty || policyChanged || registryChanged
+                || updated.nodeCurvePublicKey != network.nodeCurvePublicKey
         else {
             network = updated
             return
         }
+        if registryChanged {
+            OrganisationRegistry.install(registry)
+            picture.track(views: Picture.views(of: registry))
+        }
         zap.replace(allowlist: NodeServer.allowlist(updated))
-        coordinator.reconfigure(signingKeys: updated.signingKeySets, policy: policy)
+        coordinator.reconfigure(signingKeys: updated.signingKeySets, policy: policy.using(registry))
         network = updated
         // A party connected with a key that is no longer listed gets nothing more; its next
         // message is refused (E303) until it reconnects with its current key.
@@ -74,6 +94,7 @@ extension NodeLoop {
                     "reloaded": true, "reason": .string(reason), "network": .string(stamp.networkDigest),
                     "policy": .string(policy.digest), "policyChanged": .bool(policyChanged),
                     "keysChanged": .array(changes.keys.sorted().map { .string($0.rawValue) }),
+                    "organisations": Self.organisationChanges(members, in: registry),
                 ]))
         for (code, detail) in changes.sorted(by: { $0.key < $1.key }) {
             audit(AuditEvent(at: wall, kind: .keyChanged, actor: code.rawValue, detail: detail))
@@ -83,7 +104,29 @@ extension NodeLoop {
             metadata: [
                 "reason": "\(reason)", "keys.changed": "\(changes.keys.sorted().map(\.rawValue))",
                 "policy": "\(policy.digest.prefix(12))",
+                "organisations.added": "\(members.added.map(\.rawValue))",
+                "organisations.removed": "\(members.removed.map(\.rawValue))",
             ])
+    }
+
+    /// The audit record's account of the organisations: codes added (with kind and groups),
+    /// removed and changed, and how many the network has now.
+    static func organisationChanges(
+        _ members: RegistryChanges, in registry: OrganisationRegistry
+    ) -> JSONValue {
+        func described(_ code: OrganisationCode) -> JSONValue {
+            let entry = registry.organisation(code)
+            return [
+                "code": .string(code.rawValue), "kind": .string(entry?.kind.rawValue ?? "other"),
+                "groups": .array((entry?.groups ?? []).map { .string($0) }),
+            ]
+        }
+        return [
+            "added": .array(members.added.map(described)),
+            "removed": .array(members.removed.map(described)),
+            "changed": .array(members.changed.map(described)),
+            "count": .integer(Int64(registry.codes.count)),
+        ]
     }
 
     /// Per organisation whose keys changed: old and new public keys (and ones added or removed).

@@ -205,7 +205,8 @@ final class NodeLoop {
         coordinator = Coordinator(
             epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,
             lastOriginSeq: loaded.lastOriginSeq, incidents: loaded.incidents,
-            signingKeys: options.network.signingKeySets, policy: policy, codec: DocumentCodec())
+            signingKeys: options.network.signingKeySets, policy: policy.using(options.network.registry),
+            codec: DocumentCodec())
         coordinator.signalPolicy = try SignalPolicy.load(folder: options.folder.root)
         lastCheckpointSeq = try store.latestCheckpoint()?.seq ?? 0
         pair = PairState(
