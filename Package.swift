@@ -163,7 +163,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
                 "KnooppuntDomain", "KnooppuntHarness", "KnooppuntClient",
-                "StrictJSON",
+                "StrictJSON", "FramePacking",
             ]
         ),
         // The build's identity (git commit, build date) for `knooppunt --version`.
