@@ -17,7 +17,7 @@ CI_PARTITION_SEEDS=(11)
 # partitions of replicas and members where possible, kills and pauses only elsewhere.
 QUORUM_SEEDS=(16)
 # Seconds of faults per CI run: four runs keep the stage within about three minutes here.
-CI_DURATION=30s
+CI_DURATION=25s
 partitions_possible=0
 if [ "$(id -u)" = 0 ] && command -v ip >/dev/null 2>&1; then partitions_possible=1; fi
 if [ "${KNOOPPUNT_LONG_TESTS:-0}" = "1" ]; then
