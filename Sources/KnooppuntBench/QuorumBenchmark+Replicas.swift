@@ -54,8 +54,9 @@ extension NodeBenchmark {
 
     /// SIGKILLs the active replica and measures until another one ACKs a report (sent again to
     /// every other replica until one ACKs it); then starts the killed one again and waits until
-    /// it holds the log. Returns the seconds from the kill to the ACK.
-    func killActiveAndTimeFailover(timeout: Duration) throws -> Double {
+    /// it holds the log. Returns the seconds from the kill to the ACK, and from the restart
+    /// until the killed one held the whole log again.
+    func killActiveAndTimeFailover(timeout: Duration) throws -> (failover: Double, catchUp: Double) {
         guard let (victim, _) = activeReplica(), let process = processes[victim.rawValue] else {
             throw BenchError("no active replica to kill")
         }
@@ -105,14 +106,19 @@ extension NodeBenchmark {
         try launch(
             LocalNetworkLayout.node(victim), extra: replicaArguments(), log: folder.folder(of: victim),
             name: "node-restarted.log")
-        try waitFor("the killed replica following again", timeout: .seconds(60)) {
+        let restarted = Self.nanos()
+        try waitFor("the killed replica following again", timeout: Self.catchUpTimeout) {
             guard let active = activeReplica()?.status,
                 let status = NodeStatus.ask(folder.controlEndpoint(of: victim), timeout: .milliseconds(500))
             else { return false }
             return status.role == "passive" && status.lastSequence == active.lastSequence
         }
-        return seconds
+        return (seconds, Double(Self.nanos() - restarted) / 1e9)
     }
+
+    /// How long a restarted replica may take to read and apply the whole log from etcd (a
+    /// follower applies entry by entry: tens of thousands of entries take minutes here).
+    static let catchUpTimeout: Duration = .seconds(900)
 
     /// How often the failover probe sends its report again while no replica has ACKed it.
     static let failoverResendInterval: Duration = .milliseconds(50)

@@ -60,13 +60,19 @@ public final class QuorumBenchmark {
         let steady = try bench.steady()
         let databaseBytes = etcd.members.map { Self.databaseBytes($0.dataFolder) }
         var failovers: [Double] = []
+        var catchUps: [Double] = []
         for kill in 1...max(1, kills) {
-            let seconds = try bench.killActiveAndTimeFailover(timeout: Self.failoverTimeout)
-            say(String(format: "kill %d: another replica ACKed after %.3f s", kill, seconds))
+            let (seconds, catchUp) = try bench.killActiveAndTimeFailover(timeout: Self.failoverTimeout)
+            say(
+                String(
+                    format: "kill %d: another replica ACKed after %.3f s; the killed one caught up in %.1f s",
+                    kill, seconds, catchUp))
             failovers.append(seconds)
+            catchUps.append(catchUp)
         }
         return result(
-            alone: alone, full: full, steady: steady, failovers: failovers, databaseBytes: databaseBytes)
+            alone: alone, full: full, steady: steady, failovers: failovers, catchUps: catchUps,
+            databaseBytes: databaseBytes)
     }
 
     /// The full-load and steady phases of one deployment, in a folder of its own.
@@ -90,7 +96,7 @@ public final class QuorumBenchmark {
 
     func result(
         alone: (JSONValue, JSONValue), full: JSONValue, steady: JSONValue, failovers: [Double],
-        databaseBytes: [Int64]
+        catchUps: [Double], databaseBytes: [Int64]
     ) -> JSONValue {
         func rate(_ phase: JSONValue) -> Int64 { phase["durableAcksPerSecond"]?.integerValue ?? 0 }
         func p99(_ phase: JSONValue) -> Double { phase["publishToAck"]?["p99Ms"]?.doubleValue ?? .infinity }
@@ -119,6 +125,7 @@ public final class QuorumBenchmark {
                     "max": round(sorted.last!),
                     "all": .array(failovers.map(round)),
                 ],
+                "restartedReplicaCatchUpSeconds": .array(catchUps.map(round)),
             ],
             "targets": [
                 "quorumThroughputShareOfSingleNode": round(share),
