@@ -218,7 +218,9 @@ let package = Package(
         .testTarget(name: "KnooppuntDomainTests", dependencies: ["KnooppuntDomain"]),
         .testTarget(
             name: "KnooppuntConfigTests",
-            dependencies: ["KnooppuntConfig", "KnooppuntCore", "KnooppuntDomain", "StrictJSON"]),
+            dependencies: [
+                "KnooppuntConfig", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+            ]),
         .testTarget(name: "KnooppuntChaosTests", dependencies: ["KnooppuntChaos"]),
         .testTarget(name: "KnooppuntBenchTests", dependencies: ["KnooppuntBench", "StrictJSON"]),
         // The node and a daemon in the test's own process, on real sockets and stores.
