@@ -163,7 +163,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
                 "KnooppuntDomain", "KnooppuntHarness", "KnooppuntClient",
-                "StrictJSON",
+                "StrictJSON", "FramePacking",
             ]
         ),
         // The build's identity (git commit, build date) for `knooppunt --version`.
@@ -218,7 +218,9 @@ let package = Package(
         .testTarget(name: "KnooppuntDomainTests", dependencies: ["KnooppuntDomain"]),
         .testTarget(
             name: "KnooppuntConfigTests",
-            dependencies: ["KnooppuntConfig", "KnooppuntCore", "KnooppuntDomain", "StrictJSON"]),
+            dependencies: [
+                "KnooppuntConfig", "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+            ]),
         .testTarget(name: "KnooppuntChaosTests", dependencies: ["KnooppuntChaos"]),
         .testTarget(name: "KnooppuntBenchTests", dependencies: ["KnooppuntBench", "StrictJSON"]),
         // The node and a daemon in the test's own process, on real sockets and stores.

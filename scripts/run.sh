@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: installs what is needed, builds Knooppunt and runs the whole national network
-# locally (the national node pair, 25 safety regions, NCTV, the police and the national desk).
+# locally (etcd's three members, the national node's three replicas, 25 safety regions, NCTV,
+# the police and the national desk; setup.sh installs etcd-server).
 # Arguments go to `knooppunt cluster`, e.g. scripts/run.sh --regions VR09,VR13 --dir /tmp/kp
 set -euo pipefail
 cd "$(dirname "$0")/.."

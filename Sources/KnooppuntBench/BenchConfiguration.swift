@@ -13,6 +13,9 @@ public struct BenchConfiguration: Sendable {
     public var pair = false
     /// Publishers hand reports to region daemons (operator socket, outbox) instead of the node.
     public var throughDaemons = false
+    /// The national node as three replicas on the etcd members at these client URLs (the
+    /// primary made active first, so the phases drive it); nil: one node or the pair.
+    public var etcdEndpoints: [String]?
 
     public init(
         publishers: Int, window: Int, reports: Int, rate: Int, steadySeconds: Double, incidents: Int,

@@ -125,7 +125,8 @@ public final class NodeBenchmark {
 
     // MARK: Setup
 
-    private func startNodes() throws {
+    func startNodes() throws {
+        if configuration.etcdEndpoints != nil { return try startReplicas() }
         let port = LocalNetworkLayout.freeBasePort(standby: true, chp: false) ?? 0
         network = try folder.prepareLocalNetwork(basePort: port, chp: false, standby: configuration.pair)
         try launch(LocalNetworkLayout.node(.primary), log: folder.nodeFolder, name: "node.log")
@@ -152,21 +153,23 @@ public final class NodeBenchmark {
     }
 
     /// Starts a process with a fresh log (a run's logs are its own, even in a reused folder).
-    private func launch(_ member: LocalNetworkLayout.Member, log folder: URL, name: String) throws {
+    func launch(
+        _ member: LocalNetworkLayout.Member, extra: [String] = [], log folder: URL, name: String
+    ) throws {
         try DataFolder.makeOwnerOnly(folder)
         let log = folder.appendingPathComponent(name)
         try? FileManager.default.removeItem(at: log)
-        try processes.start(member.name, member.arguments, log: log)
+        try processes.start(member.name, member.arguments + extra, log: log)
     }
 
-    private func waitFor(_ what: String, timeout: Duration, _ ready: () -> Bool) throws {
+    func waitFor(_ what: String, timeout: Duration, _ ready: () -> Bool) throws {
         guard Readiness.wait(timeout: timeout, ready) else {
             throw BenchError("\(what) did not start in time (logs in \(folder.root.path))")
         }
     }
 
     /// Closes the benchmark's sockets, then stops every process (SIGKILL after a bound).
-    private func stopNode() {
+    func stopNode() {
         for client in clients { client.socket.close() }
         subscriber?.close()
         context.terminate()

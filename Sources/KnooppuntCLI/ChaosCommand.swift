@@ -18,6 +18,13 @@ struct ChaosCommand: ParsableCommand {
             included, never both nodes at once, and a node only while the pair is in sync. Every \
             ACK the load receives is written to DIR/chaos-acks.jsonl: that file is the truth.
 
+            With --quorum it attacks the quorum deployment instead: three etcd members and three \
+            node replicas on them (SIGKILL, pause, restart and, with --partitions, cut links of \
+            replicas and members; at most one replica and one member at a time, so a majority of \
+            each stays), and the checker adds: no degraded ACK, every replica's log equal to the \
+            final one, every ACK in etcd's committed order (read with etcdctl before the stop; \
+            entries trimmed from etcd are checked in the stores) and epochs only rising along the log.
+
             At the end it heals everything, waits for convergence, stops the network and reads every \
             store offline: every ACK in the final log at its (epoch, sequence), exactly once and in \
             the origin's order; gap-free sequences; the standby's log equal to the active's; every \
@@ -28,6 +35,7 @@ struct ChaosCommand: ParsableCommand {
             Examples:
               knooppunt chaos --duration 120s --seed 7
               knooppunt chaos --duration 45s --seed 20190318 --json
+              knooppunt chaos --duration 60s --seed 15 --quorum --partitions
             """)
 
     @Option(help: "How long to attack, e.g. 120s or 2m.") var duration: String = "120s"
@@ -35,6 +43,8 @@ struct ChaosCommand: ParsableCommand {
     @Option(help: "Safety regions to run (at least 5 as the brief asks).") var regions: Int = 5
     @Flag(help: "Also cut and heal network links between the processes (needs root and iproute2).")
     var partitions = false
+    @Flag(help: "Attack three etcd members and three node replicas on them instead of the pair.")
+    var quorum = false
     @Flag(help: "Print the verdict as JSON.") var json = false
     @Option(
         help:
@@ -100,6 +110,7 @@ struct ChaosCommand: ParsableCommand {
             duration: .milliseconds(Int64(seconds * 1000)), seed: seed)
         options.regions = max(1, min(25, regions))
         options.partitions = partitions
+        options.quorum = quorum
         let run = ChaosRun(options: options) { line in
             if !json {
                 FileHandle.standardError.write(Data("[chaos] \(line)\n".utf8))
@@ -107,7 +118,7 @@ struct ChaosCommand: ParsableCommand {
         }
         let report = try run.run()
         let rerun =
-            "knooppunt chaos --duration \(duration) --seed \(seed) --regions \(options.regions)\(partitions ? " --partitions" : "")"
+            "knooppunt chaos --duration \(duration) --seed \(seed) --regions \(options.regions)\(partitions ? " --partitions" : "")\(quorum ? " --quorum" : "")"
         if json {
             print(JSONWriter.pretty(report.json(rerun: rerun)))
         } else {
@@ -119,7 +130,7 @@ struct ChaosCommand: ParsableCommand {
                 for example in invariant.violations.prefix(3) { print("       \(example)") }
             }
             print(
-                "  \(report.acks) ACKs received (\(report.degradedAcks) degraded: given while the standby was away), \(report.faults.count) faults"
+                "  \(report.acks) ACKs received (\(report.degradedAcks) degraded: given \(quorum ? "without etcd's commit" : "while the standby was away")), \(report.faults.count) faults"
             )
             if !report.verdict.degradedMoved.isEmpty {
                 print(

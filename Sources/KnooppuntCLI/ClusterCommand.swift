@@ -16,10 +16,15 @@ struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
         abstract:
-            "Run the whole national network locally: the node pair, the regions, NCTV, the police and the desk.",
+            "Run the whole national network locally: etcd, the node replicas, the regions, NCTV, the police and the desk.",
         discussion: """
             Starts every process of the network as a separate OS process with its own store under \
-            --dir (keys for a local network are generated there when missing, never in git). The \
+            --dir (keys for a local network are generated there when missing, never in git). By \
+            default the national node runs as three replicas on three etcd members (data in \
+            DIR/etcd, loopback only, client ports PORT+40, +42, +44): every acknowledgement is \
+            committed by a majority of etcd's members, and when the active replica dies another \
+            takes over. --single-node runs one node alone without etcd; --pair the older \
+            hot-standby pair. etcd comes from Debian's etcd-server (scripts/setup.sh installs it). The \
             network is ready when the node has heard an authenticated status from every daemon and \
             every mirror is at the node's sequence with the node's hash for its view, and the \
             national desk (http://127.0.0.1:7480/ by default) holds the picture.
@@ -32,6 +37,7 @@ struct ClusterCommand: ParsableCommand {
               knooppunt cluster
               knooppunt cluster --dir /srv/knooppunt --regions VR09,VR13,VR17
               knooppunt cluster --desk-port 8080
+              knooppunt cluster --single-node
             """)
 
     @OptionGroup var folder: FolderOption
@@ -39,11 +45,15 @@ struct ClusterCommand: ParsableCommand {
         "all"
     @Option(
         help:
-            "Base port: the primary listens on PORT+2 and PORT+3, the backup on PORT+12 and PORT+13 (CHP on PORT, PORT+1 and PORT+10, PORT+11 with --chp)."
+            "Base port: the primary listens on PORT+2 and PORT+3, the backup on PORT+12 and PORT+13, the third replica on PORT+22 and PORT+23, etcd on PORT+40…PORT+45 (CHP on PORT, PORT+1 and PORT+10, PORT+11 with --chp)."
     ) var port: Int = NetworkConfig.defaultBasePort
     @Flag(help: "Serve the read-only CHP picture endpoint (public view only) on PORT and PORT+1.") var chp =
         false
-    @Flag(help: "Run one national node instead of the hot-standby pair.") var noStandby = false
+    @Flag(help: "Run one national node alone, without etcd (a laptop, the smallest tests).") var singleNode =
+        false
+    @Flag(help: "The same as --single-node (its earlier name).") var noStandby = false
+    @Flag(help: "Run the hot-standby pair (primary and backup, no etcd) instead of the replicas on etcd.")
+    var pair = false
     @Option(help: "Port of the national desk (on loopback).") var deskPort: Int = DeskOptions.defaultPort
     @Flag(help: "Do not start the national desk.") var noDesk = false
     @Option(help: "Seconds to wait for the network to be ready before naming what is missing.")
@@ -52,6 +62,24 @@ struct ClusterCommand: ParsableCommand {
         help: "When ready, publish one example report, wait until it is accepted, stop everything and exit.")
     var smoke = false
     @Option(name: .long, help: "Log level of the processes.") var logLevel: String = "info"
+
+    /// How the national node runs.
+    enum Deployment: Equatable {
+        /// Three replicas on three etcd members (the default).
+        case quorum
+        /// The hot-standby pair, until it is retired.
+        case pair
+        /// One node alone, without etcd.
+        case single
+    }
+
+    var deployment: Deployment { singleNode || noStandby ? .single : pair ? .pair : .quorum }
+
+    func validate() throws {
+        guard !(pair && (singleNode || noStandby)) else {
+            throw ValidationError("--pair and --single-node exclude each other")
+        }
+    }
 
     func selectedRegions() throws -> [OrganisationCode] {
         if regions == "all" { return OrganisationCode.safetyRegions }
@@ -82,7 +110,10 @@ struct ClusterCommand: ParsableCommand {
         defer { withExtendedLifetime(clusterLock) {} }
         let daemons = [OrganisationCode.nctv, .police] + regionCodes
         try stopLeftovers(daemons)
-        let network = try data.prepareLocalNetwork(basePort: port, chp: chp, standby: !noStandby)
+        let etcd = deployment == .quorum ? try startEtcd() : nil
+        defer { etcd.map(stopEtcd) }
+        let network = try data.prepareLocalNetwork(
+            basePort: port, chp: chp, standby: deployment != .single, third: deployment == .quorum)
         let supervisor = Supervisor(binary: ChildProcess.currentExecutable()) { line in
             print("[cluster] \(line)")
             flushStandardOutput()
@@ -90,14 +121,19 @@ struct ClusterCommand: ParsableCommand {
         let common = ["--dir", data.root.path, "--log-level", logLevel]
         let started = ContinuousClock.now
 
+        progress(
+            "starting \(network.nodes.count == 1 ? "the national node" : "\(network.nodes.count) national node \(etcd == nil ? "processes (the pair)" : "replicas on etcd")")…"
+        )
         for (role, _) in network.nodes {
             let nodeFolder = data.folder(of: role)
             try DataFolder.makeOwnerOnly(nodeFolder)
             let node = LocalNetworkLayout.node(role)
             try supervisor.add(
-                name: node.name, arguments: node.arguments + common,
+                name: node.name,
+                arguments: node.arguments + (etcd.map(LocalEtcd.nodeArguments) ?? []) + common,
                 log: nodeFolder.appendingPathComponent("node.log"))
         }
+        progress("starting \(daemons.count) daemons (\(regionCodes.count) safety regions, NCTV, the police)…")
         for code in daemons {
             try DataFolder.makeOwnerOnly(data.daemonFolder(code))
             let daemon = LocalNetworkLayout.daemon(code)
@@ -125,11 +161,12 @@ struct ClusterCommand: ParsableCommand {
                 log: deskFolder.appendingPathComponent("desk.log"))
         }
         print(
-            "Knooppunt national network in \(data.root.path): \(network.backup == nil ? "the national node" : "the national node pair (primary and hot standby)"), \(regionCodes.count) safety regions, NCTV and the police\(noDesk ? "" : ", the national desk") (\(daemons.count + network.nodes.count + (noDesk ? 0 : 1)) processes)."
+            "Knooppunt national network in \(data.root.path): \(nodeDescription), \(regionCodes.count) safety regions, NCTV and the police\(noDesk ? "" : ", the national desk") (\(daemons.count + network.nodes.count + (noDesk ? 0 : 1) + (etcd?.members.count ?? 0)) processes)."
         )
         print("Waiting until every daemon is heard and every mirror holds the node's picture…")
 
-        let ready = waitUntilReady(daemons, network: network, supervisor: supervisor, signals: signals)
+        let ready = waitUntilReady(
+            daemons, network: network, supervisor: supervisor, etcd: etcd, signals: signals)
         if signals.signal != nil {
             shutdown(supervisor)
             return
@@ -141,14 +178,17 @@ struct ClusterCommand: ParsableCommand {
         let seconds =
             Double((ContinuousClock.now - started).components.attoseconds / 1_000_000_000_000_000) / 1000
             + Double((ContinuousClock.now - started).components.seconds)
-        printTable(network: network, daemons: daemons, supervisor: supervisor)
+        printTable(network: network, daemons: daemons, supervisor: supervisor, etcd: etcd)
         print("")
         print(
             String(
                 format:
                     "Ready in %.1f s: all %d daemons heard; every mirror is at seq %lld with the node's hash for its view%@.",
                 seconds, daemons.count, ready,
-                (network.backup == nil ? "" : "; the hot standby holds every report")
+                (network.backup == nil
+                    ? ""
+                    : etcd == nil
+                        ? "; the hot standby holds every report" : "; every replica holds every report")
                     + (noDesk ? "" : "; the desk at http://127.0.0.1:\(deskPort)/ shows the picture")))
         try LocalDutyAccounts.ensure(folder: data, organisations: daemons)
         if smoke {
@@ -178,6 +218,7 @@ struct ClusterCommand: ParsableCommand {
         flushStandardOutput()
         while signals.signal == nil {
             supervisor.supervise()
+            superviseEtcd(etcd)
             Thread.sleep(forTimeInterval: 0.1)
         }
         shutdown(supervisor)
@@ -228,16 +269,22 @@ struct ClusterCommand: ParsableCommand {
     /// The active node's sequence once everyone has converged (and, with a pair, the standby
     /// has caught up), or nil on timeout (after naming what is missing) or on a stop signal.
     private func waitUntilReady(
-        _ daemons: [OrganisationCode], network: NetworkConfig, supervisor: Supervisor, signals: StopSignals
+        _ daemons: [OrganisationCode], network: NetworkConfig, supervisor: Supervisor, etcd: EtcdCluster?,
+        signals: StopSignals
     ) -> Int64? {
         let deadline = ContinuousClock.now + .milliseconds(Int64(readyTimeout * 1000))
         var lastStatus: NodeStatus?
+        var progress = ReadyProgress()
         while ContinuousClock.now < deadline {
             if signals.signal != nil { return nil }
             supervisor.supervise()
+            superviseEtcd(etcd)
             if let status = NodeStatus.active(folder.folder, network, timeout: .milliseconds(500)) {
                 lastStatus = status
-                let standbyReady = network.backup == nil || status.peerInSync
+                let standbyReady =
+                    network.backup == nil
+                    || (etcd == nil ? status.peerInSync : replicasCaughtUp(network, with: status))
+                progress.report(status, daemons: daemons, print: self.progress)
                 if status.converged(daemons) && standbyReady && deskReady() {
                     return Int64(status.lastSequence)
                 }
@@ -258,8 +305,11 @@ struct ClusterCommand: ParsableCommand {
         }
         if lastStatus == nil {
             missing.insert(
-                "an active national node (logs in \(folder.folder.nodeFolder.path) and node-backup)", at: 0)
-        } else if network.backup != nil, lastStatus?.peerInSync != true {
+                "an active national node (logs in \(folder.folder.nodeFolder.path), node-backup\(etcd == nil ? "" : ", node-third; etcd's in \(LocalEtcd.folder(folder.folder).path)"))",
+                at: 0)
+        } else if let active = lastStatus, etcd != nil, !replicasCaughtUp(network, with: active) {
+            missing.insert("every replica holding the active's log (logs in DIR/node*/node.log)", at: 0)
+        } else if etcd == nil, network.backup != nil, lastStatus?.peerInSync != true {
             missing.insert(
                 "the hot standby catching up (log \(folder.folder.folder(of: .backup).path)/node.log)", at: 0)
         }
@@ -277,84 +327,5 @@ struct ClusterCommand: ParsableCommand {
     /// The desk answers /readyz with 200 once it holds the node's picture (always true without it).
     private func deskReady() -> Bool {
         noDesk || Readiness.httpOK(port: deskPort, path: "/readyz", timeout: .milliseconds(500))
-    }
-
-    private func short(_ path: String) -> String {
-        let root = folder.folder.root.path
-        return path.hasPrefix(root) ? folder.dir + path.dropFirst(root.count) : path
-    }
-
-    private func printTable(network: NetworkConfig, daemons: [OrganisationCode], supervisor: Supervisor) {
-        let data = folder.folder
-        let statuses = NodeStatus.all(data, network)
-        print("")
-        print(pad("PROCESS", 34) + pad("PID", 8) + pad("ENDPOINT", 38) + "LOG")
-        for (role, address) in network.nodes {
-            let state = statuses.first { $0.role == role }?.status?.role ?? "?"
-            print(
-                pad("national node \(role.rawValue) (\(state))", 34)
-                    + pad(String(supervisor.pid(of: role.rawValue) ?? 0), 8)
-                    + pad(address.endpoint, 38)
-                    + short(data.folder(of: role).appendingPathComponent("node.log").path))
-            if let base = address.chpBasePort {
-                print(
-                    pad("  CHP public picture", 34) + pad("", 8)
-                        + pad("tcp://\(network.chpHost):\(base)/+1", 38))
-            }
-        }
-        let reference = ReferenceData.builtIn
-        for code in daemons {
-            let name = code.isSafetyRegion ? "\(code) \(reference.regions[code]?.name ?? "")" : code.rawValue
-            print(
-                pad(name, 34) + pad(String(supervisor.pid(of: code.rawValue) ?? 0), 8)
-                    + pad(short(String(data.operatorEndpoint(code).dropFirst(6))), 38)
-                    + short(data.daemonFolder(code).appendingPathComponent("daemon.log").path))
-        }
-        if !noDesk {
-            let deskFolder = URL(fileURLWithPath: DeskOptions.deskFolder(data), isDirectory: true)
-            print(
-                pad("national desk", 34) + pad(String(supervisor.pid(of: "desk") ?? 0), 8)
-                    + pad("http://127.0.0.1:\(deskPort)/", 38)
-                    + short(deskFolder.appendingPathComponent("desk.log").path))
-        }
-    }
-
-    /// --smoke: one incident from VR09 (or the first region), followed until accepted.
-    private func publishSmokeReport(_ data: DataFolder) -> Bool {
-        let region = (try? selectedRegions().first) ?? OrganisationCode("VR09")!
-        let municipality = ReferenceData.builtIn.municipalities.values.filter { $0.region == region }.map(
-            \.code
-        ).min()!
-        let now = Timestamp.now().inAmsterdam
-        let document: JSONValue = [
-            "type": "incident", "incident": .string("\(region)-SMOKE-\(now.millisecondsSinceEpoch)"),
-            "title": "Rooktest van het netwerk", "kind": "other",
-            "location": ["municipality": .string(municipality.rawValue)],
-            "startedAt": .string(now.rfc3339Seconds),
-            "lead": ["organisation": .string(region.rawValue), "function": "Operationeel leider"],
-            "status": "open", "classification": "partners", "exercise": true,
-        ]
-        do {
-            let token = try String(contentsOf: LocalDutyAccounts.tokenFile(data, region), encoding: .utf8)
-            let options = PublishOptions(
-                again: true, credential: .token(token.trimmingCharacters(in: .whitespacesAndNewlines)))
-            let client = try OperatorClient(endpoint: data.operatorEndpoint(region))
-            guard
-                case .queued(let id, _) = try client.publish(JSONWriter.canonical(document), options: options)
-            else {
-                printError("smoke: \(region) did not queue the report")
-                return false
-            }
-            print("smoke: \(id) queued at \(region)")
-            guard case .accepted(id, _, let sequence, _) = try client.receive(timeout: .seconds(20)) else {
-                printError("smoke: \(id) was not accepted within 20 s")
-                return false
-            }
-            print("smoke: \(id) accepted seq \(sequence)")
-            return true
-        } catch {
-            printError("smoke: \(error)")
-            return false
-        }
     }
 }

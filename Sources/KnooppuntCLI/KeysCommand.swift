@@ -41,7 +41,7 @@ struct KeysInitCommand: ParsableCommand {
             FileManager.default.fileExists(atPath: data.keyFile($0).path)
         }.count
         let network = try data.prepareNetwork(
-            primary: file.primary, backup: file.backup, chpHost: file.chpHost)
+            primary: file.primary, backup: file.backup, third: file.third, chpHost: file.chpHost)
         let created = OrganisationCode.all.count - existing
         print("network: \(data.networkFile.path)")
         print("  primary node: \(network.primary.endpoint) (pair \(network.primary.pairEndpoint))")
@@ -49,6 +49,9 @@ struct KeysInitCommand: ParsableCommand {
             print("  backup node:  \(backup.endpoint) (pair \(backup.pairEndpoint))")
         } else {
             print("  no backup node: the primary serves alone")
+        }
+        if let third = network.third {
+            print("  third replica: \(third.endpoint) (runs only with --etcd)")
         }
         print(
             "keys: \(data.keysFolder.path) (owner-only): \(created) organisations' keys generated, \(existing) kept"

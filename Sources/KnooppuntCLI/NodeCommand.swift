@@ -10,7 +10,7 @@ extension PairRole: ExpressibleByArgument {}
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Run a national node (the primary or the backup of the hot-standby pair).",
+        abstract: "Run a national node: one replica on etcd, or the primary or the backup of the pair.",
         discussion: """
             Accepts reports from the daemons, makes each durable on both nodes of the pair before \
             acknowledging it, and streams the picture to every organisation in its own view. Reads \
@@ -23,17 +23,21 @@ struct NodeCommand: AsyncParsableCommand {
             With --etcd the node is one replica of the national node on etcd instead (no pair \
             link): it campaigns for the active role through etcd, commits every batch through a \
             fenced etcd transaction and acknowledges only what etcd committed; a follower applies \
-            the log from etcd to its own store. --role still names its addresses and store.
+            the log from etcd to its own store. --role still names its addresses and store; \
+            a network.json with a third node adds the replica `third` (DIR/node-third), which \
+            runs only with --etcd.
 
             Examples:
               knooppunt node --dir ./var --role primary
               knooppunt node --dir ./var --role backup
               knooppunt node --dir ./var --role primary --etcd http://127.0.0.1:2379,http://127.0.0.1:2381
+              knooppunt node --dir ./var --role third --etcd http://127.0.0.1:2379,http://127.0.0.1:2381
             """)
 
     @OptionGroup var folder: FolderOption
     @OptionGroup var log: LogOptions
-    @Option(help: "This node's place in the pair: primary or backup.") var role: PairRole = .primary
+    @Option(help: "This node's place: primary or backup (of the pair or on etcd), or third (on etcd only).")
+    var role: PairRole = .primary
     @Option(name: .long, help: .hidden) var parentPid: Int32?
     @Option(name: .long, help: "Messages queued for one party before it is caught up from the log instead.")
     var sendHighWaterMark: Int32 = 20_000
@@ -72,6 +76,9 @@ struct NodeCommand: AsyncParsableCommand {
         }
         guard etcdEndpoints.map({ !$0.isEmpty }) ?? true else {
             throw ValidationError("--etcd needs at least one member URL, e.g. http://127.0.0.1:2379")
+        }
+        guard role != .third || etcd != nil else {
+            throw ValidationError("--role third runs only as a replica on etcd: add --etcd URL,URL,…")
         }
     }
 

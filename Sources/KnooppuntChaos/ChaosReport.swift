@@ -14,6 +14,9 @@ public struct ChaosOptions: Sendable {
     public var settleTimeout: Duration = .seconds(90)
     /// Run every process on a host of its own (network namespaces) and cut and heal links.
     public var partitions = false
+    /// Attack the quorum deployment: three etcd members and three node replicas on them
+    /// (instead of the pair); the checker also holds every ACK against etcd's log.
+    public var quorum = false
 
     public init(binary: URL, folder: DataFolder, duration: Duration, seed: UInt64) {
         self.binary = binary

@@ -10,7 +10,9 @@ extension ChaosRun {
     }
 
     func isConverged() -> Bool {
-        guard let status = activeStatus(), status.peerInSync else { return false }
+        guard let status = activeStatus(),
+            options.quorum ? replicasCaughtUp(with: status) : status.peerInSync
+        else { return false }
         return status.converged(organisations)
     }
 

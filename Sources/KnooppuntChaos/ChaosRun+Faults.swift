@@ -1,12 +1,14 @@
 import Foundation
 import KnooppuntDomain
 import KnooppuntHarness
+import KnooppuntProtocol
 
 extension ChaosRun {
     /// Which processes may be attacked now. A node only while the pair is in sync and the
     /// other node is up: the schedule never takes both nodes down (the stated bound), and never
     /// the active while its standby could not take over.
     func targets() -> [(name: String, weight: Int)] {
+        if options.quorum { return quorumTargets() }
         let pairReady = activeStatus()?.peerInSync == true
         var result: [(String, Int)] = []
         for managed in processes.values.sorted(by: { $0.name < $1.name })
@@ -25,8 +27,11 @@ extension ChaosRun {
         guard let fault = schedule.next(targets: targets()), let managed = processes[fault.target],
             let child = managed.child
         else { return }
-        let isNode = fault.target == "primary" || fault.target == "backup"
-        if isNode, let status = activeStatus(), status.configuredRole == fault.target {
+        // The active node or replica attacked: the time until ACKs come in a later epoch is
+        // a failover (known by its process id: a replica has no configured role in STATUS).
+        if PairRole(rawValue: fault.target) != nil, let status = activeStatus(),
+            status.pid == Int64(child.pid ?? -1)
+        {
             pendingFailover = (.now, UInt64(status.epoch))
         }
         faults.append("\(Self.clock()) \(fault)")

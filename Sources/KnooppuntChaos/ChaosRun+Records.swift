@@ -31,7 +31,9 @@ extension ChaosRun {
         guard let final = logs.max(by: { $0.1.count < $1.1.count }) else {
             throw ChaosError("no node store found")
         }
-        let standby = logs.first { $0.0 != final.0 }?.1
+        // The pair has one standby; replicas on etcd are compared with the final log each.
+        let others = logs.filter { $0.0 != final.0 }
+        let standby = others.count == 1 ? others[0].1 : nil
         let loaded = try stores[final.0]!.load(views: Picture.allViews)
         var mirrors: [MirrorRecord] = []
         for code in organisations {
@@ -45,9 +47,12 @@ extension ChaosRun {
                     expectedHash: loaded.picture.hash(for: view).hex,
                     history: try store.historyReportIDs().map { ($0.sequence, $0.id.rawValue) }))
         }
-        return RunRecords(
+        var records = RunRecords(
             acks: acks, queued: queued, log: final.1, standbyLog: standby, mirrors: mirrors,
             activations: activations(folder: folder))
+        if others.count > 1 { records.replicaLogs = others.map { ($0.0.rawValue, $0.1) } }
+        records.etcdLog = readEtcdLogFile(folder)
+        return records
     }
 
     /// "this node is active … node.epoch=N" lines from both nodes' logs.
@@ -60,7 +65,8 @@ extension ChaosRun {
             ]
             for url in candidates {
                 guard let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
-                for line in text.split(separator: "\n") where line.contains("this node is active") {
+                for line in text.split(separator: "\n")
+                where line.contains("this node is active") || line.contains("this replica is active") {
                     guard let range = line.range(of: "node.epoch=") else { continue }
                     let digits = line[range.upperBound...].prefix { $0.isNumber }
                     if let epoch = UInt64(digits) { result.append((role.rawValue, epoch)) }

@@ -12,6 +12,8 @@ public final class ChaosRun {
     final class Managed {
         let name: String
         let arguments: [String]
+        /// An etcd member (started from etcd's binary, not knooppunt's).
+        let isEtcd: Bool
         var child: ChildProcess?
         /// Its host is cut off the network.
         var cut = false
@@ -19,9 +21,10 @@ public final class ChaosRun {
         var recoverAt: ContinuousClock.Instant?
         var recover: (() -> Void)?
 
-        init(name: String, arguments: [String]) {
+        init(name: String, arguments: [String], isEtcd: Bool = false) {
             self.name = name
             self.arguments = arguments
+            self.isEtcd = isEtcd
         }
 
         var isUp: Bool { (child?.isRunning ?? false) && child?.isPaused != true && !cut }
@@ -38,6 +41,10 @@ public final class ChaosRun {
     var lab: NetworkLab?
     /// The harness that starts and stops the processes (inside the lab's hosts with partitions).
     let group: ProcessGroup
+    /// The etcd members' processes with --quorum (etcd's binary; in the lab's hosts with partitions).
+    var etcdGroup: ProcessGroup?
+    /// The members' client URLs with --quorum.
+    var etcdEndpoints: [String] = []
 
     public init(options: ChaosOptions, say: @escaping (String) -> Void) {
         self.options = options
@@ -80,30 +87,35 @@ public final class ChaosRun {
         say("healing: every process up, waiting for convergence")
         healAll(load)
         try waitConverged(load: load)
+        let etcdLog = try options.quorum ? readEtcdLog() : nil
         let queued = load.queued
         try Data(JSONWriter.canonical(.object(queued.mapValues { .array($0.map(JSONValue.string)) }))).write(
             to: queuedFile)
         // How the run was made, kept with its records so a failing folder can be run again.
         let settings: JSONValue = [
             "seed": .string(String(options.seed)), "regions": .integer(Int64(options.regions)),
-            "partitions": .bool(options.partitions),
+            "partitions": .bool(options.partitions), "quorum": .bool(options.quorum),
         ]
         try Data(JSONWriter.canonical(settings)).write(
             to: folder.root.appendingPathComponent(Self.settingsFile))
         stopAll()
-        let records = try Self.readRecords(
+        var records = try Self.readRecords(
             folder: folder, acks: load.acks, queued: queued, organisations: organisations)
+        records.etcdLog = etcdLog
         return ChaosReport(
             verdict: Checker.check(records), faults: faults, failovers: failovers, acks: load.acks.count,
             degradedAcks: load.acks.filter(\.degraded).count, seed: options.seed, duration: options.duration)
     }
 
     private func setUp() throws {
-        let layout = LocalNetworkLayout(regions: options.regions, standby: true)
+        let layout = LocalNetworkLayout(regions: options.regions, standby: true, third: options.quorum)
         organisations = layout.daemons
+        let etcdMembers = options.quorum ? Self.etcdMemberNames : []
         if options.partitions {
             // A host per process, each with its own address; the nodes on fixed ports.
-            let lab = try NetworkLab(hosts: ["primary", "backup", "watcher"] + organisations.map(\.rawValue))
+            let lab = try NetworkLab(
+                hosts: layout.roles.map(\.rawValue) + ["watcher"] + organisations.map(\.rawValue)
+                    + etcdMembers)
             self.lab = lab
             func address(_ host: String) -> NodeAddress {
                 let ip = lab.hosts[host]!.address
@@ -111,35 +123,52 @@ public final class ChaosRun {
                     endpoint: "tcp://\(ip):7402", bind: "tcp://\(ip):7402", pairEndpoint: "tcp://\(ip):7403",
                     pairBind: "tcp://\(ip):7403")
             }
-            network = try folder.prepareNetwork(primary: address("primary"), backup: address("backup"))
+            network = try folder.prepareNetwork(
+                primary: address("primary"), backup: address("backup"),
+                third: options.quorum ? address("third") : nil)
             // `ip netns exec` execs the program: the process is the daemon itself.
             group.launcher = { name, commandLine in lab.command(on: name, commandLine) }
             say(
                 "hosts in network namespaces: \(lab.hosts.values.map { "\($0.name) \($0.address)" }.sorted().joined(separator: ", "))"
             )
         } else {
-            let base = LocalNetworkLayout.freeBasePort(standby: true, chp: false) ?? 0
-            network = try folder.prepareLocalNetwork(basePort: base, chp: false, standby: true)
+            let base = LocalNetworkLayout.freeBasePort(standby: true, chp: false, third: options.quorum) ?? 0
+            network = try folder.prepareLocalNetwork(
+                basePort: base, chp: false, standby: true, third: options.quorum)
         }
         let common = ["--dir", folder.root.path, "--log-level", "info"]
-        for member in layout.members { add(member.name, member.arguments + common) }
+        // With --quorum: the etcd members first, and every replica started with --etcd.
+        let replicaArguments = options.quorum ? try setUpEtcd() : []
+        let roles = Set(layout.roles.map(\.rawValue))
+        for member in layout.members {
+            add(
+                member.name, member.arguments + (roles.contains(member.name) ? replicaArguments : []) + common
+            )
+        }
         add("watcher", ["watch"] + common)
-        for managed in processes.values.sorted(by: { $0.name < $1.name }) { try start(managed) }
+        for managed in processes.values.sorted(by: {
+            ($0.isEtcd ? 0 : 1, $0.name) < ($1.isEtcd ? 0 : 1, $1.name)
+        }) {
+            try start(managed)
+        }
         say("network of \(processes.count) processes started in \(folder.root.path)")
         try waitUntil(options.settleTimeout, "the network to be ready") { self.isConverged() }
     }
 
-    private func add(_ name: String, _ arguments: [String]) {
-        processes[name] = Managed(name: name, arguments: arguments)
+    func add(_ name: String, _ arguments: [String], isEtcd: Bool = false) {
+        processes[name] = Managed(name: name, arguments: arguments, isEtcd: isEtcd)
     }
 
     private func logFile(_ name: String) -> URL { folder.root.appendingPathComponent("chaos-\(name).log") }
 
     func start(_ managed: Managed) throws {
-        managed.child = try group.start(managed.name, managed.arguments, log: logFile(managed.name))
+        let starter = managed.isEtcd ? etcdGroup ?? group : group
+        managed.child = try starter.start(managed.name, managed.arguments, log: logFile(managed.name))
     }
 
+    /// Stops the network: the knooppunt processes first, then the etcd members they need.
     func stopAll() {
-        ChildProcess.stop(processes.values.compactMap(\.child), grace: .seconds(15))
+        ChildProcess.stop(processes.values.filter { !$0.isEtcd }.compactMap(\.child), grace: .seconds(15))
+        ChildProcess.stop(processes.values.filter(\.isEtcd).compactMap(\.child), grace: .seconds(15))
     }
 }

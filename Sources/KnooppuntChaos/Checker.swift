@@ -72,6 +72,11 @@ public struct RunRecords: Sendable {
     public var mirrors: [MirrorRecord]
     /// Every activation seen in the nodes' logs: which node became active in which epoch.
     public var activations: [(node: String, epoch: UInt64)]
+    /// With replicas on etcd: every other replica's log (compared with the final log each).
+    public var replicaLogs: [(name: String, log: [LogRecord])] = []
+    /// With replicas on etcd: the committed log read from etcd after the run (what trimming
+    /// left of it); nil for the pair or one node.
+    public var etcdLog: [LogRecord]?
 
     public init(
         acks: [AckRecord], queued: [String: [String]], log: [LogRecord], standbyLog: [LogRecord]?,
@@ -250,6 +255,7 @@ public enum Checker {
                 name: "never two active nodes in one epoch", checked: run.activations.count,
                 violations: activeViolations))
 
+        if run.etcdLog != nil { invariants += quorumInvariants(run) }
         return Verdict(invariants: invariants, degradedMoved: degradedMoved)
     }
 }

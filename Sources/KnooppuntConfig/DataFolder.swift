@@ -27,10 +27,11 @@ public struct DataFolder: Sendable {
     }
     public var nodeServerKeyFile: URL { keysFolder.appendingPathComponent("node-server.json") }
 
-    /// The primary node's folder (`node`); the backup's is `node-backup`.
+    /// The primary node's folder (`node`); the backup's is `node-backup`, a third replica's
+    /// `node-third`.
     public var nodeFolder: URL { folder(of: .primary) }
     public func folder(of role: PairRole) -> URL {
-        root.appendingPathComponent(role == .primary ? "node" : "node-backup", isDirectory: true)
+        root.appendingPathComponent(role == .primary ? "node" : "node-\(role.rawValue)", isDirectory: true)
     }
     public func daemonFolder(_ organisation: OrganisationCode) -> URL {
         root.appendingPathComponent(organisation.rawValue, isDirectory: true)

@@ -2,12 +2,15 @@ import Foundation
 import KnooppuntProtocol
 import StrictJSON
 
-/// Where the node pair of a real deployment runs, as an administrator writes it (YAML or JSON,
-/// see deploy/network.example.yaml). `knooppunt keys init --hosts FILE` turns it into the
+/// Where the national node of a real deployment runs, as an administrator writes it (YAML or
+/// JSON, see deploy/network.example.yaml): the pair (`primary`, `backup`) or three replicas on
+/// etcd (`primary`, `backup`, `third`). `knooppunt keys init --hosts FILE` turns it into the
 /// network.json every host shares.
 public struct HostsFile: Sendable, Equatable {
     public var primary: NodeAddress
     public var backup: NodeAddress?
+    /// The third replica (only with a backup; the node runs it with `--etcd`).
+    public var third: NodeAddress?
     /// Where the read-only CHP endpoint binds (only used when `chp` is configured).
     public var chpHost: String
 
@@ -28,8 +31,8 @@ public struct HostsFile: Sendable, Equatable {
     public static func parse(_ value: JSONValue, source: String) throws -> HostsFile {
         func fail(_ message: String) -> ConfigError { ConfigError("\(source): \(message)") }
         guard value.objectValue != nil else { throw fail("expected a mapping with primary, backup and chp") }
-        for key in value.objectValue!.keys where !["primary", "backup", "chp"].contains(key) {
-            throw fail("unknown key \(key) (expected primary, backup, chp)")
+        for key in value.objectValue!.keys where !["primary", "backup", "third", "chp"].contains(key) {
+            throw fail("unknown key \(key) (expected primary, backup, third, chp)")
         }
         var chpPort: Int?
         var chpHost = "127.0.0.1"
@@ -57,6 +60,11 @@ public struct HostsFile: Sendable, Equatable {
                 chpBasePort: chpPort)
         }
         guard let primary = try node("primary") else { throw fail("primary is missing") }
-        return HostsFile(primary: primary, backup: try node("backup"), chpHost: chpHost)
+        let backup = try node("backup")
+        let third = try node("third")
+        guard third == nil || backup != nil else {
+            throw fail("third needs a backup (replicas fill in order)")
+        }
+        return HostsFile(primary: primary, backup: backup, third: third, chpHost: chpHost)
     }
 }

@@ -26,70 +26,21 @@ public struct OrganisationKeys: Sendable, Hashable {
     }
 }
 
-/// Where one national node of the pair listens.
-public struct NodeAddress: Sendable, Hashable {
-    /// For daemons to connect to, e.g. `tcp://127.0.0.1:7402`.
-    public var endpoint: String
-    /// Where the node binds (often `tcp://*:7402` on a real host).
-    public var bind: String
-    /// For the peer node to connect to (replication and pair state).
-    public var pairEndpoint: String
-    public var pairBind: String
-    /// Base port of the read-only CHP endpoint (snapshot on P, updates on P+1); nil = off.
-    public var chpBasePort: Int?
-
-    public init(
-        endpoint: String, bind: String, pairEndpoint: String, pairBind: String, chpBasePort: Int? = nil
-    ) {
-        self.endpoint = endpoint
-        self.bind = bind
-        self.pairEndpoint = pairEndpoint
-        self.pairBind = pairBind
-        self.chpBasePort = chpBasePort
-    }
-
-    /// A node on one host at `host`, with its ports from `base`: CHP on base and base+1, the
-    /// node endpoint on base+2, the pair endpoint on base+3.
-    public static func local(host: String = "127.0.0.1", base: Int, chp: Bool) -> NodeAddress {
-        NodeAddress(
-            endpoint: "tcp://\(host):\(base + 2)", bind: "tcp://\(host):\(base + 2)",
-            pairEndpoint: "tcp://\(host):\(base + 3)", pairBind: "tcp://\(host):\(base + 3)",
-            chpBasePort: chp ? base : nil)
-    }
-
-    var json: JSONValue {
-        [
-            "endpoint": .string(endpoint), "bind": .string(bind), "pairEndpoint": .string(pairEndpoint),
-            "pairBind": .string(pairBind), "chpBasePort": chpBasePort.map { .integer(Int64($0)) } ?? .null,
-        ]
-    }
-
-    init(json: JSONValue, fail: (String) -> ConfigError) throws {
-        guard let endpoint = json["endpoint"]?.stringValue, let bind = json["bind"]?.stringValue,
-            let pairEndpoint = json["pairEndpoint"]?.stringValue, let pairBind = json["pairBind"]?.stringValue
-        else { throw fail("a node needs endpoint, bind, pairEndpoint and pairBind") }
-        var chp: Int?
-        if let port = json["chpBasePort"], port != .null {
-            guard let number = port.integerValue, (1...65_534).contains(number) else {
-                throw fail("chpBasePort must be a port")
-            }
-            chp = Int(number)
-        }
-        self.init(
-            endpoint: endpoint, bind: bind, pairEndpoint: pairEndpoint, pairBind: pairBind, chpBasePort: chp)
-    }
-}
-
 /// The network: where the national node pair is, who takes part, and their public keys.
 /// Holds no secrets; it lives in `DIR/network.json` and is the same file on every host.
 public struct NetworkConfig: Sendable {
     public static let defaultBasePort = 7400
     /// The backup node's ports start this far above the primary's on one host.
     public static let backupPortOffset = 10
+    /// A third replica's ports start this far above the primary's on one host.
+    public static let thirdPortOffset = 20
 
     public var primary: NodeAddress
-    /// The hot standby; nil runs one node alone.
+    /// The hot standby (or the second replica on etcd); nil runs one node alone.
     public var backup: NodeAddress?
+    /// A third replica, only for the national node on etcd (never part of the pair); nil in
+    /// every two-node or one-node network.
+    public var third: NodeAddress?
     /// The nodes' CURVE public key (both nodes of the pair hold the same server key).
     public var nodeCurvePublicKey: String
     /// Host the CHP endpoint binds on (loopback unless configured otherwise).
@@ -117,19 +68,28 @@ public struct NetworkConfig: Sendable {
     /// The primary's endpoint (what a single-node tool connects to first).
     public var nodeEndpoint: String { primary.endpoint }
 
-    /// Every node, primary first.
+    /// Every node, primary first: what the daemons, the desk and every client follow.
     public var nodes: [(role: PairRole, address: NodeAddress)] {
-        [(.primary, primary)] + (backup.map { [(.backup, $0)] } ?? [])
+        [(.primary, primary)] + (backup.map { [(.backup, $0)] } ?? []) + (third.map { [(.third, $0)] } ?? [])
     }
 
-    public func node(_ role: PairRole) -> NodeAddress? { role == .primary ? primary : backup }
+    public func node(_ role: PairRole) -> NodeAddress? {
+        switch role {
+        case .primary: primary
+        case .backup: backup
+        case .third: third
+        }
+    }
 
     public init(
-        primary: NodeAddress, backup: NodeAddress?, nodeCurvePublicKey: String, chpHost: String = "127.0.0.1",
-        nodeAuditPublicKey: VerifyingKey? = nil, organisations: [OrganisationCode: OrganisationKeys]
+        primary: NodeAddress, backup: NodeAddress?, third: NodeAddress? = nil, nodeCurvePublicKey: String,
+        chpHost: String = "127.0.0.1", nodeAuditPublicKey: VerifyingKey? = nil,
+        organisations: [OrganisationCode: OrganisationKeys]
     ) {
+        precondition(third == nil || backup != nil, "a third replica needs a backup")
         self.primary = primary
         self.backup = backup
+        self.third = third
         self.nodeCurvePublicKey = nodeCurvePublicKey
         self.chpHost = chpHost
         self.nodeAuditPublicKey = nodeAuditPublicKey
@@ -142,6 +102,8 @@ public struct NetworkConfig: Sendable {
             "primary": primary.json,
             "backup": backup?.json ?? .null,
         ]
+        // Written only when there is one, so a two-node network.json stays as it was.
+        if let third { node["third"] = third.json }
         if let nodeAuditPublicKey {
             node["auditPublicKey"] = .string(Hex.encode(nodeAuditPublicKey.rawRepresentation))
         }
@@ -181,6 +143,10 @@ public struct NetworkConfig: Sendable {
         guard let primaryJSON = node["primary"] else { throw fail("node.primary is missing") }
         let primary = try NodeAddress(json: primaryJSON, fail: fail)
         let backup = try node["backup"].flatMap { $0 == .null ? nil : try NodeAddress(json: $0, fail: fail) }
+        let third = try node["third"].flatMap { $0 == .null ? nil : try NodeAddress(json: $0, fail: fail) }
+        guard third == nil || backup != nil else {
+            throw fail("node.third needs node.backup (replicas fill in order)")
+        }
         var organisations: [OrganisationCode: OrganisationKeys] = [:]
         var descriptions: [OrganisationCode: Organisation] = [:]
         for (name, entry) in value["organisations"]?.objectValue ?? [:] {
@@ -211,7 +177,7 @@ public struct NetworkConfig: Sendable {
             auditKey = key
         }
         var config = NetworkConfig(
-            primary: primary, backup: backup, nodeCurvePublicKey: nodeKey,
+            primary: primary, backup: backup, third: third, nodeCurvePublicKey: nodeKey,
             chpHost: node["chpHost"]?.stringValue ?? "127.0.0.1", nodeAuditPublicKey: auditKey,
             organisations: organisations)
         config.descriptions = descriptions
@@ -229,69 +195,26 @@ func verifyingKey(_ hex: String) -> VerifyingKey? {
     Hex.decode(hex).flatMap { try? VerifyingKey(rawRepresentation: $0) }
 }
 
-/// An organisation's secret keys, from `DIR/keys/ORG.json` (owner-only).
-public struct OrganisationSecrets: Sendable {
-    public var curve: CurveKeyPair
-    public var signing: SigningKey
-
-    public static func generate() throws -> OrganisationSecrets {
-        OrganisationSecrets(curve: try CurveKeyPair.generate(), signing: .generate())
-    }
-
-    public var json: JSONValue {
-        [
-            "curveSecretKey": .string(curve.secretKey),
-            "signingSecretKey": .string(Hex.encode(signing.rawRepresentation)),
-        ]
-    }
-
-    public var publicKeys: OrganisationKeys {
-        OrganisationKeys(curvePublicKey: curve.publicKey, signingPublicKey: signing.publicKey)
-    }
-
-    public static func load(from url: URL) throws -> OrganisationSecrets {
-        var info = stat()
-        guard stat(url.path, &info) == 0 else { throw ConfigError("\(url.path) not found") }
-        guard info.st_mode & 0o077 == 0 else {
-            throw ConfigError(
-                "\(url.path) is readable by others (mode \(String(info.st_mode & 0o777, radix: 8))); run chmod 600 on it"
-            )
-        }
-        guard let data = FileManager.default.contents(atPath: url.path),
-            let value = try? JSONParser.parse([UInt8](data)),
-            let curveSecret = value["curveSecretKey"]?.stringValue,
-            let signingHex = value["signingSecretKey"]?.stringValue, let signingBytes = Hex.decode(signingHex)
-        else { throw ConfigError("\(url.path) is not a key file") }
-        do {
-            return OrganisationSecrets(
-                curve: try CurveKeyPair(secretKey: curveSecret),
-                signing: try SigningKey(rawRepresentation: signingBytes))
-        } catch {
-            throw ConfigError("\(url.path): \(error)")
-        }
-    }
-
-    public func save(to url: URL) throws {
-        try DataFolder.writeSecret(Data(JSONWriter.canonical(json)), to: url)
-    }
-}
-
 extension DataFolder {
     /// Makes sure a local network exists in this folder: every organisation's keys and the
     /// node's server key (generated when missing, never overwritten), and network.json for
     /// the node pair on 127.0.0.1 (primary from `basePort`, backup from `basePort`+10; see
-    /// ``NodeAddress/local(host:base:chp:)``), or one node without `standby`.
-    public func prepareLocalNetwork(basePort: Int, chp: Bool, standby: Bool = false) throws -> NetworkConfig {
+    /// ``NodeAddress/local(host:base:chp:)``), or one node without `standby`; with `third`
+    /// (and `standby`) a third replica from `basePort`+20, for the national node on etcd.
+    public func prepareLocalNetwork(
+        basePort: Int, chp: Bool, standby: Bool = false, third: Bool = false
+    ) throws -> NetworkConfig {
         try prepareNetwork(
             primary: .local(base: basePort, chp: chp),
-            backup: standby ? .local(base: basePort + NetworkConfig.backupPortOffset, chp: chp) : nil)
+            backup: standby ? .local(base: basePort + NetworkConfig.backupPortOffset, chp: chp) : nil,
+            third: standby && third ? .local(base: basePort + NetworkConfig.thirdPortOffset, chp: chp) : nil)
     }
 
     /// Makes sure a network with these node addresses exists in this folder: every
     /// organisation's keys and the node's server key (generated when missing, never
     /// overwritten) and network.json. Returns the configuration.
     public func prepareNetwork(
-        primary: NodeAddress, backup: NodeAddress?, chpHost: String = "127.0.0.1"
+        primary: NodeAddress, backup: NodeAddress?, third: NodeAddress? = nil, chpHost: String = "127.0.0.1"
     ) throws -> NetworkConfig {
         try DataFolder.makeOwnerOnly(root)
         try DataFolder.makeOwnerOnly(keysFolder)
@@ -316,7 +239,8 @@ extension DataFolder {
         }
         let server = try ensureNodeServerKey()
         var config = NetworkConfig(
-            primary: primary, backup: backup, nodeCurvePublicKey: server.curve.publicKey, chpHost: chpHost,
+            primary: primary, backup: backup, third: third, nodeCurvePublicKey: server.curve.publicKey,
+            chpHost: chpHost,
             nodeAuditPublicKey: server.audit.publicKey, organisations: organisations)
         config.descriptions = previous?.descriptions ?? [:]
         config.removed = previous?.removed ?? [:]

@@ -1,10 +1,11 @@
 import KnooppuntDomain
 import KnooppuntProtocol
 
-/// Which national node a daemon (or the desk, or `watch`) follows: the one whose heartbeats
-/// say it is active, the later epoch winning; and, when none can be heard, which node to
-/// ask to take over (the client vote of Binary Star). No I/O: the caller passes in what its
-/// connections saw and the clock.
+/// Which national node a daemon (or the desk, or `watch`) follows among every configured node
+/// (one, the pair, or up to three replicas on etcd): the one whose heartbeats say it is
+/// active, the later epoch winning; and, when none can be heard, which node to ask to take
+/// over (the client vote of Binary Star; replicas on etcd ignore it, etcd elects). No I/O:
+/// the caller passes in what its connections saw and the clock.
 public struct NodeSelection: Sendable {
     public struct NodeState: Sendable {
         public var connected = false
@@ -13,7 +14,7 @@ public struct NodeSelection: Sendable {
         var lastVote: ContinuousClock.Instant?
     }
 
-    public enum Decision: Sendable, Equatable {
+    public enum Decision: Sendable, Hashable {
         /// Follow this node now: send everything outstanding there and HELLO for the picture.
         case follow(PairRole)
         /// No active node can be heard: send this node HELLO as a vote to take over.

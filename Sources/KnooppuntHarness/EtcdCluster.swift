@@ -55,9 +55,12 @@ public final class EtcdCluster: @unchecked Sendable {
     }
 
     /// Lays out `count` members under `folder` (data in `folder/NAME.etcd`, logs in
-    /// `folder/NAME.log`) on free loopback ports. Nothing runs until ``start()``.
+    /// `folder/NAME.log`) on free loopback ports, or on the `2 * count` ports from `basePort`
+    /// (a deployment restarted on its data folders needs the same ports every time). Nothing
+    /// runs until ``start()``.
     public init(
-        folder: URL, count: Int = defaultMemberCount, quotaBackendBytes: Int? = nil, binary: URL? = nil
+        folder: URL, count: Int = defaultMemberCount, quotaBackendBytes: Int? = nil, binary: URL? = nil,
+        basePort: Int? = nil
     )
         throws
     {
@@ -66,7 +69,7 @@ public final class EtcdCluster: @unchecked Sendable {
             throw HarnessError("etcd is not installed: run scripts/setup.sh (Debian's etcd-server)")
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        guard let base = FreePorts.consecutive(2 * count) else {
+        guard let base = basePort ?? FreePorts.consecutive(2 * count) else {
             throw HarnessError("no \(2 * count) free consecutive ports on loopback for etcd")
         }
         self.folder = folder

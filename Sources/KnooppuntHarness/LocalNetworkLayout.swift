@@ -15,18 +15,25 @@ public struct LocalNetworkLayout: Sendable {
 
     public let regions: [OrganisationCode]
     public let standby: Bool
+    /// A third node: the national node as three replicas on etcd (needs `standby`).
+    public let third: Bool
 
     /// The first `regions` safety regions (VR01, VR02, …).
-    public init(regions count: Int, standby: Bool) {
-        self.init(regions: Array(OrganisationCode.safetyRegions.prefix(count)), standby: standby)
+    public init(regions count: Int, standby: Bool, third: Bool = false) {
+        self.init(
+            regions: Array(OrganisationCode.safetyRegions.prefix(count)), standby: standby, third: third)
     }
 
-    public init(regions: [OrganisationCode], standby: Bool) {
+    public init(regions: [OrganisationCode], standby: Bool, third: Bool = false) {
+        precondition(!third || standby, "a third replica needs a backup")
         self.regions = regions
         self.standby = standby
+        self.third = third
     }
 
-    public var roles: [PairRole] { standby ? [.primary, .backup] : [.primary] }
+    public var roles: [PairRole] {
+        standby ? (third ? [.primary, .backup, .third] : [.primary, .backup]) : [.primary]
+    }
 
     /// Every daemon: the regions, then NCTV and the police.
     public var daemons: [OrganisationCode] { regions + [.nctv, .police] }
@@ -55,14 +62,17 @@ public struct LocalNetworkLayout: Sendable {
     }
 
     /// The offsets from the base port a node pair listens on (NodeAddress.local): the node on
-    /// +2, the pair link on +3, the CHP picture on +0 and +1; the backup the same +10.
-    public static func portOffsets(standby: Bool, chp: Bool) -> [Int] {
+    /// +2, the pair link on +3, the CHP picture on +0 and +1; the backup the same +10, a third
+    /// replica the same +20.
+    public static func portOffsets(standby: Bool, chp: Bool, third: Bool = false) -> [Int] {
         let node = chp ? [0, 1, 2, 3] : [2, 3]
-        return standby ? node + node.map { $0 + NetworkConfig.backupPortOffset } : node
+        guard standby else { return node }
+        let backup = node.map { $0 + NetworkConfig.backupPortOffset }
+        return node + backup + (third ? node.map { $0 + NetworkConfig.thirdPortOffset } : [])
     }
 
     /// A base port where every port of such a network is free (nil when none was found).
-    public static func freeBasePort(standby: Bool, chp: Bool) -> Int? {
-        FreePorts.base(offsets: portOffsets(standby: standby, chp: chp))
+    public static func freeBasePort(standby: Bool, chp: Bool, third: Bool = false) -> Int? {
+        FreePorts.base(offsets: portOffsets(standby: standby, chp: chp, third: third))
     }
 }

@@ -9,7 +9,8 @@ public struct NodeOptions: Sendable {
     public var folder: DataFolder
     public var network: NetworkConfig
     public var logger: Logger
-    /// This node's place in the pair (a network without a backup runs the primary alone).
+    /// This node's place in the pair (a network without a backup runs the primary alone), or
+    /// which replica it is on etcd (`third` runs only as a replica).
     public var role: PairRole = .primary
     /// How often the node sends HEARTBEAT to every party (and HUGZ on the CHP stream).
     public var heartbeatInterval: Duration = FailoverTiming.heartbeat
@@ -89,9 +90,15 @@ public struct NodeOptions: Sendable {
 
     /// This node's addresses.
     var address: NodeAddress { network.node(role) ?? network.primary }
-    /// The peer's addresses, when the network has a pair.
+    /// The peer's addresses, when the network has a pair (a replica on etcd, or the third
+    /// replica, has none).
     var peer: NodeAddress? {
-        network.backup == nil || quorum != nil ? nil : network.node(role == .primary ? .backup : .primary)
+        guard network.backup != nil, quorum == nil else { return nil }
+        switch role {
+        case .primary: return network.backup
+        case .backup: return network.primary
+        case .third: return nil
+        }
     }
 }
 

@@ -14,9 +14,10 @@ public enum NodeRole: String, Sendable, Hashable, CaseIterable {
     case standalone
 }
 
-/// The role a national node is configured with in a hot-standby pair.
+/// The role a national node is configured with: the primary or the backup of a hot-standby
+/// pair, or, on etcd, one of up to three replicas (`third` runs only as a replica).
 public enum PairRole: String, Sendable, Hashable, CaseIterable {
-    case primary, backup
+    case primary, backup, third
 }
 
 /// What kind of daemon says HELLO.

@@ -59,13 +59,15 @@ final class TestNetwork {
     let lab: NetworkLab?
     var hosts: [String: String] = [:]
 
-    /// A network on this host; with `standby`, the node pair (start the backup with `startNode(.backup)`).
-    init(name: String, standby: Bool = false) throws {
+    /// A network on this host; with `standby`, the node pair (start the backup with
+    /// `startNode(.backup)`); with `third` too, three replicas for etcd (`startNode(.third)`).
+    init(name: String, standby: Bool = false, third: Bool = false) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "knooppunt-\(name)-\(UUID().uuidString.prefix(8))")
         folder = DataFolder(root.path)
         basePort = try TestNetwork.freeBasePort()
-        network = try folder.prepareLocalNetwork(basePort: basePort, chp: false, standby: standby)
+        network = try folder.prepareLocalNetwork(
+            basePort: basePort, chp: false, standby: standby, third: standby && third)
         lab = nil
         processes = ProcessGroup(
             binary: Paths.binary, logFolder: root.appendingPathComponent("test-logs"),
@@ -103,9 +105,10 @@ final class TestNetwork {
 
     var logs: URL { root.appendingPathComponent("test-logs") }
 
-    /// Free ports for a node pair (primary base…base+3, backup base+10…base+13).
+    /// Free ports for a node pair (primary base…base+3, backup base+10…base+13) and a third
+    /// replica (base+20…base+23).
     static func freeBasePort() throws -> Int {
-        guard let base = LocalNetworkLayout.freeBasePort(standby: true, chp: true) else {
+        guard let base = LocalNetworkLayout.freeBasePort(standby: true, chp: true, third: true) else {
             throw TestFailure("no free ports found")
         }
         return base
@@ -176,13 +179,14 @@ final class TestNetwork {
         ScreenClient.tokens.withLock { $0[port] = token }
     }
 
-    /// Starts a node: "node" is the primary (and the only node without a standby), "backup" the backup.
+    /// Starts a node: "node" is the primary (and the only node without a standby), "backup" the
+    /// backup, "third" the third replica.
     /// Starts a node and waits for its control socket, unless `waitReady` is false (a node told to
     /// crash after a few commits may be gone before the socket answers).
     func startNode(
         _ role: PairRole = .primary, environment: [String: String] = [:], waitReady: Bool = true
     ) throws {
-        let name = role == .primary ? "node" : "backup"
+        let name = role == .primary ? "node" : role.rawValue
         try start(name, LocalNetworkLayout.node(role).arguments + nodeArguments, environment: environment)
         guard waitReady else { return }
         try waitUntil("the \(role.rawValue) node's control socket", timeout: 20) {

@@ -31,6 +31,7 @@ struct BenchCommand: ParsableCommand {
             Examples:
               knooppunt bench --smoke
               knooppunt bench --pair --through-daemons       # as deployed
+              knooppunt bench --quorum                       # one node, then 3 replicas on etcd
               knooppunt bench --reports 100000 --window 64
               knooppunt bench zmq
             """,
@@ -56,6 +57,7 @@ struct BenchNodeCommand: ParsableCommand {
     var pair = false
     @Flag(help: "Publish through real region daemons and their outboxes (as deployed) instead of directly.")
     var throughDaemons = false
+    @OptionGroup var quorum: BenchQuorumOptions
     @Option(help: "Where the node keeps its store for the run (a new temporary folder by default).") var dir:
         String?
     @Option(help: "Write the JSON result here as well.") var output: String?
@@ -77,7 +79,10 @@ struct BenchNodeCommand: ParsableCommand {
                 FileManager.default.temporaryDirectory.appendingPathComponent(
                     "knooppunt-bench-\(UUID().uuidString.prefix(8))"
                 ).path)
-        let result = try NodeBenchmark(configuration: configuration, folder: folder).run()
+        let result =
+            quorum.quorum
+            ? try quorum.run(configuration, folder: folder)
+            : try NodeBenchmark(configuration: configuration, folder: folder).run()
         let text = JSONWriter.pretty(result)
         print(text)
         if let output { try Data((text + "\n").utf8).write(to: URL(fileURLWithPath: output)) }

@@ -1,0 +1,190 @@
+import Foundation
+import FramePacking
+import KnooppuntConfig
+import KnooppuntCore
+import KnooppuntHarness
+import KnooppuntProtocol
+
+// The quorum deployment under chaos: three etcd members (on hosts of their own with
+// partitions) and three node replicas on them; reading etcd's committed log for the checker.
+extension ChaosRun {
+    static let etcdMemberNames = (1...EtcdCluster.defaultMemberCount).map { "etcd\($0)" }
+    /// The node replicas' process names.
+    static let replicaNames = PairRole.allCases.map(\.rawValue)
+    /// Log entries read from etcd per request.
+    static let etcdPageSize = 2_000
+
+    /// Adds the etcd members as processes of the run and returns the arguments that make a
+    /// node one replica on them. The members' command lines are ``EtcdCluster``'s; with
+    /// partitions each member runs on its lab host, its loopback URLs replaced by the host's.
+    func setUpEtcd() throws -> [String] {
+        guard let binary = EtcdCluster.installedBinary() else {
+            throw ChaosError("--quorum needs etcd: run scripts/setup.sh (it installs Debian's etcd-server)")
+        }
+        let cluster = try EtcdCluster(
+            folder: folder.root.appendingPathComponent("etcd", isDirectory: true), binary: binary)
+        let group = ProcessGroup(binary: binary, logFolder: folder.root)
+        var hostURL: [String: String] = [:]
+        if let lab {
+            for member in cluster.members {
+                let address = lab.hosts[member.name]!.address
+                hostURL[member.clientURL] = "http://\(address):\(member.clientPort)"
+                hostURL[member.peerURL] = "http://\(address):\(member.peerPort)"
+            }
+            group.launcher = { name, commandLine in lab.command(on: name, commandLine) }
+        }
+        for (index, member) in cluster.members.enumerated() {
+            add(member.name, cluster.arguments(index).map { Self.replacingURLs($0, hostURL) }, isEtcd: true)
+        }
+        etcdGroup = group
+        etcdEndpoints = cluster.members.map { hostURL[$0.clientURL] ?? $0.clientURL }
+        say("etcd: \(cluster.members.count) members at \(etcdEndpoints.joined(separator: " "))")
+        return ["--etcd", etcdEndpoints.joined(separator: ","), "--etcd-network", LocalEtcd.networkName]
+    }
+
+    /// An argument with every URL `map` names replaced: a URL alone, or in a comma-separated
+    /// list of `name=URL` (`--initial-cluster`). Whole values only, never a prefix of a port.
+    public static func replacingURLs(_ argument: String, _ map: [String: String]) -> String {
+        if let url = map[argument] { return url }
+        guard argument.contains("=") else { return argument }
+        return argument.split(separator: ",", omittingEmptySubsequences: false).map { item in
+            guard let equals = item.firstIndex(of: "=") else { return String(item) }
+            let url = String(item[item.index(after: equals)...])
+            return String(item[...equals]) + (map[url] ?? url)
+        }.joined(separator: ",")
+    }
+
+    /// Replicas and members one may attack now: at most one replica and at most one member
+    /// down, paused or cut at a time (a majority of each stays: the stated bound).
+    func quorumTargets() -> [(name: String, weight: Int)] {
+        func ready(_ names: [String]) -> Bool {
+            names.allSatisfy { processes[$0].map { $0.isUp && $0.recoverAt == nil } ?? false }
+        }
+        let replicasReady = ready(Self.replicaNames)
+        let membersReady = ready(Self.etcdMemberNames)
+        var result: [(String, Int)] = []
+        for managed in processes.values.sorted(by: { $0.name < $1.name })
+        where managed.isUp && managed.recoverAt == nil {
+            if Self.replicaNames.contains(managed.name) {
+                if replicasReady { result.append((managed.name, 3)) }
+            } else if managed.isEtcd {
+                if membersReady { result.append((managed.name, 2)) }
+            } else {
+                result.append((managed.name, 1))
+            }
+        }
+        return result
+    }
+
+    /// Every replica answers and holds the active's last sequence.
+    func replicasCaughtUp(with active: NodeStatus) -> Bool {
+        NodeStatus.all(folder, network, timeout: .milliseconds(500)).allSatisfy {
+            $0.status?.lastSequence == active.lastSequence
+        }
+    }
+
+    /// The committed log in etcd, read page by page with etcdctl (on a member's host with
+    /// partitions), as log records; kept in DIR/chaos-etcd-log.tsv for `--check`.
+    func readEtcdLog() throws -> [LogRecord] {
+        let layout = Fence.Layout(network: LocalEtcd.networkName)
+        let end = String(layout.logPrefix.dropLast()) + "0"  // the key after every "…/log/…"
+        var from = layout.logPrefix
+        var records: [LogRecord] = []
+        while true {
+            let page = try etcdctl([
+                "get", from, end, "--limit", String(Self.etcdPageSize), "--write-out", "json",
+            ])
+            guard let object = try JSONSerialization.jsonObject(with: page) as? [String: Any] else {
+                throw ChaosError("etcdctl answered no JSON object")
+            }
+            let kvs = object["kvs"] as? [[String: Any]] ?? []
+            var lastSequence: UInt64?
+            for kv in kvs {
+                guard let keyText = kv["key"] as? String, let key = Data(base64Encoded: keyText),
+                    let valueText = kv["value"] as? String, let value = Data(base64Encoded: valueText),
+                    let sequence = layout.sequence(ofEntryKey: String(decoding: key, as: UTF8.self))
+                else { throw ChaosError("etcd's log holds an entry that is not one") }
+                lastSequence = sequence
+                records += try Self.decodeEntry([UInt8](value))
+            }
+            guard kvs.count == Self.etcdPageSize, let lastSequence else { break }
+            from = layout.entryKey(lastSequence + 1)
+        }
+        let text = records.map { "\($0.sequence)\t\($0.epoch)\t\($0.id)\t\($0.origin)\t\($0.originSeq)" }
+        try Data((text.joined(separator: "\n") + "\n").utf8).write(to: etcdLogFile(folder))
+        say("etcd's log: \(records.count) reports read")
+        return records
+    }
+
+    /// The reports of one log entry (a rejection entry holds none).
+    static func decodeEntry(_ value: [UInt8]) throws -> [LogRecord] {
+        guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts),
+            case .replicate(_, _, _, let updates, _) = try PairMessage.decode(parts)
+        else { throw ChaosError("etcd's log holds a value that is not a log entry") }
+        return updates.map {
+            LogRecord(
+                sequence: $0.sequence, epoch: $0.epoch, id: $0.report.id.rawValue,
+                origin: $0.report.origin.rawValue, originSeq: $0.report.envelope.originSeq)
+        }
+    }
+
+    /// Runs etcdctl against the members (inside a member's host with partitions) and returns
+    /// its standard output.
+    func etcdctl(_ arguments: [String]) throws -> Data {
+        guard let binary = Self.etcdctlBinary() else {
+            throw ChaosError(
+                "--quorum needs etcdctl: run scripts/setup.sh (it installs Debian's etcd-client)")
+        }
+        let commandLine =
+            [binary, "--endpoints", etcdEndpoints.joined(separator: ","), "--command-timeout", "20s"]
+            + arguments
+        let process = Process()
+        if let lab {
+            let wrapped = lab.command(on: Self.etcdMemberNames[0], commandLine)
+            process.executableURL = wrapped.executable
+            process.arguments = wrapped.arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = Array(commandLine.dropFirst())
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment["ETCDCTL_API"] = "3"
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw ChaosError(
+                "etcdctl \(arguments.first ?? "") failed with status \(process.terminationStatus)")
+        }
+        return data
+    }
+
+    static func etcdctlBinary() -> String? {
+        (["/usr/bin/etcdctl"]
+            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map {
+                "\($0)/etcdctl"
+            }).first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// Where a quorum run keeps etcd's log (sequence, epoch, id, origin, origin sequence per line).
+func etcdLogFile(_ folder: DataFolder) -> URL {
+    folder.root.appendingPathComponent("chaos-etcd-log.tsv")
+}
+
+/// Reads the file ``ChaosRun/readEtcdLog()`` wrote; nil when the run had no etcd.
+func readEtcdLogFile(_ folder: DataFolder) -> [LogRecord]? {
+    guard let text = try? String(contentsOf: etcdLogFile(folder), encoding: .utf8) else { return nil }
+    return text.split(separator: "\n").compactMap { line in
+        let fields = line.split(separator: "\t").map(String.init)
+        guard fields.count == 5, let sequence = UInt64(fields[0]), let epoch = UInt64(fields[1]),
+            let originSeq = UInt64(fields[4])
+        else { return nil }
+        return LogRecord(
+            sequence: sequence, epoch: epoch, id: fields[2], origin: fields[3], originSeq: originSeq)
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import KnooppuntConfig
+
+/// The etcd members of a local quorum deployment (`knooppunt cluster`, chaos, the bench):
+/// ``EtcdCluster/defaultMemberCount`` members with their data in `DIR/etcd`, on loopback
+/// ports at a fixed distance from the network's base port. Fixed, because a member started
+/// again on its data folder looks for its peers where its stored membership says they are.
+public enum LocalEtcd {
+    /// The members' first client port, this far above the network's base port (the nodes use
+    /// +0…+23, the desk its own port): member N has client port +40+2(N-1) and peer port one above.
+    public static let portOffset = 40
+    /// The network's name in etcd's keys (`/knooppunt/NL/...`).
+    public static let networkName = "NL"
+
+    /// The folder of the members' data and logs.
+    public static func folder(_ data: DataFolder) -> URL {
+        data.root.appendingPathComponent("etcd", isDirectory: true)
+    }
+
+    /// Whether this data folder ever ran etcd members (their data folders exist).
+    public static func exists(_ data: DataFolder) -> Bool {
+        FileManager.default.fileExists(atPath: folder(data).appendingPathComponent("etcd1.etcd").path)
+    }
+
+    /// The members of the network in `data` whose base port is `basePort` (not started).
+    public static func cluster(_ data: DataFolder, basePort: Int) throws -> EtcdCluster {
+        try DataFolder.makeOwnerOnly(folder(data))
+        return try EtcdCluster(folder: folder(data), basePort: basePort + portOffset)
+    }
+
+    /// The arguments that make `knooppunt node` one replica on these members.
+    public static func nodeArguments(_ cluster: EtcdCluster) -> [String] {
+        ["--etcd", cluster.clientURLs.joined(separator: ","), "--etcd-network", networkName]
+    }
+}
+
+extension EtcdCluster {
+    /// Starts again, without waiting, every member that has exited although nobody stopped
+    /// it; returns their names (for the caller to report). A process manager's duty, here for
+    /// `knooppunt cluster`, which has no other one for its members.
+    public func restartExited() -> [String] {
+        var restarted: [String] = []
+        for index in members.indices {
+            guard let process = process(index), !process.isRunning, !process.isPaused else { continue }
+            guard (try? launch(index)) != nil else { continue }
+            restarted.append("\(members[index].name) (exited with \(process.exitDescription))")
+        }
+        return restarted
+    }
+
+    /// Writes each member's process id to `NAME.pid` in the cluster's folder, for
+    /// ``stopLeftovers()`` after the starting process itself was SIGKILLed.
+    public func writePIDFiles() {
+        for index in members.indices {
+            guard let pid = process(index)?.pid else { continue }
+            try? String(pid).write(to: pidFile(index), atomically: true, encoding: .utf8)
+        }
+    }
+
+    /// Stops members an earlier run left running (their pid files name an etcd process still
+    /// holding this folder's data): a new member on the same data folder and ports would
+    /// otherwise fail. Returns what it stopped.
+    @discardableResult
+    public func stopLeftovers(grace: Duration = stopGrace) -> [String] {
+        var stopped: [(String, pid_t)] = []
+        for index in members.indices {
+            guard let text = try? String(contentsOf: pidFile(index), encoding: .utf8),
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                let commandLine = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                commandLine.contains(members[index].dataFolder.path)
+            else { continue }
+            Foundation.kill(pid, SIGTERM)
+            stopped.append((members[index].name, pid))
+        }
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline, stopped.contains(where: { Foundation.kill($0.1, 0) == 0 }) {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        for (_, pid) in stopped where Foundation.kill(pid, 0) == 0 { Foundation.kill(pid, SIGKILL) }
+        return stopped.map { "\($0.0) (pid \($0.1))" }
+    }
+
+    func pidFile(_ index: Int) -> URL { folder.appendingPathComponent("\(members[index].name).pid") }
+}

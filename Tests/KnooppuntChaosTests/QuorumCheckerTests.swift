@@ -1,0 +1,92 @@
+import KnooppuntChaos
+import Testing
+
+@Suite("The chaos checker on the quorum")
+struct QuorumCheckerTests {
+    func log(_ count: Int, epoch: UInt64 = 2) -> [LogRecord] {
+        (1...count).map {
+            LogRecord(sequence: UInt64($0), epoch: epoch, id: "r\($0)", origin: "VR01", originSeq: UInt64($0))
+        }
+    }
+
+    func ack(_ n: Int, epoch: UInt64 = 2, degraded: Bool = false) -> AckRecord {
+        AckRecord(id: "r\(n)", origin: "VR01", epoch: epoch, sequence: UInt64(n), degraded: degraded, at: 0)
+    }
+
+    /// A quorum run: the final log, two other replicas holding it, etcd holding its tail from `etcdFrom`.
+    func run(
+        _ log: [LogRecord], acks: [AckRecord], replicas: [[LogRecord]]? = nil, etcdFrom: Int = 1
+    )
+        -> RunRecords
+    {
+        var records = RunRecords(
+            acks: acks, queued: ["VR01": log.map(\.id)], log: log, standbyLog: nil,
+            mirrors: [
+                MirrorRecord(
+                    organisation: "VR01", applied: UInt64(log.count), viewHash: "h", expectedHash: "h",
+                    history: log.map { ($0.sequence, $0.id) })
+            ],
+            activations: [("primary", 2)])
+        records.replicaLogs = (replicas ?? [log, log]).enumerated().map {
+            ("replica\($0.offset)", $0.element)
+        }
+        records.etcdLog = Array(log.dropFirst(etcdFrom - 1))
+        return records
+    }
+
+    func invariant(_ verdict: Verdict, _ prefix: String) -> Verdict.Invariant? {
+        verdict.invariants.first { $0.name.hasPrefix(prefix) }
+    }
+
+    @Test("a clean quorum run passes, also when etcd holds only the log's tail (trimmed)")
+    func clean() {
+        let entries = log(10)
+        #expect(Checker.check(run(entries, acks: (1...10).map { ack($0) })).passed)
+        let trimmed = Checker.check(run(entries, acks: (1...10).map { ack($0) }, etcdFrom: 8))
+        #expect(trimmed.passed)
+        #expect(invariant(trimmed, "every ACK is in etcd's")?.checked == 3)
+    }
+
+    @Test("one degraded ACK fails the quorum run")
+    func degraded() {
+        let verdict = Checker.check(run(log(10), acks: (1...10).map { ack($0, degraded: $0 == 4) }))
+        #expect(invariant(verdict, "no ACK is degraded")?.violations.count == 1)
+        #expect(!verdict.passed)
+    }
+
+    @Test("a replica holding a report in another epoch than the final log fails")
+    func replicaEpochDiffers() {
+        let entries = log(10)
+        var other = entries
+        other[6] = LogRecord(sequence: 7, epoch: 1, id: "r7", origin: "VR01", originSeq: 7)
+        let verdict = Checker.check(run(entries, acks: (1...10).map { ack($0) }, replicas: [entries, other]))
+        #expect(invariant(verdict, "every replica's log")?.violations == ["replica1 differs at seq 7"])
+    }
+
+    @Test("an ACK etcd committed elsewhere fails, and so does a log whose epoch goes back")
+    func etcdOrderAndEpochs() {
+        var entries = log(10)
+        var records = run(entries, acks: (1...10).map { ack($0) })
+        records.etcdLog![2] = LogRecord(sequence: 3, epoch: 2, id: "other", origin: "VR02", originSeq: 1)
+        let moved = Checker.check(records)
+        #expect(invariant(moved, "every ACK is in etcd's")?.passed == false)
+
+        entries[5] = LogRecord(sequence: 6, epoch: 3, id: "r6", origin: "VR01", originSeq: 6)
+        let back = Checker.check(run(entries, acks: []))
+        #expect(invariant(back, "epochs only rise")?.violations.count == 1)
+    }
+
+    @Test("etcd's URLs in a member's arguments are replaced whole, in --initial-cluster too")
+    func urlRewriting() {
+        let map = [
+            "http://127.0.0.1:4000": "http://198.18.1.1:4000",
+            "http://127.0.0.1:4001": "http://198.18.1.1:4001",
+        ]
+        #expect(ChaosRun.replacingURLs("http://127.0.0.1:4000", map) == "http://198.18.1.1:4000")
+        #expect(ChaosRun.replacingURLs("http://127.0.0.1:40001", map) == "http://127.0.0.1:40001")
+        #expect(
+            ChaosRun.replacingURLs("etcd1=http://127.0.0.1:4001,etcd2=http://127.0.0.1:4003", map)
+                == "etcd1=http://198.18.1.1:4001,etcd2=http://127.0.0.1:4003")
+        #expect(ChaosRun.replacingURLs("--name", map) == "--name")
+    }
+}
