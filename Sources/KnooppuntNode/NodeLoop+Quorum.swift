@@ -244,8 +244,12 @@ extension NodeLoop {
             for case .update(let update) in entries {
                 logLast = update.sequence
                 guard cut == nil, update.sequence <= coordinator.lastSequence else { continue }
+                // The epoch counts too: a replica stopped while active may hold a batch that
+                // etcd never committed in its epoch, and that the next active committed with
+                // the same reports at the same sequences in a later one (chaos seed 15). Such
+                // rows are etcd's entries in another epoch, so they are cut and applied again.
                 if case .accepted(let ack, _) = try store.outcome(of: update.report.id),
-                    ack.sequence == update.sequence
+                    ack.sequence == update.sequence, ack.epoch == update.epoch
                 {
                     continue
                 }
