@@ -10,7 +10,7 @@ import Synchronization
 struct NodeSamples: Sendable {
     var count = 0
     var rssMaxMegabytes = 0.0
-    var subscribedMin: Int64?
+    var subscribedMax: Int64?
     var catchingUpMax: Int64 = 0
     var mostBehindMax: Int64 = 0
     var queueFullAtEnd: Int64 = 0
@@ -64,7 +64,7 @@ final class NodeSampler: Sendable {
                 state.samples.streamMissing = true
                 return
             }
-            state.samples.subscribedMin = min(state.samples.subscribedMin ?? .max, stream.subscribed)
+            state.samples.subscribedMax = max(state.samples.subscribedMax ?? 0, stream.subscribed)
             state.samples.catchingUpMax = max(state.samples.catchingUpMax, stream.catchingUp)
             state.samples.mostBehindMax = max(state.samples.mostBehindMax, stream.mostBehind)
             state.samples.queueFullAtEnd = stream.queueFull
@@ -107,6 +107,8 @@ extension PartiesBenchmark {
         var live = 0
         var ended = 0
         var relayConnections = 0
+        /// User + system CPU of the parties' processes (they share the node's cores).
+        var cpuSeconds = 0.0
     }
 
     func collect(_ groups: [PartyProcess]) throws -> Merged {
@@ -120,6 +122,7 @@ extension PartiesBenchmark {
             merged.live += Int(json["live"]?.integerValue ?? 0)
             merged.ended += Int(json["ended"]?.integerValue ?? 0)
             merged.relayConnections += Int(json["relayConnections"]?.integerValue ?? 0)
+            merged.cpuSeconds += json["cpuSeconds"]?.doubleValue ?? 0
             for row in json["sequences"]?.arrayValue ?? [] {
                 let values = (row.arrayValue ?? []).map { UInt64(clamping: $0.integerValue ?? 0) }
                 guard values.count == 7 else { continue }
@@ -170,9 +173,9 @@ extension PartiesBenchmark {
         }
         let samples = self.samples
         var stream: JSONValue = .null
-        if !samples.streamMissing, let subscribed = samples.subscribedMin {
+        if !samples.streamMissing, let subscribed = samples.subscribedMax {
             stream = [
-                "subscribedMin": .integer(subscribed), "catchingUpMax": .integer(samples.catchingUpMax),
+                "subscribedMax": .integer(subscribed), "catchingUpMax": .integer(samples.catchingUpMax),
                 "mostBehindMax": .integer(samples.mostBehindMax),
                 "queueFullSinceStart": .integer(samples.queueFullAtEnd),
             ]
@@ -194,6 +197,7 @@ extension PartiesBenchmark {
                 "groupSectionDeliveriesExpected": .integer(Int64(groupReports * groupMembers.count)),
                 "relayConnections": .integer(Int64(results.relayConnections)),
             ],
+            "partiesProcessesCPUSeconds": .number((results.cpuSeconds * 100).rounded() / 100),
             "node": [
                 "cpuSeconds": .number((phase.cpuSeconds * 100).rounded() / 100),
                 "cpuPercentOfOneCore": .number((phase.cpuSeconds / phase.wallSeconds * 1000).rounded() / 10),

@@ -205,8 +205,9 @@ public final class PartiesFollower {
         let histogram: [JSONValue] = deliveries.recordedValues().map {
             .array([.integer(Int64(clamping: $0.value)), .integer(Int64(clamping: $0.count))])
         }
+        let cpu = NodeSampler.cpuSeconds(getpid())
         return [
-            "parties": .integer(Int64(parties.count)),
+            "parties": .integer(Int64(parties.count)), "cpuSeconds": .number(cpu),
             "live": .integer(Int64(parties.filter(\.live).count)),
             "ended": .integer(Int64(parties.filter(\.ended).count)),
             "relayConnections": .integer(Int64(relay?.accepted ?? 0)),

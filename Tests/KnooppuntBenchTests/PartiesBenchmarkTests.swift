@@ -49,7 +49,7 @@ struct PartiesBenchmarkTests {
         #expect(result["publishToEveryParty"]?["count"]?.integerValue == 40)
         #expect(result["perDelivery"]?["count"]?.integerValue == 320)
         #expect((result["node"]?["cpuSeconds"]?.doubleValue ?? -1) >= 0)
-        #expect(result["node"]?["stream"]?["subscribedMin"]?.integerValue ?? 0 >= 8)
+        #expect(result["node"]?["stream"]?["subscribedMax"]?.integerValue ?? 0 >= 8)
     }
 
     @Test("Behind delaying links every party still receives every report, through its own relay route")
