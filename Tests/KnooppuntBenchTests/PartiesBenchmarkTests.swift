@@ -1,5 +1,4 @@
 import Foundation
-import KnooppuntConfig
 import StrictJSON
 import Testing
 
@@ -20,21 +19,44 @@ struct PartiesBenchmarkTests {
             .appendingPathComponent("knooppunt")
     }
 
-    static func run(_ configuration: PartiesConfiguration) throws -> JSONValue {
+    /// Runs `knooppunt bench parties ARGUMENTS` and reads its JSON. A process of its own:
+    /// the benchmark installs its network's organisations process-wide, which must not
+    /// reach the other suites of this test process.
+    static func run(_ arguments: [String]) throws -> JSONValue {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw BenchError(
                 "no knooppunt binary at \(binary.path); build it (swift build) or set KNOOPPUNT_BIN")
         }
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("parties-\(UUID())")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        return try PartiesBenchmark(
-            configuration: configuration, folder: DataFolder(root.path), binary: binary
-        ).run()
+        let output = root.appendingPathComponent("result.json")
+        let log = root.appendingPathComponent("out.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = Process()
+        process.executableURL = binary
+        process.arguments =
+            ["bench", "parties"] + arguments + [
+                "--dir", root.appendingPathComponent("run").path, "--output", output.path,
+            ]
+        // Files, not pipes: a pipe read can end early when another test's child exits.
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        process.waitUntilExit()
+        try handle.close()
+        guard process.terminationStatus == 0, let data = FileManager.default.contents(atPath: output.path)
+        else {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            throw BenchError("bench parties exited \(process.terminationStatus): \(text.suffix(2_000))")
+        }
+        return try JSONParser.parse([UInt8](data))
     }
 
     @Test("Eight parties in two processes each receive every report, and only the group reads its section")
     func everyPartyEveryReport() throws {
-        let result = try Self.run(PartiesConfiguration(parties: 8, rate: 20, seconds: 2))
+        let result = try Self.run(["--parties", "8", "--rate", "20", "--seconds", "2"])
         let deliveries = try #require(result["deliveries"])
         #expect(result["configuration"]?["processes"]?.integerValue == 2)
         #expect(deliveries["reports"]?.integerValue == 40)
@@ -54,7 +76,7 @@ struct PartiesBenchmarkTests {
 
     @Test("Behind delaying links every party still receives every report, through its own relay route")
     func throughDelayingLinks() throws {
-        let result = try Self.run(PartiesConfiguration(parties: 4, rate: 20, seconds: 1, delay: 10...30))
+        let result = try Self.run(["--parties", "4", "--rate", "20", "--seconds", "1", "--delay-ms", "10-30"])
         let deliveries = try #require(result["deliveries"])
         #expect(deliveries["received"]?.integerValue == deliveries["expected"]?.integerValue)
         #expect(deliveries["reportsNotAtEveryParty"]?.integerValue == 0)
