@@ -39,3 +39,4 @@ run_stage "API (schemathesis)" scripts/api-test.sh
 run_stage "browser tests" swift test --skip-build --no-parallel --filter KnooppuntBrowserTests
 run_stage "chaos (fixed seeds)" scripts/chaos-ci.sh
 run_stage "benchmark smoke" "$KNOOPPUNT_BIN" bench --smoke --dir "$(mktemp -d)/bench"
+run_stage "benchmark smoke (parties)" "$KNOOPPUNT_BIN" bench parties --parties 20 --rate 50 --seconds 3 --dir "$(mktemp -d)/parties"

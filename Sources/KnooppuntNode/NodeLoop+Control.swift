@@ -89,7 +89,7 @@ extension NodeLoop {
                         lastSequence: $0.lastSequence, syncing: $0.syncing)
                 })
         }
-        return NodeStatus(
+        var status = NodeStatus(
             role: announcedRole.rawValue, epoch: epoch, degraded: isDegraded, pair: pairStatus,
             lastSequence: lastSequence, pid: Int64(getpid()), entries: Int64(picture.count),
             publicViewHash: picture.hash(for: .publicView).hex, parties: parties, refusals: refusalCounts,
@@ -101,6 +101,12 @@ extension NodeLoop {
             commits: NodeStatus.Commits(
                 batches: Int64(committedBatches), reports: Int64(committedReports),
                 milliseconds: Self.milliseconds(commitTime)), quorum: quorumStatus)
+        let subscribed = sessions.values.filter(\.subscribed)
+        status.stream = NodeStatus.Stream(
+            subscribed: Int64(subscribed.count), catchingUp: Int64(subscribed.filter { $0.job != nil }.count),
+            mostBehind: Int64(subscribed.map { lastSequence - min($0.sentUpTo, lastSequence) }.max() ?? 0),
+            queueFull: Int64(streamQueueFull))
+        return status
     }
 
     static func milliseconds(_ duration: Duration) -> Int64 {

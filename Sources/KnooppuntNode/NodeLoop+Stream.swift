@@ -30,6 +30,7 @@ extension NodeLoop {
             } else {
                 // Its queue is full: it catches up from the log when it has room again.
                 session.job = .catchUp(next: update.sequence)
+                streamQueueFull += 1
             }
         }
         if let chpPublisher {

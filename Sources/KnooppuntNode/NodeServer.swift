@@ -141,6 +141,8 @@ final class NodeLoop {
     var jobsTimerArmed = false
     var committedBatches = 0
     var committedReports = 0
+    /// Live updates that found a party's send queue full (STATUS `stream.queueFull`).
+    var streamQueueFull = 0
     /// Time spent in commits (the fsync included), for the status and the benchmark.
     var commitTime: Duration = .zero
     /// Batches committed here and waiting for the standby's copy, oldest first.

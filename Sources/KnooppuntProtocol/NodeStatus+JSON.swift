@@ -21,7 +21,7 @@ extension NodeStatus {
     public var json: JSONValue {
         var partiesJSON: [String: JSONValue] = [:]
         for (code, party) in parties { partiesJSON[code] = party.json }
-        var object: JSONValue = [
+        var object: [String: JSONValue] = [
             "role": .string(role), "epoch": .integer(Int64(clamping: epoch)), "degraded": .bool(degraded),
             "pair": pair?.json ?? .null,
             "lastSequence": .integer(Int64(clamping: lastSequence)),
@@ -41,11 +41,14 @@ extension NodeStatus {
             ],
         ]
         // Only a replica on etcd has the key: absent, not zero, without etcd.
-        if let quorum, case .object(var fields) = object {
-            fields["quorum"] = quorum.json
-            object = .object(fields)
+        if let quorum { object["quorum"] = quorum.json }
+        if let stream {
+            object["stream"] = [
+                "subscribed": .integer(stream.subscribed), "catchingUp": .integer(stream.catchingUp),
+                "mostBehind": .integer(stream.mostBehind), "queueFull": .integer(stream.queueFull),
+            ]
         }
-        return object
+        return .object(object)
     }
 
     /// Reads a STATUS answer; nil when it is not a node's status (no object, no liveness board).
@@ -75,6 +78,13 @@ extension NodeStatus {
             batches: commits?["batches"]?.integerValue ?? 0, reports: commits?["reports"]?.integerValue ?? 0,
             milliseconds: commits?["milliseconds"]?.integerValue ?? 0)
         quorum = json["quorum"].flatMap(Quorum.init(json:))
+        if let stream = json["stream"], stream.objectValue != nil {
+            self.stream = Stream(
+                subscribed: stream["subscribed"]?.integerValue ?? 0,
+                catchingUp: stream["catchingUp"]?.integerValue ?? 0,
+                mostBehind: stream["mostBehind"]?.integerValue ?? 0,
+                queueFull: stream["queueFull"]?.integerValue ?? 0)
+        }
     }
 }
 

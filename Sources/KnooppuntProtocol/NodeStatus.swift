@@ -30,6 +30,8 @@ public struct NodeStatus: Sendable, Hashable {
     public var commits: Commits
     /// A replica on etcd: its part in the quorum; nil (absent from the JSON) without etcd.
     public var quorum: Quorum?
+    /// The stream to the parties; nil from a node that does not report it.
+    public var stream: Stream?
 
     public struct Pair: Sendable, Hashable {
         public var configuredRole: String
@@ -164,6 +166,28 @@ public struct NodeStatus: Sendable, Hashable {
             self.batches = batches
             self.reports = reports
             self.milliseconds = milliseconds
+        }
+    }
+
+    /// How far the node's stream to the parties is behind. libzmq does not tell how many
+    /// messages wait in one party's queue; the node knows which parties it sends from the log
+    /// instead of live, how far behind they are, and how often a live send found a queue full.
+    public struct Stream: Sendable, Hashable {
+        /// Parties that said HELLO and receive the stream.
+        public var subscribed: Int64
+        /// Of them, those sent to from the log (a snapshot, or catching up because their
+        /// queue was full) rather than live.
+        public var catchingUp: Int64
+        /// The most committed updates one party has not yet been handed (in its queue or not).
+        public var mostBehind: Int64
+        /// Live updates that found a party's send queue full since the node started.
+        public var queueFull: Int64
+
+        public init(subscribed: Int64, catchingUp: Int64, mostBehind: Int64, queueFull: Int64) {
+            self.subscribed = subscribed
+            self.catchingUp = catchingUp
+            self.mostBehind = mostBehind
+            self.queueFull = queueFull
         }
     }
 

@@ -35,7 +35,7 @@ struct BenchCommand: ParsableCommand {
               knooppunt bench --reports 100000 --window 64
               knooppunt bench zmq
             """,
-        subcommands: [BenchNodeCommand.self, BenchZMQCommand.self],
+        subcommands: [BenchNodeCommand.self, BenchZMQCommand.self, BenchPartiesCommand.self],
         defaultSubcommand: BenchNodeCommand.self)
 }
 
