@@ -78,6 +78,23 @@ enum SignalSource {
         }
         return signal
     }
+
+    /// What an answer to a signal starts with, for `ack` and `follow-up` alike: the subject's id,
+    /// the person signed in for `action`, and the signal in the answering organisation's view.
+    static func answering(
+        _ subject: String, options: AckWriteOptions, person: PersonOptions, for action: PersonAction
+    ) throws -> (id: ReportID, signedIn: SignedIn, signal: SignalRecord) {
+        guard let id = ReportID(subject) else { throw ValidationError("not a report id: \(subject)") }
+        let signedIn = try person.signIn(of: options.organisation, folder: options.folder.folder, for: action)
+        do {
+            let signal = try signal(
+                id, in: try records(options.folder, as: options.organisation), as: options.organisation)
+            return (id, signedIn, signal)
+        } catch {
+            signedIn.close()
+            throw error
+        }
+    }
 }
 
 struct SignalSendCommand: ParsableCommand {
@@ -124,13 +141,9 @@ struct SignalAckCommand: ParsableCommand {
     @OptionGroup var person: PersonOptions
 
     func run() throws {
-        guard let id = ReportID(subject) else { throw ValidationError("not a report id: \(subject)") }
-        let signedIn = try person.signIn(
-            of: options.organisation, folder: options.folder.folder, for: .giveAcknowledgement)
+        let (id, signedIn, signal) = try SignalSource.answering(
+            subject, options: options, person: person, for: .giveAcknowledgement)
         defer { signedIn.close() }
-        let signal = try SignalSource.signal(
-            id, in: try SignalSource.records(options.folder, as: options.organisation),
-            as: options.organisation)
         try options.publish(
             .signalAck(
                 SignalAcknowledgement(
@@ -158,13 +171,9 @@ struct SignalFollowUpCommand: ParsableCommand {
     @OptionGroup var person: PersonOptions
 
     func run() throws {
-        guard let id = ReportID(subject) else { throw ValidationError("not a report id: \(subject)") }
-        let signedIn = try person.signIn(
-            of: options.organisation, folder: options.folder.folder, for: .publishOwn)
+        let (id, signedIn, signal) = try SignalSource.answering(
+            subject, options: options, person: person, for: .publishOwn)
         defer { signedIn.close() }
-        let signal = try SignalSource.signal(
-            id, in: try SignalSource.records(options.folder, as: options.organisation),
-            as: options.organisation)
         try options.publish(
             .signalFollowUp(
                 SignalFollowUp(
