@@ -303,8 +303,8 @@ let package = Package(
         .testTarget(
             name: "KnooppuntBrowserTests",
             dependencies: [
-                "ZeroMQ", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness", "KnooppuntProtocol",
-                "StrictJSON",
+                "KnooppuntConfig", "KnooppuntDomain", "KnooppuntHarness", "KnooppuntProtocol", "StrictJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(

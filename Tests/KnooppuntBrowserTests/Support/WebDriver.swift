@@ -1,136 +1,6 @@
 import Foundation
 import StrictJSON
 
-/// Plain HTTP/1.1 on loopback, for WebDriver and the screens' own endpoints: one request per
-/// connection (`Connection: close`) on a thread of its own, so blocking reads never occupy the
-/// Swift concurrency pool. (FoundationNetworking on Linux cannot read chromedriver's answers.)
-enum HTTP {
-    struct Reply {
-        let status: Int
-        let body: [UInt8]
-        var json: JSONValue { (try? JSONParser.parse(body)) ?? .null }
-    }
-
-    static func request(
-        _ method: String, _ url: String, json: JSONValue? = nil, headers: [String: String] = [:]
-    ) async throws -> Reply {
-        guard let components = URLComponents(string: url), let host = components.host,
-            let port = components.port
-        else { throw TestFailure("not a loopback URL: \(url)") }
-        let path =
-            (components.percentEncodedPath.isEmpty ? "/" : components.percentEncodedPath)
-            + (components.percentEncodedQuery.map { "?" + $0 } ?? "")
-        let body = json.map { JSONWriter.canonical($0) } ?? []
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\n"
-        head += "Accept: application/json\r\nContent-Length: \(body.count)\r\n"
-        if json != nil { head += "Content-Type: application/json\r\n" }
-        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { head += "\(name): \(value)\r\n" }
-        let request = Array((head + "\r\n").utf8) + body
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    continuation.resume(returning: try exchange(host: host, port: port, request))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
-    }
-
-    static func get(_ url: String) async throws -> Reply { try await request("GET", url) }
-
-    private static func exchange(host: String, port: Int, _ request: [UInt8]) throws -> Reply {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket failed") }
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 60, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr(host == "localhost" ? "127.0.0.1" : host)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw TestFailure("cannot connect to \(host):\(port)") }
-        var sent = 0
-        while sent < request.count {
-            let n = request[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw TestFailure("send failed") }
-            sent += n
-        }
-        // Read the head, then exactly the body it announces: a server may keep the
-        // connection open despite "Connection: close".
-        var response: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        func more() throws -> Bool {
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n == 0 { return false }
-            guard n > 0 else { throw TestFailure("no answer from \(host):\(port)") }
-            response += chunk[0..<n]
-            return true
-        }
-        var end: Int?
-        while end == nil {
-            guard try more() else { throw TestFailure("\(host):\(port) closed before answering") }
-            end = headEnd(response)
-        }
-        let head = String(decoding: response[0..<end!], as: UTF8.self)
-        let lines = head.components(separatedBy: "\r\n")
-        let status = Int(lines[0].split(separator: " ").dropFirst().first ?? "") ?? 0
-        func header(_ name: String) -> String? {
-            lines.dropFirst().first { $0.lowercased().hasPrefix(name + ":") }.map {
-                String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces).lowercased()
-            }
-        }
-        let bodyStart = end! + 4
-        if let length = header("content-length").flatMap({ Int($0) }) {
-            while response.count < bodyStart + length { guard try more() else { break } }
-            return Reply(
-                status: status, body: Array(response[bodyStart..<min(response.count, bodyStart + length)]))
-        }
-        if header("transfer-encoding")?.contains("chunked") == true {
-            let last: [UInt8] = Array("0\r\n\r\n".utf8)
-            while !(response.count >= bodyStart + 5 && Array(response.suffix(5)) == last) {
-                guard try more() else { break }
-            }
-            return Reply(status: status, body: dechunk(Array(response[bodyStart...])))
-        }
-        while try more() {}
-        return Reply(status: status, body: Array(response[bodyStart...]))
-    }
-
-    private static func headEnd(_ data: [UInt8]) -> Int? {
-        guard data.count >= 4 else { return nil }
-        for index in 0...(data.count - 4)
-        where data[index] == 13 && data[index + 1] == 10 && data[index + 2] == 13 && data[index + 3] == 10 {
-            return index
-        }
-        return nil
-    }
-
-    private static func dechunk(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        var index = 0
-        while index < data.count {
-            var lineEnd = index
-            while lineEnd + 1 < data.count, !(data[lineEnd] == 13 && data[lineEnd + 1] == 10) { lineEnd += 1 }
-            let sizeText =
-                String(decoding: data[index..<lineEnd], as: UTF8.self).split(separator: ";").first ?? ""
-            guard let size = Int(sizeText.trimmingCharacters(in: .whitespaces), radix: 16), size > 0 else {
-                break
-            }
-            let start = lineEnd + 2
-            guard start + size <= data.count else { break }
-            out += data[start..<(start + size)]
-            index = start + size + 2
-        }
-        return out
-    }
-}
-
 /// Headless Chromium driven by chromedriver over WebDriver (W3C, plain HTTP/JSON).
 ///
 /// Chromium is started so that nothing can leave this machine: every request goes through a
@@ -232,9 +102,9 @@ final class Browser {
         let reply = try await HTTP.request(method, "\(base)/session/\(session)\(path)", json: payload)
         let value = reply.json["value"] ?? .null
         if reply.status >= 400 {
-            throw TestFailure(
-                "WebDriver \(method) \(path): \(value["error"]?.stringValue ?? "") \(value["message"]?.stringValue ?? "")"
-            )
+            throw WebDriverError(
+                method: method, path: path, code: value["error"]?.stringValue ?? "HTTP \(reply.status)",
+                message: value["message"]?.stringValue ?? "")
         }
         return value
     }
@@ -269,12 +139,12 @@ final class Browser {
     }
 
     func click(_ css: String) async throws {
-        try await command("POST", "/element/\(try await element(css))/click")
+        try await onElement(css, "POST", "/click")
     }
 
     /// Types into an element (WebDriver key codes: "\u{E009}" Control, "\u{E007}" Enter).
     func type(_ css: String, _ text: String) async throws {
-        try await command("POST", "/element/\(try await element(css))/value", ["text": .string(text)])
+        try await onElement(css, "POST", "/value", ["text": .string(text)])
     }
 
     /// A real mouse click (WebDriver actions) at viewport coordinates `x`, `y` (CSS pixels).
@@ -311,7 +181,17 @@ final class Browser {
     }
 
     func clear(_ css: String) async throws {
-        try await command("POST", "/element/\(try await element(css))/clear")
+        try await onElement(css, "POST", "/clear")
+    }
+
+    /// The text of the element `css` finds, as the page shows it.
+    func text(_ css: String) async throws -> String {
+        try await onElement(css, "GET", "/text").stringValue ?? ""
+    }
+
+    /// An attribute of the element `css` finds; nil when it has none.
+    func attribute(_ css: String, _ name: String) async throws -> String? {
+        try await onElement(css, "GET", "/attribute/\(name)").stringValue
     }
 
     func screenshot(to url: URL) async throws {
