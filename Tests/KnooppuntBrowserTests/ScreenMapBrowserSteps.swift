@@ -85,8 +85,8 @@ extension ScreenIncidentBrowserTests {
             """)
         #expect(near.boolValue == true, "the point is not where it was placed: \(screen)")
         // Keyboard: Enter on the point selects it and outlines its municipality.
-        _ = try await browser.run("document.querySelector(\(Self.quoted(circle))).focus(); return true;")
-        try await browser.press("\u{E007}")
+        // The screen redraws its points on every picture: focus and key in one step.
+        try await browser.press("\u{E007}", on: circle)
         try await browser.waitFor(
             "the point selected by the keyboard", timeout: 20,
             """

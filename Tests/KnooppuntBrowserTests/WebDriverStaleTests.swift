@@ -13,7 +13,8 @@ struct WebDriverStaleTests {
         """
     /// Replaces every element of the body with a new one of the same id, as a live re-render does.
     static let rerender = """
-        document.body.innerHTML = '<input id="field" aria-label="field"><p id="note" data-state="second">second</p>';
+        document.body.innerHTML = '<input id="field" aria-label="field"><p id="note" tabindex="0" data-state="second">second</p>';
+        document.addEventListener('keydown', (event) => { window.lastKey = event.target.id + ':' + event.key; });
         return true;
         """
 
@@ -90,5 +91,8 @@ struct WebDriverStaleTests {
         #expect(try await browser.text("#note") == "second")
         #expect(try await browser.attribute("#note", "data-state") == "second")
         #expect(try await browser.attribute("#note", "data-missing") == nil)
+        try await browser.press("\u{E007}", on: "#note")
+        let key = try await browser.run("return window.lastKey;")
+        #expect(key.stringValue == "note:Enter", "the key went to the element: \(key)")
     }
 }

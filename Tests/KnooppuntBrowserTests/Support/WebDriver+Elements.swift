@@ -38,6 +38,13 @@ extension Browser {
         }
     }
 
+    /// Focuses the element `css` finds and presses `key` (a WebDriver key code: "\u{E007}"
+    /// Enter) in it, in one WebDriver command: focusing it with a script and pressing the key
+    /// afterwards would lose the key when a live re-render replaces the element in between.
+    func press(_ key: String, on css: String) async throws {
+        try await onElement(css, "POST", "/value", ["text": .string(key)])
+    }
+
     /// Finds an element with `find` and runs `act` on its id; when WebDriver answers "stale
     /// element reference", finds it again and retries, at most ``staleElementAttempts`` times in
     /// all. Any other error, or the last stale one, is thrown. Acting on a stale element has no
