@@ -6,7 +6,7 @@ import Testing
 /// The desk in a real browser with a partner in the network (issue 17).
 extension BrowserTests {
     @Test(
-        "the desk shows a running partner in a section of its kind, in Dutch, with its name, after the 28, on the liveness board and in an acknowledgement list; the map keeps the 25 regions"
+        "the desk shows a running partner in a section of its kind, in Dutch, with its name, after the 28, on the liveness board and in an acknowledgement list; the map keeps the 25 regions; a partner added while the desk runs appears under its kind"
     )
     func deskPartnerByKind() async throws {
         let network = try BrowserNetwork(name: "desk-partner")
@@ -70,6 +70,25 @@ extension BrowserTests {
                   && rows[1].textContent.includes('vitale infrastructuur')
                   && rows[2].textContent.includes('RWS · Rijkswaterstaat');
                 """)
+
+            // A partner added while the desk runs: its section appears without a restart.
+            let board = try network.run([
+                "org", "add", "WS-HDSR", "--kind", "waterBoard", "--name",
+                "Hoogheemraadschap De Stichtse Rijnlanden",
+            ])
+            #expect(board.status == 0, "\(board.output)")
+            try await browser.waitFor(
+                "WS-HDSR under waterschap after org add", timeout: 30,
+                """
+                const section = document.querySelector('#liveness-partners section[data-kind="waterBoard"]');
+                return !!section && section.querySelector('h3').textContent.includes('waterschap')
+                  && !!section.querySelector('[data-party="WS-HDSR"]')
+                  && section.textContent.includes('Hoogheemraadschap De Stichtse Rijnlanden');
+                """)
+            let order = try await browser.run(
+                "return [...document.querySelectorAll('#liveness-partners section')].map((s) => s.dataset.kind);"
+            )
+            #expect(order.arrayValue?.compactMap(\.stringValue) == ["infrastructure", "waterBoard"])
         } catch {
             print("desk log:\n\(network.log("desk").suffix(3000))")
             await browser.quit()
