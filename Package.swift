@@ -287,6 +287,8 @@ let package = Package(
             dependencies: [
                 "KnooppuntWeb", "KnooppuntHarness", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
                 "KnooppuntDomain",
+                // A partner comes from a real network.json (DeskPartnerTests).
+                "KnooppuntConfig",
                 "StrictJSON",
                 // docs/openapi.yaml is read with Yams and compared with the routers' routes.
                 .product(name: "Yams", package: "Yams"),

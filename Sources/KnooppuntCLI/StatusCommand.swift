@@ -35,6 +35,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let network = try folder.network()
+        let registry = network.registry
         let nodes = NodeControl.statuses(folder.folder, network)
         let node = nodes.compactMap(\.status).filter(\.isServing).max { $0.epoch < $1.epoch }
         if let report, let organisation { return try showReport(report, of: organisation, node: node) }
@@ -49,14 +50,14 @@ struct StatusCommand: ParsableCommand {
             guard lockHolder != nil, LocalClient.socketExists(endpoint),
                 let status = try? OperatorClient(endpoint: endpoint).status(timeout: .seconds(2))
             else { continue }
-            daemons[code.rawValue] = status
+            daemons[code.rawValue] = Self.described(status, registry.organisation(code))
         }
         if json {
             var nodesJSON: [String: JSONValue] = [:]
             for (role, status) in nodes { nodesJSON[role.rawValue] = status?.json ?? .null }
             let object: JSONValue = [
                 "node": node?.json ?? .null, "nodes": .object(nodesJSON), "daemons": .object(daemons),
-                "version": Version.json,
+                "version": Version.json, "parties": Self.partiesJSON(registry),
             ]
             print(JSONWriter.pretty(object))
             return
@@ -88,7 +89,7 @@ struct StatusCommand: ParsableCommand {
         print(
             pad("ORG", 9) + pad("PID", 8) + pad("APPLIED", 9) + pad("LAG", 6) + pad("VIEW HASH", 14)
                 + pad("CONVERGED", 11) + pad("BACKLOG", 9) + pad("OLDEST", 9) + "LAST HEARD")
-        for code in present {
+        func row(_ code: OrganisationCode) -> String {
             let party = node.parties[code.rawValue]
             let daemon = daemons[code.rawValue]
             let pid = daemon?["pid"]?.integerValue.map(String.init) ?? "-"
@@ -99,15 +100,43 @@ struct StatusCommand: ParsableCommand {
             let backlog = daemon?["outbox"]?["queued"]?.integerValue ?? party?.outboxBacklog
             let oldest = daemon?["outbox"]?["oldestQueuedMs"]?.integerValue ?? party?.oldestQueuedMs
             let heard = party?.lastHeardMsAgo
-            print(
-                pad(code.rawValue, 9) + pad(pid, 8) + pad(applied.map(String.init) ?? "-", 9)
-                    + pad(applied.map { String(last - $0) } ?? "-", 6)
-                    + pad(hash.map { String($0.prefix(12)) } ?? "-", 14)
-                    + pad(daemon == nil ? "stopped" : (converged ? "yes" : "no"), 11)
-                    + pad(backlog.map(String.init) ?? "-", 9)
-                    + pad(oldest.map { $0 == 0 ? "-" : "\($0 / 1000)s" } ?? "-", 9)
-                    + (heard.map { "\(Double($0) / 1000)s ago" } ?? "never"))
+            return pad(code.rawValue, 9) + pad(pid, 8) + pad(applied.map(String.init) ?? "-", 9)
+                + pad(applied.map { String(last - $0) } ?? "-", 6)
+                + pad(hash.map { String($0.prefix(12)) } ?? "-", 14)
+                + pad(daemon == nil ? "stopped" : (converged ? "yes" : "no"), 11)
+                + pad(backlog.map(String.init) ?? "-", 9)
+                + pad(oldest.map { $0 == 0 ? "-" : "\($0 / 1000)s" } ?? "-", 9)
+                + (heard.map { "\(Double($0) / 1000)s ago" } ?? "never")
         }
+        // The 28 as always, then the partners in a section per kind with their names.
+        for code in present where code.isReference { print(row(code)) }
+        for (kind, members) in registry.byKind where !OrganisationKind.referenceOnly.contains(kind) {
+            let running = members.filter { present.contains($0.code) }
+            guard !running.isEmpty else { continue }
+            print("")
+            print("PARTNERS \(kind) (\(running.count))")
+            for member in running { print(row(member.code) + "  " + member.name) }
+        }
+    }
+
+    /// A daemon's status with its organisation's kind and name, as the network describes it.
+    static func described(_ status: JSONValue, _ organisation: Organisation?) -> JSONValue {
+        guard var object = status.objectValue, let organisation else { return status }
+        object["kind"] = .string(organisation.kind.rawValue)
+        object["name"] = .string(organisation.name)
+        return .object(object)
+    }
+
+    /// Every organisation of the network but the node, in the stable order (the 28 first):
+    /// its code, kind, name and whether it is a partner.
+    static func partiesJSON(_ registry: OrganisationRegistry) -> JSONValue {
+        .array(
+            registry.organisations.filter { $0.code != .national }.map { organisation in
+                [
+                    "code": .string(organisation.code.rawValue), "kind": .string(organisation.kind.rawValue),
+                    "name": .string(organisation.name), "partner": .bool(!organisation.code.isReference),
+                ]
+            })
     }
 
     /// A replica's quorum fields on one line: its role in etcd, the log it holds and how far

@@ -23,9 +23,14 @@ struct WatchCommand: ParsableCommand {
 
             --once --json prints the current picture with its sequence and view hash, then exits.
 
+            A report from a partner beyond the 28 names its origin's kind ("RWS (infrastructure)"); \
+            --kind K (repeatable) shows only the reports whose origin is of kind K, e.g. \
+            infrastructure, waterBoard, health, safetyRegion, nctv.
+
             Examples:
               knooppunt watch
               knooppunt watch --once --json
+              knooppunt watch --kind infrastructure --kind waterBoard
             """)
 
     @OptionGroup var folder: FolderOption
@@ -33,9 +38,24 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "With --once: print JSON.") var json = false
     @Flag(help: "Include exercise incidents.") var exercise = false
     @Option(help: "With --once: give up after this many seconds.") var timeout: Double = 20
+    @Option(
+        name: .customLong("kind"),
+        help: "Show only reports whose origin is of this kind (repeatable), e.g. infrastructure.")
+    var kindNames: [String] = []
+
+    /// The kinds of --kind; empty shows every report.
+    var kinds: Set<OrganisationKind> { Set(kindNames.compactMap(OrganisationKind.init(rawValue:))) }
+
+    func validate() throws {
+        for name in kindNames where OrganisationKind(rawValue: name) == nil {
+            throw ValidationError(
+                "--kind \(name) is not a kind (a word such as infrastructure or waterBoard)")
+        }
+    }
 
     func run() throws {
         let network = try folder.network()
+        let registry = network.registry
         let follower = try PictureFollower(
             folder: folder.folder, network: network, organisation: .national, role: .watch)
         defer { follower.close() }
@@ -53,16 +73,19 @@ struct WatchCommand: ParsableCommand {
             }
             if once {
                 if follower.isCaughtUp {
-                    let summary = PictureSummary(
-                        picture: follower.mirror.picture, view: view, includeExercise: exercise)
+                    let summary = only(
+                        PictureSummary(
+                            picture: follower.mirror.picture, view: view, includeExercise: exercise),
+                        picture: follower.mirror.picture, registry)
                     let board = NodeControl.active(folder.folder, network, timeout: .milliseconds(500))
-                    let workflows = self.workflows(follower, history, board)
+                    let workflows = self.workflows(follower, history, board, registry)
                     print(
                         json
                             ? JSONWriter.pretty(workflows.json(adding: summary.json))
                             : render(
                                 summary, board: nil, unreachableSince: nil,
-                                nodeTime: follower.heartbeat?.nodeTime, workflows: workflows))
+                                nodeTime: follower.heartbeat?.nodeTime, workflows: workflows,
+                                registry: registry))
                     return
                 }
                 if ContinuousClock.now - started > .milliseconds(Int64(timeout * 1000)) {
@@ -74,8 +97,9 @@ struct WatchCommand: ParsableCommand {
             }
             if ContinuousClock.now - lastDraw >= .seconds(1) {
                 lastDraw = .now
-                let summary = PictureSummary(
-                    picture: follower.mirror.picture, view: view, includeExercise: exercise)
+                let summary = only(
+                    PictureSummary(picture: follower.mirror.picture, view: view, includeExercise: exercise),
+                    picture: follower.mirror.picture, registry)
                 let board = NodeControl.active(folder.folder, network, timeout: .milliseconds(300))
                 // Clear the screen and draw from the top: the picture updates in place.
                 print(
@@ -83,7 +107,7 @@ struct WatchCommand: ParsableCommand {
                         + render(
                             summary, board: board, unreachableSince: unreachableSince,
                             nodeTime: follower.heartbeat?.nodeTime,
-                            workflows: workflows(follower, history, board)))
+                            workflows: workflows(follower, history, board, registry), registry: registry))
                 flushStandardOutput()
             }
         }
@@ -92,19 +116,22 @@ struct WatchCommand: ParsableCommand {
     /// GRIP advice, step plans, acknowledgements and measures from the picture, the log's
     /// history (on the node's host) and the liveness board.
     func workflows(
-        _ follower: PictureFollower, _ history: LogHistory?, _ board: NodeStatus?
+        _ follower: PictureFollower, _ history: LogHistory?, _ board: NodeStatus?,
+        _ registry: OrganisationRegistry
     ) -> WatchWorkflows {
         history?.refresh()
         let picture = follower.mirror.picture.entries.values.map { WorkflowRecord($0.update) }
+        let records = WorkflowRecord.merged(picture, history?.records ?? [])
         return WatchWorkflows(
-            records: WorkflowRecord.merged(picture, history?.records ?? []),
+            records: kinds.isEmpty
+                ? records : records.filter { kinds.contains(Self.kind(of: $0.origin, registry)) },
             board: board.map(NodeBoard.init(status:)),
             includeExercise: exercise)
     }
 
     func render(
         _ summary: PictureSummary, board: NodeStatus?, unreachableSince: Date?, nodeTime: Int64?,
-        workflows: WatchWorkflows? = nil
+        workflows: WatchWorkflows? = nil, registry: OrganisationRegistry = .installed
     ) -> String {
         var lines: [String] = []
         let now = Timestamp.now().inAmsterdam
@@ -136,7 +163,7 @@ struct WatchCommand: ParsableCommand {
             if let sitrep = incident.sitreps.last {
                 let text = sitrep.beeld.map { "\($0.0): \($0.1 ?? "(withheld)")" }.joined(separator: " | ")
                 lines.append(
-                    "     latest sitrep \(sitrep.origin) seq \(sitrep.sequence) (\(sitrep.verification ?? "?")): \(text.prefix(100))"
+                    "     latest sitrep \(Self.label(sitrep.origin, registry)) seq \(sitrep.sequence) (\(sitrep.verification ?? "?")): \(text.prefix(100))"
                 )
             }
         }
@@ -153,14 +180,17 @@ struct WatchCommand: ParsableCommand {
             lines.append("")
             lines.append("ALIVE")
             var cells: [String] = []
-            for (code, party) in parties.sorted(by: { $0.key < $1.key }) where code != "NATIONAL" {
-                let alive = party.lastHeardMsAgo.map { $0 < 5_000 } ?? false
+            // The 28 as always; the partners on lines of their own per kind, below.
+            for (code, party) in parties.sorted(by: { $0.key < $1.key })
+            where code != "NATIONAL" && OrganisationCode(code)?.isReference ?? true {
+                let alive = party.lastHeardMsAgo.map { $0 < Self.upWithinMs } ?? false
                 let lag = party.lag.map { $0 > 0 ? " lag \($0)" : "" } ?? ""
                 cells.append("\(code) \(alive ? "up" : "DOWN")\(lag)")
             }
             for row in stride(from: 0, to: cells.count, by: 6) {
                 lines.append("  " + cells[row..<min(row + 6, cells.count)].map { pad($0, 18) }.joined())
             }
+            lines += Self.partnerLines(parties, registry)
         }
         lines += workflows?.lines ?? []
         return lines.joined(separator: "\n")

@@ -47,6 +47,8 @@ final class DeskLoop {
     let metrics = DeskMetrics()
     /// Write requests waiting for the node's answer, by report id.
     var waiters = OutcomeWaiters<OneShot<JSONValue?>>()
+    /// network.json as last read (see DeskLoop+Network.swift).
+    var networkStamp: FileStamp
 
     init(options: DeskOptions, loop: LoopContext, feed: DeskFeed) throws {
         self.options = options
@@ -54,6 +56,7 @@ final class DeskLoop {
         self.feed = feed
         self.loop = loop
         status = LinkStatus(since: Self.wallClock())
+        networkStamp = FileStamp(options.folder.networkFile)
         secrets = try OrganisationSecrets.load(from: options.folder.keyFile(.national))
         journal = try options.journal()
         let logger = options.logger
@@ -152,6 +155,7 @@ final class DeskLoop {
     // MARK: Time
 
     private func tick() {
+        checkNetwork()
         sendStatus()
         askControl()
         if let boardAt, ContinuousClock.now - boardAt > options.statusInterval * 5 {

@@ -13,7 +13,7 @@ enum Liveness {
 
     static func json(
         board: NodeStatus?, link: LinkStatus, pair: JSONValue = [], now: Int64,
-        reference: ReferenceData = .builtIn
+        reference: ReferenceData = .builtIn, registry: OrganisationRegistry = .installed
     ) -> JSONValue {
         var node = JSONObject()
         node["state"] = link.state.rawValue
@@ -27,11 +27,16 @@ enum Liveness {
         }
         let parties = board?.parties
         var rows: [JSONValue] = []
-        for code in OrganisationCode.all where code != .national {
+        // The 28 first, as always; then the partners, which the page shows in a section per
+        // kind (``partnerKinds``).
+        for organisation in registry.organisations where organisation.code != .national {
+            let code = organisation.code
             var row = JSONObject()
             row["code"] = code.rawValue
-            row["name"] = reference.regions[code]?.name ?? code.rawValue
-            row["kind"] = code.kind.rawValue
+            row["name"] =
+                code.isReference ? reference.regions[code]?.name ?? code.rawValue : organisation.name
+            row["kind"] = organisation.kind.rawValue
+            if !code.isReference { row.set("partner", true) }
             guard let party = parties?[code.rawValue] else {
                 row["state"] = "unknown"
                 rows.append(row.value)
@@ -59,8 +64,22 @@ enum Liveness {
         object.set("node", node.value)
         object.set("nodes", pair)
         object.set("parties", .array(rows))
+        object.set("partnerKinds", partnerKinds(registry))
         if let refusals = board?.json["refusals"] { object.set("refusals", refusals) }
         return object.value
+    }
+
+    /// The partners' kinds in ``OrganisationKind`` order, each with its codes: the sections of
+    /// the board and the lists after the 28.
+    static func partnerKinds(_ registry: OrganisationRegistry) -> JSONValue {
+        let partners = registry.partners
+        return .array(
+            Set(partners.map(\.kind)).sorted().map { kind in
+                [
+                    "kind": .string(kind.rawValue),
+                    "codes": .array(partners.filter { $0.kind == kind }.map { .string($0.code.rawValue) }),
+                ]
+            })
     }
 
     /// Per organisation, the sequence its daemon reported applied (what "delivered" means).

@@ -212,6 +212,17 @@ enum DeskWords {
                 "Node's board not reachable from this host: node heard {0}; daemons unknown."
             ),
             ("live.lag", "achterstand {0}", "lag {0}"),
+            // Partners beyond the 28 are shown in a section per kind; a kind a network
+            // configures beyond these is shown by its configured name.
+            ("partners.kind", "Partners · {0}", "Partners · {0}"),
+            ("orgKind.ministry", "ministerie", "ministry"),
+            ("orgKind.infrastructure", "vitale infrastructuur", "vital infrastructure"),
+            ("orgKind.waterBoard", "waterschap", "water board"),
+            ("orgKind.health", "zorg (GGD/GHOR)", "health (GGD/GHOR)"),
+            ("orgKind.defence", "defensie", "defence"),
+            ("orgKind.justice", "justitie", "justice"),
+            ("orgKind.municipality", "gemeente", "municipality"),
+            ("orgKind.other", "overige partners", "other partners"),
             ("live.backlog", "wachtrij {0}", "backlog {0}"),
             ("may.advice", "landelijk advies geven", "give national advice"),
             ("may.ackRequest", "om bevestiging vragen", "request acknowledgements"),

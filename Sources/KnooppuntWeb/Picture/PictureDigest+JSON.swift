@@ -235,12 +235,22 @@ extension AcknowledgementBoard.Request {
         object.time("committedAt", committedAt)
         object.set("exercise", exercise)
         object.set("withheld", withheld)
+        // A partner names its kind and name, so the page lists it under its kind after the 28.
+        let registry =
+            parties.contains { !(OrganisationCode($0.code)?.isReference ?? true) }
+            ? OrganisationRegistry.installed : nil
         object.set(
             "parties",
             .array(
                 parties.map { party in
                     var entry = JSONObject()
                     entry["code"] = party.code
+                    if let registry, let code = OrganisationCode(party.code), !code.isReference,
+                        let partner = registry.organisation(code)
+                    {
+                        entry["kind"] = partner.kind.rawValue
+                        entry["name"] = partner.name
+                    }
                     entry["state"] = party.state.rawValue
                     entry.set("delivered", party.delivered)
                     entry["by"] = party.by

@@ -417,8 +417,31 @@
       request.withheld ? el("p", { class: "withheld", text: t("acks.withheld") }) :
       el("table", { class: "board" },
         el("thead", {}, el("tr", {}, el("th", { text: t("acks.party") }), el("th", { text: t("acks.state") }))),
-        el("tbody", {}, request.parties.map((party) => el("tr", { "data-party": party.code },
-          el("td", { text: party.code }), el("td", {}, partyState(party)))))))));
+        el("tbody", {}, byKind(request.parties).map((part) => part.kind
+          ? el("tr", { class: "kind-row", "data-kind": part.kind }, el("th", { colspan: "2", text: kindTitle(part.kind) }))
+          : el("tr", { "data-party": part.code, "data-kind": part.partnerKind || undefined },
+            el("td", { text: part.name ? part.code + " · " + part.name : part.code }),
+            el("td", {}, partyState(part)))))))));
+  }
+
+  // A partner's kind in Dutch ("vitale infrastructuur"); a kind the network configured
+  // beyond the named ones by its own name.
+  function kindTitle(kind) {
+    const key = "orgKind." + kind;
+    const word = t(key);
+    return t("partners.kind", word === key ? kind : word);
+  }
+
+  // The 28 as they come, then the partners (rows with a kind) under a heading row per kind,
+  // in the order of their first appearance (the node's order: by kind, then by code).
+  function byKind(parties) {
+    const rows = parties.filter((p) => !p.kind);
+    const kinds = [...new Set(parties.filter((p) => p.kind).map((p) => p.kind))];
+    for (const kind of kinds) {
+      rows.push({ kind: kind });
+      for (const p of parties.filter((x) => x.kind === kind)) rows.push(Object.assign({ partnerKind: kind }, p, { kind: undefined }));
+    }
+    return rows;
   }
 
   // Measures side by side per threat level, so that municipalities under the same level
@@ -449,17 +472,25 @@
     $("liveness-source").textContent = liveness.source === "node"
       ? t("live.fromNode", liveness.node.role || "?", liveness.node.epoch || "?", liveness.node.lastSequence)
       : t("live.noBoard", K.ago(liveness.node.lastHeardMsAgo));
-    replace($("liveness"), liveness.parties.map((party) => {
+    const cell = (party) => {
       const detail = [];
       if (party.lag) detail.push(t("live.lag", party.lag));
       if (party.outboxBacklog) detail.push(t("live.backlog", party.outboxBacklog));
       if (party.state !== "unknown" && party.state !== "absent") detail.push(K.ago(party.lastHeardMsAgo));
       return el("div", { class: "cell", "data-party": party.code, title: party.name },
         el("b", { text: party.code }),
+        party.partner ? el("div", { class: "meta", text: party.name }) : null,
         el("span", { class: "state-pill state-" + party.state,
           text: value("live", party.state) }),
         el("div", { class: "meta", text: detail.join(" · ") }));
-    }));
+    };
+    // The 28 in their grid as always; each kind of partner in a section of its own after them.
+    replace($("liveness"), liveness.parties.filter((party) => !party.partner).map(cell));
+    replace($("liveness-partners"), (liveness.partnerKinds || []).map((group) =>
+      el("section", { class: "partner-kind", "data-kind": group.kind },
+        el("h3", { text: kindTitle(group.kind) }),
+        el("div", { class: "liveness" }, liveness.parties.filter((party) => party.partner &&
+          party.kind === group.kind).map(cell)))));
   }
 
   // Desk actions: the signed-in person (session cookie) is the author of every write.
