@@ -58,8 +58,8 @@ final class DaemonLoop {
     var nodeUnreachableSince: Int64?
     /// Publishers waiting for the node's answer, by report id.
     var waiting: OutcomeWaiters<[UInt8]>
-    /// network.json as last read (DaemonLoop+Network.swift): a key rotation elsewhere is picked up.
-    var networkStamp: FileStamp
+    /// network.json watched (DaemonLoop+Network.swift): a key rotation elsewhere is picked up.
+    var networkWatch: NetworkFileWatch
     var nodeAuditKey: VerifyingKey?
     unowned let loop: LoopContext
 
@@ -75,7 +75,7 @@ final class DaemonLoop {
         let folder = options.folder.daemonFolder(options.organisation)
         try DataFolder.makeOwnerOnly(folder)
         secrets = try OrganisationSecrets.load(from: options.folder.keyFile(options.organisation))
-        networkStamp = FileStamp(options.folder.networkFile)
+        networkWatch = NetworkFileWatch(options.folder)
         nodeAuditKey = options.network.nodeAuditPublicKey
         store = try DaemonStore(path: options.folder.daemonStore(options.organisation).path)
         policeInternal = try WritePolicy.load(folder: options.folder.root).policeInternal

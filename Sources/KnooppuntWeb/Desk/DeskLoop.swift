@@ -47,8 +47,8 @@ final class DeskLoop {
     let metrics = DeskMetrics()
     /// Write requests waiting for the node's answer, by report id.
     var waiters = OutcomeWaiters<OneShot<JSONValue?>>()
-    /// network.json as last read (see DeskLoop+Network.swift).
-    var networkStamp: FileStamp
+    /// network.json watched (see DeskLoop+Network.swift).
+    var networkWatch: NetworkFileWatch
 
     init(options: DeskOptions, loop: LoopContext, feed: DeskFeed) throws {
         self.options = options
@@ -56,7 +56,7 @@ final class DeskLoop {
         self.feed = feed
         self.loop = loop
         status = LinkStatus(since: Self.wallClock())
-        networkStamp = FileStamp(options.folder.networkFile)
+        networkWatch = NetworkFileWatch(options.folder)
         secrets = try OrganisationSecrets.load(from: options.folder.keyFile(.national))
         journal = try options.journal()
         let logger = options.logger
