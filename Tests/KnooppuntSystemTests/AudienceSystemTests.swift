@@ -93,4 +93,36 @@ extension SystemTests {
         net.kill9("watch")
         net.stopAll()
     }
+
+    @Test(
+        "the operator screen reads network.json again while it runs: a partner's kind and group added with org add are offered as classifications"
+    )
+    func screenReloadsOrganisations() throws {
+        let net = try TestNetwork(name: "screen-reload")
+        defer { net.removeFolder() }
+        let vr09 = OrganisationCode("VR09")!
+        try net.startAll([vr09])
+        let port = try TestNetwork.freeBasePort()
+        try net.start("screen", ["screen", "--as", "VR09", "--port", String(port)])
+        func audiences() throws -> (kinds: [String], groups: [String]) {
+            let status = try JSONParser.parse([UInt8](try ScreenClient.get(port: port, "/api/v1/status")))
+            return (
+                status["audiences"]?["kinds"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                status["audiences"]?["groups"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            )
+        }
+        try waitUntil("the operator screen answers", timeout: 30) { (try? audiences()) != nil }
+        #expect(try audiences().kinds == ["national", "nctv", "police", "safetyRegion"])
+        let added = try runKnooppunt([
+            "org", "add", "WSRL", "--kind", "waterBoard", "--name", "Waterschap Rivierenland", "--group",
+            "flood-defence", "--dir", net.root.path,
+        ])
+        #expect(added.status == 0, "\(added.out) \(added.err)")
+        try waitUntil("the screen offers kind waterBoard and group flood-defence", timeout: 30) {
+            let offered = try audiences()
+            return offered.kinds.contains("waterBoard") && offered.groups == ["flood-defence"]
+        }
+        #expect(net.log("screen").contains("network.json reloaded"))
+        net.stopAll()
+    }
 }
