@@ -42,6 +42,8 @@ struct PublishCommand: ParsableCommand {
               knooppunt publish --as VR09 --token-file ~/.knooppunt/VR09.token docs/examples/sitrep.json
               export KNOOPPUNT_TOKEN_FILE=~/.knooppunt/VR09.token
               knooppunt publish --as VR09 --incident VR09-20190318-01 --text "Tram 24 Oktoberplein afgezet"
+              knooppunt publish --as VR09 --incident VR09-20190318-01 --text "Dijk Lek bij Vianen" \\
+                --classification kind:waterBoard+kind:national
               cat report.yaml | knooppunt publish --as VR09 -
               knooppunt publish --as POLICE --user pdevries --police-label vuurwapengevaarlijk police-sitrep.json
             """)
@@ -58,8 +60,14 @@ struct PublishCommand: ParsableCommand {
     @Option(help: "Quick sitrep: the text of the picture (beeld).") var text: String?
     @Option(help: "Quick sitrep: the discipline of the text (BRW, POL, GZ, BZ, CCOM, DEF, MULTI).")
     var discipline: String = "MULTI"
-    @Option(help: "Quick sitrep: classification (public, partners, police, national).") var classification:
-        String = "partners"
+    @Option(
+        help: """
+            Quick sitrep: classification (public, partners, police, national), or an audience of \
+            kinds and groups joined by + (kind:waterBoard, group:vital-infrastructure, \
+            kind:waterBoard+kind:national): every organisation of those kinds or groups when the \
+            node builds a view, including ones added later.
+            """)
+    var classification: String = "partners"
     @Option(help: "Quick sitrep: verification (unconfirmed, confirmed, retracted).") var verification:
         String = "unconfirmed"
     @Option(help: "Quick sitrep: confidence (low, medium, high).") var confidence: String = "medium"
@@ -207,7 +215,13 @@ struct PublishCommand: ParsableCommand {
             "type": "sitrep", "incident": .string(incident!), "confidence": .string(confidence),
             "verification": .string(verification),
             "beeld": .object([
-                discipline.uppercased(): ["text": .string(text!), "classification": .string(classification)]
+                discipline.uppercased(): [
+                    "text": .string(text!),
+                    "classification": Audience(parsing: classification).map {
+                        Classification.audience($0).json
+                    }
+                        ?? .string(classification),
+                ]
             ]),
         ]
         if exercise { sitrep["exercise"] = true }

@@ -69,6 +69,7 @@ struct ScreenCommand: AsyncParsableCommand {
             )
             flushStandardOutput()
         }
+        screen.networkFolder = folder.folder
         if organisation == .police {
             // The police's screen offers the labels its daemon accepts (the same policy file).
             screen.policeLabels = try WritePolicy.load(folder: folder.folder.root).policeInternal.labels

@@ -25,7 +25,9 @@ struct WatchCommand: ParsableCommand {
 
             A report from a partner beyond the 28 names its origin's kind ("RWS (infrastructure)"); \
             --kind K (repeatable) shows only the reports whose origin is of kind K, e.g. \
-            infrastructure, waterBoard, health, safetyRegion, nctv.
+            infrastructure, waterBoard, health, safetyRegion, nctv. It reads network.json again \
+            when it changes (knooppunt org add|remove, a key rotation), as the daemons and the \
+            desk do: a partner added while it runs appears under its kind.
 
             Examples:
               knooppunt watch
@@ -54,8 +56,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let network = try folder.network()
-        let registry = network.registry
+        var network = try folder.network()
+        var registry = network.registry
+        var networkWatch = NetworkFileWatch(folder.folder)
         let follower = try PictureFollower(
             folder: folder.folder, network: network, organisation: .national, role: .watch)
         defer { follower.close() }
@@ -66,6 +69,10 @@ struct WatchCommand: ParsableCommand {
         let started = ContinuousClock.now
         while true {
             try follower.poll(timeout: .milliseconds(250))
+            if let reloaded = Self.reload(&networkWatch, follower) {
+                network = reloaded
+                registry = reloaded.registry
+            }
             if follower.isNodeReachable() {
                 unreachableSince = nil
             } else if unreachableSince == nil, ContinuousClock.now - started > .seconds(2) {

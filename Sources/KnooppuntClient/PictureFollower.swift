@@ -61,6 +61,12 @@ public final class PictureFollower {
     }
 
     public var mirror: Mirror { follower.mirror }
+
+    /// The network's keys changed (network.json reloaded): the mirror verifies with these, so a
+    /// partner added while this follower runs has its reports applied.
+    public func update(signingKeys: [OrganisationCode: SigningKeySet]) {
+        follower.update(signingKeys: signingKeys)
+    }
     public var selection: NodeSelection { follower.selection }
 
     /// Every socket to poll (data and monitors).

@@ -145,6 +145,9 @@ public struct Coordinator: Sendable {
         if let subject = document.body.subject, case .accepted(_, let origin)? = lookup(subject) {
             subjectOrigin = origin
         }
+        if let problem = AudienceCheck.problem(envelope, registry: policy.registry ?? .installed) {
+            return consume(problem)
+        }
         if let problem = policy.check(
             document, origin: sender, incidents: incidents, subjectOrigin: subjectOrigin)
         {

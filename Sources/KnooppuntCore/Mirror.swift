@@ -200,7 +200,7 @@ public struct Mirror: Sendable {
         guard let keys = signingKeys[report.origin], keys.verifies(report) else {
             return "signature of \(report.origin) does not verify"
         }
-        for (index, visible) in report.visibility(for: view).enumerated()
+        for (index, visible) in report.visibility(for: view, in: picture.registry).enumerated()
         where (report.sections[index] != nil) != visible {
             return visible
                 ? "section \(report.envelope.sections[index].name) missing"

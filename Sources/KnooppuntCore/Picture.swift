@@ -50,12 +50,16 @@ public struct Picture: Sendable {
     public private(set) var lastSequence: SequenceNumber = 0
     public private(set) var lastEpoch: Epoch = 0
     public private(set) var views: [View]
+    /// The organisations a section classified for an audience (kinds, groups) is resolved
+    /// against: held here, so a report's hashes read no shared state.
+    public private(set) var registry: OrganisationRegistry
     /// The hash of each view, at the view's index in `views`.
     private var hashes: [ViewHash]
     private var viewIndex: [View: Int]
 
-    public init(views: [View]) {
+    public init(views: [View], registry: OrganisationRegistry = .installed) {
         self.views = views
+        self.registry = registry
         hashes = Array(repeating: ViewHash(), count: views.count)
         viewIndex = Dictionary(uniqueKeysWithValues: views.enumerated().map { ($1, $0) })
     }
@@ -63,16 +67,23 @@ public struct Picture: Sendable {
     /// Tracks these views from now on (organisations added to or removed from the network):
     /// a view kept keeps its hash; a new one gets its hash from every entry. Costs one pass
     /// over the picture per new view, on a reload of network.json, never per report.
-    public mutating func track(views updated: [View]) {
-        guard updated != views else { return }
-        let added = updated.filter { viewIndex[$0] == nil }
+    /// `registry` (when given) is the network from now on; `refreshing` names views kept whose
+    /// organisation changed its kind or groups: what they see of a section classified for an
+    /// audience may have changed, so their hashes are computed again from every entry too.
+    public mutating func track(
+        views updated: [View], registry: OrganisationRegistry? = nil, refreshing: [View] = []
+    ) {
+        if let registry { self.registry = registry }
+        guard updated != views || !refreshing.isEmpty else { return }
+        let added = updated.filter { viewIndex[$0] == nil || refreshing.contains($0) }
         var fresh = Dictionary(uniqueKeysWithValues: added.map { ($0, ViewHash()) })
         for entry in entries.values where !entry.isExercise {
             for view in added {
-                fresh[view]!.add(entry.entryHash(visibility: entry.report.visibility(for: view)))
+                fresh[view]!.add(
+                    entry.entryHash(visibility: entry.report.visibility(for: view, in: self.registry)))
             }
         }
-        hashes = updated.map { view in viewIndex[view].map { hashes[$0] } ?? fresh[view]! }
+        hashes = updated.map { view in fresh[view] ?? viewIndex[view].map { hashes[$0] }! }
         views = updated
         viewIndex = Dictionary(uniqueKeysWithValues: updated.enumerated().map { ($1, $0) })
     }
@@ -118,7 +129,8 @@ public struct Picture: Sendable {
     /// envelope has at most `WireLimits.maxSections` sections), and the few distinct masks are
     /// kept in a short list rather than a dictionary.
     private mutating func account(_ entry: PictureEntry, add: Bool) {
-        let classifications = entry.report.envelope.sections.map(\.classification)
+        // An audience is resolved once per report, not once per view.
+        let classifications = entry.report.envelope.sections.map { $0.classification.resolved(in: registry) }
         precondition(classifications.count <= UInt64.bitWidth, "an envelope has at most 16 sections")
         var known: [(mask: UInt64, hash: [UInt8])] = []
         for index in views.indices {
@@ -140,10 +152,12 @@ public struct Picture: Sendable {
     }
 
     /// The hash a fresh picture of these entries would have in `view` (for checks).
-    public static func hash(of entries: some Sequence<PictureEntry>, view: View) -> ViewHash {
+    public static func hash(
+        of entries: some Sequence<PictureEntry>, view: View, registry: OrganisationRegistry = .installed
+    ) -> ViewHash {
         var hash = ViewHash()
         for entry in entries where !entry.isExercise {
-            hash.add(entry.entryHash(visibility: entry.report.visibility(for: view)))
+            hash.add(entry.entryHash(visibility: entry.report.visibility(for: view, in: registry)))
         }
         return hash
     }

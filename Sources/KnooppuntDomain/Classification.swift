@@ -14,6 +14,9 @@ public enum Classification: Hashable, Sendable, CustomStringConvertible {
     case national
     /// Only the organisations named.
     case parties(OrganisationSet)
+    /// Every organisation of some kinds or groups, as the network is when a view is built
+    /// (an organisation added later of such a kind reads it too).
+    case audience(Audience)
 
     /// The organisations of the installed network that may read a section so classified.
     public var readers: OrganisationSet { readers(in: .installed) }
@@ -25,7 +28,16 @@ public enum Classification: Hashable, Sendable, CustomStringConvertible {
         case .policeOnly: Self.policeReaders
         case .national: Self.nationalReaders
         case .parties(let set): set
+        case .audience(let audience):
+            OrganisationSet(registry.organisations.filter(audience.includes).map(\.code))
         }
+    }
+
+    /// The classification with an audience resolved to the organisations `registry` has now
+    /// (the others unchanged): what a caller asking many views about one report resolves once.
+    public func resolved(in registry: OrganisationRegistry) -> Classification {
+        if case .audience = self { return .parties(readers(in: registry)) }
+        return self
     }
 
     private static let policeReaders = OrganisationSet([.police])
@@ -33,14 +45,25 @@ public enum Classification: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether `viewer` may read it. A nil viewer is the public (CHP endpoint); any other
     /// viewer is an organisation of the network (only they have views), so `partners` needs
-    /// no list of the network.
+    /// no list of the network. An audience asks the installed registry for the viewer's kind
+    /// and groups (one look-up under its lock); the fixed classifications need no registry.
     public func allows(_ viewer: OrganisationCode?) -> Bool {
+        guard let viewer else { return self == .publicInformation }
+        if case .audience(let audience) = self {
+            return OrganisationRegistry.installedOrganisation(viewer).map(audience.includes) ?? false
+        }
+        return allows(viewer, in: .reference)
+    }
+
+    /// Whether `viewer` may read it, with an audience resolved against `registry`.
+    public func allows(_ viewer: OrganisationCode?, in registry: OrganisationRegistry) -> Bool {
         guard let viewer else { return self == .publicInformation }
         switch self {
         case .publicInformation, .partners: return true
         case .policeOnly: return viewer == .police
         case .national: return viewer == .national || viewer == .nctv
         case .parties(let set): return set.contains(viewer)
+        case .audience(let audience): return registry.organisation(viewer).map(audience.includes) ?? false
         }
     }
 
@@ -52,12 +75,16 @@ public enum Classification: Hashable, Sendable, CustomStringConvertible {
         case .policeOnly: "police"
         case .national: "national"
         case .parties: "parties"
+        case .audience: "audience"
         }
     }
 
     public var description: String {
-        if case .parties(let set) = self { return "parties(\(set.map(\.rawValue).joined(separator: ",")))" }
-        return name
+        switch self {
+        case .parties(let set): "parties(\(set.map(\.rawValue).joined(separator: ",")))"
+        case .audience(let audience): audience.description
+        default: name
+        }
     }
 }
 
@@ -75,6 +102,10 @@ public enum View: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func allows(_ classification: Classification) -> Bool { classification.allows(viewer) }
+
+    public func allows(_ classification: Classification, in registry: OrganisationRegistry) -> Bool {
+        classification.allows(viewer, in: registry)
+    }
 
     public var description: String { viewer?.rawValue ?? "public" }
 }

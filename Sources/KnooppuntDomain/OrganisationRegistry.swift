@@ -189,6 +189,12 @@ public struct OrganisationRegistry: Hashable, Sendable {
         current.withLock { $0.organisation(code)?.kind }
     }
 
+    /// The entry the installed registry has for `code` (nil when it does not know it), read
+    /// under the lock without copying the registry out: what an audience asks per view.
+    static func installedOrganisation(_ code: OrganisationCode) -> Organisation? {
+        current.withLock { $0.organisation(code) }
+    }
+
     private static let current = Mutex(OrganisationRegistry.reference)
 }
 

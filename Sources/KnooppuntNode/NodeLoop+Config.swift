@@ -76,7 +76,9 @@ extension NodeLoop {
         }
         if registryChanged {
             OrganisationRegistry.install(registry)
-            picture.track(views: Picture.views(of: registry))
+            picture.track(
+                views: Picture.views(of: registry), registry: registry,
+                refreshing: members.changed.map(View.organisation))
         }
         zap.replace(allowlist: NodeServer.allowlist(updated))
         coordinator.reconfigure(signingKeys: updated.signingKeySets, policy: policy.using(registry))

@@ -13,6 +13,10 @@ public enum WireLimits {
     public static let maxEnvelopeBytes = 16 * 1024
     /// The envelope schema version this build writes and reads.
     public static let schemaVersion: Int64 = 1
+    /// The envelope version of a report with a section classified for an audience (kinds or
+    /// groups, docs/PROTOCOL.md §10): a peer that cannot resolve one refuses it plainly (E215)
+    /// instead of misreading it, and every other report keeps version 1, byte for byte.
+    public static let audienceSchemaVersion: Int64 = 2
     /// SUBMITs one organisation may have unanswered at the node (all its connections
     /// together); the node's send queue per party is sized so that their ACKs always fit.
     public static let largestWindow = 64
@@ -78,6 +82,13 @@ public struct Envelope: Sendable, Hashable {
         return .object(object)
     }
 
+    /// The version an envelope of these sections carries: 2 when one is classified for an
+    /// audience, 1 otherwise.
+    public static func version(for sections: [SectionDescriptor]) -> Int64 {
+        sections.contains { if case .audience = $0.classification { true } else { false } }
+            ? WireLimits.audienceSchemaVersion : WireLimits.schemaVersion
+    }
+
     /// The exact bytes that are signed and sent.
     public var canonicalBytes: [UInt8] { JSONWriter.canonical(json) }
 
@@ -95,8 +106,9 @@ public struct Envelope: Sendable, Hashable {
             throw Problems(context.problems)
         }
         let version = r.integer("v", in: 0...1_000)
-        if let version, version != WireLimits.schemaVersion {
-            context.fail(.unsupportedVersion, r.at("v"), "envelope version \(version) is not supported (1)")
+        if let version, version != WireLimits.schemaVersion, version != WireLimits.audienceSchemaVersion {
+            context.fail(
+                .unsupportedVersion, r.at("v"), "envelope version \(version) is not supported (1, 2)")
         }
         let id = r.reportID("id")
         let origin = r.organisation("origin")
@@ -139,6 +151,14 @@ public struct Envelope: Sendable, Hashable {
             }
         }
         r.finish()
+        // One encoding per report: version 2 exactly when a section names an audience, so a
+        // version-1 envelope means what it always meant.
+        if let version, context.problems.isEmpty, version != Envelope.version(for: sections) {
+            context.fail(
+                .unsupportedVersion, r.at("v"),
+                "envelope version \(version) does not fit its sections: 2 exactly when a class names kinds or groups, 1 otherwise"
+            )
+        }
         guard context.problems.isEmpty, let version, let id, let origin, let originSeq, let created, let type,
             let key,
             let exercise

@@ -31,6 +31,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case badSignature = 218
     case emptyText = 219
     case invalidCombination = 220
+    /// A classification's audience names a kind or a group the network does not know.
+    case unknownAudience = 221
     // Authorisation
     case originMismatch = 300
     case notPermitted = 301
@@ -108,6 +110,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .badSignature: "badSignature"
         case .emptyText: "emptyText"
         case .invalidCombination: "invalidCombination"
+        case .unknownAudience: "unknownAudience"
         case .originMismatch: "originMismatch"
         case .notPermitted: "notPermitted"
         case .policeInternalTerm: "policeInternalTerm"

@@ -317,10 +317,12 @@ struct FieldReader {
             default:
                 context.fail(
                     .unknownValue, path,
-                    "unknown classification \"\(name.prefix(40))\"; expected public, partners, police, national or {\"parties\": [...]}"
+                    "unknown classification \"\(name.prefix(40))\"; expected public, partners, police, national, {\"parties\": [...]} or {\"kinds\": [...], \"groups\": [...]}"
                 )
                 return nil
             }
+        case .object(let object) where object["parties"] == nil:
+            return audience(value, path: path, context: context)
         case .object:
             guard var reader = FieldReader(value, path: path, context: context) else { return nil }
             defer { reader.finish() }
@@ -349,11 +351,22 @@ struct FieldReader {
 }
 
 extension Classification {
-    /// The document and wire form: a name, or `{"parties": [...]}`.
+    /// The document and wire form: a name, `{"parties": [...]}`, or an audience
+    /// `{"kinds": [...], "groups": [...]}` (envelope version 2, docs/PROTOCOL.md §10).
     public var json: JSONValue {
-        if case .parties(let set) = self {
+        switch self {
+        case .parties(let set):
             return .object(["parties": .array(set.map { .string($0.rawValue) })])
+        case .audience(let audience):
+            // Only the lists used: the document's bytes name what the writer chose, no more.
+            var object: [String: JSONValue] = [:]
+            if !audience.kinds.isEmpty {
+                object["kinds"] = .array(audience.kinds.map { .string($0.rawValue) })
+            }
+            if !audience.groups.isEmpty { object["groups"] = .array(audience.groups.map { .string($0) }) }
+            return .object(object)
+        default:
+            return .string(name)
         }
-        return .string(name)
     }
 }

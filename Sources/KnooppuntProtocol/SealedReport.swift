@@ -85,7 +85,8 @@ public struct SealedReport: Sendable, Hashable {
             contents.append(section.content)
         }
         let envelope = Envelope(
-            id: id, origin: origin, originSeq: originSeq, created: created, type: document.body.type,
+            version: Envelope.version(for: descriptors), id: id, origin: origin, originSeq: originSeq,
+            created: created, type: document.body.type,
             key: document.body.pictureKey(origin: origin, exercise: document.exercise, id: id),
             incident: split.incident,
             subject: split.subject, exercise: document.exercise, author: document.author, meta: split.meta,
@@ -161,9 +162,14 @@ public struct SealedReport: Sendable, Hashable {
             sections: zip(sections, visible).map { $1 ? $0 : nil })
     }
 
-    /// Per section: may `view` read it?
+    /// Per section: may `view` read it? (An audience against the installed registry.)
     public func visibility(for view: View) -> [Bool] {
         envelope.sections.map { view.allows($0.classification) }
+    }
+
+    /// Per section: may `view` read it, with an audience resolved against `registry`?
+    public func visibility(for view: View, in registry: OrganisationRegistry) -> [Bool] {
+        envelope.sections.map { view.allows($0.classification, in: registry) }
     }
 
     /// The frames after the command: envelope, signature, then each section (empty = withheld).

@@ -22,7 +22,7 @@ struct PartiesBenchmarkTests {
     /// Runs `knooppunt bench parties ARGUMENTS` and reads its JSON. A process of its own:
     /// the benchmark installs its network's organisations process-wide, which must not
     /// reach the other suites of this test process.
-    static func run(_ arguments: [String]) throws -> JSONValue {
+    static func run(_ arguments: [String], command: [String] = ["bench", "parties"]) throws -> JSONValue {
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw BenchError(
                 "no knooppunt binary at \(binary.path); build it (swift build) or set KNOOPPUNT_BIN")
@@ -36,7 +36,7 @@ struct PartiesBenchmarkTests {
         let process = Process()
         process.executableURL = binary
         process.arguments =
-            ["bench", "parties"] + arguments + [
+            command + arguments + [
                 "--dir", root.appendingPathComponent("run").path, "--output", output.path,
             ]
         // Files, not pipes: a pipe read can end early when another test's child exits.

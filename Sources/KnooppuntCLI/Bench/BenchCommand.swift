@@ -25,6 +25,12 @@ struct BenchCommand: ParsableCommand {
             in groups of 64), and CURVE DEALER→ROUTER round trips and messages per second over \
             loopback.
 
+            With --parties N it runs the parties benchmark instead: N partner organisations, each \
+            a direct KNP/1 subscriber with its own CURVE key and view, and publish→every-party \
+            latency at --rate reports per second (100 by default) for --steady-seconds, optionally \
+            behind links of --delay-ms LO-HI round trip (`bench parties --help` says what it \
+            prints; `bench parties --parties N` is the same run).
+
             `bench zmq` compares the Swift ZeroMQ layer with the same loop on the C API. \
             Method and recorded results: docs/BENCHMARKS.md.
 
@@ -33,6 +39,9 @@ struct BenchCommand: ParsableCommand {
               knooppunt bench --pair --through-daemons       # as deployed
               knooppunt bench --quorum                       # one node, then 3 replicas on etcd
               knooppunt bench --reports 100000 --window 64
+              knooppunt bench --parties 500                  # 500 parties at 100 reports/s
+              knooppunt bench --parties 1000 --steady-seconds 20
+              knooppunt bench --parties 500 --delay-ms 10-30 # links across the country
               knooppunt bench zmq
             """,
         subcommands: [BenchNodeCommand.self, BenchZMQCommand.self, BenchPartiesCommand.self],
@@ -47,8 +56,13 @@ struct BenchNodeCommand: ParsableCommand {
     @Option(help: "Publishers (one per region, at most 25).") var publishers: Int = 25
     @Option(help: "Un-ACKed reports each publisher keeps in flight.") var window: Int = 64
     @Option(help: "Reports in the full-load phase.") var reports: Int = 100_000
-    @Option(help: "Reports per second in the steady phase.") var rate: Int = 1_000
-    @Option(help: "Seconds of the steady phase.") var steadySeconds: Double = 10
+    @Option(help: "Reports per second in the steady phase (1,000; with --parties 100).") var rate: Int?
+    @Option(help: "Seconds of the steady phase (with --parties: of publishing).") var steadySeconds: Double =
+        10
+    @Option(help: "Run the parties benchmark with this many partner organisations (see above).") var parties:
+        Int?
+    @Option(help: "With --parties: round trip of each party's link in ms, as LO-HI (e.g. 10-30).")
+    var delayMs: String?
     @Option(help: "Incidents in the picture for the snapshot phase.") var incidents: Int = 10_000
     @Option(help: "Size of each sitrep in bytes (approximate).") var reportBytes: Int = 1_024
     @Option(help: "Messages per second the flooding region sends in the flood phase (the node admits 2,000).")
@@ -62,9 +76,42 @@ struct BenchNodeCommand: ParsableCommand {
         String?
     @Option(help: "Write the JSON result here as well.") var output: String?
 
+    func validate() throws {
+        if delayMs != nil, parties == nil { throw ValidationError("--delay-ms goes with --parties") }
+        guard let parties else { return }
+        guard !pair, !throughDaemons, !quorum.quorum, !smoke else {
+            throw ValidationError(
+                "--parties runs the parties benchmark: without --pair, --through-daemons, --quorum or --smoke"
+            )
+        }
+        // Parsing the parties run checks its options; say what is wrong in this command's words.
+        do {
+            _ = try partiesRun(parties)
+        } catch {
+            throw ValidationError(BenchPartiesRun.message(for: error))
+        }
+    }
+
+    /// The parties benchmark as `bench parties run` would run it with these options.
+    func partiesRun(_ count: Int) throws -> BenchPartiesRun {
+        var arguments = ["--parties", String(count), "--rate", String(rate ?? Self.partiesRate)]
+        arguments += ["--seconds", String(steadySeconds)]
+        if let delayMs { arguments += ["--delay-ms", delayMs] }
+        if let dir { arguments += ["--dir", dir] }
+        if let output { arguments += ["--output", output] }
+        return try BenchPartiesRun.parse(arguments)
+    }
+
+    /// The issue's steady rate for the parties benchmark: 100 reports per second.
+    static let partiesRate = 100
+    /// The node benchmark's steady rate.
+    static let nodeRate = 1_000
+
     func run() throws {
+        if let parties { return try partiesRun(parties).run() }
         var configuration = BenchConfiguration(
-            publishers: min(max(publishers, 1), 25), window: max(window, 1), reports: reports, rate: rate,
+            publishers: min(max(publishers, 1), 25), window: max(window, 1), reports: reports,
+            rate: rate ?? Self.nodeRate,
             steadySeconds: steadySeconds, incidents: incidents, reportBytes: reportBytes,
             floodRate: max(floodRate, 1), pair: pair, throughDaemons: throughDaemons)
         if smoke {

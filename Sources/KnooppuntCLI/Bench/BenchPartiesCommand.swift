@@ -30,8 +30,9 @@ struct BenchPartiesCommand: ParsableCommand {
             into each report; all processes run on this machine and share that clock.
 
             Examples:
-              knooppunt bench parties --parties 500
-              knooppunt bench parties --parties 500 --delay-ms 10-30
+              knooppunt bench --parties 500
+              knooppunt bench --parties 500 --delay-ms 10-30
+              knooppunt bench parties --parties 1000 --seconds 20
             """,
         subcommands: [BenchPartiesRun.self, BenchPartiesFollow.self],
         defaultSubcommand: BenchPartiesRun.self)

@@ -84,6 +84,11 @@ enum ScreenWords {
         WordTable([
             ("check.ok", "Het situatierapport is geldig.", "The sitrep is valid."),
             (
+                "cls.kind", "soort {0} (elke organisatie van die soort)",
+                "kind {0} (every organisation of that kind)"
+            ),
+            ("cls.group", "groep {0} (elk lid)", "group {0} (every member)"),
+            (
                 "check.bad", "Niet geldig: zie de meldingen bij de velden.",
                 "Not valid: see the messages at the fields."
             ),

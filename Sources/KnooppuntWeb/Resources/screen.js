@@ -22,7 +22,27 @@
 
   const field = (id) => $(id).value;
   const lines = (id) => field(id).split("\n").map((l) => l.trim()).filter(Boolean);
-  const classification = (path) => form.querySelector('[data-field="' + path + '"]').value;
+  // A choice "kind:K" or "group:G" is an audience: every organisation of that kind or group
+  // when the node builds a view (docs/PROTOCOL.md §3); the others are the fixed names.
+  const classification = (path) => {
+    const chosen = form.querySelector('[data-field="' + path + '"]').value;
+    if (chosen.startsWith("kind:")) return { kinds: [chosen.slice(5)] };
+    if (chosen.startsWith("group:")) return { groups: [chosen.slice(6)] };
+    return chosen;
+  };
+  // Offers the network's kinds and groups (from the status, so an organisation added while the
+  // screen runs shows up) in every classification choice of the form, once each.
+  function offerAudiences(audiences) {
+    if (!audiences) return;
+    const choices = [...(audiences.kinds || []).map((k) => ["kind:" + k, t("cls.kind", k)]),
+      ...(audiences.groups || []).map((g) => ["group:" + g, t("cls.group", g)])];
+    for (const select of form.querySelectorAll('select[data-field$=".classification"]')) {
+      const present = new Set([...select.options].map((o) => o.value));
+      for (const [value, label] of choices) {
+        if (!present.has(value)) select.append(el("option", { value: value, text: label }));
+      }
+    }
+  }
 
   // A datetime-local value ("2025-06-11T11:30") as RFC 3339 with Amsterdam's offset then.
   function amsterdam(local) {
@@ -155,6 +175,7 @@
     const answer = await K.request("GET", "/api/v1/status").catch(() => null);
     const status = answer && answer.body;
     probe.status = status;
+    offerAudiences(status && status.audiences);
     const banner = $("banner");
     if (!status) {
       banner.dataset.state = "desk-offline";

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore
@@ -31,6 +32,9 @@ public struct OperatorScreen: Sendable {
     /// The police-internal labels the police's screen offers (the policy's
     /// `policeInternal.labels`); empty elsewhere.
     public var policeLabels: [String] = []
+    /// The data folder whose network.json the screen follows while it runs (nil: it keeps the
+    /// organisations it started with).
+    public var networkFolder: DataFolder?
 
     public init(
         backend: any OperatorScreenBackend, gate: PeopleGate, port: Int, host: String = "127.0.0.1",
@@ -63,7 +67,14 @@ public struct OperatorScreen: Sendable {
                     metadata: ["org": "\(organisation)", "http.url": "http://127.0.0.1:\(bound)/"])
                 onStarted(bound)
             }, logger: logger)
-        try await app.run()
+        guard let networkFolder else { return try await app.run() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            group.addTask { try await Self.followNetwork(networkFolder, logger: logger) }
+            // The server ends (graceful shutdown); the watch of the file ends with it.
+            _ = try await group.next()
+            group.cancelAll()
+        }
     }
 
     func makeRouter(bound: BoundPort) -> Router<BasicRequestContext> {
@@ -131,6 +142,7 @@ public struct OperatorScreen: Sendable {
             "organisation": .string(organisation.rawValue),
             "name": .string(ReferenceData.builtIn.regions[organisation]?.name ?? organisation.rawValue),
             "now": .integer(Timestamp.nowMilliseconds()),
+            "audiences": Self.audiences(.installed),
         ]
         do {
             object["daemon"] = try await backend.status()
