@@ -92,6 +92,17 @@ extension DocumentCodec {
             classification: classification)
     }
 
+    /// A read record: who opened a signal, in which role, when; never content.
+    func decodeSignalRead(_ r: inout FieldReader) -> SignalRead? {
+        let subject = r.reportID("subject")
+        let by = r.string("by", max: DocumentLimits.nameCharacters)
+        let role = r.string("role", max: SignalRead.maximumRole)
+        let at = r.integer("at", in: 0...Int64.max)
+        let classification = r.classification()
+        guard let subject, let by, let role, let at, let classification else { return nil }
+        return SignalRead(subject: subject, by: by, role: role, at: at, classification: classification)
+    }
+
     static func signalFields(of body: ReportBody) -> [String: JSONValue] {
         switch body {
         case .signal(let signal):
@@ -119,6 +130,11 @@ extension DocumentCodec {
             if let note = followUp.note { fields["note"] = .string(note) }
             if let basis = followUp.legalBasis { fields["legalBasis"] = .string(basis) }
             return fields
+        case .signalRead(let read):
+            return [
+                "subject": .string(read.subject.rawValue), "by": .string(read.by), "role": .string(read.role),
+                "at": .integer(read.at), "classification": read.classification.json,
+            ]
         default:
             return [:]
         }

@@ -43,6 +43,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case signalReaders = 313
     case notASignalRecipient = 314
     case retentionTooLong = 315
+    case signalExpired = 316
     // Order and state
     case outOfOrder = 400
     case staleOriginSequence = 401
@@ -118,6 +119,7 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .signalReaders: "signalReaders"
         case .notASignalRecipient: "notASignalRecipient"
         case .retentionTooLong: "retentionTooLong"
+        case .signalExpired: "signalExpired"
         case .outOfOrder: "outOfOrder"
         case .staleOriginSequence: "staleOriginSequence"
         case .unknownIncident: "unknownIncident"
