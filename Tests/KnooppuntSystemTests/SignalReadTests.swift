@@ -20,14 +20,13 @@ extension SystemTests {
             try runKnooppunt(arguments + ["--dir", net.root.path])
         }
 
-        /// The node's audit rows of `kind`, from `knooppunt audit export`.
+        /// The node's audit rows of `kind`, from `knooppunt audit export` (one `{"row": …}` a line).
         func auditRows(_ kind: String) throws -> [JSONValue] {
             let export = try knooppunt(["audit", "export"])
             return export.out.split(separator: "\n").compactMap { line in
-                guard let row = try? JSONParser.parse(Array(line.utf8)), row["kind"]?.stringValue == kind
-                else {
-                    return nil
-                }
+                guard let row = (try? JSONParser.parse(Array(line.utf8)))?["row"],
+                    row["kind"]?.stringValue == kind
+                else { return nil }
                 return row
             }
         }
