@@ -117,6 +117,11 @@ struct SignalSendCommand: ParsableCommand {
     @Option(help: "inform, discussMAR, discussCaseMeeting or act.") var asked: SignalRequest
     @Option(help: "Days the recipients may keep it.") var retentionDays: Int = 365
     @Flag(help: "Send it as part of an exercise.") var exercise = false
+    @Option(
+        help:
+            "With --exercise only: the content is deleted this many seconds after the commit, instead of after --retention-days."
+    )
+    var exerciseRetentionSeconds: Int?
     @OptionGroup var options: AckWriteOptions
     @OptionGroup var signer: PersonOptions
 
@@ -127,7 +132,8 @@ struct SignalSendCommand: ParsableCommand {
         let signal = Signal(
             sender: options.organisation, person: person, kind: kind, assessment: assessment,
             legalBasis: basis,
-            recipients: OrganisationSet(to.codes), retentionDays: retentionDays, asked: asked)
+            recipients: OrganisationSet(to.codes), retentionDays: retentionDays, asked: asked,
+            exerciseRetentionSeconds: exerciseRetentionSeconds)
         try options.publish(.signal(signal), exercise: exercise, by: signedIn)
     }
 }

@@ -102,6 +102,11 @@ public struct SignalPolicy: Sendable {
                     .signalReaders, field: "envelope.sections",
                     "a signal is read by exactly its sender and recipients (\(signal.classification))")
             }
+            guard signal.exerciseRetentionSeconds == nil || envelope.exercise else {
+                return Problem(
+                    .exerciseRetentionOnly, field: "exerciseRetentionSeconds",
+                    "only an exercise signal states its retention in seconds; a real one keeps retentionDays")
+            }
             guard signal.retentionDays <= maximumRetentionDays else {
                 return Problem(
                     .retentionTooLong, field: "retentionDays",

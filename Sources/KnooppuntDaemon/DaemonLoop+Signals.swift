@@ -111,4 +111,26 @@ extension DaemonLoop {
         object["read"] = .object(read)
         return .object(object)
     }
+
+    /// Deletes the content of signals whose retention ended from this daemon's store, then
+    /// from its mirror (the same rule as the node's: ``SignalRetention``). A store that cannot
+    /// be written keeps the content until the next look, and says so.
+    func expireSignals() {
+        for expired in SignalRetention.expired(in: mirror.picture, now: Self.wallClock()) {
+            do {
+                try store.expireSignal(expired.entry.report)
+            } catch {
+                logger.error(
+                    "could not delete an expired signal's content",
+                    metadata: ["report.id": "\(expired.entry.report.id)", "error": "\(error)"])
+                return
+            }
+            follower.withholdContent(of: expired.entry.key)
+            logger.notice(
+                "signal content deleted at the end of its retention",
+                metadata: [
+                    "report.id": "\(expired.entry.report.id)", "signal.expiredAt": "\(expired.expiredAt)",
+                ])
+        }
+    }
 }

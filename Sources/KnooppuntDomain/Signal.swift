@@ -42,6 +42,9 @@ public struct Signal: Sendable, Hashable {
     /// The longest retention any signal may ask for (five years); the configured policy may
     /// allow less.
     public static let maximumRetentionDays = 1_825
+    /// The longest exercise retention (one day): an exercise that plays a signal's whole life,
+    /// deletion included, states its retention in seconds.
+    public static let maximumExerciseRetentionSeconds = 86_400
 
     /// The organisation that sends it (must be the report's origin).
     public var sender: OrganisationCode
@@ -54,11 +57,15 @@ public struct Signal: Sendable, Hashable {
     public var legalBasis: String
     public var recipients: OrganisationSet
     public var retentionDays: Int
+    /// An exercise's retention in seconds, instead of `retentionDays` (the node refuses it on a
+    /// real signal, E317): so an exercise, and a test, sees the content deleted within seconds.
+    public var exerciseRetentionSeconds: Int?
     public var asked: SignalRequest
 
     public init(
         sender: OrganisationCode, person: String, kind: SignalKind, assessment: String, legalBasis: String,
-        recipients: OrganisationSet, retentionDays: Int, asked: SignalRequest
+        recipients: OrganisationSet, retentionDays: Int, asked: SignalRequest,
+        exerciseRetentionSeconds: Int? = nil
     ) {
         self.sender = sender
         self.person = person
@@ -68,6 +75,7 @@ public struct Signal: Sendable, Hashable {
         self.recipients = recipients
         self.retentionDays = retentionDays
         self.asked = asked
+        self.exerciseRetentionSeconds = exerciseRetentionSeconds
     }
 
     /// Exactly the sender and the recipients: the node refuses a signal classified otherwise.

@@ -14,6 +14,9 @@ extension DocumentCodec {
         let legalBasis = r.string("legalBasis", max: Signal.maximumLegalBasis)
         let retention = r.integer("retentionDays", in: 1...Int64(Signal.maximumRetentionDays))
         let asked = r.enumeration("asked", SignalRequest.self)
+        let exerciseRetention = r.integer(
+            "exerciseRetentionSeconds", in: 1...Int64(Signal.maximumExerciseRetentionSeconds), required: false
+        )
         // Read strictly (a wrong one is still an error), then ignored.
         let classificationOK = !r.has("classification") || r.classification() != nil
         let recipients = decodeRecipients(&r)
@@ -33,11 +36,12 @@ extension DocumentCodec {
         guard classificationOK, let sender, let person, SignalShapes.isPseudonym(person), let kind,
             let assessment,
             let legalBasis, SignalShapes.isLegalBasisCode(legalBasis), let retention, let asked,
-            let recipients
+            let recipients, !(r.has("exerciseRetentionSeconds") && exerciseRetention == nil)
         else { return nil }
         return Signal(
             sender: sender, person: person, kind: kind, assessment: assessment, legalBasis: legalBasis,
-            recipients: recipients, retentionDays: Int(retention), asked: asked)
+            recipients: recipients, retentionDays: Int(retention), asked: asked,
+            exerciseRetentionSeconds: exerciseRetention.map { Int($0) })
     }
 
     private func decodeRecipients(_ r: inout FieldReader) -> OrganisationSet? {
@@ -106,7 +110,7 @@ extension DocumentCodec {
     static func signalFields(of body: ReportBody) -> [String: JSONValue] {
         switch body {
         case .signal(let signal):
-            return [
+            var fields: [String: JSONValue] = [
                 "from": .string(signal.sender.rawValue), "person": .string(signal.person),
                 "kind": .string(signal.kind.rawValue), "assessment": .string(signal.assessment),
                 "legalBasis": .string(signal.legalBasis),
@@ -115,6 +119,10 @@ extension DocumentCodec {
                 "asked": .string(signal.asked.rawValue),
                 "classification": signal.classification.json,
             ]
+            if let seconds = signal.exerciseRetentionSeconds {
+                fields["exerciseRetentionSeconds"] = .integer(Int64(seconds))
+            }
+            return fields
         case .signalAck(let ack):
             var fields: [String: JSONValue] = [
                 "subject": .string(ack.subject.rawValue), "by": .string(ack.by),

@@ -32,9 +32,9 @@ extension SystemTests {
         }
 
         static func start(
-            _ name: String, exercise: Bool = false, nodeArguments: [String] = []
+            _ name: String, standby: Bool = false, nodeArguments: [String] = []
         ) throws -> SignalGround {
-            let net = try TestNetwork(name: name)
+            let net = try TestNetwork(name: name, standby: standby)
             net.nodeArguments = nodeArguments
             for (code, kind, title) in [
                 ("DJI", "justice", "DJI Meldpunt Radicalisering"),
@@ -46,7 +46,10 @@ extension SystemTests {
                 #expect(added.status == 0, "\(added.err)")
             }
             let everyone = [dji, gemeente, OrganisationCode("VR09")!]
-            try net.startAll(everyone)
+            try net.startNode(.primary)
+            if standby { try net.startNode(.backup) }
+            for code in everyone { try net.startDaemon(code) }
+            try net.waitConverged(everyone)
             let assessment = "OPEN-BEOORDELING-\(UUID().uuidString.prefix(8))"
             let sent = try runKnooppunt(
                 [
@@ -56,7 +59,7 @@ extension SystemTests {
                     "discussMAR",
                     "--retention-days", "30", "--json", "--token-file", try net.tokenFile(dji), "--dir",
                     net.root.path,
-                ] + (exercise ? ["--exercise"] : []))
+                ])
             #expect(sent.status == 0, "\(sent.err)")
             let line = String(sent.out.split(separator: "\n").first ?? "")
             let id = try #require(try JSONParser.parse(Array(line.utf8))["report"]?.stringValue)
@@ -116,6 +119,12 @@ extension SystemTests {
         #expect(answer["read"]?["state"] == "queued")
         #expect(answer["read"]?["role"] == "desk-officer")
         let readID = try #require(answer["read"]?["id"]?.stringValue)
+        // The answer has exactly the fields docs/PROTOCOL.md §11 shows.
+        let documented = try Self.documentedSignalOpenAnswer()
+        #expect(answer.objectValue.map { Set($0.keys) } == documented.objectValue.map { Set($0.keys) })
+        #expect(
+            answer["read"]?.objectValue.map { Set($0.keys) }
+                == documented["read"]?.objectValue.map { Set($0.keys) })
 
         // The node's audit log names the person, the role and the signal; never the content.
         try waitUntil("the read in the audit log", timeout: 30) {
@@ -160,6 +169,16 @@ extension SystemTests {
         let verified = try ground.knooppunt(["audit", "verify"])
         #expect(verified.status == 0, "\(verified.out) \(verified.err)")
         net.stopAll()
+    }
+
+    /// The SIGNAL answer shown in docs/PROTOCOL.md (the block after `<!-- check: signal-open -->`).
+    static func documentedSignalOpenAnswer() throws -> JSONValue {
+        let file = Paths.repository.appendingPathComponent("docs/PROTOCOL.md")
+        let lines = try String(contentsOf: file, encoding: .utf8).split(
+            separator: "\n", omittingEmptySubsequences: false)
+        let marker = try #require(lines.firstIndex { $0 == "<!-- check: signal-open -->" })
+        let body = lines[(marker + 2)...].prefix { !$0.hasPrefix("```") }
+        return try JSONParser.parse(Array(body.joined(separator: "\n").utf8))
     }
 
     @Test(

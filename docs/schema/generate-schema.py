@@ -24,6 +24,7 @@ TITLE, TEXT, NAME, LIST = 200, 4000, 120, 50
 ORGANISATIONS = 28
 # Signal limits (Sources/KnooppuntDomain/Signal.swift).
 PERSON_REFERENCE, LEGAL_BASIS, RECIPIENTS, RETENTION_DAYS, ROLE = 64, 32, 16, 1825, 32
+EXERCISE_RETENTION_SECONDS = 86400
 
 # Python's re (used by common validators) lets `$` match before a final newline; ECMA-262
 # does not. `(?!\n)` after `$` makes both engines end the match at the end of the text.
@@ -390,6 +391,12 @@ def schema():
             "legalBasis": ref("legalBasis"),
             "recipients": array(ref("organisation"), RECIPIENTS, 1),
             "retentionDays": {"type": "integer", "minimum": 1, "maximum": RETENTION_DAYS},
+            "exerciseRetentionSeconds": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": EXERCISE_RETENTION_SECONDS,
+                "description": "An exercise's retention in seconds (the node refuses it on a real signal).",
+            },
             "asked": ref("signalRequest"),
             "classification": dict(
                 ref("classification"),
