@@ -63,10 +63,17 @@ struct NodeCommand: AsyncParsableCommand {
     var etcd: String?
     @Option(name: .long, help: "The network's name in etcd's keys (/knooppunt/NAME/...), with --etcd.")
     var etcdNetwork: String = "NL"
+    @Option(
+        name: .long,
+        help: "Seconds between looks for signals whose retention ended (their content is then deleted).")
+    var signalExpiryInterval: Int = 10
 
     func validate() throws {
         guard peerMessageRate > 0, peerMessageBurst >= 1 else {
             throw ValidationError("--peer-message-rate must be above 0 and --peer-message-burst at least 1")
+        }
+        guard (1...3_600).contains(signalExpiryInterval) else {
+            throw ValidationError("--signal-expiry-interval must be 1…3600 seconds")
         }
         guard backlogPerOrganisation >= 1 else {
             throw ValidationError("--backlog-per-organisation must be at least 1")
@@ -104,6 +111,7 @@ struct NodeCommand: AsyncParsableCommand {
         options.peerMessageRate = peerMessageRate
         options.peerMessageBurst = peerMessageBurst
         options.backlogPerOrganisation = backlogPerOrganisation
+        options.signalExpiryInterval = .seconds(signalExpiryInterval)
         options.quorum = etcdEndpoints.map { QuorumOptions(endpoints: $0, networkName: etcdNetwork) }
         let server = try NodeServer(options: options)
         // SIGHUP: read network.json and the policy again now (a rotated key, an edited policy).

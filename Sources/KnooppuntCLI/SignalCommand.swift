@@ -25,7 +25,8 @@ struct SignalCommand: ParsableCommand {
             (E310–E315) and writes the refusal to the audit log. Only the sender and the \
             recipients read it; the national desk sees that it exists and its states, not its \
             content. A person of each recipient acknowledges receipt (`signal ack`), then \
-            records the follow-up (`signal follow-up`). The sender sees per recipient: \
+            records the follow-up (`signal follow-up`). Its content is shown only to a person, by \
+            `signal show`, and every opening is in the node's audit log and reaches the sender. The sender sees per recipient: \
             delivered, acknowledged, followed up, overdue (no acknowledgement within the \
             policy's acknowledgeWithinMinutes; the alert service raises it as an alarm).
 
@@ -33,12 +34,14 @@ struct SignalCommand: ParsableCommand {
               knooppunt signal send --as DJI --to GEM-UTRECHT --kind radicalisation --basis WJSG-39F \\
                 --person DJI-2026-0042 --assessment "Uitingen die op radicalisering wijzen" --asked discussMAR --user jdevries
               knooppunt signal list --as DJI
+              knooppunt signal show 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as GEM-UTRECHT --user pbakker
               knooppunt signal ack 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as GEM-UTRECHT --user pbakker
               knooppunt signal follow-up 3f2b8c1e-9d4a-4e7b-8c1d-2a3b4c5d6e7f --as GEM-UTRECHT --outcome caseMeeting --note "MAR 12 maart" --user pbakker
               knooppunt signal list --json
             """,
         subcommands: [
             SignalSendCommand.self, SignalAckCommand.self, SignalFollowUpCommand.self, SignalListCommand.self,
+            SignalShowCommand.self,
         ])
 }
 
@@ -114,6 +117,11 @@ struct SignalSendCommand: ParsableCommand {
     @Option(help: "inform, discussMAR, discussCaseMeeting or act.") var asked: SignalRequest
     @Option(help: "Days the recipients may keep it.") var retentionDays: Int = 365
     @Flag(help: "Send it as part of an exercise.") var exercise = false
+    @Option(
+        help:
+            "With --exercise only: the content is deleted this many seconds after the commit, instead of after --retention-days."
+    )
+    var exerciseRetentionSeconds: Int?
     @OptionGroup var options: AckWriteOptions
     @OptionGroup var signer: PersonOptions
 
@@ -124,7 +132,8 @@ struct SignalSendCommand: ParsableCommand {
         let signal = Signal(
             sender: options.organisation, person: person, kind: kind, assessment: assessment,
             legalBasis: basis,
-            recipients: OrganisationSet(to.codes), retentionDays: retentionDays, asked: asked)
+            recipients: OrganisationSet(to.codes), retentionDays: retentionDays, asked: asked,
+            exerciseRetentionSeconds: exerciseRetentionSeconds)
         try options.publish(.signal(signal), exercise: exercise, by: signedIn)
     }
 }
@@ -188,8 +197,8 @@ struct SignalListCommand: ParsableCommand {
         commandName: "list",
         abstract: "Every signal with, per recipient, delivered / acknowledged / followed up / overdue.",
         discussion: """
-            With --as, the signals that organisation sent or received, from its daemon's picture \
-            (with their content); without, every signal as the national desk sees it, from the \
+            With --as, the signals that organisation sent or received, from its daemon's picture, \
+            without their content (open one with `signal show ID --as ORG`: that is logged); without, every signal as the national desk sees it, from the \
             node's log: sender, recipients and states, never the content.
 
             Examples:
@@ -224,10 +233,20 @@ struct SignalListCommand: ParsableCommand {
             .compactMap { $0 }
             let head =
                 "\(signal.exercise ? "[OEFENING] " : "")signal \(signal.id) from \(signal.sender)"
-                + (what.isEmpty ? " (content withheld from this view)" : ": " + what.joined(separator: " · "))
+                + (what.isEmpty
+                    ? organisation == nil
+                        ? " (content withheld from this view)"
+                        : " (open it: knooppunt signal show \(signal.id) --as \(organisation!))"
+                    : ": " + what.joined(separator: " · "))
             print(head)
             if let assessment = content?["assessment"]?.stringValue { print("  \(assessment)") }
             print("  " + signal.line)
+            for read in signal.reads {
+                print(
+                    "  opened by \(read.by ?? "a person") of \(read.organisation)"
+                        + (read.role.map { " (\($0))" } ?? "")
+                        + " at \(Timestamp(millisecondsSinceEpoch: read.committedAt).inAmsterdam.rfc3339)")
+            }
         }
     }
 }

@@ -18,6 +18,10 @@ import ZeroMQ
 public final class NodeFollower {
     public let links: [NodeLink]
     public private(set) var mirror: Mirror
+
+    /// Drops the content of the mirror's entry at `key` (a signal at the end of its retention;
+    /// the store deletes it first).
+    public func withholdContent(of key: String) { mirror.withholdContent(of: key) }
     public private(set) var selection: NodeSelection
     /// Who we are to the node (HELLO, ATTACH).
     public let role: DaemonRole

@@ -1,6 +1,7 @@
 import Foundation
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntStore
 import StrictJSON
 
 /// A conversation with a daemon's operator socket in ``OperatorRequest``s and
@@ -62,6 +63,14 @@ public final class OperatorClient {
             throw LocalClient.ConnectionRefused(endpoint: endpoint)
         }
         return json
+    }
+
+    /// Opens a signal's content as the person `credential` names: `.signal(JSON)` (the content
+    /// and the read record the daemon stored first) or `.error` (docs/PROTOCOL.md §11).
+    public func openSignal(
+        _ id: ReportID, as credential: PersonCredential, timeout: Duration = .seconds(10)
+    ) throws -> OperatorResponse {
+        try request(.signalOpen(id, options: PublishOptions(credential: credential)), timeout: timeout)
     }
 
     /// Where a report stands (JSON), or nil when the daemon refused the question.

@@ -18,6 +18,8 @@ public enum OperatorRequest: Sendable, Hashable {
     case status
     /// The mirror's entries in the organisation's view.
     case picture
+    /// A signal's content for a person, logged (docs/PROTOCOL.md §11).
+    case signalOpen(ReportID, options: PublishOptions)
 
     public var command: OperatorCommand {
         switch self {
@@ -25,6 +27,7 @@ public enum OperatorRequest: Sendable, Hashable {
         case .report: .report
         case .status: .status
         case .picture: .picture
+        case .signalOpen: .signalOpen
         }
     }
 
@@ -35,6 +38,8 @@ public enum OperatorRequest: Sendable, Hashable {
         case .publish(let document, let options): body = [document, JSONWriter.canonical(options.json)]
         case .report(let id): body = [Array(id.rawValue.utf8)]
         case .status, .picture: body = []
+        case .signalOpen(let id, let options):
+            body = [Array(id.rawValue.utf8), JSONWriter.canonical(options.json)]
         }
         return [protocolSignature, Array(command.rawValue.utf8)] + body
     }
@@ -61,6 +66,12 @@ public enum OperatorRequest: Sendable, Hashable {
             return .status
         case .picture:
             return .picture
+        case .signalOpen:
+            guard body.count == 2, let id = ReportID(String(decoding: body[0], as: UTF8.self)) else {
+                throw Problem(
+                    .invalidID, field: "signal", "SIGNALOPEN takes a signal's report id and options")
+            }
+            return .signalOpen(id, options: PublishOptions(json: try? JSONParser.parse(body[1])))
         case nil:
             throw Problem(.unknownCommand, field: "command", "unknown command")
         }
@@ -111,6 +122,8 @@ public enum OperatorResponse: Sendable, Hashable {
     case reportState(JSONValue)
     case status(JSONValue)
     case picture(JSONValue)
+    /// A signal's content and its read record (the answer to SIGNALOPEN).
+    case signal(JSONValue)
     /// The daemon refused the request.
     case error(OperatorRefusal)
 
@@ -122,6 +135,7 @@ public enum OperatorResponse: Sendable, Hashable {
         case .reportState: OperatorReply.reportState
         case .status: OperatorReply.status
         case .picture: OperatorReply.picture
+        case .signal: OperatorReply.signal
         case .error: OperatorReply.error
         }
     }
@@ -136,7 +150,7 @@ public enum OperatorResponse: Sendable, Hashable {
             body = [text(id.rawValue), text(epoch), text(sequence), text(degraded ? "degraded" : "")]
         case .rejected(let id, let code, let message):
             body = [text(id.rawValue), text(code?.rawValue ?? 0), text(message)]
-        case .reportState(let json), .status(let json), .picture(let json):
+        case .reportState(let json), .status(let json), .picture(let json), .signal(let json):
             body = [JSONWriter.canonical(json)]
         case .error(let refusal):
             body = [
@@ -166,13 +180,14 @@ public enum OperatorResponse: Sendable, Hashable {
         case OperatorReply.rejected:
             guard body.count == 3, let id = ReportID(body[0]) else { return nil }
             return .rejected(id, code: Int(body[1]).flatMap(ErrorCode.init(rawValue:)), message: body[2])
-        case OperatorReply.reportState, OperatorReply.status, OperatorReply.picture:
+        case OperatorReply.reportState, OperatorReply.status, OperatorReply.picture, OperatorReply.signal:
             guard let frame = parts.last, parts.count >= 3, let json = try? JSONParser.parse(frame) else {
                 return nil
             }
             switch command {
             case OperatorReply.reportState: return .reportState(json)
             case OperatorReply.status: return .status(json)
+            case OperatorReply.signal: return .signal(json)
             default: return .picture(json)
             }
         case OperatorReply.error:

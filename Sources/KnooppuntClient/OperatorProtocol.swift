@@ -16,6 +16,10 @@ public enum OperatorCommand: String, Sendable {
     case status = "STATUS"
     /// [KNP1, PICTURE] → PICTURE (JSON: the mirror's entries in this organisation's view).
     case picture = "PICTURE"
+    /// [KNP1, SIGNALOPEN, signal id, options JSON] → SIGNAL (JSON: the content and the read
+    /// record) | ERROR. Options as PUBLISH's (`person`); the person's role must allow reading
+    /// signals, and the daemon stores a `signalRead` report in its outbox before it answers.
+    case signalOpen = "SIGNALOPEN"
 }
 
 public enum OperatorReply {
@@ -25,6 +29,7 @@ public enum OperatorReply {
     public static let reportState = "REPORTSTATE"
     public static let status = "STATUS"
     public static let picture = "PICTURE"
+    public static let signal = "SIGNAL"
     public static let error = "ERROR"
 }
 

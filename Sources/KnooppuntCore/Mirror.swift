@@ -195,13 +195,20 @@ public struct Mirror: Sendable {
         return applied
     }
 
+    /// Drops the content of the entry at `key` (a signal at the end of its retention).
+    public mutating func withholdContent(of key: String) { picture.withholdContent(of: key) }
+
     /// A report is applied only if its origin signed it and the node sent exactly this view.
     private func check(_ report: SealedReport) -> String? {
         guard let keys = signingKeys[report.origin], keys.verifies(report) else {
             return "signature of \(report.origin) does not verify"
         }
+        // A signal's content is deleted at the end of its retention, so a signal sent after
+        // that (a catch-up, a snapshot) comes without it. Withholding it early gains a node
+        // nothing it could not do by not sending the signal at all.
+        let contentMayBeGone = report.envelope.type == .signal
         for (index, visible) in report.visibility(for: view, in: picture.registry).enumerated()
-        where (report.sections[index] != nil) != visible {
+        where (report.sections[index] != nil) != visible && !(contentMayBeGone && visible) {
             return visible
                 ? "section \(report.envelope.sections[index].name) missing"
                 : "section \(report.envelope.sections[index].name) not ours to read"

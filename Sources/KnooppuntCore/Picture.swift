@@ -111,6 +111,17 @@ public struct Picture: Sendable {
         if !entry.isExercise { account(entry, add: true) }
     }
 
+    /// Drops the content of the entry at `key`, keeping its signed envelope (a signal at the
+    /// end of its retention). No view hash changes: a hash covers the envelope and which
+    /// sections a view may read, not whether their content is still held.
+    public mutating func withholdContent(of key: String) {
+        guard let entry = entries[key] else { return }
+        entries[key] = PictureEntry(
+            Update(
+                sequence: entry.sequence, epoch: entry.epoch, committedAt: entry.committedAt,
+                report: entry.report.withholdingAllSections()))
+    }
+
     /// Replaces everything with a snapshot taken at `sequence`.
     public mutating func replace(with snapshot: [PictureEntry], sequence: SequenceNumber, epoch: Epoch) {
         entries = [:]

@@ -104,7 +104,8 @@ public struct WritePolicy: Sendable {
         case .grip(let change): return unknown(change.incident)
         case .sitrep(let sitrep): return unknown(sitrep.incident)
         case .measure(let measures): return measures.incident.flatMap(unknown)
-        case .incident, .threat, .ackRequest, .ack, .signal, .signalAck, .signalFollowUp: return nil
+        case .incident, .threat, .ackRequest, .ack, .signal, .signalAck, .signalFollowUp, .signalRead:
+            return nil
         }
     }
 

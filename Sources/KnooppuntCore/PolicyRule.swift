@@ -151,7 +151,7 @@ struct PolicyFacts {
             }
         case .ackRequest:
             subjects.insert(.ackRequest)
-        case .ack, .signal, .signalAck, .signalFollowUp:
+        case .ack, .signal, .signalAck, .signalFollowUp, .signalRead:
             break
         }
     }

@@ -102,6 +102,11 @@ public struct SignalPolicy: Sendable {
                     .signalReaders, field: "envelope.sections",
                     "a signal is read by exactly its sender and recipients (\(signal.classification))")
             }
+            guard signal.exerciseRetentionSeconds == nil || envelope.exercise else {
+                return Problem(
+                    .exerciseRetentionOnly, field: "exerciseRetentionSeconds",
+                    "only an exercise signal states its retention in seconds; a real one keeps retentionDays")
+            }
             guard signal.retentionDays <= maximumRetentionDays else {
                 return Problem(
                     .retentionTooLong, field: "retentionDays",
@@ -120,6 +125,8 @@ public struct SignalPolicy: Sendable {
                     "\(basis) is not a legal basis of the signal policy")
             }
             return answer(followUp.subject, from: sender, envelope: envelope, signalEnvelope: signalEnvelope)
+        case .signalRead(let read):
+            return readRecord(read.subject, from: sender, envelope: envelope, signalEnvelope: signalEnvelope)
         default:
             return nil
         }
@@ -144,6 +151,30 @@ public struct SignalPolicy: Sendable {
             return Problem(
                 .signalReaders, field: "envelope.sections",
                 "an answer to a signal is read by exactly the signal's readers (\(readers))")
+        }
+        return nil
+    }
+
+    /// A read record: of an accepted signal, from its sender or one of its recipients (the
+    /// daemons that hold its content), read by exactly the signal's sender and the reader.
+    private func readRecord(
+        _ subject: ReportID, from sender: OrganisationCode, envelope: Envelope,
+        signalEnvelope: (ReportID) -> Envelope?
+    ) -> Problem? {
+        guard let signal = signalEnvelope(subject), signal.type == .signal,
+            signal.exercise == envelope.exercise, let readers = signal.sections.first?.classification
+        else {
+            return Problem(.notASignalRecipient, field: "subject", "report \(subject) is not a signal")
+        }
+        guard readers.allows(sender) else {
+            return Problem(
+                .notASignalRecipient, field: "subject", "signal \(subject) was not sent to \(sender)")
+        }
+        let expected = Classification.parties(OrganisationSet([signal.origin, sender]))
+        guard envelope.sections.allSatisfy({ $0.classification == expected }) else {
+            return Problem(
+                .signalReaders, field: "envelope.sections",
+                "a read record is read by exactly the signal's sender and the reader (\(expected))")
         }
         return nil
     }

@@ -10,7 +10,8 @@ import Logging
 import StrictJSON
 import ZeroMQ
 
-// The operator socket (docs/PROTOCOL.md §11): PUBLISH, REPORT, STATUS and PICTURE.
+// The operator socket (docs/PROTOCOL.md §11): PUBLISH, REPORT, STATUS, PICTURE and SIGNALOPEN
+// (DaemonLoop+Signals.swift).
 
 extension DaemonLoop {
 
@@ -54,6 +55,10 @@ extension DaemonLoop {
                 reply(routing, .status(statusJSON()))
             case .picture:
                 reply(routing, .picture(pictureJSON()))
+            case .signalOpen(let id, let openOptions):
+                if let prepared = openSignal(routing, id, openOptions, after: batch, people: &people) {
+                    batch.append(prepared)
+                }
             }
         }
         enqueue(batch)
@@ -68,6 +73,9 @@ extension DaemonLoop {
         let policeLabels: [PoliceLabel]
         /// Who published it (user name), for the log.
         let person: String
+        /// For a read record: the signal's content, answered (as SIGNAL) once the record is
+        /// stored, instead of QUEUED; nobody waits for the node's answer to it.
+        var opened: JSONValue? = nil
         var item: QueuedReport { prepared.item }
     }
 
@@ -156,7 +164,7 @@ extension DaemonLoop {
 
     /// The person behind a PUBLISH, if they are one of this organisation's people and their
     /// role allows `type`; otherwise answers the refusal (E800–E805) and returns nil.
-    private func person(
+    func person(
         publishing type: ReportType, _ credential: PersonCredential?, _ routing: [UInt8],
         known: inout [PersonCredential: Result<Person, PeopleError>]
     ) -> Person? {
@@ -214,6 +222,16 @@ extension DaemonLoop {
         }
         for pending in batch {
             let item = pending.item
+            if let opened = pending.opened {
+                reply(pending.routing, .signal(Self.openedAnswer(opened, read: item)))
+                logger.notice(
+                    "signal opened",
+                    metadata: [
+                        "signal.read": "\(item.id)", "origin.seq": "\(item.originSeq)",
+                        "person": "\(pending.person)",
+                    ])
+                continue
+            }
             waiting.wait(pending.routing, for: item.id, replacing: true)
             reply(pending.routing, .queued(item.id, originSeq: item.originSeq))
             logger.info(

@@ -63,13 +63,19 @@ extension DaemonLoop {
         ]
     }
 
+    /// A report as PICTURE lists it: a signal's content is left out (its envelope, readers and
+    /// states stay), since only SIGNALOPEN shows it, to a person, with a read record.
+    static func listed(_ report: SealedReport) -> SealedReport {
+        report.envelope.type == .signal ? report.withholdingAllSections() : report
+    }
+
     func pictureJSON() -> JSONValue {
         var entries: [JSONValue] = []
         for entry in mirror.picture.entries.values.sorted(by: { $0.sequence < $1.sequence }) {
             entries.append([
                 "key": .string(entry.key), "sequence": .integer(Int64(entry.sequence)),
                 "epoch": .integer(Int64(entry.epoch)),
-                "committedAt": .integer(entry.committedAt), "report": entry.report.visibleJSON,
+                "committedAt": .integer(entry.committedAt), "report": Self.listed(entry.report).visibleJSON,
             ])
         }
         return [

@@ -18,6 +18,9 @@ public struct DaemonOptions: Sendable {
     /// How often the daemon looks whether network.json changed (another organisation's keys
     /// rotated): the signing keys its mirror verifies with are then read again.
     public var networkCheckInterval: Duration = .seconds(2)
+    /// How often the daemon looks for signals whose retention ended and deletes their content
+    /// from its store (docs/PROTOCOL.md §14); a scan of the signals in its own view.
+    public var signalExpiryInterval: Duration = .seconds(2)
     /// The same body from this organisation within this window is refused (E504) unless the
     /// operator says `--again`: a retry after a timeout must not create a duplicate.
     public var duplicateWindow: Duration = .seconds(60)

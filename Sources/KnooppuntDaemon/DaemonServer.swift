@@ -119,6 +119,7 @@ final class DaemonLoop {
             self.flushOutbox()
         }
         loop.every(options.networkCheckInterval) { [unowned self] in self.checkNetwork() }
+        loop.every(options.signalExpiryInterval) { [unowned self] in self.expireSignals() }
         logger.info(
             "daemon started",
             metadata: [

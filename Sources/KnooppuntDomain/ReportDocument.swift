@@ -3,6 +3,8 @@ public enum ReportType: String, Sendable, Hashable, CaseIterable {
     case incident, grip, sitrep, threat, ackRequest, ack, measure
     /// A person-related signal and what its recipients answer (issue 18; Signal.swift).
     case signal, signalAck, signalFollowUp
+    /// That a person opened a signal's content (made by the daemon that showed it).
+    case signalRead
 }
 
 /// What a report says, by type.
@@ -17,6 +19,7 @@ public enum ReportBody: Sendable, Hashable {
     case signal(Signal)
     case signalAck(SignalAcknowledgement)
     case signalFollowUp(SignalFollowUp)
+    case signalRead(SignalRead)
 
     public var type: ReportType {
         switch self {
@@ -30,6 +33,7 @@ public enum ReportBody: Sendable, Hashable {
         case .signal: .signal
         case .signalAck: .signalAck
         case .signalFollowUp: .signalFollowUp
+        case .signalRead: .signalRead
         }
     }
 
@@ -40,7 +44,7 @@ public enum ReportBody: Sendable, Hashable {
         case .grip(let change): change.incident
         case .sitrep(let sitrep): sitrep.incident
         case .measure(let measures): measures.incident
-        case .threat, .ackRequest, .ack, .signal, .signalAck, .signalFollowUp: nil
+        case .threat, .ackRequest, .ack, .signal, .signalAck, .signalFollowUp, .signalRead: nil
         }
     }
 
@@ -51,6 +55,7 @@ public enum ReportBody: Sendable, Hashable {
         case .ack(let ack): ack.subject
         case .signalAck(let ack): ack.subject
         case .signalFollowUp(let followUp): followUp.subject
+        case .signalRead(let read): read.subject
         default: nil
         }
     }
@@ -61,7 +66,8 @@ public enum ReportBody: Sendable, Hashable {
     public func pictureKey(origin: OrganisationCode, exercise: Bool, id: ReportID? = nil) -> String {
         let key: String
         switch self {
-        case .signal, .signalAck, .signalFollowUp: key = Self.signalKey(self, origin: origin, id: id) ?? ""
+        case .signal, .signalAck, .signalFollowUp, .signalRead:
+            key = Self.signalKey(self, origin: origin, id: id) ?? ""
         case .incident(let incident): key = "incident/\(incident.id)"
         case .grip(let change): key = "incident/\(change.incident)/grip"
         case .sitrep(let sitrep): key = "incident/\(sitrep.incident)/sitrep/\(origin)"

@@ -42,6 +42,9 @@ public struct Signal: Sendable, Hashable {
     /// The longest retention any signal may ask for (five years); the configured policy may
     /// allow less.
     public static let maximumRetentionDays = 1_825
+    /// The longest exercise retention (one day): an exercise that plays a signal's whole life,
+    /// deletion included, states its retention in seconds.
+    public static let maximumExerciseRetentionSeconds = 86_400
 
     /// The organisation that sends it (must be the report's origin).
     public var sender: OrganisationCode
@@ -54,11 +57,15 @@ public struct Signal: Sendable, Hashable {
     public var legalBasis: String
     public var recipients: OrganisationSet
     public var retentionDays: Int
+    /// An exercise's retention in seconds, instead of `retentionDays` (the node refuses it on a
+    /// real signal, E317): so an exercise, and a test, sees the content deleted within seconds.
+    public var exerciseRetentionSeconds: Int?
     public var asked: SignalRequest
 
     public init(
         sender: OrganisationCode, person: String, kind: SignalKind, assessment: String, legalBasis: String,
-        recipients: OrganisationSet, retentionDays: Int, asked: SignalRequest
+        recipients: OrganisationSet, retentionDays: Int, asked: SignalRequest,
+        exerciseRetentionSeconds: Int? = nil
     ) {
         self.sender = sender
         self.person = person
@@ -68,6 +75,7 @@ public struct Signal: Sendable, Hashable {
         self.recipients = recipients
         self.retentionDays = retentionDays
         self.asked = asked
+        self.exerciseRetentionSeconds = exerciseRetentionSeconds
     }
 
     /// Exactly the sender and the recipients: the node refuses a signal classified otherwise.
@@ -123,6 +131,33 @@ public struct SignalFollowUp: Sendable, Hashable {
     }
 }
 
+/// That a person opened a signal's content: made only by the daemon that showed it (the
+/// sender's or a recipient's), never carrying content. Its readers are the signal's sender and
+/// the reader's own organisation, so the sender sees who read its signal and nobody else does.
+public struct SignalRead: Sendable, Hashable {
+    /// The longest role name.
+    public static let maximumRole = 32
+
+    /// The signal's report id.
+    public var subject: ReportID
+    /// The person who opened it ("Full Name (user)").
+    public var by: String
+    /// Their role when they opened it.
+    public var role: String
+    /// When the daemon showed the content (ms since 1970, the daemon's clock).
+    public var at: Int64
+    /// Exactly the signal's sender and the reader's organisation: the node refuses any other.
+    public var classification: Classification
+
+    public init(subject: ReportID, by: String, role: String, at: Int64, classification: Classification) {
+        self.subject = subject
+        self.by = by
+        self.role = role
+        self.at = at
+        self.classification = classification
+    }
+}
+
 extension ReportBody {
     /// The picture keys of signals: by report id only, so no content (kind, person) is in a key.
     static func signalKey(_ body: ReportBody, origin: OrganisationCode, id: ReportID?) -> String? {
@@ -130,6 +165,8 @@ extension ReportBody {
         case .signal: "signal/\(id?.rawValue ?? "-")"
         case .signalAck(let ack): "signal/\(ack.subject)/ack/\(origin)"
         case .signalFollowUp(let followUp): "signal/\(followUp.subject)/followUp/\(origin)"
+        // One key per read (its own id), so the picture keeps every read, not only the last.
+        case .signalRead(let read): "signal/\(read.subject)/read/\(id?.rawValue ?? "-")"
         default: nil
         }
     }

@@ -42,6 +42,10 @@ extension NodeLoop {
                             "ack": .string(envelope.id.rawValue), "seq": .integer(Int64(update.sequence)),
                         ]))
             }
+            if case .signalRead(let read) = item.document.body {
+                events.append(
+                    Self.signalReadEvent(read, envelope: envelope, sequence: update.sequence, at: now))
+            }
         }
         for item in pending.rejected {
             let rejection = item.record.rejection
@@ -89,6 +93,7 @@ extension NodeLoop {
                     "epoch": .integer(Int64(epoch)), "role": .string(options.role.rawValue),
                     "paired": .bool(isPaired), "network": .string(configStamp.networkDigest),
                     "policy": .string(coordinator.policy.digest),
+                    "signalPolicy": .string(coordinator.signalPolicy.digest),
                 ]))
     }
 

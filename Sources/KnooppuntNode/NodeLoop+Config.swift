@@ -10,23 +10,29 @@ import StrictJSON
 struct ConfigStamp: Equatable {
     var network: FileStamp
     var policy: FileStamp
+    /// The signal policy file (DIR/signals.yaml), reloaded like the write policy.
+    var signals: FileStamp
     /// SHA-256 of network.json as read (hex), for the audit log.
     var networkDigest: String
 
     init(_ folder: DataFolder) {
         network = FileStamp(folder.networkFile)
         policy = FileStamp(folder.root.appendingPathComponent(WritePolicy.fileName))
+        signals = FileStamp(folder.root.appendingPathComponent(SignalPolicy.fileName))
         let bytes = FileManager.default.contents(atPath: folder.networkFile.path).map { [UInt8]($0) } ?? []
         networkDigest = Hex.encode(SHA256.hash(data: bytes))
     }
 }
 
 extension NodeLoop {
-    /// Every few seconds: reload when network.json or policy.yaml changed on disk (a key rotation
-    /// copied onto this host needs no signal).
+    /// Every few seconds: reload when network.json, policy.yaml or signals.yaml changed on disk
+    /// (a key rotation copied onto this host needs no signal).
     func checkConfig() {
         let stamp = ConfigStamp(options.folder)
-        guard stamp.network != configStamp.network || stamp.policy != configStamp.policy else { return }
+        guard
+            stamp.network != configStamp.network || stamp.policy != configStamp.policy
+                || stamp.signals != configStamp.signals
+        else { return }
         reloadConfig(reason: "the files changed")
     }
 
@@ -50,9 +56,11 @@ extension NodeLoop {
         configStamp = stamp
         let updated: NetworkConfig
         let policy: WritePolicy
+        let signalPolicy: SignalPolicy
         do {
             updated = try NetworkConfig.load(from: options.folder.networkFile)
             policy = try WritePolicy.load(folder: options.folder.root)
+            signalPolicy = try SignalPolicy.load(folder: options.folder.root)
         } catch {
             logger.error(
                 "configuration not reloaded: keeping the one in force", metadata: ["error": "\(error)"])
@@ -64,11 +72,12 @@ extension NodeLoop {
         }
         let changes = keyChanges(from: network, to: updated)
         let policyChanged = policy.digest != coordinator.policy.digest
+        let signalPolicyChanged = signalPolicy.digest != coordinator.signalPolicy.digest
         let registry = updated.registry
         let members = registry.changes(from: network.registry)
         let registryChanged = registry != network.registry
         guard
-            !changes.isEmpty || policyChanged || registryChanged
+            !changes.isEmpty || policyChanged || signalPolicyChanged || registryChanged
                 || updated.nodeCurvePublicKey != network.nodeCurvePublicKey
         else {
             network = updated
@@ -82,6 +91,8 @@ extension NodeLoop {
         }
         zap.replace(allowlist: NodeServer.allowlist(updated))
         coordinator.reconfigure(signingKeys: updated.signingKeySets, policy: policy.using(registry))
+        // Signals submitted from here on are judged by the new signal policy; accepted ones stay.
+        coordinator.signalPolicy = signalPolicy
         network = updated
         // A party connected with a key that is no longer listed gets nothing more; its next
         // message is refused (E303) until it reconnects with its current key.
@@ -95,6 +106,8 @@ extension NodeLoop {
                 detail: [
                     "reloaded": true, "reason": .string(reason), "network": .string(stamp.networkDigest),
                     "policy": .string(policy.digest), "policyChanged": .bool(policyChanged),
+                    "signalPolicy": .string(signalPolicy.digest),
+                    "signalPolicyChanged": .bool(signalPolicyChanged),
                     "keysChanged": .array(changes.keys.sorted().map { .string($0.rawValue) }),
                     "organisations": Self.organisationChanges(members, in: registry),
                 ]))
@@ -106,6 +119,7 @@ extension NodeLoop {
             metadata: [
                 "reason": "\(reason)", "keys.changed": "\(changes.keys.sorted().map(\.rawValue))",
                 "policy": "\(policy.digest.prefix(12))",
+                "signals.policy": "\(signalPolicy.digest.prefix(12))",
                 "organisations.added": "\(members.added.map(\.rawValue))",
                 "organisations.removed": "\(members.removed.map(\.rawValue))",
             ])

@@ -16,3 +16,20 @@ extension NodeLoop {
         return nil
     }
 }
+
+extension NodeLoop {
+    /// The audit row of an accepted read record: who opened which signal, in which role, when
+    /// the daemon showed it, and where the record is in the log. Never content.
+    static func signalReadEvent(
+        _ read: SignalRead, envelope: Envelope, sequence: SequenceNumber, at now: Int64
+    ) -> AuditEvent {
+        AuditEvent(
+            at: now, kind: .signalRead, actor: envelope.origin.rawValue, person: read.by,
+            subject: read.subject.rawValue,
+            detail: [
+                "read": .string(envelope.id.rawValue), "role": .string(read.role),
+                "openedAt": .integer(read.at),
+                "seq": .integer(Int64(sequence)), "exercise": .bool(envelope.exercise),
+            ])
+    }
+}

@@ -75,6 +75,9 @@ public struct NodeOptions: Sendable {
     public var auditSyncBurst = 1_024
     /// How often the node looks whether network.json or policy.yaml changed (SIGHUP reloads at once).
     public var configCheckInterval: Duration = .seconds(2)
+    /// How often the node looks for signals whose retention ended and deletes their content
+    /// (`--signal-expiry-interval`); content lives at most this much past its retention.
+    public var signalExpiryInterval: Duration = .seconds(10)
     /// Log lines about refused messages per minute, and as many about refused connections; the
     /// rest are counted (STATUS) and summed up in the audit log.
     public var refusalLogsPerMinute = 120

@@ -287,6 +287,7 @@ final class NodeLoop {
         loop.every(options.auditFlushInterval) { [unowned self] in self.flushAudit() }
         loop.every(options.auditCheckpointInterval) { [unowned self] in self.checkpointAudit() }
         loop.every(options.configCheckInterval) { [unowned self] in self.checkConfig() }
+        loop.every(options.signalExpiryInterval) { [unowned self] in self.expireSignals() }
         // On a clean stop the chain head is signed once more, so nothing written is unvouched.
         loop.onStop { [unowned self] in self.finishAudit() }
         if isPaired {

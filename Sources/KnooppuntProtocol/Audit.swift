@@ -25,6 +25,12 @@ public struct AuditEvent: Sendable, Hashable {
         case keyChanged
         /// This node became the active node of the pair.
         case nodeActive
+        /// A person opened a signal's content (a `signalRead` report was accepted): who, in
+        /// which role, when; never content.
+        case signalRead
+        /// A signal's retention ended and its content was deleted from the node's store: the
+        /// tombstone, with the SHA-256 of the content that was deleted.
+        case signalExpired
     }
 
     public var at: Int64

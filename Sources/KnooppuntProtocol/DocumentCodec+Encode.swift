@@ -14,7 +14,7 @@ extension DocumentCodec {
 
     static func fields(of body: ReportBody) -> [String: JSONValue] {
         switch body {
-        case .signal, .signalAck, .signalFollowUp:
+        case .signal, .signalAck, .signalFollowUp, .signalRead:
             return signalFields(of: body)
         case .incident(let incident):
             var location: [String: JSONValue] = [:]

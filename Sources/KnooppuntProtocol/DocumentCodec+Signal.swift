@@ -14,6 +14,9 @@ extension DocumentCodec {
         let legalBasis = r.string("legalBasis", max: Signal.maximumLegalBasis)
         let retention = r.integer("retentionDays", in: 1...Int64(Signal.maximumRetentionDays))
         let asked = r.enumeration("asked", SignalRequest.self)
+        let exerciseRetention = r.integer(
+            "exerciseRetentionSeconds", in: 1...Int64(Signal.maximumExerciseRetentionSeconds), required: false
+        )
         // Read strictly (a wrong one is still an error), then ignored.
         let classificationOK = !r.has("classification") || r.classification() != nil
         let recipients = decodeRecipients(&r)
@@ -33,11 +36,12 @@ extension DocumentCodec {
         guard classificationOK, let sender, let person, SignalShapes.isPseudonym(person), let kind,
             let assessment,
             let legalBasis, SignalShapes.isLegalBasisCode(legalBasis), let retention, let asked,
-            let recipients
+            let recipients, !(r.has("exerciseRetentionSeconds") && exerciseRetention == nil)
         else { return nil }
         return Signal(
             sender: sender, person: person, kind: kind, assessment: assessment, legalBasis: legalBasis,
-            recipients: recipients, retentionDays: Int(retention), asked: asked)
+            recipients: recipients, retentionDays: Int(retention), asked: asked,
+            exerciseRetentionSeconds: exerciseRetention.map { Int($0) })
     }
 
     private func decodeRecipients(_ r: inout FieldReader) -> OrganisationSet? {
@@ -92,10 +96,21 @@ extension DocumentCodec {
             classification: classification)
     }
 
+    /// A read record: who opened a signal, in which role, when; never content.
+    func decodeSignalRead(_ r: inout FieldReader) -> SignalRead? {
+        let subject = r.reportID("subject")
+        let by = r.string("by", max: DocumentLimits.nameCharacters)
+        let role = r.string("role", max: SignalRead.maximumRole)
+        let at = r.integer("at", in: 0...Int64.max)
+        let classification = r.classification()
+        guard let subject, let by, let role, let at, let classification else { return nil }
+        return SignalRead(subject: subject, by: by, role: role, at: at, classification: classification)
+    }
+
     static func signalFields(of body: ReportBody) -> [String: JSONValue] {
         switch body {
         case .signal(let signal):
-            return [
+            var fields: [String: JSONValue] = [
                 "from": .string(signal.sender.rawValue), "person": .string(signal.person),
                 "kind": .string(signal.kind.rawValue), "assessment": .string(signal.assessment),
                 "legalBasis": .string(signal.legalBasis),
@@ -104,6 +119,10 @@ extension DocumentCodec {
                 "asked": .string(signal.asked.rawValue),
                 "classification": signal.classification.json,
             ]
+            if let seconds = signal.exerciseRetentionSeconds {
+                fields["exerciseRetentionSeconds"] = .integer(Int64(seconds))
+            }
+            return fields
         case .signalAck(let ack):
             var fields: [String: JSONValue] = [
                 "subject": .string(ack.subject.rawValue), "by": .string(ack.by),
@@ -119,6 +138,11 @@ extension DocumentCodec {
             if let note = followUp.note { fields["note"] = .string(note) }
             if let basis = followUp.legalBasis { fields["legalBasis"] = .string(basis) }
             return fields
+        case .signalRead(let read):
+            return [
+                "subject": .string(read.subject.rawValue), "by": .string(read.by), "role": .string(read.role),
+                "at": .integer(read.at), "classification": read.classification.json,
+            ]
         default:
             return [:]
         }

@@ -47,6 +47,7 @@ public struct DocumentCodec: Sendable {
         case .signal: body = decodeSignal(&reader).map(ReportBody.signal)
         case .signalAck: body = decodeSignalAck(&reader).map(ReportBody.signalAck)
         case .signalFollowUp: body = decodeSignalFollowUp(&reader).map(ReportBody.signalFollowUp)
+        case .signalRead: body = decodeSignalRead(&reader).map(ReportBody.signalRead)
         }
         reader.finish()
         guard let body, !(hadID && id == nil) else { return nil }

@@ -45,6 +45,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     case signalReaders = 313
     case notASignalRecipient = 314
     case retentionTooLong = 315
+    case signalExpired = 316
+    case exerciseRetentionOnly = 317
     // Order and state
     case outOfOrder = 400
     case staleOriginSequence = 401
@@ -121,6 +123,8 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
         case .signalReaders: "signalReaders"
         case .notASignalRecipient: "notASignalRecipient"
         case .retentionTooLong: "retentionTooLong"
+        case .signalExpired: "signalExpired"
+        case .exerciseRetentionOnly: "exerciseRetentionOnly"
         case .outOfOrder: "outOfOrder"
         case .staleOriginSequence: "staleOriginSequence"
         case .unknownIncident: "unknownIncident"

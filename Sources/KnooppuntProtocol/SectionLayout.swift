@@ -22,7 +22,7 @@ public enum SectionLayout {
     static func envelopeField(for type: ReportType) -> String? {
         switch type {
         case .incident, .grip, .sitrep, .measure: "incident"
-        case .ackRequest, .ack, .signalAck, .signalFollowUp: "subject"
+        case .ackRequest, .ack, .signalAck, .signalFollowUp, .signalRead: "subject"
         case .threat, .signal: nil
         }
     }
@@ -157,7 +157,7 @@ public enum SectionLayout {
                     .invalidEnvelope, field: "envelope.incident",
                     "a \(envelope.type.rawValue) names its incident"))
         }
-        if [ReportType.ackRequest, .ack, .signalAck, .signalFollowUp].contains(envelope.type)
+        if [ReportType.ackRequest, .ack, .signalAck, .signalFollowUp, .signalRead].contains(envelope.type)
             && envelope.subject == nil
         {
             throw Problems(

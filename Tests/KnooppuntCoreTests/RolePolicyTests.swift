@@ -8,10 +8,10 @@ struct RolePolicyTests {
     /// ``RolePolicy`` that is not also made here fails.
     static let expected: [Role: Set<PersonAction>] = [
         .viewer: [.view],
-        .operator: [.view, .publishOwn, .giveAcknowledgement],
+        .operator: [.view, .publishOwn, .giveAcknowledgement, .readSignals],
         .deskOfficer: [
             .view, .publishOwn, .giveNationalAdvice, .requestAcknowledgement, .giveAcknowledgement,
-            .handleEscalation,
+            .handleEscalation, .readSignals,
         ],
         .administrator: [.view, .manageAccounts, .manageKeys, .managePolicy],
     ]

@@ -63,8 +63,12 @@ extension SystemTests {
         #expect(unknownBasis.err.contains("E311"), "\(unknownBasis.err)")
         try net.waitConverged(everyone)
 
-        // The recipient holds the content; it acknowledges receipt and records the MAR.
-        let received = try knooppunt(["signal", "list", "--as", "GEM-UTRECHT", "--json"])
+        // The recipient holds the content (a person opens it; the opening is logged); it
+        // acknowledges receipt and records the MAR.
+        let received = try knooppunt([
+            "signal", "show", signalID, "--as", "GEM-UTRECHT", "--json", "--token-file",
+            try net.tokenFile(gemeente),
+        ])
         #expect(received.status == 0, "\(received.err)")
         #expect(received.out.contains(assessment) && received.out.contains(person), "\(received.out)")
         // A person whose role may only view cannot acknowledge it (E805).

@@ -23,7 +23,8 @@ TITLE, TEXT, NAME, LIST = 200, 4000, 120, 50
 # OrganisationCode.all.count: the most parties a list can name.
 ORGANISATIONS = 28
 # Signal limits (Sources/KnooppuntDomain/Signal.swift).
-PERSON_REFERENCE, LEGAL_BASIS, RECIPIENTS, RETENTION_DAYS = 64, 32, 16, 1825
+PERSON_REFERENCE, LEGAL_BASIS, RECIPIENTS, RETENTION_DAYS, ROLE = 64, 32, 16, 1825, 32
+EXERCISE_RETENTION_SECONDS = 86400
 
 # Python's re (used by common validators) lets `$` match before a final newline; ECMA-262
 # does not. `(?!\n)` after `$` makes both engines end the match at the end of the text.
@@ -51,7 +52,7 @@ TIMESTAMP = f"^(?:{YEAR}-{MONTH_DAY}|{LEAP_YEAR}-02-29){TIME}{OFFSET}{END}"
 ENUMS = {
     "reportType": [
         "incident", "grip", "sitrep", "threat", "ackRequest", "ack", "measure", "signal", "signalAck",
-        "signalFollowUp",
+        "signalFollowUp", "signalRead",
     ],
     "signalKind": ["radicalisation", "violence", "psychological", "other"],
     "signalRequest": ["inform", "discussMAR", "discussCaseMeeting", "act"],
@@ -390,6 +391,12 @@ def schema():
             "legalBasis": ref("legalBasis"),
             "recipients": array(ref("organisation"), RECIPIENTS, 1),
             "retentionDays": {"type": "integer", "minimum": 1, "maximum": RETENTION_DAYS},
+            "exerciseRetentionSeconds": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": EXERCISE_RETENTION_SECONDS,
+                "description": "An exercise's retention in seconds (the node refuses it on a real signal).",
+            },
             "asked": ref("signalRequest"),
             "classification": dict(
                 ref("classification"),
@@ -426,6 +433,18 @@ def schema():
     )
     defs["signalFollowUp"]["if"] = {"properties": {"outcome": {"const": "forwarded"}}, "required": ["outcome"]}
     defs["signalFollowUp"]["then"] = {"required": ["legalBasis"]}
+    defs["signalRead"] = report(
+        "signalRead",
+        {
+            "subject": ref("reportId"),
+            "by": ref("name"),
+            "role": string(ROLE, f"The reader's role: 1 to {ROLE} characters."),
+            "at": {"type": "integer", "minimum": 0, "maximum": 9223372036854775807},
+            "classification": ref("classification"),
+        },
+        ["subject", "by", "role", "at"],
+        "That a person opened a signal's content (made by the daemon that showed it); never content.",
+    )
 
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -47,6 +47,9 @@ public enum PersonAction: String, Sendable, Hashable, CaseIterable {
     case manageKeys = "manage-keys"
     /// Change the write policy and the network configuration.
     case managePolicy = "manage-policy"
+    /// Open the content of a person-related signal sent or addressed to the organisation
+    /// (every opening is logged). Not a viewer's: a signal is need-to-know, not picture.
+    case readSignals = "read-signals"
 
     /// "publish reports for their own organisation", for refusals a person reads.
     public var phrase: String {
@@ -60,6 +63,7 @@ public enum PersonAction: String, Sendable, Hashable, CaseIterable {
         case .manageAccounts: "manage accounts"
         case .manageKeys: "manage keys"
         case .managePolicy: "manage policy"
+        case .readSignals: "read signals about persons"
         }
     }
 }

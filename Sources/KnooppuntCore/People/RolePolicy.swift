@@ -13,11 +13,11 @@ public enum RolePolicy {
     /// The table, role by role. Everyone may view; nothing else is implied.
     static let permitted: [Role: Set<PersonAction>] = [
         .viewer: [.view],
-        .operator: [.view, .publishOwn, .giveAcknowledgement],
+        .operator: [.view, .publishOwn, .giveAcknowledgement, .readSignals],
         // The desk publishes for its own organisation too (the national node's reports).
         .deskOfficer: [
             .view, .publishOwn, .giveNationalAdvice, .requestAcknowledgement, .giveAcknowledgement,
-            .handleEscalation,
+            .handleEscalation, .readSignals,
         ],
         .administrator: [.view, .manageAccounts, .manageKeys, .managePolicy],
     ]
@@ -40,6 +40,8 @@ public enum RolePolicy {
     public static func action(publishing type: ReportType) -> PersonAction {
         switch type {
         case .ack, .signalAck: .giveAcknowledgement
+        // Only the daemon makes a read record, for a person it let open the signal.
+        case .signalRead: .readSignals
         case .ackRequest: .requestAcknowledgement
         case .incident, .grip, .sitrep, .threat, .measure, .signal, .signalFollowUp: .publishOwn
         }

@@ -142,7 +142,7 @@ public struct AcknowledgementTracker: Sendable {
         case .measure:
             return
                 "measures \(record.section("measure")?["municipality"]?.stringValue ?? "") by \(record.origin)"
-        case .ackRequest, .ack, .signal, .signalAck, .signalFollowUp:
+        case .ackRequest, .ack, .signal, .signalAck, .signalFollowUp, .signalRead:
             return "\(record.type.rawValue) by \(record.origin)"
         }
     }

@@ -165,6 +165,8 @@ public enum ExercisePlan {
             return "signal received by \(ack.by.clipped(40))"
         case .signalFollowUp(let followUp):
             return "signal \(followUp.outcome.rawValue) by \(followUp.by.clipped(40))"
+        case .signalRead(let read):
+            return "signal opened by \(read.by.clipped(40))"
         }
     }
 }

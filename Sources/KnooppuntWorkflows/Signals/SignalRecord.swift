@@ -7,7 +7,8 @@ import StrictJSON
 /// desk) has, so states are told from it; the content is used only where the view holds it.
 public struct SignalRecord: Sendable, Hashable {
     public let record: WorkflowRecord
-    /// The signal's readers (sender and recipients), from the envelope's classification.
+    /// The signal's readers (sender and recipients), from the envelope's classification (for a
+    /// read record: the sender and the reader).
     public let readers: OrganisationSet
 
     public init(record: WorkflowRecord, readers: OrganisationSet) {
@@ -41,5 +42,5 @@ public struct SignalRecord: Sendable, Hashable {
         (json["entries"]?.arrayValue ?? []).compactMap(SignalRecord.init(pictureEntry:))
     }
 
-    static let types: Set<ReportType> = [.signal, .signalAck, .signalFollowUp]
+    static let types: Set<ReportType> = [.signal, .signalAck, .signalFollowUp, .signalRead]
 }

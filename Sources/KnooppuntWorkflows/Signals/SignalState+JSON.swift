@@ -13,6 +13,16 @@ extension SignalState {
             "recipients": .array(recipients.map(\.json)),
         ]
         object["content"] = content.map { .object($0) } ?? .null
+        object["reads"] = .array(
+            reads.map { read in
+                var entry: [String: JSONValue] = [
+                    "organisation": .string(read.organisation.rawValue),
+                    "committedAt": JSONFields.time(read.committedAt),
+                ]
+                entry.set("by", read.by.map(JSONValue.string))
+                entry.set("role", read.role.map(JSONValue.string))
+                return .object(entry)
+            })
         return .object(object)
     }
 

@@ -31,6 +31,17 @@ public struct SignalRecipient: Sendable, Hashable {
     public let overdue: Bool
 }
 
+/// That a person opened a signal's content, as a read record tells it.
+public struct SignalReading: Sendable, Hashable {
+    /// The reader's organisation (the record's origin).
+    public let organisation: OrganisationCode
+    /// The person and their role, where this view may read the record.
+    public let by: String?
+    public let role: String?
+    /// When the node committed the record (ms since 1970).
+    public let committedAt: Int64
+}
+
 /// One signal with, per recipient, delivered / acknowledged / followed up / overdue. Its
 /// content (kind, person, assessment) is filled in only where the view holds it: the sender
 /// and the recipients; the national desk sees the stub (sender, recipients, states).
@@ -45,6 +56,9 @@ public struct SignalState: Sendable, Hashable {
     /// The content, where this view holds it.
     public let content: [String: JSONValue]?
     public let recipients: [SignalRecipient]
+    /// Who opened its content (the read records this view holds: the sender's view holds
+    /// every one, a recipient's its own), oldest first.
+    public var reads: [SignalReading] = []
 
     public var overdue: [OrganisationCode] { recipients.filter(\.overdue).map(\.party) }
 }
@@ -102,10 +116,16 @@ public struct SignalTracker: Sendable {
                 outcome: followUp?.record.section("signalFollowUp")?["outcome"]?.stringValue, overdue: overdue
             )
         }
+        let reads = answers.filter { $0.record.type == .signalRead }.map { read in
+            SignalReading(
+                organisation: read.record.origin, by: read.record.section("signalRead")?["by"]?.stringValue,
+                role: read.record.section("signalRead")?["role"]?.stringValue,
+                committedAt: read.record.committedAt)
+        }
         return SignalState(
             id: record.id, sender: record.origin, sequence: record.sequence, committedAt: record.committedAt,
             deadline: deadline, exercise: record.exercise, content: record.section("signal")?.objectValue,
-            recipients: parties)
+            recipients: parties, reads: reads)
     }
 
     /// The signals with overdue recipients as acknowledgement requests, so the existing alarm

@@ -51,6 +51,8 @@ enum TimelineFields {
             copy("signalAck", ["by"])
         case .signalFollowUp:
             copy("signalFollowUp", ["outcome", "by"])
+        case .signalRead:
+            copy("signalRead", ["by", "role"])
         }
         if let subject = envelope.subject { fields["subject"] = .string(subject.rawValue) }
         return fields
@@ -106,6 +108,8 @@ enum TimelineFields {
             parts = [text("by").map { "received, by \($0)" }].compactMap { $0 }
         case .signalFollowUp:
             parts = [text("outcome"), text("by").map { "by \($0)" }].compactMap { $0 }
+        case .signalRead:
+            parts = [text("by").map { "opened by \($0)" }, text("role")].compactMap { $0 }
         }
         if !withheld.isEmpty { parts.append("(\(withheld.count) withheld)") }
         return parts.joined(separator: "; ").clipped(200)

@@ -121,6 +121,12 @@ enum Fixtures {
                     subject: subjectID, outcome: .forwarded, by: "Beleidsmedewerker", note: "Doorgezet",
                     legalBasis: "AVG-6-1E-GEMW", classification: .parties(OrganisationSet([origin, .police])))
             )
+        case .signalRead:
+            body = .signalRead(
+                SignalRead(
+                    subject: subjectID, by: "Beleidsmedewerker (bmw)", role: "operator",
+                    at: 1_764_950_100_000,
+                    classification: .parties(OrganisationSet([origin, .police]))))
         }
         return ReportDocument(
             id: ReportID("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")!, exercise: type == .measure,

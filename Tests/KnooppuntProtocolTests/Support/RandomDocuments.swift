@@ -188,6 +188,13 @@ enum RandomDocuments {
                     note: optional(using: &rng) { text(max: long, using: &$0) },
                     legalBasis: outcome == .forwarded ? "WPOLG-20" : optional(using: &rng) { _ in "WGS-ZVH" },
                     classification: classification(using: &rng)))
+        case .signalRead:
+            body = .signalRead(
+                SignalRead(
+                    subject: ReportID.random(using: &rng), by: text(max: name, using: &rng),
+                    role: rng.pick(["operator", "desk-officer"]),
+                    at: Int64.random(in: 0...4_000_000_000_000, using: &rng),
+                    classification: classification(using: &rng)))
         }
         return ReportDocument(
             id: optional(using: &rng) { ReportID.random(using: &$0) }, exercise: rng.chance(0.3),
