@@ -103,7 +103,10 @@ public struct DeskServer: Sendable {
         let pages = HTTPReply.pages(DeskPage.html)
         router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
         WebAssets.add(
-            ["knooppunt.css", "common.js", "desk.js", "map.js", "map.svg", "municipalities.json"],
+            [
+                "knooppunt.css", "common.js", "desk.js", "desk-signals.js", "map.js", "map.svg",
+                "municipalities.json",
+            ],
             to: router)
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
     }
