@@ -36,6 +36,14 @@ struct SignalsBrowserTests {
             let added = try network.run(["org", "add", code, "--kind", kind, "--name", name])
             #expect(added.status == 0, "\(added.output)")
         }
+        // A deployment's own policy: recipients have one minute to acknowledge, so a signal
+        // nobody acknowledges turns overdue while the test runs (the answered one never does).
+        let builtIn = try String(
+            contentsOf: Paths.repository.appendingPathComponent("config/signals.yaml"), encoding: .utf8)
+        try builtIn.replacingOccurrences(
+            of: "acknowledgeWithinMinutes: 1440", with: "acknowledgeWithinMinutes: 1"
+        )
+        .write(to: network.root.appendingPathComponent("signals.yaml"), atomically: true, encoding: .utf8)
         try await network.startNetwork([Self.dji, Self.gemeente, Self.vr09])
         let meldpunt = try network.addPerson(
             "meldpunt", name: "Analist Meldpunt", role: "operator", of: Self.dji)
@@ -130,6 +138,25 @@ struct SignalsBrowserTests {
             for marker in [Self.person, "BEOORDELING-BROWSER-MARKER", "MAR-BROWSER-MARKER"] {
                 #expect(!boardText.contains(marker), "\(marker) on the desk's board")
             }
+
+            // A signal to the police, whose daemon is not even running: nobody acknowledges it,
+            // and after the policy's minute DJI's page shows it overdue, in words and shape.
+            let unanswered = try await Self.ask(
+                screens.dji, meldpunt.token, "POST", "/api/v1/signals",
+                [
+                    "kind": "radicalisation", "person": "DJI-TELAAT-2",
+                    "assessment": "Geen antwoord verwacht",
+                    "legalBasis": "WJSG-39F", "recipients": ["POLICE"], "asked": "inform",
+                ])
+            #expect(unanswered.status == 202, "\(unanswered.json)")
+            try await browser.waitFor(
+                "the police overdue on DJI's page", timeout: 240,
+                """
+                const state = document.querySelector('#signal-list .state[data-party="POLICE"][data-state="overdue"]');
+                return !!state && state.textContent === 'TE LAAT';
+                """)
+            try await browser.screenshot(
+                to: Paths.output.appendingPathComponent("screen-signals-overdue-1366x900.png"))
 
             // VR09: no signal in its list, nothing of the content on its page, and the content
             // cannot be opened there.

@@ -39,6 +39,7 @@ extension SystemTests {
             #expect(lines.contains { $0.hasPrefix("[\(step)/7]") }, "step \(step) missing in:\n\(run.out)")
         }
         #expect(run.out.contains("Oefening geslaagd"), "\(run.out)")
+        print("exercise signal:\n\(run.out)")
 
         // Independently of the exercise's own check: the municipality's daemon holds the
         // content and its MAR; the police acknowledged; VR09 holds nothing of it.
