@@ -69,7 +69,8 @@ struct DeskRoutes: Sendable {
                 envelope(
                     state,
                     SignalsDesk.json(
-                        state.records, liveness: state.liveness, now: Timestamp.nowMilliseconds()
+                        state.records, liveness: state.liveness, policy: settings.signalPolicy,
+                        now: Timestamp.nowMilliseconds()
                     )
                     .objectValue ?? [:]))
         }

@@ -15,7 +15,7 @@ enum SignalsDesk {
 
     /// `{"counts": {"signals", "exercise", "recipients": {state: n}, "overdue"}, "signals": [...]}`.
     static func json(
-        _ records: [Update], liveness: JSONValue, policy: SignalPolicy = .builtIn, now: Int64
+        _ records: [Update], liveness: JSONValue, policy: SignalPolicy, now: Int64
     ) -> JSONValue {
         let signals = SignalTracker(acknowledgeWithinMs: policy.acknowledgeWithinMs).signals(
             in: records.compactMap { SignalRecord($0) }, applied: applied(liveness), now: now)
