@@ -20,6 +20,8 @@
   }
 
   async function refresh() {
+    // While the desk's live stream is down the desk itself is (restarting); ask again later.
+    if (window.knooppuntDesk && !window.knooppuntDesk.connected && probe.loads > 0) return;
     const answer = await K.request("GET", "/api/v1/signal-board").catch(() => null);
     if (!answer || !answer.ok) return;
     const board = answer.body;
