@@ -8,7 +8,7 @@ import StrictJSON
 struct ExerciseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exercise", abstract: "Run scripted exercises on a running network.",
-        subcommands: [ExerciseRunCommand.self])
+        subcommands: [ExerciseRunCommand.self, ExerciseSignalCommand.self])
 }
 
 struct ExerciseRunCommand: ParsableCommand {

@@ -6,6 +6,7 @@ import KnooppuntCore
 import KnooppuntDaemon
 import KnooppuntDomain
 import KnooppuntProtocol
+import KnooppuntServices
 import KnooppuntStore
 import KnooppuntWeb
 import Logging
@@ -74,6 +75,12 @@ struct ScreenCommand: AsyncParsableCommand {
             // The police's screen offers the labels its daemon accepts (the same policy file).
             screen.policeLabels = try WritePolicy.load(folder: folder.folder.root).policeInternal.labels
         }
+        // The "Signalen" page offers and checks the same signal policy as the node, and reads
+        // each recipient's delivery from the node's board where this host can ask it.
+        screen.signalPolicy = try SignalPolicy.load(folder: folder.folder.root)
+        let dataFolder = folder.folder
+        let network = try folder.network()
+        screen.signalDelivery = { NodeBoard.read(dataFolder, network)?.applied }
         let service = screen
         try await ServiceRunner.run(
             AsyncService { try await service.run() }, parentPID: nil, logger: logger,

@@ -155,27 +155,27 @@ struct ScreenLanguageTests {
     func deskLanguage() async throws {
         try await DeskAPITests().withDesk { server, _ in
             let plain = try await server.get("/")
-            try Self.check(plain, .dutch, Self.desk, words: DeskWords.script)
+            try Self.check(plain, .dutch, Self.desk, words: DeskPage.scriptWords)
             #expect(plain.headers["set-cookie"] == nil)
 
             let english = try await server.get("/?lang=en")
-            try Self.check(english, .english, Self.desk, words: DeskWords.script)
+            try Self.check(english, .english, Self.desk, words: DeskPage.scriptWords)
             #expect(
                 english.headers["set-cookie"]
                     == "knooppunt_lang=en; Path=/; Max-Age=31536000; SameSite=Strict")
 
             let kept = try await server.request("GET", "/", headers: ["Cookie": "other=1; knooppunt_lang=en"])
-            try Self.check(kept, .english, Self.desk, words: DeskWords.script)
+            try Self.check(kept, .english, Self.desk, words: DeskPage.scriptWords)
             #expect(kept.headers["set-cookie"] == nil)
 
             let back = try await server.request("GET", "/?lang=nl", headers: ["Cookie": "knooppunt_lang=en"])
-            try Self.check(back, .dutch, Self.desk, words: DeskWords.script)
+            try Self.check(back, .dutch, Self.desk, words: DeskPage.scriptWords)
             #expect(back.headers["set-cookie"]?.hasPrefix("knooppunt_lang=nl;") == true)
 
             let unknown = try await server.request(
                 "GET", "/?lang=fr", headers: ["Cookie": "knooppunt_lang=en"])
-            try Self.check(unknown, .english, Self.desk, words: DeskWords.script)
-            try Self.check(try await server.get("/?lang=fr"), .dutch, Self.desk, words: DeskWords.script)
+            try Self.check(unknown, .english, Self.desk, words: DeskPage.scriptWords)
+            try Self.check(try await server.get("/?lang=fr"), .dutch, Self.desk, words: DeskPage.scriptWords)
         }
     }
 

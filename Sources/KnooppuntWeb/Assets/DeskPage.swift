@@ -6,8 +6,11 @@ import KnooppuntDomain
 enum DeskPage {
     static let template = PageTemplate(named: "desk.html")
 
+    /// The words of `desk.js` and of the signal board `desk-signals.js` builds.
+    static let scriptWords = WordTable(DeskWords.script, SignalWords.desk)
+
     static func html(_ language: ScreenLanguage) -> String {
-        template.render(language, scriptWords: DeskWords.script) { key in
+        template.render(language, scriptWords: scriptWords) { key in
             text(key, language)
         } markup: { name in
             name == "map" ? RegionMap.netherlands.svg(title: DeskWords.page.text("map.title", language)) : nil

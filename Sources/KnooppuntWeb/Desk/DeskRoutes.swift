@@ -62,6 +62,18 @@ struct DeskRoutes: Sendable {
             return HTTPReply.json(
                 envelope(state, ["acknowledgements": .array(state.digest.acknowledgements.map(\.json))]))
         }
+        // Signals about persons: counts and states, never content (``SignalsDesk``).
+        api.get("signal-board") { _, _ in
+            let state = try state()
+            return HTTPReply.json(
+                envelope(
+                    state,
+                    SignalsDesk.json(
+                        state.records, liveness: state.liveness, policy: settings.signalPolicy,
+                        now: Timestamp.nowMilliseconds()
+                    )
+                    .objectValue ?? [:]))
+        }
         api.get("liveness") { _, _ in
             let state = try state()
             return HTTPReply.json(envelope(state, ["liveness": state.liveness]))

@@ -1,5 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
+import KnooppuntCore
 import KnooppuntDomain
 import Logging
 import Metrics
@@ -17,6 +18,9 @@ public struct DeskServer: Sendable {
         public var maxLiveClients = 64
         public var writeWait: Duration = .seconds(3)
         public var maxRequestBytes = 64 * 1024
+        /// The signal policy in force (DIR/signals.yaml): its acknowledgement time tells the
+        /// signal board when a recipient is overdue.
+        public var signalPolicy: SignalPolicy = .builtIn
 
         public init() {}
 
@@ -103,7 +107,10 @@ public struct DeskServer: Sendable {
         let pages = HTTPReply.pages(DeskPage.html)
         router.get("/") { request, _ in HTTPReply.page(pages, for: request) }
         WebAssets.add(
-            ["knooppunt.css", "common.js", "desk.js", "map.js", "map.svg", "municipalities.json"],
+            [
+                "knooppunt.css", "common.js", "desk.js", "desk-signals.js", "map.js", "map.svg",
+                "municipalities.json",
+            ],
             to: router)
         router.get("favicon.ico") { _, _ in HTTPReply.bytes([], type: "image/x-icon", status: .noContent) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntStore
 
@@ -25,8 +26,10 @@ public enum NationalDesk {
         // Opens the journal and the sockets on the loop thread; returns once they are set up.
         try link.start()
         defer { link.stop() }
+        var settings = DeskServer.Settings(options)
+        settings.signalPolicy = try SignalPolicy.load(folder: options.folder.root)
         try await DeskServer(
-            settings: DeskServer.Settings(options), backend: link, gate: gate, logger: options.logger,
+            settings: settings, backend: link, gate: gate, logger: options.logger,
             onStarted: onStarted
         ).run()
     }

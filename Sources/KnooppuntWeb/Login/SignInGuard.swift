@@ -25,7 +25,7 @@ struct SignInGuard<Context: RequestContext>: RouterMiddleware {
         guard !Self.isOpen(path) else { return try await next(request, context) }
         do {
             _ = try await gate.person(request)
-        } catch let error as APIError where request.method == .get && path == "/" {
+        } catch let error as APIError where request.method == .get && (path == "/" || path == "/signalen") {
             _ = error
             // The language asked for goes along to the login page (which keeps it in a cookie).
             let language = request.uri.queryParameters.get("lang").flatMap(ScreenLanguage.init(rawValue:))

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KnooppuntConfig
+import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 import KnooppuntStore
@@ -35,6 +36,11 @@ public struct OperatorScreen: Sendable {
     /// The data folder whose network.json the screen follows while it runs (nil: it keeps the
     /// organisations it started with).
     public var networkFolder: DataFolder?
+    /// The signal policy the "Signalen" page offers and checks before the node does.
+    public var signalPolicy: SignalPolicy = .builtIn
+    /// What each party's daemon applied (the node's board), where this host can ask the node;
+    /// nil leaves a signal's delivery unknown until a recipient answers.
+    public var signalDelivery: (@Sendable () -> [OrganisationCode: SequenceNumber]?)?
 
     public init(
         backend: any OperatorScreenBackend, gate: PeopleGate, port: Int, host: String = "127.0.0.1",
@@ -118,6 +124,7 @@ public struct OperatorScreen: Sendable {
         }
         addIncidentRoutes(to: api)
         addThreatStepRoutes(to: api)
+        addSignalRoutes(to: router, api: api)
         api.get("reports/:id") { _, context in
             let text = context.parameters.get("id") ?? ""
             guard let id = ReportID(text) else {
