@@ -139,6 +139,7 @@ final class NodeLoop {
     var board: [OrganisationCode: BoardEntry] = [:]
     var refusals: [ErrorCode: Int] = [:]
     var jobsTimerArmed = false
+    var snapshotCache = SnapshotCache()
     var committedBatches = 0
     var committedReports = 0
     /// Live updates that found a party's send queue full (STATUS `stream.queueFull`).
