@@ -18,7 +18,6 @@ extension NodeLoop {
     /// in HELLO), each encoded once for every party that sees it the same way.
     func publish(_ updates: [Update]) {
         guard let first = updates.first else { return }
-        snapshotCache.keep(sequence: lastSequence)
         let sequences = updates.map(\.sequence)
         // Per update: its parts per visibility mask, projected once for every party so.
         var framesByMask = [[UInt64: [[UInt8]]]](repeating: [:], count: updates.count)

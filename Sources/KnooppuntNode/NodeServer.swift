@@ -125,7 +125,11 @@ final class NodeLoop {
     var coordinator: Coordinator
     /// The released picture: only entries that are acknowledged (and so, in a pair, held by
     /// both nodes) are in it and on the stream.
-    var picture: Picture
+    var picture: Picture {
+        // However it changes (a commit, replication, a reload after a cut-back), the snapshot
+        // encodings of the old picture no longer hold it.
+        didSet { snapshotCache.forget() }
+    }
     var pair: PairState
     let router: ZMQSocket
     let control: ZMQSocket

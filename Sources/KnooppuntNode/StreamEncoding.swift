@@ -102,14 +102,19 @@ final class SnapshotEncoding {
     }
 }
 
-/// The snapshot encodings of the node's current sequence, a few views' worth at most: older
-/// ones go as soon as the picture moves on (a party still sending one keeps its own reference).
+/// The snapshot encodings of the node's current picture, a few views' worth at most: they go
+/// as soon as the picture changes (a party still sending one keeps its own reference).
 struct SnapshotCache {
     /// Encodings kept at once: each holds up to a whole picture's bytes, so the bound is also
     /// the node's memory for snapshots beyond those being sent.
     static let maxEncodings = 4
 
     private(set) var encodings: [SnapshotEncoding] = []
+
+    /// Forgets every encoding: the picture changed.
+    mutating func forget() {
+        if !encodings.isEmpty { encodings.removeAll() }
+    }
 
     /// Forgets every encoding not taken at `sequence`.
     mutating func keep(sequence: SequenceNumber) {
