@@ -270,7 +270,8 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
                 "KnooppuntDaemon", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntClient",
-                "KnooppuntEtcd", "FramePacking", "StrictJSON", .product(name: "GRDB", package: "GRDB.swift"),
+                "KnooppuntEtcd", "KnooppuntCore", "FramePacking", "StrictJSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         // The client library without sockets: codecs and the follower's and outbox's decisions.

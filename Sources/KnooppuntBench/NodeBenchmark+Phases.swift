@@ -135,7 +135,9 @@ extension NodeBenchmark {
         // Let the CURVE handshake finish before the clock starts.
         Thread.sleep(forTimeInterval: 0.3)
         let start = Self.nanos()
-        try joiner.sendPacked(MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch)))
+        // As a daemon does: it reads several entries per message (ENTRIES).
+        try joiner.sendPacked(
+            MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch, accepts: [.batches])))
         var entries = 0
         var mode = "snapshot"
         let deadline = ContinuousClock.now + .seconds(120)
@@ -148,6 +150,7 @@ extension NodeBenchmark {
                 else { continue }
                 switch String(decoding: parts[1], as: UTF8.self) {
                 case "ENTRY": entries += 1
+                case "ENTRIES": entries += parts.count - 2
                 case "UPDATE": mode = "catch-up"
                 case "SNAPEND": finished = true
                 default: break

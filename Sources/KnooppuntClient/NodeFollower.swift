@@ -32,6 +32,11 @@ public final class NodeFollower {
     let codec = MessageCodec()
     /// The mirror's sequence the nodes last heard from us in a STATUS.
     var statusSentFor: SequenceNumber = .max
+    /// What our HELLO announces we read (docs/PROTOCOL.md §5.2).
+    static let accepts: StreamFeatures = [.batches]
+    /// Nodes that refused a HELLO announcing it (a node from before batches, which reads HELLO
+    /// as three parts only): they get the plain HELLO from then on.
+    var plainHello: Set<PairRole> = []
 
     /// Why we started following a node.
     public enum FollowReason: String, Sendable {
@@ -87,6 +92,11 @@ public final class NodeFollower {
     // MARK: Sending
 
     public func send(_ message: ClientMessage, to link: NodeLink) {
+        var message = message
+        // Our HELLO says we read batched updates and entries, unless this node refused that.
+        if case .hello(let applied, let epoch, let role, _) = message, !plainHello.contains(link.role) {
+            message = .hello(applied: applied, epoch: epoch, role: role, accepts: Self.accepts)
+        }
         do {
             _ = try link.socket.sendPacked(MessageCodec.encode(message), dontWait: true)
         } catch {
@@ -180,12 +190,13 @@ public final class NodeFollower {
         for _ in 0..<4_096 {
             guard let message = try? link.socket.receive(dontWait: true, maxFrames: 2) else { break }
             selection.heard(link.role, now: now)
-            let decoded: ServerMessage
+            let decoded: [ServerMessage]
             do {
                 guard let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1) else {
                     throw Problem(.wrongFrameCount, field: "message", "not one packed KNP/1 frame")
                 }
-                decoded = try codec.decodeServer(parts)
+                // A batch is read as the UPDATEs or ENTRYs it carries, in order.
+                decoded = try codec.decodeStream(parts)
             } catch {
                 logger.warning("unreadable message from a national node", metadata: ["error": "\(error)"])
                 continue
@@ -195,7 +206,7 @@ public final class NodeFollower {
                 link.lastHeard = wall
                 delegate?.nodeFollower(self, heardFollowed: link, now: now, wall: wall)
             }
-            actions += receive(decoded, from: link, followed: followed, now: now)
+            for one in decoded { actions += receive(one, from: link, followed: followed, now: now) }
         }
         delegate?.nodeFollowerWillApply(self)
         perform(actions)
@@ -210,6 +221,14 @@ public final class NodeFollower {
         case .ack:
             // An ACK is a durable confirmation from whichever node gave it.
             delegate?.nodeFollower(self, answered: message, now: now)
+        case .error(nil, .wrongFrameCount, _, let detail)
+        where detail["field"] == "HELLO" && !plainHello.contains(link.role):
+            // A node from before batches: it reads only the plain HELLO (§10), and gets it now.
+            plainHello.insert(link.role)
+            logger.notice(
+                "the national node streams one update per message",
+                metadata: ["node": "\(link.role.rawValue)"])
+            send(mirror.hello(role: role), to: link)
         case .error(_, let code, _, _):
             if code != .notActive { delegate?.nodeFollower(self, answered: message, now: now) }
         case .heartbeat(let beat):

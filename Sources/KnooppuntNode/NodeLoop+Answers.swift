@@ -12,10 +12,8 @@ extension NodeLoop {
             if case .refusal(let rejection) = answer { awaitingRejections.remove(rejection.reportID) }
         }
         if !batch.updates.isEmpty { crashPoint?.check(.afterAck, batch: committedBatches) }
-        for update in batch.updates {
-            picture.apply(update)
-            publish(update)
-        }
+        for update in batch.updates { picture.apply(update) }
+        publish(batch.updates)
     }
 
     func answer(_ routing: [UInt8], _ answer: Batch.Answer, degraded: Bool) {

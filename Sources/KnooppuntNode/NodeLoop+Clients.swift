@@ -140,8 +140,9 @@ extension NodeLoop {
                 // Heartbeats from now on (they say who is active); no answer, no vote.
                 session.role = role
                 session.attached = true
-            case .hello(let applied, let helloEpoch, let role):
+            case .hello(let applied, let helloEpoch, let role, let accepts):
                 session.role = role
+                session.accepts = accepts
                 session.attached = true
                 // To a node that is not active, a HELLO is the client's vote (Binary Star); a
                 // replica on etcd is chosen by etcd alone.

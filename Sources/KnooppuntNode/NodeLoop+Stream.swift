@@ -5,36 +5,73 @@ import KnooppuntProtocol
 import StrictJSON
 import ZeroMQ
 
+/// Parties that get the same messages for one pass of updates: the same sections visible of
+/// each, and the same way of reading them.
+struct StreamClass: Hashable {
+    let masks: [UInt64]
+    let batched: Bool
+}
+
 extension NodeLoop {
-    /// Sends a committed update to every party that is live, in its own view.
-    func publish(_ update: Update) {
-        var framesByVisibility: [[Bool]: [[UInt8]]] = [:]
+    /// Sends committed updates to every party that is live, each in its own view: the
+    /// updates of one pass in as few messages as the party can read (batched when it said so
+    /// in HELLO), each encoded once for every party that sees it the same way.
+    func publish(_ updates: [Update]) {
+        guard let first = updates.first else { return }
+        let sequences = updates.map(\.sequence)
+        // Per update: its parts per visibility mask, projected once for every party so.
+        var framesByMask = [[UInt64: [[UInt8]]]](repeating: [:], count: updates.count)
+        var messagesByClass: [StreamClass: [StreamMessage]] = [:]
         for session in sessions.values where session.subscribed && session.job == nil {
-            guard session.sentUpTo == update.sequence - 1 else {
+            guard session.sentUpTo == first.sequence - 1 else {
                 session.job = .catchUp(next: session.sentUpTo + 1)
                 continue
             }
-            let visibility = update.report.visibility(for: session.view)
-            let frames =
-                framesByVisibility[visibility]
+            let masks = updates.map { StreamEncoding.mask($0.report, for: session.view) }
+            let key = StreamClass(masks: masks, batched: session.batched)
+            let messages =
+                messagesByClass[key]
                 ?? {
-                    let projected = Update(
-                        sequence: update.sequence, epoch: update.epoch, committedAt: update.committedAt,
-                        report: update.report.projected(for: session.view))
-                    let encoded = MessageCodec.encode(.update(projected))
-                    framesByVisibility[visibility] = encoded
-                    return encoded
+                    let frames = updates.indices.map { index in
+                        framesByMask[index][masks[index]]
+                            ?? {
+                                let made = StreamEncoding.frames(updates[index], for: session.view)
+                                framesByMask[index][masks[index]] = made
+                                return made
+                            }()
+                    }
+                    let made = StreamEncoding.messages(
+                        frames, sequences: sequences, entries: false, batched: session.batched)
+                    messagesByClass[key] = made
+                    return made
                 }()
-            if send(session.routingID, frames: frames) {
-                session.sentUpTo = update.sequence
-            } else {
-                // Its queue is full: it catches up from the log when it has room again.
-                session.job = .catchUp(next: update.sequence)
-                streamQueueFull += 1
+            for message in messages {
+                guard send(session.routingID, packed: message.packed) else {
+                    // Its queue is full: it catches up from the log when it has room again.
+                    session.job = .catchUp(next: session.sentUpTo + 1)
+                    streamQueueFull += 1
+                    break
+                }
+                session.sentUpTo = message.last
             }
         }
         if let chpPublisher {
-            _ = try? chpPublisher.send(CHP.entry(update, withUUID: true), dontWait: true)
+            for update in updates {
+                _ = try? chpPublisher.send(CHP.entry(update, withUUID: true), dontWait: true)
+            }
+        }
+    }
+
+    /// Sends one message already packed (a stream message shared by several parties).
+    func send(_ routing: [UInt8], packed: [UInt8]) -> Bool {
+        do {
+            return try router.send([routing, packed], dontWait: true)
+        } catch let error as ZMQError where error.isHostUnreachable {
+            sessions.removeValue(forKey: routing)
+            return false
+        } catch {
+            logger.warning("send failed", metadata: ["error": "\(error)"])
+            return false
         }
     }
 
@@ -97,13 +134,11 @@ extension NodeLoop {
 
     func startSnapshot(_ session: Session) {
         let taken = ContinuousClock.now
-        let entries = Array(picture.entries.values)
-        // Sorting indexes, not the entries: an entry is large, and moving it is not free.
-        let order = entries.indices.sorted { entries[$0].sequence < entries[$1].sequence }
+        let encoding = snapshotCache.encoding(
+            for: session.view, batched: session.batched, sequence: lastSequence, epoch: epoch,
+            picture: Array(picture.entries.values))
         session.job = .snapshot(
-            .init(
-                sequence: lastSequence, epoch: epoch, entries: entries, order: order,
-                hash: picture.hash(for: session.view), takenAt: taken))
+            .init(encoding: encoding, hash: picture.hash(for: session.view), takenAt: taken))
     }
 
     /// Advances every streaming job by a bounded burst; re-arms itself while work remains.
@@ -123,6 +158,8 @@ extension NodeLoop {
         }
     }
 
+    /// Sends one party a bounded burst of its catch-up or snapshot (`catchUpBurst` updates or
+    /// entries, within `streamBudget`).
     func pump(_ session: Session) {
         let started = ContinuousClock.now
         var budget = options.catchUpBurst
@@ -135,74 +172,90 @@ extension NodeLoop {
                 }
                 let updates: [Update]
                 do {
-                    updates = try store.updates(in: next...lastSequence, limit: min(budget, 64))
+                    updates = try store.updates(
+                        in: next...lastSequence, limit: min(budget, Self.catchUpRead))
                 } catch {
                     storageFailed(error)
                 }
+                guard !updates.isEmpty else {
+                    session.job = nil
+                    return
+                }
+                let messages = StreamEncoding.messages(
+                    updates.map { StreamEncoding.frames($0, for: session.view) },
+                    sequences: updates.map(\.sequence), entries: false, batched: session.batched)
+                // From `next`, not from what was sent before: a FETCH moves the stream back.
                 var position = next
-                for update in updates {
-                    let projected = Update(
-                        sequence: update.sequence, epoch: update.epoch, committedAt: update.committedAt,
-                        report: update.report.projected(for: session.view))
-                    guard send(session.routingID, .update(projected)) else {
+                for message in messages {
+                    guard send(session.routingID, packed: message.packed) else {
                         session.job = .catchUp(next: position)
                         return
                     }
-                    session.sentUpTo = update.sequence
-                    position = update.sequence + 1
-                    budget -= 1
+                    session.sentUpTo = message.last
+                    position = message.last + 1
+                    budget -= message.count
                 }
                 session.job = position > lastSequence ? nil : .catchUp(next: position)
-                if updates.isEmpty { session.job = nil }
             case .snapshot(var snapshot):
-                if !snapshot.headerSent {
-                    guard
-                        send(
-                            session.routingID,
-                            .snapshot(
-                                sequence: snapshot.sequence, epoch: snapshot.epoch,
-                                count: snapshot.entries.count))
-                    else { return }
-                    snapshot.headerSent = true
-                }
-                while snapshot.next < snapshot.order.count, budget > 0,
-                    ContinuousClock.now - started < options.streamBudget
-                {
-                    let entry = snapshot.entries[snapshot.order[snapshot.next]]
-                    let projected = Update(
-                        sequence: entry.sequence, epoch: entry.epoch, committedAt: entry.committedAt,
-                        report: entry.report.projected(for: session.view))
-                    guard send(session.routingID, .entry(projected)) else {
-                        session.job = .snapshot(snapshot)
-                        return
-                    }
-                    snapshot.next += 1
-                    budget -= 1
-                }
-                guard snapshot.next == snapshot.order.count else {
-                    session.job = .snapshot(snapshot)
-                    return
-                }
-                guard
-                    send(
-                        session.routingID,
-                        .snapEnd(
-                            sequence: snapshot.sequence, epoch: snapshot.epoch, viewHash: snapshot.hash.hex))
-                else {
-                    session.job = .snapshot(snapshot)
-                    return
-                }
-                session.sentUpTo = snapshot.sequence
-                session.job = snapshot.sequence < lastSequence ? .catchUp(next: snapshot.sequence + 1) : nil
-                logger.info(
-                    "snapshot sent",
-                    metadata: [
-                        "org": "\(session.organisation)", "entries": "\(snapshot.entries.count)",
-                        "seq": "\(snapshot.sequence)",
-                        "took": "\(ContinuousClock.now - snapshot.takenAt)",
-                    ])
+                if pumpSnapshot(session, &snapshot, budget: &budget, started: started) { return }
             }
         }
+    }
+
+    /// Reads from the log per turn of a catch-up.
+    static let catchUpRead = 64
+
+    /// Sends what the budget allows of a snapshot; true when the party's queue is full (or the
+    /// time is up) and the job waits for the next turn.
+    private func pumpSnapshot(
+        _ session: Session, _ snapshot: inout StreamJob.Snapshot, budget: inout Int,
+        started: ContinuousClock.Instant
+    ) -> Bool {
+        let encoding = snapshot.encoding
+        if !snapshot.headerSent {
+            guard
+                send(
+                    session.routingID,
+                    .snapshot(
+                        sequence: encoding.sequence, epoch: encoding.epoch, count: encoding.entries.count))
+            else { return true }
+            snapshot.headerSent = true
+        }
+        while budget > 0, ContinuousClock.now - started < options.streamBudget {
+            if snapshot.next == encoding.messages.count {
+                guard !encoding.isComplete else { break }
+                encoding.encodeMore()
+            }
+            let message = encoding.messages[snapshot.next]
+            guard send(session.routingID, packed: message.packed) else {
+                session.job = .snapshot(snapshot)
+                return true
+            }
+            snapshot.next += 1
+            budget -= message.count
+        }
+        guard encoding.isComplete, snapshot.next == encoding.messages.count else {
+            session.job = .snapshot(snapshot)
+            return true
+        }
+        guard
+            send(
+                session.routingID,
+                .snapEnd(sequence: encoding.sequence, epoch: encoding.epoch, viewHash: snapshot.hash.hex))
+        else {
+            session.job = .snapshot(snapshot)
+            return true
+        }
+        session.sentUpTo = encoding.sequence
+        session.job = encoding.sequence < lastSequence ? .catchUp(next: encoding.sequence + 1) : nil
+        logger.info(
+            "snapshot sent",
+            metadata: [
+                "org": "\(session.organisation)", "entries": "\(encoding.entries.count)",
+                "seq": "\(encoding.sequence)", "batched": "\(encoding.batched)",
+                "took": "\(ContinuousClock.now - snapshot.takenAt)",
+            ])
+        return false
     }
 
     func heartbeat() {

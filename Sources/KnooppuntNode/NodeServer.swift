@@ -125,7 +125,11 @@ final class NodeLoop {
     var coordinator: Coordinator
     /// The released picture: only entries that are acknowledged (and so, in a pair, held by
     /// both nodes) are in it and on the stream.
-    var picture: Picture
+    var picture: Picture {
+        // However it changes (a commit, replication, a reload after a cut-back), the snapshot
+        // encodings of the old picture no longer hold it.
+        didSet { snapshotCache.forget() }
+    }
     var pair: PairState
     let router: ZMQSocket
     let control: ZMQSocket
@@ -139,6 +143,7 @@ final class NodeLoop {
     var board: [OrganisationCode: BoardEntry] = [:]
     var refusals: [ErrorCode: Int] = [:]
     var jobsTimerArmed = false
+    var snapshotCache = SnapshotCache()
     var committedBatches = 0
     var committedReports = 0
     /// Live updates that found a party's send queue full (STATUS `stream.queueFull`).

@@ -14,6 +14,9 @@ final class Session {
     /// The last sequence sent to it, live or by catch-up.
     var sentUpTo: SequenceNumber = 0
     var job: StreamJob?
+    /// What it announced in HELLO that it can read (batched messages).
+    var accepts: StreamFeatures = []
+    var batched: Bool { accepts.contains(.batches) }
     var lastHeard: ContinuousClock.Instant
     let view: View
 
@@ -33,17 +36,13 @@ enum StreamJob {
     case snapshot(Snapshot)
 
     struct Snapshot {
-        let sequence: SequenceNumber
-        let epoch: Epoch
-        /// The picture's entries as they were when the snapshot was taken, as the node holds
-        /// them: each is projected for the party's view only when it is sent, so the first
-        /// entry goes out at once.
-        let entries: [PictureEntry]
-        /// Indexes into `entries` in sequence order: the order they are sent in.
-        let order: [Int]
+        /// The picture at the snapshot's sequence, encoded for the party's class of views and
+        /// shared with the other parties of that class.
+        let encoding: SnapshotEncoding
         let hash: ViewHash
         /// When the snapshot was taken, for the log line at its end.
         let takenAt: ContinuousClock.Instant
+        /// The next message of `encoding` to send.
         var next = 0
         var headerSent = false
     }

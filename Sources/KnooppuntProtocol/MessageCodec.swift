@@ -12,8 +12,11 @@ public struct MessageCodec: Sendable {
 
     public static func encode(_ message: ClientMessage) -> [[UInt8]] {
         switch message {
-        case .hello(let applied, let epoch, let role):
-            frames("HELLO", [number(applied), number(epoch), text(role.rawValue)])
+        case .hello(let applied, let epoch, let role, let accepts):
+            frames(
+                "HELLO",
+                [number(applied), number(epoch), text(role.rawValue)]
+                    + (accepts.isEmpty ? [] : [accepts.wire]))
         case .attach(let applied, let epoch, let role):
             frames("ATTACH", [number(applied), number(epoch), text(role.rawValue)])
         case .submit(let report):
@@ -90,14 +93,17 @@ public struct MessageCodec: Sendable {
         let (command, body) = try Self.header(frames)
         switch command {
         case "HELLO", "ATTACH":
-            try Self.count(body, 3, command)
+            // HELLO may add what the party accepts (StreamFeatures); ATTACH streams nothing.
+            if command != "HELLO" || body.count != 4 { try Self.count(body, 3, command) }
             guard let role = DaemonRole(rawValue: String(decoding: body[2], as: UTF8.self)) else {
                 throw Problem(.unknownValue, field: "\(command).role", "unknown role")
             }
             let applied = try Self.number(body[0], "\(command).applied")
             let epoch = try Self.number(body[1], "\(command).epoch")
             return command == "HELLO"
-                ? .hello(applied: applied, epoch: epoch, role: role)
+                ? .hello(
+                    applied: applied, epoch: epoch, role: role,
+                    accepts: body.count == 4 ? StreamFeatures(wire: body[3]) : [])
                 : .attach(applied: applied, epoch: epoch, role: role)
         case "SUBMIT":
             guard body.count >= 3 else {
@@ -225,7 +231,7 @@ public struct MessageCodec: Sendable {
         }
     }
 
-    private func update(_ body: [[UInt8]], _ command: String) throws(Problem) -> Update {
+    func update(_ body: [[UInt8]], _ command: String) throws(Problem) -> Update {
         guard body.count >= 6 else {
             throw Problem(
                 .wrongFrameCount, field: command,

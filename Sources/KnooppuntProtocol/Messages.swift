@@ -127,7 +127,8 @@ public struct DaemonStatus: Sendable, Hashable {
 public enum ClientMessage: Sendable, Hashable {
     /// Start (or restart) the picture stream after `applied`. To a node that is not active,
     /// this is the client's vote for it to take over (docs/PROTOCOL.md §12).
-    case hello(applied: SequenceNumber, epoch: Epoch, role: DaemonRole)
+    /// `accepts`: what the party can read beyond one message per update (§5.2, §10).
+    case hello(applied: SequenceNumber, epoch: Epoch, role: DaemonRole, accepts: StreamFeatures = [])
     /// Register for heartbeats without subscribing or voting (sent to both nodes of a pair).
     case attach(applied: SequenceNumber, epoch: Epoch, role: DaemonRole)
     case submit(SealedReport)

@@ -89,7 +89,8 @@ enum FrameCases {
             node("an unknown command", [knp, t("BONJOUR")], .unknownCommand, at: "command"),
             node("a node command sent to the node", [knp, t("ACK")], .unknownCommand, at: "command"),
             node("HELLO with 2 frames", Array(hello.dropLast()), .wrongFrameCount, at: "HELLO"),
-            node("HELLO with 4 frames", hello + [t("x")], .wrongFrameCount, at: "HELLO"),
+            // A fourth part is what the party reads (§5.4); a fifth is too many.
+            node("HELLO with 5 frames", hello + [t("batch"), t("x")], .wrongFrameCount, at: "HELLO"),
             node(
                 "a number with a leading zero", replacing(hello, 2, with: t("01")), .malformedNumber,
                 at: "HELLO.applied"),

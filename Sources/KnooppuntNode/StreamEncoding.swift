@@ -1,0 +1,153 @@
+import FramePacking
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+
+/// One message of a party's picture stream, packed as it goes on the wire.
+struct StreamMessage {
+    let packed: [UInt8]
+    /// Updates (or snapshot entries) it carries.
+    let count: Int
+    /// The sequence of the last of them.
+    let last: SequenceNumber
+}
+
+/// Encoding the picture stream once for every party that sees it the same way.
+///
+/// What a view receives of a report depends only on which of its sections the view may read:
+/// a bit mask. Parties whose masks are equal (the same audiences, for one update or for every
+/// entry of a snapshot) get the same bytes, so those bytes are made once and shared; parties
+/// whose masks differ never share a byte (need-to-know, docs/PROTOCOL.md §6).
+enum StreamEncoding {
+    /// Bit `i` set: `view` may read section `i` (an envelope has at most 16 sections).
+    static func mask(_ report: SealedReport, for view: View) -> UInt64 {
+        var mask: UInt64 = 0
+        for (bit, section) in report.envelope.sections.enumerated() where view.allows(section.classification)
+        {
+            mask |= 1 << UInt64(bit)
+        }
+        return mask
+    }
+
+    /// The parts of one update as `view` may see it.
+    static func frames(_ update: Update, for view: View) -> [[UInt8]] {
+        MessageCodec.streamFrames(
+            Update(
+                sequence: update.sequence, epoch: update.epoch, committedAt: update.committedAt,
+                report: update.report.projected(for: view)))
+    }
+
+    /// Updates' parts (``frames(_:for:)``) as messages in order: batched within
+    /// ``StreamBatch``'s limits when `batched`, else one per update.
+    static func messages(
+        _ frames: [[[UInt8]]], sequences: [SequenceNumber], entries: Bool, batched: Bool
+    ) -> [StreamMessage] {
+        let runs: [Range<Int>]
+        if batched {
+            runs = StreamBatch.runs(sizes: frames.map { parts in 4 + parts.reduce(0) { $0 + 4 + $1.count } })
+        } else {
+            runs = frames.indices.map { $0..<($0 + 1) }
+        }
+        return runs.map { run in
+            StreamMessage(
+                packed: FramePack.pack(MessageCodec.streamMessage(Array(frames[run]), entries: entries)),
+                count: run.count, last: sequences[run.last!])
+        }
+    }
+}
+
+/// A snapshot of the picture at one sequence, encoded for one class of views: shared by every
+/// party of that class that joins at that sequence. It is encoded as it is first sent (so the
+/// first message goes out at once, and a party never waits for all of it); a later party of
+/// the class reads what is encoded and extends it.
+final class SnapshotEncoding {
+    let sequence: SequenceNumber
+    let epoch: Epoch
+    /// Whether it is made of `ENTRIES` (for parties that announced batches) or single `ENTRY`s.
+    let batched: Bool
+    /// A view of the class: any view with the same masks projects to the same bytes.
+    let view: View
+    /// The picture's entries at `sequence`, in sequence order (the order they are sent in).
+    let entries: [PictureEntry]
+    /// Per entry, the sections the class may read.
+    let masks: [UInt64]
+    private(set) var messages: [StreamMessage] = []
+    /// Entries encoded into `messages`.
+    private(set) var encoded = 0
+
+    init(
+        sequence: SequenceNumber, epoch: Epoch, batched: Bool, view: View, entries: [PictureEntry],
+        masks: [UInt64]
+    ) {
+        self.sequence = sequence
+        self.epoch = epoch
+        self.batched = batched
+        self.view = view
+        self.entries = entries
+        self.masks = masks
+    }
+
+    var isComplete: Bool { encoded == entries.count }
+
+    /// Encodes the next run of entries (one message's worth, or a few when the byte limit
+    /// splits it).
+    func encodeMore() {
+        guard !isComplete else { return }
+        let end = min(entries.count, encoded + (batched ? StreamBatch.maxUpdates : 1))
+        let run = entries[encoded..<end]
+        messages += StreamEncoding.messages(
+            run.map { StreamEncoding.frames($0.update, for: view) }, sequences: run.map(\.sequence),
+            entries: true, batched: batched)
+        encoded = end
+    }
+}
+
+/// The snapshot encodings of the node's current picture, a few views' worth at most: they go
+/// as soon as the picture changes (a party still sending one keeps its own reference).
+struct SnapshotCache {
+    /// Encodings kept at once: each holds up to a whole picture's bytes, so the bound is also
+    /// the node's memory for snapshots beyond those being sent.
+    static let maxEncodings = 4
+
+    private(set) var encodings: [SnapshotEncoding] = []
+
+    /// Forgets every encoding: the picture changed.
+    mutating func forget() {
+        if !encodings.isEmpty { encodings.removeAll() }
+    }
+
+    /// Forgets every encoding not taken at `sequence`.
+    mutating func keep(sequence: SequenceNumber) {
+        if encodings.contains(where: { $0.sequence != sequence }) {
+            encodings.removeAll { $0.sequence != sequence }
+        }
+    }
+
+    /// The encoding at `sequence` for `view`'s class, made from `picture` when there is none
+    /// (evicting the least recently used beyond ``maxEncodings``).
+    mutating func encoding(
+        for view: View, batched: Bool, sequence: SequenceNumber, epoch: Epoch,
+        picture: @autoclosure () -> [PictureEntry]
+    ) -> SnapshotEncoding {
+        keep(sequence: sequence)
+        // Every encoding at one sequence holds the same entries in the same order.
+        let entries = encodings.first?.entries ?? Self.inSequenceOrder(picture())
+        let masks = entries.map { StreamEncoding.mask($0.report, for: view) }
+        if let index = encodings.firstIndex(where: { $0.batched == batched && $0.masks == masks }) {
+            let found = encodings.remove(at: index)
+            encodings.append(found)
+            return found
+        }
+        let made = SnapshotEncoding(
+            sequence: sequence, epoch: epoch, batched: batched, view: view, entries: entries, masks: masks)
+        encodings.append(made)
+        if encodings.count > Self.maxEncodings { encodings.removeFirst() }
+        return made
+    }
+
+    static func inSequenceOrder(_ entries: [PictureEntry]) -> [PictureEntry] {
+        // Sorting indexes, not the entries: an entry is large, and moving it is not free.
+        let order = entries.indices.sorted { entries[$0].sequence < entries[$1].sequence }
+        return order.map { entries[$0] }
+    }
+}

@@ -1,0 +1,99 @@
+import FramePacking
+import KnooppuntCore
+import KnooppuntDomain
+import KnooppuntProtocol
+import KnooppuntTestSupport
+import Testing
+
+@testable import KnooppuntNode
+
+/// The node's snapshot encodings: one per class of views and sequence, bounded, and made of
+/// exactly the view's sections.
+@Suite("Snapshot encodings")
+struct SnapshotCacheTests {
+    static func picture() throws -> (entries: [PictureEntry], node: TestNode) {
+        let node = try MirrorFixtures.node(Network())
+        return (Array(node.picture.entries.values), node)
+    }
+
+    /// Every entry the encoding's messages carry, read as a follower reads them.
+    static func read(_ encoding: SnapshotEncoding) throws -> [Update] {
+        while !encoding.isComplete { encoding.encodeMore() }
+        return try encoding.messages.flatMap { message in
+            let parts = try #require(FramePack.unpack(message.packed, maxParts: WireLimits.maxFrames))
+            return try MessageCodec().decodeStream(parts).map { decoded in
+                guard case .entry(let update) = decoded else { throw Problem(.unknownCommand, field: "", "") }
+                return update
+            }
+        }
+    }
+
+    @Test(
+        "parties of one view class share one encoding; another class, or another way of reading, gets its own"
+    )
+    func sharing() throws {
+        let (entries, _) = try Self.picture()
+        var cache = SnapshotCache()
+        func encoding(_ view: View, batched: Bool = true) -> SnapshotEncoding {
+            cache.encoding(for: view, batched: batched, sequence: 6, epoch: 1, picture: entries)
+        }
+        let vr09 = encoding(.organisation(Org.vr09))
+        #expect(encoding(.organisation(Org.vr09)) === vr09)
+        // The police read police-only sections that VR09 does not: another class.
+        let police = encoding(.organisation(.police))
+        #expect(police !== vr09 && police.masks != vr09.masks)
+        #expect(encoding(.organisation(Org.vr09), batched: false) !== vr09)
+        // A region whose masks equal VR09's on every entry shares VR09's bytes.
+        let vr10 = View.organisation(Org.vr10)
+        let vr10Masks = vr09.entries.map { StreamEncoding.mask($0.report, for: vr10) }
+        #expect((encoding(vr10) === vr09) == (vr10Masks == vr09.masks))
+        #expect(cache.encodings.count == (vr10Masks == vr09.masks ? 3 : 4))
+    }
+
+    @Test("an encoding holds every entry in sequence order, each with only the sections its class may read")
+    func needToKnow() throws {
+        let (entries, node) = try Self.picture()
+        var cache = SnapshotCache()
+        for view in [View.organisation(Org.vr09), .organisation(.police), .organisation(.nctv), .publicView] {
+            for batched in [true, false] {
+                let encoding = cache.encoding(
+                    for: view, batched: batched, sequence: 6, epoch: 1, picture: entries)
+                let read = try Self.read(encoding)
+                #expect(read.map(\.sequence) == entries.map(\.sequence).sorted())
+                #expect(encoding.messages.count == (batched ? 1 : entries.count))
+                for update in read {
+                    #expect(
+                        update.report
+                            == node.picture.entries[update.report.envelope.key]!.report.projected(for: view))
+                }
+                #expect(
+                    Picture.hash(of: read.map(PictureEntry.init), view: view) == node.picture.hash(for: view))
+            }
+        }
+    }
+
+    @Test("at most maxEncodings are kept, the least recently used goes; a new sequence forgets the old ones")
+    func boundAndInvalidation() throws {
+        let (entries, _) = try Self.picture()
+        var cache = SnapshotCache()
+        let classes: [(View, Bool)] = [
+            (.organisation(Org.vr09), true), (.organisation(Org.vr09), false), (.organisation(.police), true),
+            (.organisation(.police), false), (.publicView, true),
+        ]
+        #expect(classes.count > SnapshotCache.maxEncodings)
+        var made: [SnapshotEncoding] = []
+        for (view, batched) in classes {
+            made.append(cache.encoding(for: view, batched: batched, sequence: 6, epoch: 1, picture: entries))
+        }
+        #expect(cache.encodings.count == SnapshotCache.maxEncodings)
+        #expect(!cache.encodings.contains { $0 === made[0] })
+        let again = cache.encoding(for: classes[0].0, batched: true, sequence: 6, epoch: 1, picture: entries)
+        #expect(again !== made[0])
+        #expect(cache.encodings.count == SnapshotCache.maxEncodings)
+
+        cache.keep(sequence: 7)
+        #expect(cache.encodings.isEmpty)
+        let later = cache.encoding(for: classes[0].0, batched: true, sequence: 7, epoch: 1, picture: entries)
+        #expect(later !== again && later.sequence == 7)
+    }
+}
