@@ -56,8 +56,16 @@ public final class QuorumBenchmark {
         defer { bench.stopNode() }
         try bench.startNodes()
         try bench.connect()
-        let full = try bench.fullLoad()
-        let steady = try bench.steady()
+        let atStart = bench.activeQuorumStatus()
+        let fullLoad = try bench.fullLoad()
+        let afterFull = bench.activeQuorumStatus()
+        let steadyRate = try bench.steady()
+        let afterSteady = bench.activeQuorumStatus()
+        // Where an ACK waited in each phase: etcd's round trips and the batches' wait.
+        let full = Self.adding(
+            "etcdCommits", Self.commitFigures(from: atStart, to: afterFull), to: fullLoad)
+        let steady = Self.adding(
+            "etcdCommits", Self.commitFigures(from: afterFull, to: afterSteady), to: steadyRate)
         let databaseBytes = etcd.members.map { Self.databaseBytes($0.dataFolder) }
         var failovers: [Double] = []
         var catchUps: [Double] = []
