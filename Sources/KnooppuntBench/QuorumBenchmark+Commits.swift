@@ -1,6 +1,8 @@
 import Foundation
+import KnooppuntHarness
 import KnooppuntProtocol
 import StrictJSON
+import Synchronization
 
 // Where an ACK of the active replica waits, from its status before and after a phase.
 extension QuorumBenchmark {
@@ -46,5 +48,42 @@ extension NodeBenchmark {
     /// The quorum part of the status of the replica the phases drive (the primary, active).
     func activeQuorumStatus() -> NodeStatus.Quorum? {
         NodeStatus.ask(folder.nodeControlEndpoint, timeout: .seconds(2))?.quorum
+    }
+}
+
+/// Samples each etcd member's database file while the load runs, on a thread of its own, and
+/// keeps the largest size seen per member: what the space quota would have met.
+final class DatabaseSampler: Sendable {
+    /// How often the files are looked at.
+    static let interval: TimeInterval = 0.25
+
+    let folders: [URL]
+    private let state: Mutex<(running: Bool, largest: [Int64])>
+
+    init(_ folders: [URL]) {
+        self.folders = folders
+        state = Mutex((running: false, largest: Array(repeating: -1, count: folders.count)))
+    }
+
+    func start() {
+        state.withLock { $0.running = true }
+        Thread.detachNewThread { [self] in
+            while state.withLock({ $0.running }) {
+                sample()
+                Thread.sleep(forTimeInterval: Self.interval)
+            }
+        }
+    }
+
+    /// Stops sampling; returns the largest size of each member's file, in bytes.
+    func stop() -> [Int64] {
+        state.withLock { $0.running = false }
+        sample()
+        return state.withLock { $0.largest }
+    }
+
+    private func sample() {
+        let sizes = folders.map(QuorumBenchmark.databaseBytes)
+        state.withLock { $0.largest = zip($0.largest, sizes).map { max($0, $1) } }
     }
 }

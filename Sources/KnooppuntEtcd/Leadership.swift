@@ -28,7 +28,10 @@ public struct Leadership: Sendable {
     /// The TTL etcd granted is in ``LeadershipTerm/lease``.
     public static let defaultLeaseTTL: Duration = .seconds(1)
     /// A lease is renewed this many times per TTL, so one lost renewal does not lose the role.
-    public static let renewalsPerTTL = 3
+    public static let renewalsPerTTL = 4
+    /// One renewal waits this share of the TTL on one member before it asks the next: a
+    /// member that hangs (busy, paused, defragmenting) must not use up a 1 s lease alone.
+    public static let memberShareOfTTL = 4
 
     public let client: EtcdClient
     /// The election's prefix, e.g. `/knooppunt/NL/active/`.
@@ -69,7 +72,10 @@ public struct Leadership: Sendable {
                     while true {
                         try await Task.sleep(for: interval)
                         let sent = ContinuousClock.now
-                        confirmed.set(sent + (try await client.keepAlive(lease: lease.id)))
+                        confirmed.set(
+                            sent
+                                + (try await client.keepAlive(
+                                    lease: lease.id, perMember: lease.ttl / Self.memberShareOfTTL)))
                     }
                 }
                 group.addTask {
@@ -147,7 +153,9 @@ public struct Leadership: Sendable {
                 let sent = ContinuousClock.now
                 // No answer is waited for past the lease's end: by then the role is lost.
                 guard confirmedUntil > sent else { throw EtcdError(.noQuorum, "no renewal answered in time") }
-                let ttl = try await client.keepAlive(lease: term.lease.id, timeout: confirmedUntil - sent)
+                let ttl = try await client.keepAlive(
+                    lease: term.lease.id, timeout: confirmedUntil - sent,
+                    perMember: term.lease.ttl / Self.memberShareOfTTL)
                 confirmedUntil = sent + ttl
                 renewed(confirmedUntil)
             } catch let error as EtcdError where error.code == .leaseNotFound {
