@@ -43,7 +43,8 @@ public final class QuorumBenchmark {
 
         say("three etcd members")
         let etcd = try EtcdCluster(
-            folder: folder.root.appendingPathComponent("quorum-etcd", isDirectory: true))
+            folder: folder.root.appendingPathComponent("quorum-etcd", isDirectory: true),
+            quotaBackendBytes: LocalEtcd.quotaBackendBytes)
         defer { etcd.stopAll() }
         try etcd.start()
         var replicated = configuration
@@ -56,9 +57,21 @@ public final class QuorumBenchmark {
         defer { bench.stopNode() }
         try bench.startNodes()
         try bench.connect()
-        let full = try bench.fullLoad()
-        let steady = try bench.steady()
+        // Each member's database file through the load, as the space quota sees it.
+        let sampler = DatabaseSampler(etcd.members.map(\.dataFolder))
+        sampler.start()
+        let atStart = bench.activeQuorumStatus()
+        let fullLoad = try bench.fullLoad()
+        let afterFull = bench.activeQuorumStatus()
+        let steadyRate = try bench.steady()
+        let afterSteady = bench.activeQuorumStatus()
+        // Where an ACK waited in each phase: etcd's round trips and the batches' wait.
+        let full = Self.adding(
+            "etcdCommits", Self.commitFigures(from: atStart, to: afterFull), to: fullLoad)
+        let steady = Self.adding(
+            "etcdCommits", Self.commitFigures(from: afterFull, to: afterSteady), to: steadyRate)
         let databaseBytes = etcd.members.map { Self.databaseBytes($0.dataFolder) }
+        let largestBytes = sampler.stop()
         var failovers: [Double] = []
         var catchUps: [Double] = []
         for kill in 1...max(1, kills) {
@@ -72,7 +85,7 @@ public final class QuorumBenchmark {
         }
         return result(
             alone: alone, full: full, steady: steady, failovers: failovers, catchUps: catchUps,
-            databaseBytes: databaseBytes)
+            databaseBytes: databaseBytes, largestBytes: largestBytes)
     }
 
     /// The full-load and steady phases of one deployment, in a folder of its own.
@@ -96,8 +109,11 @@ public final class QuorumBenchmark {
 
     func result(
         alone: (JSONValue, JSONValue), full: JSONValue, steady: JSONValue, failovers: [Double],
-        catchUps: [Double], databaseBytes: [Int64]
+        catchUps: [Double], databaseBytes: [Int64], largestBytes: [Int64]
     ) -> JSONValue {
+        func megabytes(_ sizes: [Int64]) -> JSONValue {
+            .array(sizes.map { .number((Double($0) / 1_048_576 * 10).rounded() / 10) })
+        }
         func rate(_ phase: JSONValue) -> Int64 { phase["durableAcksPerSecond"]?.integerValue ?? 0 }
         func p99(_ phase: JSONValue) -> Double { phase["publishToAck"]?["p99Ms"]?.doubleValue ?? .infinity }
         let sorted = failovers.sorted()
@@ -118,8 +134,9 @@ public final class QuorumBenchmark {
             "singleNode": ["fullLoad": alone.0, "steady": alone.1],
             "quorum": [
                 "fullLoad": full, "steady": steady,
-                "etcdDatabaseMegabytesAfterLoad": .array(
-                    databaseBytes.map { .number((Double($0) / 1_048_576 * 10).rounded() / 10) }),
+                "etcdDatabaseMegabytesAfterLoad": megabytes(databaseBytes),
+                "etcdDatabaseMegabytesLargestDuringLoad": megabytes(largestBytes),
+                "etcdQuotaMegabytes": .integer(Int64(LocalEtcd.quotaBackendBytes / 1_048_576)),
                 "failoverSeconds": [
                     "kills": .integer(Int64(sorted.count)), "median": round(median),
                     "max": round(sorted.last!),

@@ -8,6 +8,18 @@
 ///    the next sequence's key does not exist yet: two committers can never both write a
 ///    sequence, and a committer that missed a commit cannot write over a gap.
 ///
+/// Several commits may be in flight at once (``commit(_:after:)``): one built on an entry
+/// that an earlier commit of the same epoch writes, whose mod revision only that commit's
+/// answer tells, compares instead that this entry exists and was created after the election
+/// key (create revision above the epoch). Such an entry can only have been written by this
+/// holder in this epoch, and only by the commit before it: every log write compares its
+/// writer's election key, no other key under the prefix can commit while this one is the
+/// oldest, and the takeover read saw every entry older than the term. So etcd applies a
+/// pipelined commit only right after its predecessor, whatever order the requests reach it
+/// in, and a success tells that every commit before it in the epoch was applied too. Rule 2
+/// keeps its strength: each commit still names the entry it must follow and the key it must
+/// not overwrite.
+///
 /// `Fence` builds those compares for a batch and decides from etcd's answer: committed,
 /// fenced (the role is lost: stop acknowledging, forever in this epoch), or conflict (the log
 /// is not where this committer believed: read it again before the next commit). The newest
@@ -27,20 +39,27 @@ public struct Fence: Sendable, Hashable {
         public static let empty = Tip(sequence: 0, modRevision: 0)
     }
 
-    /// One equality compare of a transaction (a key that does not exist has revision 0).
+    /// One compare of a transaction (a key that does not exist has revision 0).
     public struct Compare: Sendable, Hashable {
         public enum Target: Sendable, Hashable {
             case createRevision
             case modRevision
         }
+        /// Equal, or (a pipelined commit's predecessor) greater than the value.
+        public enum Relation: Sendable, Hashable {
+            case equal
+            case greater
+        }
         public let key: String
         public let target: Target
         public let value: Int64
+        public let relation: Relation
 
-        public init(key: String, target: Target, value: Int64) {
+        public init(key: String, target: Target, value: Int64, relation: Relation = .equal) {
             self.key = key
             self.target = target
             self.value = value
+            self.relation = relation
         }
     }
 
@@ -129,22 +148,37 @@ public struct Fence: Sendable, Hashable {
     /// The transaction that appends `entries` after the tip; nil once fenced.
     public func commit(_ entries: [[UInt8]]) -> Commit? {
         guard case .active(let tip) = state else { return nil }
+        return commit(entries, after: tip.sequence)
+    }
+
+    /// The transaction that appends `entries` after entry `base`: the tip, or (a pipeline)
+    /// the last entry of a commit of this epoch still in flight; nil once fenced or when
+    /// `base` is before the tip. On the tip it compares the tip's mod revision; past the tip,
+    /// that entry `base` was created in this epoch (see the type's comment).
+    public func commit(_ entries: [[UInt8]], after base: UInt64) -> Commit? {
+        guard case .active(let tip) = state, base >= tip.sequence else { return nil }
         precondition(
             Self.fits(entries),
             "a commit writes 1...\(Self.maximumEntriesPerCommit) entries within the byte limit")
         var compares = [Compare(key: electionKey, target: .createRevision, value: epoch)]
-        let last = layout.entryKey(tip.sequence)
-        if tip.sequence > 0 {
-            compares.append(Compare(key: last, target: .modRevision, value: tip.modRevision))
+        let last = layout.entryKey(base)
+        if base == tip.sequence {
+            if base > 0 { compares.append(Compare(key: last, target: .modRevision, value: tip.modRevision)) }
+        } else {
+            compares.append(Compare(key: last, target: .createRevision, value: epoch, relation: .greater))
         }
-        compares.append(Compare(key: layout.entryKey(tip.sequence + 1), target: .createRevision, value: 0))
+        compares.append(Compare(key: layout.entryKey(base + 1), target: .createRevision, value: 0))
         let puts = entries.enumerated().map { offset, value in
-            Put(key: layout.entryKey(tip.sequence + 1 + UInt64(offset)), value: value)
+            Put(key: layout.entryKey(base + 1 + UInt64(offset)), value: value)
         }
-        return Commit(compares: compares, puts: puts, reads: [electionKey, last], base: tip)
+        // A pipelined commit's base revision is not known yet: 0 until its predecessor answers.
+        let baseTip = base == tip.sequence ? tip : Tip(sequence: base, modRevision: 0)
+        return Commit(compares: compares, puts: puts, reads: [electionKey, last], base: baseTip)
     }
 
-    /// Decides from etcd's answer to `commit` and moves the state on.
+    /// Decides from etcd's answer to `commit` and moves the state on. A commit built past the
+    /// tip (pipelined) that succeeded moves the tip over every commit before it as well: etcd
+    /// applied it only after them.
     public mutating func decide(_ commit: Commit, _ answer: Answer) -> Decision {
         guard case .active(let tip) = state else { return .fenced }
         if !answer.succeeded, answer.electionCreateRevision != epoch {
@@ -153,8 +187,13 @@ public struct Fence: Sendable, Hashable {
         }
         // An answer to a commit built on an older tip (answered late, after a resync) can only
         // send the committer back to read the log; it is never acknowledged from here.
-        guard answer.succeeded, commit.base == tip else { return .conflict }
-        let next = Tip(sequence: tip.sequence + UInt64(commit.puts.count), modRevision: answer.revision)
+        // A pipelined commit (its base's revision unknown when built) counts while its base is
+        // at or past the tip: its predecessor's answer may have come first.
+        let pipelined =
+            commit.base.sequence > 0 && commit.base.modRevision == 0 && commit.base.sequence >= tip.sequence
+        guard answer.succeeded, commit.base == tip || pipelined else { return .conflict }
+        let next = Tip(
+            sequence: commit.base.sequence + UInt64(commit.puts.count), modRevision: answer.revision)
         state = .active(next)
         return .committed(next)
     }

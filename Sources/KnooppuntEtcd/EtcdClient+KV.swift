@@ -87,11 +87,15 @@ extension EtcdClient {
 
     /// Renews the lease once; returns its TTL from now. A lease that expired or was revoked
     /// fails with ``EtcdError/Code/leaseNotFound``. `timeout` shortens the call's deadline
-    /// (a holder need not wait for an answer past its lease's end).
+    /// (a holder need not wait for an answer past its lease's end); `perMember` how long one
+    /// member may take before the next is asked (a short lease cannot wait on a hung member).
     @discardableResult
-    public func keepAlive(lease: Int64, timeout: Duration? = nil) async throws -> Duration {
+    public func keepAlive(
+        lease: Int64, timeout: Duration? = nil, perMember: Duration? = nil
+    ) async throws -> Duration {
         // The gateway streams keep-alive answers; one request gives one answer and the end.
-        let reply = try await call("/v3/lease/keepalive", ["ID": String(lease)], within: timeout)
+        let reply = try await call(
+            "/v3/lease/keepalive", ["ID": String(lease)], within: timeout, perMember: perMember)
         let result = reply.object("result") ?? reply
         let ttl = try result.int("TTL")
         guard ttl > 0 else { throw EtcdError(.leaseNotFound, "lease \(lease) expired or was revoked") }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One term of the active role: the campaigner's key under the election prefix, the lease it
 /// hangs on, and the epoch, which is the key's create revision. Every new term's key is
 /// created later than every earlier one, so epochs rise on every change and are never reused.
@@ -19,12 +21,17 @@ public struct LeadershipTerm: Sendable, Hashable {
 /// the role as soon as it cannot (see ``keepAlive(_:)``), and its commits are fenced by a
 /// compare on its key's create revision (KnooppuntCore's `Fence`).
 public struct Leadership: Sendable {
-    /// The lease's time to live: how long a dead active holds the role before another takes it.
-    public static let defaultLeaseTTL: Duration = .seconds(3)
-    /// How often a waiting campaigner looks whether it holds the role now.
-    public static let campaignPollInterval: Duration = .milliseconds(100)
+    /// The lease's time to live: how long a dead active holds the role before another takes
+    /// it, and so the floor of a failover (issue 15: median under 1.5 s). etcd raises a TTL
+    /// to its minimum, ceil(1.5 x its election timeout) in whole seconds: 1 s needs an
+    /// election timeout of at most 666 ms (``EtcdCluster`` starts its members with 500 ms).
+    /// The TTL etcd granted is in ``LeadershipTerm/lease``.
+    public static let defaultLeaseTTL: Duration = .seconds(1)
     /// A lease is renewed this many times per TTL, so one lost renewal does not lose the role.
-    public static let renewalsPerTTL = 3
+    public static let renewalsPerTTL = 4
+    /// One renewal waits this share of the TTL on one member before it asks the next: a
+    /// member that hangs (busy, paused, defragmenting) must not use up a 1 s lease alone.
+    public static let memberShareOfTTL = 4
 
     public let client: EtcdClient
     /// The election's prefix, e.g. `/knooppunt/NL/active/`.
@@ -41,10 +48,14 @@ public struct Leadership: Sendable {
     /// and waits, keeping the lease alive, until the key is the oldest under the prefix. Returns
     /// the term it holds; the caller then runs ``keepAlive(_:)`` beside its work. Cancelling
     /// the task revokes the lease.
+    ///
+    /// A waiting campaigner does not poll: it watches the prefix and looks at the holder again
+    /// on every delete under it, so it holds the role the moment the holder's key goes (its
+    /// lease expired or was revoked), within one watch event of etcd's delete.
     public func campaign(value: [UInt8]) async throws -> LeadershipTerm {
         let asked = ContinuousClock.now
         let lease = try await client.grantLease(ttl: leaseTTL)
-        var confirmedUntil = asked + lease.ttl
+        let confirmed = ConfirmedUntil(asked + lease.ttl)
         do {
             let key = prefix + String(lease.id, radix: 16)
             let answer = try await client.txn(
@@ -53,22 +64,30 @@ public struct Leadership: Sendable {
                 failure: [.range(.key(key))])
             let epoch =
                 answer.succeeded ? answer.revision : answer.keyValues(at: 0)?.first?.createRevision ?? 0
-            var renewed = asked
-            while true {
-                let term = LeadershipTerm(
-                    key: key, lease: lease, epoch: epoch, confirmedUntil: confirmedUntil)
-                if let holder = try await holder(), holder.createRevision == epoch, holder.key == key {
-                    return term
+            let client = client
+            let interval = renewalInterval(lease)
+            return try await withThrowingTaskGroup(of: LeadershipTerm?.self) { group in
+                // Keeps the lease alive while the campaigner waits; returns only by throwing.
+                group.addTask {
+                    while true {
+                        try await Task.sleep(for: interval)
+                        let sent = ContinuousClock.now
+                        confirmed.set(
+                            sent
+                                + (try await client.keepAlive(
+                                    lease: lease.id, perMember: lease.ttl / Self.memberShareOfTTL)))
+                    }
                 }
-                if ContinuousClock.now - renewed >= renewalInterval(lease) {
-                    let sent = ContinuousClock.now
-                    confirmedUntil = sent + (try await client.keepAlive(lease: lease.id))
-                    renewed = sent
+                group.addTask {
+                    try await waitUntilHolder(key: key, epoch: epoch) {
+                        LeadershipTerm(key: key, lease: lease, epoch: epoch, confirmedUntil: confirmed.get())
+                    }
                 }
-                guard try await isHeld(byKeyOf: term) else {
-                    throw EtcdError(.leadershipLost, "the campaign key \(key) is gone (lease expired)")
+                defer { group.cancelAll() }
+                while let result = try await group.next() {
+                    if let term = result { return term }
                 }
-                try await Task.sleep(for: Self.campaignPollInterval)
+                throw CancellationError()
             }
         } catch {
             // A campaign given up leaves nothing behind that could later win the role. The
@@ -77,6 +96,33 @@ public struct Leadership: Sendable {
             let client = client
             await Task { try? await client.revoke(lease: lease.id) }.value
             throw error
+        }
+    }
+
+    /// Returns `term()` once the key is the oldest under the prefix; throws
+    /// ``EtcdError/Code/leadershipLost`` when the key is gone. Between looks it waits for a
+    /// delete under the prefix (only a delete can make this key the oldest).
+    private func waitUntilHolder(
+        key: String, epoch: Int64, term: @Sendable () -> LeadershipTerm
+    ) async throws -> LeadershipTerm {
+        while true {
+            let range = try await client.range(.prefix(prefix), limit: 1, order: .createRevision)
+            if let holder = range.keyValues.first, holder.createRevision == epoch, holder.key == key {
+                return term()
+            }
+            guard try await client.get(key)?.createRevision == epoch else {
+                throw EtcdError(.leadershipLost, "the campaign key \(key) is gone (lease expired)")
+            }
+            do {
+                // From the revision both reads saw at least: no delete after them is missed.
+                for try await event in client.watch(.prefix(prefix), from: range.revision + 1)
+                where event.kind == .delete {
+                    break
+                }
+            } catch let error as EtcdError where error.code == .compacted {
+                // The log's trims compacted past the start: look again from the newest revision.
+                continue
+            }
         }
     }
 
@@ -107,7 +153,9 @@ public struct Leadership: Sendable {
                 let sent = ContinuousClock.now
                 // No answer is waited for past the lease's end: by then the role is lost.
                 guard confirmedUntil > sent else { throw EtcdError(.noQuorum, "no renewal answered in time") }
-                let ttl = try await client.keepAlive(lease: term.lease.id, timeout: confirmedUntil - sent)
+                let ttl = try await client.keepAlive(
+                    lease: term.lease.id, timeout: confirmedUntil - sent,
+                    perMember: term.lease.ttl / Self.memberShareOfTTL)
                 confirmedUntil = sent + ttl
                 renewed(confirmedUntil)
             } catch let error as EtcdError where error.code == .leaseNotFound {
@@ -129,4 +177,13 @@ public struct Leadership: Sendable {
     }
 
     func renewalInterval(_ lease: EtcdLease) -> Duration { lease.ttl / Self.renewalsPerTTL }
+}
+
+/// The end of a waiting campaigner's lease as its renewals confirm it, shared between the
+/// renewing task and the one that returns the term.
+private final class ConfirmedUntil: Sendable {
+    private let instant: Mutex<ContinuousClock.Instant>
+    init(_ instant: ContinuousClock.Instant) { self.instant = Mutex(instant) }
+    func get() -> ContinuousClock.Instant { instant.withLock { $0 } }
+    func set(_ new: ContinuousClock.Instant) { instant.withLock { $0 = max($0, new) } }
 }

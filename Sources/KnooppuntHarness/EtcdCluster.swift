@@ -9,10 +9,14 @@ import Foundation
 public final class EtcdCluster: @unchecked Sendable {
     /// Three members: the smallest cluster that survives the loss of one.
     public static let defaultMemberCount = 3
-    /// etcd's heartbeat and election timeout on loopback. etcd's defaults (100 ms, 1000 ms) are
-    /// kept: a busy two-core machine must not see elections from slow heartbeats alone.
-    public static let heartbeatInterval: Duration = .milliseconds(100)
-    public static let electionTimeout: Duration = .milliseconds(1_000)
+    /// etcd's heartbeat and election timeout on loopback. The election timeout sets etcd's
+    /// smallest lease TTL, ceil(1.5 x election timeout) in whole seconds: 500 ms gives 1 s, the
+    /// active replica's lease (`Leadership.defaultLeaseTTL`), whose expiry is the floor of a
+    /// failover; at etcd's default of 1,000 ms every lease would be raised to 2 s. The heartbeat
+    /// stays a tenth of the timeout (etcd's own ratio), so a member misses ten heartbeats on a
+    /// busy machine before it starts an election.
+    public static let heartbeatInterval: Duration = .milliseconds(50)
+    public static let electionTimeout: Duration = .milliseconds(500)
     /// How often a member tells a quiet watch how far it is: the watch's sign of life, so a
     /// client notices a hung member within its idle timeout (etcd's default is 10 minutes).
     public static let watchProgressInterval: Duration = .seconds(1)

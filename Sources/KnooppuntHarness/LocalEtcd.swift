@@ -11,6 +11,12 @@ public enum LocalEtcd {
     public static let portOffset = 40
     /// The network's name in etcd's keys (`/knooppunt/NL/...`).
     public static let networkName = "NL"
+    /// Every member's space quota (`--quota-backend-bytes`). The log is trimmed to the
+    /// slowest replica's point (at most `LogTrim.Limits.retainedEntries`, 50,000 entries of
+    /// about 2.5 KB behind the tip) and compacted every few seconds, so the database stays
+    /// far below it (docs/BENCHMARKS.md: under 50 MB at full load); a database that does
+    /// reach it refuses writes with an alarm and the node recovers (QuorumLogTests).
+    public static let quotaBackendBytes = 512 * 1_048_576
 
     /// The folder of the members' data and logs.
     public static func folder(_ data: DataFolder) -> URL {
@@ -25,7 +31,8 @@ public enum LocalEtcd {
     /// The members of the network in `data` whose base port is `basePort` (not started).
     public static func cluster(_ data: DataFolder, basePort: Int) throws -> EtcdCluster {
         try DataFolder.makeOwnerOnly(folder(data))
-        return try EtcdCluster(folder: folder(data), basePort: basePort + portOffset)
+        return try EtcdCluster(
+            folder: folder(data), quotaBackendBytes: quotaBackendBytes, basePort: basePort + portOffset)
     }
 
     /// The arguments that make `knooppunt node` one replica on these members.

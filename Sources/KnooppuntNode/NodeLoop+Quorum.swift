@@ -31,6 +31,8 @@ final class QuorumState {
     var tailBase: SequenceNumber = 0
     /// The log's upkeep: the applied record, trims, etcd's health and space.
     let upkeep = QuorumUpkeep()
+    /// Where the active's ACKs wait (its status shows them).
+    let figures = QuorumFigures()
     /// Commit failures logged since the last success (the rest are counted, not logged).
     var failuresLogged = 0
     /// Until when the active role's lease surely lives by this replica's clock (its last
@@ -276,7 +278,10 @@ extension NodeLoop {
         quorum.generation += 1
         let generation = quorum.generation
         quorum.link.stopWatching()
-        logger.info("won the election; reading the log's tail", metadata: ["node.epoch": "\(term.epoch)"])
+        // The TTL etcd granted (it raises a TTL below its minimum): a failover takes at least that.
+        logger.info(
+            "won the election; reading the log's tail",
+            metadata: ["node.epoch": "\(term.epoch)", "lease.ttl": "\(term.lease.ttl)"])
         // Everything etcd committed is applied before the first commit of this term: the
         // fence's compare on the tip would refuse a commit built on less anyway.
         quorum.link.read(after: quorum.appliedIndex) { node, read in
@@ -314,7 +319,7 @@ extension NodeLoop {
             "this replica is active",
             metadata: [
                 "node.epoch": "\(term.epoch)", "report.seq": "\(coordinator.lastSequence)",
-                "log.index": "\(tip.sequence)",
+                "log.index": "\(tip.sequence)", "lease.ttl": "\(term.lease.ttl)",
             ])
         heartbeat()
     }

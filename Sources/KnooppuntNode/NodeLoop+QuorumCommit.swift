@@ -16,7 +16,8 @@ extension NodeLoop {
         pumpQuorum()
     }
 
-    /// Sends the next commit when none is in flight.
+    /// Sends commits while the pipeline builds any (up to its limit in flight), or the read
+    /// of the log that a refused or failed commit made due.
     func pumpQuorum() {
         guard let quorum, case .active(let term) = quorum.role, quorum.pipeline != nil else { return }
         if quorum.pipeline?.oversized == true {
@@ -25,20 +26,30 @@ extension NodeLoop {
             stepDownQuorum("an entry over etcd's request limit", campaignAgain: true)
             return
         }
-        guard let commit = quorum.pipeline?.nextCommit() else { return }
-        quorum.link.commit(commit, epoch: term.epoch)
+        quorum.pipeline?.resumeIfSettled()
+        if let after = quorum.pipeline?.startRead() {
+            readAndReconcile(after: after, epoch: term.epoch)
+            return
+        }
+        let now = ContinuousClock.now
+        while let commit = quorum.pipeline?.nextCommit() {
+            quorum.figures.sent(commit, at: now)
+            quorum.link.commit(commit, epoch: term.epoch)
+        }
+        quorum.figures.inFlight(quorum.pipeline?.inFlight.count ?? 0)
     }
 
-    func quorumAnswered(_ answer: Fence.Answer, epoch: Int64) {
-        guard let quorum, case .active(let term) = quorum.role, term.epoch == epoch,
-            let outcome = quorum.pipeline?.answered(answer)
-        else { return }
-        handleQuorum(outcome, epoch: epoch)
-    }
-
-    func quorumCommitFailed(epoch: Int64, reason: String, spaceFull: Bool) {
+    func quorumAnswered(_ commit: Fence.Commit, _ answer: Fence.Answer, epoch: Int64) {
         guard let quorum, case .active(let term) = quorum.role, term.epoch == epoch else { return }
-        quorum.pipeline?.failed()
+        quorum.figures.answered(commit, at: .now)
+        guard let outcome = quorum.pipeline?.answered(commit, answer) else { return }
+        handleQuorum(outcome)
+    }
+
+    func quorumCommitFailed(_ commit: Fence.Commit, epoch: Int64, reason: String, spaceFull: Bool) {
+        guard let quorum, case .active(let term) = quorum.role, term.epoch == epoch else { return }
+        quorum.figures.answered(commit, at: .now)
+        quorum.pipeline?.failed(commit)
         if spaceFull { quorumSpaceFull(reason) }
         if quorum.failuresLogged < QuorumState.failuresLoggedInARow {
             quorum.failuresLogged += 1
@@ -50,7 +61,19 @@ extension NodeLoop {
         loop.after(pause) { [unowned self] in pumpQuorum() }
     }
 
-    private func handleQuorum(_ outcome: QuorumPipeline.Outcome, epoch: Int64) {
+    /// Reads the log after the tip once every commit in flight answered, and reconciles.
+    private func readAndReconcile(after index: UInt64, epoch: Int64) {
+        guard let quorum else { return }
+        quorum.link.read(after: index) { node, read in
+            guard let quorum = node.quorum, case .active(let term) = quorum.role, term.epoch == epoch,
+                let outcome = quorum.pipeline?.reconcile(
+                    found: read.entries.map { (value: $0.value, modRevision: $0.modRevision) })
+            else { return }
+            node.handleQuorum(outcome)
+        }
+    }
+
+    private func handleQuorum(_ outcome: QuorumPipeline.Outcome) {
         guard let quorum else { return }
         switch outcome {
         case .none:
@@ -62,10 +85,12 @@ extension NodeLoop {
                 quorum.appliedRevision = tip.modRevision
             }
             // On a majority of etcd's members and in this store: acknowledge, in order.
+            let now = ContinuousClock.now
             var lastSequence: SequenceNumber?
             for id in batches {
                 guard let first = awaiting.first, first.id == id else { break }
                 lastSequence = first.lastSequence
+                quorum.figures.released(first, at: now)
                 release(awaiting.removeFirst(), degraded: false)
             }
             if let lastSequence, let released = quorum.pipeline?.released {
@@ -76,14 +101,6 @@ extension NodeLoop {
         case .fenced:
             logger.warning("etcd fenced this replica's commit: another replica holds the role")
             stepDownQuorum("fenced by etcd", campaignAgain: true)
-        case .conflict(let base):
-            quorum.link.read(after: base.sequence) { node, read in
-                guard let quorum = node.quorum, case .active(let term) = quorum.role, term.epoch == epoch,
-                    let outcome = quorum.pipeline?.reconcile(
-                        found: read.entries.map { (value: $0.value, modRevision: $0.modRevision) })
-                else { return }
-                node.handleQuorum(outcome, epoch: epoch)
-            }
         }
     }
 }

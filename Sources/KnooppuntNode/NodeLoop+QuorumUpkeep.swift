@@ -204,6 +204,7 @@ extension NodeLoop {
             alarms: health?.alarms ?? [], spaceFull: quorum.upkeep.spaceFull)
         status.appliedEntries = Int64(quorum.upkeep.appliedEntries)
         status.applyTransactions = Int64(quorum.upkeep.applyTransactions)
+        quorum.figures.fill(&status)
         return status
     }
 }

@@ -150,26 +150,30 @@ final class QuorumLink: Sendable {
         Task {
             do {
                 let result = try await client.txn(
-                    compare: commit.compares.map { compare -> EtcdCompare in
-                        switch compare.target {
-                        case .createRevision:
-                            return EtcdCompare(key: compare.key, .createRevision(compare.value))
-                        case .modRevision: return EtcdCompare(key: compare.key, .modRevision(compare.value))
-                        }
-                    },
+                    compare: commit.compares.map(Self.etcdCompare),
                     success: commit.puts.map { .put(key: $0.key, value: $0.value) },
                     failure: commit.reads.map { .range(.key($0)) })
                 let answer = Fence.Answer(
                     succeeded: result.succeeded, revision: result.revision,
                     electionCreateRevision: result.keyValues(at: 0)?.first?.createRevision ?? 0,
                     lastEntryModRevision: result.keyValues(at: 1)?.first?.modRevision ?? 0)
-                post { $0.quorumAnswered(answer, epoch: epoch) }
+                post { $0.quorumAnswered(commit, answer, epoch: epoch) }
             } catch {
                 let reason = "\(error)"
                 let full = (error as? EtcdError)?.code == .spaceQuotaExceeded
-                post { $0.quorumCommitFailed(epoch: epoch, reason: reason, spaceFull: full) }
+                post { $0.quorumCommitFailed(commit, epoch: epoch, reason: reason, spaceFull: full) }
             }
         }
+    }
+
+    /// A fence's compare as etcd's.
+    static func etcdCompare(_ compare: Fence.Compare) -> EtcdCompare {
+        let target: EtcdCompare.Target =
+            switch compare.target {
+            case .createRevision: .createRevision(compare.value)
+            case .modRevision: .modRevision(compare.value)
+            }
+        return EtcdCompare(key: compare.key, target, compare.relation == .greater ? .greater : .equal)
     }
 
     /// Reads every log entry after `index`, then posts what it found to `deliver` on the loop;

@@ -2,25 +2,37 @@ import DequeModule
 import KnooppuntCore
 
 /// The active replica's commits through etcd, without I/O: the entries of batches already
-/// in its own store wait here, in order, until etcd has them; one fenced commit is in flight
-/// at a time (each is built on the tip the previous one produced, whose revision only its
-/// answer tells), and a batch may be acknowledged once every one of its entries is committed.
+/// in its own store wait here, in order, until etcd has them; a batch may be acknowledged
+/// once every one of its entries is committed.
 ///
-/// The loop feeds it batches (``append(_:batch:)``), sends what ``nextCommit()`` builds,
-/// and hands back etcd's answer (``answered(_:)``), a failure (``failed()``, the outcome
-/// unknown), or after a conflict the entries found in the log (``reconcile(found:)``).
+/// Up to ``maximumInFlight`` fenced commits are in flight at once, each built on the last
+/// entry of the one before (``Fence/commit(_:after:)``). Their requests may reach etcd in any
+/// order, yet etcd applies them only in log order: each compares that the entry before its
+/// own was created in this epoch, which only its predecessor writes, and that its own first
+/// key does not exist. A commit that arrives early is refused and sent again; a success
+/// tells that every commit before it was applied too, so its answer releases their batches
+/// as well. ACKs therefore go out in log order and only for what etcd committed.
+///
+/// The loop feeds it batches (``append(_:batch:)``), sends what ``nextCommit()`` builds
+/// while it builds any, and hands back each commit's answer (``answered(_:_:)``) or failure
+/// (``failed(_:)``, the outcome unknown). After a refusal or a failure nothing new is sent
+/// until every commit in flight has answered; after a failure, or a refusal that does not
+/// prove that nothing was written, the loop then reads the log after the tip
+/// (``startRead()``) and hands what it found to ``reconcile(found:)``.
 struct QuorumPipeline {
     enum Outcome: Equatable {
         /// Entries up to the tip are in etcd; these batches (oldest first) may be acknowledged.
         case committed(batches: [UInt64])
         /// Another replica holds the role: acknowledge nothing more, become a follower.
         case fenced
-        /// The log is not where this commit was built: read the entries after `tip` and
-        /// ``reconcile(found:)``.
-        case conflict(after: Fence.Tip)
-        /// Nothing to do (an answer that no longer matters).
+        /// Nothing to release now.
         case none
     }
+
+    /// The most fenced commits in flight at once. One commit's round trip (a raft round and
+    /// an fsync on a majority) leaves etcd idle between commits; a few in flight let etcd
+    /// group them into one raft round (measured: docs/BENCHMARKS.md, the quorum's section).
+    static let maximumInFlight = 4
 
     private(set) var fence: Fence
     /// Entries in the local store and not yet in etcd, oldest first; the first has the index
@@ -28,8 +40,13 @@ struct QuorumPipeline {
     private(set) var waiting: Deque<[UInt8]> = []
     /// The index of each waiting batch's last entry, oldest first.
     private(set) var batchEnds: Deque<(batch: UInt64, last: UInt64)> = []
-    /// The commit sent and not yet answered.
-    private(set) var inFlight: Fence.Commit?
+    /// The commits sent and not yet answered, in log order.
+    private(set) var inFlight: Deque<Fence.Commit> = []
+    /// A commit was refused or failed: nothing new is sent until ``inFlight`` is empty.
+    private(set) var holding = false
+    /// ...and then the log after the tip is read before anything is sent again.
+    private(set) var mustRead = false
+    private(set) var reading = false
     /// Set when the log holds entries this replica did not write in its epoch.
     private(set) var lost = false
     /// The last entry of the last batch released, and the revision that wrote it: where this
@@ -54,53 +71,101 @@ struct QuorumPipeline {
         batchEnds.append((batch, tip.sequence + UInt64(waiting.count)))
     }
 
-    /// The next commit to send: the oldest waiting entries within etcd's limits; nil while
-    /// one is in flight, when nothing waits, once fenced, or when the oldest entry alone is
-    /// over ``Fence/maximumCommitBytes`` (see ``oversized``).
+    /// The last entry the commits in flight write (the tip when none is in flight).
+    private var sentThrough: UInt64 {
+        guard let tip else { return 0 }
+        return inFlight.last.map(Self.end) ?? tip.sequence
+    }
+
+    static func end(_ commit: Fence.Commit) -> UInt64 { commit.base.sequence + UInt64(commit.puts.count) }
+
+    /// The oldest waiting entries no commit in flight holds, within etcd's limits, as the next
+    /// commit; nil while ``maximumInFlight`` are in flight, while holding, when nothing more
+    /// waits, once fenced, or when the next entry alone is over ``Fence/maximumCommitBytes``
+    /// (see ``oversized``).
     mutating func nextCommit() -> Fence.Commit? {
-        guard inFlight == nil, !isFenced, !waiting.isEmpty, !oversized else { return nil }
+        guard let tip, !holding, inFlight.count < Self.maximumInFlight, !oversized else { return nil }
+        let base = sentThrough
+        let offset = Int(base - tip.sequence)
+        guard offset < waiting.count else { return nil }
         var entries: [[UInt8]] = []
         var bytes = 0
-        for entry in waiting {
+        for entry in waiting[offset...] {
             guard entries.count < Fence.maximumEntriesPerCommit,
                 bytes + entry.count <= Fence.maximumCommitBytes
             else { break }
             entries.append(entry)
             bytes += entry.count
         }
-        inFlight = fence.commit(entries)
-        return inFlight
+        guard let commit = fence.commit(entries, after: base) else { return nil }
+        inFlight.append(commit)
+        return commit
     }
 
-    /// The oldest waiting entry cannot be committed at all: it alone is over the byte limit.
-    var oversized: Bool { (waiting.first?.count ?? 0) > Fence.maximumCommitBytes }
+    /// The next entry to send cannot be committed at all: it alone is over the byte limit.
+    var oversized: Bool {
+        guard let tip else { return false }
+        let offset = Int(sentThrough - tip.sequence)
+        return waiting.indices.contains(offset) && waiting[offset].count > Fence.maximumCommitBytes
+    }
 
-    /// etcd answered the commit in flight.
-    mutating func answered(_ answer: Fence.Answer) -> Outcome {
-        guard let commit = inFlight else { return .none }
-        inFlight = nil
+    /// etcd answered `commit`. An answer to a commit no longer in flight (one that a later
+    /// commit's success already covered) changes nothing.
+    mutating func answered(_ commit: Fence.Commit, _ answer: Fence.Answer) -> Outcome {
+        guard let old = tip, let position = inFlight.firstIndex(of: commit) else {
+            return isFenced ? .fenced : .none
+        }
+        inFlight.remove(at: position)
         switch fence.decide(commit, answer) {
-        case .committed(let tip):
-            // Every entry of the commit was written at the answer's revision.
-            return advance(to: tip, committed: commit.puts.count) { _ in tip.modRevision }
+        case .committed(let next):
+            // etcd applied every commit before this one first: their answers no longer matter.
+            while let first = inFlight.first, Self.end(first) <= next.sequence { inFlight.removeFirst() }
+            return advance(to: next, committed: Int(next.sequence - old.sequence)) { _ in next.modRevision }
         case .fenced:
             return .fenced
         case .conflict:
-            return .conflict(after: commit.base)
+            holding = true
+            // A pipelined commit whose predecessor's entry did not exist yet wrote nothing and
+            // proves nothing else was written after it: sent again once the rest answered.
+            // Any other refusal (its own first key exists: a commit whose answer was lost?)
+            // needs the log read.
+            if !(commit.base.modRevision == 0 && answer.lastEntryModRevision == 0) { mustRead = true }
+            return .none
         }
     }
 
-    /// The commit in flight failed without an answer (no member reached, no majority): its
-    /// outcome is unknown. The next ``nextCommit()`` sends it again; its compares make that
-    /// safe, and a conflict then tells that the first one did commit.
-    mutating func failed() { inFlight = nil }
+    /// `commit` failed without an answer (no member reached, no majority): its outcome is
+    /// unknown. Once every commit in flight answered, the log after the tip is read; the
+    /// compares make sending the same entries again safe, whatever that read missed.
+    mutating func failed(_ commit: Fence.Commit) {
+        guard let position = inFlight.firstIndex(of: commit) else { return }
+        inFlight.remove(at: position)
+        holding = true
+        mustRead = true
+    }
 
-    /// After a conflict: the entries the log holds after the tip, in order, with the revision
-    /// that wrote each. Those equal to the waiting entries were this replica's own (a commit
-    /// whose answer was lost): they count as committed. Anything else was written by another
-    /// replica: this one has lost the role.
+    /// True once nothing is in flight after a refusal without a read due: sending may go on.
+    mutating func resumeIfSettled() {
+        if holding, !mustRead, inFlight.isEmpty { holding = false }
+    }
+
+    /// When a read of the log is due now (every commit in flight answered after a failure or
+    /// a conflict): the index to read after, and the read is marked as running.
+    mutating func startRead() -> UInt64? {
+        guard let tip, mustRead, !reading, inFlight.isEmpty else { return nil }
+        reading = true
+        return tip.sequence
+    }
+
+    /// After a read: the entries the log holds after the tip, in order, with the revision
+    /// that wrote each. Those equal to the waiting entries were this replica's own (commits
+    /// whose answers were lost): they count as committed. Anything else was written by
+    /// another replica: this one has lost the role.
     mutating func reconcile(found: [(value: [UInt8], modRevision: Int64)]) -> Outcome {
-        guard let tip, inFlight == nil else { return isFenced ? .fenced : .none }
+        guard let tip, inFlight.isEmpty else { return isFenced ? .fenced : .none }
+        reading = false
+        mustRead = false
+        holding = false
         guard found.count <= waiting.count,
             zip(found, waiting).allSatisfy({ $0.value == $1 })
         else {

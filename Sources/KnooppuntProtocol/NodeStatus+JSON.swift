@@ -90,7 +90,7 @@ extension NodeStatus {
 
 extension NodeStatus.Quorum {
     public var json: JSONValue {
-        [
+        var object: [String: JSONValue] = [
             "role": .string(role), "epoch": .integer(epoch), "logIndex": .integer(Int64(clamping: logIndex)),
             "trimmedThrough": .integer(Int64(clamping: trimmedThrough)),
             "applied": ["entries": .integer(appliedEntries), "transactions": .integer(applyTransactions)],
@@ -100,6 +100,16 @@ extension NodeStatus.Quorum {
                 "spaceFull": .bool(spaceFull),
             ],
         ]
+        // Only a replica that was active has commit figures.
+        if commitTransactions > 0 || releasedBatches > 0 {
+            object["commits"] = [
+                "transactions": .integer(commitTransactions), "entries": .integer(committedEntries),
+                "reports": .integer(committedReports), "microseconds": .integer(commitMicroseconds),
+                "batches": .integer(releasedBatches), "waitMicroseconds": .integer(releaseWaitMicroseconds),
+                "mostInFlight": .integer(mostInFlight),
+            ]
+        }
+        return .object(object)
     }
 
     init?(json: JSONValue) {
@@ -115,6 +125,14 @@ extension NodeStatus.Quorum {
             spaceFull: etcd?["spaceFull"]?.boolValue ?? false)
         appliedEntries = json["applied"]?["entries"]?.integerValue ?? 0
         applyTransactions = json["applied"]?["transactions"]?.integerValue ?? 0
+        let commits = json["commits"]
+        commitTransactions = commits?["transactions"]?.integerValue ?? 0
+        committedEntries = commits?["entries"]?.integerValue ?? 0
+        committedReports = commits?["reports"]?.integerValue ?? 0
+        commitMicroseconds = commits?["microseconds"]?.integerValue ?? 0
+        releasedBatches = commits?["batches"]?.integerValue ?? 0
+        releaseWaitMicroseconds = commits?["waitMicroseconds"]?.integerValue ?? 0
+        mostInFlight = commits?["mostInFlight"]?.integerValue ?? 0
     }
 }
 

@@ -141,6 +141,18 @@ public struct NodeStatus: Sendable, Hashable {
         /// store transactions (one fsync each).
         public var appliedEntries: Int64 = 0
         public var applyTransactions: Int64 = 0
+        /// As active since it started: the fenced transactions sent to etcd, the log entries
+        /// and reports they committed, their summed round trip (microseconds), and the batches
+        /// acknowledged after them with their summed wait from the batch's commit to this
+        /// store until its ACKs (microseconds): where an ACK waits (docs/BENCHMARKS.md).
+        public var commitTransactions: Int64 = 0
+        public var committedEntries: Int64 = 0
+        public var committedReports: Int64 = 0
+        public var commitMicroseconds: Int64 = 0
+        public var releasedBatches: Int64 = 0
+        public var releaseWaitMicroseconds: Int64 = 0
+        /// The most fenced transactions in flight at once.
+        public var mostInFlight: Int64 = 0
 
         public init(
             role: String, epoch: Int64, logIndex: UInt64, trimmedThrough: UInt64, membersReachable: Int64,

@@ -28,10 +28,12 @@ private struct Revisions {
     mutating func run(_ commit: Fence.Commit) -> Fence.Answer {
         let holds = commit.compares.allSatisfy { compare in
             let entry = keys[compare.key]
+            let found: Int64
             switch compare.target {
-            case .createRevision: return (entry?.createRevision ?? 0) == compare.value
-            case .modRevision: return (entry?.modRevision ?? 0) == compare.value
+            case .createRevision: found = entry?.createRevision ?? 0
+            case .modRevision: found = entry?.modRevision ?? 0
             }
+            return compare.relation == .greater ? found > compare.value : found == compare.value
         }
         guard holds else {
             return Fence.Answer(
@@ -185,6 +187,78 @@ struct FenceTests {
         let second = try #require(fence.commit([[2]]))
         #expect(fence.decide(second, etcd.run(second)) == .conflict)
         #expect(etcd.keys[layout.entryKey(2)] == nil)
+    }
+
+    @Test(
+        "commits in flight: one built on an earlier one's entry compares that entry's creation in this epoch, so etcd applies it only after that one, whatever order they arrive in"
+    )
+    func pipelinedCommitsApplyInOrder() throws {
+        var etcd = Revisions()
+        etcd.put("/knooppunt/NL/active/a")
+        let epoch = etcd.revision
+        var fence = Fence(layout: layout, electionKey: "/knooppunt/NL/active/a", epoch: epoch, tip: .empty)
+        let first = try #require(fence.commit([[1], [2]]))
+        let second = try #require(fence.commit([[3]], after: 2))
+        let third = try #require(fence.commit([[4]], after: 3))
+        #expect(
+            second.compares == [
+                .init(key: "/knooppunt/NL/active/a", target: .createRevision, value: epoch),
+                .init(key: layout.entryKey(2), target: .createRevision, value: epoch, relation: .greater),
+                .init(key: layout.entryKey(3), target: .createRevision, value: 0),
+            ])
+        #expect(
+            fence.commit([[0]], after: 1) != nil
+                && Fence(
+                    layout: layout, electionKey: "x", epoch: 1, tip: Fence.Tip(sequence: 5, modRevision: 3)
+                ).commit([[0]], after: 4) == nil, "never built before the tip")
+
+        // The second arrives first: refused, nothing written, the entry it follows absent.
+        let early = etcd.run(second)
+        #expect(!early.succeeded && early.lastEntryModRevision == 0)
+        #expect(fence.decide(second, early) == .conflict)
+        #expect(etcd.keys[layout.entryKey(3)] == nil)
+        // The first, then the third (before the second is sent again): refused too.
+        #expect(
+            fence.decide(first, etcd.run(first))
+                == .committed(Fence.Tip(sequence: 2, modRevision: etcd.revision)))
+        #expect(!etcd.run(third).succeeded && etcd.keys[layout.entryKey(4)] == nil)
+        // The second again, then the third: in order, each at its own revision.
+        #expect(
+            fence.decide(second, etcd.run(second))
+                == .committed(Fence.Tip(sequence: 3, modRevision: etcd.revision)))
+        #expect(
+            fence.decide(third, etcd.run(third))
+                == .committed(Fence.Tip(sequence: 4, modRevision: etcd.revision)))
+        #expect((1...4).map { etcd.keys[layout.entryKey($0)]?.value } == [[1], [2], [3], [4]])
+        // Sent once more (a retry after a lost answer): refused, nothing overwritten.
+        let before = etcd.keys
+        #expect(fence.decide(second, etcd.run(second)) == .conflict)
+        #expect(etcd.keys == before)
+    }
+
+    @Test(
+        "a pipelined commit cannot follow an entry of an earlier epoch, and a stale active's pipelined commit is fenced"
+    )
+    func pipelinedCommitNeedsThisEpochsEntry() throws {
+        var etcd = Revisions()
+        etcd.put("/knooppunt/NL/active/a")
+        var old = Fence(
+            layout: layout, electionKey: "/knooppunt/NL/active/a", epoch: etcd.revision, tip: .empty)
+        let one = try #require(old.commit([[1]]))
+        #expect(old.decide(one, etcd.run(one)) != .fenced)
+        etcd.delete("/knooppunt/NL/active/a")
+        etcd.put("/knooppunt/NL/active/b")
+        // A holder that believes entry 1 is its own in-flight entry: entry 1 is older than its
+        // election key, so the commit after it is refused.
+        var fresh = Fence(
+            layout: layout, electionKey: "/knooppunt/NL/active/b", epoch: etcd.revision, tip: .empty)
+        let wrong = try #require(fresh.commit([[2]], after: 1))
+        #expect(fresh.decide(wrong, etcd.run(wrong)) == .conflict)
+        #expect(etcd.keys[layout.entryKey(2)] == nil)
+        // The stale holder, pipelining past its tip: refused by its election key, fenced.
+        let stale = try #require(old.commit([[9]], after: 3))
+        #expect(old.decide(stale, etcd.run(stale)) == .fenced)
+        #expect(etcd.keys[layout.entryKey(4)] == nil)
     }
 
     @Test("a batch fits one commit within etcd's operation and request limits, and not beyond them")

@@ -69,7 +69,8 @@ extension EtcdClient {
             EtcdCompare(
                 key: compare.key,
                 compare.target == .createRevision
-                    ? .createRevision(compare.value) : .modRevision(compare.value))
+                    ? .createRevision(compare.value) : .modRevision(compare.value),
+                compare.relation == .greater ? .greater : .equal)
         }
         let answer = try await txn(
             compare: compares, success: commit.puts.map { .put(key: $0.key, value: $0.value) },

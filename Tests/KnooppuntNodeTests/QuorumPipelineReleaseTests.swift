@@ -9,6 +9,12 @@ import Testing
 struct QuorumPipelineReleaseTests {
     let layout = Fence.Layout(network: "NL")
 
+    /// The next commit, which must be built.
+    func send(_ pipeline: inout QuorumPipeline) throws -> Fence.Commit {
+        let commit = pipeline.nextCommit()
+        return try #require(commit)
+    }
+
     func pipeline(tip: Fence.Tip = .empty) -> QuorumPipeline {
         QuorumPipeline(
             fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip))
@@ -16,21 +22,21 @@ struct QuorumPipelineReleaseTests {
 
     func entries(_ count: Int, tag: UInt8) -> [[UInt8]] { (0..<count).map { [tag, UInt8($0)] } }
 
+    func committed(_ revision: Int64) -> Fence.Answer {
+        Fence.Answer(succeeded: true, revision: revision, electionCreateRevision: 0, lastEntryModRevision: 0)
+    }
+
     @Test("a batch split over two commits is released by the second, at its revision; nothing before")
     func releasedAfterTheLastCommitOfABatch() throws {
         var pipeline = pipeline()
         pipeline.append(entries(100, tag: 1), batch: 1)
         pipeline.append(entries(100, tag: 2), batch: 2)
-        let commit1 = pipeline.nextCommit()
-        #expect(commit1 != nil)
+        let commit1 = try send(&pipeline)
+        let commit2 = try send(&pipeline)
         #expect(pipeline.released == nil)
-        _ = pipeline.answered(
-            Fence.Answer(succeeded: true, revision: 20, electionCreateRevision: 0, lastEntryModRevision: 0))
+        _ = pipeline.answered(commit1, committed(20))
         #expect(pipeline.released?.index == 100 && pipeline.released?.revision == 20)
-        let commit2 = pipeline.nextCommit()
-        #expect(commit2 != nil)
-        _ = pipeline.answered(
-            Fence.Answer(succeeded: true, revision: 21, electionCreateRevision: 0, lastEntryModRevision: 0))
+        _ = pipeline.answered(commit2, committed(21))
         #expect(pipeline.released?.index == 200 && pipeline.released?.revision == 21)
     }
 
@@ -39,13 +45,9 @@ struct QuorumPipelineReleaseTests {
         var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
         pipeline.append(entries(2, tag: 1), batch: 1)
         pipeline.append(entries(1, tag: 2), batch: 2)
-        let commit3 = pipeline.nextCommit()
-        #expect(commit3 != nil)
-        pipeline.failed()
-        let commit4 = pipeline.nextCommit()
-        #expect(commit4 != nil)
-        _ = pipeline.answered(
-            Fence.Answer(succeeded: false, revision: 40, electionCreateRevision: 7, lastEntryModRevision: 9))
+        let commit3 = try send(&pipeline)
+        pipeline.failed(commit3)
+        #expect(pipeline.startRead() == 4)
         let found = (entries(2, tag: 1) + entries(1, tag: 2)).enumerated().map {
             (value: $1, modRevision: Int64(30 + $0))
         }

@@ -9,6 +9,12 @@ import Testing
 struct QuorumPipelineTests {
     let layout = Fence.Layout(network: "NL")
 
+    /// The next commit, which must be built.
+    func send(_ pipeline: inout QuorumPipeline) throws -> Fence.Commit {
+        let commit = pipeline.nextCommit()
+        return try #require(commit)
+    }
+
     func pipeline(tip: Fence.Tip = .empty) -> QuorumPipeline {
         QuorumPipeline(
             fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip))
@@ -22,31 +28,78 @@ struct QuorumPipelineTests {
         Fence.Answer(succeeded: true, revision: revision, electionCreateRevision: 0, lastEntryModRevision: 0)
     }
 
-    @Test("one commit in flight at a time; a batch is released only when all its entries are committed")
+    @Test(
+        "up to the limit of commits in flight, each built on the one before; a batch is released only when all its entries are committed"
+    )
     func batchesWaitForAllTheirEntries() throws {
         var pipeline = pipeline()
         pipeline.append(entries(100), batch: 1)
         pipeline.append(entries(100), batch: 2)
-        let built = pipeline.nextCommit()
-        let first = try #require(built)
-        #expect(first.puts.count == Fence.maximumEntriesPerCommit)
-        #expect(first.puts.first?.key == layout.entryKey(1))
-        let second0 = pipeline.nextCommit()
-        #expect(second0 == nil, "a second commit while one is in flight")
-        let outcome1 = pipeline.answered(committed(20))
-
+        pipeline.append(entries(400), batch: 3)
+        var sent: [Fence.Commit] = []
+        while let commit = pipeline.nextCommit() { sent.append(commit) }
+        #expect(sent.count == QuorumPipeline.maximumInFlight)
+        #expect(sent.allSatisfy { $0.puts.count == Fence.maximumEntriesPerCommit })
+        #expect(sent[0].puts.first?.key == layout.entryKey(1))
+        #expect(sent[1].base == Fence.Tip(sequence: 128, modRevision: 0))
+        #expect(sent[1].puts.first?.key == layout.entryKey(129))
+        let outcome1 = pipeline.answered(sent[0], committed(20))
         #expect(outcome1 == .committed(batches: [1]))
         #expect(pipeline.tip == Fence.Tip(sequence: 128, modRevision: 20))
-        let built2 = pipeline.nextCommit()
-        let second = try #require(built2)
-        #expect(second.puts.count == 72)
-        #expect(second.base == Fence.Tip(sequence: 128, modRevision: 20))
-        let outcome2 = pipeline.answered(committed(21))
-
-        #expect(outcome2 == .committed(batches: [2]))
+        // A slot is free: the rest of batch 3 goes out behind the commits in flight.
+        let fifth = try send(&pipeline)
+        #expect(fifth.base == Fence.Tip(sequence: 512, modRevision: 0) && fifth.puts.count == 88)
+        #expect(pipeline.answered(sent[1], committed(21)) == .committed(batches: [2]))
+        #expect(pipeline.answered(sent[2], committed(22)) == .committed(batches: []))
+        #expect(pipeline.answered(sent[3], committed(23)) == .committed(batches: []))
+        #expect(pipeline.answered(fifth, committed(24)) == .committed(batches: [3]))
+        #expect(pipeline.tip == Fence.Tip(sequence: 600, modRevision: 24))
         let none = pipeline.nextCommit()
         #expect(none == nil)
-        #expect(pipeline.waiting.isEmpty)
+        #expect(pipeline.waiting.isEmpty && pipeline.inFlight.isEmpty)
+    }
+
+    @Test(
+        "a later commit's success releases the batches of the commits before it, in order; their late answers change nothing"
+    )
+    func laterSuccessCoversEarlierCommits() throws {
+        var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
+        pipeline.append(entries(3, tag: 1), batch: 1)
+        let first = try send(&pipeline)
+        pipeline.append(entries(2, tag: 2), batch: 2)
+        let second = try send(&pipeline)
+        #expect(second.base == Fence.Tip(sequence: 7, modRevision: 0))
+        #expect(pipeline.answered(second, committed(31)) == .committed(batches: [1, 2]))
+        #expect(pipeline.tip == Fence.Tip(sequence: 9, modRevision: 31))
+        #expect(pipeline.released?.index == 9 && pipeline.released?.revision == 31)
+        #expect(pipeline.answered(first, committed(30)) == .none)
+        #expect(pipeline.tip == Fence.Tip(sequence: 9, modRevision: 31))
+    }
+
+    @Test(
+        "a commit that reached etcd before the one it follows is refused, then sent again on the tip once that one answered, without a read"
+    )
+    func earlyCommitIsRefusedAndSentAgain() throws {
+        var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
+        pipeline.append(entries(3, tag: 1), batch: 1)
+        let first = try send(&pipeline)
+        pipeline.append(entries(2, tag: 2), batch: 2)
+        let second = try send(&pipeline)
+        // The entry it follows (7) did not exist: nothing was written.
+        let refused = Fence.Answer(
+            succeeded: false, revision: 29, electionCreateRevision: 7, lastEntryModRevision: 0)
+        #expect(pipeline.answered(second, refused) == .none)
+        pipeline.append(entries(1, tag: 3), batch: 3)
+        let held = pipeline.nextCommit()
+        #expect(held == nil, "nothing new is sent while a refused commit's predecessor is in flight")
+        #expect(pipeline.answered(first, committed(30)) == .committed(batches: [1]))
+        pipeline.resumeIfSettled()
+        #expect(pipeline.startRead() == nil)
+        let again = try send(&pipeline)
+        #expect(again.base == Fence.Tip(sequence: 7, modRevision: 30))
+        #expect(again.puts.map(\.value) == second.puts.map(\.value) + entries(1, tag: 3))
+        #expect(again.puts.first?.key == layout.entryKey(8))
+        #expect(pipeline.answered(again, committed(32)) == .committed(batches: [2, 3]))
     }
 
     @Test("a commit stays under etcd's request bytes; the next one takes the rest")
@@ -54,70 +107,64 @@ struct QuorumPipelineTests {
         var pipeline = pipeline()
         let big = Fence.maximumCommitBytes / 3 + 1
         pipeline.append(entries(3, size: big), batch: 1)
-        let built = pipeline.nextCommit()
-        let first = try #require(built)
+        let first = try send(&pipeline)
         #expect(first.puts.count == 2)
-        let outcome3 = pipeline.answered(committed(5))
-
-        #expect(outcome3 == .committed(batches: []))
-        let rest = pipeline.nextCommit()
-        #expect(rest?.puts.count == 1)
-        let outcome4 = pipeline.answered(committed(6))
-
-        #expect(outcome4 == .committed(batches: [1]))
+        let rest = try send(&pipeline)
+        #expect(rest.puts.count == 1)
+        #expect(pipeline.answered(first, committed(5)) == .committed(batches: []))
+        #expect(pipeline.answered(rest, committed(6)) == .committed(batches: [1]))
     }
 
     @Test("fenced: the election key is gone or newer; nothing more is built or released")
-    func fencedStopsEverything() {
+    func fencedStopsEverything() throws {
         var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
         pipeline.append(entries(3), batch: 1)
-        _ = pipeline.nextCommit()
+        let commit = try send(&pipeline)
         let answer = Fence.Answer(
             succeeded: false, revision: 30, electionCreateRevision: 12, lastEntryModRevision: 9)
-        let outcome5 = pipeline.answered(answer)
-
-        #expect(outcome5 == .fenced)
+        #expect(pipeline.answered(commit, answer) == .fenced)
         #expect(pipeline.isFenced)
         pipeline.append(entries(1), batch: 2)
         let none = pipeline.nextCommit()
         #expect(none == nil)
     }
 
-    @Test("a failed call is sent again the same; its conflict finds its own entries committed")
+    @Test(
+        "a failed call: once the rest answered the log is read, and the failed commit's own entries found there count as committed"
+    )
     func lostAnswerIsReconciled() throws {
         var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
         let batch = entries(3)
         pipeline.append(batch, batch: 1)
-        let built = pipeline.nextCommit()
-        let first = try #require(built)
-        pipeline.failed()
-        let retried = pipeline.nextCommit()
-        let again = try #require(retried)
-        #expect(again == first, "a retry must be the same transaction")
-        let conflict = Fence.Answer(
-            succeeded: false, revision: 40, electionCreateRevision: 7, lastEntryModRevision: 9)
-        let outcome6 = pipeline.answered(conflict)
-
-        #expect(outcome6 == .conflict(after: Fence.Tip(sequence: 4, modRevision: 9)))
+        let first = try send(&pipeline)
+        pipeline.append(entries(1, tag: 2), batch: 2)
+        let second = try send(&pipeline)
+        pipeline.failed(first)
+        #expect(pipeline.startRead() == nil, "no read while a commit is in flight")
+        let held = pipeline.nextCommit()
+        #expect(held == nil)
+        // The second was built on the first's entries, which did not exist when it arrived.
+        let refused = Fence.Answer(
+            succeeded: false, revision: 40, electionCreateRevision: 7, lastEntryModRevision: 0)
+        #expect(pipeline.answered(second, refused) == .none)
+        #expect(pipeline.startRead() == 4)
         let found = batch.map { (value: $0, modRevision: Int64(33)) }
-        let outcome7 = pipeline.reconcile(found: found)
-
-        #expect(outcome7 == .committed(batches: [1]))
+        #expect(pipeline.reconcile(found: found) == .committed(batches: [1]))
         #expect(pipeline.tip == Fence.Tip(sequence: 7, modRevision: 33))
+        let again = try send(&pipeline)
+        #expect(again.base == Fence.Tip(sequence: 7, modRevision: 33) && again.puts.count == 1)
     }
 
     @Test("entries in the log that this replica did not write mean the role is lost")
     func foreignEntriesFence() throws {
         var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
         pipeline.append(entries(2), batch: 1)
-        let sent = pipeline.nextCommit()
-        #expect(sent != nil)
+        let sent = try send(&pipeline)
         let conflict = Fence.Answer(
             succeeded: false, revision: 40, electionCreateRevision: 7, lastEntryModRevision: 11)
-        _ = pipeline.answered(conflict)
-        let outcome8 = pipeline.reconcile(found: [(value: [9, 9, 9], modRevision: 11)])
-
-        #expect(outcome8 == .fenced)
+        #expect(pipeline.answered(sent, conflict) == .none)
+        #expect(pipeline.startRead() == 4)
+        #expect(pipeline.reconcile(found: [(value: [9, 9, 9], modRevision: 11)]) == .fenced)
         #expect(pipeline.isFenced)
     }
 
