@@ -152,6 +152,20 @@ final class DaemonOperatorClient: OperatorScreenBackend {
         return json
     }
 
+    func openSignal(_ id: ReportID, as credential: PersonCredential) async throws -> OperatorSignalResult {
+        let reply = try await request(
+            .signalOpen(id, options: PublishOptions(credential: credential)),
+            expect: [OperatorReply.signal, OperatorReply.error])
+        switch reply {
+        case .signal(let json):
+            return .opened(json)
+        case .error(let refusal):
+            return .refused(refusal.first.code, message: refusal.first.message)
+        default:
+            throw DaemonUnreachable("the daemon of \(organisation) answered \(reply.command)")
+        }
+    }
+
     private func request(_ request: OperatorRequest, expect: Set<String>) async throws -> OperatorResponse {
         do {
             return try await client.request(request, expect: expect)

@@ -26,6 +26,9 @@ public protocol OperatorScreenBackend: Sendable {
     ) async throws -> OperatorPublishResult
     /// Where a report stands in the daemon's outbox (REPORTSTATE), nil when unknown.
     func reportState(_ id: ReportID) async throws -> JSONValue?
+    /// A signal's content for the person `credential` proves (SIGNALOPEN, docs/PROTOCOL.md
+    /// §11): the daemon stores the read record before it answers, so every opening is logged.
+    func openSignal(_ id: ReportID, as credential: PersonCredential) async throws -> OperatorSignalResult
 }
 
 extension OperatorScreenBackend {
@@ -39,6 +42,22 @@ extension OperatorScreenBackend {
         }
         return try await publish(document, as: credential)
     }
+
+    /// A backend without the daemon's SIGNALOPEN shows no content: there is no other way to
+    /// open a signal that logs the read.
+    public func openSignal(
+        _ id: ReportID, as credential: PersonCredential
+    ) async throws -> OperatorSignalResult {
+        .refused(.notPermitted, message: "this screen cannot open signals through its daemon")
+    }
+}
+
+/// The daemon's answer to SIGNALOPEN.
+public enum OperatorSignalResult: Sendable {
+    /// The signal as the daemon answers it (`{"id", "sender", "recipients", "content", "read", ...}`).
+    case opened(JSONValue)
+    /// Not shown: the daemon's error (E404 unknown here, E314 not a reader, E316 expired, E80x).
+    case refused(ErrorCode, message: String)
 }
 
 /// The daemon's immediate answer to a PUBLISH.

@@ -1,3 +1,4 @@
+import Hummingbird
 import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
@@ -7,9 +8,9 @@ import StrictJSON
 
 // Opening a signal's content on the operator screen. Every display of a signal's content
 // (kind, person reference, assessment, legal basis, what is asked, the answers' notes) goes
-// through ``OperatorScreen/openSignal(_:by:)`` and nothing else, with the signed-in person: the
-// read is theirs, and a daemon operation that writes it to the audit log (`signalOpen`) can
-// take its place here without touching the routes or the page.
+// through ``OperatorScreen/openSignal(_:by:as:)`` and nothing else, with the signed-in person:
+// the content comes from the daemon's SIGNALOPEN, which stores the person's read record
+// (a `signalRead` report for the node's audit log and the sender) before it answers.
 
 extension OperatorScreen {
     /// The longest note of an answer shown with a signal.
@@ -18,16 +19,31 @@ extension OperatorScreen {
     /// The content of signal `id` for `person`: only on the screen of its sender or one of its
     /// recipients, and only what the daemon's view holds. 404 (E404) when this organisation's
     /// picture has no such signal or does not read it; the list never says more than that.
-    func openSignal(_ id: ReportID, by person: Person) async throws -> JSONValue {
+    func openSignal(
+        _ id: ReportID, by person: Person, as credential: PersonCredential?
+    ) async throws -> JSONValue {
         let organisation = backend.organisation
         let records = SignalRecord.records(pictureAnswer: try await rawPicture())
         guard let signal = records.first(where: { $0.record.id == id && $0.record.type == .signal }),
-            signal.readers.contains(organisation), person.organisation == organisation,
-            let content = signal.record.section("signal")?.objectValue
+            signal.readers.contains(organisation), person.organisation == organisation
         else {
             throw APIError(
                 .notFound, .unknownReport,
                 "the picture of \(organisation) holds no signal \(id) that it may read")
+        }
+        guard let credential else {
+            throw APIError(.forbidden, .notPermitted, "opening a signal needs a signed-in person")
+        }
+        let content: [String: JSONValue]
+        switch try await backend.openSignal(id, as: credential) {
+        case .opened(let answer):
+            guard let object = answer["content"]?.objectValue else {
+                throw APIError(
+                    .badGateway, .daemonUnreachable, "the daemon answered signal \(id) without its content")
+            }
+            content = object
+        case .refused(let code, let message):
+            throw APIError(Self.signalOpenStatus(code), code, message)
         }
         logger.notice(
             "signal content opened",
@@ -57,5 +73,15 @@ extension OperatorScreen {
             "exercise": .bool(signal.record.exercise), "content": .object(object),
             "answers": .array(Array(answers)),
         ]
+    }
+
+    /// The HTTP status for a daemon's refusal to open a signal.
+    static func signalOpenStatus(_ code: ErrorCode) -> HTTPResponse.Status {
+        switch code {
+        case .unknownReport, .notASignalRecipient: .notFound
+        case .signalExpired: .gone
+        case .notPermitted: .forbidden
+        default: code.rawValue >= 800 && code.rawValue < 900 ? .forbidden : .badGateway
+        }
     }
 }

@@ -10,7 +10,7 @@ import StrictJSON
 // sent or received, with each recipient's state; send one by the signal policy; acknowledge
 // and record the follow-up. Every write is a report document handed to the daemon as the
 // signed-in person, like the screen's sitreps. The list carries no content: a person opens a
-// signal's content on purpose (``OperatorScreen/openSignal(_:by:)``), so each read is theirs.
+// signal's content on purpose (``OperatorScreen/openSignal(_:by:as:)``), so each read is theirs.
 
 extension OperatorScreen {
     func addSignalRoutes(to router: Router<BasicRequestContext>, api: RouterGroup<BasicRequestContext>) {
@@ -36,7 +36,8 @@ extension OperatorScreen {
         }
         api.get("signals/:id") { request, context in
             let person = try await gate.require(request, .view)
-            return HTTPReply.json(try await openSignal(try signalID(context), by: person))
+            return HTTPReply.json(
+                try await openSignal(try signalID(context), by: person, as: gate.credential(request)))
         }
         api.post("signals") { request, _ in
             let person = try await gate.require(request, .publishOwn)
