@@ -46,7 +46,33 @@ extension NodeBenchmark {
             client.queue.append((id, request.encode()))
             return
         }
-        client.queue.append((id, submit(document, id: id, from: client)))
+        // Signed by ``sealQueued(batch:)`` just before the phase sends it, with the rest of
+        // its window.
+        client.originSeq += 1
+        let report = SealedReport.unsigned(
+            document, id: id, origin: client.organisation, originSeq: client.originSeq,
+            created: Timestamp.now(),
+            codec: codec, random: &random)
+        client.unsealed.append((client.queue.count, report))
+        client.queue.append((id, []))
+    }
+
+    /// Signs every client's queued reports, `batch` at a time with one signature
+    /// (``BatchSeal``): as a publisher that seals each window it sends. A batch of 1 is a
+    /// signature per report, as a publisher sending one report at a time makes them.
+    func sealQueued(batch: Int) {
+        for client in clients where !client.unsealed.isEmpty {
+            var start = 0
+            while start < client.unsealed.count {
+                let chunk = client.unsealed[start..<min(client.unsealed.count, start + max(1, batch))]
+                start += chunk.count
+                let sealed = BatchSeal.seal(chunk.map(\.report), with: client.secrets.signing)
+                for ((index, _), report) in zip(chunk, sealed) {
+                    client.queue[index].message = MessageCodec.encode(.submit(report))
+                }
+            }
+            client.unsealed.removeAll()
+        }
     }
 
     /// A SUBMIT of `document`, sealed by the client's organisation with its next origin sequence.

@@ -39,6 +39,8 @@ public final class NodeBenchmark {
         var originSeq: UInt64 = 0
         /// Reports to send: their id and the message that carries them (SUBMIT or PUBLISH).
         var queue: [(id: ReportID, message: [[UInt8]])] = []
+        /// Direct reports queued but not yet signed: their place in `queue` (sealQueued).
+        var unsealed: [(index: Int, report: SealedReport)] = []
         var next = 0
         var inFlight = 0
 
@@ -94,7 +96,8 @@ public final class NodeBenchmark {
                 "window": .integer(Int64(configuration.window)),
                 "reportBytes": .integer(Int64(configuration.reportBytes)),
                 "curve": true,
-                "signatures": "Ed25519, signed by each publisher before the run, verified by the node",
+                "signatures":
+                    "Ed25519, signed by each publisher before the run (one signature per window of reports at full load and for the snapshot, one per report at the steady rate), verified by the node",
                 "replication": .string(
                     configuration.pair
                         ? "synchronous to the standby (both nodes fsync before the ACK)"

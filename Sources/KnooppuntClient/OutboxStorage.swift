@@ -5,6 +5,8 @@ import KnooppuntStore
 
 /// A report checked and sealed, ready to be stored as queued.
 public struct PreparedReport: Sendable {
+    /// Unsigned as ``SubmitPipeline/prepare(_:again:after:wall:)`` returns it; signed in
+    /// what ``SubmitPipeline/enqueue(_:write:)`` stores and returns.
     public let item: QueuedReport
     /// The canonical document as handed over (sealed again from it when the node asks).
     public let document: [UInt8]

@@ -7,8 +7,8 @@ import StrictJSON
 
 /// Submitting from a durable outbox, once for every party that does (a daemon for its
 /// operators, the national desk for its officers): a document is checked against the
-/// duplicate window and the outbox's capacity, sealed (id, origin sequence, created,
-/// signature), stored, and only then queued; the outbox sends it until the node answers,
+/// duplicate window and the outbox's capacity, sealed (id, origin sequence, created; the
+/// reports of one round signed together, ``BatchSeal``), stored, and only then queued; the outbox sends it until the node answers,
 /// across reconnects and restarts. The node's answers are recorded, stale reports resealed
 /// and lost ones sent again.
 ///
@@ -70,7 +70,8 @@ public final class SubmitPipeline {
         case full
     }
 
-    /// Checks and seals one document, after `batch` (prepared in the same round, not stored yet).
+    /// Checks one document and seals all but its signature, after `batch` (prepared in the
+    /// same round, not stored yet); ``enqueue(_:write:)`` signs the round's reports together.
     public func prepare(
         _ document: ReportDocument, again: Bool, after batch: [PreparedReport] = [], wall: Int64
     ) -> Decision {
@@ -88,25 +89,41 @@ public final class SubmitPipeline {
         }
         guard outbox.backlog + batch.count < outbox.limits.capacity else { return .full }
         let id = document.id ?? ReportID.random(using: &random)
+        // Signed in ``enqueue(_:write:)``, together with the rest of its round.
         let item = QueuedReport(
-            report: SealedReport.seal(
+            report: SealedReport.unsigned(
                 document, id: id, origin: origin, originSeq: outbox.nextOriginSeq + UInt64(batch.count),
-                created: Timestamp(millisecondsSinceEpoch: wall).inAmsterdam, signingKey: signingKey,
-                codec: codec, random: &random),
+                created: Timestamp(millisecondsSinceEpoch: wall).inAmsterdam, codec: codec, random: &random),
             queuedAt: wall)
         return .ready(
             PreparedReport(
                 item: item, document: JSONWriter.canonical(codec.encode(document)), bodyHash: bodyHash))
     }
 
-    /// Stores a batch (one transaction; `write` when the owner stores more with it), then
-    /// queues it. When the store fails nothing is queued and the error is thrown.
-    public func enqueue(_ batch: [PreparedReport], write: (([PreparedReport]) throws -> Void)? = nil) throws {
-        guard !batch.isEmpty else { return }
+    /// Signs a batch with one signature (``BatchSeal``; a report alone gets its own), stores
+    /// it (one transaction; `write` when the owner stores more with it), then queues it, and
+    /// returns it as stored. When the store fails nothing is queued and the error is thrown.
+    ///
+    /// The signature is made here, before the store, and never again: what the outbox holds
+    /// is what goes out, after a restart too (only a reseal, with a new origin sequence,
+    /// signs a report anew).
+    @discardableResult
+    public func enqueue(
+        _ prepared: [PreparedReport], write: (([PreparedReport]) throws -> Void)? = nil
+    ) throws -> [PreparedReport] {
+        guard !prepared.isEmpty else { return [] }
+        let sealed = BatchSeal.seal(prepared.map(\.item.report), with: signingKey)
+        let batch = zip(prepared, sealed).map { prepared, report in
+            PreparedReport(
+                item: QueuedReport(report: report, queuedAt: prepared.item.queuedAt),
+                document: prepared.document,
+                bodyHash: prepared.bodyHash)
+        }
         if let write { try write(batch) } else { try storage.enqueue(prepared: batch) }
         for prepared in batch {
             precondition(outbox.enqueue(prepared.item), "capacity was checked when the report was prepared")
         }
+        return batch
     }
 
     /// Reports to send to the followed node now.

@@ -180,14 +180,16 @@ extension Coordinator {
     /// of what a decision costs (one Ed25519 verification is about 70 µs here), and they
     /// need no state, so a node can make them for many reports at once on several cores and
     /// hand each result to ``decide(_:sender:now:checked:lookup:)``, which stays in order.
+    /// With `roots`, a batch root already verified for the sender is not verified again.
     public static func checkContent(
-        _ report: SealedReport, sender: OrganisationCode, keys: SigningKeySet?, codec: DocumentCodec
+        _ report: SealedReport, sender: OrganisationCode, keys: SigningKeySet?, codec: DocumentCodec,
+        roots: VerifiedRoots? = nil
     ) -> Result<ReportDocument, Problem> {
         guard let keys else {
             return .failure(
                 Problem(.badSignature, field: "signature", "no signing key is configured for \(sender)"))
         }
-        guard keys.verifies(report) else {
+        guard keys.verifies(report, roots: roots) else {
             return .failure(
                 Problem(
                     .badSignature, field: "signature", "the signature does not verify with \(sender)'s key"))

@@ -49,6 +49,9 @@ public struct Mirror: Sendable {
     public private(set) var signingKeys: [OrganisationCode: SigningKeySet]
     /// The role named in HELLO (kept for starting over).
     private var role: DaemonRole = .region
+    /// Batch roots already verified: the updates of one origin's batch cost one Ed25519
+    /// verification here, as at the node.
+    private let verifiedRoots = VerifiedRoots()
 
     public init(
         view: View, picture: Picture, verifyingKeys: [OrganisationCode: VerifyingKey],
@@ -200,7 +203,7 @@ public struct Mirror: Sendable {
 
     /// A report is applied only if its origin signed it and the node sent exactly this view.
     private func check(_ report: SealedReport) -> String? {
-        guard let keys = signingKeys[report.origin], keys.verifies(report) else {
+        guard let keys = signingKeys[report.origin], keys.verifies(report, roots: verifiedRoots) else {
             return "signature of \(report.origin) does not verify"
         }
         // A signal's content is deleted at the end of its retention, so a signal sent after

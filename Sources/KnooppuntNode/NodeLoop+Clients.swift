@@ -227,12 +227,13 @@ extension NodeLoop {
             ($0.report, $0.session.organisation, coordinator.signingKeys[$0.session.organisation])
         }
         let documents = coordinator.codec
+        let roots = verifiedRoots
         var checks = [Result<ReportDocument, Problem>?](repeating: nil, count: work.count)
         @Sendable func check(_ index: Int) -> Result<ReportDocument, Problem>? {
             guard wanted[index] else { return nil }
             let item = work[index]
             return Coordinator.checkContent(
-                item.report, sender: item.sender, keys: item.keys, codec: documents)
+                item.report, sender: item.sender, keys: item.keys, codec: documents, roots: roots)
         }
         if wanted.count(where: { $0 }) < Self.parallelCheckMinimum {
             for index in work.indices { checks[index] = check(index) }

@@ -188,6 +188,9 @@ final class NodeLoop {
     var lastAuditSync: ContinuousClock.Instant?
     /// As a replica on etcd (NodeLoop+Quorum.swift); nil standalone or in the pair.
     var quorum: QuorumState?
+    /// Batch roots whose origin signature the check pool has verified (one Ed25519
+    /// verification per batch instead of one per report).
+    let verifiedRoots = VerifiedRoots()
 
     /// Without a backup in the network the node serves alone from the start.
     var isPaired: Bool { options.peer != nil }

@@ -47,7 +47,8 @@ public struct VerifyingKey: @unchecked Sendable, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
 }
 
-/// A report as it travels: the envelope bytes exactly as signed, the signature, and the
+/// A report as it travels: the envelope bytes exactly as signed, the signature frame (a
+/// signature or a batch proof, ``ReportSeal``), and the
 /// content of each section, or nil where the holder's view withholds it.
 public struct SealedReport: Sendable, Hashable {
     public let envelopeBytes: [UInt8]
@@ -67,11 +68,24 @@ public struct SealedReport: Sendable, Hashable {
     }
 
     /// Seals a document: assigns id, origin sequence and creation time, cuts it into
-    /// salted, digested sections and signs the envelope.
+    /// salted, digested sections and signs the envelope (alone: a 64-byte signature).
     public static func seal<G: RandomNumberGenerator>(
         _ document: ReportDocument, id: ReportID, origin: OrganisationCode, originSeq: UInt64,
         created: Timestamp,
         signingKey: SigningKey, codec: DocumentCodec, random: inout G
+    ) -> SealedReport {
+        let report = unsigned(
+            document, id: id, origin: origin, originSeq: originSeq, created: created, codec: codec,
+            random: &random)
+        return report.signed(.single(signature: signingKey.sign(report.envelopeBytes)))
+    }
+
+    /// Everything ``seal(_:id:origin:originSeq:created:signingKey:codec:random:)`` does but
+    /// the signature: the frame is empty (no receiver reads or verifies it) until
+    /// ``BatchSeal/seal(_:with:)`` signs a batch of such reports at once.
+    public static func unsigned<G: RandomNumberGenerator>(
+        _ document: ReportDocument, id: ReportID, origin: OrganisationCode, originSeq: UInt64,
+        created: Timestamp, codec: DocumentCodec, random: inout G
     ) -> SealedReport {
         let split = SectionLayout.split(document, codec: codec)
         var descriptors: [SectionDescriptor] = []
@@ -91,10 +105,18 @@ public struct SealedReport: Sendable, Hashable {
             incident: split.incident,
             subject: split.subject, exercise: document.exercise, author: document.author, meta: split.meta,
             sections: descriptors)
-        let bytes = envelope.canonicalBytes
         return SealedReport(
-            envelopeBytes: bytes, envelope: envelope, signature: signingKey.sign(bytes), sections: contents)
+            envelopeBytes: envelope.canonicalBytes, envelope: envelope, signature: [], sections: contents)
     }
+
+    /// The same report with `seal` as its signature frame.
+    func signed(_ seal: ReportSeal) -> SealedReport {
+        SealedReport(
+            envelopeBytes: envelopeBytes, envelope: envelope, signature: seal.frame, sections: sections)
+    }
+
+    /// The signature frame read: a single signature or a batch proof (nil for an unsigned report).
+    public var seal: ReportSeal? { ReportSeal(frame: signature) }
 
     /// SHA-256(salt ‖ name ‖ 0x00 ‖ content).
     public static func digest(salt: [UInt8], name: String, content: [UInt8]) -> [UInt8] {
@@ -114,12 +136,7 @@ public struct SealedReport: Sendable, Hashable {
         reference: ReferenceData
     ) throws(Problems) -> SealedReport {
         let envelope = try Envelope.decode(envelopeBytes, reference: reference)
-        guard signature.count == 64 else {
-            throw Problems(
-                Problem(
-                    .badSignature, field: "signature",
-                    "an Ed25519 signature has 64 bytes, found \(signature.count)"))
-        }
+        guard ReportSeal(frame: signature) != nil else { throw Problems(ReportSeal.problem(signature)) }
         guard frames.count == envelope.sections.count else {
             throw Problems(
                 Problem(
@@ -149,8 +166,22 @@ public struct SealedReport: Sendable, Hashable {
             envelopeBytes: envelopeBytes, envelope: envelope, signature: signature, sections: sections)
     }
 
-    /// Whether the origin signed exactly this envelope.
-    public func verifySignature(with key: VerifyingKey) -> Bool { key.verify(signature, for: envelopeBytes) }
+    /// Whether the origin signed exactly this envelope: its signature alone, or the root of a
+    /// batch the envelope's proof leads to. With `roots`, a root already verified for `key`
+    /// is not verified again (the proof's hashes always are).
+    public func verifySignature(with key: VerifyingKey, roots: VerifiedRoots? = nil) -> Bool {
+        switch seal {
+        case nil:
+            return false
+        case .single(let signature)?:
+            return key.verify(signature, for: envelopeBytes)
+        case .batch(let proof)?:
+            guard let root = proof.root(of: envelopeBytes) else { return false }
+            let signed = BatchSeal.signedBytes(root: root, leafCount: proof.leafCount)
+            guard let roots else { return key.verify(proof.rootSignature, for: signed) }
+            return roots.verify(proof.rootSignature, for: signed, with: key)
+        }
+    }
 
     public var isComplete: Bool { sections.allSatisfy { $0 != nil } }
 

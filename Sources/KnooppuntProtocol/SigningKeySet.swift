@@ -16,8 +16,10 @@ public struct SigningKeySet: Sendable, Hashable {
     }
 
     /// Whether the origin signed exactly this envelope with its current or a retired key.
-    public func verifies(_ report: SealedReport) -> Bool {
-        report.verifySignature(with: current) || retired.contains { report.verifySignature(with: $0) }
+    /// With `roots`, a batch root already verified is not verified again.
+    public func verifies(_ report: SealedReport, roots: VerifiedRoots? = nil) -> Bool {
+        report.verifySignature(with: current, roots: roots)
+            || retired.contains { report.verifySignature(with: $0, roots: roots) }
     }
 
     /// Key sets holding only the current keys (for callers that know of no rotation).
