@@ -89,9 +89,12 @@ extension NodeLoop {
         session.subscribed = true
         welcome(session)
         let knownEpoch: Epoch? = applied == 0 ? helloEpoch : (try? store.epoch(of: applied)) ?? nil
-        // Replay the log when that is the shorter way (and within the limit); otherwise a
-        // snapshot of the latest entry per key.
-        let replayLimit = min(options.catchUpLimit, UInt64(max(picture.count, 1)))
+        // A party that holds part of the log (a daemon coming back) replays the rest within
+        // the limit, so its history keeps every report it may read: a snapshot would replace
+        // its copy with the latest entry per key and leave the reports in between out of its
+        // timeline and exports. A party starting from nothing gets whichever is shorter.
+        let replayLimit =
+            applied > 0 ? options.catchUpLimit : min(options.catchUpLimit, UInt64(max(picture.count, 1)))
         if applied <= lastSequence, knownEpoch == helloEpoch, lastSequence - applied <= replayLimit {
             session.sentUpTo = applied
             session.job = applied == lastSequence ? nil : .catchUp(next: applied + 1)

@@ -51,9 +51,17 @@ extension SystemTests {
         }
         let atMunicipality = try #require(try signals("GEM-UTRECHT").first)
         #expect(atMunicipality["exercise"] == true)
-        #expect(atMunicipality["content"]?["kind"] == "radicalisation")
-        #expect(atMunicipality["content"]?["legalBasis"] == "WJSG-39F")
-        #expect(atMunicipality["content"]?["person"]?.stringValue?.hasPrefix("OEF-DETENTIE-") == true)
+        // The list shows no content; a person of the municipality opens it (a logged read).
+        let id = try #require(atMunicipality["id"]?.stringValue)
+        let shown = try knooppunt([
+            "signal", "show", id, "--as", "GEM-UTRECHT", "--json", "--token-file",
+            try net.tokenFile(gemeente),
+        ])
+        #expect(shown.status == 0, "\(shown.err)")
+        let opened = try JSONParser.parse(Array(shown.out.utf8))
+        #expect(opened["content"]?["kind"] == "radicalisation")
+        #expect(opened["content"]?["legalBasis"] == "WJSG-39F")
+        #expect(opened["content"]?["person"]?.stringValue?.hasPrefix("OEF-DETENTIE-") == true)
         let states = Dictionary(
             uniqueKeysWithValues: (atMunicipality["recipients"]?.arrayValue ?? []).compactMap { recipient in
                 recipient["party"]?.stringValue.map { ($0, recipient) }

@@ -101,13 +101,20 @@ public final class SignalExercise {
             "\(parties.sender) Meldpunt Radicalisering registreert een radicalisatiesignaal over gedetineerde \(person) en verstuurt het (vragen: MAR) — aanvaard seq \(sent)"
         )
 
-        let received = try waitFor("het signaal met inhoud in het beeld van \(parties.municipality)") {
-            try records(of: parties.municipality).first {
-                $0.record.id == id && $0.record.type == .signal && $0.record.section("signal") != nil
-            }
+        let received = try waitFor("het signaal in het beeld van \(parties.municipality)") {
+            try records(of: parties.municipality).first { $0.record.id == id && $0.record.type == .signal }
+        }
+        // The content is shown only by opening it as a person (SIGNALOPEN): the script's read is
+        // logged like an operator's, in the node's audit log and at the sender.
+        let content = try open(id, at: parties.municipality)
+        guard content["person"]?.stringValue == person else {
+            throw ServiceFailure(
+                .queued,
+                "stap \(step + 1)/\(Self.totalSteps): \(parties.municipality) opent het signaal zonder de inhoud"
+            )
         }
         progress(
-            "\(parties.municipality) heeft het signaal ontvangen (seq \(received.record.sequence)), met inhoud; de lezers zijn alleen \(received.readers.map(\.rawValue).joined(separator: ", "))"
+            "\(parties.municipality) heeft het signaal ontvangen (seq \(received.record.sequence)) en geopend, met inhoud (gelogd); de lezers zijn alleen \(received.readers.map(\.rawValue).joined(separator: ", "))"
         )
         let classification = Classification.parties(signal.readers)
         let ackSequence = try publish(
@@ -152,14 +159,13 @@ public final class SignalExercise {
         let held = try waitFor("het signaal en de MAR in het beeld van \(parties.municipality)") {
             () -> Bool? in
             let records = try records(of: parties.municipality)
-            let content = records.first { $0.record.id == id && $0.record.type == .signal }?.record.section(
-                "signal")
+            let holds = records.contains { $0.record.id == id && $0.record.type == .signal }
             let mar = records.contains {
                 $0.record.subject == id && $0.record.type == .signalFollowUp
                     && $0.record.section("signalFollowUp")?["outcome"]?.stringValue
                         == SignalOutcome.caseMeeting.rawValue
             }
-            return content?["person"]?.stringValue == person && mar ? true : nil
+            return holds && mar ? true : nil
         }
         guard held else {
             throw ServiceFailure(.queued, "stap \(step)/\(Self.totalSteps): de eindstand klopt niet")
@@ -233,6 +239,22 @@ public final class SignalExercise {
         } catch let failure as ServiceFailure {
             throw ServiceFailure(
                 failure.kind, "stap \(step + 1)/\(Self.totalSteps) als \(organisation): \(failure.message)")
+        }
+    }
+
+    /// The signal's content as the municipality's daemon shows it to the script's account.
+    private func open(_ id: ReportID, at organisation: OrganisationCode) throws -> [String: JSONValue] {
+        let client = try OperatorClient(endpoint: folder.operatorEndpoint(organisation))
+        switch try client.openSignal(id, as: credentials[organisation]!, timeout: Self.pictureTimeout) {
+        case .signal(let answer):
+            return answer["content"]?.objectValue ?? [:]
+        case .error(let refusal):
+            throw ServiceFailure(
+                .rejected,
+                "stap \(step + 1)/\(Self.totalSteps) als \(organisation): E\(refusal.first.code.rawValue) \(refusal.first.message)"
+            )
+        default:
+            throw DaemonPicture.notRunning(folder, organisation)
         }
     }
 
