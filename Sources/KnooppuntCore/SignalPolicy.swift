@@ -138,10 +138,11 @@ public struct SignalPolicy: Sendable {
         _ subject: ReportID, from sender: OrganisationCode, envelope: Envelope,
         signalEnvelope: (ReportID) -> Envelope?
     ) -> Problem? {
-        guard let signal = signalEnvelope(subject), signal.type == .signal,
-            signal.exercise == envelope.exercise, let readers = signal.sections.first?.classification
-        else {
-            return Problem(.notASignalRecipient, field: "subject", "report \(subject) is not a signal")
+        let signal: Envelope
+        let readers: Classification
+        switch Self.signal(subject, of: envelope, signalEnvelope) {
+        case .failure(let problem): return problem
+        case .success(let found): (signal, readers) = found
         }
         guard sender != signal.origin, readers.allows(sender) else {
             return Problem(
@@ -161,10 +162,11 @@ public struct SignalPolicy: Sendable {
         _ subject: ReportID, from sender: OrganisationCode, envelope: Envelope,
         signalEnvelope: (ReportID) -> Envelope?
     ) -> Problem? {
-        guard let signal = signalEnvelope(subject), signal.type == .signal,
-            signal.exercise == envelope.exercise, let readers = signal.sections.first?.classification
-        else {
-            return Problem(.notASignalRecipient, field: "subject", "report \(subject) is not a signal")
+        let signal: Envelope
+        let readers: Classification
+        switch Self.signal(subject, of: envelope, signalEnvelope) {
+        case .failure(let problem): return problem
+        case .success(let found): (signal, readers) = found
         }
         guard readers.allows(sender) else {
             return Problem(
@@ -177,6 +179,20 @@ public struct SignalPolicy: Sendable {
                 "a read record is read by exactly the signal's sender and the reader (\(expected))")
         }
         return nil
+    }
+
+    /// The accepted signal an answer or a read record refers to, with its readers: a signal
+    /// of the same kind of traffic (an exercise answers only an exercise).
+    private static func signal(
+        _ subject: ReportID, of envelope: Envelope, _ signalEnvelope: (ReportID) -> Envelope?
+    ) -> Result<(Envelope, Classification), Problem> {
+        guard let signal = signalEnvelope(subject), signal.type == .signal,
+            signal.exercise == envelope.exercise, let readers = signal.sections.first?.classification
+        else {
+            return .failure(
+                Problem(.notASignalRecipient, field: "subject", "report \(subject) is not a signal"))
+        }
+        return .success((signal, readers))
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(data: bytes)) }

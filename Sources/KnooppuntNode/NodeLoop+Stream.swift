@@ -64,15 +64,7 @@ extension NodeLoop {
 
     /// Sends one message already packed (a stream message shared by several parties).
     func send(_ routing: [UInt8], packed: [UInt8]) -> Bool {
-        do {
-            return try router.send([routing, packed], dontWait: true)
-        } catch let error as ZMQError where error.isHostUnreachable {
-            sessions.removeValue(forKey: routing)
-            return false
-        } catch {
-            logger.warning("send failed", metadata: ["error": "\(error)"])
-            return false
-        }
+        deliver(to: routing) { try router.send([routing, packed], dontWait: true) }
     }
 
     /// WELCOME: who we are and what the party should send next.
