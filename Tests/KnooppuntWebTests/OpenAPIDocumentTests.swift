@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KnooppuntCore
 import KnooppuntDomain
 import Testing
 import Yams
@@ -152,5 +153,17 @@ struct OpenAPIDocumentTests {
                 }
             }
         }
+    }
+
+    @Test("a person's role and actions in the document are exactly the code's")
+    func personEnumsMatchTheCode() throws {
+        let root = try Self.document()
+        let schemas = (root["components"] as? [String: Any])?["schemas"] as? [String: Any] ?? [:]
+        let properties = (schemas["Person"] as? [String: Any])?["properties"] as? [String: Any] ?? [:]
+        let roles = (properties["role"] as? [String: Any])?["enum"] as? [String] ?? []
+        let actions =
+            ((properties["may"] as? [String: Any])?["items"] as? [String: Any])?["enum"] as? [String] ?? []
+        #expect(Set(roles) == Set(Role.allCases.map(\.rawValue)))
+        #expect(Set(actions) == Set(PersonAction.allCases.map(\.rawValue)))
     }
 }
