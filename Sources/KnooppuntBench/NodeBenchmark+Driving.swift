@@ -11,12 +11,11 @@ import ZeroMQ
 
 extension NodeBenchmark {
     /// Sends within the window and reads answers until `done`; returns the elapsed seconds.
-    /// Reports not signed yet are signed first, `sealBatch` to a signature (``sealQueued(batch:)``).
+    /// Every report it sends must be signed first (``sealQueued(batch:)``).
     func pump(
-        until done: () -> Bool, window: Int, sealBatch: Int = 1, pace: ((UInt64) -> Bool)? = nil,
-        timeout: Duration, alongside: (() throws -> Void)? = nil
+        until done: () -> Bool, window: Int, pace: ((UInt64) -> Bool)? = nil, timeout: Duration,
+        alongside: (() throws -> Void)? = nil
     ) throws -> Double {
-        sealQueued(batch: sealBatch)
         let messageCodec = MessageCodec()
         var poller = Poller()
         for client in clients { poller.add(.socket(client.socket)) }

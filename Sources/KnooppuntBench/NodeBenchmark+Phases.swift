@@ -105,10 +105,10 @@ extension NodeBenchmark {
                 client,
                 incidentDocument(client.organisation, IncidentID("\(client.organisation)-SNAP-\(index)")!))
         }
+        sealQueued(batch: configuration.window)
         _ = try pump(
             until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } },
-            window: configuration.window, sealBatch: configuration.window,
-            timeout: .seconds(3_600))
+            window: configuration.window, timeout: .seconds(3_600))
         // Late joiners (NCTV, applied 0), one after the other: time from HELLO to the end of
         // each one's snapshot. Several, because one figure on a shared machine says little.
         var times: [Double] = []

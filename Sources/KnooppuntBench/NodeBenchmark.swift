@@ -220,6 +220,7 @@ public final class NodeBenchmark {
             let incident = IncidentID("\(client.organisation)-BENCH")!
             enqueue(client, incidentDocument(client.organisation, incident))
         }
+        sealQueued(batch: 1)
         _ = try pump(
             until: { self.clients.allSatisfy { $0.next == $0.queue.count && $0.inFlight == 0 } }, window: 1,
             timeout: .seconds(60))

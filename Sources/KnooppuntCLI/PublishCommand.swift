@@ -148,10 +148,7 @@ struct PublishCommand: ParsableCommand {
         case .error(let refusal):
             printDaemonError(refusal)
             let code = refusal.first.code
-            if (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue).contains(code.rawValue)
-            {
-                throw ExitCode(PersonOptions.refusedExit)
-            }
+            if code.isPersonRefusal { throw ExitCode(PersonOptions.refusedExit) }
             throw ExitCode(
                 code == .duplicateSubmission || code == .outboxFull ? ExitCodes.rejected : ExitCodes.invalid)
         default:

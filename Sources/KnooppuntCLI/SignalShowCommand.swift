@@ -65,7 +65,7 @@ struct SignalShowCommand: ParsableCommand {
             let problem = refusal.first
             printError("E\(problem.code.rawValue) \(problem.code.name): \(problem.message)")
             throw ExitCode(
-                (800...805).contains(problem.code.rawValue) ? PersonOptions.refusedExit : ExitCodes.invalid)
+                problem.code.isPersonRefusal ? PersonOptions.refusedExit : ExitCodes.invalid)
         default:
             printError("the daemon of \(organisation) gave an unexpected answer (\(answer.command))")
             throw ExitCode(ExitCodes.invalid)

@@ -111,6 +111,14 @@ public struct Picture: Sendable {
         if !entry.isExercise { account(entry, add: true) }
     }
 
+    /// The entry of the accepted signal `id`, real or exercise; nil when the picture holds none.
+    public func signal(_ id: ReportID) -> PictureEntry? {
+        for key in ["signal/\(id)", "exercise/signal/\(id)"] {
+            if let entry = entries[key], entry.report.envelope.type == .signal { return entry }
+        }
+        return nil
+    }
+
     /// Drops the content of the entry at `key`, keeping its signed envelope (a signal at the
     /// end of its retention). No view hash changes: a hash covers the envelope and which
     /// sections a view may read, not whether their content is still held.

@@ -26,6 +26,9 @@ public struct SignalPolicy: Sendable {
     /// How long a recipient has to acknowledge receipt, in milliseconds.
     public let acknowledgeWithinMs: Int64
     public let maximumRetentionDays: Int
+    /// The retention a sender is offered when it states none: a year, or the policy's longest.
+    public var defaultRetentionDays: Int { min(Self.proposedRetentionDays, maximumRetentionDays) }
+    static let proposedRetentionDays = 365
     /// SHA-256 of the file (hex).
     public let digest: String
 
@@ -102,97 +105,77 @@ public struct SignalPolicy: Sendable {
                     .signalReaders, field: "envelope.sections",
                     "a signal is read by exactly its sender and recipients (\(signal.classification))")
             }
-            guard signal.exerciseRetentionSeconds == nil || envelope.exercise else {
-                return Problem(
-                    .exerciseRetentionOnly, field: "exerciseRetentionSeconds",
-                    "only an exercise signal states its retention in seconds; a real one keeps retentionDays")
-            }
-            guard signal.retentionDays <= maximumRetentionDays else {
-                return Problem(
-                    .retentionTooLong, field: "retentionDays",
-                    "at most \(maximumRetentionDays) days by the signal policy, found \(signal.retentionDays)"
-                )
-            }
-            return check(
-                sender: kindOf(sender), kind: signal.kind, basis: signal.legalBasis,
-                recipients: signal.recipients.map(kindOf))
+            return check(signal, exercise: envelope.exercise, kindOf: kindOf)
         case .signalAck(let ack):
-            return answer(ack.subject, from: sender, envelope: envelope, signalEnvelope: signalEnvelope)
+            return reply(
+                to: ack.subject, isAnswer: true, from: sender, envelope: envelope,
+                signalEnvelope: signalEnvelope)
         case .signalFollowUp(let followUp):
             if let basis = followUp.legalBasis, self.basis(basis) == nil {
                 return Problem(
                     .unknownLegalBasis, field: "legalBasis",
                     "\(basis) is not a legal basis of the signal policy")
             }
-            return answer(followUp.subject, from: sender, envelope: envelope, signalEnvelope: signalEnvelope)
+            return reply(
+                to: followUp.subject, isAnswer: true, from: sender, envelope: envelope,
+                signalEnvelope: signalEnvelope)
         case .signalRead(let read):
-            return readRecord(read.subject, from: sender, envelope: envelope, signalEnvelope: signalEnvelope)
+            return reply(
+                to: read.subject, isAnswer: false, from: sender, envelope: envelope,
+                signalEnvelope: signalEnvelope)
         default:
             return nil
         }
     }
 
-    /// An acknowledgement or follow-up: of an accepted signal, by one of its recipients, read
-    /// by exactly the signal's readers.
-    private func answer(
-        _ subject: ReportID, from sender: OrganisationCode, envelope: Envelope,
-        signalEnvelope: (ReportID) -> Envelope?
+    /// The policy's rules for one signal, as the node applies them and a screen before it: a
+    /// retention in seconds only in an exercise, the longest retention, then which kind may send
+    /// which signal to which kinds on which basis (`kindOf` gives an organisation's kind).
+    public func check(
+        _ signal: Signal, exercise: Bool, kindOf: (OrganisationCode) -> OrganisationKind
     ) -> Problem? {
-        let signal: Envelope
-        let readers: Classification
-        switch Self.signal(subject, of: envelope, signalEnvelope) {
-        case .failure(let problem): return problem
-        case .success(let found): (signal, readers) = found
-        }
-        guard sender != signal.origin, readers.allows(sender) else {
+        guard signal.exerciseRetentionSeconds == nil || exercise else {
             return Problem(
-                .notASignalRecipient, field: "subject", "signal \(subject) was not sent to \(sender)")
+                .exerciseRetentionOnly, field: "exerciseRetentionSeconds",
+                "only an exercise signal states its retention in seconds; a real one keeps retentionDays")
         }
-        guard envelope.sections.allSatisfy({ $0.classification == readers }) else {
+        guard signal.retentionDays <= maximumRetentionDays else {
             return Problem(
-                .signalReaders, field: "envelope.sections",
-                "an answer to a signal is read by exactly the signal's readers (\(readers))")
+                .retentionTooLong, field: "retentionDays",
+                "at most \(maximumRetentionDays) days by the signal policy, found \(signal.retentionDays)")
         }
-        return nil
+        return check(
+            sender: kindOf(signal.sender), kind: signal.kind, basis: signal.legalBasis,
+            recipients: signal.recipients.map(kindOf))
     }
 
-    /// A read record: of an accepted signal, from its sender or one of its recipients (the
-    /// daemons that hold its content), read by exactly the signal's sender and the reader.
-    private func readRecord(
-        _ subject: ReportID, from sender: OrganisationCode, envelope: Envelope,
+    /// What refers to an accepted signal of the same kind of traffic (an exercise answers
+    /// only an exercise): an acknowledgement or follow-up (`isAnswer`) comes from one of its
+    /// recipients and is read by exactly the signal's readers; a read record comes from its
+    /// sender or a recipient (the daemons that hold its content) and is read by exactly the
+    /// signal's sender and the reader.
+    private func reply(
+        to subject: ReportID, isAnswer: Bool, from sender: OrganisationCode, envelope: Envelope,
         signalEnvelope: (ReportID) -> Envelope?
     ) -> Problem? {
-        let signal: Envelope
-        let readers: Classification
-        switch Self.signal(subject, of: envelope, signalEnvelope) {
-        case .failure(let problem): return problem
-        case .success(let found): (signal, readers) = found
-        }
-        guard readers.allows(sender) else {
-            return Problem(
-                .notASignalRecipient, field: "subject", "signal \(subject) was not sent to \(sender)")
-        }
-        let expected = Classification.parties(OrganisationSet([signal.origin, sender]))
-        guard envelope.sections.allSatisfy({ $0.classification == expected }) else {
-            return Problem(
-                .signalReaders, field: "envelope.sections",
-                "a read record is read by exactly the signal's sender and the reader (\(expected))")
-        }
-        return nil
-    }
-
-    /// The accepted signal an answer or a read record refers to, with its readers: a signal
-    /// of the same kind of traffic (an exercise answers only an exercise).
-    private static func signal(
-        _ subject: ReportID, of envelope: Envelope, _ signalEnvelope: (ReportID) -> Envelope?
-    ) -> Result<(Envelope, Classification), Problem> {
         guard let signal = signalEnvelope(subject), signal.type == .signal,
             signal.exercise == envelope.exercise, let readers = signal.sections.first?.classification
         else {
-            return .failure(
-                Problem(.notASignalRecipient, field: "subject", "report \(subject) is not a signal"))
+            return Problem(.notASignalRecipient, field: "subject", "report \(subject) is not a signal")
         }
-        return .success((signal, readers))
+        guard readers.allows(sender), !(isAnswer && sender == signal.origin) else {
+            return Problem(
+                .notASignalRecipient, field: "subject", "signal \(subject) was not sent to \(sender)")
+        }
+        let expected = isAnswer ? readers : Classification.parties(OrganisationSet([signal.origin, sender]))
+        guard envelope.sections.allSatisfy({ $0.classification == expected }) else {
+            return Problem(
+                .signalReaders, field: "envelope.sections",
+                isAnswer
+                    ? "an answer to a signal is read by exactly the signal's readers (\(expected))"
+                    : "a read record is read by exactly the signal's sender and the reader (\(expected))")
+        }
+        return nil
     }
 
     static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(data: bytes)) }

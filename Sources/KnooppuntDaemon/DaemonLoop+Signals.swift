@@ -9,14 +9,6 @@ import StrictJSON
 // after a read record naming them is stored in this daemon's outbox.
 
 extension DaemonLoop {
-    /// The mirror's entry of signal `id` (a real one or an exercise's).
-    func signalEntry(_ id: ReportID) -> PictureEntry? {
-        for key in ["signal/\(id)", "exercise/signal/\(id)"] {
-            if let entry = mirror.picture.entries[key], entry.report.envelope.type == .signal { return entry }
-        }
-        return nil
-    }
-
     /// Checks one SIGNALOPEN and prepares its read record; answers refusals itself and returns
     /// nil for them. The content goes out (as SIGNAL) only once the record is stored with the
     /// rest of the round (``enqueue(_:)``).
@@ -32,7 +24,7 @@ extension DaemonLoop {
         else {
             return nil
         }
-        guard let entry = signalEntry(id) else {
+        guard let entry = mirror.picture.signal(id) else {
             reply(
                 routing,
                 error: Problem(

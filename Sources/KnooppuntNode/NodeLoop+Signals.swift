@@ -10,10 +10,7 @@ extension NodeLoop {
         if let item = pending.accepted.first(where: { $0.update.report.id == id }) {
             return item.update.report.envelope
         }
-        for key in ["signal/\(id)", "exercise/signal/\(id)"] {
-            if let entry = picture.entries[key] { return entry.report.envelope }
-        }
-        return nil
+        return picture.signal(id)?.report.envelope
     }
 }
 

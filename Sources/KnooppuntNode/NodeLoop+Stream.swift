@@ -63,8 +63,18 @@ extension NodeLoop {
     }
 
     /// Sends one message already packed (a stream message shared by several parties).
+    /// False when the party's queue is full (it catches up from the log later); a party that
+    /// is gone is forgotten; any other failure is logged.
     func send(_ routing: [UInt8], packed: [UInt8]) -> Bool {
-        deliver(to: routing) { try router.send([routing, packed], dontWait: true) }
+        do {
+            return try router.send([routing, packed], dontWait: true)
+        } catch let error as ZMQError where error.isHostUnreachable {
+            sessions.removeValue(forKey: routing)
+            return false
+        } catch {
+            logger.warning("send failed", metadata: ["error": "\(error)"])
+            return false
+        }
     }
 
     /// WELCOME: who we are and what the party should send next.

@@ -1,5 +1,6 @@
 import DequeModule
 import Foundation
+import FramePacking
 import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntDomain
@@ -349,20 +350,6 @@ final class NodeLoop {
     }
 
     func send(_ routing: [UInt8], frames: [[UInt8]]) -> Bool {
-        deliver(to: routing) { try router.sendPacked(frames, routing: routing, dontWait: true) }
-    }
-
-    /// One rule for every send to a party: false when its queue is full (it catches up from
-    /// the log later); a party that is gone is forgotten; any other failure is logged.
-    func deliver(to routing: [UInt8], _ attempt: () throws -> Bool) -> Bool {
-        do {
-            return try attempt()
-        } catch let error as ZMQError where error.isHostUnreachable {
-            sessions.removeValue(forKey: routing)
-            return false
-        } catch {
-            logger.warning("send failed", metadata: ["error": "\(error)"])
-            return false
-        }
+        send(routing, packed: FramePack.pack(frames))
     }
 }

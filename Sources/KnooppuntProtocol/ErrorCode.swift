@@ -155,6 +155,12 @@ public enum ErrorCode: Int, Sendable, Hashable, CaseIterable {
     /// "E400".
     public var label: String { "E\(rawValue)" }
 
+    /// A refusal of the person (E800–E805: not signed in, bad credentials, locked out,
+    /// disabled, session expired, role not permitted), which the CLI answers with its own exit.
+    public var isPersonRefusal: Bool {
+        (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue).contains(rawValue)
+    }
+
     /// "E400 outOfOrder".
     public var summary: String { "\(label) \(name)" }
 }

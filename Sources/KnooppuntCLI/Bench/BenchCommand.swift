@@ -94,16 +94,14 @@ struct BenchNodeCommand: ParsableCommand {
 
     /// The parties benchmark as `bench parties run` would run it with these options.
     func partiesRun(_ count: Int) throws -> BenchPartiesRun {
-        var arguments = ["--parties", String(count), "--rate", String(rate ?? Self.partiesRate)]
-        arguments += ["--seconds", String(steadySeconds)]
+        var arguments = ["--parties", String(count), "--seconds", String(steadySeconds)]
+        if let rate { arguments += ["--rate", String(rate)] }
         if let delayMs { arguments += ["--delay-ms", delayMs] }
         if let dir { arguments += ["--dir", dir] }
         if let output { arguments += ["--output", output] }
         return try BenchPartiesRun.parse(arguments)
     }
 
-    /// The steady rate for the parties benchmark: 100 reports per second.
-    static let partiesRate = 100
     /// The node benchmark's steady rate.
     static let nodeRate = 1_000
 

@@ -36,19 +36,12 @@ public final class ExerciseRunner {
             )
         }
         var clients: [OrganisationCode: OperatorClient] = [:]
-        var credentials: [OrganisationCode: PersonCredential] = [:]
         for code in organisations {
             clients[code] = try OperatorClient(endpoint: folder.operatorEndpoint(code))
-            do {
-                credentials[code] = try ProgramAccount.exerciseScript.credential(
-                    folder: folder.peopleFolder(code), organisation: code, actor: actor,
-                    now: Timestamp.nowMilliseconds())
-            } catch let refusal as PeopleError {
-                throw ServiceFailure(.personRefused, refusal.description)
-            }
         }
         self.clients = clients
-        self.credentials = credentials
+        self.credentials = try ProgramAccount.exerciseScript.runCredentials(
+            for: organisations, folder: folder, actor: actor)
         self.folder = folder
         self.stepTimeout = stepTimeout
         self.json = json
@@ -58,11 +51,7 @@ public final class ExerciseRunner {
 
     /// Revokes the run's tokens.
     public func close() {
-        for code in credentials.keys {
-            ProgramAccount.exerciseScript.revoke(
-                folder: folder.peopleFolder(code), organisation: code, actor: actor,
-                now: Timestamp.nowMilliseconds())
-        }
+        ProgramAccount.exerciseScript.revokeRun(credentials.keys, folder: folder, actor: actor)
     }
 
     public func run(_ steps: [PlannedStep], pace: ExercisePace, scenario: Scenario) throws {

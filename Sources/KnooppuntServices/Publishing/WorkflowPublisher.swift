@@ -90,10 +90,9 @@ public final class WorkflowPublisher {
             switch answer {
             case .error(let refusal):
                 let code = refusal.first.code
-                let personRefused = (ErrorCode.notSignedIn.rawValue...ErrorCode.roleNotPermitted.rawValue)
-                    .contains(code.rawValue)
                 throw ServiceFailure(
-                    personRefused ? .personRefused : .rejected, "E\(code.rawValue): \(refusal.first.message)")
+                    code.isPersonRefusal ? .personRefused : .rejected,
+                    "E\(code.rawValue): \(refusal.first.message)")
             case .accepted(id, _, let sequence, _):
                 return sequence
             case .rejected(id, let code, let message):

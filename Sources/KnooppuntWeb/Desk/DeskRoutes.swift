@@ -79,7 +79,7 @@ struct DeskRoutes: Sendable {
             return HTTPReply.json(envelope(state, ["liveness": state.liveness]))
         }
         api.get("reports/:id") { _, context in
-            let id = try reportID(context)
+            let id = try context.parameters.reportID()
             guard let known = await backend.reportState(id) else {
                 throw APIError(.notFound, .unknownReport, "the desk did not write report \(id)")
             }
@@ -161,15 +161,6 @@ struct DeskRoutes: Sendable {
             )
         }
         return (state, incident)
-    }
-
-    private func reportID(_ context: Context) throws -> ReportID {
-        let text = context.parameters.get("id") ?? ""
-        guard let id = ReportID(text) else {
-            throw APIError(
-                .badRequest, .invalidID, "\(text.prefix(80)) is not a report id (a lowercase UUID)")
-        }
-        return id
     }
 
     // MARK: Writes

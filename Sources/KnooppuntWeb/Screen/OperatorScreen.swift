@@ -126,11 +126,7 @@ public struct OperatorScreen: Sendable {
         addThreatStepRoutes(to: api)
         addSignalRoutes(to: router, api: api)
         api.get("reports/:id") { _, context in
-            let text = context.parameters.get("id") ?? ""
-            guard let id = ReportID(text) else {
-                throw APIError(.badRequest, .invalidID, "\(text.prefix(80)) is not a report id")
-            }
-            return HTTPReply.json(try await report(id))
+            HTTPReply.json(try await report(try context.parameters.reportID()))
         }
         let backend = self.backend
         MetricsRoutes.add(to: router) {

@@ -13,7 +13,7 @@ import StrictJSON
 // (a `signalRead` report for the node's audit log and the sender) before it answers.
 
 extension OperatorScreen {
-    /// The longest note of an answer shown with a signal.
+    /// The most answers shown with a signal.
     static let maximumAnswersShown = Signal.maximumRecipients * 4
 
     /// The content of signal `id` for `person`: only on the screen of its sender or one of its
@@ -25,7 +25,7 @@ extension OperatorScreen {
         let organisation = backend.organisation
         let records = SignalRecord.records(pictureAnswer: try await rawPicture())
         guard let signal = records.first(where: { $0.record.id == id && $0.record.type == .signal }),
-            signal.readers.contains(organisation), person.organisation == organisation
+            signal.readers.contains(organisation)
         else {
             throw APIError(
                 .notFound, .unknownReport,

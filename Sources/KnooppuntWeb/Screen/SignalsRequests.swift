@@ -10,8 +10,6 @@ import StrictJSON
 /// operator reads a refusal at once, in the page's words, instead of a rejection later. The node
 /// checks again; the screen's check only spares a round trip.
 enum SignalsRequests {
-    /// The retention the form proposes (days).
-    static let defaultRetentionDays = 365
 
     /// What the send form offers `organisation`: the kinds, the asks, the legal bases and, per
     /// organisation the policy lets it send to, which kinds of signal on which bases.
@@ -41,7 +39,7 @@ enum SignalsRequests {
                 policy.legalBases.map { ["code": .string($0.code), "description": .string($0.description)] }),
             "recipients": .array(recipients),
             "maximumRetentionDays": .integer(Int64(policy.maximumRetentionDays)),
-            "defaultRetentionDays": .integer(Int64(min(defaultRetentionDays, policy.maximumRetentionDays))),
+            "defaultRetentionDays": .integer(Int64(policy.defaultRetentionDays)),
         ]
     }
 
@@ -59,7 +57,7 @@ enum SignalsRequests {
         fields["id"] = .string(id.rawValue)
         fields["author"] = .string(author)
         if fields["retentionDays"] == nil {
-            fields["retentionDays"] = .integer(Int64(min(defaultRetentionDays, policy.maximumRetentionDays)))
+            fields["retentionDays"] = .integer(Int64(policy.defaultRetentionDays))
         }
         let document = try decode(.object(fields))
         guard case .signal(let signal) = document.body else {
@@ -71,25 +69,15 @@ enum SignalsRequests {
         return document
     }
 
-    /// The policy's refusal of `signal` from `organisation` (E315, E311, E310, E312), nil when
-    /// the node would accept it; the kinds come from `registry` (network.json).
+    /// The policy's refusal of `signal` from `organisation` (E315, E311, E310, E312) by the
+    /// node's own rules, nil when the node would accept it; the kinds come from `registry`
+    /// (network.json). The form sends no retention in seconds, so it is checked as a real
+    /// signal.
     static func refusal(
         _ signal: Signal, organisation: OrganisationCode, policy: SignalPolicy, registry: OrganisationRegistry
     ) -> APIError? {
-        if signal.retentionDays > policy.maximumRetentionDays {
-            return APIError.invalid(
-                Problems([
-                    Problem(
-                        .retentionTooLong, field: "retentionDays",
-                        "at most \(policy.maximumRetentionDays) days by the signal policy, found \(signal.retentionDays)"
-                    )
-                ]))
-        }
         let kindOf = { (code: OrganisationCode) in registry.organisation(code)?.kind ?? code.kind }
-        return policy.check(
-            sender: kindOf(organisation), kind: signal.kind, basis: signal.legalBasis,
-            recipients: signal.recipients.map(kindOf)
-        ).map { APIError.invalid(Problems([$0])) }
+        return policy.check(signal, exercise: false, kindOf: kindOf).map { APIError.invalid(Problems([$0])) }
     }
 
     /// An acknowledgement of `signal` by `author`, read by exactly the signal's readers.

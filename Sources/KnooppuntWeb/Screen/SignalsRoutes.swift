@@ -37,33 +37,31 @@ extension OperatorScreen {
         api.get("signals/:id") { request, context in
             let person = try await gate.require(request, .view)
             return HTTPReply.json(
-                try await openSignal(try signalID(context), by: person, as: gate.credential(request)))
+                try await openSignal(
+                    try context.parameters.reportID(), by: person, as: gate.credential(request)))
         }
         api.post("signals") { request, _ in
             let person = try await gate.require(request, .publishOwn)
             let body = try await request.jsonBody(limit: limit)
-            var random = SystemRandomNumberGenerator()
             let document = try SignalsRequests.send(
-                body, organisation: organisation, author: person.author, id: ReportID.random(using: &random),
+                body, organisation: organisation, author: person.author, id: ReportID.random(),
                 policy: policy, registry: .installed)
             return try await publish(document: document, as: gate.credential(request))
         }
         api.post("signals/:id/ack") { request, context in
             let person = try await gate.require(request, .giveAcknowledgement)
             let body = try await request.jsonBody(limit: limit)
-            let signal = try await receivedSignal(try signalID(context))
-            var random = SystemRandomNumberGenerator()
+            let signal = try await receivedSignal(try context.parameters.reportID())
             let document = try SignalsRequests.acknowledge(
-                body, signal: signal, author: person.author, id: ReportID.random(using: &random))
+                body, signal: signal, author: person.author, id: ReportID.random())
             return try await publish(document: document, as: gate.credential(request))
         }
         api.post("signals/:id/follow-up") { request, context in
             let person = try await gate.require(request, .publishOwn)
             let body = try await request.jsonBody(limit: limit)
-            let signal = try await receivedSignal(try signalID(context))
-            var random = SystemRandomNumberGenerator()
+            let signal = try await receivedSignal(try context.parameters.reportID())
             let document = try SignalsRequests.followUp(
-                body, signal: signal, author: person.author, id: ReportID.random(using: &random),
+                body, signal: signal, author: person.author, id: ReportID.random(),
                 policy: policy)
             return try await publish(document: document, as: gate.credential(request))
         }
@@ -103,13 +101,5 @@ extension OperatorScreen {
                 .forbidden, .notASignalRecipient, "signal \(id) was not sent to \(organisation)")
         }
         return signal
-    }
-
-    private func signalID(_ context: BasicRequestContext) throws -> ReportID {
-        let text = context.parameters.get("id") ?? ""
-        guard let id = ReportID(text) else {
-            throw APIError(.badRequest, .invalidID, "\(text.prefix(80)) is not a report id")
-        }
-        return id
     }
 }
