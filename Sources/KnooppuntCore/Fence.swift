@@ -79,6 +79,11 @@ public struct Fence: Sendable, Hashable {
         public let reads: [String]
         /// The tip this commit was built on.
         public let base: Tip
+
+        /// Built on the last entry of a commit not yet answered (``Fence/commit(_:after:)``):
+        /// its base's revision was unknown, so it is 0. A commit on the empty log also has
+        /// revision 0 but is not pipelined: there is no entry before it to wait for.
+        public var isPipelined: Bool { base.sequence > 0 && base.modRevision == 0 }
     }
 
     /// What etcd answered to a ``Commit``: whether it ran, its revision, and (when it did not)
@@ -189,8 +194,7 @@ public struct Fence: Sendable, Hashable {
         // send the committer back to read the log; it is never acknowledged from here.
         // A pipelined commit (its base's revision unknown when built) counts while its base is
         // at or past the tip: its predecessor's answer may have come first.
-        let pipelined =
-            commit.base.sequence > 0 && commit.base.modRevision == 0 && commit.base.sequence >= tip.sequence
+        let pipelined = commit.isPipelined && commit.base.sequence >= tip.sequence
         guard answer.succeeded, commit.base == tip || pipelined else { return .conflict }
         let next = Tip(
             sequence: commit.base.sequence + UInt64(commit.puts.count), modRevision: answer.revision)

@@ -129,7 +129,7 @@ struct QuorumPipeline {
             // proves nothing else was written after it: sent again once the rest answered.
             // Any other refusal (its own first key exists: a commit whose answer was lost?)
             // needs the log read.
-            if !(commit.base.modRevision == 0 && answer.lastEntryModRevision == 0) { mustRead = true }
+            if !(commit.isPipelined && answer.lastEntryModRevision == 0) { mustRead = true }
             return .none
         }
     }

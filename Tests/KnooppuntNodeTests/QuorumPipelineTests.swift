@@ -102,6 +102,25 @@ struct QuorumPipelineTests {
         #expect(pipeline.answered(again, committed(32)) == .committed(batches: [2, 3]))
     }
 
+    @Test(
+        "on the empty log a refused first commit is not taken for a pipelined one: the log is read before anything is sent again"
+    )
+    func refusedFirstCommitOnTheEmptyLogIsRead() throws {
+        var pipeline = pipeline()
+        pipeline.append(entries(3), batch: 1)
+        let first = try send(&pipeline)
+        #expect(first.base == .empty && !first.isPipelined)
+        // Its first key exists (an earlier try whose answer was lost, applied late): refused,
+        // and the believed last entry (none) reads as revision 0.
+        let refused = Fence.Answer(
+            succeeded: false, revision: 12, electionCreateRevision: 7, lastEntryModRevision: 0)
+        #expect(pipeline.answered(first, refused) == .none)
+        pipeline.resumeIfSettled()
+        #expect(pipeline.startRead() == 0, "the log after the empty tip is read first")
+        let held = pipeline.nextCommit()
+        #expect(held == nil, "nothing is sent again while the read is due")
+    }
+
     @Test("a commit stays under etcd's request bytes; the next one takes the rest")
     func commitsSplitByBytes() throws {
         var pipeline = pipeline()
