@@ -98,6 +98,17 @@ extension DaemonLoop {
             reply(routing, problems: error)
             return nil
         }
+        // A read record names who opened a signal: only SIGNALOPEN writes one, for the person it
+        // checked. One handed in by PUBLISH could name anyone in the node's audit log.
+        guard document.body.type != .signalRead else {
+            reply(
+                routing,
+                error: Problem(
+                    .notPermitted, field: "type",
+                    "a signalRead record is made by this daemon when a person opens a signal (knooppunt signal show), never published"
+                ))
+            return nil
+        }
         guard
             let person = person(
                 publishing: document.body.type, publishOptions.credential, routing, known: &known)

@@ -119,6 +119,20 @@ extension SystemTests {
         #expect(answer["read"]?["state"] == "queued")
         #expect(answer["read"]?["role"] == "desk-officer")
         let readID = try #require(answer["read"]?["id"]?.stringValue)
+        // A read record cannot be published by hand: it could name anyone.
+        let forged = net.root.appendingPathComponent("forged-read.json")
+        try Data(
+            """
+            {"type": "signalRead", "subject": "\(id)", "by": "Iemand Anders (ianders)", "role": "operator",
+             "at": 1764950100000, "classification": {"parties": ["DJI", "GEM-UTRECHT"]}}
+            """.utf8
+        ).write(to: forged)
+        let published = try ground.knooppunt([
+            "publish", forged.path, "--as", "GEM-UTRECHT", "--token-file",
+            try net.tokenFile(SignalGround.gemeente),
+        ])
+        #expect(
+            published.status != 0 && published.err.contains("E301"), "\(published.status) \(published.err)")
         // The answer has exactly the fields docs/PROTOCOL.md §11 shows.
         let documented = try Self.documentedSignalOpenAnswer()
         #expect(answer.objectValue.map { Set($0.keys) } == documented.objectValue.map { Set($0.keys) })
