@@ -16,7 +16,7 @@ extension WatchCommand {
             printError("network.json changed but does not load; keeping the organisations in force: \(error)")
             return nil
         case .reloaded(let network):
-            follower.update(signingKeys: network.signingKeySets)
+            follower.update(signingKeys: network.signingKeySets, registry: network.registry)
             return network
         }
     }

@@ -85,8 +85,9 @@ public final class NodeFollower {
     }
 
     /// The network's keys changed: the mirror verifies with these from now on.
-    public func update(signingKeys: [OrganisationCode: SigningKeySet]) {
-        mirror.update(signingKeys: signingKeys)
+    public func update(signingKeys: [OrganisationCode: SigningKeySet], registry: OrganisationRegistry? = nil)
+    {
+        mirror.update(signingKeys: signingKeys, registry: registry)
     }
 
     // MARK: Sending

@@ -62,10 +62,12 @@ public final class PictureFollower {
 
     public var mirror: Mirror { follower.mirror }
 
-    /// The network's keys changed (network.json reloaded): the mirror verifies with these, so a
-    /// partner added while this follower runs has its reports applied.
-    public func update(signingKeys: [OrganisationCode: SigningKeySet]) {
-        follower.update(signingKeys: signingKeys)
+    /// The network changed (network.json reloaded): the mirror verifies with these keys, so a
+    /// partner added while this follower runs has its reports applied, and judges sections
+    /// classified for an audience against these organisations.
+    public func update(signingKeys: [OrganisationCode: SigningKeySet], registry: OrganisationRegistry? = nil)
+    {
+        follower.update(signingKeys: signingKeys, registry: registry)
     }
     public var selection: NodeSelection { follower.selection }
 

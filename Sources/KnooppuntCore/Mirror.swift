@@ -72,9 +72,14 @@ public struct Mirror: Sendable {
         self.limits = limits
     }
 
-    /// Keys from a reloaded network config (after `knooppunt keys rotate`).
-    public mutating func update(signingKeys: [OrganisationCode: SigningKeySet]) {
+    /// A reloaded network config: its keys (after `knooppunt keys rotate`) and, when given,
+    /// its organisations, against which sections classified for an audience are judged (this
+    /// organisation's own kind or groups may have changed, and its view's hash with them).
+    public mutating func update(
+        signingKeys: [OrganisationCode: SigningKeySet], registry: OrganisationRegistry? = nil
+    ) {
         self.signingKeys = signingKeys
+        if let registry { picture.track(views: picture.views, registry: registry) }
     }
 
     public var applied: SequenceNumber { picture.lastSequence }
@@ -116,7 +121,7 @@ public struct Mirror: Sendable {
                 return [.warn("snapshot end without its start")]
             }
             staging = nil
-            let ours = Picture.hash(of: entries, view: view)
+            let ours = Picture.hash(of: entries, view: view, registry: picture.registry)
             guard ours.hex == hash else {
                 return [
                     .warn("snapshot at \(sequence) hashes to \(ours.hex), node says \(hash); starting over"),

@@ -67,12 +67,11 @@ public struct Picture: Sendable {
     /// Tracks these views from now on (organisations added to or removed from the network):
     /// a view kept keeps its hash; a new one gets its hash from every entry. Costs one pass
     /// over the picture per new view, on a reload of network.json, never per report.
-    /// `registry` (when given) is the network from now on; `refreshing` names views kept whose
-    /// organisation changed its kind or groups: what they see of a section classified for an
-    /// audience may have changed, so their hashes are computed again from every entry too.
-    public mutating func track(
-        views updated: [View], registry: OrganisationRegistry? = nil, refreshing: [View] = []
-    ) {
+    /// `registry` (when given) is the network from now on; a view kept whose organisation
+    /// changed its kind or groups in it may see a section classified for an audience
+    /// differently, so its hash is computed again from every entry too.
+    public mutating func track(views updated: [View], registry: OrganisationRegistry? = nil) {
+        let refreshing = registry.map { $0.changes(from: self.registry).changed.map(View.organisation) } ?? []
         if let registry { self.registry = registry }
         guard updated != views || !refreshing.isEmpty else { return }
         let added = updated.filter { viewIndex[$0] == nil || refreshing.contains($0) }

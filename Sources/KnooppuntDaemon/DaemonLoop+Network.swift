@@ -17,7 +17,7 @@ extension DaemonLoop {
                 "network.json changed but does not load; keeping the keys in force",
                 metadata: ["error": "\(error)"])
         case .reloaded(let network):
-            follower.update(signingKeys: network.signingKeySets)
+            follower.update(signingKeys: network.signingKeySets, registry: network.registry)
             nodeAuditKey = network.nodeAuditPublicKey
             logger.notice(
                 "network.json reloaded: the mirror verifies with its signing keys",

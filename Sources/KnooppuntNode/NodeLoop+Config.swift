@@ -85,9 +85,7 @@ extension NodeLoop {
         }
         if registryChanged {
             OrganisationRegistry.install(registry)
-            picture.track(
-                views: Picture.views(of: registry), registry: registry,
-                refreshing: members.changed.map(View.organisation))
+            picture.track(views: Picture.views(of: registry), registry: registry)
         }
         zap.replace(allowlist: NodeServer.allowlist(updated))
         coordinator.reconfigure(signingKeys: updated.signingKeySets, policy: policy.using(registry))

@@ -102,8 +102,7 @@ struct AudienceCoordinatorTests {
                 $0.code == Self.ggd
                     ? Organisation(code: Self.ggd, name: "GGD regio Utrecht", kind: .waterBoard) : $0
             })
-        picture.track(
-            views: Picture.views(of: changed), registry: changed, refreshing: [.organisation(Self.ggd)])
+        picture.track(views: Picture.views(of: changed), registry: changed)
         #expect(picture.hash(for: .organisation(Self.ggd)) == picture.hash(for: .organisation(Self.wsrl)))
         #expect(
             picture.hash(for: .organisation(Self.ggd))

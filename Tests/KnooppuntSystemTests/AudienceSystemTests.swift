@@ -73,6 +73,46 @@ extension SystemTests {
         net.stopAll()
     }
 
+    @Test(
+        "a partner whose kind changes in network.json while its daemon runs: the daemon judges audiences by the new kind, so its view hash matches the node's again"
+    )
+    func partnerKindChangesWhileRunning() throws {
+        let net = try TestNetwork(name: "kind-change")
+        defer { net.removeFolder() }
+        let vr09 = OrganisationCode("VR09")!
+        let ggd = OrganisationCode("GGD-UTRECHT")!
+        try Self.addPartner(net, ggd, kind: "health", name: "GGD regio Utrecht")
+        try net.startAll([vr09, ggd])
+        let incident = "VR09-KIND-1"
+        let region = try Publisher(vr09, network: net)
+        try region.publishAll([Documents.incident(vr09, incident)])
+        let published = try runKnooppunt([
+            "publish", "--as", "VR09", "--token-file", try net.tokenFile(vr09), "--incident", incident,
+            "--text", "Dijkbewaking Lek", "--classification", "kind:waterBoard", "--dir", net.root.path,
+        ])
+        #expect(published.status == 0, "\(published.out) \(published.err)")
+        try net.waitConverged([vr09, ggd])
+
+        // The partner becomes a water board: it may now read the section, and both the node
+        // and its daemon must say so in the view hash.
+        let file = net.folder.networkFile
+        var root = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var organisations = try #require(root["organisations"] as? [String: Any])
+        var entry = try #require(organisations[ggd.rawValue] as? [String: Any])
+        entry["kind"] = "waterBoard"
+        organisations[ggd.rawValue] = entry
+        root["organisations"] = organisations
+        try JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys]).write(
+            to: file)
+        try waitUntil("the node and GGD-UTRECHT's daemon read network.json again", timeout: 30) {
+            net.log("node").contains("configuration reloaded")
+                && net.log(ggd.rawValue).contains("network.json reloaded")
+        }
+        try net.waitConverged([vr09, ggd], timeout: 30)
+        net.stopAll()
+    }
+
     @Test("watch reads network.json again while it runs: a partner added with org add appears under its kind")
     func watchReloadsOrganisations() throws {
         let net = try TestNetwork(name: "watch-reload")

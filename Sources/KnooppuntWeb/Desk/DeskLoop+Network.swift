@@ -16,7 +16,7 @@ extension DeskLoop {
                 "network.json changed but does not load; keeping the organisations and keys in force",
                 metadata: ["error": "\(error)"])
         case .reloaded(let network):
-            follower.update(signingKeys: network.signingKeySets)
+            follower.update(signingKeys: network.signingKeySets, registry: network.registry)
             dirty = true
             logger.notice(
                 "network.json reloaded: the board and lists show its organisations",
