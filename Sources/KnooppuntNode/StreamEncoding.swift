@@ -116,10 +116,12 @@ struct SnapshotCache {
         if !encodings.isEmpty { encodings.removeAll() }
     }
 
-    /// Forgets every encoding not taken at `sequence`.
-    mutating func keep(sequence: SequenceNumber) {
-        if encodings.contains(where: { $0.sequence != sequence }) {
-            encodings.removeAll { $0.sequence != sequence }
+    /// Forgets every encoding not taken at `sequence` in `epoch`. The epoch counts as much as
+    /// the sequence: a replica that becomes active again holds the same picture in a new
+    /// epoch, and a snapshot names the epoch it was taken in.
+    mutating func keep(sequence: SequenceNumber, epoch: Epoch) {
+        if encodings.contains(where: { $0.sequence != sequence || $0.epoch != epoch }) {
+            encodings.removeAll { $0.sequence != sequence || $0.epoch != epoch }
         }
     }
 
@@ -129,7 +131,7 @@ struct SnapshotCache {
         for view: View, batched: Bool, sequence: SequenceNumber, epoch: Epoch,
         picture: @autoclosure () -> [PictureEntry]
     ) -> SnapshotEncoding {
-        keep(sequence: sequence)
+        keep(sequence: sequence, epoch: epoch)
         // Every encoding at one sequence holds the same entries in the same order.
         let entries = encodings.first?.entries ?? Self.inSequenceOrder(picture())
         let masks = entries.map { StreamEncoding.mask($0.report, for: view) }

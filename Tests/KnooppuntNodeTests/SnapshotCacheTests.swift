@@ -91,9 +91,14 @@ struct SnapshotCacheTests {
         #expect(again !== made[0])
         #expect(cache.encodings.count == SnapshotCache.maxEncodings)
 
-        cache.keep(sequence: 7)
+        cache.keep(sequence: 7, epoch: 1)
         #expect(cache.encodings.isEmpty)
         let later = cache.encoding(for: classes[0].0, batched: true, sequence: 7, epoch: 1, picture: entries)
         #expect(later !== again && later.sequence == 7)
+        // The same picture in a new epoch (a replica active again): a new encoding naming it.
+        let newEpoch = cache.encoding(
+            for: classes[0].0, batched: true, sequence: 7, epoch: 2, picture: entries)
+        #expect(newEpoch !== later && newEpoch.epoch == 2)
+        #expect(cache.encodings.allSatisfy { $0.epoch == 2 })
     }
 }
