@@ -225,7 +225,8 @@ final class DeskLoop {
                 version: version, digest: digest, link: status,
                 liveness: Liveness.json(board: board, link: status, pair: pairJSON(now: now), now: wall),
                 writesQueued: outbox.backlog,
-                ready: everCaughtUp, records: mirror.picture.entries.values.map(\.update) + capAdvice.updates)
+                ready: everCaughtUp, records: mirror.picture.entries.values.map(\.update) + capAdvice.updates,
+                applied: board.map(\.appliedByParty).flatMap { $0.isEmpty ? nil : $0 })
         )
         dirty = false
     }

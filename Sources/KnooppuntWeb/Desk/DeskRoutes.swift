@@ -69,10 +69,8 @@ struct DeskRoutes: Sendable {
                 envelope(
                     state,
                     SignalsDesk.json(
-                        state.records, liveness: state.liveness, policy: settings.signalPolicy,
-                        now: Timestamp.nowMilliseconds()
-                    )
-                    .objectValue ?? [:]))
+                        state.records, applied: state.applied, policy: settings.signalPolicy,
+                        now: Timestamp.nowMilliseconds())))
         }
         api.get("liveness") { _, _ in
             let state = try state()

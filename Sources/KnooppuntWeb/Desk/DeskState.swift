@@ -82,13 +82,15 @@ public struct DeskState: Sendable {
     /// The picture's entries as the desk's view holds them, for what is made from whole
     /// reports (the public CAP feed); not part of ``json``.
     public let records: [Update]
+    /// What each party's daemon applied, by the node's board; nil when the board names none.
+    public let applied: [OrganisationCode: SequenceNumber]?
     /// The whole state as the live stream and `/api/v1/state` send it.
     public let json: JSONValue
     public let bytes: [UInt8]
 
     public init(
         version: UInt64, digest: PictureDigest, link: LinkStatus, liveness: JSONValue, writesQueued: Int,
-        ready: Bool, records: [Update] = []
+        ready: Bool, records: [Update] = [], applied: [OrganisationCode: SequenceNumber]? = nil
     ) {
         self.version = version
         self.digest = digest
@@ -97,6 +99,7 @@ public struct DeskState: Sendable {
         self.writesQueued = writesQueued
         self.ready = ready
         self.records = records
+        self.applied = applied
         json = [
             "type": "state", "version": .integer(Int64(version)), "organisation": "NATIONAL",
             "link": link.json, "picture": digest.json, "liveness": liveness,

@@ -15,10 +15,10 @@ enum SignalsDesk {
 
     /// `{"counts": {"signals", "exercise", "recipients": {state: n}, "overdue"}, "signals": [...]}`.
     static func json(
-        _ records: [Update], liveness: JSONValue, policy: SignalPolicy, now: Int64
-    ) -> JSONValue {
+        _ records: [Update], applied: [OrganisationCode: SequenceNumber]?, policy: SignalPolicy, now: Int64
+    ) -> [String: JSONValue] {
         let signals = SignalTracker(acknowledgeWithinMs: policy.acknowledgeWithinMs).signals(
-            in: records.compactMap { SignalRecord($0) }, applied: applied(liveness), now: now)
+            in: records.compactMap { SignalRecord($0) }, applied: applied, now: now)
         var byState: [String: Int64] = [:]
         for state in SignalRecipientState.allCases { byState[state.rawValue] = 0 }
         for signal in signals where !signal.exercise {
@@ -40,18 +40,5 @@ enum SignalsDesk {
             ],
             "signals": .array(Array(listed)),
         ]
-    }
-
-    /// What each daemon applied, from the liveness board's rows.
-    static func applied(_ liveness: JSONValue) -> [OrganisationCode: SequenceNumber]? {
-        guard let rows = liveness["parties"]?.arrayValue else { return nil }
-        var applied: [OrganisationCode: SequenceNumber] = [:]
-        for row in rows {
-            guard let code = row["code"]?.stringValue.flatMap(OrganisationCode.init),
-                let sequence = row["applied"]?.integerValue
-            else { continue }
-            applied[code] = SequenceNumber(max(0, sequence))
-        }
-        return applied.isEmpty ? nil : applied
     }
 }

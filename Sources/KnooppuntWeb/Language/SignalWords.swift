@@ -45,7 +45,7 @@ enum SignalWords {
     ])
 
     static let script = WordTable(
-        CommonWords.script,
+        CommonWords.script, states,
         WordTable([
             ("sig.none", "Geen signalen van of aan {0}.", "No signals from or to {0}."),
             ("sig.noAnswer", "Het scherm antwoordt niet.", "The screen does not answer."),
@@ -66,7 +66,6 @@ enum SignalWords {
             ("sig.followUp.outcome", "Opvolging", "Follow-up"),
             ("sig.followUp.note", "Toelichting (bijv. datum van de MAR)", "Note (e.g. the date of the MAR)"),
             ("sig.followUp.basis", "Eigen grondslag (bij doorsturen)", "Own legal basis (when forwarding)"),
-            ("sig.note", "Notitie (optioneel)", "Note (optional)"),
             ("sig.sending", "Versturen…", "Sending…"),
             (
                 "sig.queued", "Aan de daemon gegeven ({0}); wacht op het knooppunt…",
@@ -84,7 +83,6 @@ enum SignalWords {
             ),
             ("sig.noRecipients", "Kies minstens één ontvanger.", "Choose at least one recipient."),
             ("sig.overdue", "TE LAAT", "OVERDUE"),
-            ("sig.overdueSince", "te laat sinds {0}", "overdue since {0}"),
             ("sig.by", "door {0}", "by {0}"),
             ("sig.content.from", "Afzender", "Sender"),
             ("sig.content.kind", "Soort", "Kind"),
@@ -105,13 +103,6 @@ enum SignalWords {
                 "{0}: follow-up {1}: {2} by {3}"
             ),
             ("sig.may.send", "signalen versturen", "send signals"),
-            ("sig.may.ack", "de ontvangst van een signaal bevestigen", "acknowledge receipt of a signal"),
-            ("sigstate.followedUp", "opgevolgd", "followed up"),
-            ("sigstate.acknowledged", "ontvangst bevestigd", "acknowledged"),
-            ("sigstate.overdue", "te laat", "overdue"),
-            ("sigstate.delivered", "bezorgd", "delivered"),
-            ("sigstate.notDelivered", "nog niet bezorgd", "not delivered yet"),
-            ("sigstate.unknown", "bezorging onbekend", "delivery unknown"),
             ("sigkind.radicalisation", "radicalisering", "radicalisation"),
             ("sigkind.violence", "geweld", "violence"),
             ("sigkind.psychological", "psychische problematiek", "psychological concern"),
@@ -155,19 +146,25 @@ enum SignalWords {
         ]))
 
     /// The desk's signal board (`desk-signals.js`): counts and states, never content.
-    static let desk = WordTable([
-        ("dsig.heading", "Signalen over personen", "Signals about persons"),
-        (
-            "dsig.help",
-            "Aantallen en status per ontvanger; de inhoud is alleen voor afzender en ontvangers.",
-            "Counts and state per recipient; the content is for the sender and recipients only."
-        ),
-        (
-            "dsig.counts",
-            "{0} signalen, {1} met een te late ontvanger · ontvangers: {2} bezorgd, {3} bevestigd, {4} opgevolgd, {5} te laat",
-            "{0} signals, {1} with an overdue recipient · recipients: {2} delivered, {3} acknowledged, {4} followed up, {5} overdue"
-        ),
-        ("dsig.none", "Geen signalen.", "No signals."),
+    static let desk = WordTable(
+        states,
+        WordTable([
+            ("dsig.heading", "Signalen over personen", "Signals about persons"),
+            (
+                "dsig.help",
+                "Aantallen en status per ontvanger; de inhoud is alleen voor afzender en ontvangers.",
+                "Counts and state per recipient; the content is for the sender and recipients only."
+            ),
+            (
+                "dsig.counts",
+                "{0} signalen, {1} met een te late ontvanger · ontvangers: {2} bezorgd, {3} bevestigd, {4} opgevolgd, {5} te laat",
+                "{0} signals, {1} with an overdue recipient · recipients: {2} delivered, {3} acknowledged, {4} followed up, {5} overdue"
+            ),
+            ("dsig.none", "Geen signalen.", "No signals."),
+        ]))
+
+    /// A recipient's state, in the words of the screen's page and of the desk's board.
+    static let states = WordTable([
         ("sigstate.followedUp", "opgevolgd", "followed up"),
         ("sigstate.acknowledged", "ontvangst bevestigd", "acknowledged"),
         ("sigstate.overdue", "te laat", "overdue"),
