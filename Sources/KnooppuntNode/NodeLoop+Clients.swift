@@ -235,16 +235,25 @@ extension NodeLoop {
             return Coordinator.checkContent(
                 item.report, sender: item.sender, keys: item.keys, codec: documents, roots: roots)
         }
-        if wanted.count(where: { $0 }) < Self.parallelCheckMinimum {
-            for index in work.indices { checks[index] = check(index) }
-        } else {
+        func run(_ indices: [Int]) {
+            if indices.count(where: { wanted[$0] }) < Self.parallelCheckMinimum {
+                for index in indices { checks[index] = check(index) }
+                return
+            }
             checks.withUnsafeMutableBufferPointer { buffer in
                 // Each iteration writes only its own slot.
                 nonisolated(unsafe) let slots = buffer
-                DispatchQueue.concurrentPerform(iterations: work.count) { index in slots[index] = check(index)
+                DispatchQueue.concurrentPerform(iterations: indices.count) { position in
+                    slots[indices[position]] = check(indices[position])
                 }
             }
         }
+        // The reports of one sealed batch arrive together. The first of each is checked before
+        // the others, so its root is verified once and the rest find it in `roots`, instead of
+        // every core verifying the same root at the same moment.
+        let leads = BatchSeal.firstOfEachBatch(work.map { ($0.report, $0.sender) })
+        run(work.indices.filter { leads[$0] })
+        run(work.indices.filter { !leads[$0] })
         for (index, submit) in submits.enumerated() {
             decide(submit.report, from: submit.session, now: now, checked: checks[index], pending: &pending)
         }

@@ -1,3 +1,4 @@
+import KnooppuntDomain
 import Synchronization
 
 /// Sealing several reports of one origin with one Ed25519 signature, and verifying such
@@ -16,6 +17,19 @@ public enum BatchSeal {
     /// root. The count is signed too, so a proof cannot claim another shape of the same tree.
     public static func signedBytes(root: [UInt8], leafCount: Int) -> [UInt8] {
         batchTag + [UInt8(truncatingIfNeeded: leafCount >> 8), UInt8(truncatingIfNeeded: leafCount)] + root
+    }
+
+    /// For each report, whether it is the first of its sender's batch (the same root
+    /// signature) among `reports`; a report signed alone is always first. A verifier checks
+    /// those first, so the others of a batch find its root already verified.
+    public static func firstOfEachBatch(
+        _ reports: [(report: SealedReport, sender: OrganisationCode)]
+    ) -> [Bool] {
+        var seen: Set<[UInt8]> = []
+        return reports.map { item in
+            guard case .batch(let proof)? = item.report.seal else { return true }
+            return seen.insert(Array(item.sender.rawValue.utf8) + proof.rootSignature).inserted
+        }
     }
 
     /// Seals `reports` (their envelopes; any signature they carry is replaced) with one

@@ -69,6 +69,19 @@ struct BatchSealTests {
         }
     }
 
+    @Test("the first report of each sender's batch is told apart, so a verifier checks its root first")
+    func firstOfEachBatch() {
+        let first = Self.batch(3)
+        let second = BatchSeal.seal(Self.unsigned(2, seed: 9), with: Fixtures.signingKey)
+        let alone = Self.batch(1)
+        let vr10 = OrganisationCode("VR10")!
+        let reports: [(report: SealedReport, sender: OrganisationCode)] =
+            first.map { ($0, Fixtures.origin) } + [(alone[0], Fixtures.origin)]
+            + second.map { ($0, Fixtures.origin) } + [(first[0], vr10)]
+        #expect(
+            BatchSeal.firstOfEachBatch(reports) == [true, false, false, true, true, false, true])
+    }
+
     @Test("a report sealed alone keeps the 64-byte signature over its envelope")
     func singleUnchanged() throws {
         let alone = try #require(Self.batch(1).first)
