@@ -171,9 +171,10 @@ public struct OrganisationRegistry: Hashable, Sendable {
     /// network.json and called ``install(_:)``; the 28 until then.
     ///
     /// A read takes an uncontended lock and copies the value out: fine for decoders and
-    /// command lines. The node's per-report paths do not read it: `Classification.allows`
-    /// needs no registry at all, and the write policy and the picture hold the registry they
-    /// were given on the node's poll loop (see NodeLoop+Config.swift).
+    /// command lines. The write policy and the picture hold the registry they were given on
+    /// the node's poll loop (see NodeLoop+Config.swift). One per-report path still asks it:
+    /// `Classification.allows(_:)` for a section classified for a kind or group, through
+    /// ``installedOrganisation(_:)`` (one lock per view, only for such sections).
     public static var installed: OrganisationRegistry { current.withLock { $0 } }
 
     /// Makes `registry` the program's network: at start, and again whenever a node or a daemon
