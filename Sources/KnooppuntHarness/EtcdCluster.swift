@@ -33,8 +33,25 @@ public final class EtcdCluster: @unchecked Sendable {
         public let clientPort: Int
         public let peerPort: Int
         public let dataFolder: URL
-        public var clientURL: String { "http://127.0.0.1:\(clientPort)" }
-        public var peerURL: String { "http://127.0.0.1:\(peerPort)" }
+        /// With TLS: the plain-HTTP port of `/health` and `/metrics` on loopback
+        /// (`--listen-metrics-urls`), so readiness needs no client certificate.
+        public let metricsPort: Int?
+        var scheme: String { metricsPort == nil ? "http" : "https" }
+        public var clientURL: String { "\(scheme)://127.0.0.1:\(clientPort)" }
+        public var peerURL: String { "\(scheme)://127.0.0.1:\(peerPort)" }
+    }
+
+    /// The members' TLS material (PEM files): the CA every member trusts for clients and
+    /// peers, and each member's certificate and key (server and peer use, valid for 127.0.0.1).
+    /// With it the members require a client certificate the CA signed (`--client-cert-auth`)
+    /// from the replicas and from each other (`--peer-client-cert-auth`).
+    public struct TLS: Sendable {
+        public var authorityFile: URL
+        public var members: [(certificate: URL, key: URL)]
+        public init(authorityFile: URL, members: [(certificate: URL, key: URL)]) {
+            self.authorityFile = authorityFile
+            self.members = members
+        }
     }
 
     public let folder: URL
@@ -42,6 +59,8 @@ public final class EtcdCluster: @unchecked Sendable {
     public let members: [Member]
     /// `--quota-backend-bytes` of every member; nil keeps etcd's default (2 GiB).
     public let quotaBackendBytes: Int?
+    /// The members' TLS material; nil: plain HTTP on loopback.
+    public let tls: TLS?
     let processes: ProcessGroup
     let token: String
     /// Members ended on purpose (``kill(_:)``, ``stopAll(grace:)``): their absence is no failure.
@@ -60,29 +79,33 @@ public final class EtcdCluster: @unchecked Sendable {
 
     /// Lays out `count` members under `folder` (data in `folder/NAME.etcd`, logs in
     /// `folder/NAME.log`) on free loopback ports, or on the `2 * count` ports from `basePort`
-    /// (a deployment restarted on its data folders needs the same ports every time). Nothing
-    /// runs until ``start()``.
+    /// (a deployment restarted on its data folders needs the same ports every time; with TLS
+    /// `3 * count`, the last `count` for health). Nothing runs until ``start()``.
     public init(
         folder: URL, count: Int = defaultMemberCount, quotaBackendBytes: Int? = nil, binary: URL? = nil,
-        basePort: Int? = nil
+        basePort: Int? = nil, tls: TLS? = nil
     )
         throws
     {
         precondition(count >= 1, "a cluster has at least one member")
+        precondition(tls.map { $0.members.count == count } ?? true, "TLS material for every member")
+        let portsPerMember = tls == nil ? 2 : 3
         guard let binary = binary ?? Self.installedBinary() else {
             throw HarnessError("etcd is not installed: run scripts/setup.sh (Debian's etcd-server)")
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        guard let base = basePort ?? FreePorts.consecutive(2 * count) else {
-            throw HarnessError("no \(2 * count) free consecutive ports on loopback for etcd")
+        guard let base = basePort ?? FreePorts.consecutive(portsPerMember * count) else {
+            throw HarnessError("no \(portsPerMember * count) free consecutive ports on loopback for etcd")
         }
         self.folder = folder
         self.binary = binary
         self.quotaBackendBytes = quotaBackendBytes
+        self.tls = tls
         self.members = (0..<count).map { index in
             Member(
                 name: "etcd\(index + 1)", clientPort: base + 2 * index, peerPort: base + 2 * index + 1,
-                dataFolder: folder.appendingPathComponent("etcd\(index + 1).etcd"))
+                dataFolder: folder.appendingPathComponent("etcd\(index + 1).etcd"),
+                metricsPort: tls == nil ? nil : base + 2 * count + index)
         }
         self.processes = ProcessGroup(binary: binary, logFolder: folder)
         self.token = "knooppunt-\(UUID().uuidString.prefix(8))"
@@ -117,6 +140,12 @@ public final class EtcdCluster: @unchecked Sendable {
             "--logger", "zap", "--log-outputs", "stderr",
         ]
         if let quotaBackendBytes { arguments += ["--quota-backend-bytes", String(quotaBackendBytes)] }
+        if let tls, let metricsPort = member.metricsPort {
+            arguments += Self.tlsArguments(
+                authority: tls.authorityFile.path, certificate: tls.members[index].certificate.path,
+                key: tls.members[index].key.path)
+            arguments += ["--listen-metrics-urls", "http://127.0.0.1:\(metricsPort)"]
+        }
         return arguments
     }
 
@@ -156,10 +185,24 @@ public final class EtcdCluster: @unchecked Sendable {
         return processes.stopAll(grace: grace)
     }
 
-    /// `GET /health` of member `index` answers 200: it runs and knows a leader.
+    /// etcd's TLS flags for a member: clients and peers both verified against the one CA, the
+    /// member's one certificate serving both (deploy/systemd/knooppunt-etcd.service uses the
+    /// same flags; EtcdUnitTests holds the two together).
+    public static func tlsArguments(authority: String, certificate: String, key: String) -> [String] {
+        [
+            "--cert-file", certificate, "--key-file", key, "--trusted-ca-file", authority, "--client-cert-auth",
+            "--peer-cert-file", certificate, "--peer-key-file", key, "--peer-trusted-ca-file", authority,
+            "--peer-client-cert-auth",
+        ]
+    }
+
+    /// `GET /health` of member `index` answers 200: it runs and knows a leader (on its
+    /// plain-HTTP metrics port with TLS).
     public func isHealthy(_ index: Int) -> Bool {
-        (try? HTTPStatus.get(
-            host: "127.0.0.1", port: members[index].clientPort, path: "/health", timeout: .seconds(2))) == 200
+        let member = members[index]
+        return (try? HTTPStatus.get(
+            host: "127.0.0.1", port: member.metricsPort ?? member.clientPort, path: "/health",
+            timeout: .seconds(2))) == 200
     }
 
     /// Waits until every running, not paused member is healthy. A member that was started
