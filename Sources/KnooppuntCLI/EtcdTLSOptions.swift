@@ -18,7 +18,8 @@ struct EtcdTLSOptions: ParsableArguments {
     @Option(
         name: .customLong("etcd-cert"),
         help: ArgumentHelp(
-            "This replica's etcd client certificate; default DIR/keys/etcd/client-ROLE.pem.", valueName: "file"))
+            "This replica's etcd client certificate; default DIR/keys/etcd/client-ROLE.pem.",
+            valueName: "file"))
     var certificate: String?
     @Option(
         name: .customLong("etcd-key"),

@@ -34,7 +34,10 @@ struct KeysInitCommand: ParsableCommand {
               knooppunt keys init --hosts deploy/network.example.yaml --dir ./deployment
             """)
 
-    @Option(help: "Where the national node runs: three replicas or the pair (YAML or JSON; see deploy/network.example.yaml).")
+    @Option(
+        help:
+            "Where the national node runs: three replicas or the pair (YAML or JSON; see deploy/network.example.yaml)."
+    )
     var hosts: String
 
     @OptionGroup var folder: FolderOption

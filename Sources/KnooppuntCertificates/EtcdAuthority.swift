@@ -49,7 +49,8 @@ public struct EtcdAuthority {
         do {
             certificate = try Certificate(pemEncoded: certificatePEM)
         } catch {
-            throw EtcdCertificateError(.malformed, "the etcd CA certificate is not a PEM certificate: \(error)")
+            throw EtcdCertificateError(
+                .malformed, "the etcd CA certificate is not a PEM certificate: \(error)")
         }
         do {
             key = try P256.Signing.PrivateKey(pemRepresentation: keyPEM)
@@ -74,7 +75,8 @@ public struct EtcdAuthority {
     /// addresses the others and the replicas reach it by).
     public func issueMember(name: String, names: [String], now: Date = Date()) throws -> IssuedCertificate {
         guard !names.isEmpty else {
-            throw EtcdCertificateError(.noNames, "etcd member \(name) needs at least one host name or address")
+            throw EtcdCertificateError(
+                .noNames, "etcd member \(name) needs at least one host name or address")
         }
         return try issue(
             commonName: "etcd member \(name)", usages: [.serverAuth, .clientAuth],
@@ -83,7 +85,8 @@ public struct EtcdAuthority {
 
     /// A node replica's client certificate: it proves the replica to etcd, nothing else.
     public func issueClient(name: String, now: Date = Date()) throws -> IssuedCertificate {
-        try issue(commonName: "knooppunt replica \(name)", usages: [.clientAuth], alternativeNames: [], now: now)
+        try issue(
+            commonName: "knooppunt replica \(name)", usages: [.clientAuth], alternativeNames: [], now: now)
     }
 
     func issue(

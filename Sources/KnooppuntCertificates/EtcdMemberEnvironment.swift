@@ -25,7 +25,8 @@ public enum EtcdMemberEnvironment {
             "KNOOPPUNT_ETCD_LISTEN_PEER=https://\(listen):\(member.peerPort)",
             "KNOOPPUNT_ETCD_ADVERTISE_PEER=\(member.peerURL)",
             "KNOOPPUNT_ETCD_METRICS=http://127.0.0.1:\(metricsPort(member))",
-            "KNOOPPUNT_ETCD_INITIAL_CLUSTER=" + members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ","),
+            "KNOOPPUNT_ETCD_INITIAL_CLUSTER="
+                + members.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ","),
             "KNOOPPUNT_ETCD_ENDPOINTS=" + members.map(\.clientURL).joined(separator: ","),
         ]
         return lines.joined(separator: "\n") + "\n"
@@ -33,7 +34,9 @@ public enum EtcdMemberEnvironment {
 }
 
 extension EtcdTLSFiles {
-    public func memberEnvironment(_ name: String) -> URL { folder.appendingPathComponent("member-\(name).env") }
+    public func memberEnvironment(_ name: String) -> URL {
+        folder.appendingPathComponent("member-\(name).env")
+    }
 
     /// Writes every member's environment file (owner-only like the rest of the folder).
     public func writeEnvironments(for hosts: HostsFile) throws {

@@ -24,9 +24,13 @@ public struct EtcdTLSFiles: Sendable {
 
     public var authorityCertificate: URL { folder.appendingPathComponent("ca.pem") }
     public var authorityKey: URL { folder.appendingPathComponent("ca-key.pem") }
-    public func memberCertificate(_ name: String) -> URL { folder.appendingPathComponent("member-\(name).pem") }
+    public func memberCertificate(_ name: String) -> URL {
+        folder.appendingPathComponent("member-\(name).pem")
+    }
     public func memberKey(_ name: String) -> URL { folder.appendingPathComponent("member-\(name)-key.pem") }
-    public func clientCertificate(_ name: String) -> URL { folder.appendingPathComponent("client-\(name).pem") }
+    public func clientCertificate(_ name: String) -> URL {
+        folder.appendingPathComponent("client-\(name).pem")
+    }
     public func clientKey(_ name: String) -> URL { folder.appendingPathComponent("client-\(name)-key.pem") }
 
     /// Whether this folder holds the deployment's CA certificate.
@@ -111,12 +115,15 @@ public struct EtcdTLSFiles: Sendable {
     public func export(_ name: String, to target: EtcdTLSFiles) throws -> [String] {
         var files = [
             (authorityCertificate, target.authorityCertificate),
-            (memberCertificate(name), target.memberCertificate(name)), (memberKey(name), target.memberKey(name)),
-            (clientCertificate(name), target.clientCertificate(name)), (clientKey(name), target.clientKey(name)),
+            (memberCertificate(name), target.memberCertificate(name)),
+            (memberKey(name), target.memberKey(name)),
+            (clientCertificate(name), target.clientCertificate(name)),
+            (clientKey(name), target.clientKey(name)),
         ]
         for (source, _) in files where !FileManager.default.fileExists(atPath: source.path) {
             throw EtcdCertificateError(
-                .incomplete, "\(source.path) is missing: run `knooppunt keys init` with a hosts file naming \(name)")
+                .incomplete,
+                "\(source.path) is missing: run `knooppunt keys init` with a hosts file naming \(name)")
         }
         if FileManager.default.fileExists(atPath: memberEnvironment(name).path) {
             files.append((memberEnvironment(name), target.memberEnvironment(name)))

@@ -55,18 +55,23 @@ public struct HostsFile: Sendable, Equatable {
         func node(_ role: PairRole) throws -> NodeAddress? {
             let name = role.rawValue
             guard let entry = value[name], entry != .null else { return nil }
-            guard entry.objectValue != nil else { throw fail("\(name) must be a mapping with host", "notAMapping") }
+            guard entry.objectValue != nil else {
+                throw fail("\(name) must be a mapping with host", "notAMapping")
+            }
             for key in entry.objectValue!.keys where !["host", "listen", "port", "etcd"].contains(key) {
                 throw fail("unknown key \(name).\(key) (expected host, listen, port, etcd)", "unknownKey")
             }
             guard let host = entry["host"]?.stringValue, !host.isEmpty else {
-                throw fail("\(name).host is missing: the name or address the others reach it by", "missingHost")
+                throw fail(
+                    "\(name).host is missing: the name or address the others reach it by", "missingHost")
             }
             guard !host.contains(":") || host.hasPrefix("[") else {
                 throw fail("\(name).host: write an IPv6 address in brackets, e.g. [2001:db8::1]", "bareIPv6")
             }
             let port = Int(entry["port"]?.integerValue ?? Int64(defaultPort))
-            guard (1...65_534).contains(port) else { throw fail("\(name).port must be a port below 65535", "badPort") }
+            guard (1...65_534).contains(port) else {
+                throw fail("\(name).port must be a port below 65535", "badPort")
+            }
             let listen = entry["listen"]?.stringValue ?? "*"
             hosts[role] = (host, listen, entry["etcd"])
             return NodeAddress(
@@ -117,7 +122,9 @@ public struct EtcdMemberHost: Sendable, Equatable {
     /// Further names and addresses its certificate carries (another interface, a DNS alias).
     public var addresses: [String]
 
-    public init(name: String, host: String, listen: String, clientPort: Int, peerPort: Int, addresses: [String]) {
+    public init(
+        name: String, host: String, listen: String, clientPort: Int, peerPort: Int, addresses: [String]
+    ) {
         self.name = name
         self.host = host
         self.listen = listen
@@ -151,7 +158,8 @@ public struct EtcdMemberHost: Sendable, Equatable {
             throw fail("\(name).etcd must be a mapping (client_port, peer_port, addresses)", "notAMapping")
         }
         for key in object.keys where !["client_port", "peer_port", "addresses"].contains(key) {
-            throw fail("unknown key \(name).etcd.\(key) (expected client_port, peer_port, addresses)", "unknownKey")
+            throw fail(
+                "unknown key \(name).etcd.\(key) (expected client_port, peer_port, addresses)", "unknownKey")
         }
         for (key, path) in [("client_port", \EtcdMemberHost.clientPort), ("peer_port", \.peerPort)] {
             guard let field = etcd[key], field != .null else { continue }
@@ -164,7 +172,8 @@ public struct EtcdMemberHost: Sendable, Equatable {
             throw fail("\(name).etcd: client_port and peer_port must differ", "badPort")
         }
         if let addresses = etcd["addresses"], addresses != .null {
-            guard let list = addresses.arrayValue, list.allSatisfy({ $0.stringValue?.isEmpty == false }) else {
+            guard let list = addresses.arrayValue, list.allSatisfy({ $0.stringValue?.isEmpty == false })
+            else {
                 throw fail("\(name).etcd.addresses must be a list of host names or addresses", "badAddresses")
             }
             member.addresses = list.compactMap(\.stringValue)

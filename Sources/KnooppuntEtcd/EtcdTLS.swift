@@ -37,7 +37,8 @@ public struct EtcdTLS: Sendable, Hashable {
                 .certificate($0)
             }
         } catch {
-            throw EtcdError(.tlsMaterial, "the etcd client certificate \(certificateFile) cannot be read: \(error)")
+            throw EtcdError(
+                .tlsMaterial, "the etcd client certificate \(certificateFile) cannot be read: \(error)")
         }
         do {
             configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
@@ -60,7 +61,8 @@ public struct EtcdTLS: Sendable, Hashable {
         configuration.tlsConfiguration = try self.configuration()
         return Self.clients.withLock { table in
             if let client = table[self] { return client }
-            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            let client = HTTPClient(
+                eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             table[self] = client
             return client
         }
@@ -79,7 +81,8 @@ public struct EtcdTLS: Sendable, Hashable {
                 guard isLoopback(host) else {
                     throw EtcdError(
                         .insecure,
-                        "\(endpoint): plain HTTP is for loopback only; use https:// with the deployment's etcd certificates")
+                        "\(endpoint): plain HTTP is for loopback only; use https:// with the deployment's etcd certificates"
+                    )
                 }
             case "https":
                 guard tls != nil else {

@@ -190,7 +190,8 @@ public final class EtcdCluster: @unchecked Sendable {
     /// same flags; EtcdUnitTests holds the two together).
     public static func tlsArguments(authority: String, certificate: String, key: String) -> [String] {
         [
-            "--cert-file", certificate, "--key-file", key, "--trusted-ca-file", authority, "--client-cert-auth",
+            "--cert-file", certificate, "--key-file", key, "--trusted-ca-file", authority,
+            "--client-cert-auth",
             "--peer-cert-file", certificate, "--peer-key-file", key, "--peer-trusted-ca-file", authority,
             "--peer-client-cert-auth",
         ]
@@ -200,9 +201,10 @@ public final class EtcdCluster: @unchecked Sendable {
     /// plain-HTTP metrics port with TLS).
     public func isHealthy(_ index: Int) -> Bool {
         let member = members[index]
-        return (try? HTTPStatus.get(
-            host: "127.0.0.1", port: member.metricsPort ?? member.clientPort, path: "/health",
-            timeout: .seconds(2))) == 200
+        return
+            (try? HTTPStatus.get(
+                host: "127.0.0.1", port: member.metricsPort ?? member.clientPort, path: "/health",
+                timeout: .seconds(2))) == 200
     }
 
     /// Waits until every running, not paused member is healthy. A member that was started

@@ -44,7 +44,10 @@ struct DeployUnitTests {
 
     /// The `${NAME}` variables a command line reads.
     static func variables(_ words: [String]) -> Set<String> {
-        Set(words.filter { $0.hasPrefix("${") && $0.hasSuffix("}") }.map { String($0.dropFirst(2).dropLast()) })
+        Set(
+            words.filter { $0.hasPrefix("${") && $0.hasSuffix("}") }.map {
+                String($0.dropFirst(2).dropLast())
+            })
     }
 
     @Test("the etcd member unit runs with the harness's flags, timing, quota and TLS files")
@@ -66,16 +69,21 @@ struct DeployUnitTests {
         // The same values wherever they are not the host's own (names, URLs, folders).
         let hostOwn: Set<String> = [
             "--name", "--data-dir", "--listen-client-urls", "--advertise-client-urls", "--listen-peer-urls",
-            "--initial-advertise-peer-urls", "--initial-cluster", "--initial-cluster-token", "--listen-metrics-urls",
+            "--initial-advertise-peer-urls", "--initial-cluster", "--initial-cluster-token",
+            "--listen-metrics-urls",
         ]
         for (flag, value) in harness where !hostOwn.contains(flag) {
-            #expect(unit[flag] == value, "\(flag): unit \(String(describing: unit[flag])), harness \(String(describing: value))")
+            #expect(
+                unit[flag] == value,
+                "\(flag): unit \(String(describing: unit[flag])), harness \(String(describing: value))")
         }
         #expect(unit["--initial-cluster-token"] == EtcdMemberEnvironment.clusterToken)
         #expect(unit["--data-dir"] == "\(Self.dataFolder)/etcd/%i.etcd")
     }
 
-    @Test("the replica unit runs `knooppunt node` on the members of the environment file; both units read only variables keys init writes")
+    @Test(
+        "the replica unit runs `knooppunt node` on the members of the environment file; both units read only variables keys init writes"
+    )
     func replicaUnitAndVariables() throws {
         let words = try Self.execStart("knooppunt-replica@.service")
         #expect(Array(words.prefix(2)) == ["/usr/local/bin/knooppunt", "node"])

@@ -11,10 +11,13 @@ struct EtcdCertificatesTests {
     let now = Date(timeIntervalSince1970: 1_790_000_000)
 
     func temporaryFolder() -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("knooppunt-tls-\(UUID().uuidString.prefix(8))")
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-tls-\(UUID().uuidString.prefix(8))")
     }
 
-    @Test("a member's certificate: signed by the CA, server and client use, every name and address, the stated validity")
+    @Test(
+        "a member's certificate: signed by the CA, server and client use, every name and address, the stated validity"
+    )
     func memberCertificate() throws {
         let authority = try EtcdAuthority.generate(name: "NL", now: now)
         let ca = authority.certificate
@@ -46,7 +49,9 @@ struct EtcdCertificatesTests {
         let other = try EtcdAuthority.generate(name: "NL", now: now)
         #expect(!ca.publicKey.isValidSignature(other.certificate.signature, for: other.certificate))
 
-        #expect(throws: EtcdCertificateError.self) { try authority.issueMember(name: "x", names: [], now: now) }
+        #expect(throws: EtcdCertificateError.self) {
+            try authority.issueMember(name: "x", names: [], now: now)
+        }
         let bad = #expect(throws: EtcdCertificateError.self) {
             try authority.issueMember(name: "x", names: ["bad name!"], now: now)
         }
@@ -69,7 +74,9 @@ struct EtcdCertificatesTests {
         #expect(malformed?.code == .malformed)
     }
 
-    @Test("prepare makes every file owner-only, keeps what exists on a second run, refuses half pairs and orphans")
+    @Test(
+        "prepare makes every file owner-only, keeps what exists on a second run, refuses half pairs and orphans"
+    )
     func prepareKeepsAndRefuses() throws {
         let root = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -83,7 +90,8 @@ struct EtcdCertificatesTests {
             let mode = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(name)")
         }
-        let folderMode = try FileManager.default.attributesOfItem(atPath: files.folder.path)[.posixPermissions]
+        let folderMode = try FileManager.default.attributesOfItem(atPath: files.folder.path)[
+            .posixPermissions]
         #expect(folderMode as? Int == 0o700)
         let before = try Data(contentsOf: files.memberCertificate("backup"))
 
@@ -104,7 +112,8 @@ struct EtcdCertificatesTests {
         let authority = try EtcdAuthority(
             certificatePEM: String(contentsOf: files.authorityCertificate, encoding: .utf8),
             keyPEM: String(contentsOf: files.authorityKey, encoding: .utf8))
-        let remade = try Certificate(pemEncoded: String(contentsOf: files.memberCertificate("third"), encoding: .utf8))
+        let remade = try Certificate(
+            pemEncoded: String(contentsOf: files.memberCertificate("third"), encoding: .utf8))
         #expect(authority.certificate.publicKey.isValidSignature(remade.signature, for: remade))
 
         // Certificates without their CA: never a new CA beside them.
@@ -116,7 +125,8 @@ struct EtcdCertificatesTests {
         #expect(orphans?.code == .incomplete)
     }
 
-    @Test("export gives one host the CA certificate and its own member's and replica's files, never the CA key")
+    @Test(
+        "export gives one host the CA certificate and its own member's and replica's files, never the CA key")
     func exportOneHost() throws {
         let root = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }
@@ -129,43 +139,66 @@ struct EtcdCertificatesTests {
         #expect(written.count == 5)
         let present = try FileManager.default.contentsOfDirectory(atPath: target.folder.path).sorted()
         #expect(
-            present == ["ca.pem", "client-backup-key.pem", "client-backup.pem", "member-backup-key.pem", "member-backup.pem"])
-        #expect(try Data(contentsOf: target.memberKey("backup")) == Data(contentsOf: files.memberKey("backup")))
+            present == [
+                "ca.pem", "client-backup-key.pem", "client-backup.pem", "member-backup-key.pem",
+                "member-backup.pem",
+            ])
+        #expect(
+            try Data(contentsOf: target.memberKey("backup")) == Data(contentsOf: files.memberKey("backup")))
         let missing = #expect(throws: EtcdCertificateError.self) {
             try files.export("fourth", to: EtcdTLSFiles(folder: root.appendingPathComponent("host-d")))
         }
         #expect(missing?.code == .incomplete)
     }
 
-    @Test("the hosts file: three replicas get an etcd member each, with ports and names; mistakes carry codes")
+    @Test(
+        "the hosts file: three replicas get an etcd member each, with ports and names; mistakes carry codes")
     func hostsFile() throws {
         let value: JSONValue = [
             "primary": ["host": "knooppunt-a.lcms.example", "etcd": ["addresses": ["10.0.0.1"]]],
             "backup": ["host": "knooppunt-b.lcms.example", "listen": "10.0.0.2"],
-            "third": ["host": "knooppunt-c.lcms.example", "etcd": ["client_port": 12_379, "peer_port": 12_380]],
+            "third": [
+                "host": "knooppunt-c.lcms.example", "etcd": ["client_port": 12_379, "peer_port": 12_380],
+            ],
         ]
         let file = try HostsFile.parse(value, source: "hosts.yaml")
         #expect(file.etcdMembers.map(\.name) == ["primary", "backup", "third"])
         #expect(file.etcdMembers[0].clientURL == "https://knooppunt-a.lcms.example:2379")
-        #expect(file.etcdMembers[0].certificateNames == ["knooppunt-a.lcms.example", "10.0.0.1", "localhost", "127.0.0.1"])
+        #expect(
+            file.etcdMembers[0].certificateNames == [
+                "knooppunt-a.lcms.example", "10.0.0.1", "localhost", "127.0.0.1",
+            ])
         #expect(file.etcdMembers[1].certificateNames.contains("10.0.0.2"))
         #expect(file.etcdMembers[2].peerURL == "https://knooppunt-c.lcms.example:12380")
 
-        let pair = try HostsFile.parse(["primary": ["host": "a"], "backup": ["host": "b"]], source: "hosts.yaml")
+        let pair = try HostsFile.parse(
+            ["primary": ["host": "a"], "backup": ["host": "b"]], source: "hosts.yaml")
         #expect(pair.etcdMembers.isEmpty)
 
         let cases: [(JSONValue, String)] = [
-            (["primary": ["host": "a", "etcd": ["client_port": 2379]], "backup": ["host": "b"]], "hosts.etcdNeedsThree"),
             (
-                ["primary": ["host": "a", "etcd": ["client_port": 0]], "backup": ["host": "b"], "third": ["host": "c"]],
+                ["primary": ["host": "a", "etcd": ["client_port": 2379]], "backup": ["host": "b"]],
+                "hosts.etcdNeedsThree"
+            ),
+            (
+                [
+                    "primary": ["host": "a", "etcd": ["client_port": 0]], "backup": ["host": "b"],
+                    "third": ["host": "c"],
+                ],
                 "hosts.badPort"
             ),
             (
-                ["primary": ["host": "a", "etcd": ["peers": 1]], "backup": ["host": "b"], "third": ["host": "c"]],
+                [
+                    "primary": ["host": "a", "etcd": ["peers": 1]], "backup": ["host": "b"],
+                    "third": ["host": "c"],
+                ],
                 "hosts.unknownKey"
             ),
             (
-                ["primary": ["host": "a", "etcd": ["addresses": "x"]], "backup": ["host": "b"], "third": ["host": "c"]],
+                [
+                    "primary": ["host": "a", "etcd": ["addresses": "x"]], "backup": ["host": "b"],
+                    "third": ["host": "c"],
+                ],
                 "hosts.badAddresses"
             ),
             (["primary": ["host": "a"], "third": ["host": "c"]], "hosts.thirdWithoutBackup"),

@@ -26,7 +26,8 @@ struct EtcdTLSTests {
         let names = ["etcd1", "etcd2", "etcd3"]
         let files = EtcdTLSFiles(folder: root.appendingPathComponent("keys"))
         try files.prepare(
-            members: names.map { ($0, ["127.0.0.1", "localhost"]) }, clients: ["primary"], authorityName: "test")
+            members: names.map { ($0, ["127.0.0.1", "localhost"]) }, clients: ["primary"],
+            authorityName: "test")
         let other = EtcdTLSFiles(folder: root.appendingPathComponent("other-keys"))
         try other.prepare(members: [], clients: ["primary"], authorityName: "intruder")
 
@@ -62,8 +63,11 @@ struct EtcdTLSTests {
 
         // No client certificate, but the right CA trusted: etcd ends the handshake.
         var trustOnly = TLSConfiguration.makeClientConfiguration()
-        trustOnly.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(files.authorityCertificate.path))
+        trustOnly.trustRoots = .certificates(
+            try NIOSSLCertificate.fromPEMFile(files.authorityCertificate.path))
         try await expectRefused(cluster, tls: trustOnly, key: "/tls/anonymous", replica: replica)
+        #expect(
+            cluster.members.indices.contains { cluster.logText($0).contains("didn't provide a certificate") })
 
         // Another authority's client certificate: etcd does not believe it.
         var foreign = try EtcdTLS(
@@ -73,6 +77,7 @@ struct EtcdTLSTests {
         ).configuration()
         foreign.trustRoots = trustOnly.trustRoots
         try await expectRefused(cluster, tls: foreign, key: "/tls/foreign", replica: replica)
+        #expect(cluster.members.indices.contains { cluster.logText($0).contains("unknown authority") })
 
         // A replica that trusts another authority refuses the members themselves.
         let misled = try EtcdTLS(
@@ -110,7 +115,9 @@ struct EtcdTLSTests {
 
     @Test("plain HTTP is refused off loopback, https needs material; loopback http stays allowed")
     func endpointRules() throws {
-        #expect(throws: Never.self) { try EtcdTLS.check(endpoints: ["http://127.0.0.1:2379", "http://[::1]:2379"], tls: nil) }
+        #expect(throws: Never.self) {
+            try EtcdTLS.check(endpoints: ["http://127.0.0.1:2379", "http://[::1]:2379"], tls: nil)
+        }
         let refused = #expect(throws: EtcdError.self) {
             try EtcdTLS.check(endpoints: ["http://10.0.0.1:2379"], tls: nil)
         }

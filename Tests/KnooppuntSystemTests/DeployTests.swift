@@ -28,7 +28,8 @@ extension SystemTests {
         #expect(network.primary.pairEndpoint == "tcp://knooppunt-a.lcms.example:7403")
         #expect(network.backup?.endpoint == "tcp://knooppunt-b.lcms.example:7402")
         #expect(network.third?.endpoint == "tcp://knooppunt-c.lcms.example:7402")
-        #expect(result.out.contains("etcd TLS:") && result.out.contains("https://knooppunt-c.lcms.example:2379"))
+        #expect(
+            result.out.contains("etcd TLS:") && result.out.contains("https://knooppunt-c.lcms.example:2379"))
         let etcd = folder.keysFolder.appendingPathComponent("etcd")
         let etcdFiles = try FileManager.default.contentsOfDirectory(atPath: etcd.path)
         #expect(etcdFiles.count == 2 + 3 * 2 + 3 * 2 + 3, "\(etcdFiles.sorted())")
@@ -78,7 +79,8 @@ extension SystemTests {
                 .sorted()
                 == [
                     "keys", "keys/etcd", "keys/etcd/ca.pem", "keys/etcd/client-backup-key.pem",
-                    "keys/etcd/client-backup.pem", "keys/etcd/member-backup-key.pem", "keys/etcd/member-backup.pem",
+                    "keys/etcd/client-backup.pem", "keys/etcd/member-backup-key.pem",
+                    "keys/etcd/member-backup.pem",
                     "keys/etcd/member-backup.env", "keys/node-server.json", "network.json",
                 ].sorted())
         let environment = try String(
