@@ -151,6 +151,8 @@ let package = Package(
             name: "KnooppuntHarness",
             dependencies: [
                 "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+                // The local etcd members' certificates (LocalEtcd).
+                "KnooppuntCertificates",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
