@@ -25,11 +25,18 @@ public final class EtcdCluster: @unchecked Sendable {
     public static let startTimeout: Duration = .seconds(60)
     /// How long a member may take to stop on SIGTERM before SIGKILL.
     public static let stopGrace: Duration = .seconds(5)
+    /// A member's ports on a host of its own (``init(folder:hosts:quotaBackendBytes:binary:tls:)``):
+    /// etcd's registered client and peer ports, health on the next (loopback only).
+    public static let hostClientPort = 2379
+    public static let hostPeerPort = 2380
+    public static let hostMetricsPort = 2381
     /// Where Debian installs the server.
     public static let debianBinary = "/usr/bin/etcd"
 
     public struct Member {
         public let name: String
+        /// The address it listens on and is reached by (127.0.0.1, or a test host's own).
+        public let host: String
         public let clientPort: Int
         public let peerPort: Int
         public let dataFolder: URL
@@ -37,8 +44,8 @@ public final class EtcdCluster: @unchecked Sendable {
         /// (`--listen-metrics-urls`), so readiness needs no client certificate.
         public let metricsPort: Int?
         var scheme: String { metricsPort == nil ? "http" : "https" }
-        public var clientURL: String { "\(scheme)://127.0.0.1:\(clientPort)" }
-        public var peerURL: String { "\(scheme)://127.0.0.1:\(peerPort)" }
+        public var clientURL: String { "\(scheme)://\(host):\(clientPort)" }
+        public var peerURL: String { "\(scheme)://\(host):\(peerPort)" }
     }
 
     /// The members' TLS material (PEM files): the CA every member trusts for clients and
@@ -63,6 +70,16 @@ public final class EtcdCluster: @unchecked Sendable {
     public let tls: TLS?
     let processes: ProcessGroup
     let token: String
+    /// Wraps a member's command line to run elsewhere (inside a test host's network namespace).
+    public var launcher:
+        ((_ name: String, _ commandLine: [String]) -> (executable: URL, arguments: [String])?)?
+    {
+        get { processes.launcher }
+        set { processes.launcher = newValue }
+    }
+    /// Asks member `index` whether it is healthy, where `GET /health` from here cannot reach it
+    /// (a member inside a namespace); nil asks its loopback port.
+    public var healthProbe: ((_ index: Int) -> Bool)?
     /// Members ended on purpose (``kill(_:)``, ``stopAll(grace:)``): their absence is no failure.
     private var killed: Set<Int> = []
 
@@ -103,9 +120,36 @@ public final class EtcdCluster: @unchecked Sendable {
         self.tls = tls
         self.members = (0..<count).map { index in
             Member(
-                name: "etcd\(index + 1)", clientPort: base + 2 * index, peerPort: base + 2 * index + 1,
+                name: "etcd\(index + 1)", host: "127.0.0.1", clientPort: base + 2 * index,
+                peerPort: base + 2 * index + 1,
                 dataFolder: folder.appendingPathComponent("etcd\(index + 1).etcd"),
                 metricsPort: tls == nil ? nil : base + 2 * count + index)
+        }
+        self.processes = ProcessGroup(binary: binary, logFolder: folder)
+        self.token = "knooppunt-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// One member on each of `hosts` (addresses of test hosts, e.g. network namespaces), each
+    /// on the same fixed ports of its own host, with TLS; ``launcher`` runs each where its
+    /// address is and ``healthProbe`` asks it there.
+    public init(
+        folder: URL, hosts: [String], quotaBackendBytes: Int? = nil, binary: URL? = nil, tls: TLS
+    ) throws {
+        precondition(!hosts.isEmpty && tls.members.count == hosts.count, "TLS material for every member")
+        guard let binary = binary ?? Self.installedBinary() else {
+            throw HarnessError("etcd is not installed: run scripts/setup.sh (Debian's etcd-server)")
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        self.folder = folder
+        self.binary = binary
+        self.quotaBackendBytes = quotaBackendBytes
+        self.tls = tls
+        self.members = hosts.enumerated().map { index, host in
+            Member(
+                name: "etcd\(index + 1)", host: host, clientPort: Self.hostClientPort,
+                peerPort: Self.hostPeerPort,
+                dataFolder: folder.appendingPathComponent("etcd\(index + 1).etcd"),
+                metricsPort: Self.hostMetricsPort)
         }
         self.processes = ProcessGroup(binary: binary, logFolder: folder)
         self.token = "knooppunt-\(UUID().uuidString.prefix(8))"
@@ -200,6 +244,7 @@ public final class EtcdCluster: @unchecked Sendable {
     /// `GET /health` of member `index` answers 200: it runs and knows a leader (on its
     /// plain-HTTP metrics port with TLS).
     public func isHealthy(_ index: Int) -> Bool {
+        if let healthProbe { return healthProbe(index) }
         let member = members[index]
         return
             (try? HTTPStatus.get(
