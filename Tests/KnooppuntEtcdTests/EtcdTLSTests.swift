@@ -122,6 +122,13 @@ struct EtcdTLSTests {
             try EtcdTLS.check(endpoints: ["http://10.0.0.1:2379"], tls: nil)
         }
         #expect(refused?.code == .insecure)
+        #expect(throws: EtcdError.self) {
+            try EtcdTLS.check(endpoints: ["http://127.example.com:2379"], tls: nil)
+        }
+        #expect(
+            EtcdTLS.isLoopback("127.0.0.53") && EtcdTLS.isLoopback("[::1]") && EtcdTLS.isLoopback("localhost")
+        )
+        #expect(!EtcdTLS.isLoopback("::2") && !EtcdTLS.isLoopback("128.0.0.1"))
         #expect(throws: EtcdError.self) { try EtcdTLS.check(endpoints: ["https://a.example:2379"], tls: nil) }
         let missing = EtcdTLS(authorityFile: "/nonexistent/ca.pem", certificateFile: "/x", keyFile: "/y")
         let unreadable = #expect(throws: EtcdError.self) { _ = try missing.configuration() }
