@@ -92,6 +92,43 @@ extension SystemTests {
             ))
     }
 
+    @Test(
+        "the pair's hosts file: no etcd material; keys export node gives both nodes the server key as before")
+    func keysForThePair() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-pair-keys-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let hosts = root.appendingPathComponent("pair.yaml")
+        try "primary:\n  host: a.example\nbackup:\n  host: b.example\n".write(
+            to: hosts, atomically: true, encoding: .utf8)
+        let deployment = root.appendingPathComponent("deployment").path
+        let result = try runKnooppunt(["keys", "init", "--hosts", hosts.path, "--dir", deployment])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(!result.out.contains("etcd TLS"))
+        #expect(!FileManager.default.fileExists(atPath: "\(deployment)/keys/etcd"))
+        let refused = try runKnooppunt([
+            "keys", "export", "node", "--replica", "primary", "--dir", deployment, "--to",
+            root.appendingPathComponent("x").path,
+        ])
+        #expect(refused.status != 0 && refused.err.contains("no etcd material"))
+        let node = try runKnooppunt(
+            ["keys", "export", "node", "--dir", deployment, "--to", root.appendingPathComponent("node").path])
+        #expect(node.status == 0, "\(node.err)")
+        #expect(
+            try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("node").path)
+                .sorted()
+                == ["keys", "keys/node-server.json", "network.json"])
+
+        // A bad etcd section names its code.
+        try "primary:\n  host: a\n  etcd:\n    client_port: 0\nbackup:\n  host: b\nthird:\n  host: c\n".write(
+            to: hosts, atomically: true, encoding: .utf8)
+        let bad = try runKnooppunt([
+            "keys", "init", "--hosts", hosts.path, "--dir", root.appendingPathComponent("bad").path,
+        ])
+        #expect(bad.status != 0 && bad.err.contains("[hosts.badPort]"), "\(bad.err)")
+    }
+
     @Test("no secret key is tracked by git")
     func noSecretsInGit() throws {
         let tracked = try shell("/usr/bin/git", ["ls-files", "-z"], in: Paths.repository)
