@@ -38,10 +38,8 @@ struct NodeCommand: AsyncParsableCommand {
             DIR/keys/etcd (ca.pem, client-ROLE.pem, client-ROLE-key.pem, written by `knooppunt keys \
             export node --replica ROLE`), or named with --etcd-ca, --etcd-cert and --etcd-key. \
             Plain http:// is accepted on loopback only.
-              knooppunt node --dir /var/lib/knooppunt --role backup \\
-                --etcd https://knooppunt-a.lcms.example:2379,https://knooppunt-b.lcms.example:2379,https://knooppunt-c.lcms.example:2379
-              knooppunt node --dir ./var --role primary --etcd https://10.0.0.1:2379 \\
-                --etcd-ca ca.pem --etcd-cert client-primary.pem --etcd-key client-primary-key.pem
+              knooppunt node --dir /var/lib/knooppunt --role backup --etcd https://kp-a:2379,https://kp-b:2379,https://kp-c:2379
+              knooppunt node --role third --etcd https://kp-c:2379 --etcd-ca ca.pem --etcd-cert c.pem --etcd-key c-key.pem
             """)
 
     @OptionGroup var folder: FolderOption
