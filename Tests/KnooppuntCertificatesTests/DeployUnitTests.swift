@@ -104,5 +104,9 @@ struct DeployUnitTests {
         #expect(read.isSubset(of: written), "unset: \(read.subtracting(written).sorted())")
         #expect(!written.contains { $0.hasPrefix("ETCD_") }, "etcd would read these itself")
         #expect(environment.contains("KNOOPPUNT_ETCD_METRICS=http://127.0.0.1:2381\n"))
+        // The multi-host test's members use the deployment's ports.
+        #expect(EtcdCluster.hostClientPort == EtcdMemberHost.defaultClientPort)
+        #expect(EtcdCluster.hostPeerPort == EtcdMemberHost.defaultPeerPort)
+        #expect(EtcdCluster.hostMetricsPort == EtcdMemberEnvironment.metricsPort(members[0]))
     }
 }
