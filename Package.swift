@@ -25,6 +25,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // libzmq's C API, linked from the system (Debian: libzmq3-dev).
@@ -148,6 +151,8 @@ let package = Package(
             name: "KnooppuntHarness",
             dependencies: [
                 "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
+                // The local etcd members' certificates (LocalEtcd).
+                "KnooppuntCertificates",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -155,7 +160,21 @@ let package = Package(
         // and the election of the active replica.
         .target(
             name: "KnooppuntEtcd",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The client's TLS configuration (its certificate, the deployment's CA).
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // The deployment's etcd TLS material: its CA, one certificate per member and per replica.
+        .target(
+            name: "KnooppuntCertificates",
+            dependencies: [
+                "KnooppuntConfig",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Chaos: a real network under seeded faults and load, and the offline checker.
         .target(
@@ -186,6 +205,7 @@ let package = Package(
                 "KnooppuntConfig", "KnooppuntNode", "KnooppuntDaemon", "KnooppuntClient", "StrictJSON",
                 "KnooppuntWeb", "KnooppuntServices",
                 "KnooppuntWorkflows", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntBench",
+                "KnooppuntEtcd", "KnooppuntCertificates",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -211,7 +231,21 @@ let package = Package(
         // Real etcd members started by the harness (run serialized within the suite).
         .testTarget(
             name: "KnooppuntEtcdTests",
-            dependencies: ["KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness"]
+            dependencies: [
+                "KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness", "KnooppuntCertificates",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .testTarget(
+            name: "KnooppuntCertificatesTests",
+            dependencies: [
+                "KnooppuntCertificates", "KnooppuntConfig", "StrictJSON",
+                // The deployment's units are held against the harness's etcd flags.
+                "KnooppuntHarness",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]
         ),
         .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
@@ -270,7 +304,7 @@ let package = Package(
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntProtocol", "KnooppuntDomain",
                 "KnooppuntDaemon", "KnooppuntChaos", "KnooppuntHarness", "KnooppuntClient",
-                "KnooppuntEtcd", "KnooppuntCore", "FramePacking", "StrictJSON",
+                "KnooppuntEtcd", "KnooppuntCore", "FramePacking", "StrictJSON", "KnooppuntCertificates",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KnooppuntCertificates
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntHarness
@@ -50,7 +51,7 @@ extension ClusterCommand {
             progress("stopped etcd members left from an earlier run: \(left.joined(separator: ", "))")
         }
         progress(
-            "starting \(cluster.members.count) etcd members on 127.0.0.1 (client ports \(cluster.members.map { String($0.clientPort) }.joined(separator: ", ")); data and logs in \(short(LocalEtcd.folder(data).path)))…"
+            "starting \(cluster.members.count) etcd members on 127.0.0.1\(cluster.tls == nil ? "" : " with TLS (certificates in \(short(EtcdTLSFiles(data).folder.path)))") (client ports \(cluster.members.map { String($0.clientPort) }.joined(separator: ", ")); data and logs in \(short(LocalEtcd.folder(data).path)))…"
         )
         let started = ContinuousClock.now
         do {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntProtocol
 
 /// Keys for a real deployment: generated once on an administrator's machine, then each host
 /// gets the shared network.json and only its own secret.
@@ -13,8 +14,12 @@ struct KeysCommand: ParsableCommand {
             `keys init` generates, for every organisation, a CURVE key pair and an Ed25519 signing \
             key, and the node pair's CURVE server key; secrets go to DIR/keys (owner-only, 0600), \
             public keys into DIR/network.json with the node addresses from the hosts file. Existing \
-            keys are kept, never overwritten. `keys export` writes the folder one host needs: \
-            network.json and that host's secret key, nothing else. `keys rotate ORG` replaces one \
+            keys are kept, never overwritten. With three replicas (primary, backup, third) it also \
+            makes etcd's TLS material in DIR/keys/etcd: the deployment's etcd CA (ECDSA P-256), one \
+            certificate per etcd member (server and peer use, for its host's names and addresses) \
+            and one client certificate per replica. `keys export` writes the folder one host needs: \
+            network.json and that host's secret key, nothing else; a replica's host also gets the CA \
+            certificate and its own member's and replica's certificates and keys. `keys rotate ORG` replaces one \
             organisation's keys while the network runs. See deploy/README.md.
             """,
         subcommands: [KeysInitCommand.self, KeysExportCommand.self, KeysRotateCommand.self])
@@ -29,7 +34,10 @@ struct KeysInitCommand: ParsableCommand {
               knooppunt keys init --hosts deploy/network.example.yaml --dir ./deployment
             """)
 
-    @Option(help: "Where the node pair runs (YAML or JSON; see deploy/network.example.yaml).")
+    @Option(
+        help:
+            "Where the national node runs: three replicas or the pair (YAML or JSON; see deploy/network.example.yaml)."
+    )
     var hosts: String
 
     @OptionGroup var folder: FolderOption
@@ -43,6 +51,7 @@ struct KeysInitCommand: ParsableCommand {
         let network = try data.prepareNetwork(
             primary: file.primary, backup: file.backup, third: file.third, chpHost: file.chpHost)
         let created = OrganisationCode.all.count - existing
+        let tls = try prepareEtcdMaterial(file, data)
         print("network: \(data.networkFile.path)")
         print("  primary node: \(network.primary.endpoint) (pair \(network.primary.pairEndpoint))")
         if let backup = network.backup {
@@ -56,8 +65,9 @@ struct KeysInitCommand: ParsableCommand {
         print(
             "keys: \(data.keysFolder.path) (owner-only): \(created) organisations' keys generated, \(existing) kept"
         )
+        if let tls { printEtcdMaterial(tls, file) }
         print(
-            "next: `knooppunt keys export HOST --dir \(folder.dir) --to FOLDER` for each host (node, NATIONAL, VR01…)"
+            "next: `knooppunt keys export HOST --dir \(folder.dir) --to FOLDER` for each host (node\(tls == nil ? "" : " --replica ROLE"), NATIONAL, VR01…)"
         )
     }
 }
@@ -68,11 +78,14 @@ struct KeysExportCommand: ParsableCommand {
         abstract: "Write the folder one host needs: network.json and its own secret key.",
         discussion: """
             HOST is `node` (both nodes of the pair: the server key), NATIONAL (the desk and \
-            `watch`), NCTV, POLICE or a region VR01…VR25. Copy the folder to the host as its data \
+            `watch`), NCTV, POLICE or a region VR01…VR25. For the replicas on etcd, `node \
+            --replica ROLE` adds keys/etcd/: the CA certificate (not its key) and that host's \
+            member's and replica's certificates and keys, no other host's. Copy the folder to the host as its data \
             folder (e.g. /var/lib/knooppunt) over a channel you trust; it holds a secret.
 
             Example:
               knooppunt keys export VR09 --dir ./deployment --to ./hosts/vr09
+              knooppunt keys export node --replica backup --dir ./deployment --to ./hosts/knooppunt-b
             """)
 
     @Argument(help: "node, NATIONAL, NCTV, POLICE or VR01…VR25.")
@@ -83,11 +96,18 @@ struct KeysExportCommand: ParsableCommand {
     @Option(help: "The folder to write (created owner-only; must not exist yet).")
     var to: String
 
+    @Option(help: "With node, on etcd: this host's replica and etcd member (primary, backup or third).")
+    var replica: PairRole?
+
     func run() throws {
         let data = folder.folder
         let secret: URL
-        if host.lowercased() == "node" {
+        let isNode = host.lowercased() == "node"
+        if isNode {
             secret = data.nodeServerKeyFile
+            try checkReplica(data)
+        } else if replica != nil {
+            throw ValidationError("--replica goes with node only")
         } else if let code = OrganisationCode.inNetwork(host.uppercased()) {
             secret = data.keyFile(code)
         } else {
@@ -107,7 +127,9 @@ struct KeysExportCommand: ParsableCommand {
         try FileManager.default.copyItem(at: data.networkFile, to: target.networkFile)
         let copy = target.keysFolder.appendingPathComponent(secret.lastPathComponent)
         try DataFolder.writeSecret(try Data(contentsOf: secret), to: copy)
-        print("\(target.root.path): network.json and keys/\(secret.lastPathComponent) (owner-only)")
+        let etcdFiles = try exportEtcdMaterial(data, to: target)
+        let files = ["keys/\(secret.lastPathComponent)"] + etcdFiles.map { "keys/\($0)" }
+        print("\(target.root.path): network.json and \(files.joined(separator: ", ")) (owner-only)")
     }
 }
 

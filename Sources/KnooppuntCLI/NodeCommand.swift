@@ -32,6 +32,14 @@ struct NodeCommand: AsyncParsableCommand {
               knooppunt node --dir ./var --role backup
               knooppunt node --dir ./var --role primary --etcd http://127.0.0.1:2379,http://127.0.0.1:2381
               knooppunt node --dir ./var --role third --etcd http://127.0.0.1:2379,http://127.0.0.1:2381
+
+            On more than one host the members are reached over TLS: https:// URLs, the \
+            deployment's etcd CA and this replica's client certificate, by default from \
+            DIR/keys/etcd (ca.pem, client-ROLE.pem, client-ROLE-key.pem, written by `knooppunt keys \
+            export node --replica ROLE`), or named with --etcd-ca, --etcd-cert and --etcd-key. \
+            Plain http:// is accepted on loopback only.
+              knooppunt node --dir /var/lib/knooppunt --role backup --etcd https://kp-a:2379,https://kp-b:2379,https://kp-c:2379
+              knooppunt node --role third --etcd https://kp-c:2379 --etcd-ca ca.pem --etcd-cert c.pem --etcd-key c-key.pem
             """)
 
     @OptionGroup var folder: FolderOption
@@ -63,6 +71,7 @@ struct NodeCommand: AsyncParsableCommand {
     var etcd: String?
     @Option(name: .long, help: "The network's name in etcd's keys (/knooppunt/NAME/...), with --etcd.")
     var etcdNetwork: String = "NL"
+    @OptionGroup var etcdTLS: EtcdTLSOptions
     @Option(
         name: .long,
         help: "Seconds between looks for signals whose retention ended (their content is then deleted).")
@@ -112,7 +121,11 @@ struct NodeCommand: AsyncParsableCommand {
         options.peerMessageBurst = peerMessageBurst
         options.backlogPerOrganisation = backlogPerOrganisation
         options.signalExpiryInterval = .seconds(signalExpiryInterval)
-        options.quorum = etcdEndpoints.map { QuorumOptions(endpoints: $0, networkName: etcdNetwork) }
+        if let endpoints = etcdEndpoints {
+            var quorum = QuorumOptions(endpoints: endpoints, networkName: etcdNetwork)
+            quorum.tls = try etcdTLS.material(folder.folder, role: role, endpoints: endpoints)
+            options.quorum = quorum
+        }
         let server = try NodeServer(options: options)
         // SIGHUP: read network.json and the policy again now (a rotated key, an edited policy).
         signal(SIGHUP, SIG_IGN)

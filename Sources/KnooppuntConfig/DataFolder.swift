@@ -79,6 +79,11 @@ public struct DataFolder: Sendable {
 /// A configuration problem a person has to fix; the message says what and where.
 public struct ConfigError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
+    /// A stable name for the kind of mistake (e.g. `hosts.badPort`), where one is given.
+    public let code: String?
+    public init(_ message: String, code: String? = nil) {
+        self.message = message
+        self.code = code
+    }
+    public var description: String { code.map { "\(message) [\($0)]" } ?? message }
 }

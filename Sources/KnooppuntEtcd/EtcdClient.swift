@@ -21,7 +21,8 @@ public final class EtcdClient: Sendable {
     /// The pause after every member failed once, before the next round (no busy loop).
     static let roundPause: Duration = .milliseconds(100)
 
-    /// Every member's client URL, e.g. `http://127.0.0.1:2379`.
+    /// Every member's client URL, e.g. `https://knooppunt-a.lcms.example:2379` (or
+    /// `http://127.0.0.1:2379` on loopback).
     public let endpoints: [String]
     public let attemptTimeout: Duration
     public let operationTimeout: Duration
@@ -38,6 +39,19 @@ public final class EtcdClient: Sendable {
         self.attemptTimeout = attemptTimeout
         self.operationTimeout = operationTimeout
         self.http = httpClient
+    }
+
+    /// A client over TLS: `https://` member URLs whose certificates the deployment's CA signed,
+    /// this replica's client certificate offered (``EtcdTLS``). Plain `http://` URLs are
+    /// refused unless on loopback (``EtcdError/Code/insecure``).
+    public convenience init(
+        endpoints: [String], tls: EtcdTLS?, attemptTimeout: Duration = defaultAttemptTimeout,
+        operationTimeout: Duration = defaultOperationTimeout
+    ) throws {
+        try EtcdTLS.check(endpoints: endpoints, tls: tls)
+        self.init(
+            endpoints: endpoints, attemptTimeout: attemptTimeout, operationTimeout: operationTimeout,
+            httpClient: try tls?.httpClient() ?? .shared)
     }
 
     /// The member the next call starts at.

@@ -30,6 +30,11 @@ public struct EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let leadershipLost = Code("leadershipLost")
         /// etcd refused the request for another reason (its message says which).
         public static let rejected = Code("rejected")
+        /// The TLS material (CA, client certificate, key) could not be read.
+        public static let tlsMaterial = Code("tlsMaterial")
+        /// A member URL would send the log in the clear off this machine (plain HTTP beyond
+        /// loopback), or asks for TLS without material.
+        public static let insecure = Code("insecure")
         /// etcd's answer could not be read (not JSON, a field of the wrong type, too large).
         public static let malformedAnswer = Code("malformedAnswer")
 

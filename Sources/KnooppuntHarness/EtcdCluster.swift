@@ -25,16 +25,40 @@ public final class EtcdCluster: @unchecked Sendable {
     public static let startTimeout: Duration = .seconds(60)
     /// How long a member may take to stop on SIGTERM before SIGKILL.
     public static let stopGrace: Duration = .seconds(5)
+    /// A member's ports on a host of its own (``init(folder:hosts:quotaBackendBytes:binary:tls:)``):
+    /// etcd's registered client and peer ports, health on the next (loopback only).
+    public static let hostClientPort = 2379
+    public static let hostPeerPort = 2380
+    public static let hostMetricsPort = 2381
     /// Where Debian installs the server.
     public static let debianBinary = "/usr/bin/etcd"
 
     public struct Member {
         public let name: String
+        /// The address it listens on and is reached by (127.0.0.1, or a test host's own).
+        public let host: String
         public let clientPort: Int
         public let peerPort: Int
         public let dataFolder: URL
-        public var clientURL: String { "http://127.0.0.1:\(clientPort)" }
-        public var peerURL: String { "http://127.0.0.1:\(peerPort)" }
+        /// With TLS: the plain-HTTP port of `/health` and `/metrics` on loopback
+        /// (`--listen-metrics-urls`), so readiness needs no client certificate.
+        public let metricsPort: Int?
+        var scheme: String { metricsPort == nil ? "http" : "https" }
+        public var clientURL: String { "\(scheme)://\(host):\(clientPort)" }
+        public var peerURL: String { "\(scheme)://\(host):\(peerPort)" }
+    }
+
+    /// The members' TLS material (PEM files): the CA every member trusts for clients and
+    /// peers, and each member's certificate and key (server and peer use, valid for 127.0.0.1).
+    /// With it the members require a client certificate the CA signed (`--client-cert-auth`)
+    /// from the replicas and from each other (`--peer-client-cert-auth`).
+    public struct TLS: Sendable {
+        public var authorityFile: URL
+        public var members: [(certificate: URL, key: URL)]
+        public init(authorityFile: URL, members: [(certificate: URL, key: URL)]) {
+            self.authorityFile = authorityFile
+            self.members = members
+        }
     }
 
     public let folder: URL
@@ -42,8 +66,20 @@ public final class EtcdCluster: @unchecked Sendable {
     public let members: [Member]
     /// `--quota-backend-bytes` of every member; nil keeps etcd's default (2 GiB).
     public let quotaBackendBytes: Int?
+    /// The members' TLS material; nil: plain HTTP on loopback.
+    public let tls: TLS?
     let processes: ProcessGroup
     let token: String
+    /// Wraps a member's command line to run elsewhere (inside a test host's network namespace).
+    public var launcher:
+        ((_ name: String, _ commandLine: [String]) -> (executable: URL, arguments: [String])?)?
+    {
+        get { processes.launcher }
+        set { processes.launcher = newValue }
+    }
+    /// Asks member `index` whether it is healthy, where `GET /health` from here cannot reach it
+    /// (a member inside a namespace); nil asks its loopback port.
+    public var healthProbe: ((_ index: Int) -> Bool)?
     /// Members ended on purpose (``kill(_:)``, ``stopAll(grace:)``): their absence is no failure.
     private var killed: Set<Int> = []
 
@@ -60,29 +96,60 @@ public final class EtcdCluster: @unchecked Sendable {
 
     /// Lays out `count` members under `folder` (data in `folder/NAME.etcd`, logs in
     /// `folder/NAME.log`) on free loopback ports, or on the `2 * count` ports from `basePort`
-    /// (a deployment restarted on its data folders needs the same ports every time). Nothing
-    /// runs until ``start()``.
+    /// (a deployment restarted on its data folders needs the same ports every time; with TLS
+    /// `3 * count`, the last `count` for health). Nothing runs until ``start()``.
     public init(
         folder: URL, count: Int = defaultMemberCount, quotaBackendBytes: Int? = nil, binary: URL? = nil,
-        basePort: Int? = nil
+        basePort: Int? = nil, tls: TLS? = nil
     )
         throws
     {
         precondition(count >= 1, "a cluster has at least one member")
+        precondition(tls.map { $0.members.count == count } ?? true, "TLS material for every member")
+        let portsPerMember = tls == nil ? 2 : 3
         guard let binary = binary ?? Self.installedBinary() else {
             throw HarnessError("etcd is not installed: run scripts/setup.sh (Debian's etcd-server)")
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        guard let base = basePort ?? FreePorts.consecutive(2 * count) else {
-            throw HarnessError("no \(2 * count) free consecutive ports on loopback for etcd")
+        guard let base = basePort ?? Self.freePortsBelowEphemeral(portsPerMember * count) else {
+            throw HarnessError("no \(portsPerMember * count) free consecutive ports on loopback for etcd")
         }
         self.folder = folder
         self.binary = binary
         self.quotaBackendBytes = quotaBackendBytes
+        self.tls = tls
         self.members = (0..<count).map { index in
             Member(
-                name: "etcd\(index + 1)", clientPort: base + 2 * index, peerPort: base + 2 * index + 1,
-                dataFolder: folder.appendingPathComponent("etcd\(index + 1).etcd"))
+                name: "etcd\(index + 1)", host: "127.0.0.1", clientPort: base + 2 * index,
+                peerPort: base + 2 * index + 1,
+                dataFolder: folder.appendingPathComponent("etcd\(index + 1).etcd"),
+                metricsPort: tls == nil ? nil : base + 2 * count + index)
+        }
+        self.processes = ProcessGroup(binary: binary, logFolder: folder)
+        self.token = "knooppunt-\(UUID().uuidString.prefix(8))"
+    }
+
+    /// One member on each of `hosts` (addresses of test hosts, e.g. network namespaces), each
+    /// on the same fixed ports of its own host, with TLS; ``launcher`` runs each where its
+    /// address is and ``healthProbe`` asks it there.
+    public init(
+        folder: URL, hosts: [String], quotaBackendBytes: Int? = nil, binary: URL? = nil, tls: TLS
+    ) throws {
+        precondition(!hosts.isEmpty && tls.members.count == hosts.count, "TLS material for every member")
+        guard let binary = binary ?? Self.installedBinary() else {
+            throw HarnessError("etcd is not installed: run scripts/setup.sh (Debian's etcd-server)")
+        }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        self.folder = folder
+        self.binary = binary
+        self.quotaBackendBytes = quotaBackendBytes
+        self.tls = tls
+        self.members = hosts.enumerated().map { index, host in
+            Member(
+                name: "etcd\(index + 1)", host: host, clientPort: Self.hostClientPort,
+                peerPort: Self.hostPeerPort,
+                dataFolder: folder.appendingPathComponent("etcd\(index + 1).etcd"),
+                metricsPort: Self.hostMetricsPort)
         }
         self.processes = ProcessGroup(binary: binary, logFolder: folder)
         self.token = "knooppunt-\(UUID().uuidString.prefix(8))"
@@ -117,6 +184,12 @@ public final class EtcdCluster: @unchecked Sendable {
             "--logger", "zap", "--log-outputs", "stderr",
         ]
         if let quotaBackendBytes { arguments += ["--quota-backend-bytes", String(quotaBackendBytes)] }
+        if let tls, let metricsPort = member.metricsPort {
+            arguments += Self.tlsArguments(
+                authority: tls.authorityFile.path, certificate: tls.members[index].certificate.path,
+                key: tls.members[index].key.path)
+            arguments += ["--listen-metrics-urls", "http://127.0.0.1:\(metricsPort)"]
+        }
         return arguments
     }
 
@@ -156,10 +229,27 @@ public final class EtcdCluster: @unchecked Sendable {
         return processes.stopAll(grace: grace)
     }
 
-    /// `GET /health` of member `index` answers 200: it runs and knows a leader.
+    /// etcd's TLS flags for a member: clients and peers both verified against the one CA, the
+    /// member's one certificate serving both (deploy/systemd/knooppunt-etcd.service uses the
+    /// same flags; EtcdUnitTests holds the two together).
+    public static func tlsArguments(authority: String, certificate: String, key: String) -> [String] {
+        [
+            "--cert-file", certificate, "--key-file", key, "--trusted-ca-file", authority,
+            "--client-cert-auth",
+            "--peer-cert-file", certificate, "--peer-key-file", key, "--peer-trusted-ca-file", authority,
+            "--peer-client-cert-auth",
+        ]
+    }
+
+    /// `GET /health` of member `index` answers 200: it runs and knows a leader (on its
+    /// plain-HTTP metrics port with TLS).
     public func isHealthy(_ index: Int) -> Bool {
-        (try? HTTPStatus.get(
-            host: "127.0.0.1", port: members[index].clientPort, path: "/health", timeout: .seconds(2))) == 200
+        if let healthProbe { return healthProbe(index) }
+        let member = members[index]
+        return
+            (try? HTTPStatus.get(
+                host: "127.0.0.1", port: member.metricsPort ?? member.clientPort, path: "/health",
+                timeout: .seconds(2))) == 200
     }
 
     /// Waits until every running, not paused member is healthy. A member that was started
@@ -188,6 +278,24 @@ public final class EtcdCluster: @unchecked Sendable {
 
     /// The text of member `index`'s log (for a failing test's message).
     public func logText(_ index: Int) -> String { processes.logText(members[index].name) }
+
+    /// The lowest port the kernel hands out as a connection's own (Linux's default
+    /// `ip_local_port_range` starts here): a member's port above it can be taken by any
+    /// outgoing connection, the members' own to each other included, between the check that
+    /// it is free and the member's bind.
+    static let ephemeralPortsStart = 32_768
+    /// Tries for consecutive free ports below the ephemeral range.
+    static let portTries = 20
+
+    /// `count` consecutive free ports, below ``ephemeralPortsStart`` where such were found
+    /// (nil when no free ports were found at all).
+    static func freePortsBelowEphemeral(_ count: Int) -> Int? {
+        for _ in 0..<portTries {
+            guard let base = FreePorts.consecutive(count) else { return nil }
+            if base + count <= ephemeralPortsStart { return base }
+        }
+        return FreePorts.consecutive(count)
+    }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000

@@ -1,10 +1,14 @@
 import Foundation
+import KnooppuntCertificates
 import KnooppuntConfig
+import KnooppuntProtocol
 
 /// The etcd members of a local quorum deployment (`knooppunt cluster`, chaos, the bench):
 /// ``EtcdCluster/defaultMemberCount`` members with their data in `DIR/etcd`, on loopback
 /// ports at a fixed distance from the network's base port. Fixed, because a member started
 /// again on its data folder looks for its peers where its stored membership says they are.
+/// The members speak TLS as in a deployment (a local CA and certificates in DIR/keys/etcd, made
+/// on the first start), so the replicas' TLS path runs wherever the local network does.
 public enum LocalEtcd {
     /// The members' first client port, this far above the network's base port (the nodes use
     /// +0…+23, the desk its own port): member N has client port +40+2(N-1) and peer port one above.
@@ -30,12 +34,31 @@ public enum LocalEtcd {
 
     /// The members of the network in `data` whose base port is `basePort` (not started).
     public static func cluster(_ data: DataFolder, basePort: Int) throws -> EtcdCluster {
+        let tls = try material(data)
         try DataFolder.makeOwnerOnly(folder(data))
         return try EtcdCluster(
-            folder: folder(data), quotaBackendBytes: quotaBackendBytes, basePort: basePort + portOffset)
+            folder: folder(data), quotaBackendBytes: quotaBackendBytes, basePort: basePort + portOffset,
+            tls: tls)
     }
 
-    /// The arguments that make `knooppunt node` one replica on these members.
+    /// The members' TLS material, made where missing: for a new folder, or one whose members
+    /// ran with TLS before. Members that first ran without it (an older folder) keep plain
+    /// HTTP on loopback: their stored membership names http:// peers.
+    public static func material(_ data: DataFolder) throws -> EtcdCluster.TLS? {
+        let files = EtcdTLSFiles(data)
+        guard files.exists || !exists(data) else { return nil }
+        let names = (1...EtcdCluster.defaultMemberCount).map { "etcd\($0)" }
+        try files.prepare(
+            members: names.map { ($0, ["127.0.0.1", "localhost"]) },
+            clients: PairRole.allCases.map(\.rawValue),
+            authorityName: "local \(networkName)")
+        return EtcdCluster.TLS(
+            authorityFile: files.authorityCertificate,
+            members: names.map { (files.memberCertificate($0), files.memberKey($0)) })
+    }
+
+    /// The arguments that make `knooppunt node` one replica on these members (with TLS it finds
+    /// its client certificate in the data folder, the default for https:// members).
     public static func nodeArguments(_ cluster: EtcdCluster) -> [String] {
         ["--etcd", cluster.clientURLs.joined(separator: ","), "--etcd-network", networkName]
     }

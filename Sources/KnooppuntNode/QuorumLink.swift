@@ -8,6 +8,8 @@ public struct QuorumOptions: Sendable {
     public var endpoints: [String]
     /// The network's name in etcd's key space (`/knooppunt/<name>/…`): one path segment.
     public var networkName: String
+    /// The TLS material for `https://` members (nil: plain HTTP, loopback only).
+    public var tls: EtcdTLS?
     /// How long a dead active holds the role before another replica takes it.
     public var leaseTTL: Duration = Leadership.defaultLeaseTTL
     /// The pause before a failed etcd call (no majority, no member) is made again.
@@ -79,7 +81,11 @@ final class QuorumLink: Sendable {
 
     init(options: QuorumOptions, identity: String, post: @escaping Post) {
         self.options = options
-        client = EtcdClient(endpoints: options.endpoints)
+        // The command line checked the URLs and the material (`EtcdTLS.check`, `httpClient()`)
+        // before the node started; what fails here fails at the first call instead.
+        client =
+            (try? EtcdClient(endpoints: options.endpoints, tls: options.tls))
+            ?? EtcdClient(endpoints: options.endpoints)
         layout = Fence.Layout(network: options.networkName)
         leadership = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: options.leaseTTL)
         self.identity = Array(identity.utf8)

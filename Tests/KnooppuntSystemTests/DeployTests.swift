@@ -11,7 +11,7 @@ private let systemdAnalyze = ["/usr/bin/systemd-analyze", "/bin/systemd-analyze"
 
 extension SystemTests {
     @Test(
-        "keys init on the example hosts file: the pair's addresses, every organisation's keys owner-only; keys export gives a host only its own secret"
+        "keys init on the example hosts file: three replicas' addresses, every organisation's keys and etcd's TLS material owner-only; keys export gives a host only its own secrets"
     )
     func keysInitAndExport() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("knooppunt-keys-\(UUID())")
@@ -27,6 +27,15 @@ extension SystemTests {
         #expect(network.primary.bind == "tcp://*:7402")
         #expect(network.primary.pairEndpoint == "tcp://knooppunt-a.lcms.example:7403")
         #expect(network.backup?.endpoint == "tcp://knooppunt-b.lcms.example:7402")
+        #expect(network.third?.endpoint == "tcp://knooppunt-c.lcms.example:7402")
+        #expect(
+            result.out.contains("etcd TLS:") && result.out.contains("https://knooppunt-c.lcms.example:2379"))
+        let etcd = folder.keysFolder.appendingPathComponent("etcd")
+        let etcdFiles = try FileManager.default.contentsOfDirectory(atPath: etcd.path)
+        #expect(etcdFiles.count == 2 + 3 * 2 + 3 * 2 + 3, "\(etcdFiles.sorted())")
+        for file in etcdFiles {
+            #expect(try mode(of: etcd.appendingPathComponent(file)) == 0o600, "\(file)")
+        }
         #expect(network.primary.chpBasePort == nil, "CHP is off unless configured")
         #expect(Set(network.organisations.keys) == Set(OrganisationCode.all))
         for code in OrganisationCode.all {
@@ -36,10 +45,12 @@ extension SystemTests {
         #expect(try mode(of: folder.keysFolder) == 0o700)
         #expect(!(try String(contentsOf: folder.networkFile, encoding: .utf8)).contains("Secret"))
 
-        // Again: the same keys, never overwritten.
+        // Again: the same keys and certificates, never overwritten.
         let before = try Data(contentsOf: folder.keyFile(.nctv))
+        let certificate = try Data(contentsOf: etcd.appendingPathComponent("member-backup.pem"))
         #expect(try runKnooppunt(["keys", "init", "--hosts", example, "--dir", deployment]).status == 0)
         #expect(try Data(contentsOf: folder.keyFile(.nctv)) == before)
+        #expect(try Data(contentsOf: etcd.appendingPathComponent("member-backup.pem")) == certificate)
 
         let host = root.appendingPathComponent("vr09")
         let export = try runKnooppunt(["keys", "export", "VR09", "--dir", deployment, "--to", host.path])
@@ -54,13 +65,68 @@ extension SystemTests {
             "keys", "export", "VR26", "--dir", deployment, "--to", host.path + "x",
         ])
         #expect(unknown.status != 0 && unknown.err.contains("VR01…VR25"))
+        // A replica's host: the node key, the CA certificate, its own member's and replica's files.
+        let unnamed = try runKnooppunt(
+            ["keys", "export", "node", "--dir", deployment, "--to", root.appendingPathComponent("node").path])
+        #expect(unnamed.status != 0 && unnamed.err.contains("--replica"))
+        let node = try runKnooppunt([
+            "keys", "export", "node", "--replica", "backup", "--dir", deployment, "--to",
+            root.appendingPathComponent("node").path,
+        ])
+        #expect(node.status == 0, "\(node.err)")
+        #expect(
+            try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("node").path)
+                .sorted()
+                == [
+                    "keys", "keys/etcd", "keys/etcd/ca.pem", "keys/etcd/client-backup-key.pem",
+                    "keys/etcd/client-backup.pem", "keys/etcd/member-backup-key.pem",
+                    "keys/etcd/member-backup.pem",
+                    "keys/etcd/member-backup.env", "keys/node-server.json", "network.json",
+                ].sorted())
+        let environment = try String(
+            contentsOf: root.appendingPathComponent("node/keys/etcd/member-backup.env"), encoding: .utf8)
+        #expect(environment.contains("KNOOPPUNT_ETCD_NAME=backup\n"))
+        #expect(
+            environment.contains(
+                "KNOOPPUNT_ETCD_INITIAL_CLUSTER=primary=https://knooppunt-a.lcms.example:2380,backup=https://knooppunt-b.lcms.example:2380,third=https://knooppunt-c.lcms.example:2380\n"
+            ))
+    }
+
+    @Test(
+        "the pair's hosts file: no etcd material; keys export node gives both nodes the server key as before")
+    func keysForThePair() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-pair-keys-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        let hosts = root.appendingPathComponent("pair.yaml")
+        try "primary:\n  host: a.example\nbackup:\n  host: b.example\n".write(
+            to: hosts, atomically: true, encoding: .utf8)
+        let deployment = root.appendingPathComponent("deployment").path
+        let result = try runKnooppunt(["keys", "init", "--hosts", hosts.path, "--dir", deployment])
+        #expect(result.status == 0, "\(result.err)")
+        #expect(!result.out.contains("etcd TLS"))
+        #expect(!FileManager.default.fileExists(atPath: "\(deployment)/keys/etcd"))
+        let refused = try runKnooppunt([
+            "keys", "export", "node", "--replica", "primary", "--dir", deployment, "--to",
+            root.appendingPathComponent("x").path,
+        ])
+        #expect(refused.status != 0 && refused.err.contains("no etcd material"))
         let node = try runKnooppunt(
             ["keys", "export", "node", "--dir", deployment, "--to", root.appendingPathComponent("node").path])
-        #expect(node.status == 0)
+        #expect(node.status == 0, "\(node.err)")
         #expect(
             try FileManager.default.subpathsOfDirectory(atPath: root.appendingPathComponent("node").path)
                 .sorted()
                 == ["keys", "keys/node-server.json", "network.json"])
+
+        // A bad etcd section names its code.
+        try "primary:\n  host: a\n  etcd:\n    client_port: 0\nbackup:\n  host: b\nthird:\n  host: c\n".write(
+            to: hosts, atomically: true, encoding: .utf8)
+        let bad = try runKnooppunt([
+            "keys", "init", "--hosts", hosts.path, "--dir", root.appendingPathComponent("bad").path,
+        ])
+        #expect(bad.status != 0 && bad.err.contains("[hosts.badPort]"), "\(bad.err)")
     }
 
     @Test("no secret key is tracked by git")
@@ -104,6 +170,8 @@ extension SystemTests {
             // A template is checked as an instance of it.
             let name = file.replacingOccurrences(of: "node@.", with: "node@primary.")
                 .replacingOccurrences(of: "region@.", with: "region@VR09.")
+                .replacingOccurrences(of: "etcd@.", with: "etcd@primary.")
+                .replacingOccurrences(of: "replica@.", with: "replica@primary.")
             try text.write(to: rendered.appendingPathComponent(name), atomically: true, encoding: .utf8)
             names.append(name)
         }
@@ -111,6 +179,7 @@ extension SystemTests {
             Set(names)
                 == [
                     "knooppunt-node@primary.service", "knooppunt-region@VR09.service",
+                    "knooppunt-etcd@primary.service", "knooppunt-replica@primary.service",
                     "knooppunt-nctv.service",
                     "knooppunt-police.service", "knooppunt-desk.service",
                 ])

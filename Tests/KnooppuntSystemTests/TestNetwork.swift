@@ -88,7 +88,10 @@ final class TestNetwork {
                 endpoint: "tcp://\(ip):7402", bind: "tcp://\(ip):7402", pairEndpoint: "tcp://\(ip):7403",
                 pairBind: "tcp://\(ip):7403")
         }
-        network = try folder.prepareNetwork(primary: address("primary"), backup: address("backup"))
+        // A lab with a host "third" runs three replicas on etcd.
+        network = try folder.prepareNetwork(
+            primary: address("primary"), backup: address("backup"),
+            third: lab.hosts["third"] == nil ? nil : address("third"))
         self.lab = lab
         self.hosts = hosts
         processes = ProcessGroup(

@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntCertificates
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntHarness
@@ -19,14 +20,25 @@ private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) a
 
 extension SystemTests {
     @Test(
-        "three replicas on three etcd members: the daemon follows whichever is active; two actives SIGKILLed in turn, the last replica ACKs in a higher epoch; every ACK in its store at its sequence, none degraded",
+        "three replicas on three etcd members over TLS (the certificates `keys` makes, found in the data folder): the daemon follows whichever is active; two actives SIGKILLed in turn, the last replica ACKs in a higher epoch; every ACK in its store at its sequence, none degraded",
         .enabled(
             if: etcdAvailable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(4)))
     func threeReplicasFollowed() async throws {
         try await onThread {
             let net = try TestNetwork(name: "three-replicas", standby: true, third: true)
-            let cluster = try EtcdCluster(folder: net.root.appendingPathComponent("etcd"))
+            // The members require client certificates; each replica finds its own in
+            // DIR/keys/etcd, the default for https:// members.
+            let files = EtcdTLSFiles(net.folder)
+            let members = ["etcd1", "etcd2", "etcd3"]
+            try files.prepare(
+                members: members.map { ($0, ["127.0.0.1"]) }, clients: PairRole.allCases.map(\.rawValue),
+                authorityName: "three-replicas")
+            let cluster = try EtcdCluster(
+                folder: net.root.appendingPathComponent("etcd"),
+                tls: EtcdCluster.TLS(
+                    authorityFile: files.authorityCertificate,
+                    members: members.map { (files.memberCertificate($0), files.memberKey($0)) }))
             net.nodeArguments = LocalEtcd.nodeArguments(cluster)
             defer {
                 net.stopAll()

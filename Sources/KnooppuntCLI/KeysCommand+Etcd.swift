@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import KnooppuntCertificates
+import KnooppuntConfig
+
+// etcd's TLS material in `keys init` and `keys export`: made beside the other keys for three
+// replicas, handed to each replica's host for its own member and replica only.
+extension KeysInitCommand {
+    /// The name in the deployment's etcd CA certificate.
+    static let authorityName = "Knooppunt NL"
+
+    /// Makes what is missing of the etcd material when the hosts file names three replicas;
+    /// nil for the pair (no etcd).
+    func prepareEtcdMaterial(_ file: HostsFile, _ data: DataFolder) throws -> EtcdTLSFiles.Outcome? {
+        guard !file.etcdMembers.isEmpty else { return nil }
+        do {
+            return try EtcdTLSFiles(data).prepare(for: file, authorityName: Self.authorityName)
+        } catch let error as EtcdCertificateError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    func printEtcdMaterial(_ outcome: EtcdTLSFiles.Outcome, _ file: HostsFile) {
+        let path = EtcdTLSFiles(folder.folder).folder.path
+        print(
+            "etcd TLS: \(path) (owner-only): \(outcome.created.count) files made, \(outcome.kept.count) kept; certificates valid \(Int(EtcdAuthority.certificateValidity / 86_400)) days"
+        )
+        for member in file.etcdMembers {
+            print(
+                "  etcd member \(member.name): \(member.clientURL) (peers \(member.peerURL)), names \(member.certificateNames.joined(separator: ", "))"
+            )
+        }
+        print("  the replicas' --etcd: \(file.etcdMembers.map(\.clientURL).joined(separator: ","))")
+    }
+}
+
+extension KeysExportCommand {
+    /// `--replica` is needed exactly when the folder holds etcd material.
+    func checkReplica(_ data: DataFolder) throws {
+        let files = EtcdTLSFiles(data)
+        if files.exists, replica == nil {
+            throw ValidationError(
+                "\(data.root.path) holds etcd TLS material: name the host's replica with --replica primary, backup or third"
+            )
+        }
+        if !files.exists, let replica {
+            throw ValidationError(
+                "--replica \(replica.rawValue): \(data.root.path) holds no etcd material (the hosts file named no third replica)"
+            )
+        }
+    }
+
+    /// Copies the replica's etcd files into the new folder; their names under keys/.
+    func exportEtcdMaterial(_ data: DataFolder, to target: DataFolder) throws -> [String] {
+        guard let replica else { return [] }
+        do {
+            return try EtcdTLSFiles(data).export(replica.rawValue, to: EtcdTLSFiles(target))
+        } catch let error as EtcdCertificateError {
+            throw ValidationError(error.description)
+        }
+    }
+}

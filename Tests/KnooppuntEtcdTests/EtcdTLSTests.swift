@@ -1,0 +1,137 @@
+import AsyncHTTPClient
+import Foundation
+import KnooppuntCertificates
+import KnooppuntEtcd
+import KnooppuntHarness
+import NIOSSL
+import Testing
+
+/// Real etcd members started with the TLS flags and the material `knooppunt keys` makes: a
+/// replica with the deployment's client certificate commits; a caller without one, or with
+/// one from another authority, is refused by etcd itself and commits nothing.
+@Suite(
+    "etcd over TLS with the deployment's certificates", .serialized,
+    .enabled(if: etcdRunnable, Comment(rawValue: etcdMissing)))
+struct EtcdTLSTests {
+    /// Long enough for a handshake on a busy machine, short enough that refusals end quickly.
+    static let refusalTimeout: Duration = .seconds(3)
+
+    @Test(
+        "three members with client and peer TLS: the right client certificate commits; none, another CA's, or plain HTTP is refused and commits nothing",
+        .timeLimit(.minutes(3)))
+    func clientCertificates() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-etcd-tls-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let names = ["etcd1", "etcd2", "etcd3"]
+        let files = EtcdTLSFiles(folder: root.appendingPathComponent("keys"))
+        try files.prepare(
+            members: names.map { ($0, ["127.0.0.1", "localhost"]) }, clients: ["primary"],
+            authorityName: "test")
+        let other = EtcdTLSFiles(folder: root.appendingPathComponent("other-keys"))
+        try other.prepare(members: [], clients: ["primary"], authorityName: "intruder")
+
+        let tls = EtcdCluster.TLS(
+            authorityFile: files.authorityCertificate,
+            members: names.map { (files.memberCertificate($0), files.memberKey($0)) })
+        let cluster = try EtcdCluster(folder: root.appendingPathComponent("etcd"), count: 3, tls: tls)
+        do {
+            try await offPool { try cluster.start() }
+        } catch {
+            Issue.record("etcd did not start with TLS: \(cluster.logText(0).suffix(2_000))")
+            throw error
+        }
+        defer { cluster.stopAll() }
+        #expect(cluster.clientURLs.allSatisfy { $0.hasPrefix("https://127.0.0.1:") })
+
+        let replica = try EtcdClient(
+            endpoints: cluster.clientURLs,
+            tls: EtcdTLS(
+                authorityFile: files.authorityCertificate.path,
+                certificateFile: files.clientCertificate("primary").path,
+                keyFile: files.clientKey("primary").path))
+        let committed = try await replica.put("/tls/replica", bytes("committed"))
+        #expect(committed > 0)
+        let answer = try await replica.txn(
+            compare: [EtcdCompare(key: "/tls/replica", .modRevision(committed))],
+            success: [.put(key: "/tls/fenced", value: bytes("yes"))])
+        #expect(answer.succeeded)
+        for endpoint in cluster.clientURLs {
+            // Every member answers over TLS (the peers replicated over TLS too).
+            #expect(try await replica.status(of: endpoint).raftIndex > 0)
+        }
+
+        // No client certificate, but the right CA trusted: etcd ends the handshake.
+        var trustOnly = TLSConfiguration.makeClientConfiguration()
+        trustOnly.trustRoots = .certificates(
+            try NIOSSLCertificate.fromPEMFile(files.authorityCertificate.path))
+        try await expectRefused(cluster, tls: trustOnly, key: "/tls/anonymous", replica: replica)
+        #expect(
+            cluster.members.indices.contains { cluster.logText($0).contains("didn't provide a certificate") })
+
+        // Another authority's client certificate: etcd does not believe it.
+        var foreign = try EtcdTLS(
+            authorityFile: files.authorityCertificate.path,
+            certificateFile: other.clientCertificate("primary").path,
+            keyFile: other.clientKey("primary").path
+        ).configuration()
+        foreign.trustRoots = trustOnly.trustRoots
+        try await expectRefused(cluster, tls: foreign, key: "/tls/foreign", replica: replica)
+        #expect(cluster.members.indices.contains { cluster.logText($0).contains("unknown authority") })
+
+        // A replica that trusts another authority refuses the members themselves.
+        let misled = try EtcdTLS(
+            authorityFile: other.authorityCertificate.path,
+            certificateFile: files.clientCertificate("primary").path,
+            keyFile: files.clientKey("primary").path
+        ).configuration()
+        try await expectRefused(cluster, tls: misled, key: "/tls/misled", replica: replica)
+
+        // Plain HTTP to a TLS member is no etcd conversation at all.
+        let plain = EtcdClient(
+            endpoints: cluster.clientURLs.map { $0.replacingOccurrences(of: "https://", with: "http://") },
+            operationTimeout: Self.refusalTimeout)
+        await #expect(throws: (any Error).self) { _ = try await plain.put("/tls/plain", bytes("x")) }
+        #expect(try await replica.get("/tls/plain") == nil)
+        #expect(try await replica.get("/tls/fenced")?.value == bytes("yes"))
+        try await offPool { cluster.stopAll() }
+    }
+
+    /// A put through `tls` fails, and the replica sees that nothing was written.
+    func expectRefused(
+        _ cluster: EtcdCluster, tls: TLSConfiguration, key: String, replica: EtcdClient
+    ) async throws {
+        var configuration = HTTPClient.Configuration()
+        configuration.tlsConfiguration = tls
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        let client = EtcdClient(
+            endpoints: cluster.clientURLs, attemptTimeout: Self.refusalTimeout,
+            operationTimeout: Self.refusalTimeout, httpClient: http)
+        let error = await #expect(throws: EtcdError.self) { _ = try await client.put(key, bytes("x")) }
+        #expect(error?.code == .unreachable || error?.code == .noQuorum)
+        try await http.shutdown()
+        #expect(try await replica.get(key) == nil)
+    }
+
+    @Test("plain HTTP is refused off loopback, https needs material; loopback http stays allowed")
+    func endpointRules() throws {
+        #expect(throws: Never.self) {
+            try EtcdTLS.check(endpoints: ["http://127.0.0.1:2379", "http://[::1]:2379"], tls: nil)
+        }
+        let refused = #expect(throws: EtcdError.self) {
+            try EtcdTLS.check(endpoints: ["http://10.0.0.1:2379"], tls: nil)
+        }
+        #expect(refused?.code == .insecure)
+        #expect(throws: EtcdError.self) {
+            try EtcdTLS.check(endpoints: ["http://127.example.com:2379"], tls: nil)
+        }
+        #expect(
+            EtcdTLS.isLoopback("127.0.0.53") && EtcdTLS.isLoopback("[::1]") && EtcdTLS.isLoopback("localhost")
+        )
+        #expect(!EtcdTLS.isLoopback("::2") && !EtcdTLS.isLoopback("128.0.0.1"))
+        #expect(throws: EtcdError.self) { try EtcdTLS.check(endpoints: ["https://a.example:2379"], tls: nil) }
+        let missing = EtcdTLS(authorityFile: "/nonexistent/ca.pem", certificateFile: "/x", keyFile: "/y")
+        let unreadable = #expect(throws: EtcdError.self) { _ = try missing.configuration() }
+        #expect(unreadable?.code == .tlsMaterial)
+    }
+}
