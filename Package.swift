@@ -155,7 +155,7 @@ let package = Package(
         // and the election of the active replica.
         .target(
             name: "KnooppuntEtcd",
-            dependencies: [.product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: ["StrictJSON", .product(name: "AsyncHTTPClient", package: "async-http-client")]
         ),
         // Chaos: a real network under seeded faults and load, and the offline checker.
         .target(
@@ -211,7 +211,7 @@ let package = Package(
         // Real etcd members started by the harness (run serialized within the suite).
         .testTarget(
             name: "KnooppuntEtcdTests",
-            dependencies: ["KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness"]
+            dependencies: ["KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness", "StrictJSON"]
         ),
         .testTarget(name: "FramePackingTests", dependencies: ["FramePacking"]),
         .testTarget(name: "StrictJSONTests", dependencies: ["StrictJSON"]),
