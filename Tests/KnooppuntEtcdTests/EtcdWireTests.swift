@@ -70,13 +70,17 @@ struct EtcdWireTests {
         #expect(
             EtcdError.fromServer("etcdserver: mvcc: required revision has been compacted").code == .compacted)
         #expect(EtcdError.fromServer("etcdserver: requested lease not found").code == .leaseNotFound)
+        let tooMany = EtcdError.fromServer("etcdserver: too many operations in txn request", httpStatus: 400)
+        #expect(
+            tooMany.code == .tooManyOperations && tooMany.isFinal && tooMany.message.contains("--max-txn-ops")
+        )
         for transient in [
             "etcdserver: request timed out", "etcdserver: no leader", "etcdserver: leader changed",
         ] {
             let error = EtcdError.fromServer(transient)
             #expect(error.code == .noQuorum && !error.isFinal, "\(transient)")
         }
-        let other = EtcdError.fromServer("etcdserver: too many operations in txn request", httpStatus: 400)
+        let other = EtcdError.fromServer("etcdserver: permission denied", httpStatus: 400)
         #expect(other.code == .rejected && other.isFinal && other.message.contains("HTTP 400"))
         #expect(EtcdError.Code.noQuorum.description == "etcd.noQuorum")
     }
