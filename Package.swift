@@ -161,7 +161,7 @@ let package = Package(
         .target(
             name: "KnooppuntEtcd",
             dependencies: [
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "StrictJSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // The client's TLS configuration (its certificate, the deployment's CA).
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
@@ -232,7 +232,7 @@ let package = Package(
         .testTarget(
             name: "KnooppuntEtcdTests",
             dependencies: [
-                "KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness", "KnooppuntCertificates",
+                "KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness", "KnooppuntCertificates", "StrictJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]

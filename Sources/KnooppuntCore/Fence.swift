@@ -123,9 +123,12 @@ public struct Fence: Sendable, Hashable {
         case fenced
     }
 
-    /// The most entries one commit writes: etcd refuses a transaction with more operations in a
-    /// branch than its `--max-txn-ops` (128 by default).
-    public static let maximumEntriesPerCommit = 128
+    /// The most entries one commit writes. etcd refuses a transaction with more operations in
+    /// a branch than its `--max-txn-ops` (128 by default), so the project's members run with
+    /// `--max-txn-ops 512` (the harness's `EtcdCluster.maximumTxnOperations`, deploy/'s unit).
+    /// Fewer, larger commits measured faster than more in flight at once: one raft round and
+    /// one fsync on a majority carry up to 512 reports (docs/BENCHMARKS.md, the quorum's section).
+    public static let maximumEntriesPerCommit = 512
     /// The most value bytes one commit writes: the gateway sends them in base64 (4/3 larger)
     /// and etcd refuses a request over 1.5 MiB (`--max-request-bytes`).
     public static let maximumCommitBytes = 1_024 * 1_024

@@ -61,10 +61,16 @@ public final class EtcdClient: Sendable {
     /// passes. A refusal that another member would give too (quota, compaction, a lease that
     /// is gone, a bad request) ends the call at once.
     func call(
-        _ path: String, _ body: [String: Any], within timeout: Duration? = nil, perMember: Duration? = nil
+        _ path: String, _ body: EtcdWire.Body, within timeout: Duration? = nil, perMember: Duration? = nil
+    ) async throws -> EtcdReply {
+        try await call(path, encoded: EtcdWire.encode(body), within: timeout, perMember: perMember)
+    }
+
+    /// ``call(_:_:within:perMember:)`` with the body encoded already.
+    func call(
+        _ path: String, encoded bytes: [UInt8], within timeout: Duration? = nil, perMember: Duration? = nil
     ) async throws -> EtcdReply {
         let attemptTimeout = perMember ?? attemptTimeout
-        let bytes = EtcdWire.encode(body)
         let limit = timeout.map { Swift.min($0, operationTimeout) } ?? operationTimeout
         let deadline = ContinuousClock.now + limit
         var last: EtcdError?

@@ -28,6 +28,9 @@ public struct EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let txnFailed = Code("txnFailed")
         /// The elected key is gone or was never the lowest: this campaigner does not hold the role.
         public static let leadershipLost = Code("leadershipLost")
+        /// The transaction has more operations than the member's `--max-txn-ops`: a member
+        /// configured below what the node needs (its message names the flag to raise).
+        public static let tooManyOperations = Code("tooManyOperations")
         /// etcd refused the request for another reason (its message says which).
         public static let rejected = Code("rejected")
         /// The TLS material (CA, client certificate, key) could not be read.
@@ -62,6 +65,11 @@ extension EtcdError {
         if text.contains("database space exceeded") { return EtcdError(.spaceQuotaExceeded, text) }
         if text.contains("required revision has been compacted") { return EtcdError(.compacted, text) }
         if text.contains("requested lease not found") { return EtcdError(.leaseNotFound, text) }
+        if text.contains("too many operations in txn request") {
+            return EtcdError(
+                .tooManyOperations,
+                "\(text): start every etcd member with --max-txn-ops 512 or more (deploy/README.md)")
+        }
         if isTransient(text) { return EtcdError(.noQuorum, text) }
         let status = httpStatus.map { " (HTTP \($0))" } ?? ""
         return EtcdError(.rejected, text + status)
@@ -79,6 +87,7 @@ extension EtcdError {
 
     /// Retrying on another member cannot help with these: the cluster itself decided.
     var isFinal: Bool {
-        [.spaceQuotaExceeded, .compacted, .leaseNotFound, .rejected, .txnFailed].contains(code)
+        [.spaceQuotaExceeded, .compacted, .leaseNotFound, .tooManyOperations, .rejected, .txnFailed].contains(
+            code)
     }
 }

@@ -92,9 +92,9 @@ public struct EtcdWatch: AsyncSequence, Sendable {
         /// Opens the stream at one member after another until one answers or the deadline passes.
         mutating func connect() async throws {
             var body = EtcdWire.fields(keys)
-            body["start_revision"] = String(nextRevision)
+            body["start_revision"] = .string(String(nextRevision))
             body["progress_notify"] = true
-            let bytes = EtcdWire.encode(["create_request": body])
+            let bytes = EtcdWire.encode(["create_request": .object(body)])
             let deadline = ContinuousClock.now + client.operationTimeout
             var last: (any Error)?
             while ContinuousClock.now < deadline {

@@ -1,68 +1,76 @@
 import Foundation
+import StrictJSON
 
 /// etcd's JSON gateway (grpc-gateway over the v3 API): keys and values are base64, 64-bit
 /// numbers are decimal strings, fields at their default (0, false, empty) are left out.
+///
+/// Requests are written with the project's own JSON writer (StrictJSON, bytes in, bytes out):
+/// Foundation's `JSONSerialization` took half of the active replica's CPU at full load, most
+/// of it walking the base64 of the log entries character by character (docs/BENCHMARKS.md,
+/// the quorum's section).
 enum EtcdWire {
+    /// One request's fields.
+    typealias Body = [String: JSONValue]
+
     static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
     static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
 
     /// `key` and `range_end` for a set of keys: a prefix ends at the prefix with its last byte
     /// raised by one (bytes of 0xFF dropped first), as etcd's own clients compute it; "from a
     /// key on" ends at the single zero byte, which etcd reads as "to the end".
-    static func fields(_ keys: EtcdKeys) -> [String: Any] {
+    static func fields(_ keys: EtcdKeys) -> Body {
         switch keys {
         case .key(let key):
-            return ["key": base64(key)]
+            return ["key": .string(base64(key))]
         case .prefix(let prefix):
             var end = Array(prefix.utf8)
             while let last = end.last, last == 0xFF { end.removeLast() }
-            guard let last = end.last else { return ["key": base64([0]), "range_end": base64([0])] }
+            guard let last = end.last else {
+                return ["key": .string(base64([0])), "range_end": .string(base64([0]))]
+            }
             end[end.count - 1] = last + 1
-            return ["key": base64(prefix), "range_end": base64(end)]
+            return ["key": .string(base64(prefix)), "range_end": .string(base64(end))]
         case .from(let key):
-            return ["key": base64(key), "range_end": base64([0])]
+            return ["key": .string(base64(key)), "range_end": .string(base64([0]))]
         case .between(let first, let end):
-            return ["key": base64(first), "range_end": base64(end)]
+            return ["key": .string(base64(first)), "range_end": .string(base64(end))]
         }
     }
 
-    static func encode(_ object: [String: Any]) -> [UInt8] {
-        // Only strings, numbers, booleans, arrays and dictionaries go in: this cannot fail.
-        Array(try! JSONSerialization.data(withJSONObject: object))
-    }
+    static func encode(_ body: Body) -> [UInt8] { JSONWriter.canonical(.object(body)) }
 
-    static func compare(_ compare: EtcdCompare) -> [String: Any] {
-        var fields: [String: Any] = ["key": base64(compare.key), "result": compare.result.rawValue]
+    static func compare(_ compare: EtcdCompare) -> Body {
+        var fields: Body = ["key": .string(base64(compare.key)), "result": .string(compare.result.rawValue)]
         switch compare.target {
         case .createRevision(let revision):
             fields["target"] = "CREATE"
-            fields["create_revision"] = String(revision)
+            fields["create_revision"] = .string(String(revision))
         case .modRevision(let revision):
             fields["target"] = "MOD"
-            fields["mod_revision"] = String(revision)
+            fields["mod_revision"] = .string(String(revision))
         case .version(let version):
             fields["target"] = "VERSION"
-            fields["version"] = String(version)
+            fields["version"] = .string(String(version))
         case .value(let value):
             fields["target"] = "VALUE"
-            fields["value"] = base64(value)
+            fields["value"] = .string(base64(value))
         case .lease(let lease):
             fields["target"] = "LEASE"
-            fields["lease"] = String(lease)
+            fields["lease"] = .string(String(lease))
         }
         return fields
     }
 
-    static func operation(_ operation: EtcdOperation) -> [String: Any] {
+    static func operation(_ operation: EtcdOperation) -> Body {
         switch operation {
         case .put(let key, let value, let lease):
-            var put: [String: Any] = ["key": base64(key), "value": base64(value)]
-            if let lease { put["lease"] = String(lease) }
-            return ["request_put": put]
+            var put: Body = ["key": .string(base64(key)), "value": .string(base64(value))]
+            if let lease { put["lease"] = .string(String(lease)) }
+            return ["request_put": .object(put)]
         case .delete(let keys):
-            return ["request_delete_range": fields(keys)]
+            return ["request_delete_range": .object(fields(keys))]
         case .range(let keys):
-            return ["request_range": fields(keys)]
+            return ["request_range": .object(fields(keys))]
         }
     }
 }

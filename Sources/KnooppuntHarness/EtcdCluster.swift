@@ -16,6 +16,9 @@ public final class EtcdCluster: @unchecked Sendable {
     /// stays a tenth of the timeout (etcd's own ratio), so a member misses ten heartbeats on a
     /// busy machine before it starts an election.
     public static let heartbeatInterval: Duration = .milliseconds(50)
+    /// Every member's `--max-txn-ops`: the node's commits write up to
+    /// `Fence.maximumEntriesPerCommit` entries in one transaction (etcd's default is 128).
+    public static let maximumTxnOperations = 512
     public static let electionTimeout: Duration = .milliseconds(500)
     /// How often a member tells a quiet watch how far it is: the watch's sign of life, so a
     /// client notices a hung member within its idle timeout (etcd's default is 10 minutes).
@@ -182,6 +185,7 @@ public final class EtcdCluster: @unchecked Sendable {
             "--experimental-watch-progress-notify-interval",
             "\(Self.milliseconds(Self.watchProgressInterval))ms",
             "--logger", "zap", "--log-outputs", "stderr",
+            "--max-txn-ops", String(Self.maximumTxnOperations),
         ]
         if let quotaBackendBytes { arguments += ["--quota-backend-bytes", String(quotaBackendBytes)] }
         if let tls, let metricsPort = member.metricsPort {

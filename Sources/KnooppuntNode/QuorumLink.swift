@@ -153,12 +153,15 @@ final class QuorumLink: Sendable {
     func commit(_ commit: Fence.Commit, epoch: Int64) {
         let client = client
         let post = post
+        // Encoded here, on the loop, in log order: the tasks then only send, so a commit that
+        // follows another seldom reaches etcd before it (which would be refused and resent).
+        let request = EtcdTxnRequest(
+            compare: commit.compares.map(Self.etcdCompare),
+            success: commit.puts.map { .put(key: $0.key, value: $0.value) },
+            failure: commit.reads.map { .range(.key($0)) })
         Task {
             do {
-                let result = try await client.txn(
-                    compare: commit.compares.map(Self.etcdCompare),
-                    success: commit.puts.map { .put(key: $0.key, value: $0.value) },
-                    failure: commit.reads.map { .range(.key($0)) })
+                let result = try await client.txn(request)
                 let answer = Fence.Answer(
                     succeeded: result.succeeded, revision: result.revision,
                     electionCreateRevision: result.keyValues(at: 0)?.first?.createRevision ?? 0,

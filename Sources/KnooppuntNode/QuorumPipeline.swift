@@ -29,10 +29,16 @@ struct QuorumPipeline {
         case none
     }
 
-    /// The most fenced commits in flight at once. One commit's round trip (a raft round and
-    /// an fsync on a majority) leaves etcd idle between commits; a few in flight let etcd
-    /// group them into one raft round (measured: docs/BENCHMARKS.md, the quorum's section).
-    static let maximumInFlight = 4
+    /// The most fenced commits in flight at once, by default. Several in flight let etcd group
+    /// them into one raft round, but their HTTP requests overtake each other on the way, and
+    /// each one that arrives before its predecessor is refused and sent again: with 4 in
+    /// flight, over half of what the active sent at full load was sent twice. One commit at a
+    /// time of up to ``Fence/maximumEntriesPerCommit`` entries measured faster, with nothing
+    /// resent (docs/BENCHMARKS.md, the quorum's section).
+    static let defaultMaximumInFlight = 1
+    /// This pipeline's limits (tests exercise several in flight and smaller commits).
+    let maximumInFlight: Int
+    let maximumEntriesPerCommit: Int
 
     private(set) var fence: Fence
     /// Entries in the local store and not yet in etcd, oldest first; the first has the index
@@ -53,7 +59,18 @@ struct QuorumPipeline {
     /// replica's store surely agrees with etcd.
     private(set) var released: (index: UInt64, revision: Int64)?
 
-    init(fence: Fence) { self.fence = fence }
+    init(
+        fence: Fence, maximumInFlight: Int = defaultMaximumInFlight,
+        maximumEntriesPerCommit: Int = Fence.maximumEntriesPerCommit
+    ) {
+        precondition(maximumInFlight >= 1, "at least one commit is in flight")
+        precondition(
+            (1...Fence.maximumEntriesPerCommit).contains(maximumEntriesPerCommit),
+            "a commit holds 1...\(Fence.maximumEntriesPerCommit) entries")
+        self.fence = fence
+        self.maximumInFlight = maximumInFlight
+        self.maximumEntriesPerCommit = maximumEntriesPerCommit
+    }
 
     /// The last entry committed in etcd as far as this replica knows; nil once fenced.
     var tip: Fence.Tip? {
@@ -84,14 +101,14 @@ struct QuorumPipeline {
     /// waits, once fenced, or when the next entry alone is over ``Fence/maximumCommitBytes``
     /// (see ``oversized``).
     mutating func nextCommit() -> Fence.Commit? {
-        guard let tip, !holding, inFlight.count < Self.maximumInFlight, !oversized else { return nil }
+        guard let tip, !holding, inFlight.count < maximumInFlight, !oversized else { return nil }
         let base = sentThrough
         let offset = Int(base - tip.sequence)
         guard offset < waiting.count else { return nil }
         var entries: [[UInt8]] = []
         var bytes = 0
         for entry in waiting[offset...] {
-            guard entries.count < Fence.maximumEntriesPerCommit,
+            guard entries.count < maximumEntriesPerCommit,
                 bytes + entry.count <= Fence.maximumCommitBytes
             else { break }
             entries.append(entry)

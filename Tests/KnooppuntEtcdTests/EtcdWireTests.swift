@@ -1,4 +1,5 @@
 import Foundation
+import StrictJSON
 import Testing
 
 @testable import KnooppuntEtcd
@@ -6,8 +7,8 @@ import Testing
 /// The gateway's encoding and the stream's framing, without etcd.
 @Suite("etcd JSON gateway encoding")
 struct EtcdWireTests {
-    func decoded(_ field: Any?) -> [UInt8] {
-        Array(Data(base64Encoded: field as? String ?? "") ?? Data())
+    func decoded(_ field: JSONValue?) -> [UInt8] {
+        Array(Data(base64Encoded: field?.stringValue ?? "") ?? Data())
     }
 
     @Test(
@@ -30,12 +31,24 @@ struct EtcdWireTests {
     @Test("a compare and the operations use etcd's field names, with 64-bit numbers as decimal strings")
     func txnFields() {
         let compare = EtcdWire.compare(EtcdCompare(key: "/k", .createRevision(9_007_199_254_740_993)))
-        #expect(compare["target"] as? String == "CREATE" && compare["result"] as? String == "EQUAL")
-        #expect(compare["create_revision"] as? String == "9007199254740993")
-        let put =
-            EtcdWire.operation(.put(key: "/k", value: [1, 2], lease: 42))["request_put"] as? [String: Any]
-        #expect(put?["lease"] as? String == "42" && decoded(put?["value"]) == [1, 2])
+        #expect(compare["target"] == "CREATE" && compare["result"] == "EQUAL")
+        #expect(compare["create_revision"] == "9007199254740993")
+        let put = EtcdWire.operation(.put(key: "/k", value: [1, 2], lease: 42))["request_put"]?.objectValue
+        #expect(put?["lease"] == "42" && decoded(put?["value"]) == [1, 2])
         #expect(EtcdWire.operation(.delete(.prefix("/p")))["request_delete_range"] != nil)
+    }
+
+    @Test("a transaction encoded ahead reads back as etcd's fields, every value byte intact")
+    func encodedTxn() throws {
+        let value = (0...255).map { UInt8($0) }
+        let request = EtcdTxnRequest(
+            compare: [EtcdCompare(key: "/k", .modRevision(5))],
+            success: [.put(key: "/log/1", value: value, lease: nil)], failure: [.range(.key("/k"))])
+        let parsed = try JSONParser.parse(request.bytes)
+        #expect(parsed["compare"]?.arrayValue?.first?["mod_revision"] == "5")
+        let put = try #require(parsed["success"]?.arrayValue?.first?["request_put"])
+        #expect(decoded(put["key"]) == Array("/log/1".utf8) && decoded(put["value"]) == value)
+        #expect(decoded(parsed["failure"]?.arrayValue?.first?["request_range"]?["key"]) == Array("/k".utf8))
     }
 
     @Test("answers: missing numbers are 0, strings and numbers both read, a wrong kind is a malformed answer")
@@ -57,13 +70,17 @@ struct EtcdWireTests {
         #expect(
             EtcdError.fromServer("etcdserver: mvcc: required revision has been compacted").code == .compacted)
         #expect(EtcdError.fromServer("etcdserver: requested lease not found").code == .leaseNotFound)
+        let tooMany = EtcdError.fromServer("etcdserver: too many operations in txn request", httpStatus: 400)
+        #expect(
+            tooMany.code == .tooManyOperations && tooMany.isFinal && tooMany.message.contains("--max-txn-ops")
+        )
         for transient in [
             "etcdserver: request timed out", "etcdserver: no leader", "etcdserver: leader changed",
         ] {
             let error = EtcdError.fromServer(transient)
             #expect(error.code == .noQuorum && !error.isFinal, "\(transient)")
         }
-        let other = EtcdError.fromServer("etcdserver: too many operations in txn request", httpStatus: 400)
+        let other = EtcdError.fromServer("etcdserver: permission denied", httpStatus: 400)
         #expect(other.code == .rejected && other.isFinal && other.message.contains("HTTP 400"))
         #expect(EtcdError.Code.noQuorum.description == "etcd.noQuorum")
     }

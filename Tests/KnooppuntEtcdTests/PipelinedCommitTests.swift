@@ -52,6 +52,26 @@ struct PipelinedCommitTests {
     }
 
     @Test(
+        "members started by the project take a commit of the fence's most entries (over etcd's default of 128 operations)",
+        .timeLimit(.minutes(2)))
+    func largestCommitFits() async throws {
+        #expect(EtcdCluster.maximumTxnOperations >= Fence.maximumEntriesPerCommit)
+        try await withCluster("largest") { _, client in
+            let election = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: .seconds(4))
+            let term = try await election.campaign(value: bytes("a"))
+            var fence = Fence(layout: layout, electionKey: term.key, epoch: term.epoch, tip: .empty)
+            let entries = (0..<Fence.maximumEntriesPerCommit).map { bytes("entry \($0)") }
+            let commit = try #require(fence.commit(entries))
+            guard case .committed(let tip) = fence.decide(commit, try await client.run(commit)) else {
+                Issue.record("the largest commit was refused")
+                return
+            }
+            #expect(tip.sequence == UInt64(Fence.maximumEntriesPerCommit))
+            try await election.resign(term)
+        }
+    }
+
+    @Test(
         "members started by the project grant the replicas' 1 s lease as asked, and a waiting campaigner holds the role once the holder resigns",
         .timeLimit(.minutes(2)))
     func shortLeaseAndWatchedCampaign() async throws {

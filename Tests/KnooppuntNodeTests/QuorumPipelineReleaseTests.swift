@@ -16,8 +16,10 @@ struct QuorumPipelineReleaseTests {
     }
 
     func pipeline(tip: Fence.Tip = .empty) -> QuorumPipeline {
+        // Several commits in flight and 128 entries each: the pipelining rules, with small numbers.
         QuorumPipeline(
-            fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip))
+            fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip),
+            maximumInFlight: 4, maximumEntriesPerCommit: 128)
     }
 
     func entries(_ count: Int, tag: UInt8) -> [[UInt8]] { (0..<count).map { [tag, UInt8($0)] } }

@@ -16,8 +16,10 @@ struct QuorumPipelineTests {
     }
 
     func pipeline(tip: Fence.Tip = .empty) -> QuorumPipeline {
+        // Several commits in flight and 128 entries each: the pipelining rules, with small numbers.
         QuorumPipeline(
-            fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip))
+            fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip),
+            maximumInFlight: 4, maximumEntriesPerCommit: 128)
     }
 
     func entries(_ count: Int, size: Int = 10, tag: UInt8 = 0) -> [[UInt8]] {
@@ -26,6 +28,21 @@ struct QuorumPipelineTests {
 
     func committed(_ revision: Int64) -> Fence.Answer {
         Fence.Answer(succeeded: true, revision: revision, electionCreateRevision: 0, lastEntryModRevision: 0)
+    }
+
+    @Test(
+        "by default one commit at a time, of up to the fence's most entries; the next only after its answer")
+    func oneAtATimeByDefault() throws {
+        var pipeline = QuorumPipeline(
+            fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: .empty))
+        pipeline.append(entries(Fence.maximumEntriesPerCommit + 10), batch: 1)
+        let first = try send(&pipeline)
+        #expect(first.puts.count == Fence.maximumEntriesPerCommit)
+        #expect(pipeline.nextCommit() == nil)
+        #expect(pipeline.answered(first, committed(20)) == .committed(batches: []))
+        let second = try send(&pipeline)
+        #expect(second.puts.count == 10 && second.base.sequence == UInt64(Fence.maximumEntriesPerCommit))
+        #expect(pipeline.answered(second, committed(21)) == .committed(batches: [1]))
     }
 
     @Test(
@@ -38,8 +55,8 @@ struct QuorumPipelineTests {
         pipeline.append(entries(400), batch: 3)
         var sent: [Fence.Commit] = []
         while let commit = pipeline.nextCommit() { sent.append(commit) }
-        #expect(sent.count == QuorumPipeline.maximumInFlight)
-        #expect(sent.allSatisfy { $0.puts.count == Fence.maximumEntriesPerCommit })
+        #expect(sent.count == pipeline.maximumInFlight)
+        #expect(sent.allSatisfy { $0.puts.count == pipeline.maximumEntriesPerCommit })
         #expect(sent[0].puts.first?.key == layout.entryKey(1))
         #expect(sent[1].base == Fence.Tip(sequence: 128, modRevision: 0))
         #expect(sent[1].puts.first?.key == layout.entryKey(129))
