@@ -13,6 +13,7 @@ struct LogRetentionTests {
 
     static let t0: Int64 = 1_700_000_000_000
     static let day: Int64 = 86_400_000
+    static let everyone = Classification.parties(OrganisationSet([P.dji, P.gemeente]))
 
     static func entry(_ index: UInt64, _ report: SealedReport, committedAt: Int64 = t0) -> LogRetention.Entry
     {
@@ -115,5 +116,33 @@ struct LogRetentionTests {
         var picture = SignalReadRetentionTests.picture([(gone, Self.t0), (held, Self.t0)])
         picture.withholdContent(of: gone.envelope.key)
         #expect(LogRetention.withheldSignals(in: picture) == [gone.id])
+    }
+
+    @Test(
+        "the log's codec (the pair's REPLICATE) carries a withheld signal or answer, and refuses any other report withheld"
+    )
+    func withheldThroughTheCodec() throws {
+        let sent = P.sealed(.signal(P.signal(recipients: [P.gemeente])), from: P.dji)
+        let noted = N.ack(sent.id, note: "notitie")
+        func roundTrip(_ report: SealedReport) throws -> Update? {
+            let message = PairMessage.replicate(
+                epoch: 1, activeLastSequence: 1, batch: 0,
+                updates: [Update(sequence: 1, epoch: 1, committedAt: Self.t0, report: report)], rejections: []
+            )
+            guard case .replicate(_, _, _, let updates, _) = try PairMessage.decode(message.parts) else {
+                return nil
+            }
+            return updates.first
+        }
+        for report in [sent, noted] {
+            let withheld = try #require(try roundTrip(report.withholdingAllSections()))
+            #expect(withheld.report.sections == [nil])
+            #expect(withheld.report.envelopeBytes == report.envelopeBytes)
+            #expect(try roundTrip(report)?.report.sections == report.sections)
+        }
+        let ack = P.sealed(
+            .ack(Acknowledgement(subject: sent.id, by: "P. Bakker", classification: Self.everyone)),
+            from: P.gemeente)
+        #expect(throws: Problem.self) { try roundTrip(ack.withholdingAllSections()) }
     }
 }

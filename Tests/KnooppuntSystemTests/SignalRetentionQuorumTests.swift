@@ -114,9 +114,26 @@ extension SystemTests {
             #expect(later.status == 0, "\(later.err)")
 
             // etcd: no value of the log holds any of it, and the history that did is compacted.
-            try waitUntil("the content gone from etcd's log", timeout: 90) {
-                let values = try logValues()
-                return ![marker, ackNote, lateNote].contains { logHolds($0, values) }
+            do {
+                try waitUntil("the content gone from etcd's log", timeout: 90) {
+                    let values = try logValues()
+                    return ![marker, ackNote, lateNote].contains { logHolds($0, values) }
+                }
+            } catch {
+                // Which keys still hold it, and what the replicas said about etcd.
+                let held = try etcdCall { try await client.range(.prefix(logPrefix)).keyValues }
+                for text in [marker, ackNote, lateNote] {
+                    let keys = held.filter { String(decoding: $0.value, as: UTF8.self).contains(text) }.map(
+                        \.key)
+                    print("\(text) in \(keys) of \(held.count) keys")
+                }
+                for name in ["node", "backup"] {
+                    let lines = net.log(name).split(separator: "\n").filter {
+                        $0.contains("etcd") || $0.contains("signal")
+                    }
+                    print("\(name): \(lines.suffix(15).joined(separator: "\n"))")
+                }
+                throw error
             }
             try waitUntil("etcd's history compacted past the content", timeout: 60) {
                 do {
