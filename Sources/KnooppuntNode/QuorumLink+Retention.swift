@@ -20,7 +20,11 @@ extension QuorumLink {
         let limits = options.trim
         Task {
             do {
-                guard case .active(let tip) = fence.state else { return }
+                // Fenced already: the loop hears of the lost role too; the round ends.
+                guard case .active(let tip) = fence.state else {
+                    post { $0.quorumLogContentExpired(rewritten: 0, waiting: true, failure: "fenced") }
+                    return
+                }
                 let records = try await client.range(.prefix(layout.appliedPrefix)).keyValues.compactMap {
                     LogTrim.Applied(
                         replica: String($0.key.dropFirst(layout.appliedPrefix.count)), value: $0.value)
