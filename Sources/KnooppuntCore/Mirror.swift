@@ -211,10 +211,10 @@ public struct Mirror: Sendable {
         guard let keys = signingKeys[report.origin], keys.verifies(report, roots: verifiedRoots) else {
             return "signature of \(report.origin) does not verify"
         }
-        // A signal's content is deleted at the end of its retention, so a signal sent after
-        // that (a catch-up, a snapshot) comes without it. Withholding it early gains a node
-        // nothing it could not do by not sending the signal at all.
-        let contentMayBeGone = report.envelope.type == .signal
+        // A signal's content (and its answers' notes) is deleted at the end of its retention,
+        // so a signal or answer sent after that (a catch-up, a snapshot) comes without it.
+        // Withholding it early gains a node nothing it could not do by not sending it at all.
+        let contentMayBeGone = [ReportType.signal, .signalAck, .signalFollowUp].contains(report.envelope.type)
         for (index, visible) in report.visibility(for: view, in: picture.registry).enumerated()
         where (report.sections[index] != nil) != visible && !(contentMayBeGone && visible) {
             return visible

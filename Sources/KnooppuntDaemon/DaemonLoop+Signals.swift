@@ -105,24 +105,54 @@ extension DaemonLoop {
     }
 
     /// Deletes the content of signals whose retention ended from this daemon's store, then
-    /// from its mirror (the same rule as the node's: ``SignalRetention``). A store that cannot
-    /// be written keeps the content until the next look, and says so.
+    /// from its mirror (the same rule as the node's: ``SignalRetention``), and the notes of
+    /// their acknowledgements and follow-ups with them (or at once, for an answer that came
+    /// after). A store that cannot be written keeps the content until the next look, and says
+    /// so.
     func expireSignals() {
-        for expired in SignalRetention.expired(in: mirror.picture, now: Self.wallClock()) {
-            do {
-                try store.expireSignal(expired.entry.report)
-            } catch {
-                logger.error(
-                    "could not delete an expired signal's content",
-                    metadata: ["report.id": "\(expired.entry.report.id)", "error": "\(error)"])
-                return
-            }
-            follower.withholdContent(of: expired.entry.key)
+        let expired = SignalRetention.expired(in: mirror.picture, now: Self.wallClock())
+        let ended = SignalRetention.endedSignals(in: mirror.picture, expiring: expired)
+        guard !ended.isEmpty else { return }
+        for expired in expired {
+            guard expire(expired.entry.report, key: expired.entry.key) else { return }
             logger.notice(
                 "signal content deleted at the end of its retention",
                 metadata: [
                     "report.id": "\(expired.entry.report.id)", "signal.expiredAt": "\(expired.expiredAt)",
                 ])
         }
+        let notes: [SignalRetention.Note]
+        do {
+            notes = SignalRetention.notes(in: try store.signalAnswers(to: ended))
+        } catch {
+            logger.error("could not read the answers to expired signals", metadata: ["error": "\(error)"])
+            return
+        }
+        for note in notes {
+            let report = note.update.report
+            // The mirror's entry only while it is this version (see the store's expireSignal).
+            let current = mirror.picture.entries[report.envelope.key]?.report.id == report.id
+            guard expire(report, key: current ? report.envelope.key : nil) else { return }
+            logger.notice(
+                "the note of a signal's answer deleted at the end of the signal's retention",
+                metadata: [
+                    "report.id": "\(report.id)", "signal": "\(report.envelope.subject?.rawValue ?? "")",
+                ])
+        }
+    }
+
+    /// Deletes one report's content from the store, then from the mirror's entry at `key`
+    /// (nil: not the mirror's entry); false when the store could not be written.
+    private func expire(_ report: SealedReport, key: String?) -> Bool {
+        do {
+            try store.expireSignal(report)
+        } catch {
+            logger.error(
+                "could not delete an expired signal's content",
+                metadata: ["report.id": "\(report.id)", "error": "\(error)"])
+            return false
+        }
+        if let key { follower.withholdContent(of: key) }
+        return true
     }
 }

@@ -29,6 +29,12 @@ final class QuorumUpkeep {
     var spaceFull = false
     var recovering = false
     var lastRecovery: ContinuousClock.Instant?
+    /// The end of a signal's retention in etcd (``LogRetention``): due after this replica's
+    /// own retention withheld content, and at the start (a restart or a takeover finds what
+    /// an active before it left); one round at a time, again after a pause while some wait.
+    var retentionDue = true
+    var retaining = false
+    var lastRetention: ContinuousClock.Instant?
     /// Entries applied as a follower, and the store transactions that held them.
     var appliedEntries = 0
     var applyTransactions = 0
@@ -97,6 +103,16 @@ extension NodeLoop {
                 fence: fence, trimmedThrough: upkeep.trimmedThrough, defragment: defragment, epoch: term.epoch
             )
         }
+        if upkeep.retentionDue, !upkeep.retaining, !upkeep.spaceFull,
+            upkeep.lastRetention.map({ now - $0 >= LogRetention.retryInterval }) ?? true
+        {
+            upkeep.retentionDue = false
+            upkeep.retaining = true
+            upkeep.lastRetention = now
+            quorum.link.expireLogContent(
+                fence: fence, endedSignals: LogRetention.withheldSignals(in: picture), now: Self.wallClock(),
+                epoch: term.epoch)
+        }
     }
 
     /// The active released batches up to `point` (committed in etcd, in this store).
@@ -135,6 +151,23 @@ extension NodeLoop {
                 "log.trimmed": "\(plan.through)", "etcd.compacted": "\(plan.compactTo)",
                 "node.epoch": "\(epoch)",
             ])
+    }
+
+    /// A round of ``QuorumLink/expireLogContent(fence:endedSignals:now:epoch:)`` ended; one
+    /// that left entries waiting (or failed) is due again after ``LogRetention/retryInterval``.
+    func quorumLogContentExpired(rewritten: Int, waiting: Bool, failure: String?) {
+        guard let upkeep = quorum?.upkeep else { return }
+        upkeep.retaining = false
+        if waiting { upkeep.retentionDue = true }
+        if let failure {
+            logger.warning(
+                "deleting expired signal content from the log in etcd failed; trying again",
+                metadata: ["reason": "\(failure)"])
+        } else if rewritten > 0 {
+            logger.notice(
+                "expired signal content deleted from the log in etcd and its history compacted",
+                metadata: ["entries": "\(rewritten)", "waiting": "\(waiting)"])
+        }
     }
 
     func quorumHealth(_ health: QuorumHealth) {

@@ -4,29 +4,47 @@ import KnooppuntProtocol
 
 /// The end of a signal's retention at the node (docs/PROTOCOL.md §14): every node, active,
 /// standby or replica, deletes the content from its own store by ``SignalRetention``'s rule
-/// on its own clock; only the active writes the tombstone, in the same transaction as its own
-/// deletion, and hands it to the standby with the rest of the chain.
+/// on its own clock, with the notes of the signal's acknowledgements and follow-ups (by the
+/// same rule: ``SignalRetention/endedSignals(in:expiring:)``); only the active writes the
+/// tombstones, in the same transaction as its own deletion, and hands them to the standby
+/// with the rest of the chain.
 extension NodeLoop {
     /// Deletes what has expired; called every `signalExpiryInterval`.
     func expireSignals() {
         let expired = SignalRetention.expired(in: picture, now: Self.wallClock())
-        guard !expired.isEmpty else { return }
+        let ended = SignalRetention.endedSignals(in: picture, expiring: expired)
+        guard !ended.isEmpty else { return }
         let now = Self.wallClock()
-        let events = isActive ? expired.map { Self.tombstone($0, at: now) } : []
         let records: [AuditRecord]
+        let notes: [SignalRetention.Note]
         do {
+            notes = SignalRetention.notes(in: try store.signalAnswers(to: ended))
+            guard !expired.isEmpty || !notes.isEmpty else { return }
+            let events =
+                isActive
+                ? expired.map { Self.tombstone($0, at: now) } + notes.map { Self.tombstone($0, at: now) } : []
             records = try store.expireSignals(
-                expired.map(\.entry.report), audit: events, epoch: epoch,
+                expired.map(\.entry.report) + notes.map(\.update.report), audit: events, epoch: epoch,
                 logSequence: coordinator.lastSequence)
         } catch {
             storageFailed(error)
         }
         for item in expired { picture.withholdContent(of: item.entry.key) }
+        for note in notes {
+            // Only while the picture holds this version: a later answer under the same key
+            // without a note keeps its content.
+            let key = note.update.report.envelope.key
+            if picture.entries[key]?.report.id == note.update.report.id { picture.withholdContent(of: key) }
+        }
         replicateAudit(records)
+        // etcd's log holds the same content: the active rewrites it (every replica marks it
+        // due, so one that becomes active later finds it too).
+        quorum?.upkeep.retentionDue = true
         logger.notice(
             "signal content deleted at the end of its retention",
             metadata: [
-                "signals": "\(expired.map(\.entry.report.id.rawValue))", "audited": "\(!events.isEmpty)",
+                "signals": "\(expired.map(\.entry.report.id.rawValue))",
+                "notes": "\(notes.map(\.update.report.id.rawValue))", "audited": "\(isActive)",
             ])
     }
 
@@ -43,6 +61,24 @@ extension NodeLoop {
                 "expiredAt": .integer(expired.expiredAt), "exercise": .bool(envelope.exercise),
                 "readers": envelope.sections.first.map { $0.classification.json } ?? .null,
                 "contentSHA256": .string(expired.contentDigest),
+                "sectionDigests": .array(envelope.sections.map { .string(Hex.encode($0.digest)) }),
+            ])
+    }
+
+    /// The audit row that says an answer's note went: which answer (acknowledgement or
+    /// follow-up) of which signal, by whom, and the SHA-256 of the section deleted; the
+    /// answer's signed envelope (with its salted section digest) stays in the log.
+    static func tombstone(_ note: SignalRetention.Note, at now: Int64) -> AuditEvent {
+        let envelope = note.update.report.envelope
+        return AuditEvent(
+            at: now, kind: .signalNotesExpired, actor: envelope.origin.rawValue,
+            person: envelope.author ?? "",
+            subject: envelope.id.rawValue,
+            detail: [
+                "signal": envelope.subject.map { .string($0.rawValue) } ?? .null,
+                "type": .string(envelope.type.rawValue), "seq": .integer(Int64(note.update.sequence)),
+                "committedAt": .integer(note.update.committedAt), "exercise": .bool(envelope.exercise),
+                "contentSHA256": .string(note.contentDigest),
                 "sectionDigests": .array(envelope.sections.map { .string(Hex.encode($0.digest)) }),
             ])
     }

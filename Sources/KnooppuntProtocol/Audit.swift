@@ -31,6 +31,10 @@ public struct AuditEvent: Sendable, Hashable {
         /// A signal's retention ended and its content was deleted from the node's store: the
         /// tombstone, with the SHA-256 of the content that was deleted.
         case signalExpired
+        /// The note in an answer to a signal (acknowledgement, follow-up) was deleted with the
+        /// signal's content, or at once when the answer came after it: the answer's
+        /// tombstone, with the SHA-256 of the section deleted.
+        case signalNotesExpired
     }
 
     public var at: Int64

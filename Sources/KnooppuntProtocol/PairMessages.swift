@@ -197,10 +197,19 @@ public enum PairMessage: Sendable, Hashable {
                     do {
                         report = try SealedReport.decode(
                             envelope: inner[3], signature: inner[4], sections: Array(inner[5...]),
-                            allowWithheld: false,
+                            allowWithheld: true,
                             reference: reference)
                     } catch {
                         throw error.first
+                    }
+                    // The end of a signal's retention withholds its content and its answers'
+                    // notes in every copy of the log (docs/PROTOCOL.md §14); nothing else is
+                    // ever replicated without its content.
+                    if report.sections.contains(where: { $0 == nil }),
+                        ![ReportType.signal, .signalAck, .signalFollowUp].contains(report.envelope.type)
+                    {
+                        throw Problem(
+                            .invalidEnvelope, field: command, "only a signal or its answer comes withheld")
                     }
                     updates.append(
                         Update(

@@ -155,6 +155,7 @@ public final class DaemonStore {
                         sql:
                             "UPDATE outbox SET state = 'rejected', answered_at = ?, code = ?, message = ? WHERE report_id = ?",
                         arguments: [now, code.rawValue, message, item.id.rawValue])
+                    try Self.deleteRefusedContent(db, item.report)
                 case .reseal, .resend:
                     break
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
+import KnooppuntHarness
 import KnooppuntProtocol
 import StrictJSON
 import Testing
@@ -13,8 +14,12 @@ extension SystemTests {
         let signalID: String
         let assessment: String
         let everyone: [OrganisationCode]
+        /// The etcd members of a quorum ground (the two nodes are its replicas); nil for a pair.
+        var cluster: EtcdCluster? = nil
         static let dji = OrganisationCode("DJI")!
         static let gemeente = OrganisationCode("GEM-UTRECHT")!
+        /// A quorum ground's network name in etcd: its log is under `/knooppunt/<name>/log/`.
+        static let etcdNetwork = "S"
 
         func knooppunt(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
             try runKnooppunt(arguments + ["--dir", net.root.path])
@@ -32,10 +37,19 @@ extension SystemTests {
         }
 
         static func start(
-            _ name: String, standby: Bool = false, nodeArguments: [String] = []
+            _ name: String, standby: Bool = false, nodeArguments: [String] = [], quorum: Bool = false
         ) throws -> SignalGround {
-            let net = try TestNetwork(name: name, standby: standby)
+            let net = try TestNetwork(name: name, standby: standby || quorum)
             net.nodeArguments = nodeArguments
+            var cluster: EtcdCluster?
+            if quorum {
+                let members = try EtcdCluster(folder: net.root.appendingPathComponent("etcd"), count: 3)
+                try members.start(timeout: TimeScale.seconds(60))
+                net.nodeArguments += [
+                    "--etcd", members.clientURLs.joined(separator: ","), "--etcd-network", Self.etcdNetwork,
+                ]
+                cluster = members
+            }
             for (code, kind, title) in [
                 ("DJI", "justice", "DJI Meldpunt Radicalisering"),
                 ("GEM-UTRECHT", "municipality", "Gemeente Utrecht"),
@@ -47,7 +61,7 @@ extension SystemTests {
             }
             let everyone = [dji, gemeente, OrganisationCode("VR09")!]
             try net.startNode(.primary)
-            if standby { try net.startNode(.backup) }
+            if standby || quorum { try net.startNode(.backup) }
             for code in everyone { try net.startDaemon(code) }
             try net.waitConverged(everyone)
             let assessment = "OPEN-BEOORDELING-\(UUID().uuidString.prefix(8))"
@@ -64,7 +78,8 @@ extension SystemTests {
             let line = String(sent.out.split(separator: "\n").first ?? "")
             let id = try #require(try JSONParser.parse(Array(line.utf8))["report"]?.stringValue)
             try net.waitConverged(everyone)
-            return SignalGround(net: net, signalID: id, assessment: assessment, everyone: everyone)
+            return SignalGround(
+                net: net, signalID: id, assessment: assessment, everyone: everyone, cluster: cluster)
         }
     }
 

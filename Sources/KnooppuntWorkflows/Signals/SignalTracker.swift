@@ -111,7 +111,9 @@ public struct SignalTracker: Sendable {
             return SignalRecipient(
                 party: party, state: state, delivered: ack != nil || followUp != nil ? true : delivered,
                 acknowledgedAt: ack?.record.committedAt,
-                acknowledgedBy: ack?.record.section("signalAck")?["by"]?.stringValue,
+                // The signed envelope's author is the same person as `by` (the daemon sets both): it
+                // stays when the retention withholds an answer that carried a note.
+                acknowledgedBy: ack?.record.section("signalAck")?["by"]?.stringValue ?? ack?.record.author,
                 followedUpAt: followUp?.record.committedAt,
                 outcome: followUp?.record.section("signalFollowUp")?["outcome"]?.stringValue, overdue: overdue
             )
