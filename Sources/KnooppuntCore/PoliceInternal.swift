@@ -13,6 +13,9 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     public let terms: [String]
     /// Each term folded for matching, as UTF-8 bytes.
     private let folded: [(term: String, key: [UInt8])]
+    /// For each byte value, the indices in `folded` of the terms that start with it: one pass
+    /// over a folded text finds every term, instead of one pass per term.
+    private let starting: [[Int]]
 
     /// Shortest folded term: shorter ones would match inside too many ordinary words.
     public static let minimumTermLength = 6
@@ -31,6 +34,9 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
             folded.append((term, Array(key.utf8)))
         }
         self.folded = folded
+        var starting = [[Int]](repeating: [], count: 256)
+        for (index, term) in folded.enumerated() { starting[Int(term.1[0])].append(index) }
+        self.starting = starting
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.labels == b.labels && a.terms == b.terms }
@@ -48,17 +54,25 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     /// through Foundation's case and diacritic folding, which gives the same for ASCII.
     static func foldedBytes(_ text: String) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
+        fold(text, into: &bytes)
+        return bytes
+    }
+
+    /// ``foldedBytes(_:)`` into `bytes` (emptied first): the node folds every string and key of
+    /// every report, and reusing one buffer saves an allocation for each.
+    static func fold(_ text: String, into bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 bytes.append(byte)
             case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
-            case 0x80...: return slowFold(text)
+            case 0x80...:
+                bytes = slowFold(text)
+                return
             default: continue
             }
         }
-        return bytes
     }
 
     static func slowFold(_ text: String) -> [UInt8] {
@@ -72,9 +86,60 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
 
     /// The first configured term `text` carries, if any.
     public func term(in text: String) -> String? {
+        var scratch: [UInt8] = []
+        return term(in: text, scratch: &scratch)
+    }
+
+    /// ``term(in:)`` folding into `scratch`. Of several terms in the text, the first in the
+    /// policy's order is named, as before.
+    func term(in text: String, scratch: inout [UInt8]) -> String? {
         guard !folded.isEmpty else { return nil }
-        let key = Self.foldedBytes(text)
-        return folded.first { Self.contains(key, $0.key) }?.term
+        Self.fold(text, into: &scratch)
+        return firstTerm(in: scratch).map { folded[$0].term }
+    }
+
+    /// The index in `folded` of the first term (in the policy's order) that occurs in the
+    /// folded `text`, found in one pass over the text.
+    private func firstTerm(in text: [UInt8]) -> Int? {
+        guard text.count >= Self.minimumTermLength else { return nil }
+        var found: Int?
+        text.withUnsafeBufferPointer { haystack in
+            for start in haystack.indices {
+                for index in starting[Int(haystack[start])] where index < (found ?? Int.max) {
+                    let needle = folded[index].key
+                    guard haystack.count - start >= needle.count else { continue }
+                    var matched = 1
+                    while matched < needle.count, haystack[start + matched] == needle[matched] {
+                        matched += 1
+                    }
+                    if matched == needle.count { found = index }
+                }
+                // The first term in the policy's order is named: stop early only when it is term 0.
+                if found == 0 { return }
+            }
+        }
+        return found
+    }
+
+    /// Whether any string or key in `value` carries a term: the same answer as
+    /// `search(value) != nil`, without building a field path for every string it reads.
+    func carriesTerm(_ value: JSONValue, scratch: inout [UInt8]) -> Bool {
+        switch value {
+        case .string(let text):
+            return term(in: text, scratch: &scratch) != nil
+        case .array(let items):
+            for item in items where carriesTerm(item, scratch: &scratch) { return true }
+            return false
+        case .object(let fields):
+            for (key, field) in fields {
+                if term(in: key, scratch: &scratch) != nil || carriesTerm(field, scratch: &scratch) {
+                    return true
+                }
+            }
+            return false
+        default:
+            return false
+        }
     }
 
     /// Whether `needle` occurs in `haystack`, byte for byte (both folded).
@@ -119,9 +184,18 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     }
 
     /// The first term in any free text of a document.
+    /// Nearly every report carries none, so the text is first read once without paths; only a
+    /// report that carries one is searched again for the first field (in key order) and its path.
     public func search(_ document: ReportDocument) -> (path: String, term: String)? {
-        folded.isEmpty ? nil : search(DocumentCodec().encode(document))
+        guard !folded.isEmpty else { return nil }
+        let value = DocumentCodec().encode(document)
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(Self.scratchCapacity)
+        return carriesTerm(value, scratch: &scratch) ? search(value) : nil
     }
+
+    /// Bytes the folding buffer starts with: most strings of a report are shorter.
+    static let scratchCapacity = 256
 }
 
 /// A policy file that cannot be used; the message names the place.
