@@ -16,6 +16,8 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     /// For each byte value, the indices in `folded` of the terms that start with it: one pass
     /// over a folded text finds every term, instead of one pass per term.
     private let starting: [[Int]]
+    /// For each byte value, whether a term starts with it (read for every byte of every text).
+    private let isFirstByte: [Bool]
 
     /// Shortest folded term: shorter ones would match inside too many ordinary words.
     public static let minimumTermLength = 6
@@ -37,6 +39,7 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
         var starting = [[Int]](repeating: [], count: 256)
         for (index, term) in folded.enumerated() { starting[Int(term.1[0])].append(index) }
         self.starting = starting
+        isFirstByte = starting.map { !$0.isEmpty }
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.labels == b.labels && a.terms == b.terms }
@@ -54,26 +57,29 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     /// through Foundation's case and diacritic folding, which gives the same for ASCII.
     static func foldedBytes(_ text: String) -> [UInt8] {
         var bytes: [UInt8] = []
-        fold(text, into: &bytes)
+        bytes.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 {
+            switch foldedASCII[Int(byte)] {
+            case 0: continue
+            case nonASCII: return slowFold(text)
+            case let folded: bytes.append(folded)
+            }
+        }
         return bytes
     }
 
-    /// ``foldedBytes(_:)`` into `bytes` (emptied first): the node folds every string and key of
-    /// every report, and reusing one buffer saves an allocation for each.
-    static func fold(_ text: String, into bytes: inout [UInt8]) {
-        bytes.removeAll(keepingCapacity: true)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                bytes.append(byte)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
-            case 0x80...:
-                bytes = slowFold(text)
-                return
-            default: continue
-            }
+    /// Per byte value: the byte an ASCII letter or digit folds to, 0 for other ASCII (dropped),
+    /// ``nonASCII`` for a byte of a longer UTF-8 sequence.
+    static let foldedASCII: [UInt8] = (0...255).map { (value: Int) -> UInt8 in
+        let byte = UInt8(value)
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return byte
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+        case 0x80...: return nonASCII
+        default: return 0
         }
     }
+    static let nonASCII: UInt8 = 0xFF
 
     static func slowFold(_ text: String) -> [UInt8] {
         let plain = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
@@ -90,29 +96,62 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
         return term(in: text, scratch: &scratch)
     }
 
-    /// ``term(in:)`` folding into `scratch`. Of several terms in the text, the first in the
-    /// policy's order is named, as before.
+    /// ``term(in:)`` folding into `scratch`, a buffer kept for every string of a document (its
+    /// start holds the folded text; it grows and never shrinks). Of several terms in the text,
+    /// the first in the policy's order is named.
     func term(in text: String, scratch: inout [UInt8]) -> String? {
         guard !folded.isEmpty else { return nil }
-        Self.fold(text, into: &scratch)
-        return firstTerm(in: scratch).map { folded[$0].term }
+        // ASCII text is folded and searched in place; other text (or a string without
+        // contiguous UTF-8) through Foundation's folding.
+        let fast: Int? = text.utf8.withContiguousStorageIfAvailable { source in
+            if scratch.count < source.count {
+                scratch = [UInt8](repeating: 0, count: Swift.max(source.count, 2 * scratch.count))
+            }
+            return scratch.withUnsafeMutableBufferPointer { out in
+                Self.foldedASCII.withUnsafeBufferPointer { table in
+                    var length = 0
+                    for byte in source {
+                        let folded = table[Int(byte)]
+                        if folded == 0 { continue }
+                        if folded == Self.nonASCII { return Self.notASCII }
+                        out[length] = folded
+                        length += 1
+                    }
+                    return firstTerm(in: UnsafeBufferPointer(rebasing: out[..<length])) ?? Self.noTerm
+                }
+            }
+        }
+        let index: Int?
+        switch fast {
+        case Self.noTerm?: index = nil
+        case let found? where found != Self.notASCII: index = found
+        default: index = Self.slowFold(text).withUnsafeBufferPointer { firstTerm(in: $0) }
+        }
+        return index.map { folded[$0].term }
     }
+
+    /// What the in-place fold answers besides a term's index: no term, or text it cannot fold.
+    private static let noTerm = -1
+    private static let notASCII = -2
 
     /// The index in `folded` of the first term (in the policy's order) that occurs in the
     /// folded `text`, found in one pass over the text.
-    private func firstTerm(in text: [UInt8]) -> Int? {
+    private func firstTerm(in text: UnsafeBufferPointer<UInt8>) -> Int? {
         guard text.count >= Self.minimumTermLength else { return nil }
         var found: Int?
-        text.withUnsafeBufferPointer { haystack in
-            for start in haystack.indices {
-                for index in starting[Int(haystack[start])] where index < (found ?? Int.max) {
+        isFirstByte.withUnsafeBufferPointer { isFirst in
+            for start in text.indices where isFirst[Int(text[start])] {
+                for index in starting[Int(text[start])] where index < (found ?? Int.max) {
                     let needle = folded[index].key
-                    guard haystack.count - start >= needle.count else { continue }
-                    var matched = 1
-                    while matched < needle.count, haystack[start + matched] == needle[matched] {
-                        matched += 1
+                    guard text.count - start >= needle.count else { continue }
+                    let matched = needle.withUnsafeBufferPointer { needle in
+                        var matched = 1
+                        while matched < needle.count, text[start + matched] == needle[matched] {
+                            matched += 1
+                        }
+                        return matched == needle.count
                     }
-                    if matched == needle.count { found = index }
+                    if matched { found = index }
                 }
                 // The first term in the policy's order is named: stop early only when it is term 0.
                 if found == 0 { return }
@@ -189,8 +228,7 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     public func search(_ document: ReportDocument) -> (path: String, term: String)? {
         guard !folded.isEmpty else { return nil }
         let value = DocumentCodec().encode(document)
-        var scratch: [UInt8] = []
-        scratch.reserveCapacity(Self.scratchCapacity)
+        var scratch = [UInt8](repeating: 0, count: Self.scratchCapacity)
         return carriesTerm(value, scratch: &scratch) ? search(value) : nil
     }
 

@@ -62,10 +62,14 @@ struct TermFoldingTests {
             switch Int.random(in: 0...(depth > 2 ? 1 : 3), using: &random) {
             case 0: return .string(text())
             case 1: return .integer(7)
-            case 2: return .array((0..<Int.random(in: 0...3, using: &random)).map { _ in value(depth: depth + 1) })
+            case 2:
+                return .array(
+                    (0..<Int.random(in: 0...3, using: &random)).map { _ in value(depth: depth + 1) })
             default:
                 var fields: [String: JSONValue] = [:]
-                for _ in 0..<Int.random(in: 0...3, using: &random) { fields[text()] = value(depth: depth + 1) }
+                for _ in 0..<Int.random(in: 0...3, using: &random) {
+                    fields[text()] = value(depth: depth + 1)
+                }
                 return .object(fields)
             }
         }
