@@ -13,6 +13,11 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     public let terms: [String]
     /// Each term folded for matching, as UTF-8 bytes.
     private let folded: [(term: String, key: [UInt8])]
+    /// For each byte value, the indices in `folded` of the terms that start with it: one pass
+    /// over a folded text finds every term, instead of one pass per term.
+    private let starting: [[Int]]
+    /// For each byte value, whether a term starts with it (read for every byte of every text).
+    private let isFirstByte: [Bool]
 
     /// Shortest folded term: shorter ones would match inside too many ordinary words.
     public static let minimumTermLength = 6
@@ -31,6 +36,10 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
             folded.append((term, Array(key.utf8)))
         }
         self.folded = folded
+        var starting = [[Int]](repeating: [], count: 256)
+        for (index, term) in folded.enumerated() { starting[Int(term.1[0])].append(index) }
+        self.starting = starting
+        isFirstByte = starting.map { !$0.isEmpty }
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.labels == b.labels && a.terms == b.terms }
@@ -50,16 +59,27 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                bytes.append(byte)
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
-            case 0x80...: return slowFold(text)
-            default: continue
+            switch foldedASCII[Int(byte)] {
+            case 0: continue
+            case nonASCII: return slowFold(text)
+            case let folded: bytes.append(folded)
             }
         }
         return bytes
     }
+
+    /// Per byte value: the byte an ASCII letter or digit folds to, 0 for other ASCII (dropped),
+    /// ``nonASCII`` for a byte of a longer UTF-8 sequence.
+    static let foldedASCII: [UInt8] = (0...255).map { (value: Int) -> UInt8 in
+        let byte = UInt8(value)
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): return byte
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return byte + 32
+        case 0x80...: return nonASCII
+        default: return 0
+        }
+    }
+    static let nonASCII: UInt8 = 0xFF
 
     static func slowFold(_ text: String) -> [UInt8] {
         let plain = text.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
@@ -72,9 +92,93 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
 
     /// The first configured term `text` carries, if any.
     public func term(in text: String) -> String? {
+        var scratch: [UInt8] = []
+        return term(in: text, scratch: &scratch)
+    }
+
+    /// ``term(in:)`` folding into `scratch`, a buffer kept for every string of a document (its
+    /// start holds the folded text; it grows and never shrinks). Of several terms in the text,
+    /// the first in the policy's order is named.
+    func term(in text: String, scratch: inout [UInt8]) -> String? {
         guard !folded.isEmpty else { return nil }
-        let key = Self.foldedBytes(text)
-        return folded.first { Self.contains(key, $0.key) }?.term
+        // ASCII text is folded and searched in place; other text (or a string without
+        // contiguous UTF-8) through Foundation's folding.
+        let fast: Int? = text.utf8.withContiguousStorageIfAvailable { source in
+            if scratch.count < source.count {
+                scratch = [UInt8](repeating: 0, count: Swift.max(source.count, 2 * scratch.count))
+            }
+            return scratch.withUnsafeMutableBufferPointer { out in
+                Self.foldedASCII.withUnsafeBufferPointer { table in
+                    var length = 0
+                    for byte in source {
+                        let folded = table[Int(byte)]
+                        if folded == 0 { continue }
+                        if folded == Self.nonASCII { return Self.notASCII }
+                        out[length] = folded
+                        length += 1
+                    }
+                    return firstTerm(in: UnsafeBufferPointer(rebasing: out[..<length])) ?? Self.noTerm
+                }
+            }
+        }
+        let index: Int?
+        switch fast {
+        case Self.noTerm?: index = nil
+        case let found? where found != Self.notASCII: index = found
+        default: index = Self.slowFold(text).withUnsafeBufferPointer { firstTerm(in: $0) }
+        }
+        return index.map { folded[$0].term }
+    }
+
+    /// What the in-place fold answers besides a term's index: no term, or text it cannot fold.
+    private static let noTerm = -1
+    private static let notASCII = -2
+
+    /// The index in `folded` of the first term (in the policy's order) that occurs in the
+    /// folded `text`, found in one pass over the text.
+    private func firstTerm(in text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard text.count >= Self.minimumTermLength else { return nil }
+        var found: Int?
+        isFirstByte.withUnsafeBufferPointer { isFirst in
+            for start in text.indices where isFirst[Int(text[start])] {
+                for index in starting[Int(text[start])] where index < (found ?? Int.max) {
+                    let needle = folded[index].key
+                    guard text.count - start >= needle.count else { continue }
+                    let matched = needle.withUnsafeBufferPointer { needle in
+                        var matched = 1
+                        while matched < needle.count, text[start + matched] == needle[matched] {
+                            matched += 1
+                        }
+                        return matched == needle.count
+                    }
+                    if matched { found = index }
+                }
+                // The first term in the policy's order is named: stop early only when it is term 0.
+                if found == 0 { return }
+            }
+        }
+        return found
+    }
+
+    /// Whether any string or key in `value` carries a term: the same answer as
+    /// `search(value) != nil`, without building a field path for every string it reads.
+    func carriesTerm(_ value: JSONValue, scratch: inout [UInt8]) -> Bool {
+        switch value {
+        case .string(let text):
+            return term(in: text, scratch: &scratch) != nil
+        case .array(let items):
+            for item in items where carriesTerm(item, scratch: &scratch) { return true }
+            return false
+        case .object(let fields):
+            for (key, field) in fields {
+                if term(in: key, scratch: &scratch) != nil || carriesTerm(field, scratch: &scratch) {
+                    return true
+                }
+            }
+            return false
+        default:
+            return false
+        }
     }
 
     /// Whether `needle` occurs in `haystack`, byte for byte (both folded).
@@ -119,9 +223,17 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     }
 
     /// The first term in any free text of a document.
+    /// Nearly every report carries none, so the text is first read once without paths; only a
+    /// report that carries one is searched again for the first field (in key order) and its path.
     public func search(_ document: ReportDocument) -> (path: String, term: String)? {
-        folded.isEmpty ? nil : search(DocumentCodec().encode(document))
+        guard !folded.isEmpty else { return nil }
+        let value = DocumentCodec().encode(document)
+        var scratch = [UInt8](repeating: 0, count: Self.scratchCapacity)
+        return carriesTerm(value, scratch: &scratch) ? search(value) : nil
     }
+
+    /// Bytes the folding buffer starts with: most strings of a report are shorter.
+    static let scratchCapacity = 256
 }
 
 /// A policy file that cannot be used; the message names the place.

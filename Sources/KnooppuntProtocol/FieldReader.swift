@@ -29,7 +29,9 @@ struct FieldReader {
     let context: DecodeContext
     let path: String
     let object: [String: JSONValue]
-    private var allowed: Set<String> = []
+    /// The keys read or declared: a short list (an object has a few fields), appended to for
+    /// every field read, so an array rather than a set that hashes every key.
+    private var allowed: [String] = []
 
     /// Nil (with a problem recorded) when `value` is not an object.
     init?(_ value: JSONValue, path: String, context: DecodeContext) {
@@ -60,14 +62,15 @@ struct FieldReader {
 
     /// Declares the fields this object may have (beyond those read), then reports the others.
     mutating func finish(alsoAllowed: [String] = []) {
-        allowed.formUnion(alsoAllowed)
-        for key in object.keys.sorted() where !allowed.contains(key) {
+        allowed.append(contentsOf: alsoAllowed)
+        let unknown = object.keys.filter { !allowed.contains($0) }
+        for key in unknown.sorted() {
             context.fail(.unknownField, at(key), "unknown field \"\(key.prefix(40))\"")
         }
     }
 
     mutating func value(_ key: String, required: Bool) -> JSONValue? {
-        allowed.insert(key)
+        allowed.append(key)
         guard let value = object[key] else {
             if required { context.fail(.missingField, at(key), "required field \"\(key)\" is missing") }
             return nil
@@ -77,7 +80,7 @@ struct FieldReader {
 
     /// True when the key is present (and marks it as known).
     mutating func has(_ key: String) -> Bool {
-        allowed.insert(key)
+        allowed.append(key)
         return object[key] != nil
     }
 
@@ -88,24 +91,29 @@ struct FieldReader {
     }
 
     static func string(
-        _ value: JSONValue, path: String, max: Int, allowEmpty: Bool, context: DecodeContext
+        _ value: JSONValue, path: @autoclosure () -> String, max: Int, allowEmpty: Bool,
+        context: DecodeContext
     )
         -> String?
     {
         guard case .string(let text) = value else {
-            context.fail(.wrongType, path, "expected a string, found \(value.typeName)")
+            context.fail(.wrongType, path(), "expected a string, found \(value.typeName)")
             return nil
         }
         // Characters are counted as Unicode scalars (code points), as JSON Schema's maxLength
         // does: grapheme clusters would make a limit depend on the Unicode version of the
         // runtime, and the schema in docs/schema could not say the same thing.
-        let length = text.unicodeScalars.count
-        guard length <= max else {
-            context.fail(.tooLong, path, "at most \(max) characters, found \(length)")
-            return nil
+        // A scalar is one to four UTF-8 bytes, so text of at most `max` bytes (nearly every
+        // field) is within the limit without counting its scalars.
+        if text.utf8.count > max {
+            let length = text.unicodeScalars.count
+            guard length <= max else {
+                context.fail(.tooLong, path(), "at most \(max) characters, found \(length)")
+                return nil
+            }
         }
         if !allowEmpty && text.unicodeScalars.allSatisfy(\.properties.isWhitespace) {
-            context.fail(.emptyText, path, "must not be empty")
+            context.fail(.emptyText, path(), "must not be empty")
             return nil
         }
         return text
@@ -156,16 +164,16 @@ struct FieldReader {
     }
 
     static func enumeration<E: RawRepresentable & CaseIterable>(
-        _ value: JSONValue, _ type: E.Type, path: String, context: DecodeContext
+        _ value: JSONValue, _ type: E.Type, path: @autoclosure () -> String, context: DecodeContext
     ) -> E? where E.RawValue == String {
         guard case .string(let text) = value else {
-            context.fail(.wrongType, path, "expected a string, found \(value.typeName)")
+            context.fail(.wrongType, path(), "expected a string, found \(value.typeName)")
             return nil
         }
         guard let result = E(rawValue: text) else {
             let options = E.allCases.map(\.rawValue).joined(separator: ", ")
             context.fail(
-                .unknownValue, path, "unknown value \"\(text.prefix(40))\"; expected one of: \(options)")
+                .unknownValue, path(), "unknown value \"\(text.prefix(40))\"; expected one of: \(options)")
             return nil
         }
         return result
@@ -228,37 +236,44 @@ struct FieldReader {
         return FieldReader.organisation(value, path: at(key), context: context)
     }
 
-    static func organisation(_ value: JSONValue, path: String, context: DecodeContext) -> OrganisationCode? {
+    static func organisation(
+        _ value: JSONValue, path: @autoclosure () -> String, context: DecodeContext
+    ) -> OrganisationCode? {
         guard case .string(let text) = value else {
-            context.fail(.wrongType, path, "expected an organisation code, found \(value.typeName)")
+            context.fail(.wrongType, path(), "expected an organisation code, found \(value.typeName)")
             return nil
         }
         guard let code = OrganisationCode.inNetwork(text) else {
             context.fail(
-                .unknownCode, path,
+                .unknownCode, path(),
                 "unknown organisation \"\(text.prefix(40))\" (NATIONAL, NCTV, POLICE, VR01…VR25)")
             return nil
         }
         return code
     }
 
-    static func region(_ value: JSONValue, path: String, context: DecodeContext) -> OrganisationCode? {
-        guard let code = organisation(value, path: path, context: context) else { return nil }
+    static func region(
+        _ value: JSONValue, path: @autoclosure () -> String, context: DecodeContext
+    ) -> OrganisationCode? {
+        guard let code = organisation(value, path: path(), context: context) else { return nil }
         guard code.isSafetyRegion else {
-            context.fail(.unknownCode, path, "\(code) is not a safety region (VR01…VR25)")
+            context.fail(.unknownCode, path(), "\(code) is not a safety region (VR01…VR25)")
             return nil
         }
         return code
     }
 
-    static func municipality(_ value: JSONValue, path: String, context: DecodeContext) -> MunicipalityCode? {
+    static func municipality(
+        _ value: JSONValue, path: @autoclosure () -> String, context: DecodeContext
+    ) -> MunicipalityCode? {
         guard case .string(let text) = value else {
-            context.fail(.wrongType, path, "expected a municipality code, found \(value.typeName)")
+            context.fail(.wrongType, path(), "expected a municipality code, found \(value.typeName)")
             return nil
         }
         let code = MunicipalityCode(text)
         guard context.reference.municipalities[code] != nil else {
-            context.fail(.unknownCode, path, "unknown municipality code \"\(text.prefix(40))\" (e.g. GM0344)")
+            context.fail(
+                .unknownCode, path(), "unknown municipality code \"\(text.prefix(40))\" (e.g. GM0344)")
             return nil
         }
         return code
@@ -274,13 +289,15 @@ struct FieldReader {
         return FieldReader.incidentID(value, path: at(key), context: context)
     }
 
-    static func incidentID(_ value: JSONValue, path: String, context: DecodeContext) -> IncidentID? {
+    static func incidentID(
+        _ value: JSONValue, path: @autoclosure () -> String, context: DecodeContext
+    ) -> IncidentID? {
         guard case .string(let text) = value else {
-            context.fail(.wrongType, path, "expected an incident id, found \(value.typeName)")
+            context.fail(.wrongType, path(), "expected an incident id, found \(value.typeName)")
             return nil
         }
         guard let id = IncidentID(text) else {
-            context.fail(.invalidID, path, "an incident id has 3–64 letters, digits, '-', '_' or '.'")
+            context.fail(.invalidID, path(), "an incident id has 3–64 letters, digits, '-', '_' or '.'")
             return nil
         }
         return id
@@ -306,7 +323,9 @@ struct FieldReader {
         return FieldReader.classification(value, path: at(key), context: context)
     }
 
-    static func classification(_ value: JSONValue, path: String, context: DecodeContext) -> Classification? {
+    static func classification(
+        _ value: JSONValue, path: @autoclosure () -> String, context: DecodeContext
+    ) -> Classification? {
         switch value {
         case .string(let name):
             switch name {
@@ -316,15 +335,15 @@ struct FieldReader {
             case "national": return .national
             default:
                 context.fail(
-                    .unknownValue, path,
+                    .unknownValue, path(),
                     "unknown classification \"\(name.prefix(40))\"; expected public, partners, police, national, {\"parties\": [...]} or {\"kinds\": [...], \"groups\": [...]}"
                 )
                 return nil
             }
         case .object(let object) where object["parties"] == nil:
-            return audience(value, path: path, context: context)
+            return audience(value, path: path(), context: context)
         case .object:
-            guard var reader = FieldReader(value, path: path, context: context) else { return nil }
+            guard var reader = FieldReader(value, path: path(), context: context) else { return nil }
             defer { reader.finish() }
             guard let items = reader.array("parties", max: OrganisationCode.all.count) else { return nil }
             guard !items.isEmpty else {
@@ -343,7 +362,7 @@ struct FieldReader {
             return ok ? .parties(set) : nil
         default:
             context.fail(
-                .wrongType, path,
+                .wrongType, path(),
                 "expected a classification name or {\"parties\": [...]}, found \(value.typeName)")
             return nil
         }

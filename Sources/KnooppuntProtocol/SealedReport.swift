@@ -252,7 +252,7 @@ public struct SealedReport: Sendable, Hashable {
                     "key \"\(envelope.key)\" does not match the content (\(key))"))
         }
         // A section the content does not produce (e.g. a classification moved) is a mismatch too.
-        let expected = SectionLayout.sectionNames(of: document, codec: codec)
+        let expected = SectionLayout.sectionNames(of: document)
         guard expected == envelope.sections.map(\.name) else {
             throw Problems(
                 Problem(.invalidEnvelope, field: "envelope.sections", "sections do not match the content"))

@@ -40,10 +40,28 @@ public enum SectionLayout {
         cut(document, codec: codec, writingContent: true)
     }
 
-    /// The names of the sections `document` is cut into, in wire order: what `split` gives,
-    /// without writing each section's canonical bytes (the node checks every report's names).
-    static func sectionNames(of document: ReportDocument, codec: DocumentCodec) -> [String] {
-        cut(document, codec: codec, writingContent: false).sections.map(\.name)
+    /// The names of the sections `document` is cut into, in wire order: what `split` gives.
+    /// The node checks every report's names, so they are read off the document's fields
+    /// rather than from a cut of its encoding (one JSON encoding of the document less per
+    /// report); `SectionLayoutTests` holds the two to the same answer.
+    public static func sectionNames(of document: ReportDocument) -> [String] {
+        guard case .sitrep(let sitrep) = document.body else { return [document.body.type.rawValue] }
+        var names: [String] = []
+        for (discipline, name) in beeldSectionNames where sitrep.beeld[discipline] != nil {
+            names.append(name)
+        }
+        let tail: [(present: Bool, name: String)] = [
+            (sitrep.oordeel != nil, "oordeel"), (sitrep.besluiten != nil, "besluiten"),
+            (sitrep.acties != nil, "acties"), (sitrep.communicatie != nil, "communicatie"),
+        ]
+        assert(tail.map(\.name) == sitrepTail, "in the order of sitrepTail")
+        for (present, name) in tail where present { names.append(name) }
+        return names
+    }
+
+    /// Each discipline with the name of its picture's section, in wire order.
+    static let beeldSectionNames: [(Discipline, String)] = Discipline.allCases.map {
+        ($0, "beeld.\($0.rawValue)")
     }
 
     /// `split`, with each section's content left empty unless `writingContent`.

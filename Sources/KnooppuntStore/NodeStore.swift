@@ -263,39 +263,6 @@ public final class NodeStore {
 
     // MARK: Reading
 
-    /// What the log says about a report id.
-    ///
-    /// Asked for every report the node decides, so it reads without a transaction of its own
-    /// (`read` would add BEGIN, COMMIT and two `query_only` pragmas to every call) and with
-    /// prepared statements kept for the next call. Only the node's loop writes this store, on
-    /// the same thread, so no write can interleave with the two lookups.
-    public func outcome(of id: ReportID) throws -> PastOutcome? {
-        try db.unsafeRead { db in
-            let logged = try db.cachedStatement(
-                sql: "SELECT seq, epoch, origin, origin_seq FROM log WHERE report_id = ?")
-            if let row = try Row.fetchOne(logged, arguments: [id.rawValue]) {
-                let origin = OrganisationCode(row["origin"])!
-                return .accepted(
-                    Ack(
-                        reportID: id, epoch: row["epoch"], sequence: row["seq"], originSeq: row["origin_seq"],
-                        duplicate: true),
-                    origin: origin)
-            }
-            // The latest refusal of this id answers a resend of it.
-            let refused = try db.cachedStatement(
-                sql: "SELECT * FROM rejection WHERE report_id = ? ORDER BY at DESC, rowid DESC LIMIT 1")
-            if let row = try Row.fetchOne(refused, arguments: [id.rawValue]),
-                let origin = OrganisationCode(row["origin"]), let code = ErrorCode(rawValue: row["code"])
-            {
-                return .rejected(
-                    Rejection(
-                        reportID: id, origin: origin, originSeq: row["origin_seq"],
-                        problem: Problem(code, field: row["field"], row["message"])))
-            }
-            return nil
-        }
-    }
-
     /// Committed updates with sequence in `range`, in order, at most `limit`.
     public func updates(in range: ClosedRange<SequenceNumber>, limit: Int) throws -> [Update] {
         // Sequences are stored as SQLite integers (Int64); none lies beyond, and converting a

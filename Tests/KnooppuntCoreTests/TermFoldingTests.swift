@@ -1,4 +1,5 @@
 import KnooppuntDomain
+import StrictJSON
 import Testing
 
 @testable import KnooppuntCore
@@ -35,5 +36,51 @@ struct TermFoldingTests {
         #expect(!PoliceInternalPolicy.contains(bytes("ab"), bytes("abd")))
         #expect(!PoliceInternalPolicy.contains(bytes("abcab"), bytes("abd")))
         #expect(PoliceInternalPolicy.contains(bytes("x"), []))
+    }
+
+    @Test("of several terms in a text, the first in the policy's order is named, wherever each occurs")
+    func firstTermInPolicyOrder() throws {
+        let policy = try PoliceInternalPolicy(labels: [], terms: ["tapgesprek", "CIE-melding", "melding-x"])
+        #expect(policy.term(in: "een CIE melding en een tapgesprek") == "tapgesprek")
+        #expect(policy.term(in: "Tap-gesprek") == "tapgesprek")
+        #expect(policy.term(in: "ciemeldingx") == "CIE-melding")
+        #expect(policy.term(in: "meldingx") == "melding-x")
+        #expect(policy.term(in: "tapgespre") == nil)
+        #expect(policy.term(in: "") == nil)
+    }
+
+    @Test("the search without paths finds a term exactly when the search with paths does")
+    func fastSearchAgrees() throws {
+        let policy = try PoliceInternalPolicy(labels: [], terms: ["tapgesprek", "observatieteam"])
+        var random = SeededRandom(seed: 16_2026)
+        let words = ["tap", "gesprek", "observatie", "team", "Tap-", "ÉÉN", "weg", "x", "  "]
+        func text() -> String {
+            (0..<Int.random(in: 0...4, using: &random)).map { _ in words.randomElement(using: &random)! }
+                .joined()
+        }
+        func value(depth: Int) -> JSONValue {
+            switch Int.random(in: 0...(depth > 2 ? 1 : 3), using: &random) {
+            case 0: return .string(text())
+            case 1: return .integer(7)
+            case 2:
+                return .array(
+                    (0..<Int.random(in: 0...3, using: &random)).map { _ in value(depth: depth + 1) })
+            default:
+                var fields: [String: JSONValue] = [:]
+                for _ in 0..<Int.random(in: 0...3, using: &random) {
+                    fields[text()] = value(depth: depth + 1)
+                }
+                return .object(fields)
+            }
+        }
+        var found = 0
+        for _ in 0..<2_000 {
+            let document = value(depth: 0)
+            var scratch: [UInt8] = []
+            let fast = policy.carriesTerm(document, scratch: &scratch)
+            #expect(fast == (policy.search(document) != nil), "\(document)")
+            if fast { found += 1 }
+        }
+        #expect(found > 100, "the random documents carry terms often enough to compare both answers")
     }
 }
