@@ -3,17 +3,6 @@ import KnooppuntEtcd
 import KnooppuntHarness
 import Testing
 
-/// Real etcd is needed: skipped without it on a developer's machine, a failure in CI.
-private let etcdRunnable =
-    EtcdCluster.installedBinary() != nil || ProcessInfo.processInfo.environment["CI"] == "true"
-
-/// Blocking harness work on a thread of its own, off the concurrency pool the client needs.
-private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 extension SystemTests {
     @Test(
         "three etcd members: with one killed writes commit and a watch goes on at another member; with two killed a write fails as no quorum within the client's deadline; with one back writes commit again; a paused member is passed over by calls and by a watch",

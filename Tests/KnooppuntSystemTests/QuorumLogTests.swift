@@ -9,31 +9,6 @@ import KnooppuntStore
 import Synchronization
 import Testing
 
-/// Real etcd is needed: skipped without it on a developer's machine, a failure in CI.
-private let etcdPresent =
-    EtcdCluster.installedBinary() != nil || ProcessInfo.processInfo.environment["CI"] == "true"
-
-/// Blocking harness work on a thread of its own, off the concurrency pool the client needs.
-private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-/// Runs an etcd call from a harness thread (the tests' bodies block; the client is async).
-private func etcd<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let outcome: Result<T, any Error>
-        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}
-
 /// Three etcd members, two node replicas on them, one region daemon and its publisher: the
 /// log's upkeep seen from outside (keys in etcd, both stores, every ACK).
 private final class LogNetwork: @unchecked Sendable {
@@ -122,7 +97,7 @@ private final class LogNetwork: @unchecked Sendable {
     /// The log's keys in etcd, in order: their indexes.
     func logIndexes() throws -> [UInt64] {
         let client = client
-        return try etcd {
+        return try blockingEtcdCall {
             try await client.range(.prefix(Self.logPrefix)).keyValues.compactMap {
                 UInt64($0.key.dropFirst(Self.logPrefix.count))
             }
@@ -139,7 +114,9 @@ private final class LogNetwork: @unchecked Sendable {
         #expect(rows[0] == rows[1], "the replicas' stores differ")
         #expect(stores[0].map(\.sequence) == Array(1...UInt64(stores[0].count)))
         let client = client
-        let values = try etcd { try await client.range(.prefix(Self.logPrefix)).keyValues.map(\.value) }
+        let values = try blockingEtcdCall {
+            try await client.range(.prefix(Self.logPrefix)).keyValues.map(\.value)
+        }
         var logged: [String] = []
         for value in values {
             let parts = try #require(FramePack.unpack(value, maxParts: PairMessage.maxParts))
@@ -166,7 +143,7 @@ extension SystemTests {
     @Test(
         "3,000 reports through two replicas: the log in etcd is trimmed to its retained tail and compacted while both stores hold every report; a follower restarted after a trim reads on from its own point",
         .enabled(
-            if: etcdPresent, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(6)))
     func quorumLogStaysBounded() async throws {
         let network = try LogNetwork(name: "quorum-trim")
@@ -174,7 +151,7 @@ extension SystemTests {
             network.stop()
             network.net.removeFolder()
         }
-        try await onThread {
+        try await offPool {
             defer { network.closePublisher() }
             try network.start()
             let active = try network.waitForActive()
@@ -227,7 +204,7 @@ extension SystemTests {
             }
             // Compacted: the history of the first revisions is gone.
             let client = network.client
-            let compacted = try etcd { () -> Bool in
+            let compacted = try blockingEtcdCall { () -> Bool in
                 do {
                     _ = try await client.range(.prefix(LogNetwork.logPrefix), revision: 2)
                     return false
@@ -244,7 +221,7 @@ extension SystemTests {
     @Test(
         "etcd at its space quota: the active refuses new reports with E500, ACKs nothing etcd did not commit, and once the space is freed commits resume with no ACKed report lost",
         .enabled(
-            if: etcdPresent, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(5)))
     func quorumSpaceQuota() async throws {
         let network = try LogNetwork(name: "quorum-quota", quotaBackendBytes: 8 * 1_024 * 1_024)
@@ -252,7 +229,7 @@ extension SystemTests {
             network.stop()
             network.net.removeFolder()
         }
-        try await onThread {
+        try await offPool {
             defer { network.closePublisher() }
             try network.start()
             try network.publish(50)
@@ -263,7 +240,7 @@ extension SystemTests {
             // Something else fills etcd until it refuses even a small write after the node has
             // freed what it can (the node compacts, defragments and disarms by itself).
             let client = network.client
-            let refusal = try etcd { () -> EtcdError? in
+            let refusal = try blockingEtcdCall { () -> EtcdError? in
                 let big = [UInt8](repeating: 0x6A, count: 256 * 1_024)
                 for number in 0..<400 {
                     do { try await client.put("/junk/big/\(number)", big) } catch let error as EtcdError {
@@ -276,9 +253,9 @@ extension SystemTests {
             var full = false
             for round in 0..<10 where !full {
                 try waitUntil("the node disarming etcd's alarm", timeout: 60) {
-                    try etcd { try await client.alarms() }.isEmpty
+                    try blockingEtcdCall { try await client.alarms() }.isEmpty
                 }
-                full = try etcd { () -> Bool in
+                full = try blockingEtcdCall { () -> Bool in
                     let value = [UInt8](repeating: 0x6B, count: 256)
                     var first = true
                     for number in 0... {
@@ -312,10 +289,10 @@ extension SystemTests {
                 "the daemon did not keep the reports")
 
             // The operator removes what filled etcd; the node compacts, defragments, disarms.
-            _ = try etcd { try await client.delete(.prefix("/junk/")) }
+            _ = try blockingEtcdCall { try await client.delete(.prefix("/junk/")) }
             try network.waitAllAcked(timeout: 180)
             try waitUntil("etcd's alarm disarmed", timeout: 60) {
-                let alarms = try etcd { try await client.alarms() }
+                let alarms = try blockingEtcdCall { try await client.alarms() }
                 return alarms.isEmpty && network.status(active)?.quorum?.spaceFull == false
             }
             try network.publish(10)
@@ -330,7 +307,7 @@ extension SystemTests {
     @Test(
         "a replica whose store ends before the trimmed log stops with node.quorumBehindTrim; seeded with another replica's store it follows again",
         .enabled(
-            if: etcdPresent, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(5)))
     func quorumReplicaBehindTrim() async throws {
         let network = try LogNetwork(name: "quorum-behind")
@@ -338,7 +315,7 @@ extension SystemTests {
             network.stop()
             network.net.removeFolder()
         }
-        try await onThread {
+        try await offPool {
             defer { network.closePublisher() }
             try network.start()
             let active = try network.waitForActive()

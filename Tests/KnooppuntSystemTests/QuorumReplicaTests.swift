@@ -8,17 +8,6 @@ import KnooppuntProtocol
 import KnooppuntStore
 import Testing
 
-/// Real etcd is needed: skipped without it on a developer's machine, a failure in CI.
-private let etcdInstalled =
-    EtcdCluster.installedBinary() != nil || ProcessInfo.processInfo.environment["CI"] == "true"
-
-/// Blocking harness work on a thread of its own, off the concurrency pool the client needs.
-private func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 /// Three etcd members and the two node replicas of a network (the pair's two addresses, each
 /// started with `--etcd`), one region daemon, and its publisher.
 private final class QuorumNetwork: @unchecked Sendable {
@@ -138,7 +127,7 @@ extension SystemTests {
     @Test(
         "two replicas on three etcd members: 200 reports ACKed and held by both; the active SIGKILLed, the other ACKs in a higher epoch; no ACKed report lost or moved",
         .enabled(
-            if: etcdInstalled, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(3)))
     func quorumReplicasFailover() async throws {
         let quorum = try QuorumNetwork(name: "quorum-kill")
@@ -178,7 +167,7 @@ extension SystemTests {
     @Test(
         "a paused active loses the role to the other; resumed, it ACKs nothing, no daemon follows it back, and it follows the log",
         .enabled(
-            if: etcdInstalled, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(3)))
     func quorumPausedActiveIsFenced() async throws {
         let quorum = try QuorumNetwork(name: "quorum-pause")
@@ -223,7 +212,7 @@ extension SystemTests {
     @Test(
         "with two of three etcd members killed the active ACKs nothing; with one back the outbox drains",
         .enabled(
-            if: etcdInstalled, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(3)))
     func quorumWithoutMajorityAcksNothing() async throws {
         let quorum = try QuorumNetwork(name: "quorum-nomajority")

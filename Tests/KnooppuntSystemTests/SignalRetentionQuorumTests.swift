@@ -6,39 +6,14 @@ import StrictJSON
 import Synchronization
 import Testing
 
-/// Real etcd is needed: skipped without it on a developer's machine, a failure in CI.
-private let etcdAvailable =
-    EtcdCluster.installedBinary() != nil || ProcessInfo.processInfo.environment["CI"] == "true"
-
-/// Blocking harness work on a thread of its own, off the concurrency pool the etcd client needs.
-private func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
-/// Runs an etcd call from a harness thread (the test's body blocks; the client is async).
-private func etcdCall<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
-    let result = Mutex<Result<T, any Error>?>(nil)
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        let outcome: Result<T, any Error>
-        do { outcome = .success(try await body()) } catch { outcome = .failure(error) }
-        result.withLock { $0 = outcome }
-        done.signal()
-    }
-    done.wait()
-    return try result.withLock { $0! }.get()
-}
-
 extension SystemTests {
     @Test(
         "on replicas on etcd, the end of a signal's retention deletes its content and its answers' notes from every replica's store and from etcd's log and history; the tombstones are in the chain",
         .enabled(
-            if: etcdAvailable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(6)))
     func signalRetentionOnReplicasOnEtcd() async throws {
-        try await onOwnThread { try Self.retentionOnReplicasOnEtcd() }
+        try await offPool { try Self.retentionOnReplicasOnEtcd() }
     }
 
     /// The body of ``signalRetentionOnReplicasOnEtcd()``, on a thread of its own.
@@ -80,14 +55,14 @@ extension SystemTests {
             try answer(["ack", id, "--note", ackNote])
             // etcd's log holds the content now; remember a revision that saw it.
             func logValues(at revision: Int64? = nil) throws -> [[UInt8]] {
-                try etcdCall {
+                try blockingEtcdCall {
                     try await client.range(.prefix(logPrefix), revision: revision).keyValues.map(\.value)
                 }
             }
             func logHolds(_ text: String, _ values: [[UInt8]]) -> Bool {
                 values.contains { String(decoding: $0, as: UTF8.self).contains(text) }
             }
-            let seen = try etcdCall { try await client.range(.prefix(logPrefix)).revision }
+            let seen = try blockingEtcdCall { try await client.range(.prefix(logPrefix)).revision }
             #expect(logHolds(marker, try logValues(at: seen)), "the signal's content is not in etcd's log")
 
             let node: [(String, String)] = [("log", "sections")]
@@ -121,7 +96,7 @@ extension SystemTests {
                 }
             } catch {
                 // Which keys still hold it, and what the replicas said about etcd.
-                let held = try etcdCall { try await client.range(.prefix(logPrefix)).keyValues }
+                let held = try blockingEtcdCall { try await client.range(.prefix(logPrefix)).keyValues }
                 for text in [marker, ackNote, lateNote] {
                     let keys = held.filter { String(decoding: $0.value, as: UTF8.self).contains(text) }.map(
                         \.key)
@@ -144,7 +119,7 @@ extension SystemTests {
                 }
             }
             // The entries are still there (withheld, not holes): the log keeps every index.
-            let indexes = try etcdCall {
+            let indexes = try blockingEtcdCall {
                 try await client.range(.prefix(logPrefix)).keyValues.compactMap {
                     UInt64($0.key.dropFirst(logPrefix.count))
                 }

@@ -7,25 +7,14 @@ import KnooppuntProtocol
 import KnooppuntStore
 import Testing
 
-/// Real etcd is needed: skipped without it on a developer's machine, a failure in CI.
-private let etcdAvailable =
-    EtcdCluster.installedBinary() != nil || ProcessInfo.processInfo.environment["CI"] == "true"
-
-/// Blocking harness work on a thread of its own, off the concurrency pool.
-private func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 extension SystemTests {
     @Test(
         "three replicas on three etcd members over TLS (the certificates `keys` makes, found in the data folder): the daemon follows whichever is active; two actives SIGKILLed in turn, the last replica ACKs in a higher epoch; every ACK in its store at its sequence, none degraded",
         .enabled(
-            if: etcdAvailable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(4)))
     func threeReplicasFollowed() async throws {
-        try await onThread {
+        try await offPool {
             let net = try TestNetwork(name: "three-replicas", standby: true, third: true)
             // The members require client certificates; each replica finds its own in
             // DIR/keys/etcd, the default for https:// members.
