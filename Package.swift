@@ -181,7 +181,7 @@ let package = Package(
             name: "KnooppuntChaos",
             dependencies: [
                 "ZeroMQ", "KnooppuntConfig", "KnooppuntStore", "KnooppuntCore", "KnooppuntProtocol",
-                "KnooppuntDomain", "KnooppuntHarness", "KnooppuntClient",
+                "KnooppuntDomain", "KnooppuntHarness", "KnooppuntClient", "KnooppuntCertificates",
                 "StrictJSON", "FramePacking",
             ]
         ),

@@ -1,5 +1,6 @@
 import Foundation
 import FramePacking
+import KnooppuntCertificates
 import KnooppuntConfig
 import KnooppuntCore
 import KnooppuntHarness
@@ -15,43 +16,45 @@ extension ChaosRun {
     static let etcdPageSize = 2_000
 
     /// Adds the etcd members as processes of the run and returns the arguments that make a
-    /// node one replica on them. The members' command lines are ``EtcdCluster``'s; with
-    /// partitions each member runs on its lab host, its loopback URLs replaced by the host's.
+    /// node one replica on them. The members' command lines are ``EtcdCluster``'s. With
+    /// partitions each member runs on its lab host, on the host's own address, and so with
+    /// TLS as in a deployment (a replica speaks plain HTTP to loopback only): the run's CA
+    /// and certificates go to DIR/keys/etcd, where each replica finds its own.
     func setUpEtcd() throws -> [String] {
         guard let binary = EtcdCluster.installedBinary() else {
             throw ChaosError("--quorum needs etcd: run scripts/setup.sh (it installs Debian's etcd-server)")
         }
-        let cluster = try EtcdCluster(
-            folder: folder.root.appendingPathComponent("etcd", isDirectory: true), binary: binary)
+        let etcdFolder = folder.root.appendingPathComponent("etcd", isDirectory: true)
+        let cluster: EtcdCluster
         let group = ProcessGroup(binary: binary, logFolder: folder.root)
-        var hostURL: [String: String] = [:]
         if let lab {
-            for member in cluster.members {
-                let address = lab.hosts[member.name]!.address
-                hostURL[member.clientURL] = "http://\(address):\(member.clientPort)"
-                hostURL[member.peerURL] = "http://\(address):\(member.peerPort)"
-            }
+            let addresses = Self.etcdMemberNames.map { lab.hosts[$0]!.address }
+            let files = EtcdTLSFiles(folder)
+            _ = try files.prepare(
+                members: zip(Self.etcdMemberNames, addresses).map { ($0, [$1]) }, clients: Self.replicaNames,
+                authorityName: "knooppunt-chaos")
+            cluster = try EtcdCluster(
+                folder: etcdFolder, hosts: addresses, binary: binary,
+                tls: EtcdCluster.TLS(
+                    authorityFile: files.authorityCertificate,
+                    members: Self.etcdMemberNames.map { (files.memberCertificate($0), files.memberKey($0)) }))
             group.launcher = { name, commandLine in lab.command(on: name, commandLine) }
+            // The checker reads etcd's log with etcdctl as one replica would.
+            etcdctlTLS = [
+                "--cacert", files.authorityCertificate.path,
+                "--cert", files.clientCertificate(Self.replicaNames[0]).path,
+                "--key", files.clientKey(Self.replicaNames[0]).path,
+            ]
+        } else {
+            cluster = try EtcdCluster(folder: etcdFolder, binary: binary)
         }
         for (index, member) in cluster.members.enumerated() {
-            add(member.name, cluster.arguments(index).map { Self.replacingURLs($0, hostURL) }, isEtcd: true)
+            add(member.name, cluster.arguments(index), isEtcd: true)
         }
         etcdGroup = group
-        etcdEndpoints = cluster.members.map { hostURL[$0.clientURL] ?? $0.clientURL }
+        etcdEndpoints = cluster.members.map(\.clientURL)
         say("etcd: \(cluster.members.count) members at \(etcdEndpoints.joined(separator: " "))")
         return ["--etcd", etcdEndpoints.joined(separator: ","), "--etcd-network", LocalEtcd.networkName]
-    }
-
-    /// An argument with every URL `map` names replaced: a URL alone, or in a comma-separated
-    /// list of `name=URL` (`--initial-cluster`). Whole values only, never a prefix of a port.
-    public static func replacingURLs(_ argument: String, _ map: [String: String]) -> String {
-        if let url = map[argument] { return url }
-        guard argument.contains("=") else { return argument }
-        return argument.split(separator: ",", omittingEmptySubsequences: false).map { item in
-            guard let equals = item.firstIndex(of: "=") else { return String(item) }
-            let url = String(item[item.index(after: equals)...])
-            return String(item[...equals]) + (map[url] ?? url)
-        }.joined(separator: ",")
     }
 
     /// Replicas and members one may attack now: at most one replica and at most one member
@@ -137,7 +140,7 @@ extension ChaosRun {
         }
         let commandLine =
             [binary, "--endpoints", etcdEndpoints.joined(separator: ","), "--command-timeout", "20s"]
-            + arguments
+            + etcdctlTLS + arguments
         let process = Process()
         if let lab {
             let wrapped = lab.command(on: Self.etcdMemberNames[0], commandLine)

@@ -45,6 +45,8 @@ public final class ChaosRun {
     var etcdGroup: ProcessGroup?
     /// The members' client URLs with --quorum.
     var etcdEndpoints: [String] = []
+    /// etcdctl's TLS flags when the members speak TLS (with partitions).
+    var etcdctlTLS: [String] = []
 
     public init(options: ChaosOptions, say: @escaping (String) -> Void) {
         self.options = options
