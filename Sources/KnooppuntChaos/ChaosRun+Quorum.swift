@@ -30,14 +30,11 @@ extension ChaosRun {
         if let lab {
             let addresses = Self.etcdMemberNames.map { lab.hosts[$0]!.address }
             let files = EtcdTLSFiles(folder)
-            _ = try files.prepare(
-                members: zip(Self.etcdMemberNames, addresses).map { ($0, [$1]) }, clients: Self.replicaNames,
-                authorityName: "knooppunt-chaos")
             cluster = try EtcdCluster(
                 folder: etcdFolder, hosts: addresses, binary: binary,
-                tls: EtcdCluster.TLS(
-                    authorityFile: files.authorityCertificate,
-                    members: Self.etcdMemberNames.map { (files.memberCertificate($0), files.memberKey($0)) }))
+                tls: try .prepared(
+                    in: files, members: zip(Self.etcdMemberNames, addresses).map { ($0, [$1]) },
+                    clients: Self.replicaNames, authorityName: "knooppunt-chaos"))
             group.launcher = { name, commandLine in lab.command(on: name, commandLine) }
             // The checker reads etcd's log with etcdctl as one replica would.
             etcdctlTLS = [

@@ -48,13 +48,9 @@ public enum LocalEtcd {
         let files = EtcdTLSFiles(data)
         guard files.exists || !exists(data) else { return nil }
         let names = (1...EtcdCluster.defaultMemberCount).map { "etcd\($0)" }
-        try files.prepare(
-            members: names.map { ($0, ["127.0.0.1", "localhost"]) },
-            clients: PairRole.allCases.map(\.rawValue),
-            authorityName: "local \(networkName)")
-        return EtcdCluster.TLS(
-            authorityFile: files.authorityCertificate,
-            members: names.map { (files.memberCertificate($0), files.memberKey($0)) })
+        return try EtcdCluster.TLS.prepared(
+            in: files, members: names.map { ($0, ["127.0.0.1", "localhost"]) },
+            clients: PairRole.allCases.map(\.rawValue), authorityName: "local \(networkName)")
     }
 
     /// The arguments that make `knooppunt node` one replica on these members (with TLS it finds
@@ -111,4 +107,19 @@ extension EtcdCluster {
     }
 
     func pidFile(_ index: Int) -> URL { folder.appendingPathComponent("\(members[index].name).pid") }
+}
+
+extension EtcdCluster.TLS {
+    /// The members' TLS material in `files`, made where missing (``EtcdTLSFiles/prepare``):
+    /// the CA, each member's certificate valid for its names, each client's certificate; and
+    /// the members' files as the cluster starts them.
+    public static func prepared(
+        in files: EtcdTLSFiles, members: [(name: String, names: [String])], clients: [String],
+        authorityName: String
+    ) throws -> EtcdCluster.TLS {
+        try files.prepare(members: members, clients: clients, authorityName: authorityName)
+        return EtcdCluster.TLS(
+            authorityFile: files.authorityCertificate,
+            members: members.map { (files.memberCertificate($0.name), files.memberKey($0.name)) })
+    }
 }

@@ -25,10 +25,7 @@ extension QuorumLink {
                     post { $0.quorumLogContentExpired(rewritten: 0, waiting: true, failure: "fenced") }
                     return
                 }
-                let records = try await client.range(.prefix(layout.appliedPrefix)).keyValues.compactMap {
-                    LogTrim.Applied(
-                        replica: String($0.key.dropFirst(layout.appliedPrefix.count)), value: $0.value)
-                }
+                let records = try await Self.appliedRecords(client, layout)
                 let entries = try await Self.readLog(client, layout)
                 let plan = LogRetention.plan(
                     entries: entries, endedSignals: endedSignals, now: now, tip: tip, applied: records,
@@ -75,7 +72,7 @@ extension QuorumLink {
                 // The old values are history until compacted: compact past the rewrite. A
                 // follower's watch behind that revision ends and reads the log again from its
                 // own point (the rewritten entries are at or below it).
-                if revision > 0 { try await Self.compactPast(client, revision) }
+                try await Self.compact(client, to: revision)
                 let waiting = plan.waiting || rewritten < plan.rewrite.count
                 let done = rewritten
                 post { $0.quorumLogContentExpired(rewritten: done, waiting: waiting, failure: nil) }
@@ -105,15 +102,6 @@ extension QuorumLink {
             }
             guard range.more, let last else { return entries }
             from = layout.entryKey(last + 1)
-        }
-    }
-
-    /// Compacts to `revision`; a revision compacted already is fine.
-    private static func compactPast(_ client: EtcdClient, _ revision: Int64) async throws {
-        do {
-            try await client.compact(to: revision)
-        } catch let error as EtcdError where error.code == .compacted {
-            return
         }
     }
 }

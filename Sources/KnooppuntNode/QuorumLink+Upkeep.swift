@@ -44,10 +44,7 @@ extension QuorumLink {
         Task {
             do {
                 guard case .active(let tip) = fence.state else { return }
-                let records = try await client.range(.prefix(layout.appliedPrefix)).keyValues.compactMap {
-                    LogTrim.Applied(
-                        replica: String($0.key.dropFirst(layout.appliedPrefix.count)), value: $0.value)
-                }
+                let records = try await Self.appliedRecords(client, layout)
                 var plan = LogTrim.plan(
                     tip: tip, trimmedThrough: trimmedThrough, applied: records, limits: limits)
                 if let next = plan, let trim = fence.trim(through: next.through) {
@@ -83,10 +80,7 @@ extension QuorumLink {
         Task {
             do {
                 if case .active(let tip) = fence.state {
-                    let records = try await client.range(.prefix(layout.appliedPrefix)).keyValues.compactMap {
-                        LogTrim.Applied(
-                            replica: String($0.key.dropFirst(layout.appliedPrefix.count)), value: $0.value)
-                    }
+                    let records = try await Self.appliedRecords(client, layout)
                     if let plan = LogTrim.plan(
                         tip: tip, trimmedThrough: trimmedThrough, applied: records, limits: limits),
                         let trim = fence.trim(through: plan.through)
@@ -152,7 +146,16 @@ extension QuorumLink {
     }
 
     /// Compacts to `revision`; a revision compacted already (another round got there) is fine.
-    private static func compact(_ client: EtcdClient, to revision: Int64) async throws {
+    /// Every replica's record of how far it applied the log (``LogTrim/Applied``).
+    static func appliedRecords(_ client: EtcdClient, _ layout: Fence.Layout) async throws -> [LogTrim.Applied]
+    {
+        try await client.range(.prefix(layout.appliedPrefix)).keyValues.compactMap {
+            LogTrim.Applied(replica: String($0.key.dropFirst(layout.appliedPrefix.count)), value: $0.value)
+        }
+    }
+
+    /// Compacts etcd's history below `revision` (0: nothing); a revision compacted already is fine.
+    static func compact(_ client: EtcdClient, to revision: Int64) async throws {
         guard revision > 0 else { return }
         do {
             try await client.compact(to: revision)

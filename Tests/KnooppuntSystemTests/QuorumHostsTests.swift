@@ -34,14 +34,11 @@ extension SystemTests {
         // client certificate in the shared data folder.
         let addresses = roles.map { lab.hosts[$0.rawValue]!.address }
         let files = EtcdTLSFiles(net.folder)
-        try files.prepare(
-            members: zip(roles, addresses).map { ($0.rawValue, [$1]) }, clients: roles.map(\.rawValue),
-            authorityName: "quorum-hosts")
         let cluster = try EtcdCluster(
             folder: net.root.appendingPathComponent("etcd"), hosts: addresses,
-            tls: EtcdCluster.TLS(
-                authorityFile: files.authorityCertificate,
-                members: roles.map { (files.memberCertificate($0.rawValue), files.memberKey($0.rawValue)) }))
+            tls: try .prepared(
+                in: files, members: zip(roles, addresses).map { ($0.rawValue, [$1]) },
+                clients: roles.map(\.rawValue), authorityName: "quorum-hosts"))
         let hostOfMember = Dictionary(
             uniqueKeysWithValues: cluster.members.enumerated().map { ($1.name, roles[$0]) })
         cluster.launcher = { name, commandLine in

@@ -20,14 +20,11 @@ extension SystemTests {
             // DIR/keys/etcd, the default for https:// members.
             let files = EtcdTLSFiles(net.folder)
             let members = ["etcd1", "etcd2", "etcd3"]
-            try files.prepare(
-                members: members.map { ($0, ["127.0.0.1"]) }, clients: PairRole.allCases.map(\.rawValue),
-                authorityName: "three-replicas")
             let cluster = try EtcdCluster(
                 folder: net.root.appendingPathComponent("etcd"),
-                tls: EtcdCluster.TLS(
-                    authorityFile: files.authorityCertificate,
-                    members: members.map { (files.memberCertificate($0), files.memberKey($0)) }))
+                tls: try .prepared(
+                    in: files, members: members.map { ($0, ["127.0.0.1"]) },
+                    clients: PairRole.allCases.map(\.rawValue), authorityName: "three-replicas"))
             net.nodeArguments = LocalEtcd.nodeArguments(cluster)
             defer {
                 net.stopAll()
