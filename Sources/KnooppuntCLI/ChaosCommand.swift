@@ -138,11 +138,13 @@ struct ChaosCommand: ParsableCommand {
                 )
                 for example in report.verdict.degradedMoved.prefix(3) { print("       \(example)") }
             }
-            let sorted = report.failovers.sorted()
-            if !sorted.isEmpty {
-                print(
-                    "  failovers: \(sorted.count), min \(sorted[0]), median \(sorted[sorted.count / 2]), max \(sorted[sorted.count - 1])"
-                )
+            if let all = FailoverSpread(report.failovers.map(\.duration)) {
+                print("  failovers: \(all.count), min \(all.min), median \(all.median), max \(all.max)")
+                for (kind, spread) in FailoverSpread.byKind(report.failovers) {
+                    print(
+                        "    after a \(kind.rawValue) of the active: \(spread.count), min \(spread.min), median \(spread.median), max \(spread.max)"
+                    )
+                }
             }
             print("  rerun: \(rerun)")
             print("  run folder: \(folder.root.path)")

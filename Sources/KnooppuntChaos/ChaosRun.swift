@@ -36,8 +36,8 @@ public final class ChaosRun {
     var network: NetworkConfig!
     var organisations: [OrganisationCode] = []
     var faults: [String] = []
-    var failovers: [Duration] = []
-    var pendingFailover: (start: ContinuousClock.Instant, epoch: UInt64)?
+    var failovers: [Failover] = []
+    var pendingFailover: (start: ContinuousClock.Instant, epoch: UInt64, kind: FaultKind)?
     var lab: NetworkLab?
     /// The harness that starts and stops the processes (inside the lab's hosts with partitions).
     let group: ProcessGroup
