@@ -17,6 +17,9 @@ public struct ChaosOptions: Sendable {
     /// Attack the quorum deployment: three etcd members and three node replicas on them
     /// (instead of the pair); the checker also holds every ACK against etcd's log.
     public var quorum = false
+    /// The kinds of fault to inject; nil: kill, pause and restart, and partition with
+    /// `partitions`.
+    public var faultKinds: Set<FaultKind>?
 
     public init(binary: URL, folder: DataFolder, duration: Duration, seed: UInt64) {
         self.binary = binary

@@ -73,6 +73,7 @@ public final class ChaosRun {
         say("load running; faults start (seed \(options.seed))")
         var weights = FaultSchedule.Weights()
         if options.partitions { weights.partition = 3 }
+        if let kinds = options.faultKinds { weights = weights.keeping(kinds) }
         var schedule = FaultSchedule(seed: options.seed, weights: weights)
         let end = ContinuousClock.now + options.duration
         var nextFault = ContinuousClock.now + .milliseconds(Int64(schedule.nextInterval() * 1000))

@@ -45,3 +45,26 @@ struct FailoverSpreadTests {
         #expect(byFault["partition"]?.objectValue?["count"] == .integer(1))
     }
 }
+
+@Suite("A chaos run limited to some kinds of fault")
+struct FaultKindsTests {
+    let targets = [(name: "primary", weight: 3), (name: "VR01", weight: 1)]
+
+    @Test("a schedule keeping only partitions plans nothing else")
+    func onlyPartitions() {
+        var weights = FaultSchedule.Weights()
+        weights.partition = 3
+        var schedule = FaultSchedule(seed: 7, weights: weights.keeping([.partition]))
+        let kinds = Set((0..<50).compactMap { _ in schedule.next(targets: targets)?.kind })
+        #expect(kinds == [.partition])
+    }
+
+    @Test("the default weights keep every kind they have; none kept plans no fault")
+    func keeping() {
+        var all = FaultSchedule(seed: 7, weights: FaultSchedule.Weights().keeping(Set(FaultKind.allCases)))
+        let kinds = Set((0..<200).compactMap { _ in all.next(targets: targets)?.kind })
+        #expect(kinds == [.kill, .pause, .restart])
+        var none = FaultSchedule(seed: 7, weights: FaultSchedule.Weights().keeping([]))
+        #expect(none.next(targets: targets) == nil)
+    }
+}
