@@ -36,6 +36,7 @@ struct ChaosCommand: ParsableCommand {
               knooppunt chaos --duration 120s --seed 7
               knooppunt chaos --duration 45s --seed 20190318 --json
               knooppunt chaos --duration 60s --seed 15 --quorum --partitions
+              knooppunt chaos --duration 120s --seed 3 --quorum --partitions --faults partition
             """)
 
     @Option(help: "How long to attack, e.g. 120s or 2m.") var duration: String = "120s"
@@ -45,6 +46,11 @@ struct ChaosCommand: ParsableCommand {
     var partitions = false
     @Flag(help: "Attack three etcd members and three node replicas on them instead of the pair.")
     var quorum = false
+    @Option(
+        help: ArgumentHelp(
+            "Only these kinds of fault, comma-separated: kill, pause, restart, partition (partition needs --partitions).",
+            valueName: "kinds"))
+    var faults: String?
     @Flag(help: "Print the verdict as JSON.") var json = false
     @Option(
         help:
@@ -100,6 +106,7 @@ struct ChaosCommand: ParsableCommand {
             // Partitions run each process on a host of its own (network namespaces).
             throw ValidationError("--partitions is not possible here: \(reason). Run without --partitions.")
         }
+        let faultKinds = try faults.map { try Self.faultKinds($0, partitions: partitions) }
         let folder = DataFolder(
             dir
                 ?? FileManager.default.temporaryDirectory.appendingPathComponent(
@@ -111,6 +118,7 @@ struct ChaosCommand: ParsableCommand {
         options.regions = max(1, min(25, regions))
         options.partitions = partitions
         options.quorum = quorum
+        options.faultKinds = faultKinds
         let run = ChaosRun(options: options) { line in
             if !json {
                 FileHandle.standardError.write(Data("[chaos] \(line)\n".utf8))
@@ -118,7 +126,7 @@ struct ChaosCommand: ParsableCommand {
         }
         let report = try run.run()
         let rerun =
-            "knooppunt chaos --duration \(duration) --seed \(seed) --regions \(options.regions)\(partitions ? " --partitions" : "")\(quorum ? " --quorum" : "")"
+            "knooppunt chaos --duration \(duration) --seed \(seed) --regions \(options.regions)\(partitions ? " --partitions" : "")\(quorum ? " --quorum" : "")\(faults.map { " --faults \($0)" } ?? "")"
         if json {
             print(JSONWriter.pretty(report.json(rerun: rerun)))
         } else {
@@ -138,11 +146,13 @@ struct ChaosCommand: ParsableCommand {
                 )
                 for example in report.verdict.degradedMoved.prefix(3) { print("       \(example)") }
             }
-            let sorted = report.failovers.sorted()
-            if !sorted.isEmpty {
-                print(
-                    "  failovers: \(sorted.count), min \(sorted[0]), median \(sorted[sorted.count / 2]), max \(sorted[sorted.count - 1])"
-                )
+            if let all = FailoverSpread(report.failovers.map(\.duration)) {
+                print("  failovers: \(all.count), min \(all.min), median \(all.median), max \(all.max)")
+                for (kind, spread) in FailoverSpread.byKind(report.failovers) {
+                    print(
+                        "    after a \(kind.rawValue) of the active: \(spread.count), min \(spread.min), median \(spread.median), max \(spread.max)"
+                    )
+                }
             }
             print("  rerun: \(rerun)")
             print("  run folder: \(folder.root.path)")
@@ -166,5 +176,25 @@ struct ChaosCommand: ParsableCommand {
         if text.hasSuffix("m"), let minutes = Double(text.dropLast()) { return minutes * 60 }
         if text.hasSuffix("s"), let seconds = Double(text.dropLast()) { return seconds }
         return Double(text)
+    }
+
+    /// The kinds `--faults` names; a clear error for an unknown one, or for partitions without
+    /// the hosts to cut.
+    static func faultKinds(_ list: String, partitions: Bool) throws -> Set<FaultKind> {
+        var kinds: Set<FaultKind> = []
+        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let kind = FaultKind(rawValue: name) else {
+                throw ValidationError(
+                    "--faults: unknown kind '\(name)'; use \(FaultKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            kinds.insert(kind)
+        }
+        guard !kinds.isEmpty else { throw ValidationError("--faults: name at least one kind, e.g. kill") }
+        if kinds.contains(.partition) && !partitions {
+            throw ValidationError(
+                "--faults partition needs --partitions (every process on a host of its own)")
+        }
+        return kinds
     }
 }

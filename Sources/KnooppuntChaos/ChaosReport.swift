@@ -17,6 +17,9 @@ public struct ChaosOptions: Sendable {
     /// Attack the quorum deployment: three etcd members and three node replicas on them
     /// (instead of the pair); the checker also holds every ACK against etcd's log.
     public var quorum = false
+    /// The kinds of fault to inject; nil: kill, pause and restart, and partition with
+    /// `partitions`.
+    public var faultKinds: Set<FaultKind>?
 
     public init(binary: URL, folder: DataFolder, duration: Duration, seed: UInt64) {
         self.binary = binary
@@ -26,11 +29,50 @@ public struct ChaosOptions: Sendable {
     }
 }
 
+/// One failover: an attack on the active replica or node, and the time from the fault to the
+/// first ACK in a later epoch.
+public struct Failover: Sendable, Equatable {
+    /// What was done to the active: a partition that isolates it, a kill, a pause or a restart.
+    public var kind: FaultKind
+    public var duration: Duration
+
+    public init(kind: FaultKind, duration: Duration) {
+        self.kind = kind
+        self.duration = duration
+    }
+}
+
+/// The spread of some failovers: how many, and the fastest, the median and the slowest.
+public struct FailoverSpread: Sendable, Equatable {
+    public var count: Int
+    public var min: Duration
+    public var median: Duration
+    public var max: Duration
+
+    /// Nil for no failovers. The median of an even count is the upper of the two middle ones.
+    public init?(_ durations: [Duration]) {
+        guard !durations.isEmpty else { return nil }
+        let sorted = durations.sorted()
+        count = sorted.count
+        min = sorted[0]
+        median = sorted[sorted.count / 2]
+        max = sorted[sorted.count - 1]
+    }
+
+    /// Each kind of fault that caused a failover, with its spread, in `FaultKind`'s order:
+    /// the targets are stated per kind (a kill; a partition that isolates the active).
+    public static func byKind(_ failovers: [Failover]) -> [(kind: FaultKind, spread: FailoverSpread)] {
+        FaultKind.allCases.compactMap { kind in
+            FailoverSpread(failovers.filter { $0.kind == kind }.map(\.duration)).map { (kind, $0) }
+        }
+    }
+}
+
 /// What a chaos run found.
 public struct ChaosReport: Sendable {
     public var verdict: Verdict
     public var faults: [String]
-    public var failovers: [Duration]
+    public var failovers: [Failover]
     public var acks: Int
     public var degradedAcks: Int
     public var seed: UInt64
@@ -40,20 +82,26 @@ public struct ChaosReport: Sendable {
         func ms(_ d: Duration) -> JSONValue {
             .integer(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
         }
-        let sorted = failovers.sorted()
+        func spread(_ spread: FailoverSpread?) -> JSONValue {
+            guard let spread else { return .null }
+            return [
+                "count": .integer(Int64(spread.count)), "min": ms(spread.min),
+                "median": ms(spread.median), "max": ms(spread.max),
+            ]
+        }
         var object = verdict.json.objectValue ?? [:]
         object["seed"] = .integer(Int64(bitPattern: seed))
         object["acks"] = .integer(Int64(acks))
         object["degradedAcks"] = .integer(Int64(degradedAcks))
         object["faults"] = .integer(Int64(faults.count))
         object["faultLog"] = .array(faults.map(JSONValue.string))
-        object["failoverMilliseconds"] =
-            sorted.isEmpty
-            ? .null
-            : [
-                "count": .integer(Int64(sorted.count)), "min": ms(sorted[0]),
-                "median": ms(sorted[sorted.count / 2]), "max": ms(sorted[sorted.count - 1]),
-            ]
+        object["failoverMilliseconds"] = spread(FailoverSpread(failovers.map(\.duration)))
+        object["failoverMillisecondsByFault"] = .object(
+            Dictionary(
+                uniqueKeysWithValues: FailoverSpread.byKind(failovers).map {
+                    ($0.kind.rawValue, spread($0.spread))
+                }
+            ))
         object["rerun"] = .string(rerun)
         return .object(object)
     }

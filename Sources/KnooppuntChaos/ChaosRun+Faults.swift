@@ -32,7 +32,7 @@ extension ChaosRun {
         if PairRole(rawValue: fault.target) != nil, let status = activeStatus(),
             status.pid == Int64(child.pid ?? -1)
         {
-            pendingFailover = (.now, UInt64(status.epoch))
+            pendingFailover = (.now, UInt64(status.epoch), fault.kind)
         }
         faults.append("\(Self.clock()) \(fault)")
         say("fault: \(fault)")
@@ -96,8 +96,11 @@ extension ChaosRun {
     func noteFailover(_ load: LoadGenerator) {
         guard let pending = pendingFailover, let last = load.acks.last else { return }
         if last.epoch > pending.epoch {
-            failovers.append(ContinuousClock.now - pending.start)
-            say("failover: ACKs in epoch \(last.epoch) after \(ContinuousClock.now - pending.start)")
+            let failover = Failover(kind: pending.kind, duration: ContinuousClock.now - pending.start)
+            failovers.append(failover)
+            say(
+                "failover (\(failover.kind.rawValue)): ACKs in epoch \(last.epoch) after \(failover.duration)"
+            )
             pendingFailover = nil
         } else if ContinuousClock.now - pending.start > .seconds(30) {
             pendingFailover = nil

@@ -16,35 +16,34 @@ extension ChaosRun {
     static let etcdPageSize = 2_000
 
     /// Adds the etcd members as processes of the run and returns the arguments that make a
-    /// node one replica on them. The members' command lines are ``EtcdCluster``'s. With
-    /// partitions each member runs on its lab host, on the host's own address, and so with
-    /// TLS as in a deployment (a replica speaks plain HTTP to loopback only): the run's CA
-    /// and certificates go to DIR/keys/etcd, where each replica finds its own.
+    /// node one replica on them. The members' command lines are ``EtcdCluster``'s. They speak
+    /// TLS as in a deployment: the run's CA and certificates go to DIR/keys/etcd, where each
+    /// replica finds its own. With partitions each member runs on its lab host, on the host's
+    /// own address; without, all three on loopback.
     func setUpEtcd() throws -> [String] {
         guard let binary = EtcdCluster.installedBinary() else {
             throw ChaosError("--quorum needs etcd: run scripts/setup.sh (it installs Debian's etcd-server)")
         }
         let etcdFolder = folder.root.appendingPathComponent("etcd", isDirectory: true)
+        let files = EtcdTLSFiles(folder)
+        let addresses = Self.etcdMemberNames.map { lab?.hosts[$0]!.address ?? "127.0.0.1" }
+        let tls = try EtcdCluster.TLS.prepared(
+            in: files, members: zip(Self.etcdMemberNames, addresses).map { ($0, [$1]) },
+            clients: Self.replicaNames, authorityName: "knooppunt-chaos")
         let cluster: EtcdCluster
         let group = ProcessGroup(binary: binary, logFolder: folder.root)
         if let lab {
-            let addresses = Self.etcdMemberNames.map { lab.hosts[$0]!.address }
-            let files = EtcdTLSFiles(folder)
-            cluster = try EtcdCluster(
-                folder: etcdFolder, hosts: addresses, binary: binary,
-                tls: try .prepared(
-                    in: files, members: zip(Self.etcdMemberNames, addresses).map { ($0, [$1]) },
-                    clients: Self.replicaNames, authorityName: "knooppunt-chaos"))
+            cluster = try EtcdCluster(folder: etcdFolder, hosts: addresses, binary: binary, tls: tls)
             group.launcher = { name, commandLine in lab.command(on: name, commandLine) }
-            // The checker reads etcd's log with etcdctl as one replica would.
-            etcdctlTLS = [
-                "--cacert", files.authorityCertificate.path,
-                "--cert", files.clientCertificate(Self.replicaNames[0]).path,
-                "--key", files.clientKey(Self.replicaNames[0]).path,
-            ]
         } else {
-            cluster = try EtcdCluster(folder: etcdFolder, binary: binary)
+            cluster = try EtcdCluster(folder: etcdFolder, binary: binary, tls: tls)
         }
+        // The checker reads etcd's log with etcdctl as one replica would.
+        etcdctlTLS = [
+            "--cacert", files.authorityCertificate.path,
+            "--cert", files.clientCertificate(Self.replicaNames[0]).path,
+            "--key", files.clientKey(Self.replicaNames[0]).path,
+        ]
         for (index, member) in cluster.members.enumerated() {
             add(member.name, cluster.arguments(index), isEtcd: true)
         }

@@ -36,8 +36,8 @@ public final class ChaosRun {
     var network: NetworkConfig!
     var organisations: [OrganisationCode] = []
     var faults: [String] = []
-    var failovers: [Duration] = []
-    var pendingFailover: (start: ContinuousClock.Instant, epoch: UInt64)?
+    var failovers: [Failover] = []
+    var pendingFailover: (start: ContinuousClock.Instant, epoch: UInt64, kind: FaultKind)?
     var lab: NetworkLab?
     /// The harness that starts and stops the processes (inside the lab's hosts with partitions).
     let group: ProcessGroup
@@ -73,6 +73,7 @@ public final class ChaosRun {
         say("load running; faults start (seed \(options.seed))")
         var weights = FaultSchedule.Weights()
         if options.partitions { weights.partition = 3 }
+        if let kinds = options.faultKinds { weights = weights.keeping(kinds) }
         var schedule = FaultSchedule(seed: options.seed, weights: weights)
         let end = ContinuousClock.now + options.duration
         var nextFault = ContinuousClock.now + .milliseconds(Int64(schedule.nextInterval() * 1000))

@@ -31,6 +31,17 @@ public struct FaultSchedule: Sendable {
         public var restart = 1
         public var partition = 0
         public init() {}
+
+        /// These weights with every kind outside `kinds` set to 0: a run that only kills, or
+        /// only cuts links, to measure one kind of failover at a time.
+        public func keeping(_ kinds: Set<FaultKind>) -> Weights {
+            var kept = self
+            if !kinds.contains(.kill) { kept.kill = 0 }
+            if !kinds.contains(.pause) { kept.pause = 0 }
+            if !kinds.contains(.restart) { kept.restart = 0 }
+            if !kinds.contains(.partition) { kept.partition = 0 }
+            return kept
+        }
     }
 
     var random: SeededRandom
@@ -56,12 +67,12 @@ public struct FaultSchedule: Sendable {
     /// The next fault among `targets` (with their weights); nil when nothing may be attacked.
     public mutating func next(targets: [(name: String, weight: Int)]) -> Fault? {
         let candidates = targets.filter { $0.weight > 0 }
-        guard !candidates.isEmpty else { return nil }
-        var kinds: [(FaultKind, Int)] = [
+        let kinds: [(FaultKind, Int)] = [
             (.kill, weights.kill), (.pause, weights.pause), (.restart, weights.restart),
-        ]
-        if weights.partition > 0 { kinds.append((.partition, weights.partition)) }
-        let kind = pick(kinds.filter { $0.1 > 0 })
+            (.partition, weights.partition),
+        ].filter { $0.1 > 0 }
+        guard !candidates.isEmpty, !kinds.isEmpty else { return nil }
+        let kind = pick(kinds)
         let target = pick(candidates.map { ($0.name, $0.weight) })
         let seconds = Double.random(in: downtime, using: &random)
         return Fault(kind: kind, target: target, duration: .milliseconds(Int64(seconds * 1000)))
