@@ -47,6 +47,8 @@ extension NodeLoop {
         syncs += 1
         release(syncedBatches: syncGate.syncFinished(SyncGate.Token(value: token)))
         startSync()
+        // A party that fell behind streams from the log up to what is released: it moved on.
+        pumpJobs()
     }
 
     /// At shutdown: syncs here and releases every committed batch, so nothing committed is
