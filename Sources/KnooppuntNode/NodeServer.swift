@@ -15,7 +15,9 @@ import ZeroMQ
 /// (docs/PROTOCOL.md §5, §12).
 ///
 /// All sockets and the store belong to one poll-loop thread. A batch of submits is decided,
-/// committed with one fsync, copied to the standby, and only then acknowledged and published.
+/// committed with one fsync (alone: the WAL's fdatasync runs on the sync thread while the
+/// loop goes on, see NodeLoop+Sync.swift), copied to the standby, and only then acknowledged
+/// and published.
 public final class NodeServer: Sendable {
     let options: NodeOptions
     let context: ZMQContext
