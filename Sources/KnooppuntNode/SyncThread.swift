@@ -57,7 +57,11 @@ final class SyncThread: Sendable {
         wakeUp.signal()
     }
 
-    /// Ends the thread after the sync it runs, and waits for it.
+    /// How long a stop waits for a sync that is still running (a disk that hangs must not
+    /// hang the node's shutdown; the loop has stopped, so its answer goes nowhere).
+    static let stopTimeout: DispatchTimeInterval = .seconds(10)
+
+    /// Ends the thread after the sync it runs, and waits for it (at most ``stopTimeout``).
     func stop() {
         let started = state.withLock { state -> Bool in
             state.stopping = true
@@ -65,7 +69,7 @@ final class SyncThread: Sendable {
         }
         guard started else { return }
         wakeUp.signal()
-        finished.wait()
+        _ = finished.wait(timeout: .now() + Self.stopTimeout)
     }
 
     private func run() {
