@@ -69,13 +69,14 @@ public enum LogRetention {
     /// given every replica's applied record.
     public static func plan(
         entries: [Entry], endedSignals: Set<ReportID>, now: Int64, tip: Fence.Tip,
-        applied: [LogTrim.Applied], limits: LogTrim.Limits = LogTrim.Limits()
+        applied: [LogTrim.Applied], limits: LogTrim.Limits = LogTrim.Limits(),
+        sizes: LogTrim.Sizes = LogTrim.Sizes()
     ) -> Plan {
         let due = entries.filter { entry in
             entry.updates.contains { ended($0, endedSignals: endedSignals, now: now) }
         }
         guard !due.isEmpty else { return Plan(rewrite: [], waiting: false) }
-        let counted = applied.filter { $0.index + limits.retainedEntries >= tip.sequence }
+        let counted = applied.filter { LogTrim.counts($0, tip: tip, limits: limits, sizes: sizes) }
         let slowest = counted.map(\.index).min() ?? 0
         let ready = due.filter { $0.index < tip.sequence && $0.index <= slowest }
         return Plan(rewrite: ready, waiting: ready.count < due.count)

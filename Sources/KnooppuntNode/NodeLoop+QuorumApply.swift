@@ -23,6 +23,7 @@ extension NodeLoop {
                 followLog()
                 return
             }
+            quorum.upkeep.sizes.record(index: entry.index, bytes: entry.value.count)
             do {
                 decoded.append((entry.index, try QuorumEntry(value: entry.value), entry.modRevision))
             } catch {

@@ -42,6 +42,12 @@ extension NodeLoop {
     func quorumAnswered(_ commit: Fence.Commit, _ answer: Fence.Answer, epoch: Int64) {
         guard let quorum, case .active(let term) = quorum.role, term.epoch == epoch else { return }
         quorum.figures.answered(commit, at: .now)
+        if answer.succeeded {
+            for (offset, put) in commit.puts.enumerated() {
+                quorum.upkeep.sizes.record(
+                    index: commit.base.sequence + 1 + UInt64(offset), bytes: put.value.count)
+            }
+        }
         guard let outcome = quorum.pipeline?.answered(commit, answer) else { return }
         handleQuorum(outcome)
     }

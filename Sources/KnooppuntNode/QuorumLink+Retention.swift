@@ -14,7 +14,9 @@ extension QuorumLink {
     /// Reads the log and every replica's applied record, plans (``LogRetention/plan``) on
     /// `fence`'s tip, rewrites what may be rewritten through the fence and compacts etcd to
     /// the rewrite's revision. Posts how many entries were rewritten and whether others wait.
-    func expireLogContent(fence: Fence, endedSignals: Set<ReportID>, now: Int64, epoch: Int64) {
+    func expireLogContent(
+        fence: Fence, endedSignals: Set<ReportID>, now: Int64, sizes: LogTrim.Sizes, epoch: Int64
+    ) {
         let client = client
         let layout = layout
         let post = post
@@ -31,7 +33,7 @@ extension QuorumLink {
                 let plan = LogRetention.plan(
                     entries: log.map(\.entry), endedSignals: endedSignals, now: now, tip: tip,
                     applied: records,
-                    limits: limits)
+                    limits: limits, sizes: sizes)
                 let decoded = Dictionary(
                     log.map { ($0.entry.index, $0.decoded) }, uniquingKeysWith: { a, _ in a })
                 var rewritten = 0
