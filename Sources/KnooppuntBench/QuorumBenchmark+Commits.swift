@@ -6,14 +6,15 @@ import Synchronization
 
 // Where an ACK of the active replica waits, from its status before and after a phase.
 extension QuorumBenchmark {
-    /// The phase's fenced transactions (how many, entries and reports per transaction, their
-    /// mean round trip, the most in flight) and its batches' mean wait from the commit to the
+    /// The phase's fenced transactions (how many, entries, reports and value bytes per
+    /// transaction, their mean round trip, the most in flight) and its batches' mean wait from the commit to the
     /// active's store until their ACKs; null when a status could not be read.
     static func commitFigures(from before: NodeStatus.Quorum?, to after: NodeStatus.Quorum?) -> JSONValue {
         guard let before, let after else { return .null }
         let transactions = after.commitTransactions - before.commitTransactions
         let entries = after.committedEntries - before.committedEntries
         let reports = after.committedReports - before.committedReports
+        let bytes = after.committedBytes - before.committedBytes
         let batches = after.releasedBatches - before.releasedBatches
         func per(_ value: Int64, _ count: Int64) -> JSONValue {
             .number(count > 0 ? (Double(value) / Double(count) * 10).rounded() / 10 : 0)
@@ -25,6 +26,7 @@ extension QuorumBenchmark {
             "transactions": .integer(transactions),
             "entriesPerTransaction": per(entries, transactions),
             "reportsPerTransaction": per(reports, transactions),
+            "bytesPerTransaction": per(bytes, transactions),
             "meanTransactionMs": milliseconds(
                 after.commitMicroseconds - before.commitMicroseconds, transactions),
             "batches": .integer(batches),

@@ -12,8 +12,8 @@ extension ChaosRun {
     static let etcdMemberNames = (1...EtcdCluster.defaultMemberCount).map { "etcd\($0)" }
     /// The node replicas' process names.
     static let replicaNames = PairRole.allCases.map(\.rawValue)
-    /// Log entries read from etcd per request.
-    static let etcdPageSize = 2_000
+    /// Log entries read from etcd per request: an entry is one commit's batch, up to 1 MiB.
+    static let etcdPageSize = 32
 
     /// Adds the etcd members as processes of the run and returns the arguments that make a
     /// node one replica on them. The members' command lines are ``EtcdCluster``'s. They speak
@@ -115,7 +115,7 @@ extension ChaosRun {
         return records
     }
 
-    /// The reports of one log entry (a rejection entry holds none).
+    /// The reports of one log entry, in order: one commit's batch (refusals hold none).
     static func decodeEntry(_ value: [UInt8]) throws -> [LogRecord] {
         guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts),
             case .replicate(_, _, _, let updates, _) = try PairMessage.decode(parts)

@@ -4,7 +4,8 @@ import StrictJSON
 
 /// What of the log in etcd loses its content at the end of a signal's retention (issue 18),
 /// without I/O. etcd is one more store that holds a signal's content (and its answers'
-/// notes): the active rewrites each such entry as the same entry with its sections withheld
+/// notes): the active rewrites each entry that holds such a report as the same entry (the
+/// whole commit's batch, every other item as it was) with that report's sections withheld
 /// (the signed envelope and its salted section digests stay, as in every other store), then
 /// compacts etcd's history past the rewrite, so neither a read of the log nor a read at an
 /// old revision returns the content.
@@ -24,14 +25,14 @@ public enum LogRetention {
     /// How often the active looks again while an entry waits for a replica or the tip.
     public static let retryInterval: Duration = .seconds(10)
 
-    /// One entry of the log, decoded: its index and the accepted report it holds.
+    /// One entry of the log, decoded: its index and the accepted reports it holds.
     public struct Entry: Sendable {
         public let index: UInt64
-        public let update: Update
+        public let updates: [Update]
 
-        public init(index: UInt64, update: Update) {
+        public init(index: UInt64, updates: [Update]) {
             self.index = index
-            self.update = update
+            self.updates = updates
         }
     }
 
@@ -68,11 +69,14 @@ public enum LogRetention {
     /// given every replica's applied record.
     public static func plan(
         entries: [Entry], endedSignals: Set<ReportID>, now: Int64, tip: Fence.Tip,
-        applied: [LogTrim.Applied], limits: LogTrim.Limits = LogTrim.Limits()
+        applied: [LogTrim.Applied], limits: LogTrim.Limits = LogTrim.Limits(),
+        sizes: LogTrim.Sizes = LogTrim.Sizes()
     ) -> Plan {
-        let due = entries.filter { ended($0.update, endedSignals: endedSignals, now: now) }
+        let due = entries.filter { entry in
+            entry.updates.contains { ended($0, endedSignals: endedSignals, now: now) }
+        }
         guard !due.isEmpty else { return Plan(rewrite: [], waiting: false) }
-        let counted = applied.filter { $0.index + limits.retainedEntries >= tip.sequence }
+        let counted = applied.filter { LogTrim.counts($0, tip: tip, limits: limits, sizes: sizes) }
         let slowest = counted.map(\.index).min() ?? 0
         let ready = due.filter { $0.index < tip.sequence && $0.index <= slowest }
         return Plan(rewrite: ready, waiting: ready.count < due.count)

@@ -8,10 +8,12 @@
 /// 1. Never past the slowest replica's applied point, so a replica that restarts reads the
 ///    entries it lacks from etcd instead of needing another replica's store.
 /// 2. Never the newest entry (the fence compares the tip's mod revision), and never the last
-///    ``Limits/retainedTail`` entries: a short tail costs little and lets a checker (chaos)
-///    compare recent ACKs with etcd's order.
-/// 3. A replica more than ``Limits/retainedEntries`` behind the tip is left out of the
+///    ``Limits/retainedTail`` entries, nor fewer than hold ``Limits/retainedTailBytes``: a
+///    short tail costs little and lets a checker (chaos) compare recent ACKs with etcd's order.
+/// 3. A replica more than ``Limits/retainedEntries`` or ``Limits/retainedBytes`` (of the
+///    entries the active knows the size of, ``Sizes``) behind the tip is left out of the
 ///    minimum: one dead replica must not fill etcd to its space quota and stop every commit.
+///    An entry is one commit, up to 1 MiB, so the bounds hold in bytes too.
 ///    Once the log is trimmed past its point it cannot follow any more and says so
 ///    (``start(applied:firstIndex:)``): its operator seeds it with another replica's store.
 public struct LogTrim: Sendable, Hashable {
@@ -23,11 +25,18 @@ public struct LogTrim: Sendable, Hashable {
         public var recordEntries: UInt64 = 2_000
         /// The active trims at most this often.
         public var trimInterval: Duration = .seconds(2)
-        /// The newest entries always kept (see the type's bound 2).
-        public var retainedTail: UInt64 = 1_000
-        /// How far behind the tip a replica may be and still hold the log back (bound 3):
-        /// about 100 MB of etcd at 2 KB per entry, far under its 2 GiB default quota.
+        /// The newest entries always kept (see the type's bound 2): each one commit, of one
+        /// report when quiet and hundreds under load...
+        public var retainedTail: UInt64 = 100
+        /// ...unless fewer already hold this many bytes (at least the tip is kept).
+        public var retainedTailBytes = 16 * 1_048_576
+        /// How far behind the tip a replica may be and still hold the log back (bound 3), in
+        /// entries...
         public var retainedEntries: UInt64 = 50_000
+        /// ...and in the bytes of the entries after its point: a quarter of the project's
+        /// 512 MiB space quota (`LocalEtcd.quotaBackendBytes`), which also holds the history
+        /// until it is compacted.
+        public var retainedBytes = 128 * 1_048_576
         /// How often the active defragments etcd's members (besides after a full database).
         public var defragmentInterval: Duration = .seconds(600)
 
@@ -73,17 +82,26 @@ public struct LogTrim: Sendable, Hashable {
     /// Decides the next trim; nil when nothing new may go. `trimmedThrough` is where the log
     /// starts now (entries up to it are gone already).
     public static func plan(
-        tip: Fence.Tip, trimmedThrough: UInt64, applied: [Applied], limits: Limits = Limits()
+        tip: Fence.Tip, trimmedThrough: UInt64, applied: [Applied], limits: Limits = Limits(),
+        sizes: Sizes = Sizes()
     ) -> Plan? {
-        let counted = applied.filter { $0.index + limits.retainedEntries >= tip.sequence }
-        let dropped = applied.filter { $0.index + limits.retainedEntries < tip.sequence }.map(\.replica)
-        guard let slowest = counted.min(by: { $0.index < $1.index }),
-            tip.sequence > max(limits.retainedTail, 1)
-        else { return nil }
-        let through = min(slowest.index, tip.sequence - max(limits.retainedTail, 1))
+        let counted = applied.filter { counts($0, tip: tip, limits: limits, sizes: sizes) }
+        let dropped = applied.filter { !counts($0, tip: tip, limits: limits, sizes: sizes) }.map(\.replica)
+        var tail = max(limits.retainedTail, 1)
+        if let byBytes = sizes.newestEntries(holding: limits.retainedTailBytes) {
+            tail = min(tail, max(byBytes, 1))
+        }
+        guard let slowest = counted.min(by: { $0.index < $1.index }), tip.sequence > tail else { return nil }
+        let through = min(slowest.index, tip.sequence - tail)
         guard through > trimmedThrough else { return nil }
         let compactTo = counted.map(\.modRevision).min() ?? 0
         return Plan(through: through, compactTo: compactTo, dropped: dropped.sorted())
+    }
+
+    /// Whether a replica's point still holds the log back (bound 3).
+    public static func counts(_ applied: Applied, tip: Fence.Tip, limits: Limits, sizes: Sizes) -> Bool {
+        applied.index + limits.retainedEntries >= tip.sequence
+            && sizes.bytes(after: applied.index) <= limits.retainedBytes
     }
 
     /// Whether a replica records its applied point now: it advanced, and the interval passed

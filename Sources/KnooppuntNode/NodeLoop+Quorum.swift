@@ -118,6 +118,9 @@ extension NodeLoop {
             guard let quorum = node.quorum, quorum.generation == generation, !quorum.holdsRole else { return }
             node.checkNotBehindTrim(read)
             node.applyLog(read.entries, verifyTail: quorum.verifyTail)
+            // A long log is read page by page; the watch starts after the last page.
+            guard quorum.generation == generation else { return }
+            if read.more { return node.followLog() }
             quorum.link.watch(from: read.revision + 1, generation: generation)
         }
     }
@@ -151,124 +154,6 @@ extension NodeLoop {
         }
     }
 
-    /// Applies log entries in index order to the store, the coordinator and the picture
-    /// (entries held already are skipped), at most ``QuorumLink/maximumEntriesPerApply`` per
-    /// transaction, each saving how far the store holds the log (one fsync per batch). With
-    /// `verifyTail` (the first read after a start or a step-down, from this store's point) it
-    /// first cuts off a tail of this store that etcd never committed: what this replica wrote
-    /// as active and etcd never confirmed, which was never acknowledged.
-    func applyLog(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], verifyTail: Bool) {
-        guard let quorum else { return }
-        if verifyTail {
-            let decoded = entries.compactMap { entry in
-                entry.index > quorum.appliedIndex ? try? QuorumEntry(value: entry.value) : nil
-            }
-            cutUncommittedTail(decoded, base: quorum.tailBase)
-            quorum.verifyTail = false
-        }
-        var start = entries.startIndex
-        while start < entries.endIndex {
-            let end = min(start + QuorumLink.maximumEntriesPerApply, entries.endIndex)
-            guard applyBatch(entries[start..<end]) else { return }
-            start = end
-        }
-    }
-
-    /// One transaction of ``applyLog(_:verifyTail:)``; false after a gap (the log is read again).
-    private func applyBatch(
-        _ entries: ArraySlice<(index: UInt64, value: [UInt8], modRevision: Int64)>
-    ) -> Bool {
-        guard let quorum else { return false }
-        var decoded: [(index: UInt64, entry: QuorumEntry, modRevision: Int64)] = []
-        for entry in entries where entry.index > quorum.appliedIndex {
-            guard entry.index == quorum.appliedIndex + UInt64(decoded.count) + 1 else {
-                logger.warning(
-                    "a gap in the log read from etcd; reading again", metadata: ["index": "\(entry.index)"])
-                followLog()
-                return false
-            }
-            do {
-                decoded.append((entry.index, try QuorumEntry(value: entry.value), entry.modRevision))
-            } catch {
-                // Every replica wrote entries with this codec: an unreadable one is corruption.
-                storageFailed(error)
-            }
-        }
-        guard let last = decoded.last else { return true }
-        var accepted: [(Update, ReportDocument?)] = []
-        var records: [RejectionRecord] = []
-        var next = coordinator.lastSequence + 1
-        // The report sequence at the batch's last entry (this store may hold more, as active).
-        var sequenceAtLast = quorum.upkeep.durable.sequence
-        let codec = DocumentCodec()
-        for item in decoded {
-            switch item.entry {
-            case .update(let update):
-                sequenceAtLast = update.sequence
-                guard update.sequence >= next else { continue }
-                guard update.sequence == next else {
-                    storageFailed(QuorumGap(expected: next, found: update.sequence))
-                }
-                let document =
-                    update.report.envelope.type == .incident ? try? update.report.document(codec: codec) : nil
-                accepted.append((update, document))
-                next += 1
-            case .rejection(let record):
-                records.append(record)
-            }
-        }
-        let point = QuorumPoint(index: last.index, revision: last.modRevision, sequence: sequenceAtLast)
-        do {
-            try store.commit(accepted: accepted, records: records, quorumPoint: point)
-        } catch {
-            storageFailed(error)
-        }
-        for (update, document) in accepted {
-            coordinator.absorb(update, document: document)
-            picture.apply(update)
-        }
-        for record in records { coordinator.absorb(record.rejection) }
-        quorum.appliedIndex = last.index
-        quorum.appliedRevision = last.modRevision
-        quorum.upkeep.durable = point
-        quorum.upkeep.appliedEntries += decoded.count
-        quorum.upkeep.applyTransactions += 1
-        return true
-    }
-
-    /// Cuts this store back to what the log in etcd after this store's point confirms: from
-    /// the first report etcd holds at another sequence, or after etcd's last report (`base`,
-    /// the store's point, when the log holds no report after it).
-    private func cutUncommittedTail(_ entries: [QuorumEntry], base: SequenceNumber) {
-        var logLast: SequenceNumber = base
-        var cut: SequenceNumber?
-        do {
-            for case .update(let update) in entries {
-                logLast = update.sequence
-                guard cut == nil, update.sequence <= coordinator.lastSequence else { continue }
-                // The epoch counts too: a replica stopped while active may hold a batch that
-                // etcd never committed in its epoch, and that the next active committed with
-                // the same reports at the same sequences in a later one (chaos seed 15). Such
-                // rows are etcd's entries in another epoch, so they are cut and applied again.
-                if case .accepted(let ack, _) = try store.outcome(of: update.report.id),
-                    ack.sequence == update.sequence, ack.epoch == update.epoch
-                {
-                    continue
-                }
-                cut = update.sequence - 1
-            }
-            if cut == nil, logLast < coordinator.lastSequence { cut = logLast }
-            guard let cut else { return }
-            logger.warning(
-                "discarding a tail of this store that etcd never committed (never acknowledged)",
-                metadata: ["report.seq": "\(coordinator.lastSequence)", "keep": "\(cut)"])
-            try store.truncate(after: cut)
-        } catch {
-            storageFailed(error)
-        }
-        reloadFromStore()
-    }
-
     // MARK: The active role
 
     func quorumWon(_ term: LeadershipTerm) {
@@ -282,14 +167,21 @@ extension NodeLoop {
         logger.info(
             "won the election; reading the log's tail",
             metadata: ["node.epoch": "\(term.epoch)", "lease.ttl": "\(term.lease.ttl)"])
-        // Everything etcd committed is applied before the first commit of this term: the
-        // fence's compare on the tip would refuse a commit built on less anyway.
+        readTail(term, generation: generation)
+    }
+
+    /// Everything etcd committed is applied before the first commit of this term, page by
+    /// page: the fence's compare on the tip would refuse a commit built on less anyway.
+    private func readTail(_ term: LeadershipTerm, generation: UInt64) {
+        guard let quorum else { return }
         quorum.link.read(after: quorum.appliedIndex) { node, read in
             guard let quorum = node.quorum, quorum.generation == generation,
                 case .takingOver(let current) = quorum.role, current == term
             else { return }
             node.checkNotBehindTrim(read)
             node.applyLog(read.entries, verifyTail: quorum.verifyTail)
+            guard quorum.generation == generation else { return }
+            if read.more { return node.readTail(term, generation: generation) }
             node.becomeQuorumActive(term)
         }
     }
@@ -363,26 +255,5 @@ extension NodeLoop {
         // does not hold.
         resumeFromStore(quorum)
         followLog()
-    }
-}
-
-/// A replica whose store ends before the log in etcd starts: the entries between were
-/// trimmed once every other replica had applied them (or this one was too far behind to hold
-/// the log back, LogTrim's retained entries). Its store cannot be completed from etcd.
-struct QuorumBehindTrim: Error, CustomStringConvertible {
-    let applied: UInt64
-    let firstIndex: UInt64
-    var description: String {
-        "node.quorumBehindTrim: this store holds the log in etcd up to entry \(applied), but etcd keeps it only from entry \(firstIndex) on; stop this replica, copy the store (store.sqlite) of another, stopped replica into its folder and start it again"
-    }
-}
-
-/// A log entry whose report sequence is not the next one: the log in etcd and this store
-/// disagree, which the fence makes impossible; the node stops rather than guess.
-struct QuorumGap: Error, CustomStringConvertible {
-    let expected: SequenceNumber
-    let found: SequenceNumber
-    var description: String {
-        "node.quorumGap: the log in etcd has report \(found) where \(expected) was next"
     }
 }

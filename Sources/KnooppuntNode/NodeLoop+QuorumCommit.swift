@@ -10,9 +10,9 @@ extension NodeLoop {
     func quorumCommit(_ batch: Batch, updates: [Update], records: [RejectionRecord]) {
         guard let quorum, quorum.holdsRole, quorum.pipeline != nil else { return }
         awaiting.append(batch)
-        let entries =
-            updates.map { QuorumEntry.update($0).value } + records.map { QuorumEntry.rejection($0).value }
-        quorum.pipeline?.append(entries, batch: batch.id)
+        // Updates, then refusals: each refusal names the sequence it came after.
+        let items = updates.map(QuorumEntry.Item.init) + records.map(QuorumEntry.Item.init)
+        quorum.pipeline?.append(items, batch: batch.id)
         pumpQuorum()
     }
 
@@ -42,6 +42,12 @@ extension NodeLoop {
     func quorumAnswered(_ commit: Fence.Commit, _ answer: Fence.Answer, epoch: Int64) {
         guard let quorum, case .active(let term) = quorum.role, term.epoch == epoch else { return }
         quorum.figures.answered(commit, at: .now)
+        if answer.succeeded {
+            for (offset, put) in commit.puts.enumerated() {
+                quorum.upkeep.sizes.record(
+                    index: commit.base.sequence + 1 + UInt64(offset), bytes: put.value.count)
+            }
+        }
         guard let outcome = quorum.pipeline?.answered(commit, answer) else { return }
         handleQuorum(outcome)
     }
@@ -86,16 +92,17 @@ extension NodeLoop {
             }
             // On a majority of etcd's members and in this store: acknowledge, in order.
             let now = ContinuousClock.now
-            var lastSequence: SequenceNumber?
+            var releasedAny = false
             for id in batches {
                 guard let first = awaiting.first, first.id == id else { break }
-                lastSequence = first.lastSequence
+                releasedAny = true
                 quorum.figures.released(first, at: now)
                 release(awaiting.removeFirst(), degraded: false)
             }
-            if let lastSequence, let released = quorum.pipeline?.released {
+            if releasedAny, let released = quorum.pipeline?.released {
                 quorumReleased(
-                    QuorumPoint(index: released.index, revision: released.revision, sequence: lastSequence))
+                    QuorumPoint(
+                        index: released.index, revision: released.revision, sequence: released.sequence))
             }
             pumpQuorum()
         case .fenced:

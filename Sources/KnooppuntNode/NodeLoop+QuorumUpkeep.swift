@@ -20,6 +20,8 @@ final class QuorumUpkeep {
     var recording = false
     /// The log's entries up to here are gone (from the active's trims or the monitor).
     var trimmedThrough: UInt64 = 0
+    /// The sizes of the entries after it that this replica saw: the trim's bounds in bytes.
+    var sizes = LogTrim.Sizes()
     var lastTrim: ContinuousClock.Instant = .now
     var lastDefragment: ContinuousClock.Instant = .now
     var trimming = false
@@ -92,7 +94,8 @@ extension NodeLoop {
                 upkeep.recovering = true
                 upkeep.lastRecovery = now
                 quorum.link.recoverSpace(
-                    fence: fence, trimmedThrough: upkeep.trimmedThrough, epoch: term.epoch)
+                    fence: fence, trimmedThrough: upkeep.trimmedThrough, sizes: upkeep.sizes,
+                    epoch: term.epoch)
             }
         } else if !upkeep.trimming, now - upkeep.lastTrim >= limits.trimInterval {
             upkeep.trimming = true
@@ -100,8 +103,9 @@ extension NodeLoop {
             let defragment = now - upkeep.lastDefragment >= limits.defragmentInterval
             if defragment { upkeep.lastDefragment = now }
             quorum.link.trim(
-                fence: fence, trimmedThrough: upkeep.trimmedThrough, defragment: defragment, epoch: term.epoch
-            )
+                fence: fence, trimmedThrough: upkeep.trimmedThrough, sizes: upkeep.sizes,
+                defragment: defragment,
+                epoch: term.epoch)
         }
         if upkeep.retentionDue, !upkeep.retaining, !upkeep.spaceFull,
             upkeep.lastRetention.map({ now - $0 >= LogRetention.retryInterval }) ?? true
@@ -111,7 +115,7 @@ extension NodeLoop {
             upkeep.lastRetention = now
             quorum.link.expireLogContent(
                 fence: fence, endedSignals: LogRetention.withheldSignals(in: picture), now: Self.wallClock(),
-                epoch: term.epoch)
+                sizes: upkeep.sizes, epoch: term.epoch)
         }
     }
 
@@ -138,6 +142,7 @@ extension NodeLoop {
         }
         guard let plan else { return }
         upkeep.trimmedThrough = max(upkeep.trimmedThrough, plan.through)
+        upkeep.sizes.drop(through: upkeep.trimmedThrough)
         if !plan.dropped.isEmpty {
             logger.warning(
                 "replicas too far behind no longer hold the log back; they must be seeded from another replica's store",
@@ -175,6 +180,7 @@ extension NodeLoop {
         quorum.upkeep.health = health
         if let trimmed = health.trimmedThrough {
             quorum.upkeep.trimmedThrough = max(quorum.upkeep.trimmedThrough, trimmed)
+            quorum.upkeep.sizes.drop(through: quorum.upkeep.trimmedThrough)
         }
         if health.alarms.contains("NOSPACE"), quorum.holdsRole {
             quorumSpaceFull("the NOSPACE alarm is raised")

@@ -1,43 +1,125 @@
 import FramePacking
+import KnooppuntDomain
 import KnooppuntProtocol
 
-/// One entry of the replicated log in etcd: an accepted report's Update (sequence, epoch,
-/// committedAt, the sealed report's frames), or a refusal that used up an origin sequence.
-/// Both are what a follower needs to reach the active's store state. The value is the pair's
-/// own REPLICATE message with that one item, packed into one byte string: one codec for
-/// every copy of the log (docs/PROTOCOL.md §12).
-enum QuorumEntry: Sendable, Hashable {
-    case update(Update)
-    case rejection(RejectionRecord)
+/// One entry of the replicated log in etcd: everything one fenced commit wrote, in order,
+/// under one key. Each item is an accepted report's Update (sequence, epoch, committedAt,
+/// the sealed report's frames) or a refusal that used up an origin sequence; both are what a
+/// follower needs to reach the active's store state. The value is the pair's own REPLICATE
+/// message with those items, packed into one byte string: one codec for every copy of the
+/// log (docs/PROTOCOL.md §12). An entry of one item (what every commit wrote before issue 15)
+/// is a batch of one.
+///
+/// Why a batch per key: etcd's cost per key (MVCC, its index, boltdb) dominated a commit of
+/// one key per report (docs/BENCHMARKS.md, "One log entry per commit").
+struct QuorumEntry: Sendable, Hashable {
+    /// The committing replica's epoch (its items carry their own).
+    var epoch: Epoch
+    /// The report sequence at the entry's end: its last update's, or the sequence a refusal
+    /// came after.
+    var lastSequence: SequenceNumber
+    var updates: [Update]
+    var rejections: [RejectionRecord]
 
-    /// The bytes stored at the entry's log key.
-    var value: [UInt8] {
-        let message: PairMessage
-        switch self {
-        case .update(let update):
-            message = .replicate(
-                epoch: update.epoch, activeLastSequence: update.sequence, batch: 0, updates: [update],
-                rejections: [])
-        case .rejection(let record):
-            message = .replicate(
-                epoch: record.epoch, activeLastSequence: record.afterSequence, batch: 0, updates: [],
-                rejections: [record])
+    /// The parts of the REPLICATE message before its items.
+    static let headerParts = 5
+    /// The most items one entry holds: a pair message's parts, less the header's.
+    static let maximumItems = PairMessage.maxParts - headerParts
+    /// Bytes kept free for the header when a commit's items are measured (the header is a
+    /// signature, a command and three decimal numbers).
+    static let headerAllowance = 128
+
+    /// One item as the active's pipeline holds it: its part of the REPLICATE message, exactly
+    /// the bytes the entry will hold, and the report sequence at it.
+    struct Item: Sendable, Hashable {
+        let part: [UInt8]
+        let sequence: SequenceNumber
+
+        /// The bytes the item adds to a packed entry (its part and the part's length).
+        var packedSize: Int { 4 + part.count }
+
+        init(_ update: Update) {
+            part = Self.lastPart(
+                .replicate(
+                    epoch: update.epoch, activeLastSequence: update.sequence, batch: 0, updates: [update],
+                    rejections: []))
+            sequence = update.sequence
         }
-        return FramePack.pack(message.parts)
+
+        init(_ record: RejectionRecord) {
+            part = Self.lastPart(
+                .replicate(
+                    epoch: record.epoch, activeLastSequence: record.afterSequence, batch: 0, updates: [],
+                    rejections: [record]))
+            sequence = record.afterSequence
+        }
+
+        /// An item from its part as packed (a log entry read back, or a test's bytes).
+        init(part: [UInt8], sequence: SequenceNumber) {
+            self.part = part
+            self.sequence = sequence
+        }
+
+        /// Built by the codec itself, so an entry holds the same bytes as a REPLICATE message.
+        private static func lastPart(_ message: PairMessage) -> [UInt8] { message.parts.last ?? [] }
     }
 
-    /// Reads an entry's value; a problem for anything that is not exactly one item.
+    /// The largest packed entry with items of `itemBytes` (their ``Item/packedSize``) in total.
+    static func valueSize(itemBytes: Int) -> Int { 4 + headerAllowance + itemBytes }
+
+    /// The packed entry of `items` (at least one, at most ``maximumItems``), committed in `epoch`.
+    static func value(of items: some Collection<Item>, epoch: Epoch) -> [UInt8] {
+        precondition(
+            !items.isEmpty && items.count <= maximumItems, "an entry holds 1...\(maximumItems) items")
+        let header = PairMessage.replicate(
+            epoch: epoch, activeLastSequence: items.reduce(0) { max($0, $1.sequence) }, batch: 0, updates: [],
+            rejections: []
+        ).parts
+        return FramePack.pack(header + items.map(\.part))
+    }
+
+    /// The item parts of a packed entry, in order (what ``value(of:epoch:)`` packed).
+    static func itemParts(of value: [UInt8]) -> [[UInt8]]? {
+        guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts),
+            parts.count > headerParts
+        else { return nil }
+        return Array(parts.dropFirst(headerParts))
+    }
+
+    init(epoch: Epoch, lastSequence: SequenceNumber, updates: [Update], rejections: [RejectionRecord]) {
+        self.epoch = epoch
+        self.lastSequence = lastSequence
+        self.updates = updates
+        self.rejections = rejections
+    }
+
+    /// The bytes stored at the entry's log key: updates first, then refusals (each refusal
+    /// names the sequence it came after, so its place is kept).
+    var value: [UInt8] {
+        FramePack.pack(
+            PairMessage.replicate(
+                epoch: epoch, activeLastSequence: lastSequence, batch: 0, updates: updates,
+                rejections: rejections
+            ).parts)
+    }
+
+    /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.
     init(value: [UInt8]) throws(Problem) {
         guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts) else {
             throw Problem(.wrongFrameCount, field: "log entry", "not a packed message")
         }
-        guard case .replicate(_, _, _, let updates, let rejections) = try PairMessage.decode(parts) else {
+        guard
+            case .replicate(let epoch, let last, _, let updates, let rejections) = try PairMessage.decode(
+                parts)
+        else {
             throw Problem(.wrongFrameCount, field: "log entry", "not a REPLICATE message")
         }
-        switch (updates.count, rejections.count) {
-        case (1, 0): self = .update(updates[0])
-        case (0, 1): self = .rejection(rejections[0])
-        default: throw Problem(.wrongFrameCount, field: "log entry", "an entry holds exactly one item")
+        guard !updates.isEmpty || !rejections.isEmpty else {
+            throw Problem(.wrongFrameCount, field: "log entry", "an entry holds at least one item")
         }
+        self.init(epoch: epoch, lastSequence: last, updates: updates, rejections: rejections)
     }
+
+    /// Items in the entry.
+    var count: Int { updates.count + rejections.count }
 }

@@ -9,6 +9,7 @@ final class QuorumFigures {
     var transactions: Int64 = 0
     var entries: Int64 = 0
     var reports: Int64 = 0
+    var bytes: Int64 = 0
     var transactionTime: Duration = .zero
     var batches: Int64 = 0
     var batchWait: Duration = .zero
@@ -25,6 +26,7 @@ final class QuorumFigures {
         guard let sent = sentAt.removeValue(forKey: commit.base.sequence) else { return }
         transactions += 1
         entries += Int64(commit.puts.count)
+        bytes += Int64(commit.puts.reduce(0) { $0 + $1.value.count })
         transactionTime += instant - sent
     }
 
@@ -40,6 +42,7 @@ final class QuorumFigures {
         status.commitTransactions = transactions
         status.committedEntries = entries
         status.committedReports = reports
+        status.committedBytes = bytes
         status.commitMicroseconds = Self.microseconds(transactionTime)
         status.releasedBatches = batches
         status.releaseWaitMicroseconds = Self.microseconds(batchWait)

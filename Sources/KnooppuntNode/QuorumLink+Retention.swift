@@ -7,13 +7,16 @@ import KnooppuntProtocol
 /// entries that hold expired content as the same entries without it, then compacts etcd's
 /// history past the rewrite. A task of its own; the result is posted to the loop.
 extension QuorumLink {
-    /// The most log keys one read of the log asks for (a page).
-    static let retentionReadPage = 1_000
+    /// The most log keys one read of the log asks for (a page): an entry is one commit, up to
+    /// ``Fence/maximumCommitBytes``.
+    static let retentionReadPage = 16
 
     /// Reads the log and every replica's applied record, plans (``LogRetention/plan``) on
     /// `fence`'s tip, rewrites what may be rewritten through the fence and compacts etcd to
     /// the rewrite's revision. Posts how many entries were rewritten and whether others wait.
-    func expireLogContent(fence: Fence, endedSignals: Set<ReportID>, now: Int64, epoch: Int64) {
+    func expireLogContent(
+        fence: Fence, endedSignals: Set<ReportID>, now: Int64, sizes: LogTrim.Sizes, epoch: Int64
+    ) {
         let client = client
         let layout = layout
         let post = post
@@ -26,18 +29,32 @@ extension QuorumLink {
                     return
                 }
                 let records = try await Self.appliedRecords(client, layout)
-                let entries = try await Self.readLog(client, layout)
+                let log = try await Self.readLog(client, layout)
                 let plan = LogRetention.plan(
-                    entries: entries, endedSignals: endedSignals, now: now, tip: tip, applied: records,
-                    limits: limits)
+                    entries: log.map(\.entry), endedSignals: endedSignals, now: now, tip: tip,
+                    applied: records,
+                    limits: limits, sizes: sizes)
+                let decoded = Dictionary(
+                    log.map { ($0.entry.index, $0.decoded) }, uniquingKeysWith: { a, _ in a })
                 var rewritten = 0
                 var revision: Int64 = 0
                 // Chunks within what one transaction may carry (etcd's operation and size limits).
-                var chunk: [LogRetention.Entry] = []
-                var chunks: [[LogRetention.Entry]] = []
+                // Each entry again, the whole batch, with every expired report's content withheld.
+                var chunk: [(index: UInt64, value: [UInt8])] = []
+                var chunks: [[(index: UInt64, value: [UInt8])]] = []
                 var bytes = 0
                 for entry in plan.rewrite {
-                    let size = QuorumEntry.update(entry.update).value.count
+                    guard var rewritten = decoded[entry.index] else { continue }
+                    rewritten.updates = rewritten.updates.map { update in
+                        guard LogRetention.ended(update, endedSignals: endedSignals, now: now) else {
+                            return update
+                        }
+                        return Update(
+                            sequence: update.sequence, epoch: update.epoch, committedAt: update.committedAt,
+                            report: update.report.withholdingAllSections())
+                    }
+                    let value = rewritten.value
+                    let size = value.count
                     if !chunk.isEmpty
                         && (chunk.count == Fence.maximumEntriesPerCommit
                             || bytes + size > Fence.maximumCommitBytes)
@@ -46,18 +63,14 @@ extension QuorumLink {
                         chunk = []
                         bytes = 0
                     }
-                    chunk.append(entry)
+                    chunk.append((entry.index, value))
                     bytes += size
                 }
                 if !chunk.isEmpty { chunks.append(chunk) }
                 for chunk in chunks {
                     guard let rewrite = fence.retentionRewrite(chunk.map(\.index)) else { break }
                     let puts = zip(rewrite.keys, chunk).map { key, entry -> EtcdOperation in
-                        let withheld = Update(
-                            sequence: entry.update.sequence, epoch: entry.update.epoch,
-                            committedAt: entry.update.committedAt,
-                            report: entry.update.report.withholdingAllSections())
-                        return .put(key: key, value: QuorumEntry.update(withheld).value)
+                        .put(key: key, value: entry.value)
                     }
                     let result = try await client.txn(
                         compare: rewrite.compares.map(QuorumLink.etcdCompare), success: puts)
@@ -83,12 +96,12 @@ extension QuorumLink {
         }
     }
 
-    /// Every accepted report in the log, in index order (refusals hold no content), read in
-    /// pages of ``retentionReadPage`` keys.
+    /// Every entry of the log holding accepted reports, in index order (refusals hold no
+    /// content), read in pages of ``retentionReadPage`` keys.
     private static func readLog(
         _ client: EtcdClient, _ layout: Fence.Layout
-    ) async throws -> [LogRetention.Entry] {
-        var entries: [LogRetention.Entry] = []
+    ) async throws -> [(entry: LogRetention.Entry, decoded: QuorumEntry)] {
+        var entries: [(entry: LogRetention.Entry, decoded: QuorumEntry)] = []
         var from = layout.entryKey(0)
         while true {
             let range = try await client.range(.from(from), limit: retentionReadPage)
@@ -96,8 +109,9 @@ extension QuorumLink {
             for keyValue in range.keyValues {
                 guard let index = layout.sequence(ofEntryKey: keyValue.key) else { return entries }
                 last = index
-                if case .update(let update) = try QuorumEntry(value: keyValue.value) {
-                    entries.append(LogRetention.Entry(index: index, update: update))
+                let entry = try QuorumEntry(value: keyValue.value)
+                if !entry.updates.isEmpty {
+                    entries.append((LogRetention.Entry(index: index, updates: entry.updates), entry))
                 }
             }
             guard range.more, let last else { return entries }

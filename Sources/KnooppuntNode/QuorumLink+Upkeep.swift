@@ -36,7 +36,7 @@ extension QuorumLink {
     /// deletes the entries through the fence, compacts etcd's history to the plan's revision
     /// and, when `defragment`, defragments every member one after another. Posts the plan
     /// that ran (nil: nothing to trim) or the failure.
-    func trim(fence: Fence, trimmedThrough: UInt64, defragment: Bool, epoch: Int64) {
+    func trim(fence: Fence, trimmedThrough: UInt64, sizes: LogTrim.Sizes, defragment: Bool, epoch: Int64) {
         let client = client
         let layout = layout
         let post = post
@@ -46,7 +46,7 @@ extension QuorumLink {
                 guard case .active(let tip) = fence.state else { return }
                 let records = try await Self.appliedRecords(client, layout)
                 var plan = LogTrim.plan(
-                    tip: tip, trimmedThrough: trimmedThrough, applied: records, limits: limits)
+                    tip: tip, trimmedThrough: trimmedThrough, applied: records, limits: limits, sizes: sizes)
                 if let next = plan, let trim = fence.trim(through: next.through) {
                     guard try await Self.run(trim, client) else {
                         post { $0.quorumTrimmed(nil, epoch: epoch, failure: "fenced") }
@@ -72,7 +72,7 @@ extension QuorumLink {
     /// itself rather than waiting for an operator: it is the only writer of its key space,
     /// it frees space before it disarms, and if that was not enough etcd raises the alarm
     /// again at the next write, so a disarm can never let the database grow past its quota.
-    func recoverSpace(fence: Fence, trimmedThrough: UInt64, epoch: Int64) {
+    func recoverSpace(fence: Fence, trimmedThrough: UInt64, sizes: LogTrim.Sizes, epoch: Int64) {
         let client = client
         let layout = layout
         let post = post
@@ -82,7 +82,8 @@ extension QuorumLink {
                 if case .active(let tip) = fence.state {
                     let records = try await Self.appliedRecords(client, layout)
                     if let plan = LogTrim.plan(
-                        tip: tip, trimmedThrough: trimmedThrough, applied: records, limits: limits),
+                        tip: tip, trimmedThrough: trimmedThrough, applied: records, limits: limits,
+                        sizes: sizes),
                         let trim = fence.trim(through: plan.through)
                     {
                         _ = try await Self.run(trim, client)

@@ -29,10 +29,12 @@ public struct QuorumOptions: Sendable {
 }
 
 /// What a read of the log found: entries in order (index, value, the revision that wrote
-/// it) and the store's revision at the read, where a watch goes on.
+/// it), the store's revision at the read, where a watch goes on, and whether more entries
+/// follow (a read returns at most ``QuorumLink/maximumEntriesPerRead``).
 struct QuorumRead: Sendable {
     var entries: [(index: UInt64, value: [UInt8], modRevision: Int64)]
     var revision: Int64
+    var more = false
 }
 
 /// The node's calls to etcd, each in a task off the poll loop: the election, commits, reads
@@ -69,13 +71,18 @@ final class QuorumLink: Sendable {
     private struct WatchBuffer {
         var generation: UInt64 = 0
         var entries: [(index: UInt64, value: [UInt8], modRevision: Int64)] = []
+        var bytes = 0
         var drainPosted = false
     }
 
-    /// The most entries a follower applies in one transaction (one fsync).
-    static let maximumEntriesPerApply = 512
-    /// The most watched entries waiting for the loop; the watch waits beyond it.
-    static let maximumWatchedEntries = 8 * maximumEntriesPerApply
+    /// The most items a follower applies in one transaction (one fsync); an entry larger
+    /// than that is applied alone.
+    static let maximumItemsPerApply = 4_096
+    /// The most entries one read of the log returns, and one drain of the watch takes: an
+    /// entry is one commit of up to ``Fence/maximumCommitBytes``.
+    static let maximumEntriesPerRead = 64
+    /// The most watched bytes waiting for the loop; the watch waits beyond it.
+    static let maximumWatchedBytes = 64 * Fence.maximumCommitBytes
     /// How long the watch waits for the loop to take entries when the buffer is full.
     static let watchBackoff: Duration = .milliseconds(10)
 
@@ -199,13 +206,19 @@ final class QuorumLink: Sendable {
             while !self.isStopped {
                 do {
                     // From the next key on, in key order; keys past the log prefix are not the log's.
-                    let range = try await client.range(.from(layout.entryKey(index + 1)))
+                    let range = try await client.range(
+                        .from(layout.entryKey(index + 1)), limit: Self.maximumEntriesPerRead)
                     var entries: [(index: UInt64, value: [UInt8], modRevision: Int64)] = []
+                    var past = false
                     for keyValue in range.keyValues {
-                        guard let entry = layout.sequence(ofEntryKey: keyValue.key) else { break }
+                        guard let entry = layout.sequence(ofEntryKey: keyValue.key) else {
+                            past = true
+                            break
+                        }
                         entries.append((entry, keyValue.value, keyValue.modRevision))
                     }
-                    let read = QuorumRead(entries: entries, revision: range.revision)
+                    let read = QuorumRead(
+                        entries: entries, revision: range.revision, more: range.more && !past)
                     post { deliver($0, read) }
                     return
                 } catch {
@@ -229,12 +242,13 @@ final class QuorumLink: Sendable {
                     // Deletes are the active's trims: nothing for a follower to apply.
                     guard event.kind == .put, let index = layout.sequence(ofEntryKey: event.keyValue.key)
                     else { continue }
-                    while self.watched.withLock({ $0.entries.count >= Self.maximumWatchedEntries }) {
+                    while self.watched.withLock({ $0.bytes >= Self.maximumWatchedBytes }) {
                         try await Task.sleep(for: Self.watchBackoff)
                     }
                     let postDrain = self.watched.withLock { buffer -> Bool in
                         guard buffer.generation == generation else { return false }
                         buffer.entries.append((index, event.keyValue.value, event.keyValue.modRevision))
+                        buffer.bytes += event.keyValue.value.count
                         defer { buffer.drainPosted = true }
                         return !buffer.drainPosted
                     }
@@ -254,7 +268,7 @@ final class QuorumLink: Sendable {
         old?.cancel()
     }
 
-    /// Takes up to ``maximumEntriesPerApply`` watched entries of `generation`, oldest first;
+    /// Takes up to ``maximumEntriesPerRead`` watched entries of `generation`, oldest first;
     /// `more` says that a drain is still due (the loop posts it again).
     func takeWatched(
         generation: UInt64
@@ -263,9 +277,10 @@ final class QuorumLink: Sendable {
     ) {
         watched.withLock { buffer in
             guard buffer.generation == generation else { return ([], false) }
-            let count = min(buffer.entries.count, Self.maximumEntriesPerApply)
+            let count = min(buffer.entries.count, Self.maximumEntriesPerRead)
             let taken = Array(buffer.entries.prefix(count))
             buffer.entries.removeFirst(count)
+            buffer.bytes -= taken.reduce(0) { $0 + $1.value.count }
             buffer.drainPosted = !buffer.entries.isEmpty
             return (taken, buffer.drainPosted)
         }

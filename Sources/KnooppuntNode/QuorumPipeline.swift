@@ -1,9 +1,11 @@
 import DequeModule
 import KnooppuntCore
 
-/// The active replica's commits through etcd, without I/O: the entries of batches already
-/// in its own store wait here, in order, until etcd has them; a batch may be acknowledged
-/// once every one of its entries is committed.
+/// The active replica's commits through etcd, without I/O: the items (updates, refusals) of
+/// batches already in its own store wait here, in order, until etcd has them; a batch may be
+/// acknowledged once every one of its items is committed. Each commit writes ONE log entry
+/// holding every waiting item that fits (``QuorumEntry``, within ``Fence/maximumCommitBytes``
+/// and ``maximumItemsPerEntry``); what does not fit goes in the next commit.
 ///
 /// Up to ``maximumInFlight`` fenced commits are in flight at once, each built on the last
 /// entry of the one before (``Fence/commit(_:after:)``). Their requests may reach etcd in any
@@ -36,15 +38,20 @@ struct QuorumPipeline {
     /// time of up to ``Fence/maximumEntriesPerCommit`` entries measured faster, with nothing
     /// resent (docs/BENCHMARKS.md, the quorum's section).
     static let defaultMaximumInFlight = 1
-    /// This pipeline's limits (tests exercise several in flight and smaller commits).
+    /// This pipeline's limits (tests exercise several in flight and smaller entries).
     let maximumInFlight: Int
-    let maximumEntriesPerCommit: Int
+    let maximumItemsPerEntry: Int
 
     private(set) var fence: Fence
-    /// Entries in the local store and not yet in etcd, oldest first; the first has the index
-    /// after the tip.
-    private(set) var waiting: Deque<[UInt8]> = []
-    /// The index of each waiting batch's last entry, oldest first.
+    /// Items in the local store and not yet in etcd, oldest first; the first goes in the
+    /// entry after the tip.
+    private(set) var waiting: Deque<QuorumEntry.Item> = []
+    /// How many items each entry after the tip holds, as built (the commits in flight, and
+    /// those whose outcome is not known yet), in log order.
+    private(set) var built: Deque<Int> = []
+    /// Items committed since this pipeline began: the count before ``waiting``'s first.
+    private var itemsCommitted: UInt64 = 0
+    /// The number (in ``itemsCommitted``'s count) of each waiting batch's last item, oldest first.
     private(set) var batchEnds: Deque<(batch: UInt64, last: UInt64)> = []
     /// The commits sent and not yet answered, in log order.
     private(set) var inFlight: Deque<Fence.Commit> = []
@@ -55,21 +62,22 @@ struct QuorumPipeline {
     private(set) var reading = false
     /// Set when the log holds entries this replica did not write in its epoch.
     private(set) var lost = false
-    /// The last entry of the last batch released, and the revision that wrote it: where this
-    /// replica's store surely agrees with etcd.
-    private(set) var released: (index: UInt64, revision: Int64)?
+    /// The entry holding the last item of the last batch released, the revision that wrote
+    /// it, and the report sequence at that entry's end: where this replica's store surely
+    /// agrees with etcd (the store holds every item of that entry: all were in it first).
+    private(set) var released: (index: UInt64, revision: Int64, sequence: UInt64)?
 
     init(
         fence: Fence, maximumInFlight: Int = defaultMaximumInFlight,
-        maximumEntriesPerCommit: Int = Fence.maximumEntriesPerCommit
+        maximumItemsPerEntry: Int = QuorumEntry.maximumItems
     ) {
         precondition(maximumInFlight >= 1, "at least one commit is in flight")
         precondition(
-            (1...Fence.maximumEntriesPerCommit).contains(maximumEntriesPerCommit),
-            "a commit holds 1...\(Fence.maximumEntriesPerCommit) entries")
+            (1...QuorumEntry.maximumItems).contains(maximumItemsPerEntry),
+            "an entry holds 1...\(QuorumEntry.maximumItems) items")
         self.fence = fence
         self.maximumInFlight = maximumInFlight
-        self.maximumEntriesPerCommit = maximumEntriesPerCommit
+        self.maximumItemsPerEntry = maximumItemsPerEntry
     }
 
     /// The last entry committed in etcd as far as this replica knows; nil once fenced.
@@ -80,12 +88,12 @@ struct QuorumPipeline {
 
     var isFenced: Bool { tip == nil }
 
-    /// Queues a batch's entries (at least one) behind the waiting ones.
-    mutating func append(_ entries: [[UInt8]], batch: UInt64) {
-        precondition(!entries.isEmpty, "a batch adds at least one entry")
-        guard let tip else { return }
-        waiting.append(contentsOf: entries)
-        batchEnds.append((batch, tip.sequence + UInt64(waiting.count)))
+    /// Queues a batch's items (at least one) behind the waiting ones.
+    mutating func append(_ items: [QuorumEntry.Item], batch: UInt64) {
+        precondition(!items.isEmpty, "a batch adds at least one item")
+        guard tip != nil else { return }
+        waiting.append(contentsOf: items)
+        batchEnds.append((batch, itemsCommitted + UInt64(waiting.count)))
     }
 
     /// The last entry the commits in flight write (the tip when none is in flight).
@@ -96,34 +104,44 @@ struct QuorumPipeline {
 
     static func end(_ commit: Fence.Commit) -> UInt64 { commit.base.sequence + UInt64(commit.puts.count) }
 
-    /// The oldest waiting entries no commit in flight holds, within etcd's limits, as the next
-    /// commit; nil while ``maximumInFlight`` are in flight, while holding, when nothing more
-    /// waits, once fenced, or when the next entry alone is over ``Fence/maximumCommitBytes``
-    /// (see ``oversized``).
+    /// The waiting items the entries after the tip up to `base` hold, as built; drops what
+    /// was built past `base` (refused, built again now).
+    private mutating func itemsBuilt(through base: UInt64, tip: Fence.Tip) -> Int {
+        let entries = Int(base - tip.sequence)
+        while built.count > entries { built.removeLast() }
+        return built.reduce(0, +)
+    }
+
+    /// One entry of the oldest waiting items no commit in flight holds, within etcd's limits,
+    /// as the next commit; nil while ``maximumInFlight`` are in flight, while holding, when
+    /// nothing more waits, once fenced, or when the next item alone is over
+    /// ``Fence/maximumCommitBytes`` (see ``oversized``).
     mutating func nextCommit() -> Fence.Commit? {
         guard let tip, !holding, inFlight.count < maximumInFlight, !oversized else { return nil }
         let base = sentThrough
-        let offset = Int(base - tip.sequence)
+        let offset = itemsBuilt(through: base, tip: tip)
         guard offset < waiting.count else { return nil }
-        var entries: [[UInt8]] = []
+        var end = offset
         var bytes = 0
-        for entry in waiting[offset...] {
-            guard entries.count < maximumEntriesPerCommit,
-                bytes + entry.count <= Fence.maximumCommitBytes
-            else { break }
-            entries.append(entry)
-            bytes += entry.count
+        while end < waiting.count, end - offset < maximumItemsPerEntry,
+            QuorumEntry.valueSize(itemBytes: bytes + waiting[end].packedSize) <= Fence.maximumCommitBytes
+        {
+            bytes += waiting[end].packedSize
+            end += 1
         }
-        guard let commit = fence.commit(entries, after: base) else { return nil }
+        let value = QuorumEntry.value(of: waiting[offset..<end], epoch: UInt64(fence.epoch))
+        guard let commit = fence.commit([value], after: base) else { return nil }
+        built.append(end - offset)
         inFlight.append(commit)
         return commit
     }
 
-    /// The next entry to send cannot be committed at all: it alone is over the byte limit.
+    /// The next item to send cannot be committed at all: alone it is over the byte limit.
     var oversized: Bool {
         guard let tip else { return false }
-        let offset = Int(sentThrough - tip.sequence)
-        return waiting.indices.contains(offset) && waiting[offset].count > Fence.maximumCommitBytes
+        let offset = built.prefix(Int(sentThrough - tip.sequence)).reduce(0, +)
+        return waiting.indices.contains(offset)
+            && QuorumEntry.valueSize(itemBytes: waiting[offset].packedSize) > Fence.maximumCommitBytes
     }
 
     /// etcd answered `commit`. An answer to a commit no longer in flight (one that a later
@@ -137,7 +155,10 @@ struct QuorumPipeline {
         case .committed(let next):
             // etcd applied every commit before this one first: their answers no longer matter.
             while let first = inFlight.first, Self.end(first) <= next.sequence { inFlight.removeFirst() }
-            return advance(to: next, committed: Int(next.sequence - old.sequence)) { _ in next.modRevision }
+            let count = Int(next.sequence - old.sequence)
+            let entries = built.prefix(count).map { (items: $0, revision: next.modRevision) }
+            built.removeFirst(min(count, built.count))
+            return advance(from: old, entries: entries)
         case .fenced:
             return .fenced
         case .conflict:
@@ -175,39 +196,50 @@ struct QuorumPipeline {
     }
 
     /// After a read: the entries the log holds after the tip, in order, with the revision
-    /// that wrote each. Those equal to the waiting entries were this replica's own (commits
-    /// whose answers were lost): they count as committed. Anything else was written by
-    /// another replica: this one has lost the role.
+    /// that wrote each. Entries whose items are the waiting items, in order, were this
+    /// replica's own (commits whose answers were lost): they count as committed. Anything
+    /// else was written by another replica: this one has lost the role.
     mutating func reconcile(found: [(value: [UInt8], modRevision: Int64)]) -> Outcome {
         guard let tip, inFlight.isEmpty else { return isFenced ? .fenced : .none }
         reading = false
         mustRead = false
         holding = false
-        guard found.count <= waiting.count,
-            zip(found, waiting).allSatisfy({ $0.value == $1 })
-        else {
-            lost = true
-            return .fenced
+        built.removeAll()
+        var entries: [(items: Int, revision: Int64)] = []
+        var offset = 0
+        for entry in found {
+            guard let parts = QuorumEntry.itemParts(of: entry.value), offset + parts.count <= waiting.count,
+                zip(parts, waiting[offset..<(offset + parts.count)]).allSatisfy({ $0 == $1.part })
+            else {
+                lost = true
+                return .fenced
+            }
+            offset += parts.count
+            entries.append((parts.count, entry.modRevision))
         }
         guard let last = found.last else { return .none }
-        let next = Fence.Tip(sequence: tip.sequence + UInt64(found.count), modRevision: last.modRevision)
-        fence.resync(to: next)
-        return advance(to: next, committed: found.count) { index in
-            let offset = Int(index) - Int(tip.sequence) - 1
-            return found.indices.contains(offset) ? found[offset].modRevision : last.modRevision
-        }
+        fence.resync(
+            to: Fence.Tip(sequence: tip.sequence + UInt64(found.count), modRevision: last.modRevision))
+        return advance(from: tip, entries: entries)
     }
 
-    /// `revision` gives the revision of an entry committed now (its index after the old tip).
-    private mutating func advance(
-        to tip: Fence.Tip, committed: Int, revision: (UInt64) -> Int64
-    ) -> Outcome {
-        waiting.removeFirst(min(committed, waiting.count))
+    /// The entries after `tip` are committed now, each with its item count and the revision
+    /// that wrote it (or a later one): their items leave the queue, and every batch whose last
+    /// item they hold is released.
+    private mutating func advance(from tip: Fence.Tip, entries: [(items: Int, revision: Int64)]) -> Outcome {
         var batches: [UInt64] = []
-        while let first = batchEnds.first, first.last <= tip.sequence {
-            let end = batchEnds.removeFirst()
-            batches.append(end.batch)
-            released = (end.last, revision(end.last))
+        var index = tip.sequence
+        for entry in entries {
+            index += 1
+            let count = min(entry.items, waiting.count)
+            guard count > 0 else { continue }
+            let sequence = waiting[count - 1].sequence
+            waiting.removeFirst(count)
+            itemsCommitted += UInt64(count)
+            while let first = batchEnds.first, first.last <= itemsCommitted {
+                batches.append(batchEnds.removeFirst().batch)
+                released = (index, entry.revision, sequence)
+            }
         }
         return .committed(batches: batches)
     }

@@ -107,7 +107,8 @@ extension NodeStatus.Quorum {
         if commitTransactions > 0 || releasedBatches > 0 {
             object["commits"] = [
                 "transactions": .integer(commitTransactions), "entries": .integer(committedEntries),
-                "reports": .integer(committedReports), "microseconds": .integer(commitMicroseconds),
+                "reports": .integer(committedReports), "bytes": .integer(committedBytes),
+                "microseconds": .integer(commitMicroseconds),
                 "batches": .integer(releasedBatches), "waitMicroseconds": .integer(releaseWaitMicroseconds),
                 "mostInFlight": .integer(mostInFlight),
             ]
@@ -132,6 +133,7 @@ extension NodeStatus.Quorum {
         commitTransactions = commits?["transactions"]?.integerValue ?? 0
         committedEntries = commits?["entries"]?.integerValue ?? 0
         committedReports = commits?["reports"]?.integerValue ?? 0
+        committedBytes = commits?["bytes"]?.integerValue ?? 0
         commitMicroseconds = commits?["microseconds"]?.integerValue ?? 0
         releasedBatches = commits?["batches"]?.integerValue ?? 0
         releaseWaitMicroseconds = commits?["waitMicroseconds"]?.integerValue ?? 0

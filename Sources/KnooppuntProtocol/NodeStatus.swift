@@ -148,6 +148,8 @@ public struct NodeStatus: Sendable, Hashable {
         public var commitTransactions: Int64 = 0
         public var committedEntries: Int64 = 0
         public var committedReports: Int64 = 0
+        /// The value bytes those transactions wrote (each commit writes one log entry).
+        public var committedBytes: Int64 = 0
         public var commitMicroseconds: Int64 = 0
         public var releasedBatches: Int64 = 0
         public var releaseWaitMicroseconds: Int64 = 0

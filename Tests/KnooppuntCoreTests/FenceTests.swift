@@ -261,6 +261,37 @@ struct FenceTests {
         #expect(etcd.keys[layout.entryKey(4)] == nil)
     }
 
+    @Test(
+        "one commit, one entry: whatever its batch holds, the next commit's key is the tip's index + 1, and a second committer believing the same tip collides on that key"
+    )
+    func oneEntryPerCommit() throws {
+        var etcd = Revisions()
+        etcd.put("/knooppunt/NL/active/a")
+        let epoch = etcd.revision
+        var fence = Fence(layout: layout, electionKey: "/knooppunt/NL/active/a", epoch: epoch, tip: .empty)
+        // A batch of many items is one value: the fence counts entries, never items.
+        let batch = [UInt8](repeating: 7, count: 200_000)
+        let first = try #require(fence.commit([batch]))
+        #expect(first.puts.map(\.key) == [layout.entryKey(1)])
+        guard case .committed(let tip) = fence.decide(first, etcd.run(first)) else {
+            Issue.record("the first batch was not committed")
+            return
+        }
+        #expect(tip.sequence == 1)
+        // Two commits built on that tip name the same next key: one wins, the other is refused
+        // and writes nothing.
+        let second = try #require(fence.commit([[1, 2, 3]]))
+        var twin = fence
+        let rival = try #require(twin.commit([[4, 5, 6]]))
+        #expect(
+            second.puts.map(\.key) == [layout.entryKey(2)] && rival.puts.map(\.key) == [layout.entryKey(2)])
+        #expect(
+            fence.decide(second, etcd.run(second))
+                == .committed(Fence.Tip(sequence: 2, modRevision: etcd.revision)))
+        #expect(twin.decide(rival, etcd.run(rival)) == .conflict)
+        #expect(etcd.keys[layout.entryKey(2)]?.value == [1, 2, 3] && etcd.keys[layout.entryKey(3)] == nil)
+    }
+
     @Test("a batch fits one commit within etcd's operation and request limits, and not beyond them")
     func batchLimits() {
         #expect(Fence.fits([[1]]))

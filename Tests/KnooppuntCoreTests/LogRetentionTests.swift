@@ -18,7 +18,8 @@ struct LogRetentionTests {
     static func entry(_ index: UInt64, _ report: SealedReport, committedAt: Int64 = t0) -> LogRetention.Entry
     {
         LogRetention.Entry(
-            index: index, update: Update(sequence: index, epoch: 1, committedAt: committedAt, report: report))
+            index: index,
+            updates: [Update(sequence: index, epoch: 1, committedAt: committedAt, report: report)])
     }
 
     static func applied(_ indexes: UInt64...) -> [LogTrim.Applied] {

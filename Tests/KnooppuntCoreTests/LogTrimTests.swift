@@ -131,4 +131,35 @@ struct LogTrimTests {
         #expect(Fence.Layout.replicaName("tcp://127.0.0.1:5555") == "tcp___127.0.0.1_5555")
         #expect(layout.appliedKey("a") == "/knooppunt/NL/applied/a")
     }
+
+    @Test(
+        "in bytes too: a tail of large entries is kept only as far as it holds the tail's bytes, and a replica behind by more than the retained bytes no longer holds the log back"
+    )
+    func boundsInBytes() {
+        var bytes = limits
+        bytes.retainedTailBytes = 3_000
+        bytes.retainedBytes = 50_000
+        var sizes = LogTrim.Sizes()
+        // Entries 1...500 of 1,000 bytes each, as the active committed them.
+        for index in UInt64(1)...500 { sizes.record(index: index, bytes: 1_000) }
+        sizes.record(index: 7, bytes: 5)  // an index seen already: ignored
+        #expect(sizes.bytes(after: 490) == 10_000 && sizes.newestEntries(holding: 3_000) == 3)
+        let tip = Fence.Tip(sequence: 500, modRevision: 600)
+        // Every replica at the tip: three entries already hold the tail's bytes (not ten).
+        let tail = LogTrim.plan(
+            tip: tip, trimmedThrough: 0, applied: [applied("a", 500), applied("b", 500)], limits: bytes,
+            sizes: sizes)
+        #expect(tail?.through == 497)
+        // "b" is 100 entries behind, 100,000 bytes: over the retained bytes, left out.
+        let plan = LogTrim.plan(
+            tip: tip, trimmedThrough: 0, applied: [applied("a", 500), applied("b", 400)], limits: bytes,
+            sizes: sizes)
+        #expect(plan?.through == 497 && plan?.dropped == ["b"])
+        // Without sizes (entries this replica never saw) the bounds in entries hold alone.
+        let unknown = LogTrim.plan(
+            tip: tip, trimmedThrough: 0, applied: [applied("a", 500), applied("b", 400)], limits: bytes)
+        #expect(unknown?.through == 400 && unknown?.dropped == [])
+        sizes.drop(through: 498)
+        #expect(sizes.entries.map(\.index) == [499, 500])
+    }
 }

@@ -3,8 +3,9 @@ import Testing
 
 @testable import KnooppuntNode
 
-/// Where the active's store surely agrees with etcd: the last released batch's last entry and
-/// the revision that wrote it (saved as the store's point; the log before it may be trimmed).
+/// Where the active's store surely agrees with etcd: the entry holding the last released
+/// batch's last item, the revision that wrote it and the report sequence at its end (saved as
+/// the store's point; the log before it may be trimmed).
 @Suite("Quorum pipeline: the released point")
 struct QuorumPipelineReleaseTests {
     let layout = Fence.Layout(network: "NL")
@@ -15,46 +16,57 @@ struct QuorumPipelineReleaseTests {
         return try #require(commit)
     }
 
-    func pipeline(tip: Fence.Tip = .empty) -> QuorumPipeline {
-        // Several commits in flight and 128 entries each: the pipelining rules, with small numbers.
+    func pipeline(tip: Fence.Tip = .empty, itemsPerEntry: Int = 128) -> QuorumPipeline {
         QuorumPipeline(
             fence: Fence(layout: layout, electionKey: "/knooppunt/NL/active/1", epoch: 7, tip: tip),
-            maximumInFlight: 4, maximumEntriesPerCommit: 128)
+            maximumInFlight: 4, maximumItemsPerEntry: itemsPerEntry)
     }
 
-    func entries(_ count: Int, tag: UInt8) -> [[UInt8]] { (0..<count).map { [tag, UInt8($0)] } }
+    /// Items with report sequences from `first` on.
+    func items(_ count: Int, tag: UInt8, first: UInt64) -> [QuorumEntry.Item] {
+        (0..<count).map { QuorumEntry.Item(part: [tag, UInt8($0)], sequence: first + UInt64($0)) }
+    }
 
     func committed(_ revision: Int64) -> Fence.Answer {
         Fence.Answer(succeeded: true, revision: revision, electionCreateRevision: 0, lastEntryModRevision: 0)
     }
 
-    @Test("a batch split over two commits is released by the second, at its revision; nothing before")
-    func releasedAfterTheLastCommitOfABatch() throws {
+    @Test(
+        "a batch split over two entries is released by the second, at its revision; the point's sequence is its entry's end"
+    )
+    func releasedAfterTheLastEntryOfABatch() throws {
         var pipeline = pipeline()
-        pipeline.append(entries(100, tag: 1), batch: 1)
-        pipeline.append(entries(100, tag: 2), batch: 2)
+        pipeline.append(items(100, tag: 1, first: 1), batch: 1)
+        pipeline.append(items(100, tag: 2, first: 101), batch: 2)
         let commit1 = try send(&pipeline)
         let commit2 = try send(&pipeline)
         #expect(pipeline.released == nil)
         _ = pipeline.answered(commit1, committed(20))
-        #expect(pipeline.released?.index == 100 && pipeline.released?.revision == 20)
+        // Entry 1 holds batch 1 and 28 items of batch 2: the store holds them all.
+        #expect(pipeline.released?.index == 1 && pipeline.released?.revision == 20)
+        #expect(pipeline.released?.sequence == 128)
         _ = pipeline.answered(commit2, committed(21))
-        #expect(pipeline.released?.index == 200 && pipeline.released?.revision == 21)
+        #expect(pipeline.released?.index == 2 && pipeline.released?.revision == 21)
+        #expect(pipeline.released?.sequence == 200)
     }
 
     @Test("after a lost answer the entries found tell each released batch's revision")
     func releasedFromReconciledEntries() throws {
-        var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9))
-        pipeline.append(entries(2, tag: 1), batch: 1)
-        pipeline.append(entries(1, tag: 2), batch: 2)
-        let commit3 = try send(&pipeline)
-        pipeline.failed(commit3)
+        var pipeline = pipeline(tip: Fence.Tip(sequence: 4, modRevision: 9), itemsPerEntry: 2)
+        pipeline.append(items(2, tag: 1, first: 8), batch: 1)
+        pipeline.append(items(1, tag: 2, first: 10), batch: 2)
+        let commit5 = try send(&pipeline)
+        let commit6 = try send(&pipeline)
+        pipeline.failed(commit5)
+        pipeline.failed(commit6)
         #expect(pipeline.startRead() == 4)
-        let found = (entries(2, tag: 1) + entries(1, tag: 2)).enumerated().map {
-            (value: $1, modRevision: Int64(30 + $0))
-        }
-        let outcome = pipeline.reconcile(found: Array(found.prefix(2)))
+        let outcome = pipeline.reconcile(found: [(value: commit5.puts[0].value, modRevision: 30)])
         #expect(outcome == .committed(batches: [1]))
-        #expect(pipeline.released?.index == 6 && pipeline.released?.revision == 31)
+        #expect(pipeline.released?.index == 5 && pipeline.released?.revision == 30)
+        #expect(pipeline.released?.sequence == 9)
+        // The rest goes again, in the entry after.
+        let again = try send(&pipeline)
+        #expect(
+            again.puts.first?.key == layout.entryKey(6) && again.puts.first?.value == commit6.puts[0].value)
     }
 }
