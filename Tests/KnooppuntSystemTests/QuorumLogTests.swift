@@ -296,6 +296,13 @@ extension SystemTests {
                 Issue.record("status: \(status)\nlog: \(log)")
                 throw error
             }
+            // The daemon answers each PUBLISH with QUEUED; the node's refusal can come before the
+            // last of those answers has been read, so read them all first.
+            try? waitUntil("the daemon queuing every report", timeout: 30) {
+                try network.publisher.pump(timeout: .milliseconds(50))
+                return network.publisher.queued.count + network.publisher.errors.count
+                    >= network.publisher.sent
+            }
             #expect(network.publisher.accepted.count == acked, "an ACK while etcd could not commit")
             #expect(
                 network.publisher.queued.count == network.publisher.sent,
