@@ -101,4 +101,34 @@ struct SnapshotCacheTests {
         #expect(newEpoch !== later && newEpoch.epoch == 2)
         #expect(cache.encodings.allSatisfy { $0.epoch == 2 })
     }
+
+    @Test(
+        "a party's view seen before at the sequence gets its own class's encoding again, never another's; forgetting or a new sequence makes a new one"
+    )
+    func readersRemembered() throws {
+        let (entries, _) = try Self.picture()
+        var cache = SnapshotCache()
+        func encoding(_ view: View, batched: Bool = true, sequence: SequenceNumber = 6) -> SnapshotEncoding {
+            cache.encoding(for: view, batched: batched, sequence: sequence, epoch: 1, picture: entries)
+        }
+        let views = [View.organisation(Org.vr09), .organisation(.police), .organisation(.nctv), .publicView]
+        var first: [View: SnapshotEncoding] = [:]
+        for view in views { first[view] = encoding(view) }
+        // In another order, and interleaved: each view its own class's encoding, its masks its own.
+        for view in views.reversed() + views {
+            let again = encoding(view)
+            #expect(again === first[view])
+            #expect(again.masks == SnapshotCache.masks(of: again.entries, for: view))
+        }
+        // The picture changed (the node forgets on every change): nothing of before is served.
+        cache.forget()
+        let fresh = encoding(.organisation(.police))
+        #expect(fresh !== first[.organisation(.police)])
+        #expect(cache.encodings.count == 1)
+        // A new sequence: a new encoding of the entries given, not the one of the old picture.
+        let fewer = Array(entries.dropLast())
+        let later = cache.encoding(
+            for: .organisation(.police), batched: true, sequence: 7, epoch: 1, picture: fewer)
+        #expect(later !== fresh && later.entries.count == fewer.count)
+    }
 }
