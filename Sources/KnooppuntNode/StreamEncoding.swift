@@ -141,9 +141,9 @@ struct SnapshotCache {
 
     /// The encoding at `sequence` for `view`'s class, made from `picture` when there is none
     /// (evicting the least recently used beyond ``maxEncodings``).
-    mutating func encoding<Entries: Collection<PictureEntry>>(
+    mutating func encoding(
         for view: View, batched: Bool, sequence: SequenceNumber, epoch: Epoch,
-        picture: @autoclosure () -> Entries
+        picture: @autoclosure () -> [String: PictureEntry]
     ) -> SnapshotEncoding {
         keep(sequence: sequence, epoch: epoch)
         let reader = Reader(view: view, batched: batched)
@@ -193,13 +193,17 @@ struct SnapshotCache {
         return masks
     }
 
-    static func inSequenceOrder<Entries: Collection<PictureEntry>>(_ entries: Entries) -> [PictureEntry] {
-        // Sorting indexes, not the entries: an entry is large, and copying one retains every
-        // part of it. Read straight from the picture's dictionary, each entry is copied once.
-        let order = entries.indices.sorted { entries[$0].sequence < entries[$1].sequence }
+    /// The picture's entries in sequence order.
+    static func inSequenceOrder(_ picture: [String: PictureEntry]) -> [PictureEntry] {
+        // Sorting sequences and positions, not entries: an entry is large, and copying one
+        // retains every part of it. Each entry is copied once, into the result.
+        var order: [(sequence: SequenceNumber, index: [String: PictureEntry].Index)] = []
+        order.reserveCapacity(picture.count)
+        for index in picture.indices { order.append((picture[index].value.sequence, index)) }
+        order.sort { $0.sequence < $1.sequence }
         var sorted: [PictureEntry] = []
         sorted.reserveCapacity(order.count)
-        for index in order { sorted.append(entries[index]) }
+        for position in order { sorted.append(picture[position.index].value) }
         return sorted
     }
 }

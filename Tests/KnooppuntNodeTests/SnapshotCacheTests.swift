@@ -11,9 +11,9 @@ import Testing
 /// exactly the view's sections.
 @Suite("Snapshot encodings")
 struct SnapshotCacheTests {
-    static func picture() throws -> (entries: [PictureEntry], node: TestNode) {
+    static func picture() throws -> (entries: [String: PictureEntry], node: TestNode) {
         let node = try MirrorFixtures.node(Network())
-        return (Array(node.picture.entries.values), node)
+        return (node.picture.entries, node)
     }
 
     /// Every entry the encoding's messages carry, read as a follower reads them.
@@ -59,7 +59,7 @@ struct SnapshotCacheTests {
                 let encoding = cache.encoding(
                     for: view, batched: batched, sequence: 6, epoch: 1, picture: entries)
                 let read = try Self.read(encoding)
-                #expect(read.map(\.sequence) == entries.map(\.sequence).sorted())
+                #expect(read.map(\.sequence) == entries.values.map(\.sequence).sorted())
                 #expect(encoding.messages.count == (batched ? 1 : entries.count))
                 for update in read {
                     #expect(
@@ -126,7 +126,8 @@ struct SnapshotCacheTests {
         #expect(fresh !== first[.organisation(.police)])
         #expect(cache.encodings.count == 1)
         // A new sequence: a new encoding of the entries given, not the one of the old picture.
-        let fewer = Array(entries.dropLast())
+        var fewer = entries
+        fewer.removeValue(forKey: try #require(entries.keys.first))
         let later = cache.encoding(
             for: .organisation(.police), batched: true, sequence: 7, epoch: 1, picture: fewer)
         #expect(later !== fresh && later.entries.count == fewer.count)
