@@ -141,7 +141,7 @@ extension NodeLoop {
         let taken = ContinuousClock.now
         let encoding = snapshotCache.encoding(
             for: session.view, batched: session.batched, sequence: lastSequence, epoch: epoch,
-            picture: Array(picture.entries.values))
+            picture: picture.entries)
         session.job = .snapshot(
             .init(encoding: encoding, hash: picture.hash(for: session.view), takenAt: taken))
     }

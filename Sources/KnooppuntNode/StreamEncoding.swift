@@ -22,8 +22,9 @@ enum StreamEncoding {
     /// Bit `i` set: `view` may read section `i` (an envelope has at most 16 sections).
     static func mask(_ report: SealedReport, for view: View) -> UInt64 {
         var mask: UInt64 = 0
-        for (bit, section) in report.envelope.sections.enumerated() where view.allows(section.classification)
-        {
+        // By index: only the classification of each section is read, not a copy of it.
+        let sections = report.envelope.sections
+        for bit in sections.indices where view.allows(sections[bit].classification) {
             mask |= 1 << UInt64(bit)
         }
         return mask
@@ -109,11 +110,23 @@ struct SnapshotCache {
     /// the node's memory for snapshots beyond those being sent.
     static let maxEncodings = 4
 
+    /// A party's way of reading the picture: its view, and whether it reads batches.
+    struct Reader: Hashable {
+        let view: View
+        let batched: Bool
+    }
+
     private(set) var encodings: [SnapshotEncoding] = []
+    /// The encoding each reader already got at the encodings' sequence. A view's masks are
+    /// fixed for one picture (its entries, and the registry that resolves audiences: changing
+    /// it changes the picture), so a reader seen before needs no pass over every entry. Only
+    /// readers of encodings still kept: one dictionary entry per party's view, no masks.
+    private var readers: [Reader: SnapshotEncoding] = [:]
 
     /// Forgets every encoding: the picture changed.
     mutating func forget() {
         if !encodings.isEmpty { encodings.removeAll() }
+        if !readers.isEmpty { readers.removeAll() }
     }
 
     /// Forgets every encoding not taken at `sequence` in `epoch`. The epoch counts as much as
@@ -122,6 +135,7 @@ struct SnapshotCache {
     mutating func keep(sequence: SequenceNumber, epoch: Epoch) {
         if encodings.contains(where: { $0.sequence != sequence || $0.epoch != epoch }) {
             encodings.removeAll { $0.sequence != sequence || $0.epoch != epoch }
+            dropReadersOfForgotten()
         }
     }
 
@@ -129,27 +143,67 @@ struct SnapshotCache {
     /// (evicting the least recently used beyond ``maxEncodings``).
     mutating func encoding(
         for view: View, batched: Bool, sequence: SequenceNumber, epoch: Epoch,
-        picture: @autoclosure () -> [PictureEntry]
+        picture: @autoclosure () -> [String: PictureEntry]
     ) -> SnapshotEncoding {
         keep(sequence: sequence, epoch: epoch)
+        let reader = Reader(view: view, batched: batched)
+        if let known = readers[reader] {
+            touch(known)
+            return known
+        }
         // Every encoding at one sequence holds the same entries in the same order.
         let entries = encodings.first?.entries ?? Self.inSequenceOrder(picture())
-        let masks = entries.map { StreamEncoding.mask($0.report, for: view) }
-        if let index = encodings.firstIndex(where: { $0.batched == batched && $0.masks == masks }) {
-            let found = encodings.remove(at: index)
-            encodings.append(found)
+        let masks = Self.masks(of: entries, for: view)
+        if let found = encodings.first(where: { $0.batched == batched && $0.masks == masks }) {
+            touch(found)
+            readers[reader] = found
             return found
         }
         let made = SnapshotEncoding(
             sequence: sequence, epoch: epoch, batched: batched, view: view, entries: entries, masks: masks)
         encodings.append(made)
-        if encodings.count > Self.maxEncodings { encodings.removeFirst() }
+        readers[reader] = made
+        if encodings.count > Self.maxEncodings {
+            encodings.removeFirst()
+            dropReadersOfForgotten()
+        }
         return made
     }
 
-    static func inSequenceOrder(_ entries: [PictureEntry]) -> [PictureEntry] {
-        // Sorting indexes, not the entries: an entry is large, and moving it is not free.
-        let order = entries.indices.sorted { entries[$0].sequence < entries[$1].sequence }
-        return order.map { entries[$0] }
+    /// Moves `encoding` to the most recently used end.
+    private mutating func touch(_ encoding: SnapshotEncoding) {
+        guard let index = encodings.firstIndex(where: { $0 === encoding }), index != encodings.count - 1
+        else {
+            return
+        }
+        encodings.append(encodings.remove(at: index))
+    }
+
+    private mutating func dropReadersOfForgotten() {
+        readers = readers.filter { _, encoding in encodings.contains { $0 === encoding } }
+    }
+
+    /// Per entry, the sections `view` may read.
+    static func masks(of entries: [PictureEntry], for view: View) -> [UInt64] {
+        var masks: [UInt64] = []
+        masks.reserveCapacity(entries.count)
+        for index in entries.indices {
+            masks.append(StreamEncoding.mask(entries[index].report, for: view))
+        }
+        return masks
+    }
+
+    /// The picture's entries in sequence order.
+    static func inSequenceOrder(_ picture: [String: PictureEntry]) -> [PictureEntry] {
+        // Sorting sequences and positions, not entries: an entry is large, and copying one
+        // retains every part of it. Each entry is copied once, into the result.
+        var order: [(sequence: SequenceNumber, index: [String: PictureEntry].Index)] = []
+        order.reserveCapacity(picture.count)
+        for index in picture.indices { order.append((picture[index].value.sequence, index)) }
+        order.sort { $0.sequence < $1.sequence }
+        var sorted: [PictureEntry] = []
+        sorted.reserveCapacity(order.count)
+        for position in order { sorted.append(picture[position.index].value) }
+        return sorted
     }
 }

@@ -230,10 +230,23 @@ public final class NodeStore {
 
     /// Where each epoch's entries start in this log, oldest first (derived from the log, so it
     /// always describes exactly the entries held).
+    ///
+    /// Every WELCOME carries these, so they are read by seeking `log_epoch` once per epoch
+    /// (a handful) rather than by grouping every entry of the log: `GROUP BY epoch` scans the
+    /// whole index, milliseconds per party joining once the log holds tens of thousands.
     public func epochStarts() throws -> [PairMessage.EpochStart] {
         try db.read { db in
             try Row.fetchAll(
-                db, sql: "SELECT epoch, MIN(seq) AS first_seq FROM log GROUP BY epoch ORDER BY epoch"
+                db,
+                sql: """
+                    WITH RECURSIVE epochs(epoch) AS (
+                        SELECT MIN(epoch) FROM log
+                        UNION ALL
+                        SELECT (SELECT MIN(epoch) FROM log WHERE log.epoch > epochs.epoch) FROM epochs
+                        WHERE epochs.epoch IS NOT NULL)
+                    SELECT epoch, (SELECT MIN(seq) FROM log WHERE log.epoch = epochs.epoch) AS first_seq
+                    FROM epochs WHERE epoch IS NOT NULL ORDER BY epoch
+                    """
             ).map {
                 PairMessage.EpochStart(epoch: $0["epoch"], firstSequence: $0["first_seq"])
             }

@@ -11,9 +11,9 @@ import Testing
 /// exactly the view's sections.
 @Suite("Snapshot encodings")
 struct SnapshotCacheTests {
-    static func picture() throws -> (entries: [PictureEntry], node: TestNode) {
+    static func picture() throws -> (entries: [String: PictureEntry], node: TestNode) {
         let node = try MirrorFixtures.node(Network())
-        return (Array(node.picture.entries.values), node)
+        return (node.picture.entries, node)
     }
 
     /// Every entry the encoding's messages carry, read as a follower reads them.
@@ -59,7 +59,7 @@ struct SnapshotCacheTests {
                 let encoding = cache.encoding(
                     for: view, batched: batched, sequence: 6, epoch: 1, picture: entries)
                 let read = try Self.read(encoding)
-                #expect(read.map(\.sequence) == entries.map(\.sequence).sorted())
+                #expect(read.map(\.sequence) == entries.values.map(\.sequence).sorted())
                 #expect(encoding.messages.count == (batched ? 1 : entries.count))
                 for update in read {
                     #expect(
@@ -100,5 +100,36 @@ struct SnapshotCacheTests {
             for: classes[0].0, batched: true, sequence: 7, epoch: 2, picture: entries)
         #expect(newEpoch !== later && newEpoch.epoch == 2)
         #expect(cache.encodings.allSatisfy { $0.epoch == 2 })
+    }
+
+    @Test(
+        "a party's view seen before at the sequence gets its own class's encoding again, never another's; forgetting or a new sequence makes a new one"
+    )
+    func readersRemembered() throws {
+        let (entries, _) = try Self.picture()
+        var cache = SnapshotCache()
+        func encoding(_ view: View, batched: Bool = true, sequence: SequenceNumber = 6) -> SnapshotEncoding {
+            cache.encoding(for: view, batched: batched, sequence: sequence, epoch: 1, picture: entries)
+        }
+        let views = [View.organisation(Org.vr09), .organisation(.police), .organisation(.nctv), .publicView]
+        var first: [View: SnapshotEncoding] = [:]
+        for view in views { first[view] = encoding(view) }
+        // In another order, and interleaved: each view its own class's encoding, its masks its own.
+        for view in views.reversed() + views {
+            let again = encoding(view)
+            #expect(again === first[view])
+            #expect(again.masks == SnapshotCache.masks(of: again.entries, for: view))
+        }
+        // The picture changed (the node forgets on every change): nothing of before is served.
+        cache.forget()
+        let fresh = encoding(.organisation(.police))
+        #expect(fresh !== first[.organisation(.police)])
+        #expect(cache.encodings.count == 1)
+        // A new sequence: a new encoding of the entries given, not the one of the old picture.
+        var fewer = entries
+        fewer.removeValue(forKey: try #require(entries.keys.first))
+        let later = cache.encoding(
+            for: .organisation(.police), batched: true, sequence: 7, epoch: 1, picture: fewer)
+        #expect(later !== fresh && later.entries.count == fewer.count)
     }
 }

@@ -155,13 +155,17 @@ struct NodeStoreTests {
         #expect(try store.updates(in: 1...6, limit: 10) == node.accepted.map(\.update))
     }
 
-    @Test("epoch(of:) tells the epoch a sequence was committed in, nil when not in the log")
+    @Test(
+        "epoch(of:) tells the epoch a sequence was committed in, nil when not in the log; epochStarts where each epoch begins"
+    )
     func epochOfSequence() throws {
         let folder = try TemporaryFolder()
         let network = Network()
         let store = try NodeStore(path: folder.path("node.sqlite"))
+        #expect(try store.epochStarts().isEmpty)
         var node = TestNode(network)
         try node.accept(network.seal(Documents.incident(), origin: Org.vr09, originSeq: 1))
+        try node.accept(network.seal(Documents.sitrep(), origin: Org.vr09, originSeq: 2))
         try store.commit(accepted: node.accepted.map { ($0.update, $0.document) }, rejected: [], at: 0)
 
         try store.setEpoch(2)
@@ -171,15 +175,24 @@ struct NodeStoreTests {
             epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,
             lastOriginSeq: loaded.lastOriginSeq,
             incidents: loaded.incidents, verifyingKeys: network.verifyingKeys, codec: network.codec)
-        let sitrep = network.seal(Documents.sitrep(), origin: Org.vr09, originSeq: 2)
-        let decision = successor.decide(sitrep, sender: Org.vr09, now: 0) { try? store.outcome(of: $0) }
-        let update = try #require(decision.update)
-        guard case .accept(_, let document) = decision else { return }
-        try store.commit(accepted: [(update, document)], rejected: [], at: 0)
+        for originSeq: UInt64 in 3...4 {
+            let sitrep = network.seal(Documents.sitrep(), origin: Org.vr09, originSeq: originSeq)
+            let decision = successor.decide(sitrep, sender: Org.vr09, now: 0) { try? store.outcome(of: $0) }
+            let update = try #require(decision.update)
+            guard case .accept(_, let document) = decision else { return }
+            try store.commit(accepted: [(update, document)], rejected: [], at: 0)
+        }
 
         #expect(try store.epoch(of: 1) == 1)
-        #expect(try store.epoch(of: 2) == 2)
-        #expect(try store.epoch(of: 3) == nil)
+        #expect(try store.epoch(of: 2) == 1)
+        #expect(try store.epoch(of: 3) == 2)
+        #expect(try store.epoch(of: 4) == 2)
+        #expect(try store.epoch(of: 5) == nil)
+        #expect(
+            try store.epochStarts() == [
+                PairMessage.EpochStart(epoch: 1, firstSequence: 1),
+                PairMessage.EpochStart(epoch: 2, firstSequence: 3),
+            ])
         #expect(try store.epoch(of: SequenceNumber.max) == nil)
     }
 
