@@ -41,11 +41,6 @@ extension NodeBenchmark {
             "nodeCPUSeconds": .number((cpu * 100).rounded() / 100),
             "reportsPerGroupCommit": .number(
                 (Double(commits.reports - commitsBefore.reports) / Double(batches) * 10).rounded() / 10),
-            // fdatasyncs the node ran off its loop thread: how many reports share one.
-            "syncsPerSecond": .integer(Int64(Double(commits.syncs - commitsBefore.syncs) / seconds)),
-            "reportsPerSync": .number(
-                (Double(commits.reports - commitsBefore.reports)
-                    / Double(max(1, commits.syncs - commitsBefore.syncs)) * 10).rounded() / 10),
         ]
     }
 

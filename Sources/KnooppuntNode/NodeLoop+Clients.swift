@@ -210,13 +210,10 @@ extension NodeLoop {
         pumpJobs()
     }
 
-    /// Commits the batch (one transaction); then, once its WAL is synced and the standby holds
-    /// it too (or at once after the sync when the node is alone), acknowledges and publishes.
+    /// Commits the batch (one transaction, one fsync); then, once the standby holds it too (or
+    /// at once when the node is alone), acknowledges and publishes.
     private func commit(_ pending: inout Pending, at now: Int64) {
         var batch: Batch?
-        // Decided before the commit: a lone node commits without the WAL's fdatasync and
-        // releases the batch once the sync thread has run one (NodeLoop+Sync.swift).
-        let syncLater = syncsOffLoop
         if !pending.accepted.isEmpty || !pending.rejected.isEmpty {
             let commitStart = ContinuousClock.now
             // The batch's audit rows, and any waiting, go into the same transaction: no extra fsync.
@@ -227,7 +224,7 @@ extension NodeLoop {
                 audited = try store.commit(
                     accepted: pending.accepted.map { ($0.update, $0.document) },
                     records: pending.rejected.map(\.record), audit: events, epoch: epoch,
-                    logSequence: coordinator.lastSequence, syncLater: syncLater)
+                    logSequence: coordinator.lastSequence)
             } catch {
                 storageFailed(error)
             }
@@ -273,8 +270,6 @@ extension NodeLoop {
             if waits {
                 if batch != nil {
                     batch!.answers.append((item.routing, reply))
-                } else if syncGate.updateNewest({ $0.batch.answers.append((item.routing, reply)) }) {
-                    // The original waits for its sync: the answer goes with the newest batch.
                 } else if !awaiting.isEmpty {
                     awaiting[awaiting.count - 1].answers.append((item.routing, reply))
                 } else {
@@ -292,6 +287,13 @@ extension NodeLoop {
             }
         }
         guard let batch else { return }
-        follow(batch, records: pending.rejected.map(\.record), synced: !syncLater)
+        if quorum != nil {
+            quorumCommit(batch, updates: batch.updates, records: pending.rejected.map(\.record))
+        } else if isPaired && pair.peerInSync {
+            awaiting.append(batch)
+            replicateLive(batch, records: pending.rejected.map(\.record))
+        } else {
+            release(batch, degraded: isPaired)
+        }
     }
 }

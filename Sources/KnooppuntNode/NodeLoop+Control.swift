@@ -100,8 +100,7 @@ extension NodeLoop {
             policy: coordinator.policy.digest, synchronous: Int64((try? store.synchronousLevel()) ?? -1),
             commits: NodeStatus.Commits(
                 batches: Int64(committedBatches), reports: Int64(committedReports),
-                milliseconds: Self.milliseconds(commitTime), syncs: Int64(syncs),
-                syncedBatches: Int64(syncedBatches)), quorum: quorumStatus)
+                milliseconds: Self.milliseconds(commitTime)), quorum: quorumStatus)
         let subscribed = sessions.values.filter(\.subscribed)
         status.stream = NodeStatus.Stream(
             subscribed: Int64(subscribed.count), catchingUp: Int64(subscribed.filter { $0.job != nil }.count),

@@ -167,7 +167,6 @@ extension NodeLoop {
         // What was committed here but never confirmed by the standby is not acknowledged; the
         // daemons resend it to the active node.
         awaiting.removeAll()
-        syncGate.discardAll()
         awaitingRejections.removeAll()
         replication.stop()
         // Committed but never released entries are not ours to publish any more: start over

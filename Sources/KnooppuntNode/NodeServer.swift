@@ -15,9 +15,7 @@ import ZeroMQ
 /// (docs/PROTOCOL.md §5, §12).
 ///
 /// All sockets and the store belong to one poll-loop thread. A batch of submits is decided,
-/// committed with one fsync (alone: the WAL's fdatasync runs on the sync thread while the
-/// loop goes on, see NodeLoop+Sync.swift), copied to the standby, and only then acknowledged
-/// and published.
+/// committed with one fsync, copied to the standby, and only then acknowledged and published.
 public final class NodeServer: Sendable {
     let options: NodeOptions
     let context: ZMQContext
@@ -26,8 +24,6 @@ public final class NodeServer: Sendable {
     private let state = LoopBound<NodeLoop>()
     /// The replica's calls to etcd, when it runs on etcd.
     let quorumLink: QuorumLink?
-    /// The fdatasync of the store's WAL, off the loop thread (NodeLoop+Sync.swift).
-    let syncThread: SyncThread
 
     /// The identity the two nodes of a pair have on each other's pair endpoint.
     static let pairIdentity = "NODE"
@@ -49,12 +45,6 @@ public final class NodeServer: Sendable {
                     if let node = state.value { work(node) }
                 }
             }
-        }
-        // The outcome of each sync is queued on the loop like any other work (an eventfd in
-        // its zmq_poll wakes it); the thread itself touches no socket and no connection.
-        syncThread = SyncThread(walPath: options.folder.store(of: options.role).path + "-wal") {
-            token, failure in
-            _ = loop.execute { _ in state.value?.syncFinished(token, failure: failure) }
         }
         zap = try ZAPHandler(
             context: context, logger: logger, allowlist: Self.allowlist(options.network)
@@ -91,12 +81,9 @@ public final class NodeServer: Sendable {
         let state = self.state
         let zap = self.zap
         let quorumLink = self.quorumLink
-        let syncThread = self.syncThread
         try loop.start { loop in
             let node = try NodeLoop(options: options, loop: loop, zap: zap)
             state.set(node)
-            syncThread.start()
-            node.syncThread = syncThread
             if let quorumLink { node.startQuorum(quorumLink) }
         }
     }
@@ -111,12 +98,7 @@ public final class NodeServer: Sendable {
     /// Stops serving: sockets close (with their linger), the context terminates.
     public func stop() {
         quorumLink?.stop()
-        // What is committed is synced and answered before the sockets close (work queued
-        // before the stop runs first); then the sync thread ends.
-        let state = self.state
-        loop.execute { _ in state.value?.flushSync() }
         loop.shutdown()
-        syncThread.stop()
         zap.stop()
         context.terminate()
     }
@@ -169,13 +151,6 @@ final class NodeLoop {
     var streamQueueFull = 0
     /// Time spent in commits (the fsync included), for the status and the benchmark.
     var commitTime: Duration = .zero
-    /// Batches committed without the WAL's sync, waiting for it (NodeLoop+Sync.swift).
-    var syncGate = SyncGate<Unsynced>()
-    /// Runs the WAL's fdatasync off this thread; nil until the node serves.
-    var syncThread: SyncThread?
-    /// fdatasyncs the sync thread ran, and the batches they released (STATUS `commits`).
-    var syncs = 0
-    var syncedBatches = 0
     /// Batches committed here and waiting for the standby's copy, oldest first.
     var awaiting: Deque<Batch> = []
     var awaitingRejections: Set<ReportID> = []

@@ -37,8 +37,7 @@ extension NodeStatus {
             "synchronous": .integer(synchronous),
             "commits": [
                 "batches": .integer(commits.batches), "reports": .integer(commits.reports),
-                "milliseconds": .integer(commits.milliseconds), "syncs": .integer(commits.syncs),
-                "syncedBatches": .integer(commits.syncedBatches),
+                "milliseconds": .integer(commits.milliseconds),
             ],
         ]
         // Only a replica on etcd has the key: absent, not zero, without etcd.
@@ -77,9 +76,7 @@ extension NodeStatus {
         let commits = json["commits"]
         self.commits = Commits(
             batches: commits?["batches"]?.integerValue ?? 0, reports: commits?["reports"]?.integerValue ?? 0,
-            milliseconds: commits?["milliseconds"]?.integerValue ?? 0,
-            syncs: commits?["syncs"]?.integerValue ?? 0,
-            syncedBatches: commits?["syncedBatches"]?.integerValue ?? 0)
+            milliseconds: commits?["milliseconds"]?.integerValue ?? 0)
         quorum = json["quorum"].flatMap(Quorum.init(json:))
         if let stream = json["stream"], stream.objectValue != nil {
             self.stream = Stream(

@@ -176,18 +176,10 @@ public struct NodeStatus: Sendable, Hashable {
         public var batches: Int64
         public var reports: Int64
         public var milliseconds: Int64
-        /// fdatasyncs of the WAL run off the loop thread, and the batches they released (a
-        /// batch committed without its sync is acknowledged only after one of them).
-        public var syncs: Int64
-        public var syncedBatches: Int64
-        public init(
-            batches: Int64, reports: Int64, milliseconds: Int64, syncs: Int64 = 0, syncedBatches: Int64 = 0
-        ) {
+        public init(batches: Int64, reports: Int64, milliseconds: Int64) {
             self.batches = batches
             self.reports = reports
             self.milliseconds = milliseconds
-            self.syncs = syncs
-            self.syncedBatches = syncedBatches
         }
     }
 

@@ -27,7 +27,7 @@ enum DurableDatabase {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let level = try synchronousLevel(queue)
-        guard level == full else {
+        guard level == 2 else {
             throw StoreError("\(path): PRAGMA synchronous reads back \(level), not 2 (FULL)")
         }
         return queue
@@ -47,40 +47,6 @@ enum DurableDatabase {
             throw StoreError("\(path): cannot make it owner-only (\(String(cString: strerror(errno))))")
         }
         for suffix in ["-wal", "-shm"] { chmod(path + suffix, 0o600) }
-    }
-
-    /// `PRAGMA synchronous` at FULL, the level every store runs at between transactions.
-    static let full = 2
-    /// `PRAGMA synchronous` at NORMAL, for a transaction whose WAL the caller syncs itself.
-    static let normal = 1
-
-    /// Runs `body` (one write transaction) with `synchronous=NORMAL`, then sets FULL again.
-    ///
-    /// SQLite documents that in WAL mode at NORMAL "the WAL file is synchronized before each
-    /// checkpoint and the database file is synchronized after each completed checkpoint and
-    /// the WAL file header is synchronized when a WAL file begins to be reused after a
-    /// checkpoint, but no sync operations occur during most transactions", and that writers
-    /// "sync the WAL on every transaction commit if PRAGMA synchronous is set to FULL but omit
-    /// this sync if PRAGMA synchronous is set to NORMAL" (sqlite.org, pragma.html#pragma_synchronous
-    /// and wal.html). So what such a COMMIT lacks against FULL is exactly one fdatasync of the
-    /// `-wal` file: once that has run (started after the COMMIT returned) the transaction is as
-    /// durable as a FULL one. A later FULL commit syncs the same file, so it covers it too.
-    /// If FULL cannot be set again the store is unusable: the error is thrown (the node stops).
-    static func withoutCommitSync(_ queue: DatabaseQueue, _ body: () throws -> Void) throws {
-        try setSynchronous(queue, normal)
-        do {
-            try body()
-        } catch {
-            try setSynchronous(queue, full)
-            throw error
-        }
-        try setSynchronous(queue, full)
-    }
-
-    private static func setSynchronous(_ queue: DatabaseQueue, _ level: Int) throws {
-        try queue.writeWithoutTransaction { db in
-            try db.cachedStatement(sql: "PRAGMA synchronous = \(level)").execute()
-        }
     }
 
     /// `PRAGMA synchronous` as SQLite reports it: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA.

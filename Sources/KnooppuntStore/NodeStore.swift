@@ -84,9 +84,6 @@ public final class NodeStore {
     /// `PRAGMA synchronous` of the writer (2 = FULL).
     public func synchronousLevel() throws -> Int { try DurableDatabase.synchronousLevel(db) }
 
-    /// The store's write-ahead log, which a `syncLater` commit leaves for the caller to sync.
-    public var walPath: String { db.path + "-wal" }
-
     // MARK: Loading at start
 
     public struct Loaded {
@@ -154,31 +151,12 @@ public final class NodeStore {
     /// and refusals with the epoch and global sequence they came after, and the batch's audit
     /// rows (no extra fsync). Returns the audit rows as chained. A replica on etcd saves how
     /// far it holds the log (`quorumPoint`) in the same transaction.
-    ///
-    /// With `syncLater` the transaction commits with `synchronous=NORMAL`: its COMMIT writes
-    /// the WAL but does not fdatasync it, and nothing in it may be acknowledged until the caller
-    /// has synced the WAL itself (``walPath``; the node's sync thread and `SyncGate`). Every
-    /// other write of this store stays FULL (the level is set back before this returns).
     @discardableResult
     public func commit(
         accepted: [(Update, ReportDocument?)], records: [RejectionRecord], audit: [AuditEvent] = [],
-        epoch: Epoch = 0, logSequence: SequenceNumber = 0, quorumPoint: QuorumPoint? = nil,
-        syncLater: Bool = false
+        epoch: Epoch = 0, logSequence: SequenceNumber = 0, quorumPoint: QuorumPoint? = nil
     ) throws -> [AuditRecord] {
         let chained = chain(audit, epoch: epoch, logSequence: logSequence)
-        if syncLater {
-            try DurableDatabase.withoutCommitSync(db) { try write(accepted, records, chained, quorumPoint) }
-        } else {
-            try write(accepted, records, chained, quorumPoint)
-        }
-        if let last = chained.last { auditHead = (last.seq, last.hash) }
-        return chained
-    }
-
-    private func write(
-        _ accepted: [(Update, ReportDocument?)], _ records: [RejectionRecord], _ chained: [AuditRecord],
-        _ quorumPoint: QuorumPoint?
-    ) throws {
         try db.write { db in
             let insertLog = try db.cachedStatement(
                 sql: """
@@ -218,6 +196,8 @@ public final class NodeStore {
             try insertAudit(chained, db)
             if let quorumPoint { try Self.saveQuorumPoint(quorumPoint, db) }
         }
+        if let last = chained.last { auditHead = (last.seq, last.hash) }
+        return chained
     }
 
     public func setEpoch(_ epoch: Epoch) throws {

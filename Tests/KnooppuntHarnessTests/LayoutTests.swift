@@ -76,7 +76,7 @@ struct LayoutTests {
             "refusals": [:], "time": 1_700_000_200_100, "security": [:],
             "audit": ["head": 40, "headHash": "ff", "checkpointed": 32, "waiting": 1],
             "policy": "sha256:1", "synchronous": 2,
-            "commits": ["batches": 10, "reports": 42, "milliseconds": 55, "syncs": 4, "syncedBatches": 10],
+            "commits": ["batches": 10, "reports": 42, "milliseconds": 55],
         ]
         let status = try #require(NodeStatus(json: wire))
         #expect(status.isActive && status.epoch == 3 && status.lastSequence == 42)
