@@ -32,7 +32,8 @@ extension ChaosRun {
         if PairRole(rawValue: fault.target) != nil, let status = activeStatus(),
             status.pid == Int64(child.pid ?? -1)
         {
-            pendingFailover = (.now, UInt64(status.epoch), fault.kind)
+            pendingFailover = PendingFailover(
+                start: .now, epoch: UInt64(status.epoch), kind: fault.kind, target: fault.target)
         }
         faults.append("\(Self.clock()) \(fault)")
         say("fault: \(fault)")
@@ -92,18 +93,79 @@ extension ChaosRun {
         }
     }
 
-    /// The first ACK in a later epoch after the active was attacked ends a failover.
+    /// The first ACK in a later epoch after the active was attacked ends a failover; an active
+    /// that survived the fault (``PendingFailover``) ends it without one.
     func noteFailover(_ load: LoadGenerator) {
-        guard let pending = pendingFailover, let last = load.acks.last else { return }
-        if last.epoch > pending.epoch {
-            let failover = Failover(kind: pending.kind, duration: ContinuousClock.now - pending.start)
+        guard var pending = pendingFailover, let last = load.acks.last else { return }
+        let now = ContinuousClock.now
+        if pending.recoveredAt == nil, processes[pending.target]?.recoverAt == nil {
+            pending.recoveredAt = now
+        }
+        switch pending.outcome(now: now, lastAckEpoch: last.epoch, ackCount: load.acks.count) {
+        case .waiting:
+            pendingFailover = pending
+        case .failover(let failover):
             failovers.append(failover)
             say(
                 "failover (\(failover.kind.rawValue)): ACKs in epoch \(last.epoch) after \(failover.duration)"
             )
             pendingFailover = nil
-        } else if ContinuousClock.now - pending.start > .seconds(30) {
+        case .survived:
+            say("no failover: the active kept its role through the \(pending.kind.rawValue)")
+            pendingFailover = nil
+        case .unknown:
             pendingFailover = nil
         }
+    }
+}
+
+/// A fault done to the active whose outcome is not known yet. No I/O: the run tells it the
+/// time, the epoch of the last ACK and how many ACKs came so far.
+///
+/// Why "survived": a pause or a cut shorter than the active's lease leaves it active. Without
+/// this, the next failover for any other reason, up to 30 s later, was counted as this fault's
+/// (a pause once read as a failover of 21.8 s).
+struct PendingFailover {
+    /// How long after the attacked process is back an ACK in its own epoch proves it kept its
+    /// role: twice the replicas' 1 s lease, so a resumed active that lost its lease has stepped
+    /// down by then and its last ACKs of the old epoch are not taken for survival.
+    static let survivalMargin: Duration = .seconds(2)
+    /// After this long without a later epoch or proof of survival, the fault is not counted.
+    static let giveUp: Duration = .seconds(30)
+
+    enum Outcome: Equatable {
+        case waiting
+        case failover(Failover)
+        case survived
+        case unknown
+    }
+
+    let start: ContinuousClock.Instant
+    let epoch: UInt64
+    let kind: FaultKind
+    /// The attacked process's name.
+    let target: String
+    /// When the attacked process was back (resumed, healed or started again).
+    var recoveredAt: ContinuousClock.Instant?
+    /// How many ACKs had come when `survivalMargin` had passed since `recoveredAt`.
+    var acksAtMargin: Int?
+
+    init(start: ContinuousClock.Instant, epoch: UInt64, kind: FaultKind, target: String) {
+        self.start = start
+        self.epoch = epoch
+        self.kind = kind
+        self.target = target
+    }
+
+    mutating func outcome(now: ContinuousClock.Instant, lastAckEpoch: UInt64, ackCount: Int) -> Outcome {
+        if lastAckEpoch > epoch { return .failover(Failover(kind: kind, duration: now - start)) }
+        if let recoveredAt, now - recoveredAt >= Self.survivalMargin {
+            if let acksAtMargin {
+                if ackCount > acksAtMargin && lastAckEpoch == epoch { return .survived }
+            } else {
+                acksAtMargin = ackCount
+            }
+        }
+        return now - start > Self.giveUp ? .unknown : .waiting
     }
 }

@@ -37,7 +37,7 @@ public final class ChaosRun {
     var organisations: [OrganisationCode] = []
     var faults: [String] = []
     var failovers: [Failover] = []
-    var pendingFailover: (start: ContinuousClock.Instant, epoch: UInt64, kind: FaultKind)?
+    var pendingFailover: PendingFailover?
     var lab: NetworkLab?
     /// The harness that starts and stops the processes (inside the lab's hosts with partitions).
     let group: ProcessGroup

@@ -68,3 +68,49 @@ struct FaultKindsTests {
         #expect(none.next(targets: targets) == nil)
     }
 }
+
+@Suite("Whether a fault on the active made a failover")
+struct PendingFailoverTests {
+    let start = ContinuousClock.now
+
+    func pending() -> PendingFailover {
+        PendingFailover(start: start, epoch: 5, kind: .pause, target: "primary")
+    }
+
+    @Test("an ACK in a later epoch ends a failover, timed from the fault")
+    func failover() {
+        var pending = pending()
+        #expect(pending.outcome(now: start + .milliseconds(500), lastAckEpoch: 5, ackCount: 10) == .waiting)
+        #expect(
+            pending.outcome(now: start + .milliseconds(1_400), lastAckEpoch: 6, ackCount: 11)
+                == .failover(Failover(kind: .pause, duration: .milliseconds(1_400))))
+    }
+
+    @Test("new ACKs in the same epoch well after the process is back: it survived, no failover")
+    func survived() {
+        var pending = pending()
+        pending.recoveredAt = start + .seconds(1)
+        // Within the margin, old-epoch ACKs prove nothing (a resumed active may still flush).
+        #expect(pending.outcome(now: start + .seconds(2), lastAckEpoch: 5, ackCount: 20) == .waiting)
+        #expect(pending.outcome(now: start + .seconds(3), lastAckEpoch: 5, ackCount: 20) == .waiting)
+        // No new ACK since the margin passed: still waiting.
+        #expect(pending.outcome(now: start + .seconds(4), lastAckEpoch: 5, ackCount: 20) == .waiting)
+        #expect(pending.outcome(now: start + .seconds(5), lastAckEpoch: 5, ackCount: 21) == .survived)
+    }
+
+    @Test("a later failover after the margin is still counted if no old-epoch ACK came first")
+    func lateFailover() {
+        var pending = pending()
+        pending.recoveredAt = start + .seconds(1)
+        #expect(pending.outcome(now: start + .seconds(3), lastAckEpoch: 5, ackCount: 20) == .waiting)
+        #expect(
+            pending.outcome(now: start + .seconds(4), lastAckEpoch: 6, ackCount: 21)
+                == .failover(Failover(kind: .pause, duration: .seconds(4))))
+    }
+
+    @Test("nothing decided in 30 s: not counted")
+    func unknown() {
+        var pending = pending()
+        #expect(pending.outcome(now: start + .seconds(31), lastAckEpoch: 5, ackCount: 1) == .unknown)
+    }
+}
