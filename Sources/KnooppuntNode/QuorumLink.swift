@@ -88,7 +88,7 @@ final class QuorumLink: Sendable {
 
     init(options: QuorumOptions, identity: String, post: @escaping Post) {
         self.options = options
-        // The command line checked the URLs and the material (`EtcdTLS.check`, `httpClient()`)
+        // The command line checked the URLs and the material (`EtcdTLS.check`, `validate()`)
         // before the node started; what fails here fails at the first call instead.
         client =
             (try? EtcdClient(endpoints: options.endpoints, tls: options.tls))
