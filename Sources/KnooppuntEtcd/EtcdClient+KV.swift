@@ -28,7 +28,8 @@ extension EtcdClient {
         }
         let reply = try await call(EtcdWire.range, request)
         return EtcdRange(
-            keyValues: try reply.kvs.map(EtcdWire.keyValue), revision: reply.header.revision, more: reply.more)
+            keyValues: try reply.kvs.map(EtcdWire.keyValue), revision: reply.header.revision, more: reply.more
+        )
     }
 
     /// The key's value and revisions, or nil when it does not exist.
@@ -121,7 +122,8 @@ extension EtcdClient {
                     options: Self.options(timeout: Swift.min(attemptTimeout, remaining))
                 ) { response in
                     for try await answer in response.messages { return answer.ttl }
-                    throw EtcdError(.noQuorum, "\(self.endpoints[index]) ended the keep-alive without an answer")
+                    throw EtcdError(
+                        .noQuorum, "\(self.endpoints[index]) ended the keep-alive without an answer")
                 }
             } catch {
                 throw Self.failure(error, endpoint: endpoints[index])
@@ -174,7 +176,8 @@ extension EtcdClient {
     /// shrinks below the space quota. Blocks that member while it runs; call it member by member.
     public func defragment(_ endpoint: String) async throws {
         let index = try memberIndex(endpoint)
-        _ = try await attempt(EtcdWire.defragment, WireDefragmentRequest(), at: index, timeout: operationTimeout)
+        _ = try await attempt(
+            EtcdWire.defragment, WireDefragmentRequest(), at: index, timeout: operationTimeout)
     }
 
     /// The index of a member named by its URL (one of ``endpoints``).

@@ -68,6 +68,18 @@ public final class EtcdClient: Sendable {
             attemptTimeout: attemptTimeout, operationTimeout: operationTimeout)
     }
 
+    /// A client every call of which fails with `reason`: for a node whose etcd settings were
+    /// checked before it started but fail now (a key file removed since), so that it says why
+    /// at every call instead of falling back to anything less safe.
+    public init(endpoints: [String], failingWith reason: EtcdError) {
+        precondition(!endpoints.isEmpty, "an etcd client needs at least one member")
+        self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        attemptTimeout = Self.defaultAttemptTimeout
+        operationTimeout = Self.defaultOperationTimeout
+        members = endpoints.map { _ in nil }
+        setupError = reason
+    }
+
     init(
         endpoints: [String], security: HTTP2ClientTransport.Posix.TransportSecurity,
         attemptTimeout: Duration, operationTimeout: Duration

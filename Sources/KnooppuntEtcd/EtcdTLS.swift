@@ -1,6 +1,6 @@
 import Foundation
-import NIOSSL
 import GRPCNIOTransportHTTP2Posix
+import NIOSSL
 
 /// The files that make the node's calls to etcd TLS: the deployment's CA certificate (the
 /// only authority whose members are believed) and this replica's client certificate and key

@@ -173,7 +173,8 @@ final class WatchStream: @unchecked Sendable {
                             try await Task.sleep(for: .milliseconds(250))
                             let silent = ContinuousClock.now - queued.state.withLock { $0.lastHeard }
                             if silent > idleTimeout {
-                                throw EtcdError(.noQuorum, "the watch at \(endpoint) heard nothing for \(idleTimeout)")
+                                throw EtcdError(
+                                    .noQuorum, "the watch at \(endpoint) heard nothing for \(idleTimeout)")
                             }
                         }
                     }
@@ -229,7 +230,8 @@ final class WatchStream: @unchecked Sendable {
                 }
                 let events = try answer.events.map { event in
                     EtcdWatchEvent(
-                        kind: event.type == .delete ? .delete : .put, keyValue: try EtcdWire.keyValue(event.kv))
+                        kind: event.type == .delete ? .delete : .put,
+                        keyValue: try EtcdWire.keyValue(event.kv))
                 }
                 let bytes = events.reduce(0) { $0 + $1.keyValue.value.count + $1.keyValue.key.utf8.count }
                 // Wait for the reader while too much is queued: memory stays bounded and

@@ -13,7 +13,8 @@ struct EtcdWireTests {
     )
     func rangeEnds() {
         let prefix = EtcdWire.range(.prefix("/knooppunt/NL/log/"))
-        #expect(prefix.key == Data("/knooppunt/NL/log/".utf8) && prefix.end == Data("/knooppunt/NL/log0".utf8))
+        #expect(
+            prefix.key == Data("/knooppunt/NL/log/".utf8) && prefix.end == Data("/knooppunt/NL/log0".utf8))
         #expect(EtcdWire.range(.key("/a")).end.isEmpty)
         #expect(EtcdWire.range(.from("/a")).end == Data([0]))
         let between = EtcdWire.range(.between("/l/01", "/l/05"))
@@ -29,7 +30,8 @@ struct EtcdWireTests {
         #expect(compare.target == .create && compare.result == .equal)
         #expect(compare.targetUnion == .createRevision(9_007_199_254_740_993))
         #expect(EtcdWire.compare(EtcdCompare(key: "/k", .modRevision(3), .less)).result == .less)
-        guard case .requestPut(let put) = EtcdWire.operation(.put(key: "/k", value: [1, 2], lease: 42)).request
+        guard
+            case .requestPut(let put) = EtcdWire.operation(.put(key: "/k", value: [1, 2], lease: 42)).request
         else {
             Issue.record("a put is a request_put")
             return
@@ -42,7 +44,9 @@ struct EtcdWireTests {
         #expect(delete.rangeEnd == Data("/q".utf8))
     }
 
-    @Test("a transaction built ahead encodes to etcd's field numbers and reads back with every value byte intact")
+    @Test(
+        "a transaction built ahead encodes to etcd's field numbers and reads back with every value byte intact"
+    )
     func encodedTxn() throws {
         let value = (0...255).map { UInt8($0) }
         let request = EtcdTxnRequest(
@@ -104,10 +108,22 @@ struct EtcdWireTests {
         func code(_ error: RPCError) -> EtcdError.Code? {
             (EtcdClient.failure(error, endpoint: "http://127.0.0.1:1") as? EtcdError)?.code
         }
-        #expect(code(RPCError(code: .resourceExhausted, message: "etcdserver: mvcc: database space exceeded")) == .spaceQuotaExceeded)
+        #expect(
+            code(RPCError(code: .resourceExhausted, message: "etcdserver: mvcc: database space exceeded"))
+                == .spaceQuotaExceeded)
         #expect(code(RPCError(code: .unavailable, message: "etcdserver: no leader")) == .noQuorum)
         #expect(code(RPCError(code: .unavailable, message: "etcdserver: something new")) == .noQuorum)
         #expect(code(RPCError(code: .deadlineExceeded, message: "timed out")) == .noQuorum)
         #expect(code(RPCError(code: .unavailable, message: "connection refused")) == .unreachable)
+    }
+
+    @Test("a client made to fail says why at once at every call, and never speaks without TLS")
+    func failingClient() async {
+        let client = EtcdClient(
+            endpoints: ["https://127.0.0.1:1"], failingWith: EtcdError(.tlsMaterial, "the key is gone"))
+        let started = ContinuousClock.now
+        let error = await #expect(throws: EtcdError.self) { _ = try await client.put("/k", [1]) }
+        #expect(error?.code == .tlsMaterial && error?.message == "the key is gone")
+        #expect(ContinuousClock.now - started < .seconds(1))
     }
 }
