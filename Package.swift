@@ -28,6 +28,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // libzmq's C API, linked from the system (Debian: libzmq3-dev).
@@ -161,8 +165,12 @@ let package = Package(
         .target(
             name: "KnooppuntEtcd",
             dependencies: [
-                "StrictJSON", .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                // The client's TLS configuration (its certificate, the deployment's CA).
+                // etcd's v3 API over gRPC, its messages generated from proto/etcd.proto.
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                // Reading the TLS material early, for a clear error.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
@@ -233,8 +241,9 @@ let package = Package(
             name: "KnooppuntEtcdTests",
             dependencies: [
                 "KnooppuntEtcd", "KnooppuntCore", "KnooppuntHarness", "KnooppuntCertificates", "StrictJSON",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(

@@ -52,7 +52,7 @@ struct EtcdTLSOptions: ParsableArguments {
         }
         do {
             try EtcdTLS.check(endpoints: endpoints, tls: tls)
-            _ = try tls?.httpClient()
+            try tls?.validate()
         } catch let error as EtcdError {
             throw ValidationError(error.description)
         }

@@ -38,7 +38,7 @@ public struct EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
         /// A member URL would send the log in the clear off this machine (plain HTTP beyond
         /// loopback), or asks for TLS without material.
         public static let insecure = Code("insecure")
-        /// etcd's answer could not be read (not JSON, a field of the wrong type, too large).
+        /// etcd's answer could not be read (a key that is not text, a message over the limit).
         public static let malformedAnswer = Code("malformedAnswer")
 
         public var description: String { name }
@@ -59,9 +59,9 @@ public struct EtcdError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 extension EtcdError {
-    /// Maps etcd's error text (the gateway's `error` field) to a code. etcd's messages are its
+    /// Maps etcd's error text (a gRPC status message, `etcdserver: …`) to a code. etcd's messages are its
     /// stable interface here: the gRPC codes alone do not tell quota from other refusals.
-    static func fromServer(_ text: String, httpStatus: Int? = nil) -> EtcdError {
+    static func fromServer(_ text: String) -> EtcdError {
         if text.contains("database space exceeded") { return EtcdError(.spaceQuotaExceeded, text) }
         if text.contains("required revision has been compacted") { return EtcdError(.compacted, text) }
         if text.contains("requested lease not found") { return EtcdError(.leaseNotFound, text) }
@@ -71,8 +71,7 @@ extension EtcdError {
                 "\(text): start every etcd member with --max-txn-ops 512 or more (deploy/README.md)")
         }
         if isTransient(text) { return EtcdError(.noQuorum, text) }
-        let status = httpStatus.map { " (HTTP \($0))" } ?? ""
-        return EtcdError(.rejected, text + status)
+        return EtcdError(.rejected, text)
     }
 
     /// Answers a member gives when it cannot get a majority to agree right now; another member
@@ -85,9 +84,12 @@ extension EtcdError {
         return transient.contains { text.contains($0) }
     }
 
-    /// Retrying on another member cannot help with these: the cluster itself decided.
+    /// Retrying on another member cannot help with these: the cluster itself decided, or this
+    /// client cannot speak to any member safely (its TLS material, its URLs).
     var isFinal: Bool {
-        [.spaceQuotaExceeded, .compacted, .leaseNotFound, .tooManyOperations, .rejected, .txnFailed].contains(
-            code)
+        [
+            .spaceQuotaExceeded, .compacted, .leaseNotFound, .tooManyOperations, .rejected, .txnFailed,
+            .tlsMaterial, .insecure,
+        ].contains(code)
     }
 }

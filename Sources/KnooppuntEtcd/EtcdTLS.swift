@@ -1,7 +1,6 @@
-import AsyncHTTPClient
 import Foundation
+import GRPCNIOTransportHTTP2Posix
 import NIOSSL
-import Synchronization
 
 /// The files that make the node's calls to etcd TLS: the deployment's CA certificate (the
 /// only authority whose members are believed) and this replica's client certificate and key
@@ -18,53 +17,37 @@ public struct EtcdTLS: Sendable, Hashable {
         self.keyFile = keyFile
     }
 
-    /// The lowest TLS version offered; etcd 3.4 speaks 1.2 and 1.3.
-    public static let minimumVersion = TLSVersion.tlsv12
-
-    /// The client configuration: full verification of the member's certificate (chain to the
-    /// CA and the host name in its subject alternative names), our certificate offered.
-    public func configuration() throws -> TLSConfiguration {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = Self.minimumVersion
-        configuration.certificateVerification = .fullVerification
+    /// Reads the three files once, so missing or unreadable material is reported with a clear
+    /// ``EtcdError/Code/tlsMaterial`` before the first call instead of as a failed connection.
+    public func validate() throws {
         do {
-            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(authorityFile))
+            _ = try NIOSSLCertificate.fromPEMFile(authorityFile)
         } catch {
             throw EtcdError(.tlsMaterial, "the etcd CA certificate \(authorityFile) cannot be read: \(error)")
         }
         do {
-            configuration.certificateChain = try NIOSSLCertificate.fromPEMFile(certificateFile).map {
-                .certificate($0)
-            }
+            _ = try NIOSSLCertificate.fromPEMFile(certificateFile)
         } catch {
             throw EtcdError(
                 .tlsMaterial, "the etcd client certificate \(certificateFile) cannot be read: \(error)")
         }
         do {
-            configuration.privateKey = .privateKey(try NIOSSLPrivateKey(file: keyFile, format: .pem))
+            _ = try NIOSSLPrivateKey(file: keyFile, format: .pem)
         } catch {
             throw EtcdError(.tlsMaterial, "the etcd client key \(keyFile) cannot be read: \(error)")
         }
-        return configuration
     }
 
-    /// One HTTP client per TLS material for the process's life: its pooled connections keep
-    /// their handshakes, and a client never shut down is never torn down under a running call
-    /// (the same reason AsyncHTTPClient's own shared client lives forever). A process uses one
-    /// or two materials, so the table stays small.
-    private static let clients = Mutex<[EtcdTLS: HTTPClient]>([:])
-
-    /// The HTTP client that speaks TLS with this material (made once, then shared).
-    public func httpClient() throws -> HTTPClient {
-        if let client = Self.clients.withLock({ $0[self] }) { return client }
-        var configuration = HTTPClient.Configuration.singletonConfiguration
-        configuration.tlsConfiguration = try self.configuration()
-        return Self.clients.withLock { table in
-            if let client = table[self] { return client }
-            let client = HTTPClient(
-                eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            table[self] = client
-            return client
+    /// gRPC's TLS for the members: full verification of the member's certificate (chain to the
+    /// deployment's CA, and the host name or address in its subject alternative names), our
+    /// certificate offered.
+    var transportSecurity: HTTP2ClientTransport.Posix.TransportSecurity {
+        .mTLS(
+            certificateChain: [.file(path: certificateFile, format: .pem)],
+            privateKey: .file(path: keyFile, format: .pem)
+        ) { tls in
+            tls.trustRoots = .certificates([.file(path: authorityFile, format: .pem)])
+            tls.serverCertificateVerification = .fullVerification
         }
     }
 

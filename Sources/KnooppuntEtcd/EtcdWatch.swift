@@ -1,4 +1,7 @@
-import AsyncHTTPClient
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import GRPCProtobuf
+import Synchronization
 
 extension EtcdClient {
     /// Every change to `keys` from `revision` on, in revision order, as an async sequence. When
@@ -22,8 +25,9 @@ extension EtcdClient {
 /// The changes to a set of keys from a revision on (see ``EtcdClient/watch(_:from:)``).
 public struct EtcdWatch: AsyncSequence, Sendable {
     public typealias Element = EtcdWatchEvent
-    /// The largest single message of the stream (one response's events).
-    public static let maximumMessageBytes = 16 * 1024 * 1024
+    /// The most watched bytes (keys and values) received and not yet taken by the reader; the
+    /// stream stops reading beyond it, and gRPC's flow control then holds the member back.
+    public static let maximumQueuedBytes = 16 * 1024 * 1024
     /// How long a stream may stay silent before its member counts as hung: five progress
     /// notifications of a member started by ``EtcdCluster`` (every second).
     public static let defaultIdleTimeout: Duration = .seconds(5)
@@ -44,10 +48,8 @@ public struct EtcdWatch: AsyncSequence, Sendable {
         /// The first revision not yet delivered: where a reconnect starts.
         public private(set) var nextRevision: Int64
         var pending: [EtcdWatchEvent] = []
-        var stream: StreamReader?
-        /// The member the stream reads from.
-        var connected = 0
-        var splitter = JSONObjectSplitter(limit: EtcdWatch.maximumMessageBytes)
+        var pendingIndex = 0
+        var stream: WatchStream?
 
         init(client: EtcdClient, keys: EtcdKeys, nextRevision: Int64, idleTimeout: Duration) {
             self.client = client
@@ -58,60 +60,60 @@ public struct EtcdWatch: AsyncSequence, Sendable {
 
         public mutating func next() async throws -> EtcdWatchEvent? {
             while true {
-                if !pending.isEmpty {
-                    let event = pending.removeFirst()
+                if pendingIndex < pending.count {
+                    let event = pending[pendingIndex]
+                    pendingIndex += 1
                     nextRevision = Swift.max(nextRevision, event.revision + 1)
                     return event
                 }
                 try Task.checkCancellation()
                 if stream == nil { try await connect() }
-                guard let reader = stream else { continue }
+                guard let current = stream else { continue }
                 do {
-                    guard let chunk = try await reader.next(within: idleTimeout) else {
+                    guard let batch = try await current.next() else {
                         // The member ended the stream: go on elsewhere after a pause, so a
                         // member that keeps ending streams cannot make this loop spin.
                         stream = nil
-                        client.moveOn(from: connected)
+                        client.moveOn(from: current.member)
                         try await Task.sleep(for: EtcdClient.roundPause)
                         continue
                     }
-                    for message in try splitter.feed(chunk) {
-                        try receive(message)
-                    }
+                    // After a reconnect etcd starts at nextRevision: anything older is a repeat.
+                    pending = batch.filter { $0.revision >= nextRevision }
+                    pendingIndex = 0
                 } catch let error as EtcdError where error.isFinal {
                     throw error
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
                     stream = nil
-                    client.moveOn(from: connected)
+                    client.moveOn(from: current.member)
                 }
             }
         }
 
-        /// Opens the stream at one member after another until one answers or the deadline passes.
+        /// Opens the stream at one member after another until one confirms the watch or the
+        /// deadline passes.
         mutating func connect() async throws {
-            var body = EtcdWire.fields(keys)
-            body["start_revision"] = .string(String(nextRevision))
-            body["progress_notify"] = true
-            let bytes = EtcdWire.encode(["create_request": .object(body)])
+            var create = WireWatchCreateRequest()
+            (create.key, create.rangeEnd) = EtcdWire.range(keys)
+            create.startRevision = nextRevision
+            create.progressNotify = true
+            var request = WireWatchRequest()
+            request.requestUnion = .createRequest(create)
             let deadline = ContinuousClock.now + client.operationTimeout
             var last: (any Error)?
             while ContinuousClock.now < deadline {
                 let endpoint = client.currentEndpoint
                 let index = client.endpoints.firstIndex(of: endpoint) ?? 0
                 do {
-                    let timeout = Swift.min(client.attemptTimeout, deadline - .now)
-                    let response = try await client.open(endpoint, "/v3/watch", bytes, timeout: timeout)
-                    guard response.status.code == 200 else {
-                        let text = try? await response.body.collect(upTo: 4096).readableBytesView
-                        throw EtcdError.fromServer(
-                            text.map { String(decoding: $0, as: UTF8.self) } ?? "watch refused",
-                            httpStatus: Int(response.status.code))
+                    let opened = try WatchStream(
+                        client: client, member: index, request: request, idleTimeout: idleTimeout)
+                    // The member's first answer says the watch was created (or why not).
+                    guard try await opened.next() != nil else {
+                        throw EtcdError(.noQuorum, "\(endpoint) ended the watch at once")
                     }
-                    stream = StreamReader(response.body.makeAsyncIterator())
-                    connected = index
-                    splitter = JSONObjectSplitter(limit: EtcdWatch.maximumMessageBytes)
+                    stream = opened
                     return
                 } catch let error as EtcdError where error.isFinal {
                     throw error
@@ -128,106 +130,119 @@ public struct EtcdWatch: AsyncSequence, Sendable {
                 "no etcd member took the watch within \(client.operationTimeout): \(last.map { "\($0)" } ?? "")"
             )
         }
-
-        /// One message of the stream: created, events, or the watch cancelled by the server.
-        mutating func receive(_ bytes: [UInt8]) throws {
-            let message = try EtcdReply(json: bytes)
-            if let text = message.errorText { throw EtcdError.fromServer(text) }
-            guard let result = message.object("result") else { return }
-            let compacted = try result.int("compact_revision")
-            if compacted > 0 {
-                throw EtcdError(
-                    .compacted, "the watch from revision \(nextRevision) was compacted (up to \(compacted))",
-                    compactRevision: compacted)
-            }
-            if result.bool("canceled") {
-                throw EtcdError(
-                    .rejected, "etcd cancelled the watch: \(result.string("cancel_reason") ?? "no reason")")
-            }
-            for event in result.objects("events") {
-                guard let keyValue = event.object("kv") else { continue }
-                let kind: EtcdWatchEvent.Kind = event.string("type") == "DELETE" ? .delete : .put
-                let change = EtcdWatchEvent(kind: kind, keyValue: try keyValue.keyValue())
-                // After a reconnect etcd starts at nextRevision: anything older is a repeat.
-                if change.revision >= nextRevision { pending.append(change) }
-            }
-        }
     }
 }
 
-/// The body of a watch's answer, read chunk by chunk with a limit on silence. The iterator is
-/// used by one read at a time (the child task of ``next(within:)``, awaited before the next
-/// read), which is what makes handing it to that task safe.
-final class StreamReader: @unchecked Sendable {
-    private var iterator: HTTPClientResponse.Body.AsyncIterator
+/// One watch stream at one member: a task runs the gRPC call and hands each answer's events to
+/// the reader, in order, as one batch (a created answer or a progress notification is an empty
+/// batch). It ends when the member ends the stream, with the member's refusal, or when the
+/// member says nothing for the idle timeout. The reader (one task at a time, the watch's
+/// iterator) takes batches with ``next()``; dropping the stream cancels its call.
+final class WatchStream: @unchecked Sendable {
+    let member: Int
+    private let task: Task<Void, Never>
+    private var batches: AsyncThrowingStream<[EtcdWatchEvent], any Error>.Iterator
+    private let queued: Queued
 
-    init(_ iterator: HTTPClientResponse.Body.AsyncIterator) { self.iterator = iterator }
+    /// Bytes handed over and not yet taken, and when the member was last heard.
+    final class Queued: Sendable {
+        struct State {
+            var bytes = 0
+            var lastHeard = ContinuousClock.now
+        }
+        let state = Mutex(State())
+    }
 
-    /// The next chunk, nil at the end of the stream; throws when nothing came within `idle`.
-    func next(within idle: Duration) async throws -> [UInt8]? {
-        try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
-            group.addTask { try await self.iterator.next().map { Array($0.readableBytesView) } }
-            group.addTask {
-                try await Task.sleep(for: idle)
-                throw EtcdError(.noQuorum, "the watch heard nothing for \(idle)")
+    init(client: EtcdClient, member: Int, request: WireWatchRequest, idleTimeout: Duration) throws {
+        let grpc = try client.member(member)
+        let endpoint = client.endpoints[member]
+        self.member = member
+        let (stream, continuation) = AsyncThrowingStream<[EtcdWatchEvent], any Error>.makeStream()
+        let queued = Queued()
+        self.queued = queued
+        batches = stream.makeAsyncIterator()
+        task = Task {
+            do {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        try await Self.run(
+                            grpc, request: request, endpoint: endpoint, queued: queued, into: continuation)
+                    }
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: .milliseconds(250))
+                            let silent = ContinuousClock.now - queued.state.withLock { $0.lastHeard }
+                            if silent > idleTimeout {
+                                throw EtcdError(
+                                    .noQuorum, "the watch at \(endpoint) heard nothing for \(idleTimeout)")
+                            }
+                        }
+                    }
+                    // The call ended (or failed), or the member fell silent: either ends both.
+                    try await group.next()
+                    group.cancelAll()
+                }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: EtcdClient.failure(error, endpoint: endpoint))
             }
-            defer { group.cancelAll() }
-            // The first child to finish decides; the other is cancelled (an abandoned read
-            // ends with the stream, which is dropped after a timeout).
-            guard let first = try await group.next() else { return nil }
-            return first
         }
     }
-}
 
-/// Cuts a byte stream of concatenated JSON objects (the gateway's streaming answers, one object
-/// per message, however the chunks fall) into whole objects.
-struct JSONObjectSplitter {
-    let limit: Int
-    private var buffer: [UInt8] = []
-    private var depth = 0
-    private var inString = false
-    private var escaped = false
-    private var scanned = 0
+    deinit { task.cancel() }
 
-    init(limit: Int) { self.limit = limit }
+    /// The next answer's events; nil when the member ended the stream.
+    func next() async throws -> [EtcdWatchEvent]? {
+        guard let batch = try await batches.next() else { return nil }
+        let bytes = batch.reduce(0) { $0 + $1.keyValue.value.count + $1.keyValue.key.utf8.count }
+        queued.state.withLock { $0.bytes -= bytes }
+        return batch
+    }
 
-    mutating func feed(_ bytes: [UInt8]) throws -> [[UInt8]] {
-        buffer.append(contentsOf: bytes)
-        var objects: [[UInt8]] = []
-        var start = 0
-        var index = scanned
-        while index < buffer.count {
-            let byte = buffer[index]
-            if inString {
-                if escaped {
-                    escaped = false
-                } else if byte == UInt8(ascii: "\\") {
-                    escaped = true
-                } else if byte == UInt8(ascii: "\"") {
-                    inString = false
+    /// The call itself: the create request, then every answer until the member ends it.
+    private static func run(
+        _ grpc: GRPCClient<HTTP2ClientTransport.Posix>, request: WireWatchRequest, endpoint: String,
+        queued: Queued, into continuation: AsyncThrowingStream<[EtcdWatchEvent], any Error>.Continuation
+    ) async throws {
+        var options = CallOptions.defaults
+        options.maxResponseMessageBytes = EtcdClient.maximumAnswerBytes
+        try await grpc.bidirectionalStreaming(
+            request: StreamingClientRequest { writer in
+                try await writer.write(request)
+                // Closing our side could end the watch at some members: keep it open until
+                // the call ends.
+                while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+            },
+            descriptor: EtcdWire.watch, serializer: ProtobufSerializer<WireWatchRequest>(),
+            deserializer: ProtobufDeserializer<WireWatchResponse>(), options: options
+        ) { response in
+            for try await answer in response.messages {
+                queued.state.withLock { $0.lastHeard = .now }
+                if answer.compactRevision > 0 {
+                    throw EtcdError(
+                        .compacted,
+                        "the watch from revision \(request.createRequest.startRevision) was compacted (up to \(answer.compactRevision))",
+                        compactRevision: answer.compactRevision)
                 }
-            } else if byte == UInt8(ascii: "\"") {
-                inString = true
-            } else if byte == UInt8(ascii: "{") {
-                if depth == 0 { start = index }
-                depth += 1
-            } else if byte == UInt8(ascii: "}") {
-                depth -= 1
-                if depth == 0 {
-                    objects.append(Array(buffer[start...index]))
-                    start = index + 1
+                if answer.canceled {
+                    let reason = answer.cancelReason.isEmpty ? "no reason" : answer.cancelReason
+                    throw EtcdError.fromServer("etcd cancelled the watch: \(reason)")
                 }
-            } else if depth == 0 {
-                start = index + 1  // whitespace between objects
+                let events = try answer.events.map { event in
+                    EtcdWatchEvent(
+                        kind: event.type == .delete ? .delete : .put,
+                        keyValue: try EtcdWire.keyValue(event.kv))
+                }
+                let bytes = events.reduce(0) { $0 + $1.keyValue.value.count + $1.keyValue.key.utf8.count }
+                // Wait for the reader while too much is queued: memory stays bounded and
+                // HTTP/2's flow control holds the member back.
+                while queued.state.withLock({ $0.bytes }) > EtcdWatch.maximumQueuedBytes {
+                    try await Task.sleep(for: .milliseconds(5))
+                    queued.state.withLock { $0.lastHeard = .now }
+                }
+                queued.state.withLock { $0.bytes += bytes }
+                continuation.yield(events)
             }
-            index += 1
         }
-        buffer.removeFirst(min(start, buffer.count))
-        scanned = buffer.count
-        guard buffer.count <= limit else {
-            throw EtcdError(.malformedAnswer, "a watch message is larger than \(limit) bytes")
-        }
-        return objects
     }
 }

@@ -1,156 +1,145 @@
 import Foundation
-import StrictJSON
+import GRPCCore
+import GRPCProtobuf
+import SwiftProtobuf
 
-/// etcd's JSON gateway (grpc-gateway over the v3 API): keys and values are base64, 64-bit
-/// numbers are decimal strings, fields at their default (0, false, empty) are left out.
+/// etcd's v3 API over gRPC: the methods the node calls and the mapping between its messages
+/// (``proto/etcd.proto``, generated into `Generated/etcd.pb.swift`) and this module's types.
 ///
-/// Requests are written with the project's own JSON writer (StrictJSON, bytes in, bytes out):
-/// Foundation's `JSONSerialization` took half of the active replica's CPU at full load, most
-/// of it walking the base64 of the log entries character by character (docs/BENCHMARKS.md,
-/// the quorum's section).
+/// Why gRPC and not etcd's JSON gateway: the gateway decodes each request's JSON, base64 and
+/// all, and calls the member's own gRPC server over loopback; for a log entry of about 1 MB
+/// that tripled the members' CPU per write (docs/BENCHMARKS.md, "etcd over gRPC").
 enum EtcdWire {
-    /// One request's fields.
-    typealias Body = [String: JSONValue]
+    /// One unary method of etcd's API.
+    struct Method<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>: Sendable {
+        let descriptor: MethodDescriptor
 
-    static func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
-    static func base64(_ bytes: [UInt8]) -> String { Data(bytes).base64EncodedString() }
+        init(_ service: String, _ method: String) {
+            descriptor = MethodDescriptor(fullyQualifiedService: "etcdserverpb.\(service)", method: method)
+        }
+    }
+
+    static let range = Method<WireRangeRequest, WireRangeResponse>("KV", "Range")
+    static let put = Method<WirePutRequest, WirePutResponse>("KV", "Put")
+    static let deleteRange = Method<WireDeleteRangeRequest, WireDeleteRangeResponse>("KV", "DeleteRange")
+    static let txn = Method<WireTxnRequest, WireTxnResponse>("KV", "Txn")
+    static let compact = Method<WireCompactionRequest, WireCompactionResponse>("KV", "Compact")
+    static let leaseGrant = Method<WireLeaseGrantRequest, WireLeaseGrantResponse>("Lease", "LeaseGrant")
+    static let leaseRevoke = Method<WireLeaseRevokeRequest, WireLeaseRevokeResponse>("Lease", "LeaseRevoke")
+    static let status = Method<WireStatusRequest, WireStatusResponse>("Maintenance", "Status")
+    static let alarm = Method<WireAlarmRequest, WireAlarmResponse>("Maintenance", "Alarm")
+    static let defragment = Method<WireDefragmentRequest, WireDefragmentResponse>("Maintenance", "Defragment")
+    /// Streaming: one request and one answer per keep-alive.
+    static let leaseKeepAlive = MethodDescriptor(
+        fullyQualifiedService: "etcdserverpb.Lease", method: "LeaseKeepAlive")
+    /// Streaming: one create request, then the changes.
+    static let watch = MethodDescriptor(fullyQualifiedService: "etcdserverpb.Watch", method: "Watch")
+
+    static func bytes(_ text: String) -> Data { Data(text.utf8) }
 
     /// `key` and `range_end` for a set of keys: a prefix ends at the prefix with its last byte
     /// raised by one (bytes of 0xFF dropped first), as etcd's own clients compute it; "from a
-    /// key on" ends at the single zero byte, which etcd reads as "to the end".
-    static func fields(_ keys: EtcdKeys) -> Body {
+    /// key on" ends at the single zero byte, which etcd reads as "to the end". An empty
+    /// `range_end` means the key alone.
+    static func range(_ keys: EtcdKeys) -> (key: Data, end: Data) {
         switch keys {
         case .key(let key):
-            return ["key": .string(base64(key))]
+            return (bytes(key), Data())
         case .prefix(let prefix):
             var end = Array(prefix.utf8)
             while let last = end.last, last == 0xFF { end.removeLast() }
-            guard let last = end.last else {
-                return ["key": .string(base64([0])), "range_end": .string(base64([0]))]
-            }
+            guard let last = end.last else { return (Data([0]), Data([0])) }
             end[end.count - 1] = last + 1
-            return ["key": .string(base64(prefix)), "range_end": .string(base64(end))]
+            return (bytes(prefix), Data(end))
         case .from(let key):
-            return ["key": .string(base64(key)), "range_end": .string(base64([0]))]
+            return (bytes(key), Data([0]))
         case .between(let first, let end):
-            return ["key": .string(base64(first)), "range_end": .string(base64(end))]
+            return (bytes(first), bytes(end))
         }
     }
 
-    static func encode(_ body: Body) -> [UInt8] { JSONWriter.canonical(.object(body)) }
+    static func rangeRequest(_ keys: EtcdKeys) -> WireRangeRequest {
+        var request = WireRangeRequest()
+        (request.key, request.rangeEnd) = range(keys)
+        return request
+    }
 
-    static func compare(_ compare: EtcdCompare) -> Body {
-        var fields: Body = ["key": .string(base64(compare.key)), "result": .string(compare.result.rawValue)]
+    static func deleteRequest(_ keys: EtcdKeys) -> WireDeleteRangeRequest {
+        var request = WireDeleteRangeRequest()
+        (request.key, request.rangeEnd) = range(keys)
+        return request
+    }
+
+    static func compare(_ compare: EtcdCompare) -> WireCompare {
+        var wire = WireCompare()
+        wire.key = bytes(compare.key)
+        switch compare.result {
+        case .equal: wire.result = .equal
+        case .notEqual: wire.result = .notEqual
+        case .greater: wire.result = .greater
+        case .less: wire.result = .less
+        }
         switch compare.target {
         case .createRevision(let revision):
-            fields["target"] = "CREATE"
-            fields["create_revision"] = .string(String(revision))
+            wire.target = .create
+            wire.targetUnion = .createRevision(revision)
         case .modRevision(let revision):
-            fields["target"] = "MOD"
-            fields["mod_revision"] = .string(String(revision))
+            wire.target = .mod
+            wire.targetUnion = .modRevision(revision)
         case .version(let version):
-            fields["target"] = "VERSION"
-            fields["version"] = .string(String(version))
+            wire.target = .version
+            wire.targetUnion = .version(version)
         case .value(let value):
-            fields["target"] = "VALUE"
-            fields["value"] = .string(base64(value))
+            wire.target = .value
+            wire.targetUnion = .value(Data(value))
         case .lease(let lease):
-            fields["target"] = "LEASE"
-            fields["lease"] = .string(String(lease))
+            wire.target = .lease
+            wire.targetUnion = .lease(lease)
         }
-        return fields
+        return wire
     }
 
-    static func operation(_ operation: EtcdOperation) -> Body {
+    static func operation(_ operation: EtcdOperation) -> WireRequestOp {
+        var wire = WireRequestOp()
         switch operation {
         case .put(let key, let value, let lease):
-            var put: Body = ["key": .string(base64(key)), "value": .string(base64(value))]
-            if let lease { put["lease"] = .string(String(lease)) }
-            return ["request_put": .object(put)]
+            var put = WirePutRequest()
+            put.key = bytes(key)
+            put.value = Data(value)
+            put.lease = lease ?? 0
+            wire.request = .requestPut(put)
         case .delete(let keys):
-            return ["request_delete_range": .object(fields(keys))]
+            wire.request = .requestDeleteRange(deleteRequest(keys))
         case .range(let keys):
-            return ["request_range": .object(fields(keys))]
+            wire.request = .requestRange(rangeRequest(keys))
         }
+        return wire
     }
-}
 
-/// One JSON object of an answer, read leniently where etcd leaves defaults out and strictly
-/// where a field is there but of the wrong kind.
-struct EtcdReply {
-    let fields: [String: Any]
-
-    init(_ fields: [String: Any]) { self.fields = fields }
-
-    init(json bytes: [UInt8]) throws {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)),
-            let fields = object as? [String: Any]
-        else {
-            throw EtcdError(
-                .malformedAnswer, "not a JSON object: \(String(decoding: bytes.prefix(200), as: UTF8.self))")
+    /// A key of the node is text; one that is not UTF-8 was not written by a node.
+    static func keyValue(_ wire: WireKeyValue) throws -> EtcdKeyValue {
+        guard let key = String(data: wire.key, encoding: .utf8) else {
+            throw EtcdError(.malformedAnswer, "a key that is not UTF-8 text")
         }
-        self.fields = fields
+        return EtcdKeyValue(
+            key: key, value: [UInt8](wire.value), createRevision: wire.createRevision,
+            modRevision: wire.modRevision, version: wire.version, lease: wire.lease)
     }
 
-    func object(_ name: String) -> EtcdReply? { (fields[name] as? [String: Any]).map(EtcdReply.init) }
-    func objects(_ name: String) -> [EtcdReply] {
-        (fields[name] as? [[String: Any]] ?? []).map(EtcdReply.init)
-    }
-    func string(_ name: String) -> String? { fields[name] as? String }
-    func bool(_ name: String) -> Bool { (fields[name] as? Bool) ?? false }
-
-    /// A 64-bit number, sent as a decimal string (or, leniently, a JSON number); 0 when absent.
-    func int(_ name: String) throws -> Int64 {
-        switch fields[name] {
-        case nil: return 0
-        case let text as String:
-            guard let value = Int64(text) else {
-                throw EtcdError(.malformedAnswer, "\(name) is not a number: \(text)")
-            }
-            return value
-        case let number as NSNumber: return number.int64Value
-        default: throw EtcdError(.malformedAnswer, "\(name) is not a number")
+    static func alarmName(_ alarm: WireAlarmType) -> String {
+        switch alarm {
+        case .none: "NONE"
+        case .nospace: "NOSPACE"
+        case .corrupt: "CORRUPT"
+        case .UNRECOGNIZED(let value): "ALARM \(value)"
         }
     }
 
-    func uint(_ name: String) throws -> UInt64 {
-        switch fields[name] {
-        case nil: return 0
-        case let text as String:
-            guard let value = UInt64(text) else {
-                throw EtcdError(.malformedAnswer, "\(name) is not a number: \(text)")
-            }
-            return value
-        case let number as NSNumber: return number.uint64Value
-        default: throw EtcdError(.malformedAnswer, "\(name) is not a number")
+    static func alarmType(_ name: String) -> WireAlarmType {
+        switch name {
+        case "NOSPACE": .nospace
+        case "CORRUPT": .corrupt
+        default: .none
         }
-    }
-
-    func bytes(_ name: String) throws -> [UInt8] {
-        guard let text = fields[name] as? String else { return [] }
-        guard let data = Data(base64Encoded: text) else {
-            throw EtcdError(.malformedAnswer, "\(name) is not base64")
-        }
-        return Array(data)
-    }
-
-    /// The store revision of the answer's header.
-    func headerRevision() throws -> Int64 { try object("header")?.int("revision") ?? 0 }
-
-    func keyValue() throws -> EtcdKeyValue {
-        EtcdKeyValue(
-            key: String(decoding: try bytes("key"), as: UTF8.self), value: try bytes("value"),
-            createRevision: try int("create_revision"), modRevision: try int("mod_revision"),
-            version: try int("version"), lease: try int("lease"))
-    }
-
-    func keyValues() throws -> [EtcdKeyValue] { try objects("kvs").map { try $0.keyValue() } }
-
-    /// The gateway's error object (`{"error": "...", "code": N}`, or in a stream
-    /// `{"error": {"message": ...}}`), when the answer is one.
-    var errorText: String? {
-        if let text = fields["error"] as? String { return text }
-        if let nested = object("error") { return nested.string("message") ?? "\(nested.fields)" }
-        return nil
     }
 }

@@ -88,11 +88,16 @@ final class QuorumLink: Sendable {
 
     init(options: QuorumOptions, identity: String, post: @escaping Post) {
         self.options = options
-        // The command line checked the URLs and the material (`EtcdTLS.check`, `httpClient()`)
-        // before the node started; what fails here fails at the first call instead.
-        client =
-            (try? EtcdClient(endpoints: options.endpoints, tls: options.tls))
-            ?? EtcdClient(endpoints: options.endpoints)
+        // The command line checked the URLs and the material (`EtcdTLS.check`, `validate()`)
+        // before the node started; what fails here fails at every call instead, with its
+        // reason (never a fallback to a client without TLS).
+        do {
+            client = try EtcdClient(endpoints: options.endpoints, tls: options.tls)
+        } catch {
+            client = EtcdClient(
+                endpoints: options.endpoints,
+                failingWith: error as? EtcdError ?? EtcdError(.tlsMaterial, "\(error)"))
+        }
         layout = Fence.Layout(network: options.networkName)
         leadership = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: options.leaseTTL)
         self.identity = Array(identity.utf8)

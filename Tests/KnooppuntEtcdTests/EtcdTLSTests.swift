@@ -1,10 +1,10 @@
-import AsyncHTTPClient
 import Foundation
+import GRPCNIOTransportHTTP2Posix
 import KnooppuntCertificates
-import KnooppuntEtcd
 import KnooppuntHarness
-import NIOSSL
 import Testing
+
+@testable import KnooppuntEtcd
 
 /// Real etcd members started with the TLS flags and the material `knooppunt keys` makes: a
 /// replica with the deployment's client certificate commits; a caller without one, or with
@@ -62,29 +62,29 @@ struct EtcdTLSTests {
         }
 
         // No client certificate, but the right CA trusted: etcd ends the handshake.
-        var trustOnly = TLSConfiguration.makeClientConfiguration()
-        trustOnly.trustRoots = .certificates(
-            try NIOSSLCertificate.fromPEMFile(files.authorityCertificate.path))
+        let trustOnly = HTTP2ClientTransport.Posix.TransportSecurity.tls { tls in
+            tls.trustRoots = .certificates([.file(path: files.authorityCertificate.path, format: .pem)])
+            tls.serverCertificateVerification = .fullVerification
+        }
         try await expectRefused(cluster, tls: trustOnly, key: "/tls/anonymous", replica: replica)
         #expect(
             cluster.members.indices.contains { cluster.logText($0).contains("didn't provide a certificate") })
 
         // Another authority's client certificate: etcd does not believe it.
-        var foreign = try EtcdTLS(
+        let foreign = EtcdTLS(
             authorityFile: files.authorityCertificate.path,
             certificateFile: other.clientCertificate("primary").path,
             keyFile: other.clientKey("primary").path
-        ).configuration()
-        foreign.trustRoots = trustOnly.trustRoots
+        ).transportSecurity
         try await expectRefused(cluster, tls: foreign, key: "/tls/foreign", replica: replica)
         #expect(cluster.members.indices.contains { cluster.logText($0).contains("unknown authority") })
 
         // A replica that trusts another authority refuses the members themselves.
-        let misled = try EtcdTLS(
+        let misled = EtcdTLS(
             authorityFile: other.authorityCertificate.path,
             certificateFile: files.clientCertificate("primary").path,
             keyFile: files.clientKey("primary").path
-        ).configuration()
+        ).transportSecurity
         try await expectRefused(cluster, tls: misled, key: "/tls/misled", replica: replica)
 
         // Plain HTTP to a TLS member is no etcd conversation at all.
@@ -99,17 +99,14 @@ struct EtcdTLSTests {
 
     /// A put through `tls` fails, and the replica sees that nothing was written.
     func expectRefused(
-        _ cluster: EtcdCluster, tls: TLSConfiguration, key: String, replica: EtcdClient
+        _ cluster: EtcdCluster, tls: HTTP2ClientTransport.Posix.TransportSecurity, key: String,
+        replica: EtcdClient
     ) async throws {
-        var configuration = HTTPClient.Configuration()
-        configuration.tlsConfiguration = tls
-        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         let client = EtcdClient(
-            endpoints: cluster.clientURLs, attemptTimeout: Self.refusalTimeout,
-            operationTimeout: Self.refusalTimeout, httpClient: http)
+            endpoints: cluster.clientURLs, security: tls, attemptTimeout: Self.refusalTimeout,
+            operationTimeout: Self.refusalTimeout)
         let error = await #expect(throws: EtcdError.self) { _ = try await client.put(key, bytes("x")) }
         #expect(error?.code == .unreachable || error?.code == .noQuorum)
-        try await http.shutdown()
         #expect(try await replica.get(key) == nil)
     }
 
@@ -131,7 +128,7 @@ struct EtcdTLSTests {
         #expect(!EtcdTLS.isLoopback("::2") && !EtcdTLS.isLoopback("128.0.0.1"))
         #expect(throws: EtcdError.self) { try EtcdTLS.check(endpoints: ["https://a.example:2379"], tls: nil) }
         let missing = EtcdTLS(authorityFile: "/nonexistent/ca.pem", certificateFile: "/x", keyFile: "/y")
-        let unreadable = #expect(throws: EtcdError.self) { _ = try missing.configuration() }
+        let unreadable = #expect(throws: EtcdError.self) { try missing.validate() }
         #expect(unreadable?.code == .tlsMaterial)
     }
 }
