@@ -201,7 +201,8 @@ let package = Package(
             name: "KnooppuntBench",
             dependencies: [
                 "ZeroMQ", "CZeroMQ", "KnooppuntClient", "KnooppuntConfig", "KnooppuntDomain",
-                "KnooppuntProtocol", "KnooppuntStore", "KnooppuntHarness", "StrictJSON",
+                "KnooppuntProtocol", "KnooppuntStore", "KnooppuntHarness", "KnooppuntCertificates",
+                "StrictJSON",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

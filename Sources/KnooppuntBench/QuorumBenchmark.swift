@@ -1,6 +1,8 @@
 import Foundation
+import KnooppuntCertificates
 import KnooppuntConfig
 import KnooppuntHarness
+import KnooppuntProtocol
 import StrictJSON
 
 /// `knooppunt bench --quorum`: in one run on one machine, one node alone and then the national
@@ -41,19 +43,24 @@ public final class QuorumBenchmark {
         single.etcdEndpoints = nil
         let alone = try loadAndSteady(single, in: "single")
 
-        say("three etcd members")
+        say("three etcd members with TLS, as deployed")
+        let replicaFolder = DataFolder(folder.root.appendingPathComponent("quorum").path)
+        // The members speak TLS to the replicas and to each other, with a CA made for the run
+        // in the replicas' DIR/keys/etcd, where each replica finds its own certificate.
+        let tls = try EtcdCluster.TLS.prepared(
+            in: EtcdTLSFiles(replicaFolder),
+            members: (1...EtcdCluster.defaultMemberCount).map { ("etcd\($0)", ["127.0.0.1", "localhost"]) },
+            clients: PairRole.allCases.map(\.rawValue), authorityName: "knooppunt-bench")
         let etcd = try EtcdCluster(
             folder: folder.root.appendingPathComponent("quorum-etcd", isDirectory: true),
-            quotaBackendBytes: LocalEtcd.quotaBackendBytes)
+            quotaBackendBytes: LocalEtcd.quotaBackendBytes, tls: tls)
         defer { etcd.stopAll() }
         try etcd.start()
         var replicated = configuration
         replicated.pair = false
         replicated.etcdEndpoints = etcd.clientURLs
         say("three replicas on etcd: full load, then a steady rate, then \(kills) kills of the active")
-        let bench = NodeBenchmark(
-            configuration: replicated, folder: DataFolder(folder.root.appendingPathComponent("quorum").path),
-            binary: binary)
+        let bench = NodeBenchmark(configuration: replicated, folder: replicaFolder, binary: binary)
         defer { bench.stopNode() }
         try bench.startNodes()
         try bench.connect()

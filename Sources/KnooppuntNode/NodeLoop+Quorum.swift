@@ -125,13 +125,20 @@ extension NodeLoop {
         }
     }
 
+    /// The watch delivered entries: they are applied after ``QuorumLink/applyGathering``, so
+    /// that at a steady rate one store transaction (one fsync) holds several commits instead
+    /// of one each.
+    func quorumDrainWatched(generation: UInt64) {
+        loop.after(QuorumLink.applyGathering) { [unowned self] in applyWatched(generation: generation) }
+    }
+
     /// Applies what the watch gathered, at most one bounded batch per transaction; posts
     /// itself again while more is there.
-    func quorumDrainWatched(generation: UInt64) {
+    func applyWatched(generation: UInt64) {
         guard let quorum, quorum.generation == generation, !quorum.holdsRole else { return }
         let (entries, more) = quorum.link.takeWatched(generation: generation)
         applyLog(entries, verifyTail: false)
-        if more { quorum.link.post { $0.quorumDrainWatched(generation: generation) } }
+        if more { quorum.link.post { $0.applyWatched(generation: generation) } }
     }
 
     /// A read that starts past the entry after this store's point: the log was trimmed

@@ -93,14 +93,11 @@ struct QuorumEntry: Sendable, Hashable {
         self.rejections = rejections
     }
 
-    /// The bytes stored at the entry's log key: updates first, then refusals (each refusal
+    /// The bytes stored at the entry's log key, packed as the pipeline packs a commit
+    /// (``value(of:epoch:)``, one encoder for both): updates first, then refusals (each refusal
     /// names the sequence it came after, so its place is kept).
     var value: [UInt8] {
-        FramePack.pack(
-            PairMessage.replicate(
-                epoch: epoch, activeLastSequence: lastSequence, batch: 0, updates: updates,
-                rejections: rejections
-            ).parts)
+        Self.value(of: updates.map(Item.init) + rejections.map(Item.init), epoch: epoch)
     }
 
     /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.
