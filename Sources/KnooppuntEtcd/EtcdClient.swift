@@ -94,8 +94,12 @@ public final class EtcdClient: Sendable {
         var firstError: EtcdError?
         members = self.endpoints.map { endpoint in
             do {
+                // The URL's scheme decides, as it did over HTTP: TLS material given for a
+                // deployment leaves an `http://` member on loopback (``EtcdTLS/check``) plain.
+                let plain = endpoint.lowercased().hasPrefix("http://")
                 let transport = try HTTP2ClientTransport.Posix(
-                    target: try Self.target(endpoint), transportSecurity: security, config: config)
+                    target: try Self.target(endpoint), transportSecurity: plain ? .plaintext : security,
+                    config: config)
                 let client = GRPCClient(transport: transport)
                 // The client's connections live as long as the client; `deinit` closes them.
                 Task { try? await client.runConnections() }

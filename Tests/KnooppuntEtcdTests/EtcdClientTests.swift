@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntCertificates
 import KnooppuntEtcd
 import KnooppuntHarness
 import Testing
@@ -57,6 +58,29 @@ struct EtcdClientTests {
             #expect(
                 status.isLeader && status.raftIndex > 0 && status.dbSize > 0 && status.version.hasPrefix("3.")
             )
+        }
+    }
+
+    @Test(
+        "a client given TLS material speaks plain HTTP/2 to an http:// member on loopback, as the URL says",
+        .timeLimit(.minutes(2)))
+    func schemeDecides() async throws {
+        try await withCluster("scheme") { cluster, _ in
+            let keys = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "knooppunt-etcd-scheme-keys-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: keys) }
+            let files = EtcdTLSFiles(folder: keys)
+            try files.prepare(members: [], clients: ["primary"], authorityName: "scheme")
+            #expect(cluster.clientURLs.allSatisfy { $0.hasPrefix("http://127.0.0.1:") })
+            let client = try EtcdClient(
+                endpoints: cluster.clientURLs,
+                tls: EtcdTLS(
+                    authorityFile: files.authorityCertificate.path,
+                    certificateFile: files.clientCertificate("primary").path,
+                    keyFile: files.clientKey("primary").path))
+            let revision = try await client.put("/scheme", bytes("plain"))
+            #expect(revision > 0)
+            #expect(try await client.get("/scheme")?.value == bytes("plain"))
         }
     }
 
