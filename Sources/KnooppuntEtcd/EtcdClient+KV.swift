@@ -106,8 +106,7 @@ extension EtcdClient {
     public func keepAlive(
         lease: Int64, timeout: Duration? = nil, perMember: Duration? = nil
     ) async throws -> Duration {
-        let attemptTimeout = perMember ?? attemptTimeout
-        let limit = timeout.map { Swift.min($0, operationTimeout) } ?? operationTimeout
+        let (attemptTimeout, limit) = timeouts(within: timeout, perMember: perMember)
         let request = WireLeaseKeepAliveRequest.with { $0.id = lease }
         // etcd's keep-alive is a stream; each renewal here is a stream of one request and the
         // first answer, so a renewal that hangs is left like any other call.
@@ -182,8 +181,7 @@ extension EtcdClient {
 
     /// The index of a member named by its URL (one of ``endpoints``).
     func memberIndex(_ endpoint: String) throws -> Int {
-        let trimmed = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
-        guard let index = endpoints.firstIndex(of: trimmed) else {
+        guard let index = endpoints.firstIndex(of: Self.trimmed(endpoint)) else {
             throw EtcdError(.rejected, "\(endpoint) is not one of this client's members")
         }
         return index

@@ -73,7 +73,7 @@ public final class EtcdClient: Sendable {
     /// at every call instead of falling back to anything less safe.
     public init(endpoints: [String], failingWith reason: EtcdError) {
         precondition(!endpoints.isEmpty, "an etcd client needs at least one member")
-        self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.endpoints = endpoints.map(Self.trimmed)
         attemptTimeout = Self.defaultAttemptTimeout
         operationTimeout = Self.defaultOperationTimeout
         members = endpoints.map { _ in nil }
@@ -85,7 +85,7 @@ public final class EtcdClient: Sendable {
         attemptTimeout: Duration, operationTimeout: Duration
     ) {
         precondition(!endpoints.isEmpty, "an etcd client needs at least one member")
-        self.endpoints = endpoints.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.endpoints = endpoints.map(Self.trimmed)
         self.attemptTimeout = attemptTimeout
         self.operationTimeout = operationTimeout
         var config = HTTP2ClientTransport.Posix.Config.defaults
@@ -115,6 +115,16 @@ public final class EtcdClient: Sendable {
 
     deinit {
         for member in members { member?.beginGracefulShutdown() }
+    }
+
+    /// A member URL without a trailing slash, as ``endpoints`` holds it.
+    static func trimmed(_ endpoint: String) -> String {
+        endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+    }
+
+    /// One member's time and the whole call's, from a call's own limits (nil: the client's).
+    func timeouts(within timeout: Duration?, perMember: Duration?) -> (attempt: Duration, call: Duration) {
+        (perMember ?? attemptTimeout, timeout.map { Swift.min($0, operationTimeout) } ?? operationTimeout)
     }
 
     /// The host and port of a member URL, as gRPC resolves it.
@@ -149,8 +159,7 @@ public final class EtcdClient: Sendable {
         _ method: EtcdWire.Method<Request, Response>, _ request: Request, within timeout: Duration? = nil,
         perMember: Duration? = nil
     ) async throws -> Response {
-        let attemptTimeout = perMember ?? attemptTimeout
-        let limit = timeout.map { Swift.min($0, operationTimeout) } ?? operationTimeout
+        let (attemptTimeout, limit) = timeouts(within: timeout, perMember: perMember)
         let name = method.descriptor.method
         return try await failingOver(name, within: limit) { index, remaining in
             try await self.attempt(method, request, at: index, timeout: Swift.min(attemptTimeout, remaining))

@@ -194,9 +194,14 @@ final class WatchStream: @unchecked Sendable {
     /// The next answer's events; nil when the member ended the stream.
     func next() async throws -> [EtcdWatchEvent]? {
         guard let batch = try await batches.next() else { return nil }
-        let bytes = batch.reduce(0) { $0 + $1.keyValue.value.count + $1.keyValue.key.utf8.count }
+        let bytes = Self.bytes(of: batch)
         queued.state.withLock { $0.bytes -= bytes }
         return batch
+    }
+
+    /// What a batch counts against ``EtcdWatch/maximumQueuedBytes``: its keys and values.
+    static func bytes(of events: [EtcdWatchEvent]) -> Int {
+        events.reduce(0) { $0 + $1.keyValue.value.count + $1.keyValue.key.utf8.count }
     }
 
     /// The call itself: the create request, then every answer until the member ends it.
@@ -233,7 +238,7 @@ final class WatchStream: @unchecked Sendable {
                         kind: event.type == .delete ? .delete : .put,
                         keyValue: try EtcdWire.keyValue(event.kv))
                 }
-                let bytes = events.reduce(0) { $0 + $1.keyValue.value.count + $1.keyValue.key.utf8.count }
+                let bytes = Self.bytes(of: events)
                 // Wait for the reader while too much is queued: memory stays bounded and
                 // HTTP/2's flow control holds the member back.
                 while queued.state.withLock({ $0.bytes }) > EtcdWatch.maximumQueuedBytes {
