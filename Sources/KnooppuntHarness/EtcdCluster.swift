@@ -114,7 +114,7 @@ public final class EtcdCluster: @unchecked Sendable {
             throw HarnessError("etcd is not installed: run scripts/setup.sh (Debian's etcd-server)")
         }
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        guard let base = basePort ?? Self.freePortsBelowEphemeral(portsPerMember * count) else {
+        guard let base = basePort ?? FreePorts.consecutive(portsPerMember * count) else {
             throw HarnessError("no \(portsPerMember * count) free consecutive ports on loopback for etcd")
         }
         self.folder = folder
@@ -282,24 +282,6 @@ public final class EtcdCluster: @unchecked Sendable {
 
     /// The text of member `index`'s log (for a failing test's message).
     public func logText(_ index: Int) -> String { processes.logText(members[index].name) }
-
-    /// The lowest port the kernel hands out as a connection's own (Linux's default
-    /// `ip_local_port_range` starts here): a member's port above it can be taken by any
-    /// outgoing connection, the members' own to each other included, between the check that
-    /// it is free and the member's bind.
-    static let ephemeralPortsStart = 32_768
-    /// Tries for consecutive free ports below the ephemeral range.
-    static let portTries = 20
-
-    /// `count` consecutive free ports, below ``ephemeralPortsStart`` where such were found
-    /// (nil when no free ports were found at all).
-    static func freePortsBelowEphemeral(_ count: Int) -> Int? {
-        for _ in 0..<portTries {
-            guard let base = FreePorts.consecutive(count) else { return nil }
-            if base + count <= ephemeralPortsStart { return base }
-        }
-        return FreePorts.consecutive(count)
-    }
 
     static func milliseconds(_ duration: Duration) -> Int64 {
         duration.components.seconds * 1_000 + duration.components.attoseconds / 1_000_000_000_000_000

@@ -1,10 +1,11 @@
 import Foundation
 import KnooppuntConfig
 import KnooppuntDomain
-import KnooppuntHarness
 import KnooppuntProtocol
 import StrictJSON
 import Testing
+
+@testable import KnooppuntHarness
 
 @Suite("Local network layout and ports")
 struct LayoutTests {
@@ -55,6 +56,21 @@ struct LayoutTests {
         #expect(!FreePorts.isFree(held))
         let base = try #require(LocalNetworkLayout.freeBasePort(standby: true, chp: false))
         #expect([2, 3, 12, 13].allSatisfy { FreePorts.isFree(base + $0) })
+    }
+
+    @Test(
+        "ports are handed out below the kernel's ephemeral range, where no outgoing connection can take one before its process binds it"
+    )
+    func portsBelowEphemeral() throws {
+        let start = FreePorts.ephemeralStart
+        #expect(start >= 1_024)
+        for _ in 0..<20 {
+            let base = try #require(LocalNetworkLayout.freeBasePort(standby: true, chp: true, third: true))
+            #expect(base >= FreePorts.lowestPort)
+            if start > FreePorts.lowestPort + 1_100 { #expect(base + 23 < start) }
+        }
+        let members = try #require(FreePorts.consecutive(9))
+        if start > FreePorts.lowestPort + 1_100 { #expect(members + 8 < start) }
     }
 
     @Test("the harness's readings of a node's STATUS: serving, standby in sync, takeovers, convergence")

@@ -193,7 +193,14 @@ final class TestNetwork {
         try start(name, LocalNetworkLayout.node(role).arguments + nodeArguments, environment: environment)
         guard waitReady else { return }
         try waitUntil("the \(role.rawValue) node's control socket", timeout: 20) {
-            (try? nodeStatus(role)) != nil
+            guard (try? nodeStatus(role)) == nil else { return true }
+            // A node that could not start says why in its log: the failure shows it at once.
+            if let process = processes[name], !process.isRunning {
+                throw TestFailure(
+                    "the \(role.rawValue) node exited (\(process.exitDescription)): \(log(name).suffix(1_500))"
+                )
+            }
+            return false
         }
     }
 
