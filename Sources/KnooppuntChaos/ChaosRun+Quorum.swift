@@ -118,7 +118,7 @@ extension ChaosRun {
     /// The reports of one log entry, in order: one commit's batch (refusals hold none).
     static func decodeEntry(_ value: [UInt8]) throws -> [LogRecord] {
         guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts),
-            case .replicate(_, _, _, let updates, _) = try PairMessage.decode(parts)
+            case .replicate(_, _, _, let updates, _, _) = try PairMessage.decode(parts)
         else { throw ChaosError("etcd's log holds a value that is not a log entry") }
         return updates.map {
             LogRecord(

@@ -52,6 +52,12 @@ extension ChaosRun {
             activations: activations(folder: folder))
         if others.count > 1 { records.replicaLogs = others.map { ($0.0.rawValue, $0.1) } }
         records.etcdLog = readEtcdLogFile(folder)
+        if records.etcdLog != nil {
+            records.auditChains = try stores.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                AuditChainRecord(
+                    replica: $0.key.rawValue, records: try $0.value.auditRecords(from: 1, limit: Int.max))
+            }
+        }
         return records
     }
 

@@ -72,6 +72,29 @@ extension Checker {
             .init(
                 name: "epochs only rise along the log (never two replicas committing in one epoch)",
                 checked: run.log.count, violations: epochViolations))
+
+        // 5. One audit chain: every replica's is intact and a prefix of the longest (the chain
+        //    travels in etcd's log), and it holds an `accepted` row for every ACKed report.
+        var auditViolations: [String] = []
+        if let longest = run.auditChains.max(by: { $0.hashes.count < $1.hashes.count }) {
+            for chain in run.auditChains {
+                if !chain.intact { auditViolations.append("\(chain.replica)'s audit chain is broken") }
+                if Array(longest.hashes.prefix(chain.hashes.count)) != chain.hashes {
+                    auditViolations.append(
+                        "\(chain.replica)'s audit chain (\(chain.hashes.count) rows) is not a prefix of \(longest.replica)'s"
+                    )
+                }
+            }
+            for ack in run.acks where !longest.accepted.contains(ack.id) {
+                auditViolations.append(
+                    "ACK \(ack.id) at seq \(ack.sequence) has no accepted row in the audit chain")
+                break
+            }
+        }
+        invariants.append(
+            .init(
+                name: "every replica holds one audit chain, with a row for every ACK",
+                checked: run.auditChains.count, violations: auditViolations))
         return invariants
     }
 }

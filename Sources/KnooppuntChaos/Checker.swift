@@ -77,6 +77,9 @@ public struct RunRecords: Sendable {
     /// With replicas on etcd: the committed log read from etcd after the run (what trimming
     /// left of it); nil for the pair or one node.
     public var etcdLog: [LogRecord]?
+    /// With replicas on etcd: each replica's audit chain (its rows' hashes, whether every row
+    /// follows on the one before and matches its hash) and the reports its `accepted` rows name.
+    public var auditChains: [AuditChainRecord] = []
 
     public init(
         acks: [AckRecord], queued: [String: [String]], log: [LogRecord], standbyLog: [LogRecord]?,
@@ -89,6 +92,32 @@ public struct RunRecords: Sendable {
         self.standbyLog = standbyLog
         self.mirrors = mirrors
         self.activations = activations
+    }
+}
+
+/// One replica's audit chain as a run left it.
+public struct AuditChainRecord: Sendable {
+    public var replica: String
+    public var hashes: [[UInt8]]
+    /// Every row follows on the one before (from row 1) and matches its hash.
+    public var intact: Bool
+    public var accepted: Set<String>
+
+    public init(replica: String, records: [AuditRecord]) {
+        self.replica = replica
+        hashes = records.map(\.hash)
+        var previous = AuditRecord.genesis
+        intact = true
+        for (offset, record) in records.enumerated() {
+            guard record.seq == UInt64(offset + 1), record.previousHash == previous,
+                record.computedHash == record.hash
+            else {
+                intact = false
+                break
+            }
+            previous = record.hash
+        }
+        accepted = Set(records.filter { $0.event.kind == .accepted }.map(\.event.subject))
     }
 }
 

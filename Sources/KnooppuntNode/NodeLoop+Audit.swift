@@ -103,6 +103,10 @@ extension NodeLoop {
         guard isActive, !auditQueue.isEmpty else { return }
         let events = auditQueue
         auditQueue.removeAll()
+        if quorum != nil {
+            quorumAudit(events)
+            return
+        }
         let records: [AuditRecord]
         do {
             records = try store.appendAudit(events, epoch: epoch, logSequence: coordinator.lastSequence)

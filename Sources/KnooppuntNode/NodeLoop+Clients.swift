@@ -216,14 +216,17 @@ extension NodeLoop {
         var batch: Batch?
         if !pending.accepted.isEmpty || !pending.rejected.isEmpty {
             let commitStart = ContinuousClock.now
-            // The batch's audit rows, and any waiting, go into the same transaction: no extra fsync.
+            // The batch's audit rows, and any waiting, go into the same transaction: no extra
+            // fsync. On etcd they go in the batch's log entry instead, and into this store once
+            // etcd committed it (NodeLoop+QuorumCommit.swift).
             let events = auditQueue + auditEvents(for: pending, at: now)
             auditQueue.removeAll()
+            let etcdAudit = quorumAuditRows(events)
             let audited: [AuditRecord]
             do {
                 audited = try store.commit(
                     accepted: pending.accepted.map { ($0.update, $0.document) },
-                    records: pending.rejected.map(\.record), audit: events, epoch: epoch,
+                    records: pending.rejected.map(\.record), audit: quorum == nil ? events : [], epoch: epoch,
                     logSequence: coordinator.lastSequence)
             } catch {
                 storageFailed(error)
@@ -253,7 +256,7 @@ extension NodeLoop {
             }
             batch = Batch(
                 id: batchCounter, lastSequence: coordinator.lastSequence, answers: answers,
-                updates: pending.accepted.map(\.update), committedAt: .now)
+                updates: pending.accepted.map(\.update), committedAt: .now, audit: etcdAudit)
         }
         // A resend of a report whose original is not yet released is answered with it.
         for item in pending.repeats {

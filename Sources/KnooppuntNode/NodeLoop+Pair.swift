@@ -94,7 +94,7 @@ extension NodeLoop {
         switch message {
         case .beat(let beat):
             perform(pair.receive(beat, now: now))
-        case .replicate(let senderEpoch, let activeLast, let batch, let updates, let records):
+        case .replicate(let senderEpoch, let activeLast, let batch, let updates, let records, _):
             receiveReplication(
                 senderEpoch, activeLast: activeLast, batch: batch, updates: updates, records: records)
         case .replicated(let peerEpoch, let upTo, let batch):

@@ -40,6 +40,11 @@ final class QuorumState {
     /// election task says the role is lost (a replica resumed after SIGSTOP must not serve
     /// the daemons from a stale picture for even one message).
     var leaseUntil: ContinuousClock.Instant = .now
+    /// As active: the last audit row chained and not yet in this store (its rows go to etcd
+    /// first and into the store once etcd committed them); nil when the store's head is the tip.
+    var auditTip: (seq: UInt64, hash: [UInt8])?
+    /// Said once: the log's audit rows do not follow this store's chain.
+    var auditMismatchLogged = false
 
     init(link: QuorumLink) { self.link = link }
 
@@ -212,6 +217,7 @@ extension NodeLoop {
         quorum.pipeline = QuorumPipeline(
             fence: Fence(layout: quorum.link.layout, electionKey: term.key, epoch: term.epoch, tip: tip))
         quorum.role = .active(term)
+        quorum.auditTip = nil
         takeovers.append((Epoch(term.epoch), Self.wallClock()))
         recordActive(epoch: Epoch(term.epoch))
         logger.notice(
@@ -242,6 +248,8 @@ extension NodeLoop {
             "this replica follows the log", metadata: ["reason": "\(reason)", "node.epoch": "\(epoch)"])
         quorum.role = .following
         quorum.pipeline = nil
+        // Rows on their way to etcd reach this store from the log, if etcd committed them.
+        quorum.auditTip = nil
         awaiting.removeAll()
         awaitingRejections.removeAll()
         if wasActive {

@@ -62,6 +62,7 @@ extension NodeLoop {
         guard let quorum, let last = decoded.last else { return }
         var accepted: [(Update, ReportDocument?)] = []
         var records: [RejectionRecord] = []
+        var audit: [AuditRecord] = []
         var next = coordinator.lastSequence + 1
         // The report sequence at the batch's last entry (this store may hold more, as active).
         var sequenceAtLast = quorum.upkeep.durable.sequence
@@ -79,10 +80,19 @@ extension NodeLoop {
                 next += 1
             }
             records += item.entry.rejections
+            audit += item.entry.audit
         }
         let point = QuorumPoint(index: last.index, revision: last.modRevision, sequence: sequenceAtLast)
+        // The active's chain, row for row (rows this store holds already are skipped).
+        let copies = store.auditCopies(following: audit)
+        if copies.count < audit.count(where: { $0.seq > store.auditHead.seq }), !quorum.auditMismatchLogged {
+            quorum.auditMismatchLogged = true
+            logger.error(
+                "audit rows in the log do not follow this store's chain; they are not copied",
+                metadata: ["audit.head": "\(store.auditHead.seq)", "index": "\(last.index)"])
+        }
         do {
-            try store.commit(accepted: accepted, records: records, quorumPoint: point)
+            try store.commit(accepted: accepted, records: records, auditCopies: copies, quorumPoint: point)
         } catch {
             storageFailed(error)
         }

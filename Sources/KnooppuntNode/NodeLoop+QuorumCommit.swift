@@ -10,10 +10,35 @@ extension NodeLoop {
     func quorumCommit(_ batch: Batch, updates: [Update], records: [RejectionRecord]) {
         guard let quorum, quorum.holdsRole, quorum.pipeline != nil else { return }
         awaiting.append(batch)
-        // Updates, then refusals: each refusal names the sequence it came after.
-        let items = updates.map(QuorumEntry.Item.init) + records.map(QuorumEntry.Item.init)
+        // Updates, then refusals (each names the sequence it came after), then audit rows.
+        let items =
+            updates.map(QuorumEntry.Item.init) + records.map(QuorumEntry.Item.init)
+            + batch.audit.map(QuorumEntry.Item.init)
         quorum.pipeline?.append(items, batch: batch.id)
         pumpQuorum()
+    }
+
+    /// The active's audit rows for `events`, chained after the rows still on their way to
+    /// etcd (none when the replica does not hold the role: only the active writes the chain).
+    func quorumAuditRows(_ events: [AuditEvent]) -> [AuditRecord] {
+        guard let quorum, quorum.holdsRole, !events.isEmpty else { return [] }
+        let rows = store.chain(
+            events, epoch: epoch, logSequence: coordinator.lastSequence, after: quorum.auditTip)
+        if let last = rows.last { quorum.auditTip = (last.seq, last.hash) }
+        return rows
+    }
+
+    /// Audit rows with no batch to ride on (deliveries, refusal counts, the takeover): a batch
+    /// of their own through etcd, with no answers.
+    func quorumAudit(_ events: [AuditEvent]) {
+        let rows = quorumAuditRows(events)
+        guard !rows.isEmpty else { return }
+        batchCounter += 1
+        quorumCommit(
+            Batch(
+                id: batchCounter, lastSequence: coordinator.lastSequence, answers: [], updates: [],
+                committedAt: .now, audit: rows),
+            updates: [], records: [])
     }
 
     /// Sends commits while the pipeline builds any (up to its limit in flight), or the read
@@ -93,10 +118,12 @@ extension NodeLoop {
             // On a majority of etcd's members and in this store: acknowledge, in order.
             let now = ContinuousClock.now
             var releasedAny = false
+            storeCommittedAudit(batches)
             for id in batches {
                 guard let first = awaiting.first, first.id == id else { break }
                 releasedAny = true
-                quorum.figures.released(first, at: now)
+                // A batch of audit rows alone is not one of the figures' batches of reports.
+                if !first.answers.isEmpty { quorum.figures.released(first, at: now) }
                 release(awaiting.removeFirst(), degraded: false)
             }
             if releasedAny, let released = quorum.pipeline?.released {
@@ -108,6 +135,25 @@ extension NodeLoop {
         case .fenced:
             logger.warning("etcd fenced this replica's commit: another replica holds the role")
             stepDownQuorum("fenced by etcd", campaignAgain: true)
+        }
+    }
+
+    /// The audit rows of batches etcd committed, into this store (one transaction). They are
+    /// in etcd already: a replica that stops before this reads them from the log at its start,
+    /// since its saved point never passes a released batch before this write.
+    private func storeCommittedAudit(_ batches: [UInt64]) {
+        let released = Set(batches)
+        let rows = awaiting.prefix { released.contains($0.id) }.flatMap(\.audit)
+        guard !rows.isEmpty else { return }
+        do {
+            let written = try store.appendAuditCopies(rows)
+            if written < rows.count {
+                logger.error(
+                    "audit rows etcd committed do not follow this store's chain",
+                    metadata: ["audit.head": "\(store.auditHead.seq)", "audit.first": "\(rows[0].seq)"])
+            }
+        } catch {
+            storageFailed(error)
         }
     }
 }

@@ -7,7 +7,7 @@ import KnooppuntProtocol
 /// on its own clock, with the notes of the signal's acknowledgements and follow-ups (by the
 /// same rule: ``SignalRetention/endedSignals(in:expiring:)``); only the active writes the
 /// tombstones, in the same transaction as its own deletion, and hands them to the standby
-/// with the rest of the chain.
+/// with the rest of the chain (on etcd: in the log, as every audit row).
 extension NodeLoop {
     /// Deletes what has expired; called every `signalExpiryInterval`.
     func expireSignals() {
@@ -17,15 +17,17 @@ extension NodeLoop {
         let now = Self.wallClock()
         let records: [AuditRecord]
         let notes: [SignalRetention.Note]
+        let events: [AuditEvent]
         do {
             notes = SignalRetention.notes(in: try store.signalAnswers(to: ended))
             guard !expired.isEmpty || !notes.isEmpty else { return }
-            let events =
+            events =
                 isActive
                 ? expired.map { Self.tombstone($0, at: now) } + notes.map { Self.tombstone($0, at: now) } : []
+            // On etcd the tombstones go through the log like every audit row (below).
             records = try store.expireSignals(
-                expired.map(\.entry.report) + notes.map(\.update.report), audit: events, epoch: epoch,
-                logSequence: coordinator.lastSequence)
+                expired.map(\.entry.report) + notes.map(\.update.report), audit: quorum == nil ? events : [],
+                epoch: epoch, logSequence: coordinator.lastSequence)
         } catch {
             storageFailed(error)
         }
@@ -37,6 +39,7 @@ extension NodeLoop {
             if picture.entries[key]?.report.id == note.update.report.id { picture.withholdContent(of: key) }
         }
         replicateAudit(records)
+        if quorum != nil { quorumAudit(events) }
         // etcd's log holds the same content: the active rewrites it (every replica marks it
         // due, so one that becomes active later finds it too).
         quorum?.upkeep.retentionDue = true

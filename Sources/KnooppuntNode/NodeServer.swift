@@ -116,6 +116,8 @@ struct Batch {
     var answers: [(routing: [UInt8], answer: Answer)]
     let updates: [Update]
     let committedAt: ContinuousClock.Instant
+    /// On etcd: the batch's audit rows, written to the store once etcd committed them.
+    var audit: [AuditRecord] = []
 }
 
 /// The node's state on its loop thread.

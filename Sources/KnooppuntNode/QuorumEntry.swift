@@ -4,8 +4,9 @@ import KnooppuntProtocol
 
 /// One entry of the replicated log in etcd: everything one fenced commit wrote, in order,
 /// under one key. Each item is an accepted report's Update (sequence, epoch, committedAt,
-/// the sealed report's frames) or a refusal that used up an origin sequence; both are what a
-/// follower needs to reach the active's store state. The value is the pair's own REPLICATE
+/// the sealed report's frames), a refusal that used up an origin sequence, or a row of the
+/// audit chain (docs/PROTOCOL.md §13); all are what a follower needs to reach the active's
+/// store state, so the chain continues on whichever replica takes over. The value is the pair's own REPLICATE
 /// message with those items, packed into one byte string: one codec for every copy of the
 /// log (docs/PROTOCOL.md §12). An entry of one item (what every commit wrote before issue 15)
 /// is a batch of one.
@@ -20,6 +21,8 @@ struct QuorumEntry: Sendable, Hashable {
     var lastSequence: SequenceNumber
     var updates: [Update]
     var rejections: [RejectionRecord]
+    /// Audit rows, in chain order, after the entry's reports and refusals.
+    var audit: [AuditRecord] = []
 
     /// The parts of the REPLICATE message before its items.
     static let headerParts = 5
@@ -54,6 +57,15 @@ struct QuorumEntry: Sendable, Hashable {
             sequence = record.afterSequence
         }
 
+        /// An audit row, at the report sequence it was written after.
+        init(_ record: AuditRecord) {
+            part = Self.lastPart(
+                .replicate(
+                    epoch: record.epoch, activeLastSequence: record.logSequence, batch: 0, updates: [],
+                    rejections: [], audit: [record]))
+            sequence = record.logSequence
+        }
+
         /// An item from its part as packed (a log entry read back, or a test's bytes).
         init(part: [UInt8], sequence: SequenceNumber) {
             self.part = part
@@ -86,18 +98,23 @@ struct QuorumEntry: Sendable, Hashable {
         return Array(parts.dropFirst(headerParts))
     }
 
-    init(epoch: Epoch, lastSequence: SequenceNumber, updates: [Update], rejections: [RejectionRecord]) {
+    init(
+        epoch: Epoch, lastSequence: SequenceNumber, updates: [Update], rejections: [RejectionRecord],
+        audit: [AuditRecord] = []
+    ) {
         self.epoch = epoch
         self.lastSequence = lastSequence
         self.updates = updates
         self.rejections = rejections
+        self.audit = audit
     }
 
     /// The bytes stored at the entry's log key, packed as the pipeline packs a commit
     /// (``value(of:epoch:)``, one encoder for both): updates first, then refusals (each refusal
-    /// names the sequence it came after, so its place is kept).
+    /// names the sequence it came after, so its place is kept), then audit rows.
     var value: [UInt8] {
-        Self.value(of: updates.map(Item.init) + rejections.map(Item.init), epoch: epoch)
+        Self.value(
+            of: updates.map(Item.init) + rejections.map(Item.init) + audit.map(Item.init), epoch: epoch)
     }
 
     /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.
@@ -106,17 +123,17 @@ struct QuorumEntry: Sendable, Hashable {
             throw Problem(.wrongFrameCount, field: "log entry", "not a packed message")
         }
         guard
-            case .replicate(let epoch, let last, _, let updates, let rejections) = try PairMessage.decode(
-                parts)
+            case .replicate(let epoch, let last, _, let updates, let rejections, let audit) =
+                try PairMessage.decode(parts)
         else {
             throw Problem(.wrongFrameCount, field: "log entry", "not a REPLICATE message")
         }
-        guard !updates.isEmpty || !rejections.isEmpty else {
+        guard !updates.isEmpty || !rejections.isEmpty || !audit.isEmpty else {
             throw Problem(.wrongFrameCount, field: "log entry", "an entry holds at least one item")
         }
-        self.init(epoch: epoch, lastSequence: last, updates: updates, rejections: rejections)
+        self.init(epoch: epoch, lastSequence: last, updates: updates, rejections: rejections, audit: audit)
     }
 
     /// Items in the entry.
-    var count: Int { updates.count + rejections.count }
+    var count: Int { updates.count + rejections.count + audit.count }
 }

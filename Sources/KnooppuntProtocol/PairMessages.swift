@@ -82,9 +82,10 @@ public enum PairMessage: Sendable, Hashable {
     case beat(PeerBeat)
     /// Active → passive: committed log entries and refusals, in order, and the active's last
     /// sequence. `batch` names a live batch whose ACKs wait for the answer (0: catch-up).
+    /// `audit`: audit rows, only in the log on etcd (the pair copies them with AUDIT).
     case replicate(
         epoch: Epoch, activeLastSequence: SequenceNumber, batch: UInt64, updates: [Update],
-        rejections: [RejectionRecord])
+        rejections: [RejectionRecord], audit: [AuditRecord] = [])
     /// Passive → active: everything up to `upTo` (and batch `batch`) is durable here.
     case replicated(epoch: Epoch, upTo: SequenceNumber, batch: UInt64)
     /// Passive → active: send the log from `from`; my entry at `from - 1` is of `epochAtPrevious`.
@@ -122,7 +123,7 @@ public enum PairMessage: Sendable, Hashable {
                 number(beat.epoch),
                 number(beat.lastSequence), text(beat.syncing ? "syncing" : ""),
             ]
-        case .replicate(let epoch, let last, let batch, let updates, let rejections):
+        case .replicate(let epoch, let last, let batch, let updates, let rejections, let audit):
             var parts = [protocolSignature, text("REPLICATE"), number(epoch), number(last), number(batch)]
             for update in updates {
                 parts.append(
@@ -142,6 +143,7 @@ public enum PairMessage: Sendable, Hashable {
                             number(record.epoch), number(record.afterSequence), text(String(record.at)),
                         ]))
             }
+            for record in audit { parts.append([UInt8(ascii: "A")] + AuditWire.pack(record)) }
             return parts
         case .replicated(let epoch, let upTo, let batch):
             return [protocolSignature, text("REPLICATED"), number(epoch), number(upTo), number(batch)]
@@ -183,7 +185,12 @@ public enum PairMessage: Sendable, Hashable {
             }
             var updates: [Update] = []
             var rejections: [RejectionRecord] = []
+            var audit: [AuditRecord] = []
             for part in body.dropFirst(3) {
+                if part.first == UInt8(ascii: "A") {
+                    audit.append(try AuditWire.unpack(Array(part.dropFirst())))
+                    continue
+                }
                 guard let kind = part.first,
                     let inner = FramePack.unpack(Array(part.dropFirst()), maxParts: 80)
                 else {
@@ -240,7 +247,7 @@ public enum PairMessage: Sendable, Hashable {
                 epoch: try MessageCodec.number(body[0], "REPLICATE.epoch"),
                 activeLastSequence: try MessageCodec.number(body[1], "REPLICATE.last"),
                 batch: try MessageCodec.number(body[2], "REPLICATE.batch"), updates: updates,
-                rejections: rejections)
+                rejections: rejections, audit: audit)
         case "REPLICATED":
             try MessageCodec.count(body, 3, command)
             return .replicated(

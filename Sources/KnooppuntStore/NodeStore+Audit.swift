@@ -28,10 +28,14 @@ extension NodeStore {
         }
     }
 
-    /// Numbers and chains events after the current head (nothing is written).
-    func chain(_ events: [AuditEvent], epoch: Epoch, logSequence: SequenceNumber) -> [AuditRecord] {
+    /// Numbers and chains events after `head`, by default this store's (nothing is written).
+    /// The active replica on etcd chains after its rows still on their way to etcd.
+    public func chain(
+        _ events: [AuditEvent], epoch: Epoch, logSequence: SequenceNumber,
+        after head: (seq: UInt64, hash: [UInt8])? = nil
+    ) -> [AuditRecord] {
         var records: [AuditRecord] = []
-        var (seq, hash) = auditHead
+        var (seq, hash) = head ?? auditHead
         for event in events {
             seq += 1
             let record = AuditRecord(
@@ -74,6 +78,16 @@ extension NodeStore {
     /// As standby: rows the active wrote, in order, each following on our head. Returns how
     /// many were appended; stops at the first row that does not follow (the caller asks again).
     public func appendAuditCopies(_ records: [AuditRecord]) throws -> Int {
+        let accepted = auditCopies(following: records)
+        guard let last = accepted.last else { return 0 }
+        try db.write { db in try insertAudit(accepted, db) }
+        auditHead = (last.seq, last.hash)
+        return accepted.count
+    }
+
+    /// Of rows another node wrote, in order: those after this store's head that follow on it,
+    /// up to the first that does not (rows held already are skipped).
+    public func auditCopies(following records: [AuditRecord]) -> [AuditRecord] {
         var accepted: [AuditRecord] = []
         var head = auditHead
         for record in records where record.seq > head.seq {
@@ -83,10 +97,7 @@ extension NodeStore {
             accepted.append(record)
             head = (record.seq, record.hash)
         }
-        guard !accepted.isEmpty else { return 0 }
-        try db.write { db in try insertAudit(accepted, db) }
-        auditHead = head
-        return accepted.count
+        return accepted
     }
 
     /// Moves every row aside (kept in `audit_discarded` for an inspection) so the chain can be

@@ -150,13 +150,16 @@ public final class NodeStore {
     /// Writes one batch of decisions in a single transaction (one fsync): accepted reports
     /// and refusals with the epoch and global sequence they came after, and the batch's audit
     /// rows (no extra fsync). Returns the audit rows as chained. A replica on etcd saves how
-    /// far it holds the log (`quorumPoint`) in the same transaction.
+    /// far it holds the log (`quorumPoint`) in the same transaction, and the audit rows the
+    /// log brought (`auditCopies`, from ``auditCopies(following:)``) instead of events of its own.
     @discardableResult
     public func commit(
         accepted: [(Update, ReportDocument?)], records: [RejectionRecord], audit: [AuditEvent] = [],
-        epoch: Epoch = 0, logSequence: SequenceNumber = 0, quorumPoint: QuorumPoint? = nil
+        epoch: Epoch = 0, logSequence: SequenceNumber = 0, auditCopies: [AuditRecord] = [],
+        quorumPoint: QuorumPoint? = nil
     ) throws -> [AuditRecord] {
-        let chained = chain(audit, epoch: epoch, logSequence: logSequence)
+        precondition(audit.isEmpty || auditCopies.isEmpty, "one writer of a transaction's audit rows")
+        let chained = auditCopies.isEmpty ? chain(audit, epoch: epoch, logSequence: logSequence) : auditCopies
         try db.write { db in
             let insertLog = try db.cachedStatement(
                 sql: """

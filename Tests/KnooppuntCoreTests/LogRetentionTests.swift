@@ -130,7 +130,7 @@ struct LogRetentionTests {
                 epoch: 1, activeLastSequence: 1, batch: 0,
                 updates: [Update(sequence: 1, epoch: 1, committedAt: Self.t0, report: report)], rejections: []
             )
-            guard case .replicate(_, _, _, let updates, _) = try PairMessage.decode(message.parts) else {
+            guard case .replicate(_, _, _, let updates, _, _) = try PairMessage.decode(message.parts) else {
                 return nil
             }
             return updates.first

@@ -33,6 +33,40 @@ struct QuorumEntryTests {
         #expect(items.last?.sequence == updates[2].sequence)
     }
 
+    @Test(
+        "audit rows travel in the entry after its reports and refusals, hash for hash, so a follower's chain is the active's"
+    )
+    func auditRowsRoundTrip() throws {
+        let node = try MirrorFixtures.node(Network())
+        let updates = node.accepted.prefix(2).map(\.update)
+        let refusal = record(updates[0], after: updates[1].sequence)
+        let first = AuditRecord(
+            seq: 41, epoch: 12, logSequence: updates[1].sequence,
+            event: AuditEvent(
+                at: 1_552_902_300_000, kind: .accepted, actor: "VR09", person: "j.jansen",
+                subject: updates[1].report.id.rawValue, detail: ["seq": .integer(Int64(updates[1].sequence))]),
+            previousHash: Array(repeating: 7, count: 32))
+        let second = AuditRecord(
+            seq: 42, epoch: 12, logSequence: updates[1].sequence,
+            event: AuditEvent(at: 1_552_902_300_001, kind: .delivered, actor: "VR10", detail: ["applied": 3]),
+            previousHash: first.hash)
+        let entry = QuorumEntry(
+            epoch: 12, lastSequence: updates[1].sequence, updates: updates, rejections: [refusal],
+            audit: [first, second])
+        let read = try QuorumEntry(value: entry.value)
+        #expect(read == entry && read.count == 5)
+        #expect(read.audit.map(\.hash) == [first.hash, second.hash])
+        #expect(read.audit.allSatisfy { $0.computedHash == $0.hash })
+        let items =
+            updates.map(QuorumEntry.Item.init) + [QuorumEntry.Item(refusal)]
+            + [first, second].map(QuorumEntry.Item.init)
+        #expect(QuorumEntry.value(of: items, epoch: 12) == entry.value)
+        #expect(items.last?.sequence == updates[1].sequence)
+        // An entry of audit rows alone (deliveries, a takeover) is an entry too.
+        let alone = QuorumEntry(epoch: 12, lastSequence: 5, updates: [], rejections: [], audit: [second])
+        #expect(try QuorumEntry(value: alone.value).audit == [second])
+    }
+
     @Test("an entry of one item, as every commit wrote before one entry per commit, stays readable")
     func oneItemEntries() throws {
         let node = try MirrorFixtures.node(Network())

@@ -6,6 +6,7 @@ import KnooppuntEtcd
 import KnooppuntHarness
 import KnooppuntProtocol
 import KnooppuntStore
+import StrictJSON
 import Testing
 
 /// Three etcd members and the two node replicas of a network (the pair's two addresses, each
@@ -76,6 +77,17 @@ private final class QuorumNetwork: @unchecked Sendable {
         }
     }
 
+    /// The audit part of a replica's STATUS.
+    func audit(_ role: PairRole) -> JSONValue? { (try? net.nodeStatus(role))?["audit"] ?? nil }
+
+    /// Both replicas hold the same audit chain, with at least one row.
+    func sameAuditChain(_ one: PairRole, _ other: PairRole) -> Bool {
+        guard let first = audit(one), let head = first["head"]?.integerValue, head > 0,
+            let second = audit(other)
+        else { return false }
+        return second["head"]?.integerValue == head && second["headHash"] == first["headHash"]
+    }
+
     /// Waits until every report handed over is ACKed.
     func waitAllAcked(timeout: Double) throws {
         try waitUntil("every report acknowledged", timeout: timeout) {
@@ -107,7 +119,7 @@ private final class QuorumNetwork: @unchecked Sendable {
         var logged: [String] = []
         for keyValue in try await client.range(.prefix(layout)).keyValues {
             let parts = try #require(FramePack.unpack(keyValue.value, maxParts: PairMessage.maxParts))
-            if case .replicate(_, _, _, let updates, _) = try PairMessage.decode(parts) {
+            if case .replicate(_, _, _, let updates, _, _) = try PairMessage.decode(parts) {
                 logged += updates.map { "\($0.sequence)/\($0.epoch)/\($0.report.id)" }
             }
         }
@@ -162,6 +174,69 @@ extension SystemTests {
             quorum.net.stopAll()
         }
         try await quorum.checkLogs()
+    }
+
+    @Test(
+        "on etcd the audit chain is in the log: the follower holds the active's chain row for row; the active SIGKILLed, the other continues it in a higher epoch; audit verify passes on both",
+        .enabled(
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+        .timeLimit(.minutes(3)))
+    func quorumAuditAcrossFailover() async throws {
+        let quorum = try QuorumNetwork(name: "quorum-audit")
+        defer {
+            quorum.stop()
+            quorum.net.removeFolder()
+        }
+        let heldAtKill = try await offPool {
+            defer { quorum.closePublisher() }
+            try quorum.start()
+            let active = try quorum.waitForActive()
+            let other: PairRole = active == .primary ? .backup : .primary
+            try quorum.publish(5)
+            try quorum.waitAllAcked(timeout: 60)
+            try waitUntil("the follower holding the active's audit chain", timeout: 30) {
+                quorum.sameAuditChain(active, other)
+            }
+            let heldAtKill = quorum.audit(other)?["head"]?.integerValue ?? 0
+
+            quorum.net.kill9(QuorumNetwork.name(active))
+            let next = try quorum.waitForActive(excluding: active)
+            try quorum.publish(5)
+            try quorum.waitAllAcked(timeout: 60)
+            try waitUntil("the new active signing its head", timeout: 30) {
+                guard let head = quorum.audit(next)?["head"]?.integerValue, head > heldAtKill else {
+                    return false
+                }
+                return quorum.audit(next)?["checkpointed"]?.integerValue == head
+            }
+            // Back as a follower, the killed replica copies the rows written since from the log.
+            try quorum.net.startNode(active)
+            try quorum.waitCaughtUp(active, with: next)
+            try waitUntil("the restarted replica holding the chain", timeout: 30) {
+                quorum.sameAuditChain(next, active)
+            }
+            quorum.net.stopAll()
+            return heldAtKill
+        }
+        for node in ["primary", "backup"] {
+            let verify = try runKnooppunt(["audit", "verify", "--node", node, "--dir", quorum.net.root.path])
+            #expect(verify.status == 0, "\(node): \(verify.out) \(verify.err)")
+            #expect(verify.out.contains("intact"), "\(node): \(verify.out)")
+        }
+        let chains = try [PairRole.primary, .backup].map {
+            try AuditReader(nodeStorePath: quorum.net.folder.store(of: $0).path).records()
+        }
+        // The last replica stopped may have written rows after the other stopped: one chain is
+        // a prefix of the other, and both hold everything up to the restart.
+        let (short, long) =
+            chains[0].count <= chains[1].count ? (chains[0], chains[1]) : (chains[1], chains[0])
+        #expect(Int64(short.count) > heldAtKill)
+        #expect(long.prefix(short.count).map(\.hash) == short.map(\.hash), "the replicas' chains differ")
+        let accepted = Set(long.filter { $0.event.kind == .accepted }.map(\.event.subject))
+        #expect(accepted.count == 11)
+        #expect(Set(quorum.acks.map(\.id)).isSubset(of: accepted), "an ACKed report without its audit row")
+        let activations = long.filter { $0.event.kind == .nodeActive }.map(\.epoch)
+        #expect(activations.count == 2 && activations[0] < activations[1], "\(activations)")
     }
 
     @Test(
