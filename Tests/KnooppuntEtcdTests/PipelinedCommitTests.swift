@@ -72,6 +72,29 @@ struct PipelinedCommitTests {
     }
 
     @Test(
+        "a commit of the fence's most bytes fits etcd's default request limit (1.5 MiB), which refuses a larger one",
+        .timeLimit(.minutes(2)))
+    func largestCommitByBytesFits() async throws {
+        try await withCluster("largest-bytes") { _, client in
+            let election = Leadership(client: client, prefix: layout.activePrefix, leaseTTL: .seconds(4))
+            let term = try await election.campaign(value: bytes("a"))
+            var fence = Fence(layout: layout, electionKey: term.key, epoch: term.epoch, tip: .empty)
+            let largest = [UInt8](repeating: 0x4B, count: Fence.maximumCommitBytes)
+            let commit = try #require(fence.commit([largest]))
+            guard case .committed(let tip) = fence.decide(commit, try await client.run(commit)) else {
+                Issue.record("the largest commit by bytes was refused")
+                return
+            }
+            #expect(tip.sequence == 1)
+            #expect(try await client.get(layout.entryKey(1))?.value.count == Fence.maximumCommitBytes)
+            // etcd's own limit is real: a value over 1.5 MiB is refused with a message.
+            let over = [UInt8](repeating: 0x4B, count: 1_536 * 1_024 + 1)
+            await #expect(throws: EtcdError.self) { try await client.put("/test/over", over) }
+            try await election.resign(term)
+        }
+    }
+
+    @Test(
         "members started by the project grant the replicas' 1 s lease as asked, and a waiting campaigner holds the role once the holder resigns",
         .timeLimit(.minutes(2)))
     func shortLeaseAndWatchedCampaign() async throws {
