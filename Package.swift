@@ -160,7 +160,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        // The calls the node makes to etcd over its JSON gateway: kv, txn, leases, watch, status,
+        // The calls the node makes to etcd over its v3 gRPC API: kv, txn, leases, watch, status,
         // and the election of the active replica.
         .target(
             name: "KnooppuntEtcd",

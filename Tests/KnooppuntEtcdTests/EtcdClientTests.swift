@@ -72,12 +72,7 @@ struct EtcdClientTests {
             let files = EtcdTLSFiles(folder: keys)
             try files.prepare(members: [], clients: ["primary"], authorityName: "scheme")
             #expect(cluster.clientURLs.allSatisfy { $0.hasPrefix("http://127.0.0.1:") })
-            let client = try EtcdClient(
-                endpoints: cluster.clientURLs,
-                tls: EtcdTLS(
-                    authorityFile: files.authorityCertificate.path,
-                    certificateFile: files.clientCertificate("primary").path,
-                    keyFile: files.clientKey("primary").path))
+            let client = try EtcdClient(endpoints: cluster.clientURLs, tls: clientTLS(files, "primary"))
             let revision = try await client.put("/scheme", bytes("plain"))
             #expect(revision > 0)
             #expect(try await client.get("/scheme")?.value == bytes("plain"))

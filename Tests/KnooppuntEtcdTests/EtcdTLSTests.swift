@@ -44,12 +44,7 @@ struct EtcdTLSTests {
         defer { cluster.stopAll() }
         #expect(cluster.clientURLs.allSatisfy { $0.hasPrefix("https://127.0.0.1:") })
 
-        let replica = try EtcdClient(
-            endpoints: cluster.clientURLs,
-            tls: EtcdTLS(
-                authorityFile: files.authorityCertificate.path,
-                certificateFile: files.clientCertificate("primary").path,
-                keyFile: files.clientKey("primary").path))
+        let replica = try EtcdClient(endpoints: cluster.clientURLs, tls: clientTLS(files, "primary"))
         let committed = try await replica.put("/tls/replica", bytes("committed"))
         #expect(committed > 0)
         let answer = try await replica.txn(

@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntCertificates
 import KnooppuntCore
 import KnooppuntEtcd
 import KnooppuntHarness
@@ -65,6 +66,14 @@ func tearDown(_ cluster: EtcdCluster) async throws {
 }
 
 func bytes(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+/// A replica's client material from the files `EtcdTLSFiles.prepare` wrote: the CA, and the
+/// certificate and key of `client`.
+func clientTLS(_ files: EtcdTLSFiles, _ client: String) -> EtcdTLS {
+    EtcdTLS(
+        authorityFile: files.authorityCertificate.path,
+        certificateFile: files.clientCertificate(client).path, keyFile: files.clientKey(client).path)
+}
 
 extension EtcdClient {
     /// One fenced commit as the replicated node will send it: the fence's compares and puts,
