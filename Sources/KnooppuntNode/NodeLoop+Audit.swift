@@ -23,16 +23,7 @@ extension NodeLoop {
         for item in pending.accepted {
             let update = item.update
             let envelope = update.report.envelope
-            events.append(
-                AuditEvent(
-                    at: now, kind: .accepted, actor: envelope.origin.rawValue, person: envelope.author ?? "",
-                    subject: envelope.id.rawValue,
-                    detail: [
-                        "seq": .integer(Int64(update.sequence)), "epoch": .integer(Int64(update.epoch)),
-                        "originSeq": .integer(Int64(envelope.originSeq)),
-                        "type": .string(envelope.type.rawValue),
-                        "key": .string(envelope.key),
-                    ]))
+            events.append(.accepted(update, at: now))
             if case .ack(let ack) = item.document.body {
                 events.append(
                     AuditEvent(

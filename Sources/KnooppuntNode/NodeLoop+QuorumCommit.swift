@@ -10,11 +10,8 @@ extension NodeLoop {
     func quorumCommit(_ batch: Batch, updates: [Update], records: [RejectionRecord]) {
         guard let quorum, quorum.holdsRole, quorum.pipeline != nil else { return }
         awaiting.append(batch)
-        // Updates, then refusals (each names the sequence it came after), then audit rows.
-        let items =
-            updates.map(QuorumEntry.Item.init) + records.map(QuorumEntry.Item.init)
-            + batch.audit.map(QuorumEntry.Item.init)
-        quorum.pipeline?.append(items, batch: batch.id)
+        quorum.pipeline?.append(
+            QuorumEntry.items(updates: updates, rejections: records, audit: batch.audit), batch: batch.id)
         pumpQuorum()
     }
 
@@ -146,7 +143,7 @@ extension NodeLoop {
         let rows = awaiting.prefix { released.contains($0.id) }.flatMap(\.audit)
         guard !rows.isEmpty else { return }
         do {
-            let written = try store.appendAuditCopies(rows)
+            let written = try store.appendAuditCopies(rows, chainedHere: true)
             if written < rows.count {
                 logger.error(
                     "audit rows etcd committed do not follow this store's chain",

@@ -4,8 +4,9 @@ import KnooppuntProtocol
 
 /// One entry of the replicated log in etcd: everything one fenced commit wrote, in order,
 /// under one key. Each item is an accepted report's Update (sequence, epoch, committedAt,
-/// the sealed report's frames), a refusal that used up an origin sequence, or a row of the
-/// audit chain (docs/PROTOCOL.md §13); all are what a follower needs to reach the active's
+/// the sealed report's frames; with its accepted row of the audit chain when it has one), a
+/// refusal that used up an origin sequence, or another row of the audit chain
+/// (docs/PROTOCOL.md §13); all are what a follower needs to reach the active's
 /// store state, so the chain continues on whichever replica takes over. The value is the pair's own REPLICATE
 /// message with those items, packed into one byte string: one codec for every copy of the
 /// log (docs/PROTOCOL.md §12). An entry of one item (what every commit wrote before issue 15)
@@ -21,7 +22,7 @@ struct QuorumEntry: Sendable, Hashable {
     var lastSequence: SequenceNumber
     var updates: [Update]
     var rejections: [RejectionRecord]
-    /// Audit rows, in chain order, after the entry's reports and refusals.
+    /// Audit rows, in chain order.
     var audit: [AuditRecord] = []
 
     /// The parts of the REPLICATE message before its items.
@@ -41,39 +42,20 @@ struct QuorumEntry: Sendable, Hashable {
         /// The bytes the item adds to a packed entry (its part and the part's length).
         var packedSize: Int { 4 + part.count }
 
-        init(_ update: Update) {
-            part = Self.lastPart(
-                .replicate(
-                    epoch: update.epoch, activeLastSequence: update.sequence, batch: 0, updates: [update],
-                    rejections: []))
-            sequence = update.sequence
-        }
-
-        init(_ record: RejectionRecord) {
-            part = Self.lastPart(
-                .replicate(
-                    epoch: record.epoch, activeLastSequence: record.afterSequence, batch: 0, updates: [],
-                    rejections: [record]))
-            sequence = record.afterSequence
-        }
-
-        /// An audit row, at the report sequence it was written after.
-        init(_ record: AuditRecord) {
-            part = Self.lastPart(
-                .replicate(
-                    epoch: record.epoch, activeLastSequence: record.logSequence, batch: 0, updates: [],
-                    rejections: [], audit: [record]))
-            sequence = record.logSequence
-        }
-
         /// An item from its part as packed (a log entry read back, or a test's bytes).
         init(part: [UInt8], sequence: SequenceNumber) {
             self.part = part
             self.sequence = sequence
         }
+    }
 
-        /// Built by the codec itself, so an entry holds the same bytes as a REPLICATE message.
-        private static func lastPart(_ message: PairMessage) -> [UInt8] { message.parts.last ?? [] }
+    /// The items of a commit, as the REPLICATE codec builds them (so an entry holds the same
+    /// bytes as a REPLICATE message): audit rows in chain order, an accepted report's row
+    /// inside its Update's item, refusals last (``PairMessage/replicateItems(updates:rejections:audit:)``).
+    static func items(updates: [Update], rejections: [RejectionRecord], audit: [AuditRecord]) -> [Item] {
+        PairMessage.replicateItems(updates: updates, rejections: rejections, audit: audit).map {
+            Item(part: $0.part, sequence: $0.sequence)
+        }
     }
 
     /// The largest packed entry with items of `itemBytes` (their ``Item/packedSize``) in total.
@@ -110,11 +92,9 @@ struct QuorumEntry: Sendable, Hashable {
     }
 
     /// The bytes stored at the entry's log key, packed as the pipeline packs a commit
-    /// (``value(of:epoch:)``, one encoder for both): updates first, then refusals (each refusal
-    /// names the sequence it came after, so its place is kept), then audit rows.
+    /// (``items(updates:rejections:audit:)`` and ``value(of:epoch:)``, one encoder for both).
     var value: [UInt8] {
-        Self.value(
-            of: updates.map(Item.init) + rejections.map(Item.init) + audit.map(Item.init), epoch: epoch)
+        Self.value(of: Self.items(updates: updates, rejections: rejections, audit: audit), epoch: epoch)
     }
 
     /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.

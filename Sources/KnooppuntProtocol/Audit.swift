@@ -63,6 +63,23 @@ public struct AuditEvent: Sendable, Hashable {
     }
 }
 
+extension AuditEvent {
+    /// The row for a committed report. Every field comes from its Update, so the log on etcd
+    /// carries only the row's place in the chain next to the Update (docs/PROTOCOL.md §12,
+    /// the `V` item), and a follower rebuilds the rest.
+    public static func accepted(_ update: Update, at: Int64) -> AuditEvent {
+        let envelope = update.report.envelope
+        return AuditEvent(
+            at: at, kind: .accepted, actor: envelope.origin.rawValue, person: envelope.author ?? "",
+            subject: envelope.id.rawValue,
+            detail: [
+                "seq": .integer(Int64(update.sequence)), "epoch": .integer(Int64(update.epoch)),
+                "originSeq": .integer(Int64(envelope.originSeq)), "type": .string(envelope.type.rawValue),
+                "key": .string(envelope.key),
+            ])
+    }
+}
+
 /// One row of the audit log: an event with its place in the chain.
 ///
 /// `hash = SHA-256("KNA1" ‖ previous hash ‖ canonical JSON of every other field)`, with 32 zero

@@ -27,7 +27,7 @@ struct QuorumEntryTests {
         let read = try QuorumEntry(value: entry.value)
         #expect(read == entry && read.count == 4)
         // The pipeline's packing of items holds the same bytes as the codec's.
-        let items = updates.map(QuorumEntry.Item.init) + [QuorumEntry.Item(refusal)]
+        let items = QuorumEntry.items(updates: updates, rejections: [refusal], audit: [])
         #expect(QuorumEntry.value(of: items, epoch: 12) == entry.value)
         #expect(QuorumEntry.itemParts(of: entry.value) == items.map(\.part))
         #expect(items.last?.sequence == updates[2].sequence)
@@ -57,14 +57,94 @@ struct QuorumEntryTests {
         #expect(read == entry && read.count == 5)
         #expect(read.audit.map(\.hash) == [first.hash, second.hash])
         #expect(read.audit.allSatisfy { $0.computedHash == $0.hash })
-        let items =
-            updates.map(QuorumEntry.Item.init) + [QuorumEntry.Item(refusal)]
-            + [first, second].map(QuorumEntry.Item.init)
+        let items = QuorumEntry.items(updates: updates, rejections: [refusal], audit: [first, second])
         #expect(QuorumEntry.value(of: items, epoch: 12) == entry.value)
-        #expect(items.last?.sequence == updates[1].sequence)
+        // `first` is not the row an accepted report makes: it travels alone, before the Updates
+        // in chain order, at the sequence before them.
+        #expect(items.map { $0.part[0] } == Array("AAUUR".utf8))
+        #expect(
+            items.map(\.sequence) == [updates[0].sequence - 1, updates[0].sequence - 1]
+                + updates.map(\.sequence) + [updates[1].sequence])
         // An entry of audit rows alone (deliveries, a takeover) is an entry too.
         let alone = QuorumEntry(epoch: 12, lastSequence: 5, updates: [], rejections: [], audit: [second])
         #expect(try QuorumEntry(value: alone.value).audit == [second])
+    }
+
+    /// The chain a batch writes: a waiting row, then each report's accepted row (and an extra
+    /// row after the second), then a refusal's row.
+    func batchChain(_ updates: [Update], refusal: RejectionRecord) -> [AuditRecord] {
+        let at: Int64 = 1_552_902_300_000
+        var events = [AuditEvent(at: at - 5, kind: .delivered, actor: "VR10", detail: ["applied": 3])]
+        for (index, update) in updates.enumerated() {
+            events.append(.accepted(update, at: at))
+            if index == 1 {
+                events.append(
+                    AuditEvent(
+                        at: at, kind: .acknowledged, actor: "VR09", person: "j.jansen",
+                        subject: update.report.id.rawValue))
+            }
+        }
+        events.append(
+            AuditEvent(
+                at: at, kind: .refused, actor: "VR09", subject: refusal.rejection.reportID.rawValue, code: 4))
+        var rows: [AuditRecord] = []
+        for event in events {
+            rows.append(
+                AuditRecord(
+                    seq: UInt64(41 + rows.count), epoch: 12, logSequence: updates.last!.sequence,
+                    event: event,
+                    previousHash: rows.last?.hash ?? Array(repeating: 7, count: 32)))
+        }
+        return rows
+    }
+
+    @Test(
+        "an accepted report's audit row travels inside its Update, in chain order, and comes back hash for hash"
+    )
+    func acceptedRowsRideWithTheirUpdates() throws {
+        let node = try MirrorFixtures.node(Network())
+        let updates = node.accepted.prefix(4).map(\.update)
+        let refusal = record(updates[0], after: updates[3].sequence)
+        let chain = batchChain(updates, refusal: refusal)
+        let items = QuorumEntry.items(updates: updates, rejections: [refusal], audit: chain)
+        // The waiting row alone; four Updates with their rows, the extra row after the second;
+        // the refusal's row; the refusal.
+        #expect(items.map { $0.part[0] } == Array("AVVAVVAR".utf8))
+        let entry = QuorumEntry(
+            epoch: 12, lastSequence: updates[3].sequence, updates: updates, rejections: [refusal],
+            audit: chain)
+        let read = try QuorumEntry(value: entry.value)
+        #expect(read == entry)
+        #expect(read.audit.allSatisfy { $0.computedHash == $0.hash })
+        // An accepted row costs its place in the chain, not its fields again.
+        let alone = QuorumEntry.items(updates: [], rejections: [], audit: [chain[1]])[0].part.count
+        let inside =
+            items[1].part.count
+            - QuorumEntry.items(updates: [updates[0]], rejections: [], audit: [])[0]
+            .part.count
+        #expect(inside < alone / 2, "\(inside) bytes inside the Update, \(alone) alone")
+        // Cut anywhere (the pipeline fills entries by bytes), every piece holds a run of the
+        // chain in order, and each accepted row its own Update.
+        for cut in 1..<items.count {
+            let pieces = [items[..<cut], items[cut...]].map {
+                try? QuorumEntry(value: QuorumEntry.value(of: $0, epoch: 12))
+            }
+            #expect(pieces.compactMap { $0?.audit }.flatMap { $0 } == chain)
+            #expect(pieces.compactMap { $0?.updates }.flatMap { $0 } == updates)
+        }
+    }
+
+    @Test("a row that is not exactly what its Update says travels whole, so nothing is rebuilt wrongly")
+    func otherRowsTravelWhole() throws {
+        let node = try MirrorFixtures.node(Network())
+        let update = node.accepted[0].update
+        var event = AuditEvent.accepted(update, at: 1_552_902_300_000)
+        event.person = "someone else"
+        let row = AuditRecord(
+            seq: 1, epoch: 12, logSequence: update.sequence, event: event, previousHash: AuditRecord.genesis)
+        let items = QuorumEntry.items(updates: [update], rejections: [], audit: [row])
+        #expect(items.map { $0.part[0] } == Array("AU".utf8))
+        #expect(try QuorumEntry(value: QuorumEntry.value(of: items, epoch: 12)).audit == [row])
     }
 
     @Test("an entry of one item, as every commit wrote before one entry per commit, stays readable")
