@@ -56,6 +56,17 @@ public struct Picture: Sendable {
     /// The hash of each view, at the view's index in `views`.
     private var hashes: [ViewHash]
     private var viewIndex: [View: Int]
+    /// Per key, what its entry added to each view's hash, so replacing it costs no hashing
+    /// (``account(_:add:)``). Only for entries accounted under the current `views`.
+    private var accounted: [String: Accounted] = [:]
+
+    /// An entry's contribution to every tracked view: its distinct entry hashes (views that
+    /// see the same sections share one) and, per view, which of them it added.
+    private struct Accounted {
+        let sequence: SequenceNumber
+        let entryHashes: [[UInt8]]
+        let perView: [UInt8]
+    }
 
     public init(views: [View], registry: OrganisationRegistry = .installed) {
         self.views = views
@@ -83,6 +94,8 @@ public struct Picture: Sendable {
             }
         }
         hashes = updated.map { view in fresh[view] ?? viewIndex[view].map { hashes[$0] }! }
+        // Indexed by the old views: an entry replaced later is hashed again instead.
+        accounted = [:]
         views = updated
         viewIndex = Dictionary(uniqueKeysWithValues: updated.enumerated().map { ($1, $0) })
     }
@@ -107,7 +120,11 @@ public struct Picture: Sendable {
         lastSequence = update.sequence
         lastEpoch = update.epoch
         if let old, !old.isExercise { account(old, add: false) }
-        if !entry.isExercise { account(entry, add: true) }
+        if !entry.isExercise {
+            account(entry, add: true)
+        } else if old != nil {
+            accounted[entry.key] = nil
+        }
     }
 
     /// The entry of the accepted signal `id`, real or exercise; nil when the picture holds none.
@@ -132,6 +149,7 @@ public struct Picture: Sendable {
     /// Replaces everything with a snapshot taken at `sequence`.
     public mutating func replace(with snapshot: [PictureEntry], sequence: SequenceNumber, epoch: Epoch) {
         entries = [:]
+        accounted = [:]
         hashes = Array(repeating: ViewHash(), count: views.count)
         for entry in snapshot {
             entries[entry.key] = entry
@@ -145,27 +163,47 @@ public struct Picture: Sendable {
     /// sections share one entry hash, so a report costs a few hashes, not one per view. This
     /// runs for every committed report and every view: what a view sees is a bit mask (an
     /// envelope has at most `WireLimits.maxSections` sections), and the few distinct masks are
-    /// kept in a short list rather than a dictionary.
+    /// kept in a short list rather than a dictionary. What an entry added is kept
+    /// (``accounted``), so the entry that replaces it at its key removes it without hashing
+    /// or resolving its audiences again: at full load most reports replace one.
     private mutating func account(_ entry: PictureEntry, add: Bool) {
+        if !add, let kept = accounted[entry.key], kept.sequence == entry.sequence {
+            for index in views.indices { hashes[index].remove(kept.entryHashes[Int(kept.perView[index])]) }
+            return
+        }
         // An audience is resolved once per report, not once per view.
         let classifications = entry.report.envelope.sections.map { $0.classification.resolved(in: registry) }
         precondition(classifications.count <= UInt64.bitWidth, "an envelope has at most 16 sections")
         var known: [(mask: UInt64, hash: [UInt8])] = []
+        var perView: [UInt8] = []
+        perView.reserveCapacity(views.count)
         for index in views.indices {
             var mask: UInt64 = 0
             for (bit, classification) in classifications.enumerated()
             where views[index].allows(classification) {
                 mask |= 1 << UInt64(bit)
             }
-            let entryHash: [UInt8]
-            if let found = known.first(where: { $0.mask == mask }) {
-                entryHash = found.hash
+            let slot: Int
+            if let found = known.firstIndex(where: { $0.mask == mask }) {
+                slot = found
             } else {
-                entryHash = entry.entryHash(
-                    visibility: classifications.indices.map { mask & (1 << UInt64($0)) != 0 })
-                known.append((mask, entryHash))
+                slot = known.count
+                known.append(
+                    (
+                        mask,
+                        entry.entryHash(
+                            visibility: classifications.indices.map { mask & (1 << UInt64($0)) != 0 })
+                    ))
             }
-            if add { hashes[index].add(entryHash) } else { hashes[index].remove(entryHash) }
+            perView.append(UInt8(slot))
+            if add { hashes[index].add(known[slot].hash) } else { hashes[index].remove(known[slot].hash) }
+        }
+        // At most 2^16 masks in principle, but one per view at most: views are far under 256.
+        if add, known.count <= Int(UInt8.max) {
+            accounted[entry.key] = Accounted(
+                sequence: entry.sequence, entryHashes: known.map(\.hash), perView: perView)
+        } else if !add {
+            accounted[entry.key] = nil
         }
     }
 

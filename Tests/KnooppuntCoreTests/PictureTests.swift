@@ -173,6 +173,48 @@ struct PictureTests {
         }
     }
 
+    @Test(
+        "replacing entries after the tracked views changed, after a snapshot or after content was withheld keeps every hash a fresh count's"
+    )
+    func replaceAfterChanges() throws {
+        let network = Network()
+        var node = try Self.tramAttack(network)
+        var picture = Picture(views: Picture.allViews)
+        for item in node.accepted { picture.apply(item.update) }
+        func check(_ when: String) {
+            for view in picture.views {
+                #expect(
+                    picture.hash(for: view) == Picture.hash(of: picture.entries.values, view: view),
+                    "\(view) \(when)")
+            }
+        }
+        var originSeq: UInt64 = 3
+        func replaceBoth() throws {
+            for document in [Documents.incident(), Documents.sitrep(brw: "Brand \(originSeq)")] {
+                picture.apply(try node.accept(network.seal(document, origin: Org.vr09, originSeq: originSeq)))
+                originSeq += 1
+            }
+        }
+        try replaceBoth()
+        check("after replacing both keys")
+        // Fewer views, in another order: what each entry added is indexed by the old views.
+        picture.track(views: [Self.police, Self.vr09, .publicView])
+        try replaceBoth()
+        check("after the views changed")
+        picture.track(views: Picture.allViews)
+        try replaceBoth()
+        check("after the views came back")
+        picture.replace(
+            with: Array(picture.entries.values), sequence: picture.lastSequence, epoch: picture.lastEpoch)
+        try replaceBoth()
+        check("after a snapshot")
+        let latest = try #require(picture.entries.values.max { $0.sequence < $1.sequence })
+        picture.withholdContent(of: latest.key)
+        try replaceBoth()
+        check("after content was withheld")
+        #expect(picture.count == 2)
+    }
+
     @Test("a view hash reads back from its hex form")
     func hexRoundTrip() throws {
         let network = Network()
