@@ -136,6 +136,32 @@ struct NodeStoreTests {
         }
         #expect(latest.origin == Org.vr09)
         #expect(latest.originSeq == 2)
+        // Asked together with others (as the node asks for a chunk), the latest refusal still.
+        #expect(try store.outcomes(of: [network.newID(), id])[id] == .some(.rejected(latest)))
+    }
+
+    @Test(
+        "outcomes(of:) answers a chunk of ids as outcome(of:) answers each, over several queries, repeats included"
+    )
+    func outcomesOfAChunk() throws {
+        let folder = try TemporaryFolder()
+        let network = Network()
+        let store = try NodeStore(path: folder.path("node.sqlite"))
+        let node = try Self.committed(network, to: store)
+        let known = node.accepted.map(\.update.report.id) + node.rejected.map(\.reportID)
+        // More ids than one query takes, the known ones spread over the queries and repeated.
+        var ids = (0..<(NodeStore.outcomesPerQuery * 2 + 5)).map { _ in network.newID() }
+        for (index, id) in known.enumerated() {
+            ids.insert(id, at: index * 97 % ids.count)
+            ids.append(id)
+        }
+        let answers = try store.outcomes(of: ids)
+        #expect(answers.count == Set(ids).count)
+        for id in ids {
+            #expect(answers[id] == .some(try store.outcome(of: id)), "\(id)")
+        }
+        #expect(known.allSatisfy { answers[$0] != .some(nil) })
+        #expect(try store.outcomes(of: []).isEmpty)
     }
 
     @Test("updates(in:limit:) returns the range in sequence order, bounded by the limit")
