@@ -60,3 +60,33 @@ extension KeysExportCommand {
         }
     }
 }
+
+extension KeysRotateCommand {
+    /// `keys rotate --etcd`: every member's and replica's certificate anew, the CA kept.
+    func rotateEtcd() throws {
+        let file = try HostsFile.load(from: URL(fileURLWithPath: hosts ?? ""))
+        guard !file.etcdMembers.isEmpty else {
+            throw ValidationError("\(hosts ?? "") names no third replica: the pair has no etcd to rotate")
+        }
+        let files = EtcdTLSFiles(folder.folder)
+        let rotation: EtcdTLSFiles.Rotation
+        do {
+            rotation = try files.rotate(for: file)
+        } catch let error as EtcdCertificateError {
+            throw ValidationError(error.description)
+        }
+        let names = file.etcdMembers.map(\.name)
+        let until = ISO8601DateFormatter.string(
+            from: rotation.validUntil, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        print(
+            "etcd TLS: new certificates and keys for members and replicas \(names.joined(separator: ", ")) in \(files.folder.path) (owner-only), valid until \(until); the CA stays"
+        )
+        print("  the files they replace: \(rotation.retired.path)")
+        print("next, one replica host at a time (old and new trust each other: same CA):")
+        print(
+            "  1. knooppunt keys export node --replica ROLE --dir \(folder.dir) --to FOLDER; install FOLDER/keys/etcd/ on the host"
+        )
+        print("  2. systemctl restart knooppunt-etcd@ROLE; wait for curl -s http://127.0.0.1:2381/health")
+        print("  3. systemctl restart knooppunt-replica@ROLE")
+    }
+}

@@ -20,7 +20,8 @@ struct KeysCommand: ParsableCommand {
             and one client certificate per replica. `keys export` writes the folder one host needs: \
             network.json and that host's secret key, nothing else; a replica's host also gets the CA \
             certificate and its own member's and replica's certificates and keys. `keys rotate ORG` replaces one \
-            organisation's keys while the network runs. See deploy/README.md.
+            organisation's keys while the network runs; `keys rotate --etcd` renews etcd's member and \
+            replica certificates from the same CA. See deploy/README.md.
             """,
         subcommands: [KeysInitCommand.self, KeysExportCommand.self, KeysRotateCommand.self])
 }
@@ -136,7 +137,7 @@ struct KeysExportCommand: ParsableCommand {
 struct KeysRotateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
-        abstract: "Replace one organisation's keys without stopping the network.",
+        abstract: "Replace one organisation's keys, or etcd's certificates, without stopping the network.",
         discussion: """
             Generates a new CURVE key pair and signing key for ORG, writes the secret to \
             DIR/keys/ORG.json (owner-only) and the public keys to DIR/network.json; the old signing \
@@ -149,16 +150,45 @@ struct KeysRotateCommand: ParsableCommand {
             The other daemons read the new network.json within seconds, so their mirrors verify \
             reports signed with the new key. Nobody else's keys change.
 
-            Example:
+            With --etcd instead of ORG (replicas on etcd): new certificates and keys for every etcd \
+            member and every replica, from the deployment's etcd CA, which stays; the old files move \
+            to DIR/keys/etcd/retired-TIME/. Old and new are signed by the same CA, so the hosts \
+            switch one at a time while the quorum keeps committing: export the host's folder again \
+            (`keys export node --replica ROLE`), install its keys/etcd/ files, restart its etcd \
+            member, wait until it is healthy, restart its replica, then the next host.
+
+            Examples:
               knooppunt keys rotate VR09 --dir ./deployment
+              knooppunt keys rotate --etcd --hosts deploy/network.example.yaml --dir ./deployment
             """)
 
-    @Argument(help: "The organisation: NATIONAL, NCTV, POLICE or VR01…VR25.")
-    var organisation: OrganisationCode
+    @Argument(help: "The organisation: NATIONAL, NCTV, POLICE or VR01…VR25 (not with --etcd).")
+    var organisation: OrganisationCode?
+
+    @Flag(help: "Renew etcd's member and replica certificates instead (replicas on etcd).")
+    var etcd = false
+
+    @Option(help: "With --etcd: the hosts file `keys init` read (the members' names and addresses).")
+    var hosts: String?
 
     @OptionGroup var folder: FolderOption
 
+    func validate() throws {
+        switch (organisation, etcd) {
+        case (nil, false): throw ValidationError("name the organisation (e.g. VR09), or give --etcd")
+        case (_?, true): throw ValidationError("give an organisation or --etcd, not both")
+        case (nil, true) where hosts == nil:
+            throw ValidationError("--etcd needs --hosts: the hosts file that `keys init` read")
+        case (_?, false) where hosts != nil: throw ValidationError("--hosts goes with --etcd only")
+        default: break
+        }
+    }
+
     func run() throws {
+        guard let organisation else {
+            try rotateEtcd()
+            return
+        }
         let rotation = try folder.folder.rotateKeys(of: organisation)
         print("\(organisation): new keys in \(folder.folder.keyFile(organisation).path) (owner-only)")
         print("  CURVE public key \(rotation.previous.curvePublicKey) -> \(rotation.current.curvePublicKey)")

@@ -12,7 +12,7 @@ public struct EtcdAuthority {
     /// signs, so renewing a member's certificate never needs a new authority.
     public static let authorityValidity: TimeInterval = 10 * 365 * 24 * 3_600
     /// How long a member's or a replica's certificate is valid; `keys init` on an existing
-    /// folder keeps them, so an operator renews by removing the files and running it again.
+    /// folder keeps them, and `keys rotate --etcd` renews them (``EtcdTLSFiles/rotate(for:now:)``).
     public static let certificateValidity: TimeInterval = 2 * 365 * 24 * 3_600
     /// How far into the past a new certificate is valid from: hosts whose clocks run a little
     /// behind the administrator's still accept it at once.

@@ -98,6 +98,76 @@ public struct EtcdTLSFiles: Sendable {
         return outcome
     }
 
+    /// What ``rotate(members:clients:now:)`` did.
+    public struct Rotation: Sendable, Equatable {
+        /// Where the replaced certificates and keys went (owner-only), for a host not switched
+        /// yet or a step back.
+        public var retired: URL
+        /// The files written now.
+        public var created: [String]
+        /// When the new certificates end (the CA's own end when that comes first).
+        public var validUntil: Date
+    }
+
+    /// New certificates and keys for every member and replica named, from the deployment's CA,
+    /// which stays: the files they replace move to `retired-<UTC time>/` in this folder. Old and
+    /// new are signed by the same CA, so members and replicas on either trust each other, and
+    /// the hosts can switch one at a time while the quorum keeps committing. Refused
+    /// (``EtcdCertificateError/Code/incomplete``) without the CA's key: rotation happens on the
+    /// administrator's machine that ran `keys init`.
+    public func rotate(
+        members: [(name: String, names: [String])], clients: [String], now: Date = Date()
+    )
+        throws -> Rotation
+    {
+        guard try pair(authorityCertificate, authorityKey) == .both else {
+            throw EtcdCertificateError(
+                .incomplete,
+                "\(folder.path) holds no etcd CA key: rotate on the administrator's machine that ran `knooppunt keys init`"
+            )
+        }
+        let retired = folder.appendingPathComponent("retired-\(Self.stamp(now))", isDirectory: true)
+        guard !FileManager.default.fileExists(atPath: retired.path) else {
+            throw EtcdCertificateError(.io, "\(retired.path) exists already: rotate again in a second")
+        }
+        try DataFolder.makeOwnerOnly(retired)
+        let leaves =
+            members.flatMap { [memberCertificate($0.name), memberKey($0.name)] }
+            + clients.flatMap { [clientCertificate($0), clientKey($0)] }
+        for file in leaves where FileManager.default.fileExists(atPath: file.path) {
+            do {
+                try FileManager.default.moveItem(
+                    at: file, to: retired.appendingPathComponent(file.lastPathComponent))
+            } catch {
+                throw EtcdCertificateError(.io, "cannot move \(file.path) to \(retired.path): \(error)")
+            }
+        }
+        let outcome = try prepare(members: members, clients: clients, authorityName: "", now: now)
+        let authority = try EtcdAuthority(
+            certificatePEM: try read(authorityCertificate), keyPEM: try read(authorityKey))
+        return Rotation(
+            retired: retired, created: outcome.created,
+            validUntil: min(now + EtcdAuthority.certificateValidity, authority.certificate.notValidAfter))
+    }
+
+    /// ``rotate(members:clients:now:)`` for every member and replica of a hosts file.
+    public func rotate(for hosts: HostsFile, now: Date = Date()) throws -> Rotation {
+        let rotation = try rotate(
+            members: hosts.etcdMembers.map { ($0.name, $0.certificateNames) },
+            clients: hosts.etcdMembers.map(\.name), now: now)
+        try writeEnvironments(for: hosts)
+        return rotation
+    }
+
+    /// UTC, to the second, safe in a file name: 20261206T141503Z.
+    static func stamp(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return formatter.string(from: date)
+    }
+
     /// The material of a quorum deployment's hosts file: a member and a replica per host.
     @discardableResult
     public func prepare(for hosts: HostsFile, authorityName: String, now: Date = Date()) throws -> Outcome {

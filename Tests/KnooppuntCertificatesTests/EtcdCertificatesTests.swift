@@ -152,6 +152,68 @@ struct EtcdCertificatesTests {
     }
 
     @Test(
+        "rotate gives every member and replica a new certificate and key from the kept CA; the old ones move aside; no CA key, no rotation"
+    )
+    func rotateKeepsTheAuthority() throws {
+        let root = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let files = EtcdTLSFiles(folder: root.appendingPathComponent("etcd"))
+        let members = [("primary", ["a.example"]), ("backup", ["b.example"]), ("third", ["c.example"])]
+        let clients = ["primary", "backup", "third"]
+        let made = try files.prepare(members: members, clients: clients, authorityName: "NL", now: now)
+        let leaves = made.created.filter { $0.hasPrefix("member-") || $0.hasPrefix("client-") }
+        func contents(_ folder: URL, _ names: [String]) throws -> [String: Data] {
+            try Dictionary(
+                uniqueKeysWithValues: names.map {
+                    ($0, try Data(contentsOf: folder.appendingPathComponent($0)))
+                })
+        }
+        let before = try contents(files.folder, made.created)
+
+        let later = now + 600 * 86_400
+        let rotation = try files.rotate(members: members, clients: clients, now: later)
+        #expect(Set(rotation.created) == Set(leaves))
+        #expect(rotation.retired.lastPathComponent == "retired-20280513T141320Z")
+        #expect(rotation.validUntil == later + EtcdAuthority.certificateValidity)
+        let after = try contents(files.folder, made.created)
+        for name in made.created {
+            if leaves.contains(name) {
+                #expect(after[name] != before[name], "\(name) is new")
+            } else {
+                #expect(after[name] == before[name], "\(name) (the CA) stays")
+            }
+        }
+        // The replaced files, byte for byte, owner-only, for a host not switched yet.
+        #expect(try contents(rotation.retired, leaves) == before.filter { leaves.contains($0.key) })
+        let mode = try FileManager.default.attributesOfItem(atPath: rotation.retired.path)[.posixPermissions]
+        #expect(mode as? Int == 0o700)
+        // Signed by the same CA, for the same names, valid from now.
+        let authority = try EtcdAuthority(
+            certificatePEM: String(contentsOf: files.authorityCertificate, encoding: .utf8),
+            keyPEM: String(contentsOf: files.authorityKey, encoding: .utf8))
+        for name in ["primary", "backup", "third"] {
+            for url in [files.memberCertificate(name), files.clientCertificate(name)] {
+                let certificate = try Certificate(pemEncoded: String(contentsOf: url, encoding: .utf8))
+                #expect(
+                    authority.certificate.publicKey.isValidSignature(certificate.signature, for: certificate))
+                #expect(certificate.notValidBefore == later - EtcdAuthority.clockSkewAllowance)
+            }
+        }
+        let member = try Certificate(
+            pemEncoded: String(contentsOf: files.memberCertificate("backup"), encoding: .utf8))
+        #expect(try member.extensions.subjectAlternativeNames?.contains(.dnsName("b.example")) == true)
+
+        // A host's copy holds no CA key: rotation happens where `keys init` ran.
+        let host = EtcdTLSFiles(folder: root.appendingPathComponent("host-b/keys/etcd"))
+        try files.export("backup", to: host)
+        let refused = #expect(throws: EtcdCertificateError.self) {
+            try host.rotate(members: [("backup", ["b.example"])], clients: ["backup"], now: later)
+        }
+        #expect(refused?.code == .incomplete)
+        #expect(try Data(contentsOf: host.memberKey("backup")) == after["member-backup-key.pem"])
+    }
+
+    @Test(
         "the hosts file: three replicas get an etcd member each, with ports and names; mistakes carry codes")
     func hostsFile() throws {
         let value: JSONValue = [

@@ -92,6 +92,45 @@ struct EtcdTLSTests {
         try await offPool { cluster.stopAll() }
     }
 
+    @Test(
+        "keys rotate --etcd rolls host by host: members restarted one at a time on new certificates keep committing, for replicas on the old client certificate and on the new",
+        .timeLimit(.minutes(3)))
+    func rollingRotation() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "knooppunt-etcd-rotate-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let names = ["etcd1", "etcd2", "etcd3"]
+        let members = names.map { ($0, ["127.0.0.1", "localhost"]) }
+        let files = EtcdTLSFiles(folder: root.appendingPathComponent("keys"))
+        try files.prepare(members: members, clients: ["primary"], authorityName: "test")
+        let tls = EtcdCluster.TLS(
+            authorityFile: files.authorityCertificate,
+            members: names.map { (files.memberCertificate($0), files.memberKey($0)) })
+        let cluster = try EtcdCluster(folder: root.appendingPathComponent("etcd"), count: 3, tls: tls)
+        try await offPool { try cluster.start() }
+        defer { cluster.stopAll() }
+        // A replica that connected before the rotation and stays connected throughout.
+        let running = try EtcdClient(endpoints: cluster.clientURLs, tls: clientTLS(files, "primary"))
+        #expect(try await running.put("/rotate/before", bytes("before")) > 0)
+
+        let rotation = try files.rotate(members: members, clients: ["primary"])
+        let retired = EtcdTLS(
+            authorityFile: files.authorityCertificate.path,
+            certificateFile: rotation.retired.appendingPathComponent("client-primary.pem").path,
+            keyFile: rotation.retired.appendingPathComponent("client-primary-key.pem").path)
+        for index in names.indices {
+            // The member starts again on its new certificate, its peers still on their old.
+            try await offPool { try cluster.restart(index) }
+            let renewed = try EtcdClient(endpoints: cluster.clientURLs, tls: clientTLS(files, "primary"))
+            #expect(try await renewed.put("/rotate/new-\(index)", bytes("new")) > 0)
+            let notYet = try EtcdClient(endpoints: cluster.clientURLs, tls: retired)
+            #expect(try await notYet.put("/rotate/old-\(index)", bytes("old")) > 0)
+        }
+        #expect(try await running.get("/rotate/new-2")?.value == bytes("new"))
+        #expect(try await running.get("/rotate/before")?.value == bytes("before"))
+        try await offPool { cluster.stopAll() }
+    }
+
     /// A put through `tls` fails, and the replica sees that nothing was written.
     func expectRefused(
         _ cluster: EtcdCluster, tls: HTTP2ClientTransport.Posix.TransportSecurity, key: String,

@@ -90,6 +90,30 @@ extension SystemTests {
             environment.contains(
                 "KNOOPPUNT_ETCD_INITIAL_CLUSTER=primary=https://knooppunt-a.lcms.example:2380,backup=https://knooppunt-b.lcms.example:2380,third=https://knooppunt-c.lcms.example:2380\n"
             ))
+
+        // Renewing etcd's certificates: new ones from the same CA, the old ones set aside and
+        // never exported, the steps printed.
+        let noHosts = try runKnooppunt(["keys", "rotate", "--etcd", "--dir", deployment])
+        #expect(noHosts.status != 0 && noHosts.err.contains("--etcd needs --hosts"), "\(noHosts.err)")
+        let authority = try Data(contentsOf: etcd.appendingPathComponent("ca.pem"))
+        let rotate = try runKnooppunt(["keys", "rotate", "--etcd", "--hosts", example, "--dir", deployment])
+        #expect(rotate.status == 0, "\(rotate.err)")
+        #expect(rotate.out.contains("valid until") && rotate.out.contains("the CA stays"), "\(rotate.out)")
+        #expect(rotate.out.contains("keys/etcd/retired-") && rotate.out.contains("knooppunt-etcd@ROLE"))
+        #expect(try Data(contentsOf: etcd.appendingPathComponent("member-backup.pem")) != certificate)
+        #expect(try Data(contentsOf: etcd.appendingPathComponent("ca.pem")) == authority)
+        let renewed = root.appendingPathComponent("node-renewed")
+        let exported = try runKnooppunt([
+            "keys", "export", "node", "--replica", "backup", "--dir", deployment, "--to", renewed.path,
+        ])
+        #expect(exported.status == 0, "\(exported.err)")
+        #expect(
+            !(try FileManager.default.subpathsOfDirectory(atPath: renewed.path)).contains {
+                $0.contains("retired")
+            })
+        #expect(
+            try Data(contentsOf: renewed.appendingPathComponent("keys/etcd/member-backup.pem"))
+                == Data(contentsOf: etcd.appendingPathComponent("member-backup.pem")))
     }
 
     @Test(
@@ -112,6 +136,10 @@ extension SystemTests {
             root.appendingPathComponent("x").path,
         ])
         #expect(refused.status != 0 && refused.err.contains("no etcd material"))
+        let noEtcd = try runKnooppunt([
+            "keys", "rotate", "--etcd", "--hosts", hosts.path, "--dir", deployment,
+        ])
+        #expect(noEtcd.status != 0 && noEtcd.err.contains("names no third replica"), "\(noEtcd.err)")
         let node = try runKnooppunt(
             ["keys", "export", "node", "--dir", deployment, "--to", root.appendingPathComponent("node").path])
         #expect(node.status == 0, "\(node.err)")
