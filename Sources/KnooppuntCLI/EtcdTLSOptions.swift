@@ -4,6 +4,7 @@ import KnooppuntCertificates
 import KnooppuntConfig
 import KnooppuntEtcd
 import KnooppuntProtocol
+import Logging
 
 /// How a replica finds its TLS material for `https://` etcd members: the three options, or
 /// else its data folder's DIR/keys/etcd (what `knooppunt keys export node --replica ROLE`
@@ -57,5 +58,38 @@ struct EtcdTLSOptions: ParsableArguments {
             throw ValidationError(error.description)
         }
         return tls
+    }
+
+    /// The CA and client certificates of `tls`, checked for their dates: an ended one, or one
+    /// not valid yet, refuses the start with what to do; one ending within
+    /// ``EtcdCertificateValidity/warningPeriod`` is logged as a warning.
+    static func checkValidity(_ tls: EtcdTLS?, logger: Logger, now: Date = Date()) throws {
+        guard let tls else { return }
+        for path in [tls.authorityFile, tls.certificateFile] {
+            let finding: EtcdCertificateValidity.Finding
+            do {
+                finding = try EtcdCertificateValidity.check(URL(fileURLWithPath: path), now: now)
+            } catch let error as EtcdCertificateError {
+                throw ValidationError(error.description)
+            }
+            let day = { (date: Date) in
+                ISO8601DateFormatter.string(
+                    from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+            }
+            switch finding {
+            case .valid: continue
+            case .endsSoon(let end):
+                logger.warning(
+                    "an etcd certificate ends soon: renew it with `knooppunt keys rotate --etcd` and roll it out (deploy/README.md)",
+                    metadata: ["file": "\(path)", "ends": "\(day(end))"])
+            case .ended(let end):
+                throw ValidationError(
+                    "\(path) ended on \(day(end)); etcd refuses it. Renew with `knooppunt keys rotate --etcd` on the administrator's machine and install the host's new keys/etcd/ files (deploy/README.md)"
+                )
+            case .notYetValid(let start):
+                throw ValidationError(
+                    "\(path) is valid only from \(start) (UTC); is this host's clock right?")
+            }
+        }
     }
 }

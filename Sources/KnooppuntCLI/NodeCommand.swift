@@ -124,6 +124,7 @@ struct NodeCommand: AsyncParsableCommand {
         if let endpoints = etcdEndpoints {
             var quorum = QuorumOptions(endpoints: endpoints, networkName: etcdNetwork)
             quorum.tls = try etcdTLS.material(folder.folder, role: role, endpoints: endpoints)
+            try EtcdTLSOptions.checkValidity(quorum.tls, logger: logger)
             options.quorum = quorum
         }
         let server = try NodeServer(options: options)

@@ -214,6 +214,33 @@ struct EtcdCertificatesTests {
     }
 
     @Test(
+        "a certificate's dates as a replica checks them at start: valid, ending within 30 days, ended, not valid yet"
+    )
+    func validityAtStart() throws {
+        let root = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let files = EtcdTLSFiles(folder: root.appendingPathComponent("etcd"))
+        try files.prepare(members: [], clients: ["primary"], authorityName: "NL", now: now)
+        let client = files.clientCertificate("primary")
+        let end = now + EtcdAuthority.certificateValidity
+        let day: TimeInterval = 86_400
+        #expect(try EtcdCertificateValidity.check(client, now: now + day) == .valid(until: end))
+        #expect(try EtcdCertificateValidity.check(client, now: end - 31 * day) == .valid(until: end))
+        #expect(try EtcdCertificateValidity.check(client, now: end - 29 * day) == .endsSoon(end))
+        #expect(try EtcdCertificateValidity.check(client, now: end) == .ended(end))
+        let start = now - EtcdAuthority.clockSkewAllowance
+        #expect(try EtcdCertificateValidity.check(client, now: start - 1) == .notYetValid(from: start))
+        // The CA outlives the certificates it signs.
+        #expect(
+            try EtcdCertificateValidity.check(files.authorityCertificate, now: end)
+                == .valid(until: now + EtcdAuthority.authorityValidity))
+        let unreadable = #expect(throws: EtcdCertificateError.self) {
+            try EtcdCertificateValidity.check(files.clientKey("primary"), now: now)
+        }
+        #expect(unreadable?.code == .malformed)
+    }
+
+    @Test(
         "the hosts file: three replicas get an etcd member each, with ports and names; mistakes carry codes")
     func hostsFile() throws {
         let value: JSONValue = [

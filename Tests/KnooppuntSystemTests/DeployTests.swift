@@ -1,4 +1,5 @@
 import Foundation
+import KnooppuntCertificates
 import KnooppuntConfig
 import KnooppuntDomain
 import StrictJSON
@@ -114,6 +115,24 @@ extension SystemTests {
         #expect(
             try Data(contentsOf: renewed.appendingPathComponent("keys/etcd/member-backup.pem"))
                 == Data(contentsOf: etcd.appendingPathComponent("member-backup.pem")))
+
+        // A replica whose client certificate has ended refuses to start, saying what to do,
+        // before it tries etcd at all.
+        let ended = EtcdTLSFiles(folder: renewed.appendingPathComponent("keys/etcd"))
+        try FileManager.default.removeItem(at: ended.clientCertificate("backup"))
+        try FileManager.default.removeItem(at: ended.clientKey("backup"))
+        try EtcdTLSFiles(folder: etcd).rotate(
+            members: [], clients: ["backup"], now: Date() - EtcdAuthority.certificateValidity - 86_400)
+        for file in ["client-backup.pem", "client-backup-key.pem"] {
+            try FileManager.default.copyItem(
+                at: etcd.appendingPathComponent(file), to: ended.folder.appendingPathComponent(file))
+        }
+        let refusedStart = try runKnooppunt(
+            ["node", "--dir", renewed.path, "--role", "backup", "--etcd", "https://127.0.0.1:9"], timeout: 20)
+        #expect(refusedStart.status != 0)
+        #expect(
+            refusedStart.err.contains("client-backup.pem ended on")
+                && refusedStart.err.contains("keys rotate --etcd"), "\(refusedStart.err)")
     }
 
     @Test(
