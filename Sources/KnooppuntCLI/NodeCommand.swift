@@ -76,10 +76,19 @@ struct NodeCommand: AsyncParsableCommand {
         name: .long,
         help: "Seconds between looks for signals whose retention ended (their content is then deleted).")
     var signalExpiryInterval: Int = 10
+    @Option(
+        name: .long,
+        help:
+            "Seconds between writes of audit rows that no batch of reports carries (deliveries, refusal counts); a clean stop writes them at once."
+    )
+    var auditFlushSeconds: Int = 1
 
     func validate() throws {
         guard peerMessageRate > 0, peerMessageBurst >= 1 else {
             throw ValidationError("--peer-message-rate must be above 0 and --peer-message-burst at least 1")
+        }
+        guard (1...3_600).contains(auditFlushSeconds) else {
+            throw ValidationError("--audit-flush-seconds must be 1…3600")
         }
         guard (1...3_600).contains(signalExpiryInterval) else {
             throw ValidationError("--signal-expiry-interval must be 1…3600 seconds")
@@ -121,6 +130,7 @@ struct NodeCommand: AsyncParsableCommand {
         options.peerMessageBurst = peerMessageBurst
         options.backlogPerOrganisation = backlogPerOrganisation
         options.signalExpiryInterval = .seconds(signalExpiryInterval)
+        options.auditFlushInterval = .seconds(auditFlushSeconds)
         if let endpoints = etcdEndpoints {
             var quorum = QuorumOptions(endpoints: endpoints, networkName: etcdNetwork)
             quorum.tls = try etcdTLS.material(folder.folder, role: role, endpoints: endpoints)
@@ -135,7 +145,9 @@ struct NodeCommand: AsyncParsableCommand {
         reload.resume()
         defer { reload.cancel() }
         try await ServiceRunner.run(
-            DaemonService(start: { try server.start() }, stop: { server.stop() }), parentPID: parentPid,
+            DaemonService(
+                start: { try server.start() }, drain: { await server.drain() }, stop: { server.stop() }),
+            parentPID: parentPid,
             logger: logger)
         withExtendedLifetime(lock) {}
     }

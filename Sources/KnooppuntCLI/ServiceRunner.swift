@@ -7,12 +7,16 @@ import ServiceLifecycle
 /// process also stops when the `cluster` that started it is gone.
 struct DaemonService: Service {
     let start: @Sendable () throws -> Void
+    /// Before `stop` on a graceful shutdown: what waits is written (the node's audit rows and,
+    /// on etcd, what etcd has yet to commit), within a bound of its own.
+    var drain: (@Sendable () async -> Void)? = nil
     let stop: @Sendable () -> Void
 
     func run() async throws {
         try start()
         // Returns when the group shuts down gracefully (a signal, or the parent watch ending).
         try? await gracefulShutdown()
+        await drain?()
         stop()
     }
 }

@@ -8,6 +8,7 @@ import KnooppuntProtocol
 import KnooppuntStore
 import Logging
 import StrictJSON
+import Synchronization
 import ZeroMQ
 
 /// A national node: accepts reports, makes them durable (on both nodes of the pair),
@@ -94,6 +95,38 @@ public final class NodeServer: Sendable {
         let state = self.state
         loop.execute { _ in state.value?.reloadConfig(reason: "SIGHUP") }
     }
+
+    /// Before ``stop()`` on a clean stop: the rows waiting for the audit chain are written,
+    /// and on etcd this waits until etcd committed what waits there (at most `limit`), so
+    /// their ACKs go out and no audit row is lost (``NodeLoop/drainForStop(until:_:)``).
+    public func drain(limit: Duration = NodeServer.drainLimit) async {
+        let state = self.state
+        let deadline = ContinuousClock.now + limit
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumed = Mutex(false)
+            let resumeOnce: @Sendable () -> Void = {
+                if resumed.withLock({ old in
+                    defer { old = true }; return !old
+                }) {
+                    continuation.resume()
+                }
+            }
+            let queued = loop.execute { _ in
+                guard let node = state.value else { return resumeOnce() }
+                node.drainForStop(until: deadline, resumeOnce)
+            }
+            if !queued { resumeOnce() }
+            // The loop ends the wait at the deadline; this ends it should the loop not run.
+            Task {
+                try? await Task.sleep(for: limit + .seconds(1))
+                resumeOnce()
+            }
+        }
+    }
+
+    /// The longest a clean stop waits for etcd: well under systemd's stop timeout and the
+    /// graceful part of `ServiceRunner`, and a few commits' time on a slow disk.
+    public static let drainLimit: Duration = .seconds(2)
 
     /// Stops serving: sockets close (with their linger), the context terminates.
     public func stop() {

@@ -240,6 +240,49 @@ extension SystemTests {
     }
 
     @Test(
+        "a clean stop of the active writes the audit rows still waiting through etcd: both replicas hold the delivery row",
+        .enabled(
+            if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
+        .timeLimit(.minutes(3)))
+    func quorumCleanStopWritesWaitingAudit() async throws {
+        let quorum = try QuorumNetwork(name: "quorum-drain")
+        // Rows no batch carries wait ten minutes: only the stop can write them in this test.
+        quorum.net.nodeArguments += ["--audit-flush-seconds", "600"]
+        defer {
+            quorum.stop()
+            quorum.net.removeFolder()
+        }
+        let (active, other, epoch, head) = try await offPool {
+            defer { quorum.closePublisher() }
+            try quorum.start()
+            let active = try quorum.waitForActive()
+            let other: PairRole = active == .primary ? .backup : .primary
+            // The daemon's STATUS after the incident: a delivery row, and no batch after it.
+            var audit: JSONValue?
+            try waitUntil("a delivery row waiting on the active", timeout: 30) {
+                audit = quorum.audit(active)
+                return (audit?["waiting"]?.integerValue ?? 0) > 0
+            }
+            // Nothing else writes in the old epoch after this head: no batch follows, and
+            // the next flush is ten minutes away.
+            let head = try #require(audit?["head"]?.integerValue)
+            let epoch = try #require(quorum.status(active)?.epoch)
+            let stopped = quorum.net.stop(QuorumNetwork.name(active))
+            #expect(stopped < .seconds(10), "the clean stop took \(stopped)")
+            _ = try quorum.waitForActive(excluding: active)
+            quorum.net.stopAll()
+            return (active, other, epoch, head)
+        }
+        for role in [active, other] {
+            let rows = try AuditReader(nodeStorePath: quorum.net.folder.store(of: role).path).records()
+            let written = rows.filter { $0.epoch == epoch && $0.seq > UInt64(head) }
+            #expect(
+                written.contains { $0.event.kind == .delivered && $0.event.actor == quorum.region.rawValue },
+                "\(role.rawValue): no delivery row after row \(head) in epoch \(epoch)")
+        }
+    }
+
+    @Test(
         "a paused active loses the role to the other; resumed, it ACKs nothing, no daemon follows it back, and it follows the log",
         .enabled(
             if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),

@@ -1,0 +1,26 @@
+import ZeroMQ
+
+/// A clean stop (SIGTERM, Ctrl-C): what waits is written before the sockets close.
+extension NodeLoop {
+    /// How often the loop looks whether etcd committed what waits, while it drains.
+    static let drainPoll: Duration = .milliseconds(10)
+
+    /// Writes the rows waiting for the audit chain now instead of at the next flush; on etcd
+    /// they go to etcd with what else waits there, and `done` runs once etcd committed all of
+    /// it (and its ACKs went out), once this replica no longer holds the role, or at
+    /// `deadline`, whichever comes first. Without etcd the rows are in this store at once.
+    /// A row still queued at a stop would otherwise be lost: on etcd it may enter a store only
+    /// through the log.
+    func drainForStop(until deadline: ContinuousClock.Instant, _ done: @escaping () -> Void) {
+        flushAudit()
+        waitForEtcd(until: deadline, done)
+    }
+
+    private func waitForEtcd(until deadline: ContinuousClock.Instant, _ done: @escaping () -> Void) {
+        guard let quorum, quorum.holdsRole, !awaiting.isEmpty, ContinuousClock.now < deadline else {
+            done()
+            return
+        }
+        loop.after(Self.drainPoll) { [unowned self] in waitForEtcd(until: deadline, done) }
+    }
+}
