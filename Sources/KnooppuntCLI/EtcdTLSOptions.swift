@@ -88,7 +88,7 @@ struct EtcdTLSOptions: ParsableArguments {
                 )
             case .notYetValid(let start):
                 throw ValidationError(
-                    "\(path) is valid only from \(start) (UTC); is this host's clock right?")
+                    "\(path) is valid only from \(start); is this host's clock right?")
             }
         }
     }

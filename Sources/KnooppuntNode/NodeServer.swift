@@ -105,11 +105,11 @@ public final class NodeServer: Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let resumed = Mutex(false)
             let resumeOnce: @Sendable () -> Void = {
-                if resumed.withLock({ old in
-                    defer { old = true }; return !old
-                }) {
-                    continuation.resume()
+                let first = resumed.withLock { done in
+                    defer { done = true }
+                    return !done
                 }
+                if first { continuation.resume() }
             }
             let queued = loop.execute { _ in
                 guard let node = state.value else { return resumeOnce() }

@@ -212,9 +212,16 @@ extension SystemTests {
             // Back as a follower, the killed replica copies the rows written since from the log.
             try quorum.net.startNode(active)
             try quorum.waitCaughtUp(active, with: next)
+            // Stopped so that both keep one chain: the daemon first (its last delivery row is
+            // written within a flush), the follower once it holds every row, the active last
+            // (a clean stop of the active first could hand the role to the other, whose new
+            // rows, signed, the stopped one would lack).
+            _ = quorum.net.stop(quorum.region.rawValue)
             try waitUntil("the restarted replica holding the chain", timeout: 30) {
-                quorum.sameAuditChain(next, active)
+                quorum.audit(next)?["waiting"]?.integerValue == 0 && quorum.sameAuditChain(next, active)
             }
+            _ = quorum.net.stop(QuorumNetwork.name(active))
+            _ = quorum.net.stop(QuorumNetwork.name(next))
             quorum.net.stopAll()
             return heldAtKill
         }
@@ -235,8 +242,13 @@ extension SystemTests {
         let accepted = Set(long.filter { $0.event.kind == .accepted }.map(\.event.subject))
         #expect(accepted.count == 11)
         #expect(Set(quorum.acks.map(\.id)).isSubset(of: accepted), "an ACKed report without its audit row")
+        // The start and the takeover after the kill; a clean stop may add one more (the
+        // replica stopped last takes the role while the network stops, and writes its row
+        // before it stops). Epochs only rise.
         let activations = long.filter { $0.event.kind == .nodeActive }.map(\.epoch)
-        #expect(activations.count == 2 && activations[0] < activations[1], "\(activations)")
+        #expect(
+            activations.count >= 2 && zip(activations, activations.dropFirst()).allSatisfy { $0 < $1 },
+            "\(activations)")
     }
 
     @Test(
