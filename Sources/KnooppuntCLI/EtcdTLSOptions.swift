@@ -72,19 +72,15 @@ struct EtcdTLSOptions: ParsableArguments {
             } catch let error as EtcdCertificateError {
                 throw ValidationError(error.description)
             }
-            let day = { (date: Date) in
-                ISO8601DateFormatter.string(
-                    from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-            }
             switch finding {
             case .valid: continue
             case .endsSoon(let end):
                 logger.warning(
                     "an etcd certificate ends soon: renew it with `knooppunt keys rotate --etcd` and roll it out (deploy/README.md)",
-                    metadata: ["file": "\(path)", "ends": "\(day(end))"])
+                    metadata: ["file": "\(path)", "ends": "\(EtcdCertificateValidity.day(end))"])
             case .ended(let end):
                 throw ValidationError(
-                    "\(path) ended on \(day(end)); etcd refuses it. Renew with `knooppunt keys rotate --etcd` on the administrator's machine and install the host's new keys/etcd/ files (deploy/README.md)"
+                    "\(path) ended on \(EtcdCertificateValidity.day(end)); etcd refuses it. Renew with `knooppunt keys rotate --etcd` on the administrator's machine and install the host's new keys/etcd/ files (deploy/README.md)"
                 )
             case .notYetValid(let start):
                 throw ValidationError(

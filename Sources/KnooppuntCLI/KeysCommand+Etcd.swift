@@ -76,8 +76,7 @@ extension KeysRotateCommand {
             throw ValidationError(error.description)
         }
         let names = file.etcdMembers.map(\.name)
-        let until = ISO8601DateFormatter.string(
-            from: rotation.validUntil, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let until = EtcdCertificateValidity.day(rotation.validUntil)
         print(
             "etcd TLS: new certificates and keys for members and replicas \(names.joined(separator: ", ")) in \(files.folder.path) (owner-only), valid until \(until); the CA stays"
         )

@@ -17,6 +17,12 @@ public enum EtcdCertificateValidity {
         case notYetValid(from: Date)
     }
 
+    /// A certificate's date as the commands print it: the UTC day, 2028-12-05.
+    public static func day(_ date: Date) -> String {
+        ISO8601DateFormatter.string(
+            from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+    }
+
     public static func check(_ file: URL, now: Date = Date()) throws -> Finding {
         let text: String
         do { text = try String(contentsOf: file, encoding: .utf8) } catch {
