@@ -9,17 +9,15 @@ public struct BenchConfiguration: Sendable {
     public var reportBytes: Int
     /// Messages per second the flooding region sends in the flood phase.
     public var floodRate = 20_000
-    /// The node pair with synchronous replication instead of one node.
-    public var pair = false
     /// Publishers hand reports to region daemons (operator socket, outbox) instead of the node.
     public var throughDaemons = false
     /// The national node as three replicas on the etcd members at these client URLs (the
-    /// primary made active first, so the phases drive it); nil: one node or the pair.
+    /// primary made active first, so the phases drive it); nil: one node alone.
     public var etcdEndpoints: [String]?
 
     public init(
         publishers: Int, window: Int, reports: Int, rate: Int, steadySeconds: Double, incidents: Int,
-        reportBytes: Int, floodRate: Int = 20_000, pair: Bool = false, throughDaemons: Bool = false
+        reportBytes: Int, floodRate: Int = 20_000, throughDaemons: Bool = false
     ) {
         self.publishers = publishers
         self.window = window
@@ -29,7 +27,6 @@ public struct BenchConfiguration: Sendable {
         self.incidents = incidents
         self.reportBytes = reportBytes
         self.floodRate = floodRate
-        self.pair = pair
         self.throughDaemons = throughDaemons
     }
 }

@@ -28,7 +28,7 @@ extension NodeBenchmark {
                 let unsent = clients.map { $0.queue.count - $0.next }.reduce(0, +)
                 throw BenchError(
                     "benchmark phase timed out (\(inFlight) un-ACKed, \(unsent) unsent, \(deliveredAt.count) delivered)"
-                        + stepDownNote())
+                )
             }
             for client in clients {
                 while client.inFlight < window, client.next < client.queue.count, pace?(Self.nanos()) ?? true
@@ -76,18 +76,6 @@ extension NodeBenchmark {
             }
         }
         return Double(Self.nanos() - start) / 1e9
-    }
-
-    /// With the pair, a primary that lost the active role (a machine too busy for the pair's
-    /// timing) stops serving the benchmark's subscriber: say so instead of only timing out.
-    func stepDownNote() -> String {
-        guard configuration.pair,
-            let status = NodeStatus.ask(folder.nodeControlEndpoint, timeout: .seconds(2)),
-            let state = status.pairState, state != "active"
-        else { return "" }
-        let takeovers = status.takeoverCount
-        return
-            "; the primary is \(state) after \(takeovers) takeover(s): the machine was too busy for the pair's timing (run on a quiet machine with a release build)"
     }
 
     /// A daemon's answer to a PUBLISH: QUEUED (stored), later ACCEPTED (the node's ACK).

@@ -9,13 +9,13 @@ import KnooppuntStore
 import StrictJSON
 import ZeroMQ
 
-/// Drives a real node process (or the pair) with KNP/1 clients, either directly or through real
+/// Drives a real node process (or the replicas on etcd) with KNP/1 clients, either directly or through real
 /// region daemons and their outboxes, and measures it (docs/BENCHMARKS.md).
 public final class NodeBenchmark {
     let configuration: BenchConfiguration
     let folder: DataFolder
     let context = ZMQContext()
-    /// The node (or pair) and the daemons, each with its log in its own folder.
+    /// The node (or the replicas) and the daemons, each with its log in its own folder.
     let processes: ProcessGroup
     var network: NetworkConfig!
     var clients: [Client] = []
@@ -98,10 +98,7 @@ public final class NodeBenchmark {
                 "curve": true,
                 "signatures":
                     "Ed25519, signed by each publisher before the run (one signature per window of reports at full load and for the snapshot, one per report at the steady rate), verified by the node",
-                "replication": .string(
-                    configuration.pair
-                        ? "synchronous to the standby (both nodes fsync before the ACK)"
-                        : "none (single node)"),
+                "replication": "none (single node)",
                 "fsyncBeforeAck": true,
                 "synchronous": .integer(status.synchronous),
                 "cores": .integer(Int64(ProcessInfo.processInfo.activeProcessorCount)),
@@ -130,16 +127,11 @@ public final class NodeBenchmark {
 
     func startNodes() throws {
         if configuration.etcdEndpoints != nil { return try startReplicas() }
-        let port = LocalNetworkLayout.freeBasePort(standby: true, chp: false) ?? 0
-        network = try folder.prepareLocalNetwork(basePort: port, chp: false, standby: configuration.pair)
+        let port = LocalNetworkLayout.freeBasePort(standby: false, chp: false) ?? 0
+        network = try folder.prepareLocalNetwork(basePort: port, chp: false)
         try launch(LocalNetworkLayout.node(.primary), log: folder.nodeFolder, name: "node.log")
         try waitFor("the primary node", timeout: .seconds(30)) {
             Readiness.answersStatus(folder.nodeControlEndpoint, timeout: .milliseconds(500))
-        }
-        guard configuration.pair else { return }
-        try launch(LocalNetworkLayout.node(.backup), log: folder.folder(of: .backup), name: "node.log")
-        try waitFor("the standby in sync", timeout: .seconds(60)) {
-            NodeStatus.ask(folder.nodeControlEndpoint, timeout: .milliseconds(500))?.peerInSync == true
         }
     }
 

@@ -39,7 +39,6 @@ public final class QuorumBenchmark {
     public func run() throws -> JSONValue {
         say("one node alone: full load, then a steady rate")
         var single = configuration
-        single.pair = false
         single.etcdEndpoints = nil
         let alone = try loadAndSteady(single, in: "single")
 
@@ -57,7 +56,6 @@ public final class QuorumBenchmark {
         defer { etcd.stopAll() }
         try etcd.start()
         var replicated = configuration
-        replicated.pair = false
         replicated.etcdEndpoints = etcd.clientURLs
         say("three replicas on etcd: full load, then a steady rate, then \(kills) kills of the active")
         let bench = NodeBenchmark(configuration: replicated, folder: replicaFolder, binary: binary)

@@ -7,7 +7,7 @@ import KnooppuntStore
 import StrictJSON
 
 /// The node's audit log for an inspection: verified against itself and against every signed
-/// checkpoint the data folder holds (the node pair's own and those the daemons received).
+/// checkpoint the data folder holds (the nodes' own and those the daemons received).
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
@@ -16,8 +16,9 @@ struct AuditCommand: ParsableCommand {
             The active node writes every submission, acceptance, refusal (with its code and \
             reason), delivery per recipient, acknowledgement (with the person), rate-limit episode, \
             refused connection, configuration and key change into an append-only, hash-chained log \
-            in its store, copies it to the standby and signs the chain head every few seconds. The \
-            signed heads (checkpoints) go to the standby and to every daemon. `audit verify` reads \
+            in its store (on etcd every replica writes the same chain from the log) and signs the \
+            chain head every few seconds. The signed heads (checkpoints) go to every daemon. \
+            `audit verify` reads \
             the log read-only (beside a live node, or a copy) and finds any edited field, removed \
             or inserted row, cut tail, or chain rewritten from an edit onwards. See docs/THREAT_MODEL.md.
             """,
@@ -26,7 +27,9 @@ struct AuditCommand: ParsableCommand {
 
 /// Which node's store, and which stores to take checkpoints from.
 struct AuditSource: ParsableArguments {
-    @Option(help: "The node whose log to read: primary or backup (default: the one with the longer chain).")
+    @Option(
+        help:
+            "The node whose log to read: primary, backup or third (default: the one with the longest chain).")
     var node: String?
 
     @Option(help: "Read this node store file instead of the one in --dir (a copy for an inspection).")
@@ -35,7 +38,9 @@ struct AuditSource: ParsableArguments {
     @OptionGroup var folder: FolderOption
 
     func validate() throws {
-        if let node, PairRole(rawValue: node) == nil { throw ValidationError("--node: primary or backup") }
+        if let node, PairRole(rawValue: node) == nil {
+            throw ValidationError("--node: primary, backup or third")
+        }
     }
 
     /// The node named, or the one whose chain is longer: the node that was active last.
@@ -46,17 +51,18 @@ struct AuditSource: ParsableArguments {
             guard FileManager.default.fileExists(atPath: path) else { return 0 }
             return (try? AuditReader(nodeStorePath: path).lastSeq()) ?? 0
         }
-        return length(.backup) > length(.primary) ? .backup : .primary
+        // The first of the longest, in role order: the primary when the chains are equal.
+        return PairRole.allCases.reduce(PairRole.primary) { length($1) > length($0) ? $1 : $0 }
     }
 
     var storePath: String { store ?? folder.folder.store(of: role).path }
 
-    /// Every checkpoint found in the data folder: both nodes' stores and every daemon's.
+    /// Every checkpoint found in the data folder: every node's store and every daemon's.
     func checkpoints() -> [AuditVerifier.SourcedCheckpoint] {
         let data = folder.folder
         var found: [AuditVerifier.SourcedCheckpoint] = []
         var nodeStores: [(String, String)] = [("node \(role.rawValue)", storePath)]
-        for other in [PairRole.primary, .backup] where other != role {
+        for other in PairRole.allCases where other != role {
             nodeStores.append(("node \(other.rawValue)", data.store(of: other).path))
         }
         for (label, path) in nodeStores where FileManager.default.fileExists(atPath: path) {
@@ -98,7 +104,7 @@ struct AuditVerifyCommand: ParsableCommand {
         )
         if report.superseded > 0 {
             print(
-                "  \(report.superseded) checkpoints cover rows an earlier active wrote that did not reach the standby before a failover; the chain continued in a later epoch (the old active keeps those rows in audit_discarded once it rejoins)"
+                "  \(report.superseded) checkpoints cover rows an earlier active wrote that no other node holds; the chain continued in a later epoch (rows of the retired pair's failovers, kept in audit_discarded)"
             )
         }
         if report.intact {

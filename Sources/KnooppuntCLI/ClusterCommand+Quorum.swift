@@ -13,7 +13,6 @@ extension ClusterCommand {
     var nodeDescription: String {
         switch deployment {
         case .quorum: "the national node on three replicas over three etcd members"
-        case .pair: "the national node pair (primary and hot standby)"
         case .single: "the national node"
         }
     }
@@ -41,7 +40,7 @@ extension ClusterCommand {
             })
         {
             printError(
-                "\(store.path) holds a national node that ran without etcd: its replicas on etcd would keep only what etcd committed. Run this folder with --pair or --single-node as before, or start the replicas in a new --dir."
+                "\(store.path) holds a national node that ran without etcd: its replicas on etcd would keep only what etcd committed. Run this folder with --single-node (the primary's store serves alone; the hot-standby pair is retired), or start the replicas in a new --dir."
             )
             throw ExitCode.failure
         }
@@ -104,7 +103,7 @@ struct ReadyProgress {
 
     mutating func report(_ status: NodeStatus, daemons: [OrganisationCode], print: (String) -> Void) {
         let active =
-            "\(status.configuredRole.map { "the \($0), " } ?? "")\(status.role) in epoch \(status.epoch) (pid \(status.pid))"
+            "\(status.role) in epoch \(status.epoch) (pid \(status.pid))"
         if active != lastActive {
             lastActive = active
             print("national node serving: \(active)")

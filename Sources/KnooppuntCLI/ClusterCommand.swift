@@ -23,8 +23,7 @@ struct ClusterCommand: ParsableCommand {
             default the national node runs as three replicas on three etcd members (data in \
             DIR/etcd, loopback only, client ports PORT+40, +42, +44): every acknowledgement is \
             committed by a majority of etcd's members, and when the active replica dies another \
-            takes over. --single-node runs one node alone without etcd; --pair the older \
-            hot-standby pair. etcd comes from Debian's etcd-server (scripts/setup.sh installs it). The \
+            takes over. --single-node runs one node alone without etcd. etcd comes from Debian's etcd-server (scripts/setup.sh installs it). The \
             network is ready when the node has heard an authenticated status from every daemon and \
             every mirror is at the node's sequence with the node's hash for its view, and the \
             national desk (http://127.0.0.1:7480/ by default) holds the picture.
@@ -52,8 +51,6 @@ struct ClusterCommand: ParsableCommand {
     @Flag(help: "Run one national node alone, without etcd (a laptop, the smallest tests).") var singleNode =
         false
     @Flag(help: "The same as --single-node (its earlier name).") var noStandby = false
-    @Flag(help: "Run the hot-standby pair (primary and backup, no etcd) instead of the replicas on etcd.")
-    var pair = false
     @Option(help: "Port of the national desk (on loopback).") var deskPort: Int = DeskOptions.defaultPort
     @Flag(help: "Do not start the national desk.") var noDesk = false
     @Option(help: "Seconds to wait for the network to be ready before naming what is missing.")
@@ -67,19 +64,11 @@ struct ClusterCommand: ParsableCommand {
     enum Deployment: Equatable {
         /// Three replicas on three etcd members (the default).
         case quorum
-        /// The hot-standby pair, until it is retired.
-        case pair
         /// One node alone, without etcd.
         case single
     }
 
-    var deployment: Deployment { singleNode || noStandby ? .single : pair ? .pair : .quorum }
-
-    func validate() throws {
-        guard !(pair && (singleNode || noStandby)) else {
-            throw ValidationError("--pair and --single-node exclude each other")
-        }
-    }
+    var deployment: Deployment { singleNode || noStandby ? .single : .quorum }
 
     func selectedRegions() throws -> [OrganisationCode] {
         if regions == "all" { return OrganisationCode.safetyRegions }
@@ -113,7 +102,7 @@ struct ClusterCommand: ParsableCommand {
         let etcd = deployment == .quorum ? try startEtcd() : nil
         defer { etcd.map(stopEtcd) }
         let network = try data.prepareLocalNetwork(
-            basePort: port, chp: chp, standby: deployment != .single, third: deployment == .quorum)
+            basePort: port, chp: chp, standby: deployment == .quorum, third: deployment == .quorum)
         let supervisor = Supervisor(binary: ChildProcess.currentExecutable()) { line in
             print("[cluster] \(line)")
             flushStandardOutput()
@@ -122,7 +111,7 @@ struct ClusterCommand: ParsableCommand {
         let started = ContinuousClock.now
 
         progress(
-            "starting \(network.nodes.count == 1 ? "the national node" : "\(network.nodes.count) national node \(etcd == nil ? "processes (the pair)" : "replicas on etcd")")…"
+            "starting \(network.nodes.count == 1 ? "the national node" : "\(network.nodes.count) national node replicas on etcd")…"
         )
         for (role, _) in network.nodes {
             let nodeFolder = data.folder(of: role)
@@ -185,10 +174,7 @@ struct ClusterCommand: ParsableCommand {
                 format:
                     "Ready in %.1f s: all %d daemons heard; every mirror is at seq %lld with the node's hash for its view%@.",
                 seconds, daemons.count, ready,
-                (network.backup == nil
-                    ? ""
-                    : etcd == nil
-                        ? "; the hot standby holds every report" : "; every replica holds every report")
+                (network.backup == nil ? "" : "; every replica holds every report")
                     + (noDesk ? "" : "; the desk at http://127.0.0.1:\(deskPort)/ shows the picture")))
         try LocalDutyAccounts.ensure(folder: data, organisations: daemons)
         if smoke {
@@ -266,8 +252,8 @@ struct ClusterCommand: ParsableCommand {
         Thread.sleep(forTimeInterval: 0.5)
     }
 
-    /// The active node's sequence once everyone has converged (and, with a pair, the standby
-    /// has caught up), or nil on timeout (after naming what is missing) or on a stop signal.
+    /// The active node's sequence once everyone has converged (and every replica holds the
+    /// active's log), or nil on timeout (after naming what is missing) or on a stop signal.
     private func waitUntilReady(
         _ daemons: [OrganisationCode], network: NetworkConfig, supervisor: Supervisor, etcd: EtcdCluster?,
         signals: StopSignals
@@ -281,11 +267,11 @@ struct ClusterCommand: ParsableCommand {
             superviseEtcd(etcd)
             if let status = NodeStatus.active(folder.folder, network, timeout: .milliseconds(500)) {
                 lastStatus = status
-                let standbyReady =
+                let replicasReady =
                     network.backup == nil
-                    || (etcd == nil ? status.peerInSync : replicasCaughtUp(network, with: status))
+                    || replicasCaughtUp(network, with: status)
                 progress.report(status, daemons: daemons, print: self.progress)
-                if status.converged(daemons) && standbyReady && deskReady() {
+                if status.converged(daemons) && replicasReady && deskReady() {
                     return Int64(status.lastSequence)
                 }
             }
@@ -309,9 +295,6 @@ struct ClusterCommand: ParsableCommand {
                 at: 0)
         } else if let active = lastStatus, etcd != nil, !replicasCaughtUp(network, with: active) {
             missing.insert("every replica holding the active's log (logs in DIR/node*/node.log)", at: 0)
-        } else if etcd == nil, network.backup != nil, lastStatus?.peerInSync != true {
-            missing.insert(
-                "the hot standby catching up (log \(folder.folder.folder(of: .backup).path)/node.log)", at: 0)
         }
         if !deskReady() {
             missing.append(

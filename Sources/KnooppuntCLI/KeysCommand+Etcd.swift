@@ -10,7 +10,7 @@ extension KeysInitCommand {
     static let authorityName = "Knooppunt NL"
 
     /// Makes what is missing of the etcd material when the hosts file names three replicas;
-    /// nil for the pair (no etcd).
+    /// nil for one node alone (no etcd).
     func prepareEtcdMaterial(_ file: HostsFile, _ data: DataFolder) throws -> EtcdTLSFiles.Outcome? {
         guard !file.etcdMembers.isEmpty else { return nil }
         do {
@@ -66,7 +66,8 @@ extension KeysRotateCommand {
     func rotateEtcd() throws {
         let file = try HostsFile.load(from: URL(fileURLWithPath: hosts ?? ""))
         guard !file.etcdMembers.isEmpty else {
-            throw ValidationError("\(hosts ?? "") names no third replica: the pair has no etcd to rotate")
+            throw ValidationError(
+                "\(hosts ?? "") names no third replica: one node alone has no etcd to rotate")
         }
         let files = EtcdTLSFiles(folder.folder)
         let rotation: EtcdTLSFiles.Rotation

@@ -12,7 +12,7 @@ struct KeysCommand: ParsableCommand {
         abstract: "Generate a deployment's keys and hand each host what it needs.",
         discussion: """
             `keys init` generates, for every organisation, a CURVE key pair and an Ed25519 signing \
-            key, and the node pair's CURVE server key; secrets go to DIR/keys (owner-only, 0600), \
+            key, and the national node's CURVE server key; secrets go to DIR/keys (owner-only, 0600), \
             public keys into DIR/network.json with the node addresses from the hosts file. Existing \
             keys are kept, never overwritten. With three replicas (primary, backup, third) it also \
             makes etcd's TLS material in DIR/keys/etcd: the deployment's etcd CA (ECDSA P-256), one \
@@ -37,7 +37,7 @@ struct KeysInitCommand: ParsableCommand {
 
     @Option(
         help:
-            "Where the national node runs: three replicas or the pair (YAML or JSON; see deploy/network.example.yaml)."
+            "Where the national node runs: three replicas, or one node alone (YAML or JSON; see deploy/network.example.yaml)."
     )
     var hosts: String
 
@@ -54,14 +54,12 @@ struct KeysInitCommand: ParsableCommand {
         let created = OrganisationCode.all.count - existing
         let tls = try prepareEtcdMaterial(file, data)
         print("network: \(data.networkFile.path)")
-        print("  primary node: \(network.primary.endpoint) (pair \(network.primary.pairEndpoint))")
-        if let backup = network.backup {
-            print("  backup node:  \(backup.endpoint) (pair \(backup.pairEndpoint))")
+        print("  primary node: \(network.primary.endpoint)")
+        if let backup = network.backup, let third = network.third {
+            print("  backup replica: \(backup.endpoint)")
+            print("  third replica: \(third.endpoint) (every replica runs with --etcd)")
         } else {
-            print("  no backup node: the primary serves alone")
-        }
-        if let third = network.third {
-            print("  third replica: \(third.endpoint) (runs only with --etcd)")
+            print("  no replicas: the primary serves alone, without etcd")
         }
         print(
             "keys: \(data.keysFolder.path) (owner-only): \(created) organisations' keys generated, \(existing) kept"
@@ -78,7 +76,7 @@ struct KeysExportCommand: ParsableCommand {
         commandName: "export",
         abstract: "Write the folder one host needs: network.json and its own secret key.",
         discussion: """
-            HOST is `node` (both nodes of the pair: the server key), NATIONAL (the desk and \
+            HOST is `node` (the national node: the server key), NATIONAL (the desk and \
             `watch`), NCTV, POLICE or a region VR01…VR25. For the replicas on etcd, `node \
             --replica ROLE` adds keys/etcd/: the CA certificate (not its key) and that host's \
             member's and replica's certificates and keys, no other host's. Copy the folder to the host as its data \

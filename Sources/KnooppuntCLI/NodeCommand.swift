@@ -10,26 +10,23 @@ extension PairRole: ExpressibleByArgument {}
 struct NodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "node",
-        abstract: "Run a national node: one replica on etcd, or the primary or the backup of the pair.",
+        abstract: "Run a national node: one replica on etcd, or one node alone.",
         discussion: """
-            Accepts reports from the daemons, makes each durable on both nodes of the pair before \
-            acknowledging it, and streams the picture to every organisation in its own view. Reads \
-            DIR/network.json and the node's server key; the primary keeps its log in \
-            DIR/node/store.sqlite, the backup in DIR/node-backup/store.sqlite. Without a backup in \
-            network.json the primary serves alone. The node reloads network.json and DIR/policy.yaml \
-            when they change (within seconds, or at once on SIGHUP) and records the change in its \
-            audit log.
+            Accepts reports from the daemons, makes each durable before acknowledging it, and \
+            streams the picture to every organisation in its own view. Reads DIR/network.json and \
+            the node's server key. The node reloads network.json and DIR/policy.yaml when they \
+            change (within seconds, or at once on SIGHUP) and records the change in its audit log.
 
-            With --etcd the node is one replica of the national node on etcd instead (no pair \
-            link): it campaigns for the active role through etcd, commits every batch through a \
-            fenced etcd transaction and acknowledges only what etcd committed; a follower applies \
-            the log from etcd to its own store. --role still names its addresses and store; \
-            a network.json with a third node adds the replica `third` (DIR/node-third), which \
-            runs only with --etcd.
+            With --etcd the node is one replica of the national node on etcd: it campaigns for the \
+            active role through etcd, commits every batch through a fenced etcd transaction and \
+            acknowledges only what etcd committed; a follower applies the log from etcd to its own \
+            store. --role names its addresses and store: primary (DIR/node), backup \
+            (DIR/node-backup), third (DIR/node-third). A network.json with replicas (a backup) \
+            runs every node with --etcd; one without a backup runs the primary alone, without \
+            etcd (a laptop, the smallest tests).
 
             Examples:
-              knooppunt node --dir ./var --role primary
-              knooppunt node --dir ./var --role backup
+              knooppunt node --dir ./var
               knooppunt node --dir ./var --role primary --etcd http://127.0.0.1:2379,http://127.0.0.1:2381
               knooppunt node --dir ./var --role third --etcd http://127.0.0.1:2379,http://127.0.0.1:2381
 
@@ -44,7 +41,7 @@ struct NodeCommand: AsyncParsableCommand {
 
     @OptionGroup var folder: FolderOption
     @OptionGroup var log: LogOptions
-    @Option(help: "This node's place: primary or backup (of the pair or on etcd), or third (on etcd only).")
+    @Option(help: "Which replica this node is on etcd: primary, backup or third (alone: primary).")
     var role: PairRole = .primary
     @Option(name: .long, help: .hidden) var parentPid: Int32?
     @Option(name: .long, help: "Messages queued for one party before it is caught up from the log instead.")
@@ -67,7 +64,7 @@ struct NodeCommand: AsyncParsableCommand {
     var backlogPerOrganisation: Int = 1_024
     @Option(
         name: .long,
-        help: "etcd members' client URLs, comma-separated: run as one replica on etcd instead of the pair.")
+        help: "etcd members' client URLs, comma-separated: run as one replica on etcd.")
     var etcd: String?
     @Option(name: .long, help: "The network's name in etcd's keys (/knooppunt/NAME/...), with --etcd.")
     var etcdNetwork: String = "NL"
@@ -102,8 +99,10 @@ struct NodeCommand: AsyncParsableCommand {
         guard etcdEndpoints.map({ !$0.isEmpty }) ?? true else {
             throw ValidationError("--etcd needs at least one member URL, e.g. http://127.0.0.1:2379")
         }
-        guard role != .third || etcd != nil else {
-            throw ValidationError("--role third runs only as a replica on etcd: add --etcd URL,URL,…")
+        guard role == .primary || etcd != nil else {
+            throw ValidationError(
+                "--role \(role.rawValue) runs only as a replica on etcd: add --etcd URL,URL,… (the pair without etcd is retired)"
+            )
         }
     }
 

@@ -75,14 +75,7 @@ struct StatusCommand: ParsableCommand {
             }
             var line = "national node \(role.rawValue): pid \(status.pid)  \(status.role)"
             line += "  epoch \(status.epoch)  seq \(status.lastSequence)"
-            if let quorum = status.quorum {
-                line += "  " + Self.describe(quorum)
-            } else if status.role == "active" {
-                line +=
-                    status.pair?.peerInSync == true ? "  standby in sync" : "  DEGRADED (acknowledging alone)"
-            } else if status.pair?.syncing == true {
-                line += "  catching up"
-            }
+            if let quorum = status.quorum { line += "  " + Self.describe(quorum) }
             print(line)
         }
         print("")

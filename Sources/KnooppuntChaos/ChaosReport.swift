@@ -2,6 +2,8 @@ import Foundation
 import KnooppuntConfig
 import StrictJSON
 
+/// How to run chaos against the quorum deployment: three etcd members, three node replicas on
+/// them and the daemons.
 public struct ChaosOptions: Sendable {
     public var binary: URL
     public var folder: DataFolder
@@ -14,9 +16,6 @@ public struct ChaosOptions: Sendable {
     public var settleTimeout: Duration = .seconds(90)
     /// Run every process on a host of its own (network namespaces) and cut and heal links.
     public var partitions = false
-    /// Attack the quorum deployment: three etcd members and three node replicas on them
-    /// (instead of the pair); the checker also holds every ACK against etcd's log.
-    public var quorum = false
     /// The kinds of fault to inject; nil: kill, pause and restart, and partition with
     /// `partitions`.
     public var faultKinds: Set<FaultKind>?
@@ -29,7 +28,7 @@ public struct ChaosOptions: Sendable {
     }
 }
 
-/// One failover: an attack on the active replica or node, and the time from the fault to the
+/// One failover: an attack on the active replica, and the time from the fault to the
 /// first ACK in a later epoch.
 public struct Failover: Sendable, Equatable {
     /// What was done to the active: a partition that isolates it, a kill, a pause or a restart.

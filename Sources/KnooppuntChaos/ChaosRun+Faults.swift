@@ -4,32 +4,13 @@ import KnooppuntHarness
 import KnooppuntProtocol
 
 extension ChaosRun {
-    /// Which processes may be attacked now. A node only while the pair is in sync and the
-    /// other node is up: the schedule never takes both nodes down (the stated bound), and never
-    /// the active while its standby could not take over.
-    func targets() -> [(name: String, weight: Int)] {
-        if options.quorum { return quorumTargets() }
-        let pairReady = activeStatus()?.peerInSync == true
-        var result: [(String, Int)] = []
-        for managed in processes.values.sorted(by: { $0.name < $1.name })
-        where managed.isUp && managed.recoverAt == nil {
-            if managed.name == "primary" || managed.name == "backup" {
-                let other = processes[managed.name == "primary" ? "backup" : "primary"]!
-                if pairReady && other.isUp && other.recoverAt == nil { result.append((managed.name, 3)) }
-            } else {
-                result.append((managed.name, 1))
-            }
-        }
-        return result
-    }
-
     func inject(_ schedule: inout FaultSchedule, load: LoadGenerator) {
         guard let fault = schedule.next(targets: targets()), let managed = processes[fault.target],
             let child = managed.child
         else { return }
-        // The active node or replica attacked: the time until ACKs come in a later epoch is
-        // a failover (known by its process id: a replica has no configured role in STATUS).
-        if PairRole(rawValue: fault.target) != nil, let status = activeStatus(),
+        // The active replica attacked: the time until ACKs come in a later epoch is a failover
+        // (known by its process id: a replica has no configured role in STATUS).
+        if Self.replicaNames.contains(fault.target), let status = activeStatus(),
             status.pid == Int64(child.pid ?? -1)
         {
             pendingFailover = PendingFailover(

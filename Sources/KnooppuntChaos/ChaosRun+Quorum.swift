@@ -7,7 +7,8 @@ import KnooppuntHarness
 import KnooppuntProtocol
 
 // The quorum deployment under chaos: three etcd members (on hosts of their own with
-// partitions) and three node replicas on them; reading etcd's committed log for the checker.
+// partitions) and three node replicas on them; which of them may be attacked now; reading
+// etcd's committed log for the checker.
 extension ChaosRun {
     static let etcdMemberNames = (1...EtcdCluster.defaultMemberCount).map { "etcd\($0)" }
     /// The node replicas' process names.
@@ -22,7 +23,7 @@ extension ChaosRun {
     /// own address; without, all three on loopback.
     func setUpEtcd() throws -> [String] {
         guard let binary = EtcdCluster.installedBinary() else {
-            throw ChaosError("--quorum needs etcd: run scripts/setup.sh (it installs Debian's etcd-server)")
+            throw ChaosError("chaos needs etcd: run scripts/setup.sh (it installs Debian's etcd-server)")
         }
         let etcdFolder = folder.root.appendingPathComponent("etcd", isDirectory: true)
         let files = EtcdTLSFiles(folder)
@@ -53,9 +54,10 @@ extension ChaosRun {
         return ["--etcd", etcdEndpoints.joined(separator: ","), "--etcd-network", LocalEtcd.networkName]
     }
 
-    /// Replicas and members one may attack now: at most one replica and at most one member
-    /// down, paused or cut at a time (a majority of each stays: the stated bound).
-    func quorumTargets() -> [(name: String, weight: Int)] {
+    /// Which processes may be attacked now: at most one replica and at most one member down,
+    /// paused or cut at a time (a majority of each stays: the stated bound); any daemon or the
+    /// watcher.
+    func targets() -> [(name: String, weight: Int)] {
         func ready(_ names: [String]) -> Bool {
             names.allSatisfy { processes[$0].map { $0.isUp && $0.recoverAt == nil } ?? false }
         }
@@ -83,8 +85,8 @@ extension ChaosRun {
     }
 
     /// The committed log in etcd, read page by page with etcdctl (on a member's host with
-    /// partitions), as log records; kept in DIR/chaos-etcd-log.tsv for `--check`.
-    func readEtcdLog() throws -> [LogRecord] {
+    /// partitions), kept in DIR/chaos-etcd-log.tsv for the checker and `--check`.
+    func readEtcdLog() throws {
         let layout = Fence.Layout(network: LocalEtcd.networkName)
         let end = String(layout.logPrefix.dropLast()) + "0"  // the key after every "…/log/…"
         var from = layout.logPrefix
@@ -112,13 +114,12 @@ extension ChaosRun {
         let text = records.map { "\($0.sequence)\t\($0.epoch)\t\($0.id)\t\($0.origin)\t\($0.originSeq)" }
         try Data((text.joined(separator: "\n") + "\n").utf8).write(to: etcdLogFile(folder))
         say("etcd's log: \(records.count) reports read")
-        return records
     }
 
     /// The reports of one log entry, in order: one commit's batch (refusals hold none).
     static func decodeEntry(_ value: [UInt8]) throws -> [LogRecord] {
-        guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts),
-            case .replicate(_, _, _, let updates, _, _) = try PairMessage.decode(parts)
+        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts),
+            case .replicate(_, _, _, let updates, _, _) = try LogMessage.decode(parts)
         else { throw ChaosError("etcd's log holds a value that is not a log entry") }
         return updates.map {
             LogRecord(
@@ -132,7 +133,7 @@ extension ChaosRun {
     func etcdctl(_ arguments: [String]) throws -> Data {
         guard let binary = Self.etcdctlBinary() else {
             throw ChaosError(
-                "--quorum needs etcdctl: run scripts/setup.sh (it installs Debian's etcd-client)")
+                "chaos needs etcdctl: run scripts/setup.sh (it installs Debian's etcd-client)")
         }
         let commandLine =
             [binary, "--endpoints", etcdEndpoints.joined(separator: ","), "--command-timeout", "20s"]
@@ -170,12 +171,13 @@ extension ChaosRun {
     }
 }
 
-/// Where a quorum run keeps etcd's log (sequence, epoch, id, origin, origin sequence per line).
+/// Where a run keeps etcd's log (sequence, epoch, id, origin, origin sequence per line).
 func etcdLogFile(_ folder: DataFolder) -> URL {
     folder.root.appendingPathComponent("chaos-etcd-log.tsv")
 }
 
-/// Reads the file ``ChaosRun/readEtcdLog()`` wrote; nil when the run had no etcd.
+/// Reads the file ``ChaosRun/readEtcdLog()`` wrote; nil when there is none (the run stopped
+/// before it read etcd).
 func readEtcdLogFile(_ folder: DataFolder) -> [LogRecord]? {
     guard let text = try? String(contentsOf: etcdLogFile(folder), encoding: .utf8) else { return nil }
     return text.split(separator: "\n").compactMap { line in

@@ -29,11 +29,12 @@ extension ChaosRun {
                 ))
         }
         guard let final = logs.max(by: { $0.1.count < $1.1.count }) else {
-            throw ChaosError("no node store found")
+            throw ChaosError("no replica store found")
         }
-        // The pair has one standby; replicas on etcd are compared with the final log each.
-        let others = logs.filter { $0.0 != final.0 }
-        let standby = others.count == 1 ? others[0].1 : nil
+        guard let etcdLog = readEtcdLogFile(folder) else {
+            throw ChaosError(
+                "no etcd log in \(etcdLogFile(folder).path): the run stopped before it read etcd")
+        }
         let loaded = try stores[final.0]!.load(views: Picture.allViews)
         var mirrors: [MirrorRecord] = []
         for code in organisations {
@@ -48,20 +49,19 @@ extension ChaosRun {
                     history: try store.historyReportIDs().map { ($0.sequence, $0.id.rawValue) }))
         }
         var records = RunRecords(
-            acks: acks, queued: queued, log: final.1, standbyLog: standby, mirrors: mirrors,
+            acks: acks, queued: queued, log: final.1, mirrors: mirrors,
             activations: activations(folder: folder))
-        if others.count > 1 { records.replicaLogs = others.map { ($0.0.rawValue, $0.1) } }
-        records.etcdLog = readEtcdLogFile(folder)
-        if records.etcdLog != nil {
-            records.auditChains = try stores.sorted { $0.key.rawValue < $1.key.rawValue }.map {
-                AuditChainRecord(
-                    replica: $0.key.rawValue, records: try $0.value.auditRecords(from: 1, limit: Int.max))
-            }
+        // Every other replica is compared with the final log.
+        records.replicaLogs = logs.filter { $0.0 != final.0 }.map { ($0.0.rawValue, $0.1) }
+        records.etcdLog = etcdLog
+        records.auditChains = try stores.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+            AuditChainRecord(
+                replica: $0.key.rawValue, records: try $0.value.auditRecords(from: 1, limit: Int.max))
         }
         return records
     }
 
-    /// "this node is active … node.epoch=N" lines from both nodes' logs.
+    /// "this replica is active … node.epoch=N" lines from every replica's log.
     static func activations(folder: DataFolder) -> [(node: String, epoch: UInt64)] {
         var result: [(String, UInt64)] = []
         for role in PairRole.allCases {
@@ -72,7 +72,7 @@ extension ChaosRun {
             for url in candidates {
                 guard let text = try? String(contentsOf: url, encoding: .utf8) else { continue }
                 for line in text.split(separator: "\n")
-                where line.contains("this node is active") || line.contains("this replica is active") {
+                where line.contains("this replica is active") {
                     guard let range = line.range(of: "node.epoch=") else { continue }
                     let digits = line[range.upperBound...].prefix { $0.isNumber }
                     if let epoch = UInt64(digits) { result.append((role.rawValue, epoch)) }
@@ -102,8 +102,8 @@ extension ChaosRun {
         return Checker.check(records)
     }
 
-    /// The checker's own test on real stores: removes one acknowledged entry from both nodes'
-    /// logs of a finished run (a copy) and expects FAIL.
+    /// The checker's own test on real stores: removes one acknowledged entry from every
+    /// replica's log of a finished run (a copy) and expects FAIL.
     public static func selfTest(folder: DataFolder) throws -> (removed: String, verdict: Verdict) {
         let copy = FileManager.default.temporaryDirectory.appendingPathComponent(
             "knooppunt-chaos-selftest-\(UUID().uuidString.prefix(6))")

@@ -5,8 +5,9 @@ import KnooppuntHarness
 import KnooppuntProtocol
 import StrictJSON
 
-/// A real network attacked by seeded faults while it carries acknowledged load, then checked
-/// offline (docs/ARCHITECTURE.md "Chaos").
+/// The quorum deployment (three etcd members, three node replicas on them, the daemons) attacked
+/// by seeded faults while it carries acknowledged load, then checked offline
+/// (docs/ARCHITECTURE.md "Chaos").
 public final class ChaosRun {
     /// A process of the run and the fault it is recovering from.
     final class Managed {
@@ -41,9 +42,9 @@ public final class ChaosRun {
     var lab: NetworkLab?
     /// The harness that starts and stops the processes (inside the lab's hosts with partitions).
     let group: ProcessGroup
-    /// The etcd members' processes with --quorum (etcd's binary; in the lab's hosts with partitions).
+    /// The etcd members' processes (etcd's binary; in the lab's hosts with partitions).
     var etcdGroup: ProcessGroup?
-    /// The members' client URLs with --quorum.
+    /// The members' client URLs.
     var etcdEndpoints: [String] = []
     /// etcdctl's TLS flags when the members speak TLS (with partitions).
     var etcdctlTLS: [String] = []
@@ -90,35 +91,33 @@ public final class ChaosRun {
         say("healing: every process up, waiting for convergence")
         healAll(load)
         try waitConverged(load: load)
-        let etcdLog = try options.quorum ? readEtcdLog() : nil
+        try readEtcdLog()
         let queued = load.queued
         try Data(JSONWriter.canonical(.object(queued.mapValues { .array($0.map(JSONValue.string)) }))).write(
             to: queuedFile)
         // How the run was made, kept with its records so a failing folder can be run again.
         let settings: JSONValue = [
             "seed": .string(String(options.seed)), "regions": .integer(Int64(options.regions)),
-            "partitions": .bool(options.partitions), "quorum": .bool(options.quorum),
+            "partitions": .bool(options.partitions),
         ]
         try Data(JSONWriter.canonical(settings)).write(
             to: folder.root.appendingPathComponent(Self.settingsFile))
         stopAll()
-        var records = try Self.readRecords(
+        let records = try Self.readRecords(
             folder: folder, acks: load.acks, queued: queued, organisations: organisations)
-        records.etcdLog = etcdLog
         return ChaosReport(
             verdict: Checker.check(records), faults: faults, failovers: failovers, acks: load.acks.count,
             degradedAcks: load.acks.filter(\.degraded).count, seed: options.seed, duration: options.duration)
     }
 
     private func setUp() throws {
-        let layout = LocalNetworkLayout(regions: options.regions, standby: true, third: options.quorum)
+        let layout = LocalNetworkLayout(regions: options.regions, standby: true, third: true)
         organisations = layout.daemons
-        let etcdMembers = options.quorum ? Self.etcdMemberNames : []
         if options.partitions {
             // A host per process, each with its own address; the nodes on fixed ports.
             let lab = try NetworkLab(
                 hosts: layout.roles.map(\.rawValue) + ["watcher"] + organisations.map(\.rawValue)
-                    + etcdMembers)
+                    + Self.etcdMemberNames)
             self.lab = lab
             func address(_ host: String) -> NodeAddress {
                 let ip = lab.hosts[host]!.address
@@ -128,20 +127,19 @@ public final class ChaosRun {
             }
             network = try folder.prepareNetwork(
                 primary: address("primary"), backup: address("backup"),
-                third: options.quorum ? address("third") : nil)
+                third: address("third"))
             // `ip netns exec` execs the program: the process is the daemon itself.
             group.launcher = { name, commandLine in lab.command(on: name, commandLine) }
             say(
                 "hosts in network namespaces: \(lab.hosts.values.map { "\($0.name) \($0.address)" }.sorted().joined(separator: ", "))"
             )
         } else {
-            let base = LocalNetworkLayout.freeBasePort(standby: true, chp: false, third: options.quorum) ?? 0
-            network = try folder.prepareLocalNetwork(
-                basePort: base, chp: false, standby: true, third: options.quorum)
+            let base = LocalNetworkLayout.freeBasePort(standby: true, chp: false, third: true) ?? 0
+            network = try folder.prepareLocalNetwork(basePort: base, chp: false, standby: true, third: true)
         }
         let common = ["--dir", folder.root.path, "--log-level", "info"]
-        // With --quorum: the etcd members first, and every replica started with --etcd.
-        let replicaArguments = options.quorum ? try setUpEtcd() : []
+        // The etcd members first, and every replica started with --etcd.
+        let replicaArguments = try setUpEtcd()
         let roles = Set(layout.roles.map(\.rawValue))
         for member in layout.members {
             add(

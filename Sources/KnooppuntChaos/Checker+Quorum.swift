@@ -1,21 +1,27 @@
-/// The promises of the national node on etcd, beyond the pair's: no ACK rests on one disk,
-/// the replicas agree, and etcd's committed order is the order every ACK names.
+/// The promises of the replicas on etcd: no ACK rests on one disk, the replicas agree, and
+/// etcd's committed order is the order every ACK names.
 extension Checker {
     static func quorumInvariants(_ run: RunRecords) -> [Verdict.Invariant] {
-        let etcdLog = run.etcdLog ?? []
+        let etcdLog = run.etcdLog
         var invariants: [Verdict.Invariant] = []
         let final = Dictionary(run.log.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
 
-        // 1. An ACK means committed by a majority of etcd's members: never "degraded".
+        // 1. An ACK means committed by a majority of etcd's members: none may be "degraded"
+        //    (acknowledged by one replica alone), whatever happened to it afterwards.
         invariants.append(
             .init(
-                name: "no ACK is degraded (each was committed by etcd)", checked: run.acks.count,
+                name: "no ACK is degraded (every ACK was committed by a majority of etcd's members)",
+                checked: run.acks.count,
                 violations: run.acks.filter(\.degraded).map {
-                    "ACK \($0.id) (\($0.origin)) at seq \($0.sequence) is degraded"
+                    "ACK \($0.id) (\($0.origin)) at seq \($0.sequence) is degraded: given without etcd's commit"
                 }))
 
         // 2. Every replica holds the final log, entry for entry.
         var replicaViolations: [String] = []
+        if run.replicaLogs.count + 1 != ChaosRun.replicaNames.count {
+            replicaViolations.append(
+                "\(run.replicaLogs.count + 1) replicas left a store, not \(ChaosRun.replicaNames.count)")
+        }
         for (name, log) in run.replicaLogs {
             if log.count != run.log.count {
                 replicaViolations.append("\(name) holds \(log.count) entries, the final log \(run.log.count)")

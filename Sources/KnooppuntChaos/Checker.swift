@@ -66,30 +66,26 @@ public struct RunRecords: Sendable {
     public var acks: [AckRecord]
     /// Report ids in the order each origin's daemon queued them.
     public var queued: [String: [String]]
-    /// The final log (the active node's) and the standby's.
+    /// The final log: the longest replica's.
     public var log: [LogRecord]
-    public var standbyLog: [LogRecord]?
     public var mirrors: [MirrorRecord]
-    /// Every activation seen in the nodes' logs: which node became active in which epoch.
+    /// Every activation seen in the replicas' logs: which replica became active in which epoch.
     public var activations: [(node: String, epoch: UInt64)]
-    /// With replicas on etcd: every other replica's log (compared with the final log each).
+    /// Every other replica's log (compared with the final log each).
     public var replicaLogs: [(name: String, log: [LogRecord])] = []
-    /// With replicas on etcd: the committed log read from etcd after the run (what trimming
-    /// left of it); nil for the pair or one node.
-    public var etcdLog: [LogRecord]?
-    /// With replicas on etcd: each replica's audit chain (its rows' hashes, whether every row
-    /// follows on the one before and matches its hash) and the reports its `accepted` rows name.
+    /// The committed log read from etcd after the run (what trimming left of it).
+    public var etcdLog: [LogRecord] = []
+    /// Each replica's audit chain (its rows' hashes, whether every row follows on the one
+    /// before and matches its hash) and the reports its `accepted` rows name.
     public var auditChains: [AuditChainRecord] = []
 
     public init(
-        acks: [AckRecord], queued: [String: [String]], log: [LogRecord], standbyLog: [LogRecord]?,
-        mirrors: [MirrorRecord],
+        acks: [AckRecord], queued: [String: [String]], log: [LogRecord], mirrors: [MirrorRecord],
         activations: [(node: String, epoch: UInt64)]
     ) {
         self.acks = acks
         self.queued = queued
         self.log = log
-        self.standbyLog = standbyLog
         self.mirrors = mirrors
         self.activations = activations
     }
@@ -131,9 +127,6 @@ public struct Verdict: Sendable {
     }
 
     public var invariants: [Invariant]
-    /// Degraded ACKs (given by an active alone) whose place the node pair later discarded,
-    /// and whose report the publisher's daemon delivered again (it is in the log elsewhere).
-    public var degradedMoved: [String]
     public var passed: Bool { invariants.allSatisfy(\.passed) }
 
     public var json: JSONValue {
@@ -147,7 +140,6 @@ public struct Verdict: Sendable {
                         "examples": .array($0.violations.prefix(5).map(JSONValue.string)),
                     ]
                 }),
-            "degradedAcksMoved": .integer(Int64(degradedMoved.count)),
         ]
     }
 }
@@ -159,21 +151,15 @@ public enum Checker {
             run.log.map { ($0.sequence, $0) }, uniquingKeysWith: { first, _ in first })
         let byID = Dictionary(grouping: run.log, by: \.id)
 
-        // 1. Every ACK a publisher received is in the final log at its (epoch, sequence).
+        // 1. Every ACK a publisher received is in the final log at its (epoch, sequence): an ACK
+        //    is committed by a majority of etcd's members, so none may move or vanish.
         var ackViolations: [String] = []
-        var degradedMoved: [String] = []
         for ack in run.acks {
             let entry = bySequence[ack.sequence]
             if entry?.id != ack.id || entry?.epoch != ack.epoch {
-                let text =
+                ackViolations.append(
                     "ACK \(ack.id) (\(ack.origin)) at epoch \(ack.epoch) seq \(ack.sequence): log has \(entry.map { "\($0.id) epoch \($0.epoch)" } ?? "nothing")"
-                // An active alone may lose what it acknowledged (a pair cannot promise more);
-                // the daemon then sends the report again. Gone for good is always a violation.
-                if ack.degraded && byID[ack.id] != nil {
-                    degradedMoved.append(text)
-                } else {
-                    ackViolations.append(text)
-                }
+                )
             }
         }
         invariants.append(
@@ -231,23 +217,7 @@ public enum Checker {
             .init(
                 name: "the global sequence is gap-free", checked: sequences.count, violations: gapViolations))
 
-        // 5. The standby holds the same log.
-        if let standby = run.standbyLog {
-            var standbyViolations: [String] = []
-            if standby.count != run.log.count {
-                standbyViolations.append("standby holds \(standby.count) entries, active \(run.log.count)")
-            }
-            for entry in standby where bySequence[entry.sequence] != entry {
-                standbyViolations.append("standby differs at seq \(entry.sequence)")
-                break
-            }
-            invariants.append(
-                .init(
-                    name: "the standby's log equals the active's", checked: standby.count,
-                    violations: standbyViolations))
-        }
-
-        // 6. Every mirror converged: the node's sequence and the node's hash for its view; no report twice.
+        // 5. Every mirror converged: the node's sequence and the node's hash for its view; no report twice.
         let last = sequences.last ?? 0
         var mirrorViolations: [String] = []
         for mirror in run.mirrors {
@@ -272,7 +242,7 @@ public enum Checker {
                 name: "every mirror converged to the node's hash for its view", checked: run.mirrors.count,
                 violations: mirrorViolations))
 
-        // 7. Never two actives in one epoch.
+        // 6. Never two actives in one epoch.
         var activeViolations: [String] = []
         for (epoch, claims) in Dictionary(grouping: run.activations, by: \.epoch)
         where Set(claims.map(\.node)).count > 1 {
@@ -281,10 +251,9 @@ public enum Checker {
         }
         invariants.append(
             .init(
-                name: "never two active nodes in one epoch", checked: run.activations.count,
+                name: "never two active replicas in one epoch", checked: run.activations.count,
                 violations: activeViolations))
 
-        if run.etcdLog != nil { invariants += quorumInvariants(run) }
-        return Verdict(invariants: invariants, degradedMoved: degradedMoved)
+        return Verdict(invariants: invariants + quorumInvariants(run))
     }
 }

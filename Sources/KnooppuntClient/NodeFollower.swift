@@ -8,7 +8,7 @@ import ZeroMQ
 
 /// Following the active national node, once for every party that does (a daemon, the
 /// national desk, `watch` and the alert service): the links to every node, their monitor
-/// events, ATTACH, heartbeats, the ``NodeSelection`` (follow or vote), WELCOME, the
+/// events, ATTACH, heartbeats, the ``NodeSelection`` (which node to follow), WELCOME, the
 /// ``Mirror`` and its catch-up and snapshot, and the status report to the nodes.
 ///
 /// What only the owner can do (store updates, record the node's answers in its outbox, keep
@@ -115,7 +115,7 @@ public final class NodeFollower {
     public var statusIsStale: Bool { mirror.applied != statusSentFor }
 
     /// Tells every connected node what we applied (our line on the liveness board, current on
-    /// a standby the moment it takes over). Nothing while the followed node is not connected.
+    /// a replica the moment it takes over). Nothing while the followed node is not connected.
     public func sendStatus(outboxBacklog: Int, oldestQueuedMs: Int64, wall: Int64) {
         guard connected else { return }
         statusSentFor = mirror.applied
@@ -129,30 +129,21 @@ public final class NodeFollower {
     // MARK: Following
 
     /// Call it regularly (every ~100 ms) and on news: follows the node whose heartbeats say it
-    /// is active (the later epoch wins); when none can be heard, votes by sending a node HELLO
-    /// (Binary Star's client vote).
+    /// is active (the later epoch wins); while none can be heard, it waits for one.
     public func followActive() {
-        for decision in selection.decide(now: .now) {
-            switch decision {
-            case .follow(let role):
-                guard let link = links.first(where: { $0.role == role }) else { continue }
-                // The owner resets its outbox first: the HELLO and what it sends then go to `link`.
-                delegate?.nodeFollower(self, startedFollowing: link, reason: .activeHeartbeat)
-                send(mirror.hello(role: self.role), to: link)
-                logger.notice(
-                    "following the national node",
-                    metadata: [
-                        "node": "\(link.role.rawValue)",
-                        "node.epoch": "\(selection.nodes[link.role]?.beat?.epoch ?? 0)",
-                        "reason": "\(FollowReason.activeHeartbeat.rawValue)",
-                    ])
-                delegate?.nodeFollowerMaySubmit(self)
-            case .vote(let role):
-                if let link = links.first(where: { $0.role == role }) {
-                    send(mirror.hello(role: self.role), to: link)
-                }
-            }
-        }
+        guard let role = selection.decide(now: .now), let link = links.first(where: { $0.role == role })
+        else { return }
+        // The owner resets its outbox first: the HELLO and what it sends then go to `link`.
+        delegate?.nodeFollower(self, startedFollowing: link, reason: .activeHeartbeat)
+        send(mirror.hello(role: self.role), to: link)
+        logger.notice(
+            "following the national node",
+            metadata: [
+                "node": "\(link.role.rawValue)",
+                "node.epoch": "\(selection.nodes[link.role]?.beat?.epoch ?? 0)",
+                "reason": "\(FollowReason.activeHeartbeat.rawValue)",
+            ])
+        delegate?.nodeFollowerMaySubmit(self)
     }
 
     func serveMonitor(_ link: NodeLink) {
@@ -241,7 +232,7 @@ public final class NodeFollower {
                 followActive()
             }
         case .welcome(let epoch, let last, let nextOriginSeq, let starts):
-            // WELCOME answers only HELLO: this node serves us (after our vote, too).
+            // WELCOME answers only HELLO: this node serves us.
             let serves = selection.served(by: link.role) != nil
             if serves {
                 logger.notice(
@@ -304,13 +295,13 @@ extension NodeFollower {
         /// The origin sequence the node expects next from us.
         public let nextOriginSeq: UInt64
         /// Where each epoch of the node's log starts (to cut back a history it discarded).
-        public let epochStarts: [PairMessage.EpochStart]
+        public let epochStarts: [EpochStart]
         /// Whether we follow this node from now on (it was not the one we followed).
         public let startsFollowing: Bool
 
         init(
             node: NodeLink, epoch: Epoch, lastSequence: SequenceNumber, nextOriginSeq: UInt64,
-            epochStarts: [PairMessage.EpochStart], startsFollowing: Bool
+            epochStarts: [EpochStart], startsFollowing: Bool
         ) {
             self.node = node.role
             self.epoch = epoch

@@ -3,7 +3,7 @@ import KnooppuntProtocol
 import ZeroMQ
 
 /// The connection to one national node: a DEALER and the monitor that reports its connects
-/// and disconnects. A follower holds one per node (two for a hot-standby pair).
+/// and disconnects. A follower holds one per node (three for the replicas on etcd).
 public final class NodeLink {
     public let role: PairRole
     public let endpoint: String

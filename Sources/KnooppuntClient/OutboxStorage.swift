@@ -32,8 +32,8 @@ public protocol OutboxStorage: AnyObject {
     func record(_ events: [OutboxEvent], at now: Int64) throws
     /// Replaces a report with its resealed copy (same id, new origin sequence).
     func reseal(_ item: QueuedReport) throws
-    /// The reports from origin sequence `from` up to `below`, queued again: the node pair lost
-    /// them after acknowledging them alone (see `OutboxEvent.resend`).
+    /// The reports from origin sequence `from` up to `below`, queued again: the node lost them
+    /// after acknowledging them (see `OutboxEvent.resend`).
     func requeue(from: UInt64, below: UInt64) throws -> [QueuedReport]
     /// The canonical document of a stored report (to seal it again).
     func document(of id: ReportID) throws -> [UInt8]?

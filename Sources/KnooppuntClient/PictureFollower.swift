@@ -35,7 +35,7 @@ public final class PictureFollower {
                 network, secrets: secrets, context: context, name: role.rawValue),
             mirror: Mirror(view: view, picture: Picture(views: [view]), verifyingKeys: network.verifyingKeys),
             selection: NodeSelection(
-                roles: network.nodes.map(\.role), silence: silence, voteInterval: FailoverTiming.voteInterval),
+                roles: network.nodes.map(\.role), silence: silence),
             role: role,
             // A reader on the operator's terminal: what the daemon would log is noise here.
             logger: Logger(label: "knooppunt.follower", factory: { _ in SwiftLogNoOpLogHandler() }),
@@ -112,7 +112,7 @@ public final class PictureFollower {
     /// Handles what is ready on one of ``sockets``.
     public func serve(_ socket: ZMQSocket) { follower.serve(socket) }
 
-    /// Follows the active node (or votes); call it regularly.
+    /// Follows the active node; call it regularly.
     public func tick() { follower.followActive() }
 }
 

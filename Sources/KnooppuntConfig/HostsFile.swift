@@ -3,8 +3,8 @@ import KnooppuntProtocol
 import StrictJSON
 
 /// Where the national node of a real deployment runs, as an administrator writes it (YAML or
-/// JSON, see deploy/network.example.yaml): the pair (`primary`, `backup`) or three replicas on
-/// etcd (`primary`, `backup`, `third`), each host with one etcd member beside its replica.
+/// JSON, see deploy/network.example.yaml): three replicas on etcd (`primary`, `backup`,
+/// `third`), each host with one etcd member beside its replica, or one node alone (`primary`).
 /// `knooppunt keys init --hosts FILE` turns it into the network.json every host shares and,
 /// for three replicas, the etcd members' and replicas' certificates.
 public struct HostsFile: Sendable, Equatable {
@@ -14,8 +14,7 @@ public struct HostsFile: Sendable, Equatable {
     public var third: NodeAddress?
     /// Where the read-only CHP endpoint binds (only used when `chp` is configured).
     public var chpHost: String
-    /// The etcd member on each replica's host, in role order; empty for the pair (two hosts
-    /// cannot hold a majority when one is lost, so the pair form has no etcd).
+    /// The etcd member on each replica's host, in role order; empty for one node alone.
     public var etcdMembers: [EtcdMemberHost] = []
 
     /// The node port when a file names none; the pair port is always the next one.
@@ -84,6 +83,11 @@ public struct HostsFile: Sendable, Equatable {
         let third = try node(.third)
         guard third == nil || backup != nil else {
             throw fail("third needs a backup (replicas fill in order)", "thirdWithoutBackup")
+        }
+        guard backup == nil || third != nil else {
+            throw fail(
+                "backup needs a third: the national node runs as three replicas, each host with its etcd member (the hot-standby pair without etcd is retired); name only primary for one node alone",
+                "backupWithoutThird")
         }
         var file = HostsFile(primary: primary, backup: backup, third: third, chpHost: chpHost)
         guard third != nil else {

@@ -26,7 +26,7 @@ public struct OrganisationKeys: Sendable, Hashable {
     }
 }
 
-/// The network: where the national node pair is, who takes part, and their public keys.
+/// The network: where the national node's replicas are, who takes part, and their public keys.
 /// Holds no secrets; it lives in `DIR/network.json` and is the same file on every host.
 public struct NetworkConfig: Sendable {
     public static let defaultBasePort = 7400
@@ -36,16 +36,16 @@ public struct NetworkConfig: Sendable {
     public static let thirdPortOffset = 20
 
     public var primary: NodeAddress
-    /// The hot standby (or the second replica on etcd); nil runs one node alone.
+    /// The second replica on etcd; nil runs one node alone.
     public var backup: NodeAddress?
-    /// A third replica, only for the national node on etcd (never part of the pair); nil in
-    /// every two-node or one-node network.
+    /// The third replica on etcd; nil with one node alone (and in the two-replica networks
+    /// some tests run).
     public var third: NodeAddress?
-    /// The nodes' CURVE public key (both nodes of the pair hold the same server key).
+    /// The nodes' CURVE public key (every replica holds the same server key).
     public var nodeCurvePublicKey: String
     /// Host the CHP endpoint binds on (loopback unless configured otherwise).
     public var chpHost: String
-    /// The key the nodes sign audit checkpoints with (both nodes of the pair hold its secret);
+    /// The key the nodes sign audit checkpoints with (every replica holds its secret);
     /// nil in a network.json written before the audit log existed (run `keys init` again).
     public var nodeAuditPublicKey: VerifyingKey?
     public var organisations: [OrganisationCode: OrganisationKeys]
@@ -198,9 +198,9 @@ func verifyingKey(_ hex: String) -> VerifyingKey? {
 extension DataFolder {
     /// Makes sure a local network exists in this folder: every organisation's keys and the
     /// node's server key (generated when missing, never overwritten), and network.json for
-    /// the node pair on 127.0.0.1 (primary from `basePort`, backup from `basePort`+10; see
-    /// ``NodeAddress/local(host:base:chp:)``), or one node without `standby`; with `third`
-    /// (and `standby`) a third replica from `basePort`+20, for the national node on etcd.
+    /// replicas on 127.0.0.1 (primary from `basePort`, with `standby` a backup from
+    /// `basePort`+10; see ``NodeAddress/local(host:base:chp:)``); with `third` (and `standby`)
+    /// a third replica from `basePort`+20. Replicas run on etcd; one node runs alone.
     public func prepareLocalNetwork(
         basePort: Int, chp: Bool, standby: Bool = false, third: Bool = false
     ) throws -> NetworkConfig {
@@ -248,7 +248,7 @@ extension DataFolder {
         return config
     }
 
-    /// The node pair's secrets: the CURVE server key and the key that signs audit checkpoints.
+    /// The national node's secrets: the CURVE server key and the key that signs audit checkpoints.
     /// Generated when missing; an audit key is added to a key file written before it existed.
     private func ensureNodeServerKey() throws -> (curve: CurveKeyPair, audit: SigningKey) {
         var curve: CurveKeyPair

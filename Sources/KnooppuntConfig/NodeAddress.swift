@@ -1,6 +1,6 @@
 import StrictJSON
 
-/// Where one national node (of the pair, or one replica on etcd) listens.
+/// Where one national node (alone, or one replica on etcd) listens.
 public struct NodeAddress: Sendable, Hashable {
     /// For daemons to connect to, e.g. `tcp://127.0.0.1:7402`.
     public var endpoint: String
@@ -23,7 +23,7 @@ public struct NodeAddress: Sendable, Hashable {
     }
 
     /// A node on one host at `host`, with its ports from `base`: CHP on base and base+1, the
-    /// node endpoint on base+2, the pair endpoint on base+3 (unused by a replica on etcd).
+    /// node endpoint on base+2, the pair endpoint on base+3 (named in network.json, unused since the pair was retired).
     public static func local(host: String = "127.0.0.1", base: Int, chp: Bool) -> NodeAddress {
         NodeAddress(
             endpoint: "tcp://\(host):\(base + 2)", bind: "tcp://\(host):\(base + 2)",

@@ -7,10 +7,4 @@ public enum FailoverTiming {
     public static let heartbeat: Duration = .milliseconds(150)
     /// A follower (daemon, desk, watcher) counts a node as gone after this long without a word.
     public static let silence: Duration = .milliseconds(600)
-    /// While no active node can be heard, a follower asks each node to take over this often.
-    public static let voteInterval: Duration = .milliseconds(200)
-    /// The two nodes of a pair tell each other their state this often.
-    public static let pairBeat: Duration = .milliseconds(100)
-    /// A node stops believing its peer is alive after this long without its beat.
-    public static let peerTimeout: Duration = .milliseconds(600)
 }

@@ -2,36 +2,25 @@ import KnooppuntDomain
 import KnooppuntProtocol
 
 /// Which national node a daemon (or the desk, or `watch`) follows among every configured node
-/// (one, the pair, or up to three replicas on etcd): the one whose heartbeats say it is
-/// active, the later epoch winning; and, when none can be heard, which node to ask to take
-/// over (the client vote of Binary Star; replicas on etcd ignore it, etcd elects). No I/O:
-/// the caller passes in what its connections saw and the clock.
+/// (one alone, or up to three replicas on etcd): the one whose heartbeats say it is active,
+/// the later epoch winning. When none can be heard it waits: etcd alone chooses the active
+/// replica, so a follower has nothing to ask for. No I/O: the caller passes in what its
+/// connections saw and the clock.
 public struct NodeSelection: Sendable {
     public struct NodeState: Sendable {
         public var connected = false
         public var lastHeard: ContinuousClock.Instant?
         public var beat: Heartbeat?
-        var lastVote: ContinuousClock.Instant?
-    }
-
-    public enum Decision: Sendable, Hashable {
-        /// Follow this node now: send everything outstanding there and HELLO for the picture.
-        case follow(PairRole)
-        /// No active node can be heard: send this node HELLO as a vote to take over.
-        case vote(PairRole)
     }
 
     public private(set) var nodes: [PairRole: NodeState]
     public private(set) var followed: PairRole?
     /// A node counts as gone after this long without a word.
     public let silence: Duration
-    /// Votes to one node are at least this far apart.
-    public let voteInterval: Duration
 
-    public init(roles: [PairRole], silence: Duration, voteInterval: Duration) {
+    public init(roles: [PairRole], silence: Duration) {
         nodes = Dictionary(uniqueKeysWithValues: roles.map { ($0, NodeState()) })
         self.silence = silence
-        self.voteInterval = voteInterval
     }
 
     public mutating func connected(_ role: PairRole, now: ContinuousClock.Instant) {
@@ -47,11 +36,11 @@ public struct NodeSelection: Sendable {
         if let beat { nodes[role]?.beat = beat }
     }
 
-    /// The node answered our HELLO (WELCOME): it serves us.
-    public mutating func served(by role: PairRole) -> Decision? {
+    /// The node answered our HELLO (WELCOME): it serves us. Returns it when that is news.
+    public mutating func served(by role: PairRole) -> PairRole? {
         guard followed != role else { return nil }
         followed = role
-        return .follow(role)
+        return role
     }
 
     public func isAlive(_ role: PairRole, now: ContinuousClock.Instant) -> Bool {
@@ -59,8 +48,10 @@ public struct NodeSelection: Sendable {
         return now - heard < silence
     }
 
-    /// What to do now. Call it regularly (every ~100 ms) and after heartbeats.
-    public mutating func decide(now: ContinuousClock.Instant) -> [Decision] {
+    /// The node to follow now, when that changed (send everything outstanding there and HELLO
+    /// for the picture); nil: keep as it is. Call it regularly (every ~100 ms) and after
+    /// heartbeats.
+    public mutating func decide(now: ContinuousClock.Instant) -> PairRole? {
         let actives = nodes.keys.sorted { $0.rawValue > $1.rawValue }.filter { role in
             isAlive(role, now: now) && [NodeRole.active, .standalone].contains(nodes[role]?.beat?.role)
         }
@@ -69,23 +60,15 @@ public struct NodeSelection: Sendable {
             let current = followed.flatMap { actives.contains($0) ? $0 : nil }
             if current == nil || (best != current && epoch(best) > epoch(current!)) {
                 followed = best
-                return [.follow(best)]
+                return best
             }
-            return []
+            return nil
         }
-        // A single node that is up needs no vote: it serves alone.
+        // A single node that is up serves alone: follow it before its first heartbeat.
         if nodes.count == 1, let only = nodes.keys.first, nodes[only]?.connected == true, followed != only {
             followed = only
-            return [.follow(only)]
+            return only
         }
-        var decisions: [Decision] = []
-        for role in nodes.keys.sorted(by: { $0.rawValue > $1.rawValue }) where nodes[role]?.connected == true
-        {
-            if nodes[role]?.lastVote.map({ now - $0 >= voteInterval }) ?? true {
-                nodes[role]?.lastVote = now
-                decisions.append(.vote(role))
-            }
-        }
-        return decisions
+        return nil
     }
 }

@@ -62,7 +62,8 @@ public enum OutboxEvent: Sendable, Hashable {
     /// again with a fresh origin sequence (same id) and queue it at the end.
     case reseal(QueuedReport)
     /// The node expects an origin sequence we had already seen answered: it lost reports it
-    /// acknowledged alone (a node pair's known limit under a partition). Take the reports from
+    /// acknowledged (a store restored from an older copy; the retired pair did so under a
+    /// partition). Take the reports from
     /// `from` up to the first still queued out of the store and ``restore(_:)`` them.
     case resend(from: UInt64, below: UInt64)
 }
@@ -193,8 +194,8 @@ public struct Outbox: Sendable {
     }
 
     /// A node's WELCOME says which origin sequence it expects from us next. Lower than the
-    /// queue's front means it lacks reports it acknowledged earlier (alone, in a partition,
-    /// then discarded when its pair rejoined): they must go again even if we have nothing new.
+    /// queue's front means it lacks reports it acknowledged earlier (a store restored from an
+    /// older copy): they must go again even if we have nothing new.
     public mutating func welcomed(nextOriginSeq expected: UInt64) -> OutboxEvent? {
         let front = queue.first?.originSeq ?? lastOriginSeq + 1
         guard expected < front, !restoring else { return nil }

@@ -88,11 +88,11 @@ extension DaemonLoop: NodeFollowerDelegate {
         }
     }
 
-    /// A mirror that applied entries a node pair later discarded (acknowledged alone during a
-    /// partition, or past the log of a node that restarted) drops those history rows; its
+    /// A mirror that applied entries the node no longer holds (past the log of a node that
+    /// restarted from an older store) drops those history rows; its
     /// picture is then replaced by the snapshot the node sends. Only an active node answers
     /// HELLO, so `nodeLast` and `nodeStarts` describe the log we follow from now on.
-    private func trimHistory(to nodeStarts: [PairMessage.EpochStart], nodeLast: SequenceNumber) {
+    private func trimHistory(to nodeStarts: [EpochStart], nodeLast: SequenceNumber) {
         // A node that does not describe its epochs tells us nothing to compare against.
         guard !nodeStarts.isEmpty else { return }
         do {

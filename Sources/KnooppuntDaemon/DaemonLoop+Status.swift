@@ -24,7 +24,6 @@ extension DaemonLoop {
                 object["state"] = .string(beat.role.rawValue)
                 object["epoch"] = .integer(Int64(beat.epoch))
                 object["lastSequence"] = .integer(Int64(beat.lastSequence))
-                object["degraded"] = .bool(beat.degraded)
             }
             if let heard = state?.lastHeard {
                 let ago = ContinuousClock.now - heard

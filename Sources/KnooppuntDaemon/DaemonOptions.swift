@@ -28,8 +28,6 @@ public struct DaemonOptions: Sendable {
     public var maxWaitingPublishers = 10_000
     /// A node counts as gone after this long without a word.
     public var nodeSilence: Duration = FailoverTiming.silence
-    /// While no active node can be heard, ask each node to take over (HELLO) this often.
-    public var voteInterval: Duration = FailoverTiming.voteInterval
 
     public init(organisation: OrganisationCode, folder: DataFolder, network: NetworkConfig, logger: Logger) {
         self.organisation = organisation

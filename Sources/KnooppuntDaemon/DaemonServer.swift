@@ -96,8 +96,7 @@ final class DaemonLoop {
                 view: view, picture: try store.loadMirror(view: view),
                 signingKeys: options.network.signingKeySets, limits: options.mirror),
             selection: NodeSelection(
-                roles: options.network.nodes.map(\.role), silence: options.nodeSilence,
-                voteInterval: options.voteInterval),
+                roles: options.network.nodes.map(\.role), silence: options.nodeSilence),
             role: options.role, logger: options.logger, keysHint: "this organisation's keys")
 
         operatorSocket = try loop.socket(.router, name: "\(options.organisation).operator")
@@ -144,7 +143,7 @@ final class DaemonLoop {
         for report in submits.due(now: .now) { follower.sendToFollowed(.submit(report)) }
     }
 
-    /// Tells every node we are connected to what we applied (so a standby's liveness board is
+    /// Tells every node we are connected to what we applied (so a replica's liveness board is
     /// current the moment it takes over).
     func sendStatus() {
         let wall = Self.wallClock()

@@ -3,7 +3,7 @@ import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntProtocol
 
-/// Which processes a local network has and which ports its nodes use: the node (or the pair),
+/// Which processes a local network has and which ports its nodes use: the node (or its replicas),
 /// the daemons of NCTV, the police and N safety regions, each named as the harness names it
 /// (`primary`, `backup`, `VR09`, …) with the `knooppunt` command that runs it.
 public struct LocalNetworkLayout: Sendable {
@@ -61,8 +61,8 @@ public struct LocalNetworkLayout: Sendable {
         }
     }
 
-    /// The offsets from the base port a node pair listens on (NodeAddress.local): the node on
-    /// +2, the pair link on +3, the CHP picture on +0 and +1; the backup the same +10, a third
+    /// The offsets from the base port the nodes listen on (NodeAddress.local): the node on +2,
+    /// +3 kept free (the retired pair link's), the CHP picture on +0 and +1; the backup the same +10, a third
     /// replica the same +20.
     public static func portOffsets(standby: Bool, chp: Bool, third: Bool = false) -> [Int] {
         let node = chp ? [0, 1, 2, 3] : [2, 3]

@@ -5,8 +5,7 @@ import KnooppuntProtocol
 import StrictJSON
 
 /// The node's STATUS (the typed ``NodeStatus`` of KNP/1) as the harness asks for it and
-/// reads it: whether a node serves, whether its standby is in sync, whether the parties
-/// converged.
+/// reads it: whether a node serves, whether the parties converged.
 extension NodeStatus {
     /// Asks the node behind `endpoint`; nil when it does not answer within `timeout`.
     public static func ask(_ endpoint: String, timeout: Duration = .milliseconds(700)) -> NodeStatus? {
@@ -33,13 +32,6 @@ extension NodeStatus {
     }
 
     public var isActive: Bool { isServing }
-    /// The standby holds every report the active has.
-    public var peerInSync: Bool { pair?.peerInSync == true }
-    /// The role this node was configured with ("primary" or "backup").
-    public var configuredRole: String? { pair?.configuredRole }
-    /// The pair's state of this node ("active", "standby", …).
-    public var pairState: String? { pair?.state }
-    public var takeoverCount: Int { pair?.takeovers.count ?? 0 }
 
     public func party(_ code: OrganisationCode) -> Party? { parties[code.rawValue] }
 

@@ -6,8 +6,8 @@ import StrictJSON
 /// Answers: a released batch's ACKs and refusals, and refusals with their count and audit.
 extension NodeLoop {
     /// Acknowledges and publishes a batch that is as durable as it will get.
-    func release(_ batch: Batch, degraded: Bool) {
-        for (routing, answer) in batch.answers { self.answer(routing, answer, degraded: degraded) }
+    func release(_ batch: Batch) {
+        for (routing, answer) in batch.answers { self.answer(routing, answer) }
         for (_, answer) in batch.answers {
             if case .refusal(let rejection) = answer { awaitingRejections.remove(rejection.reportID) }
         }
@@ -16,10 +16,9 @@ extension NodeLoop {
         publish(batch.updates)
     }
 
-    func answer(_ routing: [UInt8], _ answer: Batch.Answer, degraded: Bool) {
+    func answer(_ routing: [UInt8], _ answer: Batch.Answer) {
         switch answer {
-        case .ack(var ack):
-            ack.degraded = ack.degraded || degraded
+        case .ack(let ack):
             send(routing, .ack(ack))
         case .refusal(let rejection):
             send(routing, rejectionMessage(rejection))

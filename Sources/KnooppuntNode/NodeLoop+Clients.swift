@@ -18,7 +18,7 @@ extension NodeLoop {
 
     func serveRouter() {
         // Read what is ready, but decide for at most `decideBudget` before committing: under
-        // load the loop must still get round to the pair link, heartbeats and timers.
+        // load the loop must still get round to etcd's answers, heartbeats and timers.
         let started = ContinuousClock.now
         var messages: [Message] = leftover
         leftover.removeAll()
@@ -144,20 +144,13 @@ extension NodeLoop {
                 session.role = role
                 session.accepts = accepts
                 session.attached = true
-                // To a node that is not active, a HELLO is the client's vote (Binary Star); a
-                // replica on etcd is chosen by etcd alone.
-                let vote: (serve: Bool, actions: [PairAction], refusal: String?) =
-                    quorum == nil
-                    ? pair.clientRequest(clientEpoch: helloEpoch, clientSequence: applied, now: now)
-                    : (isActive, [], "a follower of the log in etcd")
-                perform(vote.actions)
-                guard vote.serve else {
+                // Only the active node serves; etcd alone chooses which replica that is.
+                guard isActive else {
                     refuse(
                         routing, nil,
                         Problem(
                             .notActive, field: "node",
-                            "this node is \(stateName): \(vote.refusal ?? "")"
-                        ))
+                            "this node is \(stateName): a follower of the log in etcd"))
                     continue
                 }
                 pending.hellos.append((session, applied, helloEpoch))
@@ -210,8 +203,8 @@ extension NodeLoop {
         pumpJobs()
     }
 
-    /// Commits the batch (one transaction, one fsync); then, once the standby holds it too (or
-    /// at once when the node is alone), acknowledges and publishes.
+    /// Commits the batch (one transaction, one fsync); then, once etcd committed it too (or at
+    /// once when the node is alone), acknowledges and publishes.
     private func commit(_ pending: inout Pending, at now: Int64) {
         var batch: Batch?
         if !pending.accepted.isEmpty || !pending.rejected.isEmpty {
@@ -222,21 +215,18 @@ extension NodeLoop {
             let events = auditQueue + auditEvents(for: pending, at: now)
             auditQueue.removeAll()
             let etcdAudit = quorumAuditRows(events)
-            let audited: [AuditRecord]
             do {
-                audited = try store.commit(
+                _ = try store.commit(
                     accepted: pending.accepted.map { ($0.update, $0.document) },
                     records: pending.rejected.map(\.record), audit: quorum == nil ? events : [], epoch: epoch,
                     logSequence: coordinator.lastSequence)
             } catch {
                 storageFailed(error)
             }
-            replicateAudit(audited)
             committedBatches += 1
             committedReports += pending.accepted.count + pending.rejected.count
             commitTime += ContinuousClock.now - commitStart
             crashPoint?.check(.afterCommit, batch: committedBatches)
-            pair.logAdvanced(to: coordinator.lastSequence, epoch: epoch)
             batchCounter += 1
             var answers: [(routing: [UInt8], answer: Batch.Answer)] = []
             for item in pending.accepted {
@@ -276,27 +266,17 @@ extension NodeLoop {
                 } else if !awaiting.isEmpty {
                     awaiting[awaiting.count - 1].answers.append((item.routing, reply))
                 } else {
-                    answer(item.routing, reply, degraded: isDegraded)
+                    answer(item.routing, reply)
                 }
             } else {
-                // An entry the standby has not confirmed holding is as much at risk as when it
-                // was first acknowledged alone: say so again.
-                let exposed: Bool =
-                    switch item.outcome {
-                    case .accepted(let ack, _): isPaired && ack.sequence > replication.confirmedUpTo
-                    case .rejected: false
-                    }
-                answer(item.routing, reply, degraded: exposed)
+                answer(item.routing, reply)
             }
         }
         guard let batch else { return }
         if quorum != nil {
             quorumCommit(batch, updates: batch.updates, records: pending.rejected.map(\.record))
-        } else if isPaired && pair.peerInSync {
-            awaiting.append(batch)
-            replicateLive(batch, records: pending.rejected.map(\.record))
         } else {
-            release(batch, degraded: isPaired)
+            release(batch)
         }
     }
 }

@@ -76,21 +76,8 @@ extension NodeLoop {
         }
         var refusalCounts: [String: Int64] = [:]
         for (code, count) in refusals { refusalCounts[String(code.rawValue)] = Int64(count) }
-        var pairStatus: NodeStatus.Pair?
-        if isPaired {
-            pairStatus = NodeStatus.Pair(
-                configuredRole: options.role.rawValue, state: pair.state.rawValue,
-                peerAlive: pair.peerAlive(now: now), peerInSync: pair.peerInSync,
-                syncing: pair.state == .passive && pair.syncing, awaitingBatches: Int64(awaiting.count),
-                committedSequence: coordinator.lastSequence, takeovers: takeovers.map { ($0.epoch, $0.at) },
-                peer: pair.peer.map {
-                    NodeStatus.Pair.Peer(
-                        role: $0.role.rawValue, state: $0.state.rawValue, epoch: $0.epoch,
-                        lastSequence: $0.lastSequence, syncing: $0.syncing)
-                })
-        }
         var status = NodeStatus(
-            role: announcedRole.rawValue, epoch: epoch, degraded: isDegraded, pair: pairStatus,
+            role: announcedRole.rawValue, epoch: epoch, degraded: false,
             lastSequence: lastSequence, pid: Int64(getpid()), entries: Int64(picture.count),
             publicViewHash: picture.hash(for: .publicView).hex, parties: parties, refusals: refusalCounts,
             time: Self.wallClock(), security: security.json,

@@ -72,8 +72,8 @@ final class QuorumState {
 }
 
 extension NodeLoop {
-    /// What this node calls itself in a refusal: the pair's state, or a replica's role.
-    var stateName: String { quorum == nil ? pair.state.rawValue : (isActive ? "active" : "passive") }
+    /// What this node calls itself in a refusal.
+    var stateName: String { isActive ? "active" : quorum == nil ? "starting" : "passive" }
 
     // MARK: Following the log
 
@@ -218,7 +218,6 @@ extension NodeLoop {
             fence: Fence(layout: quorum.link.layout, electionKey: term.key, epoch: term.epoch, tip: tip))
         quorum.role = .active(term)
         quorum.auditTip = nil
-        takeovers.append((Epoch(term.epoch), Self.wallClock()))
         recordActive(epoch: Epoch(term.epoch))
         logger.notice(
             "this replica is active",
@@ -270,5 +269,21 @@ extension NodeLoop {
         // does not hold.
         resumeFromStore(quorum)
         followLog()
+    }
+
+    /// Rebuilds picture and coordinator from the store (after stepping down or discarding a tail).
+    func reloadFromStore() {
+        do {
+            let loaded = try store.load(views: Picture.allViews)
+            picture = loaded.picture
+            let signalPolicy = coordinator.signalPolicy
+            coordinator = Coordinator(
+                epoch: max(loaded.epoch, coordinator.epoch), lastSequence: loaded.picture.lastSequence,
+                lastOriginSeq: loaded.lastOriginSeq, incidents: loaded.incidents,
+                signingKeys: network.signingKeySets, policy: coordinator.policy, codec: DocumentCodec())
+            coordinator.signalPolicy = signalPolicy
+        } catch {
+            storageFailed(error)
+        }
     }
 }

@@ -121,7 +121,7 @@ extension NodeLoop {
                 releasedAny = true
                 // A batch of audit rows alone is not one of the figures' batches of reports.
                 if !first.answers.isEmpty { quorum.figures.released(first, at: now) }
-                release(awaiting.removeFirst(), degraded: false)
+                release(awaiting.removeFirst())
             }
             if releasedAny, let released = quorum.pipeline?.released {
                 quorumReleased(

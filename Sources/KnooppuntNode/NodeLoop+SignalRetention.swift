@@ -2,12 +2,12 @@ import KnooppuntCore
 import KnooppuntDomain
 import KnooppuntProtocol
 
-/// The end of a signal's retention at the node (docs/PROTOCOL.md §14): every node, active,
-/// standby or replica, deletes the content from its own store by ``SignalRetention``'s rule
+/// The end of a signal's retention at the node (docs/PROTOCOL.md §14): every node, alone or a
+/// replica, active or following, deletes the content from its own store by ``SignalRetention``'s rule
 /// on its own clock, with the notes of the signal's acknowledgements and follow-ups (by the
 /// same rule: ``SignalRetention/endedSignals(in:expiring:)``); only the active writes the
-/// tombstones, in the same transaction as its own deletion, and hands them to the standby
-/// with the rest of the chain (on etcd: in the log, as every audit row).
+/// tombstones: alone in the same transaction as its deletion; on etcd through the log, as
+/// every audit row.
 extension NodeLoop {
     /// Deletes what has expired; called every `signalExpiryInterval`.
     func expireSignals() {
@@ -15,7 +15,6 @@ extension NodeLoop {
         let ended = SignalRetention.endedSignals(in: picture, expiring: expired)
         guard !ended.isEmpty else { return }
         let now = Self.wallClock()
-        let records: [AuditRecord]
         let notes: [SignalRetention.Note]
         let events: [AuditEvent]
         do {
@@ -25,7 +24,7 @@ extension NodeLoop {
                 isActive
                 ? expired.map { Self.tombstone($0, at: now) } + notes.map { Self.tombstone($0, at: now) } : []
             // On etcd the tombstones go through the log like every audit row (below).
-            records = try store.expireSignals(
+            _ = try store.expireSignals(
                 expired.map(\.entry.report) + notes.map(\.update.report), audit: quorum == nil ? events : [],
                 epoch: epoch, logSequence: coordinator.lastSequence)
         } catch {
@@ -38,7 +37,6 @@ extension NodeLoop {
             let key = note.update.report.envelope.key
             if picture.entries[key]?.report.id == note.update.report.id { picture.withholdContent(of: key) }
         }
-        replicateAudit(records)
         if quorum != nil { quorumAudit(events) }
         // etcd's log holds the same content: the active rewrites it (every replica marks it
         // due, so one that becomes active later finds it too).

@@ -267,8 +267,8 @@ extension NodeLoop {
         let beat = MessageCodec.encode(
             .heartbeat(
                 Heartbeat(
-                    role: announcedRole, epoch: epoch, lastSequence: lastSequence, nodeTime: Self.wallClock(),
-                    degraded: isDegraded)))
+                    role: announcedRole, epoch: epoch, lastSequence: lastSequence, nodeTime: Self.wallClock())
+            ))
         // A party whose connection is gone is removed when a send to it fails (ROUTER_MANDATORY
         // reports EHOSTUNREACH); ZMTP heartbeats close dead TCP connections within seconds.
         for session in sessions.values where session.attached {

@@ -9,8 +9,8 @@ public struct NodeOptions: Sendable {
     public var folder: DataFolder
     public var network: NetworkConfig
     public var logger: Logger
-    /// This node's place in the pair (a network without a backup runs the primary alone), or
-    /// which replica it is on etcd (`third` runs only as a replica).
+    /// Which replica this node is on etcd (its addresses and store); a network without a
+    /// backup runs the primary alone.
     public var role: PairRole = .primary
     /// How often the node sends HEARTBEAT to every party (and HUGZ on the CHP stream).
     public var heartbeatInterval: Duration = FailoverTiming.heartbeat
@@ -27,17 +27,6 @@ public struct NodeOptions: Sendable {
     public var catchUpBurst = 2_000
     /// How long close() waits to hand over messages still queued.
     public var linger: Duration = .seconds(1)
-    /// How often the two nodes of a pair tell each other their state.
-    public var pairBeatInterval: Duration = FailoverTiming.pairBeat
-    /// Silence after which a node stops believing its peer is alive.
-    public var peerTimeout: Duration = FailoverTiming.peerTimeout
-    /// An active whose standby has not confirmed a batch within this long continues alone.
-    public var replicationTimeout: Duration = .seconds(2)
-    /// Batches waiting for the standby's confirmation; beyond this the active continues alone.
-    public var maxAwaitingBatches = 256
-    /// Log entries per REPLICATE while the standby catches up (one chunk per beat interval
-    /// or commit, so the loop stays responsive).
-    public var syncBurst = 256
     /// Time the loop spends deciding submits before it commits what it has and looks at its
     /// other sockets and timers again.
     public var decideBudget: Duration = .milliseconds(50)
@@ -47,8 +36,6 @@ public struct NodeOptions: Sendable {
     /// between, so submits and heartbeats are never held up by a party catching up. Short,
     /// because a joiner's whole snapshot waits through every pause.
     public var streamPause: Duration = .milliseconds(1)
-    /// A loop that did not run for this long was paused (SIGSTOP): it listens before acting.
-    public var stallThreshold: Duration = .milliseconds(400)
     /// Messages per second one organisation may send (all its connections together); beyond
     /// that (and the burst) messages are refused with E500 rateLimited. A daemon sends a few
     /// per second plus its submits, at most a window of 64 in flight: far below this.
@@ -66,13 +53,11 @@ public struct NodeOptions: Sendable {
     /// Audit rows with no log write to ride on (deliveries, refusals, config) are written
     /// together at most this often: one extra fsync per interval, never one per event.
     public var auditFlushInterval: Duration = .seconds(1)
-    /// How often the active node signs the audit chain head and hands it to the standby and
-    /// the daemons (when the chain grew since the last checkpoint).
+    /// How often the active node signs the audit chain head and hands it to the daemons (when
+    /// the chain grew since the last checkpoint).
     public var auditCheckpointInterval: Duration = .seconds(5)
     /// A daemon's progress ("delivered up to N") is audited at most this often per organisation.
     public var deliveryAuditInterval: Duration = .seconds(1)
-    /// Audit rows per AUDIT message while the standby copies the chain.
-    public var auditSyncBurst = 1_024
     /// How often the node looks whether network.json or policy.yaml changed (SIGHUP reloads at once).
     public var configCheckInterval: Duration = .seconds(2)
     /// How often the node looks for signals whose retention ended and deletes their content
@@ -82,7 +67,7 @@ public struct NodeOptions: Sendable {
     /// rest are counted (STATUS) and summed up in the audit log.
     public var refusalLogsPerMinute = 120
     /// With etcd: this node is one replica of the national node, its order, durability and
-    /// active role decided by etcd (no pair link); nil: standalone or the pair, as configured.
+    /// active role decided by etcd; nil: the node runs alone (a network without replicas).
     public var quorum: QuorumOptions?
 
     public init(folder: DataFolder, network: NetworkConfig, logger: Logger) {
@@ -93,16 +78,6 @@ public struct NodeOptions: Sendable {
 
     /// This node's addresses.
     var address: NodeAddress { network.node(role) ?? network.primary }
-    /// The peer's addresses, when the network has a pair (a replica on etcd, or the third
-    /// replica, has none).
-    var peer: NodeAddress? {
-        guard network.backup != nil, quorum == nil else { return nil }
-        switch role {
-        case .primary: return network.backup
-        case .backup: return network.primary
-        case .third: return nil
-        }
-    }
 }
 
 extension NodeOptions {
@@ -115,8 +90,14 @@ extension NodeOptions {
     /// resends come back as `duplicate`.
     public static var minimumSendHighWaterMark: Int32 { Int32(WireLimits.largestWindow + sendHeadroom) }
 
-    /// Refuses settings under which the node would drop answers without a word.
+    /// Refuses settings under which the node would drop answers without a word, or run alone
+    /// beside replicas that etcd orders.
     public func validate() throws(ConfigError) {
+        guard quorum != nil || network.backup == nil else {
+            throw ConfigError(
+                "this network has node replicas (\(network.nodes.map(\.role.rawValue).joined(separator: ", "))): each runs on etcd, started with --etcd URL,URL,…; the hot-standby pair without etcd is retired (docs/ARCHITECTURE.md). A network of one node has no backup."
+            )
+        }
         guard sendHighWaterMark >= Self.minimumSendHighWaterMark else {
             throw ConfigError(
                 "the node's send high-water mark \(sendHighWaterMark) is below \(Self.minimumSendHighWaterMark): a client's window of \(WireLimits.largestWindow) ACKs plus \(Self.sendHeadroom) of headroom must fit, or ACKs are dropped; raise --send-high-water-mark"

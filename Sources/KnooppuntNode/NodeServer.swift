@@ -11,12 +11,13 @@ import StrictJSON
 import Synchronization
 import ZeroMQ
 
-/// A national node: accepts reports, makes them durable (on both nodes of the pair),
-/// acknowledges them and streams the picture to every party in its own view
-/// (docs/PROTOCOL.md §5, §12).
+/// A national node: accepts reports, makes them durable (alone in its store, or as one replica
+/// through etcd's committed log), acknowledges them and streams the picture to every party in
+/// its own view (docs/PROTOCOL.md §5, §12).
 ///
 /// All sockets and the store belong to one poll-loop thread. A batch of submits is decided,
-/// committed with one fsync, copied to the standby, and only then acknowledged and published.
+/// committed with one fsync (on etcd: committed by etcd first), and only then acknowledged and
+/// published.
 public final class NodeServer: Sendable {
     let options: NodeOptions
     let context: ZMQContext
@@ -26,9 +27,6 @@ public final class NodeServer: Sendable {
     /// The replica's calls to etcd, when it runs on etcd.
     let quorumLink: QuorumLink?
 
-    /// The identity the two nodes of a pair have on each other's pair endpoint.
-    static let pairIdentity = "NODE"
-
     public init(options: NodeOptions) throws {
         try options.validate()
         self.options = options
@@ -36,9 +34,9 @@ public final class NodeServer: Sendable {
         let logger = options.logger
         let loop = PollLoop(name: "node", context: context, logger: logger)
         self.loop = loop
-        // Every organisation in the network config is admitted on the node endpoint; the pair
-        // endpoint admits only the node key. Nobody else gets in. Refusals go to the node's
-        // loop, which logs them with the peer address, counts them and audits them.
+        // Every organisation in the network config is admitted on the node endpoint; nobody
+        // else gets in. Refusals go to the node's loop, which logs them with the peer address,
+        // counts them and audits them.
         let state = self.state
         quorumLink = options.quorum.map { quorum in
             QuorumLink(options: quorum, identity: options.address.endpoint) { work in
@@ -64,7 +62,6 @@ public final class NodeServer: Sendable {
             allowlist[keys.curvePublicKey] = ZAPEntry(
                 identity: "\(code.rawValue)/\(keys.curvePublicKey)", domains: ["node"])
         }
-        allowlist[network.nodeCurvePublicKey] = ZAPEntry(identity: pairIdentity, domains: ["pair"])
         return allowlist
     }
 
@@ -137,7 +134,7 @@ public final class NodeServer: Sendable {
     }
 }
 
-/// A committed batch whose answers wait until the standby holds it too.
+/// A committed batch whose answers wait until etcd committed it too.
 struct Batch {
     enum Answer {
         case ack(Ack)
@@ -159,22 +156,17 @@ final class NodeLoop {
     let logger: Logger
     let store: NodeStore
     var coordinator: Coordinator
-    /// The released picture: only entries that are acknowledged (and so, in a pair, held by
-    /// both nodes) are in it and on the stream.
+    /// The released picture: only entries that are acknowledged (and so, on etcd, committed by
+    /// a majority of its members) are in it and on the stream.
     var picture: Picture {
         // However it changes (a commit, replication, a reload after a cut-back), the snapshot
         // encodings of the old picture no longer hold it.
         didSet { snapshotCache.forget() }
     }
-    var pair: PairState
     let router: ZMQSocket
     let control: ZMQSocket
     let chpPublisher: ZMQSocket?
     let chpSnapshot: ZMQSocket?
-    /// The pair link: we receive on our ROUTER and send on a DEALER to the peer's ROUTER.
-    let pairRouter: ZMQSocket?
-    let pairDealer: ZMQSocket?
-    let pairMonitor: ZMQSocket?
     var sessions: [[UInt8]: Session] = [:]
     var board: [OrganisationCode: BoardEntry] = [:]
     var refusals: [ErrorCode: Int] = [:]
@@ -186,19 +178,13 @@ final class NodeLoop {
     var streamQueueFull = 0
     /// Time spent in commits (the fsync included), for the status and the benchmark.
     var commitTime: Duration = .zero
-    /// Batches committed here and waiting for the standby's copy, oldest first.
+    /// On etcd: batches committed here and waiting for etcd's commit, oldest first.
     var awaiting: Deque<Batch> = []
     var awaitingRejections: Set<ReportID> = []
     var batchCounter: UInt64 = 0
-    /// What to send the standby next, and when it counts as in sync.
-    lazy var replication = ReplicationCursor(burst: options.syncBurst)
-    var lastSyncRequest: ContinuousClock.Instant?
-    var lastPairTick: ContinuousClock.Instant = .now
-    var caughtUpLogged = false
     /// Messages read but not yet decided (the decide budget ran out), oldest first.
     var leftover: [Message] = []
     var leftoverTimerArmed = false
-    var takeovers: [(epoch: Epoch, at: Int64)] = []
     let crashPoint = CrashPoint.fromEnvironment()
     unowned let loop: LoopContext
     let zap: ZAPHandler
@@ -220,16 +206,14 @@ final class NodeLoop {
     var auditQueue: [AuditEvent] = []
     var lastDelivery: [OrganisationCode: (applied: SequenceNumber, at: ContinuousClock.Instant)] = [:]
     var lastCheckpointSeq: UInt64 = 0
-    var auditPeerNext: UInt64?
-    var lastAuditSync: ContinuousClock.Instant?
-    /// As a replica on etcd (NodeLoop+Quorum.swift); nil standalone or in the pair.
+    /// As a replica on etcd (NodeLoop+Quorum.swift); nil standalone.
     var quorum: QuorumState?
     /// Batch roots whose origin signature the check pool has verified (one Ed25519
     /// verification per batch instead of one per report).
     let verifiedRoots = VerifiedRoots()
 
-    /// Without a backup in the network the node serves alone from the start.
-    var isPaired: Bool { options.peer != nil }
+    /// Standalone: active from the start (a replica on etcd asks ``quorum``).
+    var standaloneActive = false
 
     init(options: NodeOptions, loop: LoopContext, zap: ZAPHandler) throws {
         self.options = options
@@ -255,9 +239,6 @@ final class NodeLoop {
             codec: DocumentCodec())
         coordinator.signalPolicy = try SignalPolicy.load(folder: options.folder.root)
         lastCheckpointSeq = try store.latestCheckpoint()?.seq ?? 0
-        pair = PairState(
-            role: options.role, epoch: loaded.epoch, lastSequence: loaded.picture.lastSequence,
-            peerTimeout: options.peerTimeout, now: .now)
 
         let serverKey = try options.folder.loadNodeServerKey()
         let address = options.address
@@ -293,36 +274,6 @@ final class NodeLoop {
             chpPublisher = nil
         }
 
-        if let peer = options.peer {
-            let incoming = try loop.socket(.router, name: "pair.in")
-            try incoming.set([
-                .linger(.zero), .maxMessageSize(64 << 20), .receiveHighWaterMark(100_000), .curveServer(true),
-                .curveSecretKey(serverKey.secretKey), .zapDomain("pair"),
-            ])
-            try incoming.bind(address.pairBind)
-            let outgoing = try loop.socket(.dealer, name: "pair.out")
-            try outgoing.set([
-                .linger(.zero), .immediate(true), .sendHighWaterMark(10_000), .maxMessageSize(64 << 20),
-                .reconnectInterval(.milliseconds(100)), .reconnectIntervalMax(.seconds(1)),
-                .heartbeatInterval(.milliseconds(500)), .heartbeatTimeout(.seconds(2)),
-                .curvePublicKey(serverKey.publicKey), .curveSecretKey(serverKey.secretKey),
-                .curveServerKey(options.network.nodeCurvePublicKey),
-            ])
-            let monitor = try outgoing.monitor(context: loop.context)
-            loop.adopt(monitor)
-            try outgoing.connect(peer.pairEndpoint)
-            pairRouter = incoming
-            pairDealer = outgoing
-            pairMonitor = monitor
-        } else {
-            pairRouter = nil
-            pairDealer = nil
-            pairMonitor = nil
-        }
-
-        // The pair link first: a resumed node must hear its peer before it acts on clients.
-        if let pairRouter { loop.register(pairRouter) { [unowned self] _, _ in self.servePair() } }
-        if let pairMonitor { loop.register(pairMonitor) { [unowned self] _, _ in self.servePairMonitor() } }
         loop.register(router) { [unowned self] _, _ in self.serveRouter() }
         loop.register(routerMonitor) { [unowned self] _, _ in self.serveRouterMonitor() }
         loop.register(control) { [unowned self] _, _ in self.serveControl() }
@@ -334,16 +285,11 @@ final class NodeLoop {
         loop.every(options.signalExpiryInterval) { [unowned self] in self.expireSignals() }
         // On a clean stop the chain head is signed once more, so nothing written is unvouched.
         loop.onStop { [unowned self] in self.finishAudit() }
-        if isPaired {
-            loop.every(options.pairBeatInterval) { [unowned self] in self.pairTick() }
-        } else if options.quorum == nil {
-            // Alone, the node is active from the start, in the epoch it stored.
-            perform(pair.startAlone())
-        }
+        if options.quorum == nil { startAlone() }
         logger.info(
             "national node started",
             metadata: [
-                "node.role": "\(isPaired || options.quorum != nil ? options.role.rawValue : "standalone")",
+                "node.role": "\(options.quorum != nil ? options.role.rawValue : "standalone")",
                 "node.endpoint": "\(address.bind)",
                 "report.seq": "\(picture.lastSequence)", "node.epoch": "\(coordinator.epoch)",
                 "picture.entries": "\(picture.count)",
@@ -355,14 +301,29 @@ final class NodeLoop {
     var epoch: Epoch { coordinator.epoch }
     /// The last sequence acknowledged and visible on the stream.
     var lastSequence: SequenceNumber { picture.lastSequence }
-    var isActive: Bool { quorum.map(\.isActive) ?? (pair.state == .active) }
-    /// Acknowledging alone: paired, but the standby is away or still catching up.
-    var isDegraded: Bool { isPaired && isActive && !pair.peerInSync }
+    var isActive: Bool { quorum.map(\.isActive) ?? standaloneActive }
 
     /// The role heartbeats announce to the daemons.
     var announcedRole: NodeRole {
-        guard isPaired || options.quorum != nil else { return .standalone }
+        guard options.quorum != nil else { return .standalone }
         return isActive ? .active : .passive
+    }
+
+    /// Alone, the node is active from the start, in an epoch above the one it stored (so the
+    /// daemons see that a restarted node began again).
+    private func startAlone() {
+        let newEpoch = epoch + 1
+        do {
+            try store.setEpoch(newEpoch)
+        } catch {
+            storageFailed(error)
+        }
+        coordinator.begin(epoch: newEpoch)
+        standaloneActive = true
+        recordActive(epoch: newEpoch)
+        logger.notice(
+            "this node is active",
+            metadata: ["node.epoch": "\(newEpoch)", "report.seq": "\(coordinator.lastSequence)"])
     }
 
     static func wallClock() -> Int64 { Timestamp.nowMilliseconds() }

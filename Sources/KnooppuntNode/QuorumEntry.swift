@@ -7,10 +7,10 @@ import KnooppuntProtocol
 /// the sealed report's frames; with its accepted row of the audit chain when it has one), a
 /// refusal that used up an origin sequence, or another row of the audit chain
 /// (docs/PROTOCOL.md §13); all are what a follower needs to reach the active's
-/// store state, so the chain continues on whichever replica takes over. The value is the pair's own REPLICATE
-/// message with those items, packed into one byte string: one codec for every copy of the
-/// log (docs/PROTOCOL.md §12). An entry of one item (what every commit wrote before issue 15)
-/// is a batch of one.
+/// store state, so the chain continues on whichever replica takes over. The value is a
+/// REPLICATE message (``LogMessage``) with those items, packed into one byte string
+/// (docs/PROTOCOL.md §12). An entry of one item (what every commit wrote before issue 15) is
+/// a batch of one.
 ///
 /// Why a batch per key: etcd's cost per key (MVCC, its index, boltdb) dominated a commit of
 /// one key per report (docs/BENCHMARKS.md, "One log entry per commit").
@@ -27,8 +27,8 @@ struct QuorumEntry: Sendable, Hashable {
 
     /// The parts of the REPLICATE message before its items.
     static let headerParts = 5
-    /// The most items one entry holds: a pair message's parts, less the header's.
-    static let maximumItems = PairMessage.maxParts - headerParts
+    /// The most items one entry holds: a message's parts, less the header's.
+    static let maximumItems = LogMessage.maxParts - headerParts
     /// Bytes kept free for the header when a commit's items are measured (the header is a
     /// signature, a command and three decimal numbers).
     static let headerAllowance = 128
@@ -51,9 +51,9 @@ struct QuorumEntry: Sendable, Hashable {
 
     /// The items of a commit, as the REPLICATE codec builds them (so an entry holds the same
     /// bytes as a REPLICATE message): audit rows in chain order, an accepted report's row
-    /// inside its Update's item, refusals last (``PairMessage/replicateItems(updates:rejections:audit:)``).
+    /// inside its Update's item, refusals last (``LogMessage/replicateItems(updates:rejections:audit:)``).
     static func items(updates: [Update], rejections: [RejectionRecord], audit: [AuditRecord]) -> [Item] {
-        PairMessage.replicateItems(updates: updates, rejections: rejections, audit: audit).map {
+        LogMessage.replicateItems(updates: updates, rejections: rejections, audit: audit).map {
             Item(part: $0.part, sequence: $0.sequence)
         }
     }
@@ -65,7 +65,7 @@ struct QuorumEntry: Sendable, Hashable {
     static func value(of items: some Collection<Item>, epoch: Epoch) -> [UInt8] {
         precondition(
             !items.isEmpty && items.count <= maximumItems, "an entry holds 1...\(maximumItems) items")
-        let header = PairMessage.replicate(
+        let header = LogMessage.replicate(
             epoch: epoch, activeLastSequence: items.reduce(0) { max($0, $1.sequence) }, batch: 0, updates: [],
             rejections: []
         ).parts
@@ -74,7 +74,7 @@ struct QuorumEntry: Sendable, Hashable {
 
     /// The item parts of a packed entry, in order (what ``value(of:epoch:)`` packed).
     static func itemParts(of value: [UInt8]) -> [[UInt8]]? {
-        guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts),
+        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts),
             parts.count > headerParts
         else { return nil }
         return Array(parts.dropFirst(headerParts))
@@ -99,12 +99,12 @@ struct QuorumEntry: Sendable, Hashable {
 
     /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.
     init(value: [UInt8]) throws(Problem) {
-        guard let parts = FramePack.unpack(value, maxParts: PairMessage.maxParts) else {
+        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts) else {
             throw Problem(.wrongFrameCount, field: "log entry", "not a packed message")
         }
         guard
             case .replicate(let epoch, let last, _, let updates, let rejections, let audit) =
-                try PairMessage.decode(parts)
+                try LogMessage.decode(parts)
         else {
             throw Problem(.wrongFrameCount, field: "log entry", "not a REPLICATE message")
         }

@@ -23,7 +23,7 @@ public struct AuditEvent: Sendable, Hashable {
         case config
         /// An organisation's keys changed in the network config.
         case keyChanged
-        /// This node became the active node of the pair.
+        /// This node became active (alone at its start, or a replica elected through etcd).
         case nodeActive
         /// A person opened a signal's content (a `signalRead` report was accepted): who, in
         /// which role, when; never content.
@@ -162,8 +162,8 @@ public struct AuditRecord: Sendable, Hashable {
     }
 }
 
-/// The active node's signature over the chain head: whoever holds a copy (the standby, every
-/// daemon) can later prove what the chain was at that point.
+/// The active node's signature over the chain head: whoever holds a copy (every replica,
+/// every daemon) can later prove what the chain was at that point.
 public struct AuditCheckpoint: Sendable, Hashable {
     public let seq: UInt64
     public let headHash: [UInt8]
@@ -207,7 +207,7 @@ public struct AuditCheckpoint: Sendable, Hashable {
         ]
     }
 
-    /// The parts of an `AUDITHEAD` message (and of the pair's `AUDIT`).
+    /// The parts of an `AUDITHEAD` message.
     public var parts: [[UInt8]] {
         [
             Array(String(seq).utf8), Array(Hex.encode(headHash).utf8), Array(String(epoch).utf8),

@@ -4,7 +4,7 @@ import KnooppuntDomain
 /// verify`): an edited field, a removed or inserted row, a cut tail, and a chain recomputed
 /// from an edit onwards (its hashes then disagree with what the node signed earlier).
 public struct AuditVerifier: Sendable {
-    /// A checkpoint and where it was found (the node's own store, the standby, a daemon).
+    /// A checkpoint and where it was found (the node's own store, another replica's, a daemon's).
     public struct SourcedCheckpoint: Sendable {
         public let checkpoint: AuditCheckpoint
         public let source: String
@@ -19,8 +19,8 @@ public struct AuditVerifier: Sendable {
         public var head: AuditRecord?
         public var checkpointsVerified = 0
         public var sources: Set<String> = []
-        /// Checkpoints of rows an earlier active wrote that did not reach the standby before a
-        /// failover: the node vouches for the chain that continued in a later epoch instead.
+        /// Checkpoints of rows an earlier active wrote that no later active held (failovers of
+        /// the retired pair): the node vouches for the chain that continued in a later epoch.
         public var superseded = 0
         /// Every problem found, oldest row first; empty when the chain is intact.
         public var problems: [String] = []
@@ -89,7 +89,8 @@ public struct AuditVerifier: Sendable {
                 report.sources.insert(sourced.source)
                 continue
             }
-            // A failover: the old active signed rows the standby had not copied yet, and the new
+            // A failover of the retired pair: the old active signed rows the standby had not
+            // copied yet, and the new
             // active continued the chain from its copy in a later epoch. The node itself then
             // vouches for the chain as it is with a later-epoch checkpoint at or after this row;
             // without the audit key nobody can make one.

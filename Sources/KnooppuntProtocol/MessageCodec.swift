@@ -212,10 +212,10 @@ public struct MessageCodec: Sendable {
                     .wrongFrameCount, field: command,
                     "WELCOME has epoch, sequence, origin sequence, then pairs")
             }
-            var starts: [PairMessage.EpochStart] = []
+            var starts: [EpochStart] = []
             for index in stride(from: 3, to: body.count, by: 2) {
                 starts.append(
-                    PairMessage.EpochStart(
+                    EpochStart(
                         epoch: try Self.number(body[index], "WELCOME.epochStart"),
                         firstSequence: try Self.number(body[index + 1], "WELCOME.epochStart")))
             }

@@ -8,14 +8,14 @@ public let protocolSignature: [UInt8] = Array("KNP1".utf8)
 public enum NodeRole: String, Sendable, Hashable, CaseIterable {
     /// Accepts submits and serves the picture.
     case active
-    /// A hot standby: refuses submits (`E502`), never heartbeats as active.
+    /// A replica following etcd's log: refuses submits (`E502`), never heartbeats as active.
     case passive
-    /// A node without a standby configured.
+    /// A node alone, without replicas.
     case standalone
 }
 
-/// The role a national node is configured with: the primary or the backup of a hot-standby
-/// pair, or, on etcd, one of up to three replicas (`third` runs only as a replica).
+/// Which node a national node is configured as: the primary (also the node alone), the backup
+/// or the third replica on etcd (the name is older than the replicas).
 public enum PairRole: String, Sendable, Hashable, CaseIterable {
     case primary, backup, third
 }
@@ -33,7 +33,8 @@ public struct Ack: Sendable, Hashable {
     public var originSeq: UInt64
     /// This report was accepted before; the ACK repeats its original epoch and sequence.
     public var duplicate: Bool
-    /// Accepted while the node had no standby: durable on one node only.
+    /// KNP/1's `degraded` flag: durable on one node only. Only the retired hot-standby pair
+    /// set it; no node of this release does, and `knooppunt chaos` fails on one that does.
     public var degraded: Bool
 
     public init(
@@ -72,6 +73,7 @@ public struct Heartbeat: Sendable, Hashable {
     public var lastSequence: SequenceNumber
     /// The node's clock, ms since 1970: receivers compare it with their own to show skew.
     public var nodeTime: Int64
+    /// KNP/1's `degraded` flag (acknowledging alone); never set since the pair was retired.
     public var degraded: Bool
 
     public init(
@@ -125,11 +127,11 @@ public struct DaemonStatus: Sendable, Hashable {
 
 /// Daemon → node messages on the node endpoint.
 public enum ClientMessage: Sendable, Hashable {
-    /// Start (or restart) the picture stream after `applied`. To a node that is not active,
-    /// this is the client's vote for it to take over (docs/PROTOCOL.md §12).
+    /// Start (or restart) the picture stream after `applied`; a node that is not active refuses
+    /// it (E502).
     /// `accepts`: what the party can read beyond one message per update (§5.2, §10).
     case hello(applied: SequenceNumber, epoch: Epoch, role: DaemonRole, accepts: StreamFeatures = [])
-    /// Register for heartbeats without subscribing or voting (sent to both nodes of a pair).
+    /// Register for heartbeats without subscribing (sent to every node replica).
     case attach(applied: SequenceNumber, epoch: Epoch, role: DaemonRole)
     case submit(SealedReport)
     case fetch(from: SequenceNumber, to: SequenceNumber)
@@ -149,7 +151,7 @@ public enum ServerMessage: Sendable, Hashable {
     /// tail the node no longer has can cut its history back to what they share.
     case welcome(
         epoch: Epoch, lastSequence: SequenceNumber, nextOriginSeq: UInt64,
-        epochStarts: [PairMessage.EpochStart] = [])
+        epochStarts: [EpochStart] = [])
     /// The node's signed audit chain head (docs/PROTOCOL.md §13): daemons keep it, so a chain
     /// rewritten later at the node no longer matches what they hold.
     case auditHead(AuditCheckpoint)

@@ -23,7 +23,6 @@ extension NodeStatus {
         for (code, party) in parties { partiesJSON[code] = party.json }
         var object: [String: JSONValue] = [
             "role": .string(role), "epoch": .integer(Int64(clamping: epoch)), "degraded": .bool(degraded),
-            "pair": pair?.json ?? .null,
             "lastSequence": .integer(Int64(clamping: lastSequence)),
             "pid": .integer(pid), "entries": .integer(entries),
             "publicViewHash": .string(publicViewHash), "parties": .object(partiesJSON),
@@ -57,7 +56,6 @@ extension NodeStatus {
         role = json["role"]?.stringValue ?? ""
         epoch = Epoch(clamping: json["epoch"]?.integerValue ?? 0)
         degraded = json["degraded"]?.boolValue ?? false
-        pair = json["pair"].flatMap(Pair.init(json:))
         lastSequence = SequenceNumber(clamping: json["lastSequence"]?.integerValue ?? 0)
         pid = json["pid"]?.integerValue ?? 0
         entries = json["entries"]?.integerValue ?? 0
@@ -135,49 +133,6 @@ extension NodeStatus.Quorum {
         releasedBatches = commits?["batches"]?.integerValue ?? 0
         releaseWaitMicroseconds = commits?["waitMicroseconds"]?.integerValue ?? 0
         mostInFlight = commits?["mostInFlight"]?.integerValue ?? 0
-    }
-}
-
-extension NodeStatus.Pair {
-    public var json: JSONValue {
-        var object: [String: JSONValue] = [
-            "configuredRole": .string(configuredRole), "state": .string(state),
-            "peerAlive": .bool(peerAlive), "peerInSync": .bool(peerInSync), "syncing": .bool(syncing),
-            "awaitingBatches": .integer(awaitingBatches),
-            "committedSequence": .integer(Int64(clamping: committedSequence)),
-            "takeovers": .array(
-                takeovers.map { ["epoch": .integer(Int64(clamping: $0.epoch)), "at": .integer($0.at)] }),
-        ]
-        if let peer {
-            object["peer"] = [
-                "role": .string(peer.role), "state": .string(peer.state),
-                "epoch": .integer(Int64(clamping: peer.epoch)),
-                "lastSequence": .integer(Int64(clamping: peer.lastSequence)), "syncing": .bool(peer.syncing),
-            ]
-        }
-        return .object(object)
-    }
-
-    init?(json: JSONValue) {
-        guard json.objectValue != nil else { return nil }
-        configuredRole = json["configuredRole"]?.stringValue ?? ""
-        state = json["state"]?.stringValue ?? ""
-        peerAlive = json["peerAlive"]?.boolValue ?? false
-        peerInSync = json["peerInSync"]?.boolValue ?? false
-        syncing = json["syncing"]?.boolValue ?? false
-        awaitingBatches = json["awaitingBatches"]?.integerValue ?? 0
-        committedSequence = SequenceNumber(clamping: json["committedSequence"]?.integerValue ?? 0)
-        takeovers = (json["takeovers"]?.arrayValue ?? []).map {
-            (Epoch(clamping: $0["epoch"]?.integerValue ?? 0), $0["at"]?.integerValue ?? 0)
-        }
-        peer = json["peer"].flatMap { peer in
-            guard peer.objectValue != nil else { return nil }
-            return Peer(
-                role: peer["role"]?.stringValue ?? "", state: peer["state"]?.stringValue ?? "",
-                epoch: Epoch(clamping: peer["epoch"]?.integerValue ?? 0),
-                lastSequence: SequenceNumber(clamping: peer["lastSequence"]?.integerValue ?? 0),
-                syncing: peer["syncing"]?.boolValue ?? false)
-        }
     }
 }
 

@@ -2,7 +2,7 @@ import KnooppuntDomain
 import StrictJSON
 
 /// The national node's answer to STATUS on its owner-only control socket: the node's state,
-/// its pair, and its liveness board (every party it knows). The node encodes it, clients
+/// its part in the quorum on etcd, and its liveness board (every party it knows). The node encodes it, clients
 /// (`status`, `watch`, the desk's liveness board) decode it. The JSON on the wire is what
 /// other tools read: ``json`` writes exactly the keys the node always wrote.
 public struct NodeStatus: Sendable, Hashable {
@@ -10,8 +10,6 @@ public struct NodeStatus: Sendable, Hashable {
     public var role: String
     public var epoch: Epoch
     public var degraded: Bool
-    /// Nil for a node without a pair.
-    public var pair: Pair?
     public var lastSequence: SequenceNumber
     public var pid: Int64
     public var entries: Int64
@@ -32,54 +30,6 @@ public struct NodeStatus: Sendable, Hashable {
     public var quorum: Quorum?
     /// The stream to the parties; nil from a node that does not report it.
     public var stream: Stream?
-
-    public struct Pair: Sendable, Hashable {
-        public var configuredRole: String
-        public var state: String
-        public var peerAlive: Bool
-        public var peerInSync: Bool
-        public var syncing: Bool
-        public var awaitingBatches: Int64
-        public var committedSequence: SequenceNumber
-        public var takeovers: [(epoch: Epoch, at: Int64)]
-        public var peer: Peer?
-
-        public struct Peer: Sendable, Hashable {
-            public var role: String
-            public var state: String
-            public var epoch: Epoch
-            public var lastSequence: SequenceNumber
-            public var syncing: Bool
-            public init(
-                role: String, state: String, epoch: Epoch, lastSequence: SequenceNumber, syncing: Bool
-            ) {
-                self.role = role
-                self.state = state
-                self.epoch = epoch
-                self.lastSequence = lastSequence
-                self.syncing = syncing
-            }
-        }
-
-        public init(
-            configuredRole: String, state: String, peerAlive: Bool, peerInSync: Bool, syncing: Bool,
-            awaitingBatches: Int64, committedSequence: SequenceNumber, takeovers: [(epoch: Epoch, at: Int64)],
-            peer: Peer?
-        ) {
-            self.configuredRole = configuredRole
-            self.state = state
-            self.peerAlive = peerAlive
-            self.peerInSync = peerInSync
-            self.syncing = syncing
-            self.awaitingBatches = awaitingBatches
-            self.committedSequence = committedSequence
-            self.takeovers = takeovers
-            self.peer = peer
-        }
-
-        public static func == (a: Pair, b: Pair) -> Bool { a.json == b.json }
-        public func hash(into hasher: inout Hasher) { hasher.combine(json) }
-    }
 
     /// One party on the liveness board: what the node knows of it, and what its last STATUS
     /// said (nil until one arrived).
@@ -206,7 +156,7 @@ public struct NodeStatus: Sendable, Hashable {
     }
 
     public init(
-        role: String, epoch: Epoch, degraded: Bool, pair: Pair?, lastSequence: SequenceNumber, pid: Int64,
+        role: String, epoch: Epoch, degraded: Bool, lastSequence: SequenceNumber, pid: Int64,
         entries: Int64, publicViewHash: String, parties: [String: Party], refusals: [String: Int64],
         time: Int64,
         security: JSONValue, audit: Audit, policy: String, synchronous: Int64, commits: Commits,
@@ -215,7 +165,6 @@ public struct NodeStatus: Sendable, Hashable {
         self.role = role
         self.epoch = epoch
         self.degraded = degraded
-        self.pair = pair
         self.lastSequence = lastSequence
         self.pid = pid
         self.entries = entries

@@ -361,13 +361,13 @@ extension DaemonStore {
 
 extension DaemonStore {
     /// Drops every history row that the node's log does not hold: rows past the node's last
-    /// sequence, and rows whose epoch differs from the node's epoch at that sequence (a tail an
-    /// old active acknowledged alone and the pair later discarded). Two entries with the same
+    /// sequence, and rows whose epoch differs from the node's epoch at that sequence (a tail the
+    /// node no longer holds). Two entries with the same
     /// sequence and epoch are the same entry (only an epoch's active writes them), so each row
     /// is judged by itself: a history with gaps (after a snapshot) is never cut wholesale.
     /// Returns the number of rows dropped.
     public func dropHistory(
-        notIn nodeStarts: [PairMessage.EpochStart], nodeLast: SequenceNumber
+        notIn nodeStarts: [EpochStart], nodeLast: SequenceNumber
     ) throws -> Int {
         let starts = nodeStarts.sorted { $0.firstSequence < $1.firstSequence }
         return try db.write { db in

@@ -75,8 +75,8 @@ extension NodeStore {
         try commit(accepted: [], records: [], audit: events, epoch: epoch, logSequence: logSequence)
     }
 
-    /// As standby: rows the active wrote, in order, each following on our head. Returns how
-    /// many were appended; stops at the first row that does not follow (the caller asks again).
+    /// Rows the active wrote, from etcd's log, in order, each following on our head. Returns
+    /// how many were appended; stops at the first row that does not follow.
     /// `chainedHere`: the rows are this node's own, made by ``chain(_:epoch:logSequence:after:)``
     /// (the active on etcd, once etcd committed them), so their hashes are not computed again.
     public func appendAuditCopies(_ records: [AuditRecord], chainedHere: Bool = false) throws -> Int {
@@ -100,30 +100,6 @@ extension NodeStore {
             head = (record.seq, record.hash)
         }
         return accepted
-    }
-
-    /// Moves every row aside (kept in `audit_discarded` for an inspection) so the chain can be
-    /// copied again from the active: our rows were written alone and are not in its chain.
-    public func discardAudit(at now: Int64) throws {
-        try db.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO audit_discarded
-                        SELECT ?, seq, at, epoch, log_seq, kind, actor, person, subject, code, detail, prev_hash, hash
-                        FROM audit
-                    """, arguments: [now])
-            try db.execute(sql: "DELETE FROM audit")
-        }
-        auditHead = (0, AuditRecord.genesis)
-    }
-
-    /// The hash of row `seq` (the genesis hash for 0; nil when the row does not exist).
-    public func auditHash(at seq: UInt64) throws -> [UInt8]? {
-        guard seq > 0 else { return AuditRecord.genesis }
-        guard seq <= UInt64(Int64.max) else { return nil }
-        return try db.read { db in
-            try Data.fetchOne(db, sql: "SELECT hash FROM audit WHERE seq = ?", arguments: [Int64(seq)])
-        }.map { [UInt8]($0) }
     }
 
     /// Rows from `seq` on, in order, at most `limit`.
@@ -221,13 +197,6 @@ public final class AuditReader {
         try db.read { db in
             // A store from before the audit log has no table: no checkpoints.
             try db.tableExists("audit_checkpoint") ? try NodeStore.checkpoints(db) : []
-        }
-    }
-
-    public func discardedCount() throws -> Int {
-        try db.read { db in
-            try db.tableExists("audit_discarded")
-                ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_discarded") ?? 0 : 0
         }
     }
 }

@@ -209,7 +209,7 @@ public final class NodeStore {
         }
     }
 
-    // MARK: The pair
+    // MARK: Epochs
 
     /// Where each epoch's entries start in this log, oldest first (derived from the log, so it
     /// always describes exactly the entries held).
@@ -217,7 +217,7 @@ public final class NodeStore {
     /// Every WELCOME carries these, so they are read by seeking `log_epoch` once per epoch
     /// (a handful) rather than by grouping every entry of the log: `GROUP BY epoch` scans the
     /// whole index, milliseconds per party joining once the log holds tens of thousands.
-    public func epochStarts() throws -> [PairMessage.EpochStart] {
+    public func epochStarts() throws -> [EpochStart] {
         try db.read { db in
             try Row.fetchAll(
                 db,
@@ -231,35 +231,13 @@ public final class NodeStore {
                     FROM epochs WHERE epoch IS NOT NULL ORDER BY epoch
                     """
             ).map {
-                PairMessage.EpochStart(epoch: $0["epoch"], firstSequence: $0["first_seq"])
-            }
-        }
-    }
-
-    /// Refusals committed after `sequence` (inclusive) up to `through` (nil: all), for the standby.
-    public func rejectionRecords(
-        after sequence: SequenceNumber, through: SequenceNumber?
-    ) throws -> [RejectionRecord] {
-        try db.read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT * FROM rejection WHERE after_seq >= ? AND after_seq <= ? ORDER BY after_seq, at",
-                arguments: [Int64(clamping: sequence), Int64(clamping: through ?? UInt64(Int64.max))]
-            ).compactMap { row in
-                guard let id = ReportID(row["report_id"]), let origin = OrganisationCode(row["origin"]),
-                    let code = ErrorCode(rawValue: row["code"])
-                else { return nil }
-                return RejectionRecord(
-                    rejection: Rejection(
-                        reportID: id, origin: origin, originSeq: row["origin_seq"],
-                        problem: Problem(code, field: row["field"], row["message"])),
-                    epoch: row["epoch"], afterSequence: row["after_seq"], at: row["at"])
+                EpochStart(epoch: $0["epoch"], firstSequence: $0["first_seq"])
             }
         }
     }
 
     /// Discards the tail after `sequence`: entries beyond it and the refusals that came after
-    /// it (a rejoining node drops what it never replicated; the active sends them again).
+    /// it (a replica cuts what etcd never committed; the daemons send those reports again).
     public func truncate(after sequence: SequenceNumber) throws {
         try db.write { db in
             try db.execute(sql: "DELETE FROM log WHERE seq > ?", arguments: [Int64(clamping: sequence)])

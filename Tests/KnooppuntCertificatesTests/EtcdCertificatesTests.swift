@@ -260,13 +260,12 @@ struct EtcdCertificatesTests {
         #expect(file.etcdMembers[1].certificateNames.contains("10.0.0.2"))
         #expect(file.etcdMembers[2].peerURL == "https://knooppunt-c.lcms.example:12380")
 
-        let pair = try HostsFile.parse(
-            ["primary": ["host": "a"], "backup": ["host": "b"]], source: "hosts.yaml")
-        #expect(pair.etcdMembers.isEmpty)
+        let alone = try HostsFile.parse(["primary": ["host": "a"]], source: "hosts.yaml")
+        #expect(alone.etcdMembers.isEmpty)
 
         let cases: [(JSONValue, String)] = [
             (
-                ["primary": ["host": "a", "etcd": ["client_port": 2379]], "backup": ["host": "b"]],
+                ["primary": ["host": "a", "etcd": ["client_port": 2379]]],
                 "hosts.etcdNeedsThree"
             ),
             (

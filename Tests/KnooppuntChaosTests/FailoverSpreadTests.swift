@@ -35,7 +35,7 @@ struct FailoverSpreadTests {
     func json() {
         let report = ChaosReport(
             verdict: Checker.check(
-                RunRecords(acks: [], queued: [:], log: [], standbyLog: nil, mirrors: [], activations: [])),
+                RunRecords(acks: [], queued: [:], log: [], mirrors: [], activations: [])),
             faults: [], failovers: [Failover(kind: .partition, duration: .milliseconds(1_750))], acks: 0,
             degradedAcks: 0, seed: 1, duration: .seconds(1))
         let object = report.json(rerun: "x").objectValue ?? [:]

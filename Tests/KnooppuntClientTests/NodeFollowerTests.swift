@@ -89,9 +89,8 @@ struct NodeFollowerTests {
         let view = View.organisation(OrganisationCode("VR09")!)
         let follower = NodeFollower(
             links: [link], mirror: Mirror(view: view, picture: Picture(views: [view]), verifyingKeys: [:]),
-            // Two nodes in the pair: without a heartbeat saying active, nobody is followed.
-            selection: NodeSelection(
-                roles: [.primary, .backup], silence: .seconds(3), voteInterval: .seconds(1)),
+            // Two replicas: without a heartbeat saying active, nobody is followed.
+            selection: NodeSelection(roles: [.primary, .backup], silence: .seconds(3)),
             role: .region, logger: Logger(label: "test"), keysHint: "VR09's keys")
         let recorder = Recorder()
         follower.delegate = recorder

@@ -17,7 +17,7 @@ struct NodeStatusQuorumTests {
     func quorumRoundTrip() throws {
         guard case .object(var fields) = NodeStatusTests.wire else { return }
         fields["quorum"] = Self.quorum
-        fields["pair"] = .null
+        fields["role"] = "active"
         let status = try #require(NodeStatus(json: .object(fields)))
         #expect(status.json == .object(fields))
         let quorum = try #require(status.quorum)

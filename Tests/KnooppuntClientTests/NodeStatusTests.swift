@@ -4,15 +4,9 @@ import Testing
 
 @Suite("Node status")
 struct NodeStatusTests {
-    /// A STATUS answer as a paired, active node writes it (keys as on the wire).
+    /// A STATUS answer as a node alone writes it (keys as on the wire).
     static let wire: JSONValue = [
-        "role": "active", "epoch": 3, "degraded": false,
-        "pair": [
-            "configuredRole": "primary", "state": "active", "peerAlive": true, "peerInSync": true,
-            "syncing": false, "awaitingBatches": 0, "committedSequence": 42,
-            "takeovers": [["epoch": 2, "at": 1_700_000_000_000], ["epoch": 3, "at": 1_700_000_100_000]],
-            "peer": ["role": "backup", "state": "passive", "epoch": 3, "lastSequence": 42, "syncing": false],
-        ],
+        "role": "standalone", "epoch": 3, "degraded": false,
         "lastSequence": 42, "pid": 4_242, "entries": 17, "publicViewHash": "abc",
         "parties": [
             "VR09": [
@@ -41,25 +35,11 @@ struct NodeStatusTests {
         #expect(status.isServing)
         #expect(status.epoch == 3)
         #expect(status.lastSequence == 42)
-        #expect(status.pair?.peerInSync == true)
-        #expect(status.pair?.takeovers.map(\.epoch) == [2, 3])
-        #expect(status.pair?.peer?.role == "backup")
         #expect(status.parties["VR09"]?.converged == true)
         #expect(status.parties["VR09"]?.applied == 42)
         #expect(status.parties["VR10"]?.applied == nil)
         #expect(status.refusals["400"] == 2)
         #expect(status.audit.checkpointed == 32)
-    }
-
-    @Test func aNodeWithoutAPairWritesNull() throws {
-        var object = try #require(Self.wire.objectValue)
-        object["pair"] = .null
-        object["role"] = "standalone"
-        let status = try #require(NodeStatus(json: .object(object)))
-        #expect(status.pair == nil)
-        #expect(status.isServing)
-        #expect(status.json["pair"] == .null)
-        #expect(status.json == .object(object))
     }
 
     @Test func somethingElseIsNotAStatus() {

@@ -10,7 +10,7 @@ struct HostsFileTests {
     func addresses() throws {
         let file = try parse([
             "primary": ["host": "10.1.0.5", "listen": "10.1.0.5", "port": 9000],
-            "backup": ["host": "knooppunt-b"],
+            "backup": ["host": "knooppunt-b"], "third": ["host": "knooppunt-c"],
             "chp": ["listen": "0.0.0.0", "port": 9100],
         ])
         #expect(file.primary.endpoint == "tcp://10.1.0.5:9000")
@@ -31,6 +31,7 @@ struct HostsFileTests {
             (["primary": ["host": "2001:db8::1"]], "brackets"),
             (["primary": ["host": "a"], "chp": ["port": "x"]], "chp.port"),
             (["primary": ["host": "a"], "standby": ["host": "b"]], "unknown key standby"),
+            (["primary": ["host": "a"], "backup": ["host": "b"]], "backup needs a third"),
         ]
         for (value, message) in cases {
             #expect {

@@ -58,16 +58,18 @@ struct ThreeReplicaConfigTests {
         }
     }
 
-    @Test("the hosts file names a third replica on its own host; without a backup it is refused")
+    @Test("the hosts file names a third replica on its own host; a backup alone or a third alone is refused")
     func hostsThird() throws {
         let file = try HostsFile.parse(
             ["primary": ["host": "a"], "backup": ["host": "b"], "third": ["host": "c", "port": 9000]],
             source: "hosts.yaml")
         #expect(file.third?.endpoint == "tcp://c:9000")
         #expect(file.third?.bind == "tcp://*:9000")
-        #expect(
-            try HostsFile.parse(["primary": ["host": "a"], "backup": ["host": "b"]], source: "h").third == nil
-        )
+        #expect {
+            try HostsFile.parse(["primary": ["host": "a"], "backup": ["host": "b"]], source: "hosts.yaml")
+        } throws: { error in
+            "\(error)".contains("backup needs a third") && "\(error)".contains("hosts.backupWithoutThird")
+        }
         #expect {
             try HostsFile.parse(["primary": ["host": "a"], "third": ["host": "c"]], source: "hosts.yaml")
         } throws: { error in

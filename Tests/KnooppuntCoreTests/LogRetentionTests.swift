@@ -126,11 +126,11 @@ struct LogRetentionTests {
         let sent = P.sealed(.signal(P.signal(recipients: [P.gemeente])), from: P.dji)
         let noted = N.ack(sent.id, note: "notitie")
         func roundTrip(_ report: SealedReport) throws -> Update? {
-            let message = PairMessage.replicate(
+            let message = LogMessage.replicate(
                 epoch: 1, activeLastSequence: 1, batch: 0,
                 updates: [Update(sequence: 1, epoch: 1, committedAt: Self.t0, report: report)], rejections: []
             )
-            guard case .replicate(_, _, _, let updates, _, _) = try PairMessage.decode(message.parts) else {
+            guard case .replicate(_, _, _, let updates, _, _) = try LogMessage.decode(message.parts) else {
                 return nil
             }
             return updates.first

@@ -3,8 +3,8 @@ import KnooppuntProtocol
 import StrictJSON
 import Testing
 
-/// The audit log on the wire: the standby's copy (AUDIT, AUDITSYNC on the pair link) and the
-/// signed chain head the daemons keep (AUDITHEAD on the node endpoint).
+/// The audit log on the wire: rows in the log entries in etcd, and the signed chain head the
+/// daemons keep (AUDITHEAD on the node endpoint).
 @Suite("Audit messages")
 struct AuditWireTests {
     static let key = SigningKey.generate()
@@ -26,25 +26,22 @@ struct AuditWireTests {
         return records
     }
 
-    @Test("AUDIT and AUDITSYNC survive encode and decode, rows and checkpoint intact")
-    func pairRoundTrip() throws {
-        let records = Self.chain(5)
-        let checkpoint = AuditCheckpoint(seq: 5, headHash: records[4].hash, epoch: 3, at: 9, key: Self.key)
-        let messages: [PairMessage] = [
-            .audit(from: 1, records: records, checkpoint: checkpoint, reset: true),
-            .audit(from: 6, records: [], checkpoint: nil, reset: false),
-            .auditSync(from: 6, hashBefore: records[4].hash),
-        ]
-        for message in messages {
-            let decoded = try PairMessage.decode(message.parts)
-            #expect(decoded == message)
-        }
-        guard
-            case .audit(_, let decodedRecords, let decodedCheckpoint, _) = try PairMessage.decode(
-                messages[0].parts)
-        else { return }
-        #expect(decodedRecords.allSatisfy { $0.computedHash == $0.hash })
-        #expect(decodedCheckpoint?.verifies(with: Self.key.publicKey) == true)
+    /// The rows of a chain as a log entry in etcd carries them (`A` items of a REPLICATE).
+    static func entry(_ records: [AuditRecord]) -> LogMessage {
+        .replicate(
+            epoch: 3, activeLastSequence: records.last?.logSequence ?? 0, batch: 0, updates: [],
+            rejections: [],
+            audit: records)
+    }
+
+    @Test("audit rows in a log entry survive encode and decode, each row's hash intact")
+    func entryRoundTrip() throws {
+        let message = Self.entry(Self.chain(5))
+        let decoded = try LogMessage.decode(message.parts)
+        #expect(decoded == message)
+        guard case .replicate(_, _, _, _, _, let records) = decoded else { return }
+        #expect(records.count == 5)
+        #expect(records.allSatisfy { $0.computedHash == $0.hash })
     }
 
     @Test("AUDITHEAD carries a checkpoint that verifies with the node's audit key and no other")
@@ -60,23 +57,22 @@ struct AuditWireTests {
         #expect(!moved.verifies(with: Self.key.publicKey))
     }
 
-    @Test("a malformed audit row or checkpoint is a clear refusal, never a crash")
+    @Test("a malformed audit row or log entry is a clear refusal, never a crash")
     func malformed() {
-        let good = PairMessage.audit(from: 1, records: Self.chain(1), checkpoint: nil, reset: false).parts
+        let good = Self.entry(Self.chain(1)).parts
         var cases: [[[UInt8]]] = []
         var garbageRow = good
-        garbageRow[garbageRow.count - 1] = Array("not a packed row".utf8)
+        garbageRow[garbageRow.count - 1] = Array("Anot a packed row".utf8)
         cases.append(garbageRow)
-        var garbageCheckpoint = good
-        garbageCheckpoint[4] = [0xFF, 0x00, 0x01]
-        cases.append(garbageCheckpoint)
+        var unknownKind = good
+        unknownKind[unknownKind.count - 1] = Array("Xwhat".utf8)
+        cases.append(unknownKind)
         cases.append(Array(good.prefix(3)))
-        cases.append(
-            PairMessage.auditSync(from: 1, hashBefore: AuditRecord.genesis).parts.dropLast() + [
-                Array("zz".utf8)
-            ])
+        var otherCommand = good
+        otherCommand[1] = Array("AUDITSYNC".utf8)
+        cases.append(otherCommand)
         for parts in cases {
-            #expect(throws: Problem.self) { try PairMessage.decode(parts) }
+            #expect(throws: Problem.self) { try LogMessage.decode(parts) }
         }
     }
 }

@@ -210,11 +210,6 @@ struct AuditLogTests {
         #expect(standby.auditHead.seq == UInt64(Self.rows))
         #expect(standby.auditHead.hash == records.last?.hash)
 
-        // A standby whose own rows are not in the active's chain puts them aside and copies again.
-        try standby.discardAudit(at: 1)
-        #expect(standby.auditHead.seq == 0)
-        #expect(try standby.appendAuditCopies(records) == Self.rows)
-        #expect(try AuditReader(nodeStorePath: folder.path("standby.sqlite")).discardedCount() == Self.rows)
     }
 
     @Test("audit rows written with a batch survive a reopen and continue the chain")

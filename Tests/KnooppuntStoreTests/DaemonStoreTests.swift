@@ -213,7 +213,7 @@ struct DaemonStoreTests {
         // has written nothing yet: its log's epochs still end in epoch 1.
         try Self.history(store, node, tailEpoch: 1)
         let dropped = try store.dropHistory(
-            notIn: [PairMessage.EpochStart(epoch: 1, firstSequence: 1)], nodeLast: 3)
+            notIn: [EpochStart(epoch: 1, firstSequence: 1)], nodeLast: 3)
         #expect(dropped == 3)
         #expect(try store.historyReportIDs().map(\.sequence) == [1, 2, 3])
     }
@@ -226,8 +226,8 @@ struct DaemonStoreTests {
         try Self.history(store, node, tailEpoch: 2)
         let dropped = try store.dropHistory(
             notIn: [
-                PairMessage.EpochStart(epoch: 1, firstSequence: 1),
-                PairMessage.EpochStart(epoch: 3, firstSequence: 4),
+                EpochStart(epoch: 1, firstSequence: 1),
+                EpochStart(epoch: 3, firstSequence: 4),
             ], nodeLast: 9)
         #expect(dropped == 3)
         #expect(try store.historyReportIDs().map(\.sequence) == [1, 2, 3])
@@ -242,8 +242,8 @@ struct DaemonStoreTests {
         try Self.history(store, node, tailEpoch: 2, skipping: [3, 4])
         let dropped = try store.dropHistory(
             notIn: [
-                PairMessage.EpochStart(epoch: 1, firstSequence: 1),
-                PairMessage.EpochStart(epoch: 2, firstSequence: 4),
+                EpochStart(epoch: 1, firstSequence: 1),
+                EpochStart(epoch: 2, firstSequence: 4),
             ], nodeLast: 6)
         #expect(dropped == 0)
         #expect(try store.historyReportIDs().map(\.sequence) == [1, 2, 5, 6])

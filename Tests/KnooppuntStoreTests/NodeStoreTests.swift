@@ -216,8 +216,8 @@ struct NodeStoreTests {
         #expect(try store.epoch(of: 5) == nil)
         #expect(
             try store.epochStarts() == [
-                PairMessage.EpochStart(epoch: 1, firstSequence: 1),
-                PairMessage.EpochStart(epoch: 2, firstSequence: 3),
+                EpochStart(epoch: 1, firstSequence: 1),
+                EpochStart(epoch: 2, firstSequence: 3),
             ])
         #expect(try store.epoch(of: SequenceNumber.max) == nil)
     }

@@ -117,6 +117,29 @@ extension SystemTests {
     }
 
     @Test(
+        "the retired pair: a network with replicas starts no node without etcd, and says how; the backup and the third need --etcd; `cluster --pair` is gone"
+    )
+    func noPairWithoutEtcd() throws {
+        let net = try TestNetwork(name: "no-pair", standby: true)
+        defer { net.removeFolder() }
+        let primary = try runKnooppunt(["node", "--dir", net.root.path], timeout: 20)
+        #expect(primary.status != 0)
+        #expect(
+            primary.err.contains("each runs on etcd, started with --etcd")
+                && primary.err.contains("pair without etcd is retired"), "\(primary.err)")
+        // Refused before anything was opened: no store was made.
+        #expect(!FileManager.default.fileExists(atPath: net.folder.store(of: .primary).path))
+        for role in ["backup", "third"] {
+            let refused = try runKnooppunt(["node", "--dir", net.root.path, "--role", role], timeout: 20)
+            #expect(
+                refused.status != 0 && refused.err.contains("runs only as a replica on etcd"),
+                "\(refused.err)")
+        }
+        let cluster = try runKnooppunt(["cluster", "--pair", "--dir", net.root.path], timeout: 20)
+        #expect(cluster.status != 0 && cluster.err.contains("--pair"), "\(cluster.err)")
+    }
+
+    @Test(
         "the README's first command brings up all 25 regions, one report is accepted, and everything stops cleanly; every organisation has its first administrator and the desk a login, no password printed"
     )
     func readmeRunCommand() throws {

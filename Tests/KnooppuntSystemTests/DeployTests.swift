@@ -136,16 +136,20 @@ extension SystemTests {
     }
 
     @Test(
-        "the pair's hosts file: no etcd material; keys export node gives both nodes the server key as before")
-    func keysForThePair() throws {
+        "one node alone: no etcd material; keys export node gives it the server key; the retired pair's hosts file is refused with its code"
+    )
+    func keysForOneNode() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "knooppunt-pair-keys-\(UUID())")
+            "knooppunt-one-node-keys-\(UUID())")
         defer { try? FileManager.default.removeItem(at: root) }
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         let hosts = root.appendingPathComponent("pair.yaml")
         try "primary:\n  host: a.example\nbackup:\n  host: b.example\n".write(
             to: hosts, atomically: true, encoding: .utf8)
         let deployment = root.appendingPathComponent("deployment").path
+        let pair = try runKnooppunt(["keys", "init", "--hosts", hosts.path, "--dir", deployment])
+        #expect(pair.status != 0 && pair.err.contains("[hosts.backupWithoutThird]"), "\(pair.err)")
+        try "primary:\n  host: a.example\n".write(to: hosts, atomically: true, encoding: .utf8)
         let result = try runKnooppunt(["keys", "init", "--hosts", hosts.path, "--dir", deployment])
         #expect(result.status == 0, "\(result.err)")
         #expect(!result.out.contains("etcd TLS"))

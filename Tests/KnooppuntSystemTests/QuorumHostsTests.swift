@@ -15,7 +15,7 @@ private let quorumLabUnavailable: String? =
 
 extension SystemTests {
     @Test(
-        "the quorum deployment on three hosts: an etcd member and a replica on each host's own address over TLS; the active's host cut off, the other two ACK again in a higher epoch, never degraded",
+        "the quorum deployment on three hosts: an etcd member and a replica on each host's own address over TLS; traffic stays in the lab; the active's host cut off, the other two ACK again in a higher epoch, never degraded; the hosts are gone afterwards",
         .enabled(if: quorumLabUnavailable == nil, Comment(rawValue: quorumLabUnavailable ?? "")),
         .timeLimit(.minutes(4)))
     func quorumOnThreeHosts() throws {
@@ -91,6 +91,24 @@ extension SystemTests {
         try publishAndWait(20)
         let before = publisher.accepted.count
 
+        // Traffic stays in the lab: every TCP connection on every host is between lab addresses
+        // (or on loopback), and the region's host talks to the replicas' hosts.
+        let labAddresses = Set(lab.hosts.values.map(\.address))
+        for host in lab.hosts.values {
+            for line in try lab.run(on: host.name, ["ss", "-tnH"]).split(separator: "\n") {
+                let columns = line.split(separator: " ")
+                guard columns.count >= 5 else { continue }
+                for endpoint in columns[3...4] {
+                    let address = endpoint[..<(endpoint.lastIndex(of: ":") ?? endpoint.endIndex)]
+                    #expect(
+                        labAddresses.contains(String(address)) || address.hasPrefix("127."),
+                        "\(host.name) has a connection outside the lab: \(line)")
+                }
+            }
+        }
+        let regionConnections = try lab.run(on: region.rawValue, ["ss", "-tnH"])
+        #expect(addresses.allSatisfy { regionConnections.contains("\($0):7402") })
+
         // The active replica's host loses its link: its replica and its etcd member keep
         // running but reach nobody. The other two hosts hold etcd's majority.
         let (victim, epoch) = try #require(current)
@@ -110,5 +128,12 @@ extension SystemTests {
         let sequences = publisher.accepted.values.map(\.sequence)
         #expect(Set(sequences).count == sequences.count)
         try lab.heal(victim.rawValue)
+
+        // The hosts are gone afterwards.
+        net.stopAll()
+        cluster.stopAll()
+        let namespaces = Set(lab.namespaces)
+        lab.cleanUp()
+        #expect(namespaces.isDisjoint(with: NetworkLab.existingNamespaces()))
     }
 }

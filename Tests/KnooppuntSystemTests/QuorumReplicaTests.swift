@@ -118,8 +118,8 @@ private final class QuorumNetwork: @unchecked Sendable {
         let layout = "/knooppunt/\(Self.etcdNetwork)/log/"
         var logged: [String] = []
         for keyValue in try await client.range(.prefix(layout)).keyValues {
-            let parts = try #require(FramePack.unpack(keyValue.value, maxParts: PairMessage.maxParts))
-            if case .replicate(_, _, _, let updates, _, _) = try PairMessage.decode(parts) {
+            let parts = try #require(FramePack.unpack(keyValue.value, maxParts: LogMessage.maxParts))
+            if case .replicate(_, _, _, let updates, _, _) = try LogMessage.decode(parts) {
                 logged += updates.map { "\($0.sequence)/\($0.epoch)/\($0.report.id)" }
             }
         }

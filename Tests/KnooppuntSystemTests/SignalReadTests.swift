@@ -37,9 +37,9 @@ extension SystemTests {
         }
 
         static func start(
-            _ name: String, standby: Bool = false, nodeArguments: [String] = [], quorum: Bool = false
+            _ name: String, nodeArguments: [String] = [], quorum: Bool = false
         ) throws -> SignalGround {
-            let net = try TestNetwork(name: name, standby: standby || quorum)
+            let net = try TestNetwork(name: name, standby: quorum)
             net.nodeArguments = nodeArguments
             var cluster: EtcdCluster?
             if quorum {
@@ -61,7 +61,7 @@ extension SystemTests {
             }
             let everyone = [dji, gemeente, OrganisationCode("VR09")!]
             try net.startNode(.primary)
-            if standby || quorum { try net.startNode(.backup) }
+            if quorum { try net.startNode(.backup) }
             for code in everyone { try net.startDaemon(code) }
             try net.waitConverged(everyone)
             let assessment = "OPEN-BEOORDELING-\(UUID().uuidString.prefix(8))"

@@ -59,8 +59,9 @@ final class TestNetwork {
     let lab: NetworkLab?
     var hosts: [String: String] = [:]
 
-    /// A network on this host; with `standby`, the node pair (start the backup with
-    /// `startNode(.backup)`); with `third` too, three replicas for etcd (`startNode(.third)`).
+    /// A network on this host; with `standby`, two replicas on etcd (start the backup with
+    /// `startNode(.backup)`, every node with `nodeArguments` naming etcd); with `third` too,
+    /// three (`startNode(.third)`).
     init(name: String, standby: Bool = false, third: Bool = false) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "knooppunt-\(name)-\(UUID().uuidString.prefix(8))")
@@ -182,8 +183,8 @@ final class TestNetwork {
         ScreenClient.tokens.withLock { $0[port] = token }
     }
 
-    /// Starts a node: "node" is the primary (and the only node without a standby), "backup" the
-    /// backup, "third" the third replica.
+    /// Starts a node: the primary (the only node of a network without replicas), the backup or
+    /// the third replica.
     /// Starts a node and waits for its control socket, unless `waitReady` is false (a node told to
     /// crash after a few commits may be gone before the socket answers).
     func startNode(

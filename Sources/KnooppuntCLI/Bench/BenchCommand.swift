@@ -10,8 +10,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure the national node: durable ACKs/s, latencies, snapshot time, memory.",
         discussion: """
             Starts a real national node (its own process, CURVE on, fsync before every ACK) in \
-            --dir, or with --pair the hot-standby pair (every ACK waits for the standby's copy), \
-            and drives it with 25 publishers, one per region, each keeping --window reports \
+            --dir (with --quorum also three replicas on etcd, see below), and drives it with 25 publishers, one per region, each keeping --window reports \
             un-ACKed: speaking KNP/1 directly, or with --through-daemons handing reports to real \
             region daemons (operator socket, outbox with fsync, then the node), as deployed. Prints JSON: the configuration (including the \
             read-back `synchronous` level) and, per phase: durable ACKs/s and publish→ACK \
@@ -36,7 +35,7 @@ struct BenchCommand: ParsableCommand {
 
             Examples:
               knooppunt bench --smoke
-              knooppunt bench --pair --through-daemons       # as deployed
+              knooppunt bench --through-daemons              # through region daemons
               knooppunt bench --quorum                       # one node, then 3 replicas on etcd
               knooppunt bench --reports 100000 --window 64
               knooppunt bench --parties 500                  # 500 parties at 100 reports/s
@@ -67,8 +66,6 @@ struct BenchNodeCommand: ParsableCommand {
     @Option(help: "Size of each sitrep in bytes (approximate).") var reportBytes: Int = 1_024
     @Option(help: "Messages per second the flooding region sends in the flood phase (the node admits 2,000).")
     var floodRate: Int = 20_000
-    @Flag(help: "Run the hot-standby pair: every ACK waits for the standby's copy (as deployed).")
-    var pair = false
     @Flag(help: "Publish through real region daemons and their outboxes (as deployed) instead of directly.")
     var throughDaemons = false
     @OptionGroup var quorum: BenchQuorumOptions
@@ -79,10 +76,9 @@ struct BenchNodeCommand: ParsableCommand {
     func validate() throws {
         if delayMs != nil, parties == nil { throw ValidationError("--delay-ms goes with --parties") }
         guard let parties else { return }
-        guard !pair, !throughDaemons, !quorum.quorum, !smoke else {
+        guard !throughDaemons, !quorum.quorum, !smoke else {
             throw ValidationError(
-                "--parties runs the parties benchmark: without --pair, --through-daemons, --quorum or --smoke"
-            )
+                "--parties runs the parties benchmark: without --through-daemons, --quorum or --smoke")
         }
         // Parsing the parties run checks its options; say what is wrong in this command's words.
         do {
@@ -111,7 +107,7 @@ struct BenchNodeCommand: ParsableCommand {
             publishers: min(max(publishers, 1), 25), window: max(window, 1), reports: reports,
             rate: rate ?? Self.nodeRate,
             steadySeconds: steadySeconds, incidents: incidents, reportBytes: reportBytes,
-            floodRate: max(floodRate, 1), pair: pair, throughDaemons: throughDaemons)
+            floodRate: max(floodRate, 1), throughDaemons: throughDaemons)
         if smoke {
             configuration.reports = 3_000
             configuration.steadySeconds = 2

@@ -22,7 +22,6 @@ struct BenchQuorumOptions: ParsableArguments {
                 "--quorum needs etcd: run scripts/setup.sh (it installs Debian's etcd-server)")
         }
         var configuration = configuration
-        configuration.pair = false
         configuration.throughDaemons = false
         return try QuorumBenchmark(configuration: configuration, folder: folder, kills: max(1, kills)) {
             line in

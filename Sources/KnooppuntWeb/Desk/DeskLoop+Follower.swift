@@ -40,7 +40,6 @@ extension DeskLoop: NodeFollowerDelegate {
         status.nodeRole = "\(link.role.rawValue) \(beat.role.rawValue)"
         status.nodeEpoch = beat.epoch
         status.nodeLastSequence = beat.lastSequence
-        nodeDegraded = beat.degraded
         if beat.lastSequence <= mirror.applied { status.confirmedAt = beat.nodeTime }
     }
 
@@ -76,8 +75,8 @@ extension DeskLoop: NodeFollowerDelegate {
     ) {
         entries = Dictionary(
             snapshot.map { (DigestEntry($0)) }.map { ($0.key, $0) }, uniquingKeysWith: { $1 })
-        // A snapshot replaces everything: the history may hold a tail the node pair
-        // discarded, so it is fetched again from the node's log.
+        // A snapshot replaces everything: the history may hold a tail the node no longer
+        // holds, so it is fetched again from the node's log.
         history.removeAll()
         historyRequested = false
         capAdvice.removeAll()

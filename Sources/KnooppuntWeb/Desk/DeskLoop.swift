@@ -30,7 +30,6 @@ final class DeskLoop {
     var nodeLastHeard: ContinuousClock.Instant?
     var behindSince: ContinuousClock.Instant?
     var everCaughtUp = false
-    var nodeDegraded = false
     /// The picture as the screens read it, by key (kept in step with the mirror).
     var entries: [String: DigestEntry] = [:]
     /// Earlier incident, GRIP and sitrep reports by sequence, for the timelines (bounded).
@@ -73,8 +72,7 @@ final class DeskLoop {
                 view: view, picture: Picture(views: [view]), verifyingKeys: options.network.verifyingKeys,
                 limits: options.mirror),
             selection: NodeSelection(
-                roles: options.network.nodes.map(\.role), silence: options.selectionSilence,
-                voteInterval: options.voteInterval),
+                roles: options.network.nodes.map(\.role), silence: options.selectionSilence),
             role: .desk, logger: options.logger, keysHint: "the NATIONAL keys")
         for (role, _) in options.network.nodes {
             // The node's owner-only control socket: the liveness board, when the desk shares
@@ -197,7 +195,7 @@ final class DeskLoop {
             } else {
                 behindSince = nil
                 everCaughtUp = true
-                next = nodeDegraded ? .degraded : .live
+                next = .live
             }
         } else {
             next = .connecting

@@ -14,7 +14,7 @@ struct DeskMetrics {
     func record(applied sequence: UInt64, nodeLast: UInt64, state: LinkState, queued backlog: Int) {
         applied.record(Int64(sequence))
         lag.record(Int64(nodeLast > sequence ? nodeLast - sequence : 0))
-        live.record(state == .live || state == .degraded ? 1 : 0)
+        live.record(state == .live ? 1 : 0)
         queued.record(backlog)
     }
 }

@@ -23,11 +23,9 @@ public struct DeskOptions: Sendable {
     public var journal: @Sendable () throws -> any DeskJournal
     public var outbox = OutboxLimits()
     public var mirror = MirrorLimits()
-    /// A node of the pair counts as gone after this long without a word (then the desk
-    /// follows the other, or votes).
+    /// A node replica counts as gone after this long without a word (then the desk follows
+    /// the one that says it is active).
     public var selectionSilence: Duration = .seconds(1)
-    /// Votes to one node are at least this far apart.
-    public var voteInterval: Duration = .milliseconds(250)
     /// The banner says "unreachable" after this long without a message from the followed node.
     public var unreachableAfter: Duration = .seconds(5)
     /// The picture counts as stale when it stays behind the node's sequence this long.

@@ -10,8 +10,6 @@ public enum LinkState: String, Sendable {
     case live
     /// Heard, but behind the node's sequence for a while (catching up, or updates lost).
     case stale
-    /// The node answers but runs without its standby (durable on one node only).
-    case degraded
     /// No message from the node for a while: the picture shown is the last one received.
     case unreachable
 }
@@ -60,7 +58,6 @@ public struct LinkStatus: Sendable {
         case .connecting: return "Connecting to the national node… \(asOf)"
         case .live: return "Live: \(asOf)"
         case .stale: return "Stale: \(asOf); the node is at seq \(nodeLastSequence)"
-        case .degraded: return "Degraded: the node runs without its standby; \(asOf)"
         case .unreachable:
             return "National node unreachable since \(AmsterdamTime.text(since)); showing the \(asOf)"
         }

@@ -97,10 +97,6 @@ enum DeskWords {
             ("link.live", "Live: {0}", "Live: {0}"),
             ("link.stale", "Achter: {0}; het knooppunt is bij seq {1}", "Stale: {0}; the node is at seq {1}"),
             (
-                "link.degraded", "Verminderd: het knooppunt draait zonder stand-by; {0}",
-                "Degraded: the node runs without its standby; {0}"
-            ),
-            (
                 "link.unreachable", "Landelijk knooppunt onbereikbaar sinds {0}; getoond: {1}",
                 "National node unreachable since {0}; showing the {1}"
             ),

@@ -144,7 +144,7 @@
       return;
     }
     node.dataset.state = link.state;
-    $("banner-icon").textContent = { live: "●", connecting: "…", stale: "▲", degraded: "▲", unreachable: "✖" }[link.state] || "?";
+    $("banner-icon").textContent = { live: "●", connecting: "…", stale: "▲", unreachable: "✖" }[link.state] || "?";
     $("banner-text").textContent = t("link.zone", linkLine(link));
   }
 
@@ -157,7 +157,6 @@
       case "connecting": return t("link.connecting", asOf);
       case "live": return t("link.live", asOf);
       case "stale": return t("link.stale", asOf, link.nodeLastSequence || 0);
-      case "degraded": return t("link.degraded", asOf);
       case "unreachable": return t("link.unreachable", link.sinceText || "", asOf);
       default: return link.message;
     }

@@ -190,7 +190,7 @@
       const applied = status.daemon.mirror.applied;
       const queued = status.daemon.outbox.queued;
       const asOf = t("banner.asOf", applied) + (node.lastSequence !== undefined ? t("banner.nodeAt", node.lastSequence) : "");
-      banner.dataset.state = node.connected ? (node.degraded ? "degraded" : "live") : "unreachable";
+      banner.dataset.state = node.connected ? "live" : "unreachable";
       $("banner-icon").textContent = node.connected ? "●" : "✖";
       $("banner-text").textContent = (node.connected ? t("banner.connected") : t("banner.unreachable", queued)) +
         asOf + (queued ? t("banner.queued", queued) : "");

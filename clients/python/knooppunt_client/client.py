@@ -1,4 +1,4 @@
-"""A KNP/1 party: CURVE DEALERs to the node pair, following the active node, submitting with
+"""A KNP/1 party: CURVE DEALERs to the node's replicas, following the active one, submitting with
 a window, resend and recovery, and the picture stream into a Mirror (§5)."""
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from .network import Identity, Network, NodeAddress
 from .report import SealedReport
 from .wire import WireError, pack
 
-ACTIVE_TIMEOUT = 0.6  # no active heartbeat for this long: vote (§5.3)
-VOTE_INTERVAL = 0.2
+ACTIVE_TIMEOUT = 0.6  # no active heartbeat for this long: the followed node is gone (§5.3)
 ATTACH_INTERVAL = 1.0
 STATUS_INTERVAL = 1.0
 GAP_RETRY = 0.1  # a report refused with 400 while the gap before it fills: send again after
@@ -77,7 +76,6 @@ class Client:
         self.unreadable: list[str] = []
         self.errors: list[m.Error] = []  # every ERROR, with or without a report id
         self.audit_heads: list[m.AuditHead] = []
-        self._last_vote = 0.0
         self._last_status = 0.0
         self._last_active_heard = time.monotonic()
         self.links: list[Link] = []
@@ -270,12 +268,9 @@ class Client:
             if best is not self.followed:
                 self._follow(best)
         elif now - self._last_active_heard > ACTIVE_TIMEOUT:
+            # Nobody active: wait. etcd elects the next active replica; its heartbeats say so.
             if self.followed is not None and now - self.followed.last_heard > ACTIVE_TIMEOUT:
                 self.followed, self.welcomed = None, False
-            if now - self._last_vote > VOTE_INTERVAL:
-                self._last_vote = now
-                for link in self.links:
-                    self._send(link, m.hello(self.mirror.applied, self.mirror.epoch, self.role))
         if self.followed is not None and self.welcomed and now - self._last_status > STATUS_INTERVAL:
             self._last_status = now
             backlog = len(self.pending)
@@ -338,7 +333,7 @@ class Client:
         elif isinstance(msg, m.SnapEnd):
             self._act(self.mirror.end_snapshot(msg))
         elif isinstance(msg, m.AuditHead):
-            # Kept only when the node pair's audit key signed it.
+            # Kept only when the node's audit key signed it.
             if self.network.audit_key is not None and msg.verifies(self.network.audit_key):
                 self.audit_heads.append(msg)
             else:
@@ -347,14 +342,14 @@ class Client:
     def _welcome(self, link: Link, welcome: m.Welcome) -> None:
         self.welcomes.append((link.address.role, welcome))
         if link is not self.followed:
-            self.followed = link  # it answered our vote: it is active now
+            self.followed = link  # it answered our HELLO: it is active now
         self.welcomed = True
         self.node_epoch = welcome.epoch
         if self.next_origin_seq is None:
             self.next_origin_seq = welcome.next_origin_seq
         else:
-            # Reports the node no longer holds (acknowledged alone, then discarded by the
-            # pair, §12) go again from where it stands.
+            # Reports the node does not hold (never acknowledged by it) go again from where
+            # it stands.
             for entry in self.outbox.values():
                 if entry.ack and entry.report and entry.report.origin_seq >= welcome.next_origin_seq:
                     entry.ack = None
@@ -381,7 +376,7 @@ class Client:
             self._recover(int(error.detail["expected"]), entry, stale=error.code == 401)
             return
         if error.code == 502:
-            # Passive: wait for the active (heartbeats, or our vote).
+            # Not active: wait for the active replica's heartbeats.
             if link is self.followed:
                 self.followed, self.welcomed = None, False
             return

@@ -1,4 +1,4 @@
-"""What a party needs to reach the node pair: network.json and its own key file (§2)."""
+"""What a party needs to reach the national node: network.json and its own key file (§2)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 @dataclass
 class NodeAddress:
-    role: str  # "primary" or "backup"
+    role: str  # "primary", "backup" or "third"
     endpoint: str
 
 
@@ -32,7 +32,7 @@ class Network:
         node = data["node"]
         nodes = [
             NodeAddress(role, node[role]["endpoint"])
-            for role in ("primary", "backup")
+            for role in ("primary", "backup", "third")
             if isinstance(node.get(role), dict)
         ]
         keys = {}

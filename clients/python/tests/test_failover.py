@@ -1,4 +1,4 @@
-"""Following the active node of a pair across a failover (§5.3, §12)."""
+"""Following the active replica across a failover on etcd (§5.3, §12)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from knooppunt_client import Ack
 WAIT = deadline(15)
 
 
-def test_the_client_follows_the_new_active_and_its_reports_are_acknowledged_there(pair):
-    client = pair.client("VR08")
+def test_the_client_follows_the_new_active_and_its_reports_are_acknowledged_there(replicas):
+    client = replicas.client("VR08")
 
     def in_sync():
         beats = {l.address.role: l.beat for l in client.links if l.beat}
@@ -25,12 +25,13 @@ def test_the_client_follows_the_new_active_and_its_reports_are_acknowledged_ther
     old = client.followed.address.role
 
     # Reports still in flight when the active dies: it is paused first, so none of them can be
-    # answered (or committed) by it, whatever the machine's load.
-    pair.pause(old)
+    # answered (or committed) by it, whatever the machine's load; its etcd lease runs out and
+    # the other replica takes the role.
+    replicas.pause(old)
     pending = [client.submit(sitrep("VR08", text=f"Stand {n}.")) for n in range(3)]
     client.pump(0)
     unanswered = [i for i in pending if not client.outcome(i)]
-    pair.kill(old)
+    replicas.kill(old)
 
     client.run_until(lambda: all(client.outcome(i) for i in pending), WAIT)
     acks = [client.outcome(i) for i in pending]

@@ -4,7 +4,7 @@ import KnooppuntProtocol
 import Testing
 
 @Suite("Following the active one of three replicas")
-struct NodeSelectionReplicaTests {
+struct NodeSelectionTests {
     let t0 = ContinuousClock.now
 
     func heartbeat(_ role: NodeRole, epoch: Epoch) -> Heartbeat {
@@ -12,8 +12,7 @@ struct NodeSelectionReplicaTests {
     }
 
     func three() -> NodeSelection {
-        var selection = NodeSelection(
-            roles: [.primary, .backup, .third], silence: .seconds(1), voteInterval: .milliseconds(250))
+        var selection = NodeSelection(roles: [.primary, .backup, .third], silence: .seconds(1))
         for role in PairRole.allCases { selection.connected(role, now: t0) }
         return selection
     }
@@ -24,12 +23,12 @@ struct NodeSelectionReplicaTests {
         selection.heard(.primary, beat: heartbeat(.passive, epoch: 7), now: t0)
         selection.heard(.backup, beat: heartbeat(.passive, epoch: 7), now: t0)
         selection.heard(.third, beat: heartbeat(.active, epoch: 7), now: t0)
-        #expect(selection.decide(now: t0) == [.follow(.third)])
-        #expect(selection.decide(now: t0).isEmpty)
+        #expect(selection.decide(now: t0) == .third)
+        #expect(selection.decide(now: t0) == nil)
         // The third is SIGKILLed: it goes silent; the backup wins the next epoch.
         selection.disconnected(.third)
         selection.heard(.backup, beat: heartbeat(.active, epoch: 9), now: t0 + .milliseconds(500))
-        #expect(selection.decide(now: t0 + .milliseconds(600)) == [.follow(.backup)])
+        #expect(selection.decide(now: t0 + .milliseconds(600)) == .backup)
     }
 
     @Test("a stale active of an older epoch is never chosen over the newer one")
@@ -37,16 +36,30 @@ struct NodeSelectionReplicaTests {
         var selection = three()
         selection.heard(.primary, beat: heartbeat(.active, epoch: 4), now: t0)
         selection.heard(.third, beat: heartbeat(.active, epoch: 12), now: t0)
-        #expect(selection.decide(now: t0) == [.follow(.third)])
+        #expect(selection.decide(now: t0) == .third)
         selection.heard(.primary, beat: heartbeat(.active, epoch: 4), now: t0 + .milliseconds(100))
-        #expect(selection.decide(now: t0 + .milliseconds(100)).isEmpty)
+        #expect(selection.decide(now: t0 + .milliseconds(100)) == nil)
         #expect(selection.followed == .third)
     }
 
-    @Test("with no active replica heard, every connected replica is asked, including the third")
-    func votesReachThird() {
+    @Test("with no active replica heard, nothing is followed and nobody is asked: etcd elects")
+    func waitsForAnActive() {
         var selection = three()
-        selection.disconnected(.primary)
-        #expect(Set(selection.decide(now: t0)) == [.vote(.backup), .vote(.third)])
+        for role in PairRole.allCases { selection.heard(role, beat: heartbeat(.passive, epoch: 3), now: t0) }
+        #expect(selection.decide(now: t0) == nil)
+        #expect(selection.followed == nil)
+        // A replica that went silent is not followed even though it once said active.
+        selection.heard(.primary, beat: heartbeat(.active, epoch: 4), now: t0)
+        #expect(selection.decide(now: t0 + .seconds(2)) == nil)
+        #expect(selection.decide(now: t0 + .milliseconds(100)) == .primary)
+    }
+
+    @Test("a node alone is followed as soon as it is connected; WELCOME from it is no news")
+    func singleNode() {
+        var selection = NodeSelection(roles: [.primary], silence: .seconds(1))
+        #expect(selection.decide(now: t0) == nil)
+        selection.connected(.primary, now: t0)
+        #expect(selection.decide(now: t0) == .primary)
+        #expect(selection.served(by: .primary) == nil)
     }
 }

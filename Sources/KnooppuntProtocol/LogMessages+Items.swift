@@ -3,9 +3,9 @@ import KnooppuntDomain
 import StrictJSON
 
 // The items of a REPLICATE message (updates, refusals, audit rows) and the packing of an
-// audit row on the pair link and in etcd's log (docs/PROTOCOL.md §12, §13).
+// audit row in etcd's log (docs/PROTOCOL.md §12, §13).
 
-extension PairMessage {
+extension LogMessage {
     /// A REPLICATE's items (docs/PROTOCOL.md §12), each part with the report sequence at it,
     /// in the order they travel. Audit rows keep their chain order, so an entry cut from any
     /// run of items holds a piece of the chain in order. An accepted report's row travels
@@ -123,7 +123,7 @@ enum AcceptedRowWire {
     }
 }
 
-/// One audit row as a pair-link part: its fields packed, the detail as canonical JSON.
+/// One audit row as a log entry's part: its fields packed, the detail as canonical JSON.
 enum AuditWire {
     static func pack(_ record: AuditRecord) -> [UInt8] {
         let event = record.event
