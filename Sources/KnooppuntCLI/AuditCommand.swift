@@ -43,26 +43,35 @@ struct AuditSource: ParsableArguments {
         }
     }
 
-    /// The node named, or the one whose chain is longer: the node that was active last.
-    var role: PairRole {
-        if let node, let role = PairRole(rawValue: node) { return role }
-        func length(_ role: PairRole) -> UInt64 {
-            let path = folder.folder.store(of: role).path
-            guard FileManager.default.fileExists(atPath: path) else { return 0 }
-            return (try? AuditReader(nodeStorePath: path).lastSeq()) ?? 0
-        }
-        // The first of the longest, in role order: the primary when the chains are equal.
-        return PairRole.allCases.reduce(PairRole.primary) { length($1) > length($0) ? $1 : $0 }
+    /// The store to read, chosen once: finding the longest chain opens every node's store.
+    struct Chosen {
+        let role: PairRole
+        let path: String
     }
 
-    var storePath: String { store ?? folder.folder.store(of: role).path }
+    /// The node named, or the one whose chain is longest: the node that was active last.
+    func chosen() -> Chosen {
+        let role: PairRole
+        if let node, let named = PairRole(rawValue: node) {
+            role = named
+        } else {
+            let lengths = PairRole.allCases.map { role -> (PairRole, UInt64) in
+                let path = folder.folder.store(of: role).path
+                guard FileManager.default.fileExists(atPath: path) else { return (role, 0) }
+                return (role, (try? AuditReader(nodeStorePath: path).lastSeq()) ?? 0)
+            }
+            // The first of the longest, in role order: the primary when the chains are equal.
+            role = lengths.reduce(lengths[0]) { $1.1 > $0.1 ? $1 : $0 }.0
+        }
+        return Chosen(role: role, path: store ?? folder.folder.store(of: role).path)
+    }
 
     /// Every checkpoint found in the data folder: every node's store and every daemon's.
-    func checkpoints() -> [AuditVerifier.SourcedCheckpoint] {
+    func checkpoints(_ chosen: Chosen) -> [AuditVerifier.SourcedCheckpoint] {
         let data = folder.folder
         var found: [AuditVerifier.SourcedCheckpoint] = []
-        var nodeStores: [(String, String)] = [("node \(role.rawValue)", storePath)]
-        for other in PairRole.allCases where other != role {
+        var nodeStores: [(String, String)] = [("node \(chosen.role.rawValue)", chosen.path)]
+        for other in PairRole.allCases where other != chosen.role {
             nodeStores.append(("node \(other.rawValue)", data.store(of: other).path))
         }
         for (label, path) in nodeStores where FileManager.default.fileExists(atPath: path) {
@@ -93,11 +102,12 @@ struct AuditVerifyCommand: ParsableCommand {
 
     func run() throws {
         let network = try source.folder.network()
-        let records = try AuditReader(nodeStorePath: source.storePath).records()
+        let chosen = source.chosen()
+        let records = try AuditReader(nodeStorePath: chosen.path).records()
         let report = AuditVerifier(key: network.nodeAuditPublicKey).verify(
-            records, checkpoints: source.checkpoints())
+            records, checkpoints: source.checkpoints(chosen))
         let head = report.head.map { "row \($0.seq), hash \(Hex.encode($0.hash).prefix(16))…" } ?? "empty"
-        print("audit log: \(source.storePath)")
+        print("audit log: \(chosen.path)")
         print("  \(report.rows) rows, head \(head)")
         print(
             "  \(report.checkpointsVerified) signed checkpoints match (from \(report.sources.sorted().joined(separator: ", ")))"
@@ -138,13 +148,14 @@ struct AuditExportCommand: ParsableCommand {
     func run() throws {
         var lines: [UInt8] = []
         var rows = 0
-        try AuditReader(nodeStorePath: source.storePath).forEachRecord { page in
+        let chosen = source.chosen()
+        try AuditReader(nodeStorePath: chosen.path).forEachRecord { page in
             for record in page {
                 lines += JSONWriter.canonical(["row": record.json]) + [0x0A]
                 rows += 1
             }
         }
-        let checkpoints = source.checkpoints()
+        let checkpoints = source.checkpoints(chosen)
         for sourced in checkpoints {
             guard case .object(var object) = sourced.checkpoint.json else { continue }
             object["source"] = .string(sourced.source)

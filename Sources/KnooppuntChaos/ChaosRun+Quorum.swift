@@ -118,10 +118,10 @@ extension ChaosRun {
 
     /// The reports of one log entry, in order: one commit's batch (refusals hold none).
     static func decodeEntry(_ value: [UInt8]) throws -> [LogRecord] {
-        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts),
-            case .replicate(_, _, _, let updates, _, _) = try LogMessage.decode(parts)
-        else { throw ChaosError("etcd's log holds a value that is not a log entry") }
-        return updates.map {
+        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts) else {
+            throw ChaosError("etcd's log holds a value that is not a log entry")
+        }
+        return try LogMessage.decode(parts).updates.map {
             LogRecord(
                 sequence: $0.sequence, epoch: $0.epoch, id: $0.report.id.rawValue,
                 origin: $0.report.origin.rawValue, originSeq: $0.report.envelope.originSeq)

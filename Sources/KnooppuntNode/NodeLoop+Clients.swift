@@ -260,14 +260,10 @@ extension NodeLoop {
                 case .accepted(let ack, _): .ack(ack)
                 case .rejected(let rejection): .refusal(rejection)
                 }
-            if waits {
-                if batch != nil {
-                    batch!.answers.append((item.routing, reply))
-                } else if !awaiting.isEmpty {
-                    awaiting[awaiting.count - 1].answers.append((item.routing, reply))
-                } else {
-                    answer(item.routing, reply)
-                }
+            if waits, batch != nil {
+                batch!.answers.append((item.routing, reply))
+            } else if waits, !awaiting.isEmpty {
+                awaiting[awaiting.count - 1].answers.append((item.routing, reply))
             } else {
                 answer(item.routing, reply)
             }

@@ -207,12 +207,7 @@ extension NodeLoop {
             stepDownQuorum("epoch \(term.epoch) not above \(coordinator.epoch)", campaignAgain: true)
             return
         }
-        do {
-            try store.setEpoch(Epoch(term.epoch))
-        } catch {
-            storageFailed(error)
-        }
-        coordinator.begin(epoch: Epoch(term.epoch))
+        beginEpoch(Epoch(term.epoch))
         let tip = Fence.Tip(sequence: quorum.appliedIndex, modRevision: quorum.appliedRevision)
         quorum.pipeline = QuorumPipeline(
             fence: Fence(layout: quorum.link.layout, electionKey: term.key, epoch: term.epoch, tip: tip))

@@ -313,12 +313,7 @@ final class NodeLoop {
     /// daemons see that a restarted node began again).
     private func startAlone() {
         let newEpoch = epoch + 1
-        do {
-            try store.setEpoch(newEpoch)
-        } catch {
-            storageFailed(error)
-        }
-        coordinator.begin(epoch: newEpoch)
+        beginEpoch(newEpoch)
         standaloneActive = true
         recordActive(epoch: newEpoch)
         logger.notice(
@@ -327,6 +322,17 @@ final class NodeLoop {
     }
 
     static func wallClock() -> Int64 { Timestamp.nowMilliseconds() }
+
+    /// Takes `newEpoch` (alone at the start, or elected through etcd): stored before anything
+    /// is accepted in it.
+    func beginEpoch(_ newEpoch: Epoch) {
+        do {
+            try store.setEpoch(newEpoch)
+        } catch {
+            storageFailed(error)
+        }
+        coordinator.begin(epoch: newEpoch)
+    }
 
     /// Without durable storage the node must not acknowledge anything: stop, and let the
     /// supervisor restart us from what is on disk.

@@ -65,8 +65,8 @@ struct QuorumEntry: Sendable, Hashable {
     static func value(of items: some Collection<Item>, epoch: Epoch) -> [UInt8] {
         precondition(
             !items.isEmpty && items.count <= maximumItems, "an entry holds 1...\(maximumItems) items")
-        let header = LogMessage.replicate(
-            epoch: epoch, activeLastSequence: items.reduce(0) { max($0, $1.sequence) }, batch: 0, updates: [],
+        let header = LogMessage(
+            epoch: epoch, activeLastSequence: items.reduce(0) { max($0, $1.sequence) }, updates: [],
             rejections: []
         ).parts
         return FramePack.pack(header + items.map(\.part))
@@ -102,16 +102,14 @@ struct QuorumEntry: Sendable, Hashable {
         guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts) else {
             throw Problem(.wrongFrameCount, field: "log entry", "not a packed message")
         }
-        guard
-            case .replicate(let epoch, let last, _, let updates, let rejections, let audit) =
-                try LogMessage.decode(parts)
-        else {
-            throw Problem(.wrongFrameCount, field: "log entry", "not a REPLICATE message")
-        }
-        guard !updates.isEmpty || !rejections.isEmpty || !audit.isEmpty else {
+        // Any other command is refused by the decoder (unknownCommand).
+        let message = try LogMessage.decode(parts)
+        guard !message.updates.isEmpty || !message.rejections.isEmpty || !message.audit.isEmpty else {
             throw Problem(.wrongFrameCount, field: "log entry", "an entry holds at least one item")
         }
-        self.init(epoch: epoch, lastSequence: last, updates: updates, rejections: rejections, audit: audit)
+        self.init(
+            epoch: message.epoch, lastSequence: message.activeLastSequence, updates: message.updates,
+            rejections: message.rejections, audit: message.audit)
     }
 
     /// Items in the entry.

@@ -54,25 +54,41 @@ public struct EpochStart: Sendable, Hashable {
 /// The value of one entry of the replicated log in etcd (docs/PROTOCOL.md §12): a REPLICATE
 /// message of committed items, packed into one byte string. Its format is that of the retired
 /// pair link's REPLICATE, unchanged, so a log written by an earlier release reads the same.
-public enum LogMessage: Sendable, Hashable {
-    /// Committed log entries, refusals and audit rows, in order; the committing replica's
-    /// epoch, the report sequence at the entry's end, and `batch` (0; the pair link named a
-    /// batch there).
-    case replicate(
-        epoch: Epoch, activeLastSequence: SequenceNumber, batch: UInt64, updates: [Update],
-        rejections: [RejectionRecord], audit: [AuditRecord] = [])
+public struct LogMessage: Sendable, Hashable {
+    /// The committing replica's epoch.
+    public var epoch: Epoch
+    /// The report sequence at the entry's end.
+    public var activeLastSequence: SequenceNumber
+    /// Committed log entries, refusals and audit rows, in order.
+    public var updates: [Update]
+    public var rejections: [RejectionRecord]
+    public var audit: [AuditRecord]
+
+    public init(
+        epoch: Epoch, activeLastSequence: SequenceNumber, updates: [Update], rejections: [RejectionRecord],
+        audit: [AuditRecord] = []
+    ) {
+        self.epoch = epoch
+        self.activeLastSequence = activeLastSequence
+        self.updates = updates
+        self.rejections = rejections
+        self.audit = audit
+    }
 
     /// Most parts in one message (an entry's items are bounded by this).
     public static let maxParts = 4_096
 
+    /// The header's batch field: always 0 (the retired pair link named a batch there; a
+    /// reader checks that it is a number and ignores it).
+    static let batch: UInt64 = 0
+
     public var parts: [[UInt8]] {
-        func text(_ value: String) -> [UInt8] { Array(value.utf8) }
         func number(_ value: UInt64) -> [UInt8] { Array(String(value).utf8) }
-        switch self {
-        case .replicate(let epoch, let last, let batch, let updates, let rejections, let audit):
-            return [protocolSignature, text("REPLICATE"), number(epoch), number(last), number(batch)]
-                + Self.replicateItems(updates: updates, rejections: rejections, audit: audit).map(\.part)
-        }
+        return [
+            protocolSignature, Array("REPLICATE".utf8), number(epoch), number(activeLastSequence),
+            number(Self.batch),
+        ]
+            + Self.replicateItems(updates: updates, rejections: rejections, audit: audit).map(\.part)
     }
 
     public static func decode(
@@ -130,10 +146,10 @@ public enum LogMessage: Sendable, Hashable {
                     throw Problem(.unknownValue, field: command, "unknown entry kind")
                 }
             }
-            return .replicate(
+            let _: UInt64 = try MessageCodec.number(body[2], "REPLICATE.batch")
+            return LogMessage(
                 epoch: try MessageCodec.number(body[0], "REPLICATE.epoch"),
-                activeLastSequence: try MessageCodec.number(body[1], "REPLICATE.last"),
-                batch: try MessageCodec.number(body[2], "REPLICATE.batch"), updates: updates,
+                activeLastSequence: try MessageCodec.number(body[1], "REPLICATE.last"), updates: updates,
                 rejections: rejections, audit: audit)
         default:
             throw Problem(

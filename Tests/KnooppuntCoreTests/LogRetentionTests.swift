@@ -126,14 +126,11 @@ struct LogRetentionTests {
         let sent = P.sealed(.signal(P.signal(recipients: [P.gemeente])), from: P.dji)
         let noted = N.ack(sent.id, note: "notitie")
         func roundTrip(_ report: SealedReport) throws -> Update? {
-            let message = LogMessage.replicate(
-                epoch: 1, activeLastSequence: 1, batch: 0,
+            let message = LogMessage(
+                epoch: 1, activeLastSequence: 1,
                 updates: [Update(sequence: 1, epoch: 1, committedAt: Self.t0, report: report)], rejections: []
             )
-            guard case .replicate(_, _, _, let updates, _, _) = try LogMessage.decode(message.parts) else {
-                return nil
-            }
-            return updates.first
+            return try LogMessage.decode(message.parts).updates.first
         }
         for report in [sent, noted] {
             let withheld = try #require(try roundTrip(report.withholdingAllSections()))

@@ -151,26 +151,26 @@ struct QuorumEntryTests {
     func oneItemEntries() throws {
         let node = try MirrorFixtures.node(Network())
         let update = node.accepted[2].update
-        let old = LogMessage.replicate(
-            epoch: update.epoch, activeLastSequence: update.sequence, batch: 0, updates: [update],
+        let old = LogMessage(
+            epoch: update.epoch, activeLastSequence: update.sequence, updates: [update],
             rejections: [])
         let read = try QuorumEntry(value: FramePack.pack(old.parts))
         #expect(read.updates == [update] && read.rejections.isEmpty)
         let refusal = record(update, after: 3)
-        let oldRefusal = LogMessage.replicate(
-            epoch: 12, activeLastSequence: 3, batch: 0, updates: [], rejections: [refusal])
+        let oldRefusal = LogMessage(
+            epoch: 12, activeLastSequence: 3, updates: [], rejections: [refusal])
         #expect(try QuorumEntry(value: FramePack.pack(oldRefusal.parts)).rejections == [refusal])
     }
 
     @Test("a value that is no REPLICATE of at least one item is refused, never half applied")
     func otherValuesAreRefused() throws {
-        let empty = LogMessage.replicate(
-            epoch: 1, activeLastSequence: 2, batch: 0, updates: [], rejections: [])
+        let empty = LogMessage(
+            epoch: 1, activeLastSequence: 2, updates: [], rejections: [])
         #expect(throws: Problem.self) { try QuorumEntry(value: FramePack.pack(empty.parts)) }
         #expect(throws: Problem.self) { try QuorumEntry(value: Array("not an entry".utf8)) }
         let node = try MirrorFixtures.node(Network())
-        var otherCommand = LogMessage.replicate(
-            epoch: 1, activeLastSequence: 3, batch: 0, updates: [],
+        var otherCommand = LogMessage(
+            epoch: 1, activeLastSequence: 3, updates: [],
             rejections: [record(node.accepted[2].update, after: 3)]
         ).parts
         otherCommand[1] = Array("FENCED".utf8)

@@ -28,9 +28,8 @@ struct AuditWireTests {
 
     /// The rows of a chain as a log entry in etcd carries them (`A` items of a REPLICATE).
     static func entry(_ records: [AuditRecord]) -> LogMessage {
-        .replicate(
-            epoch: 3, activeLastSequence: records.last?.logSequence ?? 0, batch: 0, updates: [],
-            rejections: [],
+        LogMessage(
+            epoch: 3, activeLastSequence: records.last?.logSequence ?? 0, updates: [], rejections: [],
             audit: records)
     }
 
@@ -39,7 +38,7 @@ struct AuditWireTests {
         let message = Self.entry(Self.chain(5))
         let decoded = try LogMessage.decode(message.parts)
         #expect(decoded == message)
-        guard case .replicate(_, _, _, _, _, let records) = decoded else { return }
+        let records = decoded.audit
         #expect(records.count == 5)
         #expect(records.allSatisfy { $0.computedHash == $0.hash })
     }

@@ -131,8 +131,8 @@ private final class LogNetwork: @unchecked Sendable {
         var logged: [String] = []
         for value in values {
             let parts = try #require(FramePack.unpack(value, maxParts: LogMessage.maxParts))
-            if case .replicate(_, _, _, let updates, _, _) = try LogMessage.decode(parts) {
-                logged += updates.map { "\($0.sequence)/\($0.epoch)/\($0.report.id)" }
+            logged += try LogMessage.decode(parts).updates.map {
+                "\($0.sequence)/\($0.epoch)/\($0.report.id)"
             }
         }
         #expect(

@@ -119,8 +119,8 @@ private final class QuorumNetwork: @unchecked Sendable {
         var logged: [String] = []
         for keyValue in try await client.range(.prefix(layout)).keyValues {
             let parts = try #require(FramePack.unpack(keyValue.value, maxParts: LogMessage.maxParts))
-            if case .replicate(_, _, _, let updates, _, _) = try LogMessage.decode(parts) {
-                logged += updates.map { "\($0.sequence)/\($0.epoch)/\($0.report.id)" }
+            logged += try LogMessage.decode(parts).updates.map {
+                "\($0.sequence)/\($0.epoch)/\($0.report.id)"
             }
         }
         #expect(logged == rows[0], "the log in etcd differs from the stores")
