@@ -74,6 +74,7 @@ let package = Package(
             dependencies: [
                 "KnooppuntCore", "KnooppuntDomain", "KnooppuntProtocol", "StrictJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

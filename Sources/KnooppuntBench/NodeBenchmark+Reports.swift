@@ -36,7 +36,7 @@ extension NodeBenchmark {
     }
 
     func enqueue(_ client: Client, _ document: ReportDocument) {
-        let id = ReportID.random(using: &random)
+        let id = ReportID.timeOrdered(at: Timestamp.nowMilliseconds(), using: &random)
         if configuration.throughDaemons {
             // The document names its id, so answers and deliveries can be matched to it.
             var json = codec.encode(document).objectValue ?? [:]

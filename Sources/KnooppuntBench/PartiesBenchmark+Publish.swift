@@ -42,7 +42,7 @@ extension PartiesBenchmark {
             while ids.count < due {
                 let number = ids.count
                 let publisher = publishers[number % publishers.count]
-                let id = ReportID.random(using: &random)
+                let id = ReportID.timeOrdered(at: Timestamp.nowMilliseconds(), using: &random)
                 let forGroup =
                     !groupMembers.isEmpty
                     && number % PartiesConfiguration.groupEvery == PartiesConfiguration.groupEvery - 1

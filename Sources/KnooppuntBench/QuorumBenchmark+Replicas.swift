@@ -61,7 +61,7 @@ extension NodeBenchmark {
             throw BenchError("no active replica to kill")
         }
         let client = clients[0]
-        let id = ReportID.random(using: &random)
+        let id = ReportID.timeOrdered(at: Timestamp.nowMilliseconds(), using: &random)
         let message = submit(
             sitrepDocument(client.organisation, 2_000_000 + Int(client.originSeq)), id: id, from: client)
         let others = PairRole.allCases.filter { $0 != victim }

@@ -88,7 +88,7 @@ public final class SubmitPipeline {
             if let previous { return .duplicate(previous: previous) }
         }
         guard outbox.backlog + batch.count < outbox.limits.capacity else { return .full }
-        let id = document.id ?? ReportID.random(using: &random)
+        let id = document.id ?? ReportID.timeOrdered(at: wall, using: &random)
         // Signed in ``enqueue(_:write:)``, together with the rest of its round.
         let item = QueuedReport(
             report: SealedReport.unsigned(

@@ -12,16 +12,25 @@ import KnooppuntProtocol
 /// with fsync before anything is acknowledged.
 public final class NodeStore {
     let db: DatabaseQueue
+    /// The WAL's checkpoints, off the loop's thread.
+    private let checkpoints: BackgroundCheckpoints
     let reference: ReferenceData
     /// The last row of the audit chain (seq 0 and the genesis hash when empty).
     public internal(set) var auditHead: (seq: UInt64, hash: [UInt8]) = (0, AuditRecord.genesis)
 
     public init(path: String, reference: ReferenceData = .builtIn) throws {
         db = try DurableDatabase.open(at: path)
+        checkpoints = try BackgroundCheckpoints(path: path)
         self.reference = reference
         try migrate()
         auditHead = try loadAuditHead()
+        checkpoints.install(on: db)
     }
+
+    deinit { checkpoints.uninstall(from: db) }
+
+    /// Checkpoints that copied the WAL into the database file, run off the writer's thread.
+    public var backgroundCheckpoints: Int { checkpoints.copying.load(ordering: .relaxed) }
 
     private func migrate() throws {
         var migrator = DatabaseMigrator()
