@@ -263,23 +263,30 @@ extension SystemTests {
                 return nil
             }
             #expect(refusal?.code == .spaceQuotaExceeded, "100 MiB passed an 8 MiB quota")
+            // After each refusal the node compacts and defragments, which packs etcd's pages and
+            // frees room again, so fill in rounds until even a small write is refused right after
+            // the node's disarm. Writes of about a page (one per page: nothing for a defragment to
+            // pack) close the gap left by the large ones; 256-byte writes close the rest, each
+            // round leaving about half the room of the last one.
             var full = false
-            for round in 0..<10 where !full {
+            var size = 4_000
+            for round in 0..<40 where !full {
                 try waitUntil("the node disarming etcd's alarm", timeout: 60) {
                     try blockingEtcdCall { try await client.alarms() }.isEmpty
                 }
-                full = try blockingEtcdCall { () -> Bool in
-                    let value = [UInt8](repeating: 0x6B, count: 256)
-                    var first = true
+                let written = try blockingEtcdCall { [size] () -> Int in
+                    let value = [UInt8](repeating: 0x6B, count: size)
                     for number in 0... {
                         do {
                             try await client.put("/junk/small/\(round)/\(number)", value)
-                            first = false
                         } catch let error as EtcdError where error.code == .spaceQuotaExceeded {
-                            return first
+                            return number
                         }
                     }
-                    return false
+                    return 0
+                }
+                if written == 0 {
+                    if size == 256 { full = true } else { size = 256 }
                 }
             }
             #expect(full, "etcd kept taking small writes")
