@@ -14,7 +14,7 @@ extension NodeLoop {
     /// never acknowledged.
     func applyLog(_ entries: [(index: UInt64, value: [UInt8], modRevision: Int64)], verifyTail: Bool) {
         guard let quorum else { return }
-        var decoded: [(index: UInt64, entry: QuorumEntry, modRevision: Int64)] = []
+        var decoded: [(index: UInt64, entry: LogMessage, modRevision: Int64)] = []
         for entry in entries where entry.index > quorum.appliedIndex {
             guard entry.index == quorum.appliedIndex + UInt64(decoded.count) + 1 else {
                 logger.warning(
@@ -25,7 +25,7 @@ extension NodeLoop {
             }
             quorum.upkeep.sizes.record(index: entry.index, bytes: entry.value.count)
             do {
-                decoded.append((entry.index, try QuorumEntry(value: entry.value), entry.modRevision))
+                decoded.append((entry.index, try QuorumEntry.decode(entry.value), entry.modRevision))
             } catch {
                 // Every replica wrote entries with this codec: an unreadable one is corruption.
                 storageFailed(error)
@@ -35,7 +35,7 @@ extension NodeLoop {
     }
 
     private func applyDecoded(
-        _ decoded: [(index: UInt64, entry: QuorumEntry, modRevision: Int64)], verifyTail: Bool
+        _ decoded: [(index: UInt64, entry: LogMessage, modRevision: Int64)], verifyTail: Bool
     ) {
         guard let quorum else { return }
         if verifyTail {
@@ -47,9 +47,9 @@ extension NodeLoop {
             var end = start
             var items = 0
             while end < decoded.endIndex,
-                end == start || items + decoded[end].entry.count <= QuorumLink.maximumItemsPerApply
+                end == start || items + decoded[end].entry.itemCount <= QuorumLink.maximumItemsPerApply
             {
-                items += decoded[end].entry.count
+                items += decoded[end].entry.itemCount
                 end += 1
             }
             applyBatch(decoded[start..<end])
@@ -58,7 +58,7 @@ extension NodeLoop {
     }
 
     /// One transaction of ``applyLog(_:verifyTail:)``: consecutive entries after the applied one.
-    private func applyBatch(_ decoded: ArraySlice<(index: UInt64, entry: QuorumEntry, modRevision: Int64)>) {
+    private func applyBatch(_ decoded: ArraySlice<(index: UInt64, entry: LogMessage, modRevision: Int64)>) {
         guard let quorum, let last = decoded.last else { return }
         var accepted: [(Update, ReportDocument?)] = []
         var records: [RejectionRecord] = []
@@ -110,7 +110,7 @@ extension NodeLoop {
     /// Cuts this store back to what the log in etcd after this store's point confirms: from
     /// the first report etcd holds at another sequence, or after etcd's last report (`base`,
     /// the store's point, when the log holds no report after it).
-    private func cutUncommittedTail(_ entries: [QuorumEntry], base: SequenceNumber) {
+    private func cutUncommittedTail(_ entries: [LogMessage], base: SequenceNumber) {
         var logLast: SequenceNumber = base
         var cut: SequenceNumber?
         do {

@@ -10,21 +10,12 @@ import KnooppuntProtocol
 /// store state, so the chain continues on whichever replica takes over. The value is a
 /// REPLICATE message (``LogMessage``) with those items, packed into one byte string
 /// (docs/PROTOCOL.md §12). An entry of one item (what every commit wrote before issue 15) is
-/// a batch of one.
+/// a batch of one. This namespace packs and reads entries; an entry read back is that
+/// ``LogMessage``.
 ///
 /// Why a batch per key: etcd's cost per key (MVCC, its index, boltdb) dominated a commit of
 /// one key per report (docs/BENCHMARKS.md, "One log entry per commit").
-struct QuorumEntry: Sendable, Hashable {
-    /// The committing replica's epoch (its items carry their own).
-    var epoch: Epoch
-    /// The report sequence at the entry's end: its last update's, or the sequence a refusal
-    /// came after.
-    var lastSequence: SequenceNumber
-    var updates: [Update]
-    var rejections: [RejectionRecord]
-    /// Audit rows, in chain order.
-    var audit: [AuditRecord] = []
-
+enum QuorumEntry {
     /// The parts of the REPLICATE message before its items.
     static let headerParts = 5
     /// The most items one entry holds: a message's parts, less the header's.
@@ -80,25 +71,8 @@ struct QuorumEntry: Sendable, Hashable {
         return Array(parts.dropFirst(headerParts))
     }
 
-    init(
-        epoch: Epoch, lastSequence: SequenceNumber, updates: [Update], rejections: [RejectionRecord],
-        audit: [AuditRecord] = []
-    ) {
-        self.epoch = epoch
-        self.lastSequence = lastSequence
-        self.updates = updates
-        self.rejections = rejections
-        self.audit = audit
-    }
-
-    /// The bytes stored at the entry's log key, packed as the pipeline packs a commit
-    /// (``items(updates:rejections:audit:)`` and ``value(of:epoch:)``, one encoder for both).
-    var value: [UInt8] {
-        Self.value(of: Self.items(updates: updates, rejections: rejections, audit: audit), epoch: epoch)
-    }
-
     /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.
-    init(value: [UInt8]) throws(Problem) {
+    static func decode(_ value: [UInt8]) throws(Problem) -> LogMessage {
         guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts) else {
             throw Problem(.wrongFrameCount, field: "log entry", "not a packed message")
         }
@@ -107,11 +81,19 @@ struct QuorumEntry: Sendable, Hashable {
         guard !message.updates.isEmpty || !message.rejections.isEmpty || !message.audit.isEmpty else {
             throw Problem(.wrongFrameCount, field: "log entry", "an entry holds at least one item")
         }
-        self.init(
-            epoch: message.epoch, lastSequence: message.activeLastSequence, updates: message.updates,
-            rejections: message.rejections, audit: message.audit)
+        return message
+    }
+}
+
+extension LogMessage {
+    /// The bytes stored at the entry's log key, packed as the pipeline packs a commit
+    /// (``QuorumEntry/items(updates:rejections:audit:)`` and ``QuorumEntry/value(of:epoch:)``,
+    /// one encoder for both).
+    var entryValue: [UInt8] {
+        QuorumEntry.value(
+            of: QuorumEntry.items(updates: updates, rejections: rejections, audit: audit), epoch: epoch)
     }
 
     /// Items in the entry.
-    var count: Int { updates.count + rejections.count + audit.count }
+    var itemCount: Int { updates.count + rejections.count + audit.count }
 }

@@ -53,7 +53,7 @@ extension QuorumLink {
                             sequence: update.sequence, epoch: update.epoch, committedAt: update.committedAt,
                             report: update.report.withholdingAllSections())
                     }
-                    let value = rewritten.value
+                    let value = rewritten.entryValue
                     let size = value.count
                     if !chunk.isEmpty
                         && (chunk.count == Fence.maximumEntriesPerCommit
@@ -100,8 +100,8 @@ extension QuorumLink {
     /// content), read in pages of ``retentionReadPage`` keys.
     private static func readLog(
         _ client: EtcdClient, _ layout: Fence.Layout
-    ) async throws -> [(entry: LogRetention.Entry, decoded: QuorumEntry)] {
-        var entries: [(entry: LogRetention.Entry, decoded: QuorumEntry)] = []
+    ) async throws -> [(entry: LogRetention.Entry, decoded: LogMessage)] {
+        var entries: [(entry: LogRetention.Entry, decoded: LogMessage)] = []
         var from = layout.entryKey(0)
         while true {
             let range = try await client.range(.from(from), limit: retentionReadPage)
@@ -109,7 +109,7 @@ extension QuorumLink {
             for keyValue in range.keyValues {
                 guard let index = layout.sequence(ofEntryKey: keyValue.key) else { return entries }
                 last = index
-                let entry = try QuorumEntry(value: keyValue.value)
+                let entry = try QuorumEntry.decode(keyValue.value)
                 if !entry.updates.isEmpty {
                     entries.append((LogRetention.Entry(index: index, updates: entry.updates), entry))
                 }

@@ -22,14 +22,14 @@ struct QuorumEntryTests {
         let node = try MirrorFixtures.node(Network())
         let updates = node.accepted.prefix(3).map(\.update)
         let refusal = record(updates[0], after: updates[2].sequence)
-        let entry = QuorumEntry(
-            epoch: 12, lastSequence: updates[2].sequence, updates: updates, rejections: [refusal])
-        let read = try QuorumEntry(value: entry.value)
-        #expect(read == entry && read.count == 4)
+        let entry = LogMessage(
+            epoch: 12, activeLastSequence: updates[2].sequence, updates: updates, rejections: [refusal])
+        let read = try QuorumEntry.decode(entry.entryValue)
+        #expect(read == entry && read.itemCount == 4)
         // The pipeline's packing of items holds the same bytes as the codec's.
         let items = QuorumEntry.items(updates: updates, rejections: [refusal], audit: [])
-        #expect(QuorumEntry.value(of: items, epoch: 12) == entry.value)
-        #expect(QuorumEntry.itemParts(of: entry.value) == items.map(\.part))
+        #expect(QuorumEntry.value(of: items, epoch: 12) == entry.entryValue)
+        #expect(QuorumEntry.itemParts(of: entry.entryValue) == items.map(\.part))
         #expect(items.last?.sequence == updates[2].sequence)
     }
 
@@ -50,15 +50,15 @@ struct QuorumEntryTests {
             seq: 42, epoch: 12, logSequence: updates[1].sequence,
             event: AuditEvent(at: 1_552_902_300_001, kind: .delivered, actor: "VR10", detail: ["applied": 3]),
             previousHash: first.hash)
-        let entry = QuorumEntry(
-            epoch: 12, lastSequence: updates[1].sequence, updates: updates, rejections: [refusal],
+        let entry = LogMessage(
+            epoch: 12, activeLastSequence: updates[1].sequence, updates: updates, rejections: [refusal],
             audit: [first, second])
-        let read = try QuorumEntry(value: entry.value)
-        #expect(read == entry && read.count == 5)
+        let read = try QuorumEntry.decode(entry.entryValue)
+        #expect(read == entry && read.itemCount == 5)
         #expect(read.audit.map(\.hash) == [first.hash, second.hash])
         #expect(read.audit.allSatisfy { $0.computedHash == $0.hash })
         let items = QuorumEntry.items(updates: updates, rejections: [refusal], audit: [first, second])
-        #expect(QuorumEntry.value(of: items, epoch: 12) == entry.value)
+        #expect(QuorumEntry.value(of: items, epoch: 12) == entry.entryValue)
         // `first` is not the row an accepted report makes: it travels alone, before the Updates
         // in chain order, at the sequence before them.
         #expect(items.map { $0.part[0] } == Array("AAUUR".utf8))
@@ -66,8 +66,8 @@ struct QuorumEntryTests {
             items.map(\.sequence) == [updates[0].sequence - 1, updates[0].sequence - 1]
                 + updates.map(\.sequence) + [updates[1].sequence])
         // An entry of audit rows alone (deliveries, a takeover) is an entry too.
-        let alone = QuorumEntry(epoch: 12, lastSequence: 5, updates: [], rejections: [], audit: [second])
-        #expect(try QuorumEntry(value: alone.value).audit == [second])
+        let alone = LogMessage(epoch: 12, activeLastSequence: 5, updates: [], rejections: [], audit: [second])
+        #expect(try QuorumEntry.decode(alone.entryValue).audit == [second])
     }
 
     /// The chain a batch writes: a waiting row, then each report's accepted row (and an extra
@@ -110,10 +110,10 @@ struct QuorumEntryTests {
         // The waiting row alone; four Updates with their rows, the extra row after the second;
         // the refusal's row; the refusal.
         #expect(items.map { $0.part[0] } == Array("AVVAVVAR".utf8))
-        let entry = QuorumEntry(
-            epoch: 12, lastSequence: updates[3].sequence, updates: updates, rejections: [refusal],
+        let entry = LogMessage(
+            epoch: 12, activeLastSequence: updates[3].sequence, updates: updates, rejections: [refusal],
             audit: chain)
-        let read = try QuorumEntry(value: entry.value)
+        let read = try QuorumEntry.decode(entry.entryValue)
         #expect(read == entry)
         #expect(read.audit.allSatisfy { $0.computedHash == $0.hash })
         // An accepted row costs its place in the chain, not its fields again.
@@ -127,7 +127,7 @@ struct QuorumEntryTests {
         // chain in order, and each accepted row its own Update.
         for cut in 1..<items.count {
             let pieces = [items[..<cut], items[cut...]].map {
-                try? QuorumEntry(value: QuorumEntry.value(of: $0, epoch: 12))
+                try? QuorumEntry.decode(QuorumEntry.value(of: $0, epoch: 12))
             }
             #expect(pieces.compactMap { $0?.audit }.flatMap { $0 } == chain)
             #expect(pieces.compactMap { $0?.updates }.flatMap { $0 } == updates)
@@ -144,7 +144,7 @@ struct QuorumEntryTests {
             seq: 1, epoch: 12, logSequence: update.sequence, event: event, previousHash: AuditRecord.genesis)
         let items = QuorumEntry.items(updates: [update], rejections: [], audit: [row])
         #expect(items.map { $0.part[0] } == Array("AU".utf8))
-        #expect(try QuorumEntry(value: QuorumEntry.value(of: items, epoch: 12)).audit == [row])
+        #expect(try QuorumEntry.decode(QuorumEntry.value(of: items, epoch: 12)).audit == [row])
     }
 
     @Test("an entry of one item, as every commit wrote before one entry per commit, stays readable")
@@ -154,27 +154,27 @@ struct QuorumEntryTests {
         let old = LogMessage(
             epoch: update.epoch, activeLastSequence: update.sequence, updates: [update],
             rejections: [])
-        let read = try QuorumEntry(value: FramePack.pack(old.parts))
+        let read = try QuorumEntry.decode(FramePack.pack(old.parts))
         #expect(read.updates == [update] && read.rejections.isEmpty)
         let refusal = record(update, after: 3)
         let oldRefusal = LogMessage(
             epoch: 12, activeLastSequence: 3, updates: [], rejections: [refusal])
-        #expect(try QuorumEntry(value: FramePack.pack(oldRefusal.parts)).rejections == [refusal])
+        #expect(try QuorumEntry.decode(FramePack.pack(oldRefusal.parts)).rejections == [refusal])
     }
 
     @Test("a value that is no REPLICATE of at least one item is refused, never half applied")
     func otherValuesAreRefused() throws {
         let empty = LogMessage(
             epoch: 1, activeLastSequence: 2, updates: [], rejections: [])
-        #expect(throws: Problem.self) { try QuorumEntry(value: FramePack.pack(empty.parts)) }
-        #expect(throws: Problem.self) { try QuorumEntry(value: Array("not an entry".utf8)) }
+        #expect(throws: Problem.self) { try QuorumEntry.decode(FramePack.pack(empty.parts)) }
+        #expect(throws: Problem.self) { try QuorumEntry.decode(Array("not an entry".utf8)) }
         let node = try MirrorFixtures.node(Network())
         var otherCommand = LogMessage(
             epoch: 1, activeLastSequence: 3, updates: [],
             rejections: [record(node.accepted[2].update, after: 3)]
         ).parts
         otherCommand[1] = Array("FENCED".utf8)
-        #expect(throws: Problem.self) { try QuorumEntry(value: FramePack.pack(otherCommand)) }
+        #expect(throws: Problem.self) { try QuorumEntry.decode(FramePack.pack(otherCommand)) }
         #expect(QuorumEntry.itemParts(of: [9, 9, 9]) == nil)
     }
 }
