@@ -18,9 +18,7 @@ public struct ReportID: Hashable, Sendable, Comparable, CustomStringConvertible 
 
     /// A fresh random (version 4) id.
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> ReportID {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        bytes[6] = bytes[6] & 0x0F | 0x40
-        return ReportID(uuid: bytes)
+        ReportID(uuid: randomBytes(using: &generator), version: 4)
     }
 
     /// A fresh id that sorts by the moment it was made (version 7, RFC 9562): the Unix time in
@@ -31,16 +29,20 @@ public struct ReportID: Hashable, Sendable, Comparable, CustomStringConvertible 
     public static func timeOrdered<G: RandomNumberGenerator>(
         at millisecondsSinceEpoch: Int64, using generator: inout G
     ) -> ReportID {
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = randomBytes(using: &generator)
         let time = UInt64(clamping: millisecondsSinceEpoch)
         for index in 0..<6 { bytes[index] = UInt8(truncatingIfNeeded: time >> (8 * (5 - index))) }
-        bytes[6] = bytes[6] & 0x0F | 0x70
-        return ReportID(uuid: bytes)
+        return ReportID(uuid: bytes, version: 7)
     }
 
-    /// The id of 16 UUID bytes with the RFC 9562 variant set.
-    private init(uuid: [UInt8]) {
+    private static func randomBytes<G: RandomNumberGenerator>(using generator: inout G) -> [UInt8] {
+        (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    }
+
+    /// The id of 16 UUID bytes with `version` and the RFC 9562 variant set.
+    private init(uuid: [UInt8], version: UInt8) {
         var bytes = uuid
+        bytes[6] = bytes[6] & 0x0F | version << 4
         bytes[8] = bytes[8] & 0x3F | 0x80
         let hex = bytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined()
         let h = Array(hex)

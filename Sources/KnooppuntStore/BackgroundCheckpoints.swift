@@ -27,12 +27,10 @@ final class BackgroundCheckpoints: Sendable {
     let copying = Atomic<Int>(0)
 
     init(path: String) throws {
-        var configuration = Configuration()
-        configuration.label = URL(fileURLWithPath: path).lastPathComponent + " checkpoints"
-        configuration.busyMode = .timeout(5)
-        connection = try DatabaseQueue(path: path, configuration: configuration)
-        // The database file is synced after each checkpoint, before the WAL may be reused.
-        try connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        // Opened as every store is (synchronous=FULL read back): the database file is synced
+        // after each checkpoint, before the WAL may be reused.
+        connection = try DurableDatabase.open(
+            at: path, label: URL(fileURLWithPath: path).lastPathComponent + " checkpoints")
     }
 
     /// Replaces SQLite's automatic checkpoint on `writer` by this queue's.

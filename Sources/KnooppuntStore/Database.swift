@@ -14,9 +14,10 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
 /// GRDB sets `synchronous=NORMAL` on a WAL writer during its own setup, so FULL is set after
 /// opening and read back; a store that does not read back FULL refuses to open.
 enum DurableDatabase {
-    static func open(at path: String) throws -> DatabaseQueue {
+    /// `label` names the connection's queue (the file's name by default).
+    static func open(at path: String, label: String? = nil) throws -> DatabaseQueue {
         var configuration = Configuration()
-        configuration.label = URL(fileURLWithPath: path).lastPathComponent
+        configuration.label = label ?? URL(fileURLWithPath: path).lastPathComponent
         // Our stores are written by one thread; a busy database means another process holds
         // it (a second daemon on the same folder), which the lock file catches first.
         configuration.busyMode = .timeout(5)
