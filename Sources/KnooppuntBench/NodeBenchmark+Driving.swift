@@ -106,6 +106,21 @@ extension NodeBenchmark {
         return histogram
     }
 
+    /// The slowest publish→subscriber latency (ms) of the reports sent in each second after
+    /// `start`, in order: whether a phase's tail is a few stalls or spread over every second.
+    func slowestBySecond(_ ids: [ReportID], from start: UInt64) -> JSONValue {
+        var slowest: [UInt64] = []
+        for id in ids {
+            guard let sent = sentAt[id], sent >= start, let sequence = sequenceOf[id],
+                let delivered = deliveredAt[sequence]
+            else { continue }
+            let second = Int((sent - start) / 1_000_000_000)
+            while slowest.count <= second { slowest.append(0) }
+            slowest[second] = max(slowest[second], delivered >= sent ? (delivered - sent) / 1_000 : 0)
+        }
+        return .array(slowest.map { .number((Double($0) / 1000 * 10).rounded() / 10) })
+    }
+
     func summary(_ histogram: Histogram<UInt64>) -> JSONValue {
         func ms(_ micros: UInt64) -> JSONValue { .number((Double(micros) / 1000 * 1000).rounded() / 1000) }
         return [

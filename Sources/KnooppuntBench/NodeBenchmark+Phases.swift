@@ -95,6 +95,7 @@ extension NodeBenchmark {
             "ratePerSecond": .integer(Int64(configuration.rate)), "reports": .integer(Int64(total)),
             "seconds": .number((seconds * 1000).rounded() / 1000), "publishToAck": summary(acks),
             "publishToSubscriber": summary(deliveryLatency(ids)),
+            "publishToSubscriberSlowestBySecondMs": slowestBySecond(ids, from: start),
         ]
     }
 
