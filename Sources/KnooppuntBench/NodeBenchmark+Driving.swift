@@ -94,15 +94,21 @@ extension NodeBenchmark {
         }
     }
 
+    /// When each of these reports was sent and its publish→subscriber latency (µs), for those
+    /// the subscriber received.
+    func deliveries(_ ids: [ReportID]) -> [(sent: UInt64, micros: UInt64)] {
+        ids.compactMap { id in
+            guard let sent = sentAt[id], let sequence = sequenceOf[id], let delivered = deliveredAt[sequence]
+            else { return nil }
+            return (sent, (delivered >= sent ? delivered - sent : 0) / 1_000)
+        }
+    }
+
     /// Publish→subscriber latencies (µs) of these report ids.
     func deliveryLatency(_ ids: [ReportID]) -> Histogram<UInt64> {
         var histogram = Histogram<UInt64>(
             highestTrackableValue: 120_000_000, numberOfSignificantValueDigits: .three)
-        for id in ids {
-            guard let sent = sentAt[id], let sequence = sequenceOf[id], let delivered = deliveredAt[sequence]
-            else { continue }
-            histogram.record(max(1, (delivered >= sent ? delivered - sent : 0) / 1_000))
-        }
+        for delivery in deliveries(ids) { histogram.record(max(1, delivery.micros)) }
         return histogram
     }
 
@@ -110,13 +116,10 @@ extension NodeBenchmark {
     /// `start`, in order: whether a phase's tail is a few stalls or spread over every second.
     func slowestBySecond(_ ids: [ReportID], from start: UInt64) -> JSONValue {
         var slowest: [UInt64] = []
-        for id in ids {
-            guard let sent = sentAt[id], sent >= start, let sequence = sequenceOf[id],
-                let delivered = deliveredAt[sequence]
-            else { continue }
-            let second = Int((sent - start) / 1_000_000_000)
+        for delivery in deliveries(ids) where delivery.sent >= start {
+            let second = Int((delivery.sent - start) / 1_000_000_000)
             while slowest.count <= second { slowest.append(0) }
-            slowest[second] = max(slowest[second], delivered >= sent ? (delivered - sent) / 1_000 : 0)
+            slowest[second] = max(slowest[second], delivery.micros)
         }
         return .array(slowest.map { .number((Double($0) / 1000 * 10).rounded() / 10) })
     }
