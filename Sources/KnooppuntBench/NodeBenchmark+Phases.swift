@@ -114,18 +114,21 @@ extension NodeBenchmark {
         // each one's snapshot. Several, because one figure on a shared machine says little.
         var times: [Double] = []
         var entries = 0
+        var bytes = 0
         var mode = "snapshot"
         for _ in 0..<Self.snapshotJoiners {
             let joined = try joinLate()
             times.append(joined.milliseconds)
             entries = joined.entries
+            bytes = joined.bytes
             if joined.mode != "snapshot" { mode = joined.mode }
         }
         let sorted = times.sorted()
         func rounded(_ value: Double) -> JSONValue { .number((value * 10).rounded() / 10) }
         return [
             "incidents": .integer(Int64(configuration.incidents)), "entries": .integer(Int64(entries)),
-            "mode": .string(mode), "joiners": .integer(Int64(times.count)),
+            "megabytes": .number((Double(bytes) / 100_000).rounded() / 10), "mode": .string(mode),
+            "joiners": .integer(Int64(times.count)),
             "milliseconds": rounded(sorted[sorted.count / 2]), "min": rounded(sorted[0]),
             "max": rounded(sorted[sorted.count - 1]),
         ]
@@ -134,8 +137,9 @@ extension NodeBenchmark {
     /// Late joiners in the snapshot phase; the phase reports their median.
     static let snapshotJoiners = 5
 
-    /// One late joiner: HELLO with nothing applied, then read until SNAPEND.
-    func joinLate() throws -> (milliseconds: Double, entries: Int, mode: String) {
+    /// One late joiner: HELLO with nothing applied, then read until SNAPEND. `bytes`: what
+    /// the messages held before CURVE (the snapshot's size on the wire, less encryption).
+    func joinLate() throws -> (milliseconds: Double, entries: Int, bytes: Int, mode: String) {
         let (joiner, _) = try curveSocket(.nctv)
         defer { joiner.close() }
         var poller = Poller()
@@ -143,16 +147,19 @@ extension NodeBenchmark {
         // Let the CURVE handshake finish before the clock starts.
         Thread.sleep(forTimeInterval: 0.3)
         let start = Self.nanos()
-        // As a daemon does: it reads several entries per message (ENTRIES).
+        // As a daemon does: it reads several entries per message (ENTRIES), with shared proofs.
         try joiner.sendPacked(
-            MessageCodec.encode(.hello(applied: 0, epoch: 1, role: .watch, accepts: [.batches])))
+            MessageCodec.encode(
+                .hello(applied: 0, epoch: 1, role: .watch, accepts: [.batches, .sharedProofs])))
         var entries = 0
+        var bytes = 0
         var mode = "snapshot"
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             _ = try poller.poll(timeout: .milliseconds(100))
             var finished = false
             while let message = try joiner.receive(dontWait: true) {
+                bytes += message.frames.reduce(0) { $0 + $1.count }
                 guard let parts = message.unpacked(routed: false, maxParts: WireLimits.maxFrames + 1),
                     parts.count > 1
                 else { continue }
@@ -166,7 +173,7 @@ extension NodeBenchmark {
             }
             if finished { break }
         }
-        return (Double(Self.nanos() - start) / 1e6, entries, mode)
+        return (Double(Self.nanos() - start) / 1e6, entries, bytes, mode)
     }
 
     /// Sealed reports the flooding region sends over and over; the node admits its rate's worth

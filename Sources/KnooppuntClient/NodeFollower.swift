@@ -32,8 +32,8 @@ public final class NodeFollower {
     let codec = MessageCodec()
     /// The mirror's sequence the nodes last heard from us in a STATUS.
     var statusSentFor: SequenceNumber = .max
-    /// What our HELLO announces we read (docs/PROTOCOL.md §5.2).
-    static let accepts: StreamFeatures = [.batches]
+    /// What our HELLO announces we read (docs/PROTOCOL.md §5.4, §5.5).
+    static let accepts: StreamFeatures = [.batches, .sharedProofs]
     /// Nodes that refused a HELLO announcing it (a node from before batches, which reads HELLO
     /// as three parts only): they get the plain HELLO from then on.
     var plainHello: Set<PairRole> = []

@@ -140,7 +140,7 @@ extension NodeLoop {
     func startSnapshot(_ session: Session) {
         let taken = ContinuousClock.now
         let encoding = snapshotCache.encoding(
-            for: session.view, batched: session.batched, sequence: lastSequence, epoch: epoch,
+            for: session.view, accepts: session.accepts, sequence: lastSequence, epoch: epoch,
             picture: picture.entries)
         session.job = .snapshot(
             .init(encoding: encoding, hash: picture.hash(for: session.view), takenAt: taken))

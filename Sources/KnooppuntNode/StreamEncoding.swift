@@ -39,9 +39,11 @@ enum StreamEncoding {
     }
 
     /// Updates' parts (``frames(_:for:)``) as messages in order: batched within
-    /// ``StreamBatch``'s limits when `batched`, else one per update.
+    /// ``StreamBatch``'s limits when `batched`, else one per update; with `sharedProofs`, the
+    /// batch proofs of each batch message shortened where the message allows (``SharedProof``).
     static func messages(
-        _ frames: [[[UInt8]]], sequences: [SequenceNumber], entries: Bool, batched: Bool
+        _ frames: [[[UInt8]]], sequences: [SequenceNumber], entries: Bool, batched: Bool,
+        sharedProofs: Bool = false
     ) -> [StreamMessage] {
         let runs: [Range<Int>]
         if batched {
@@ -50,8 +52,10 @@ enum StreamEncoding {
             runs = frames.indices.map { $0..<($0 + 1) }
         }
         return runs.map { run in
-            StreamMessage(
-                packed: FramePack.pack(MessageCodec.streamMessage(Array(frames[run]), entries: entries)),
+            let updates = Array(frames[run])
+            let sent = sharedProofs && updates.count > 1 ? SharedProof.shorten(updates) : updates
+            return StreamMessage(
+                packed: FramePack.pack(MessageCodec.streamMessage(sent, entries: entries)),
                 count: run.count, last: sequences[run.last!])
         }
     }
@@ -66,6 +70,8 @@ final class SnapshotEncoding {
     let epoch: Epoch
     /// Whether it is made of `ENTRIES` (for parties that announced batches) or single `ENTRY`s.
     let batched: Bool
+    /// Whether its `ENTRIES` carry shared proofs (for parties that announced them too).
+    let sharedProofs: Bool
     /// A view of the class: any view with the same masks projects to the same bytes.
     let view: View
     /// The picture's entries at `sequence`, in sequence order (the order they are sent in).
@@ -77,13 +83,14 @@ final class SnapshotEncoding {
     private(set) var encoded = 0
 
     init(
-        sequence: SequenceNumber, epoch: Epoch, batched: Bool, view: View, entries: [PictureEntry],
+        sequence: SequenceNumber, epoch: Epoch, reader: SnapshotCache.Reader, entries: [PictureEntry],
         masks: [UInt64]
     ) {
         self.sequence = sequence
         self.epoch = epoch
-        self.batched = batched
-        self.view = view
+        self.batched = reader.batched
+        self.sharedProofs = reader.sharedProofs
+        self.view = reader.view
         self.entries = entries
         self.masks = masks
     }
@@ -98,7 +105,7 @@ final class SnapshotEncoding {
         let run = entries[encoded..<end]
         messages += StreamEncoding.messages(
             run.map { StreamEncoding.frames($0.update, for: view) }, sequences: run.map(\.sequence),
-            entries: true, batched: batched)
+            entries: true, batched: batched, sharedProofs: sharedProofs)
         encoded = end
     }
 }
@@ -110,10 +117,18 @@ struct SnapshotCache {
     /// the node's memory for snapshots beyond those being sent.
     static let maxEncodings = 4
 
-    /// A party's way of reading the picture: its view, and whether it reads batches.
+    /// A party's way of reading the picture: its view, whether it reads batches, and whether
+    /// it reads shared proofs in them.
     struct Reader: Hashable {
         let view: View
         let batched: Bool
+        let sharedProofs: Bool
+
+        init(view: View, accepts: StreamFeatures) {
+            self.view = view
+            batched = accepts.contains(.batches)
+            sharedProofs = batched && accepts.contains(.sharedProofs)
+        }
     }
 
     private(set) var encodings: [SnapshotEncoding] = []
@@ -142,11 +157,11 @@ struct SnapshotCache {
     /// The encoding at `sequence` for `view`'s class, made from `picture` when there is none
     /// (evicting the least recently used beyond ``maxEncodings``).
     mutating func encoding(
-        for view: View, batched: Bool, sequence: SequenceNumber, epoch: Epoch,
+        for view: View, accepts: StreamFeatures, sequence: SequenceNumber, epoch: Epoch,
         picture: @autoclosure () -> [String: PictureEntry]
     ) -> SnapshotEncoding {
         keep(sequence: sequence, epoch: epoch)
-        let reader = Reader(view: view, batched: batched)
+        let reader = Reader(view: view, accepts: accepts)
         if let known = readers[reader] {
             touch(known)
             return known
@@ -154,13 +169,15 @@ struct SnapshotCache {
         // Every encoding at one sequence holds the same entries in the same order.
         let entries = encodings.first?.entries ?? Self.inSequenceOrder(picture())
         let masks = Self.masks(of: entries, for: view)
-        if let found = encodings.first(where: { $0.batched == batched && $0.masks == masks }) {
+        if let found = encodings.first(where: {
+            $0.batched == reader.batched && $0.sharedProofs == reader.sharedProofs && $0.masks == masks
+        }) {
             touch(found)
             readers[reader] = found
             return found
         }
         let made = SnapshotEncoding(
-            sequence: sequence, epoch: epoch, batched: batched, view: view, entries: entries, masks: masks)
+            sequence: sequence, epoch: epoch, reader: reader, entries: entries, masks: masks)
         encodings.append(made)
         readers[reader] = made
         if encodings.count > Self.maxEncodings {

@@ -10,9 +10,14 @@ public struct StreamFeatures: OptionSet, Sendable, Hashable {
 
     /// `UPDATES` and `ENTRIES`: several updates or snapshot entries in one message.
     public static let batches = StreamFeatures(rawValue: 1 << 0)
+    /// Shared proofs in those messages (``SharedProof``): a batch proof written once for the
+    /// reports of one batch that travel together. Meaningful only with ``batches``.
+    public static let sharedProofs = StreamFeatures(rawValue: 1 << 1)
 
     /// Every feature this build knows, with its name on the wire.
-    static let names: [(feature: StreamFeatures, name: String)] = [(.batches, "batch")]
+    static let names: [(feature: StreamFeatures, name: String)] = [
+        (.batches, "batch"), (.sharedProofs, "proofs"),
+    ]
 
     /// Reads HELLO's comma-separated list. A name this build does not know is ignored, so a
     /// later party may announce more without being refused by this node.
@@ -91,10 +96,22 @@ extension MessageCodec {
         var messages: [ServerMessage] = []
         messages.reserveCapacity(body.count)
         var previous: SequenceNumber?
+        // Each update's parts with its proof rebuilt: the anchors of the shared proofs after it.
+        var rebuilt: [[[UInt8]]] = []
+        rebuilt.reserveCapacity(body.count)
         for (index, part) in body.enumerated() {
-            guard let inner = FramePack.unpack(part, maxParts: WireLimits.maxFrames) else {
+            guard var inner = FramePack.unpack(part, maxParts: WireLimits.maxFrames) else {
                 throw Problem(.wrongFrameCount, field: "\(command).\(index)", "not one packed update")
             }
+            let signature = SharedProof.signaturePart
+            // A 64-byte frame is a single signature whatever its first byte (§4).
+            if inner.count > signature, inner[signature].count != ReportSeal.signatureBytes,
+                inner[signature].first == SharedProof.tag
+            {
+                inner[signature] = try SharedProof.expand(
+                    inner[signature], earlier: rebuilt[...], field: "\(command).\(index).signature")
+            }
+            rebuilt.append(inner)
             let update = try update(inner, command)
             // In sequence order, as the node sends them: a batch out of order is not the node's.
             if let previous, update.sequence <= previous {

@@ -35,7 +35,8 @@ struct SnapshotCacheTests {
         let (entries, _) = try Self.picture()
         var cache = SnapshotCache()
         func encoding(_ view: View, batched: Bool = true) -> SnapshotEncoding {
-            cache.encoding(for: view, batched: batched, sequence: 6, epoch: 1, picture: entries)
+            cache.encoding(
+                for: view, accepts: batched ? [.batches] : [], sequence: 6, epoch: 1, picture: entries)
         }
         let vr09 = encoding(.organisation(Org.vr09))
         #expect(encoding(.organisation(Org.vr09)) === vr09)
@@ -57,7 +58,7 @@ struct SnapshotCacheTests {
         for view in [View.organisation(Org.vr09), .organisation(.police), .organisation(.nctv), .publicView] {
             for batched in [true, false] {
                 let encoding = cache.encoding(
-                    for: view, batched: batched, sequence: 6, epoch: 1, picture: entries)
+                    for: view, accepts: batched ? [.batches] : [], sequence: 6, epoch: 1, picture: entries)
                 let read = try Self.read(encoding)
                 #expect(read.map(\.sequence) == entries.values.map(\.sequence).sorted())
                 #expect(encoding.messages.count == (batched ? 1 : entries.count))
@@ -83,21 +84,25 @@ struct SnapshotCacheTests {
         #expect(classes.count > SnapshotCache.maxEncodings)
         var made: [SnapshotEncoding] = []
         for (view, batched) in classes {
-            made.append(cache.encoding(for: view, batched: batched, sequence: 6, epoch: 1, picture: entries))
+            made.append(
+                cache.encoding(
+                    for: view, accepts: batched ? [.batches] : [], sequence: 6, epoch: 1, picture: entries))
         }
         #expect(cache.encodings.count == SnapshotCache.maxEncodings)
         #expect(!cache.encodings.contains { $0 === made[0] })
-        let again = cache.encoding(for: classes[0].0, batched: true, sequence: 6, epoch: 1, picture: entries)
+        let again = cache.encoding(
+            for: classes[0].0, accepts: [.batches], sequence: 6, epoch: 1, picture: entries)
         #expect(again !== made[0])
         #expect(cache.encodings.count == SnapshotCache.maxEncodings)
 
         cache.keep(sequence: 7, epoch: 1)
         #expect(cache.encodings.isEmpty)
-        let later = cache.encoding(for: classes[0].0, batched: true, sequence: 7, epoch: 1, picture: entries)
+        let later = cache.encoding(
+            for: classes[0].0, accepts: [.batches], sequence: 7, epoch: 1, picture: entries)
         #expect(later !== again && later.sequence == 7)
         // The same picture in a new epoch (a replica active again): a new encoding naming it.
         let newEpoch = cache.encoding(
-            for: classes[0].0, batched: true, sequence: 7, epoch: 2, picture: entries)
+            for: classes[0].0, accepts: [.batches], sequence: 7, epoch: 2, picture: entries)
         #expect(newEpoch !== later && newEpoch.epoch == 2)
         #expect(cache.encodings.allSatisfy { $0.epoch == 2 })
     }
@@ -109,7 +114,8 @@ struct SnapshotCacheTests {
         let (entries, _) = try Self.picture()
         var cache = SnapshotCache()
         func encoding(_ view: View, batched: Bool = true, sequence: SequenceNumber = 6) -> SnapshotEncoding {
-            cache.encoding(for: view, batched: batched, sequence: sequence, epoch: 1, picture: entries)
+            cache.encoding(
+                for: view, accepts: batched ? [.batches] : [], sequence: sequence, epoch: 1, picture: entries)
         }
         let views = [View.organisation(Org.vr09), .organisation(.police), .organisation(.nctv), .publicView]
         var first: [View: SnapshotEncoding] = [:]
@@ -129,7 +135,50 @@ struct SnapshotCacheTests {
         var fewer = entries
         fewer.removeValue(forKey: try #require(entries.keys.first))
         let later = cache.encoding(
-            for: .organisation(.police), batched: true, sequence: 7, epoch: 1, picture: fewer)
+            for: .organisation(.police), accepts: [.batches], sequence: 7, epoch: 1, picture: fewer)
         #expect(later !== fresh && later.entries.count == fewer.count)
+    }
+
+    @Test(
+        "a party that reads shared proofs gets its own encoding: fewer bytes, and the same entries byte for byte as a party that reads whole proofs"
+    )
+    func sharedProofs() throws {
+        let network = Network()
+        var node = TestNode(network)
+        // Two regions' batches, accepted interleaved as the node's fair share reads them.
+        let incidents = { (origin: OrganisationCode) in
+            let municipality = ReferenceData.builtIn.municipalities.values.first { $0.region == origin }!.code
+            return (1...24).map { number in
+                Documents.incident(
+                    IncidentID("\(origin)-GEDEELD-\(number)")!, in: municipality, lead: origin)
+            }
+        }
+        let vr09 = network.sealBatch(incidents(Org.vr09), origin: Org.vr09, firstOriginSeq: 1)
+        let vr10 = network.sealBatch(incidents(Org.vr10), origin: Org.vr10, firstOriginSeq: 1)
+        for (first, second) in zip(vr09, vr10) {
+            try node.accept(first)
+            try node.accept(second)
+        }
+        var cache = SnapshotCache()
+        let view = View.organisation(.nctv)
+        let whole = cache.encoding(
+            for: view, accepts: [.batches], sequence: 48, epoch: 1, picture: node.picture.entries)
+        let shared = cache.encoding(
+            for: view, accepts: [.batches, .sharedProofs], sequence: 48, epoch: 1,
+            picture: node.picture.entries)
+        #expect(shared !== whole)
+        // Shared proofs without batches mean nothing: that party reads single ENTRYs.
+        #expect(
+            cache.encoding(
+                for: view, accepts: [.sharedProofs], sequence: 48, epoch: 1, picture: node.picture.entries
+            ).batched == false)
+        let read = try Self.read(shared)
+        #expect(read == (try Self.read(whole)))
+        #expect(read.count == 48)
+        for entry in read {
+            #expect(entry.report.verifySignature(with: network.verifyingKeys[entry.report.origin]!))
+        }
+        let bytes = { (encoding: SnapshotEncoding) in encoding.messages.reduce(0) { $0 + $1.packed.count } }
+        #expect(bytes(shared) < bytes(whole) * 9 / 10, "\(bytes(whole)) bytes became \(bytes(shared))")
     }
 }

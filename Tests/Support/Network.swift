@@ -50,6 +50,21 @@ public final class Network {
             signingKey: signingKeys[signer ?? origin]!, codec: codec, random: &random)
     }
 
+    /// Seals `documents` as `origin` from `firstOriginSeq` on under one batch signature (docs/
+    /// PROTOCOL.md §4), as a daemon seals what its outbox sends at once.
+    public func sealBatch(
+        _ documents: [ReportDocument], origin: OrganisationCode, firstOriginSeq: UInt64
+    ) -> [SealedReport] {
+        let unsigned = documents.enumerated().map { offset, document in
+            let originSeq = firstOriginSeq + UInt64(offset)
+            return SealedReport.unsigned(
+                document, id: newID(), origin: origin, originSeq: originSeq,
+                created: Self.start.adding(milliseconds: Int64(originSeq) * 60_000), codec: codec,
+                random: &random)
+        }
+        return BatchSeal.seal(unsigned, with: signingKeys[origin]!)
+    }
+
     /// A coordinator for a fresh node in epoch 1 that knows every organisation's key.
     public func coordinator(epoch: Epoch = 1) -> Coordinator {
         Coordinator(
