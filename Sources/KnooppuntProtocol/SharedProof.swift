@@ -21,40 +21,50 @@ public enum SharedProof {
     /// The updates of one batch message (each its stream parts, in order) with every batch
     /// proof that an earlier update of the message can stand in for written in the shared
     /// form. An update keeps its whole proof when no earlier update shares its batch, or when
-    /// rebuilding from the anchor would not give back exactly its own frame.
+    /// its path above the parting level is not the anchor's.
+    ///
+    /// The node's reports were each verified when it accepted them, so two proofs under one
+    /// signature lead to one root, and a leaf has one path to it: what the receiver rebuilds
+    /// is the report's own frame. Only the shared top is compared here (bytes, no hashing):
+    /// this runs for every entry of a snapshot's first encoding.
     public static func shorten(_ updates: [[[UInt8]]]) -> [[[UInt8]]] {
         var out = updates
-        // Per batch (its signature and leaf count), the positions of its updates so far.
-        var batches: [[UInt8]: [(position: Int, leaf: Int)]] = [:]
+        // Per batch (its leaf count and signature), its updates so far: position, leaf, path length.
+        var batches: [ArraySlice<UInt8>: [(position: Int, leaf: Int, depth: Int)]] = [:]
         for (position, parts) in updates.enumerated() {
-            guard parts.count > signaturePart,
-                case .batch(let proof)? = ReportSeal(frame: parts[signaturePart])
+            guard parts.count > signaturePart else { continue }
+            let frame = parts[signaturePart]
+            let header = ReportSeal.batchHeaderBytes
+            guard frame.count > header, frame[0] == ReportSeal.batchTag,
+                (frame.count - header) % MerkleTree.hashBytes == 0
             else { continue }
-            let batch = proof.rootSignature + [UInt8(proof.leafCount >> 8), UInt8(proof.leafCount & 0xff)]
-            defer { batches[batch, default: []].append((position, proof.leafIndex)) }
+            let leaf = Int(frame[1]) << 8 | Int(frame[2])
+            let count = Int(frame[3]) << 8 | Int(frame[4])
+            let depth = (frame.count - header) / MerkleTree.hashBytes
+            guard leaf < count, depth == Self.depth(of: leaf, count: count) else { continue }
+            let batch = frame[3..<header]
+            defer { batches[batch, default: []].append((position, leaf, depth)) }
             // The anchor whose path shares the most levels with this one: the fewest hashes sent.
-            guard
-                let anchor = batches[batch]?.filter({ $0.leaf != proof.leafIndex }).max(by: { first, second in
-                    parting(first.leaf, proof.leafIndex, count: proof.leafCount).shared
-                        < parting(second.leaf, proof.leafIndex, count: proof.leafCount).shared
-                })
+            var best: (position: Int, shared: Int, depth: Int)?
+            for anchor in batches[batch] ?? [] where anchor.leaf != leaf {
+                let shared = parting(anchor.leaf, leaf, count: count).shared
+                if shared > best?.shared ?? -1 { best = (anchor.position, shared, anchor.depth) }
+            }
+            guard let best else { continue }
+            let below = depth - best.shared - 1
+            let anchorFrame = updates[best.position][signaturePart]
+            guard below >= 0,
+                frame[(header + (below + 1) * MerkleTree.hashBytes)...]
+                    == anchorFrame[(header + (best.depth - best.shared) * MerkleTree.hashBytes)...]
             else { continue }
-            let shared = parting(anchor.leaf, proof.leafIndex, count: proof.leafCount).shared
-            let below = proof.path.count - shared - 1
-            guard below >= 0 else { continue }
-            var frame: [UInt8] = [tag]
-            frame.reserveCapacity(headerBytes + below * MerkleTree.hashBytes)
-            for value in [anchor.position, proof.leafIndex] {
-                frame.append(UInt8(truncatingIfNeeded: value >> 8))
-                frame.append(UInt8(truncatingIfNeeded: value))
+            var short: [UInt8] = [tag]
+            short.reserveCapacity(headerBytes + below * MerkleTree.hashBytes)
+            for value in [best.position, leaf] {
+                short.append(UInt8(truncatingIfNeeded: value >> 8))
+                short.append(UInt8(truncatingIfNeeded: value))
             }
-            for sibling in proof.path[..<below] { frame += sibling }
-            // Lossless or not at all: the receiver must rebuild exactly this report's frame.
-            guard (try? expand(frame, earlier: updates[..<position], field: "")) == parts[signaturePart]
-            else {
-                continue
-            }
-            out[position][signaturePart] = frame
+            short += frame[header..<(header + below * MerkleTree.hashBytes)]
+            out[position][signaturePart] = short
         }
         return out
     }

@@ -73,6 +73,10 @@ struct SharedProofTests {
         let before = message.reduce(0) { $0 + $1[4].count }
         let after = sent.reduce(0) { $0 + $1[4].count }
         #expect(after * 3 < before, "\(before) bytes of proofs became \(after)")
+        // Under the same signature but with another top to its path: it keeps its whole proof.
+        var odd = first[1]
+        odd[4][odd[4].count - 1] ^= 1
+        #expect(SharedProof.shorten([first[0], odd]) == [first[0], odd])
     }
 
     @Test("sealed reports in an ENTRIES message with shared proofs decode as the same entries")
