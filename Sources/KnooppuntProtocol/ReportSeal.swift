@@ -22,20 +22,27 @@ public enum ReportSeal: Sendable, Hashable {
             self = .single(signature: frame)
             return
         }
-        guard frame.count >= Self.batchHeaderBytes, frame[0] == Self.batchTag,
-            (frame.count - Self.batchHeaderBytes) % MerkleTree.hashBytes == 0
-        else { return nil }
-        let index = Int(frame[1]) << 8 | Int(frame[2])
-        let count = Int(frame[3]) << 8 | Int(frame[4])
-        let siblings = (frame.count - Self.batchHeaderBytes) / MerkleTree.hashBytes
-        guard count >= 1, count <= BatchSeal.maxLeaves, index < count, siblings <= BatchSeal.maxDepth
-        else { return nil }
+        guard let (index, count, siblings) = Self.batchHeader(frame) else { return nil }
         let signature = Array(frame[5..<Self.batchHeaderBytes])
         let path = (0..<siblings).map { number in
             let start = Self.batchHeaderBytes + number * MerkleTree.hashBytes
             return Array(frame[start..<start + MerkleTree.hashBytes])
         }
         self = .batch(BatchProof(leafIndex: index, leafCount: count, path: path, rootSignature: signature))
+    }
+
+    /// A batch frame's leaf index, leaf count and number of path hashes, read in place; nil for
+    /// any frame that is not a batch proof within ``BatchSeal``'s limits.
+    static func batchHeader(_ frame: [UInt8]) -> (leafIndex: Int, leafCount: Int, siblings: Int)? {
+        guard frame.count >= batchHeaderBytes, frame[0] == batchTag,
+            (frame.count - batchHeaderBytes) % MerkleTree.hashBytes == 0
+        else { return nil }
+        let index = Int(frame[1]) << 8 | Int(frame[2])
+        let count = Int(frame[3]) << 8 | Int(frame[4])
+        let siblings = (frame.count - batchHeaderBytes) / MerkleTree.hashBytes
+        guard count >= 1, count <= BatchSeal.maxLeaves, index < count, siblings <= BatchSeal.maxDepth
+        else { return nil }
+        return (index, count, siblings)
     }
 
     /// The frame as it travels and is stored.

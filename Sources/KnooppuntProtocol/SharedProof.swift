@@ -35,13 +35,10 @@ public enum SharedProof {
             guard parts.count > signaturePart else { continue }
             let frame = parts[signaturePart]
             let header = ReportSeal.batchHeaderBytes
-            guard frame.count > header, frame[0] == ReportSeal.batchTag,
-                (frame.count - header) % MerkleTree.hashBytes == 0
+            // The header read in place: ReportSeal(frame:) would copy every hash of the path.
+            guard let (leaf, count, depth) = ReportSeal.batchHeader(frame),
+                depth == Self.depth(of: leaf, count: count)
             else { continue }
-            let leaf = Int(frame[1]) << 8 | Int(frame[2])
-            let count = Int(frame[3]) << 8 | Int(frame[4])
-            let depth = (frame.count - header) / MerkleTree.hashBytes
-            guard leaf < count, depth == Self.depth(of: leaf, count: count) else { continue }
             let batch = frame[3..<header]
             defer { batches[batch, default: []].append((position, leaf, depth)) }
             // The anchor whose path shares the most levels with this one: the fewest hashes sent.
