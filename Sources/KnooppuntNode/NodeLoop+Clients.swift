@@ -201,6 +201,7 @@ extension NodeLoop {
         }
         for (session, from, to) in pending.fetches { fetch(session, from: from, to: to) }
         pumpJobs()
+        OffLoopRelease.release((consume messages, consume pending))
     }
 
     /// Commits the batch (one transaction, one fsync); then, once etcd committed it too (or at

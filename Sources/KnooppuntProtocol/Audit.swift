@@ -133,8 +133,22 @@ public struct AuditRecord: Sendable, Hashable {
         var hasher = SHA256()
         hasher.update(data: Array("KNA1".utf8))
         hasher.update(data: previousHash)
-        hasher.update(data: JSONWriter.canonical(contentJSON(seq, epoch, logSequence, event)))
+        hasher.update(data: contentBytes(seq, epoch, logSequence, event))
         return Array(hasher.finalize())
+    }
+
+    /// `JSONWriter.canonical(contentJSON(...))`, written in canonical key order directly:
+    /// every accepted report adds a row, so this runs once per report.
+    static func contentBytes(
+        _ seq: UInt64, _ epoch: Epoch, _ logSequence: SequenceNumber, _ event: AuditEvent
+    ) -> [UInt8] {
+        JSONWriter.canonicalObject([
+            "actor": .string(event.actor), "at": .integer(event.at), "code": .integer(Int64(event.code)),
+            "detail": event.detail, "epoch": .integer(Int64(clamping: epoch)),
+            "kind": .string(event.kind.rawValue), "logSeq": .integer(Int64(clamping: logSequence)),
+            "person": .string(event.person), "seq": .integer(Int64(clamping: seq)),
+            "subject": .string(event.subject),
+        ])
     }
 
     static func contentJSON(

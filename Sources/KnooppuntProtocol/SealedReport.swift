@@ -50,21 +50,53 @@ public struct VerifyingKey: @unchecked Sendable, Hashable {
 /// A report as it travels: the envelope bytes exactly as signed, the signature frame (a
 /// signature or a batch proof, ``ReportSeal``), and the
 /// content of each section, or nil where the holder's view withholds it.
+///
+/// Its parts are held in one immutable box: a report is copied into batches, updates, the
+/// picture and every party's queue, and a copy then takes one reference instead of one for
+/// each of the envelope's strings, lists and byte arrays.
 public struct SealedReport: Sendable, Hashable {
-    public let envelopeBytes: [UInt8]
-    public let envelope: Envelope
-    public let signature: [UInt8]
-    /// One entry per envelope section, in order; nil = withheld (only the digest is known).
-    public let sections: [[UInt8]?]
+    @usableFromInline
+    final class Storage: Sendable {
+        @usableFromInline let envelopeBytes: [UInt8]
+        @usableFromInline let envelope: Envelope
+        @usableFromInline let signature: [UInt8]
+        @usableFromInline let sections: [[UInt8]?]
 
-    public var id: ReportID { envelope.id }
-    public var origin: OrganisationCode { envelope.origin }
+        init(envelopeBytes: [UInt8], envelope: Envelope, signature: [UInt8], sections: [[UInt8]?]) {
+            self.envelopeBytes = envelopeBytes
+            self.envelope = envelope
+            self.signature = signature
+            self.sections = sections
+        }
+    }
+
+    @usableFromInline let storage: Storage
+
+    @inlinable public var envelopeBytes: [UInt8] { storage.envelopeBytes }
+    @inlinable public var envelope: Envelope { storage.envelope }
+    @inlinable public var signature: [UInt8] { storage.signature }
+    /// One entry per envelope section, in order; nil = withheld (only the digest is known).
+    @inlinable public var sections: [[UInt8]?] { storage.sections }
+
+    @inlinable public var id: ReportID { storage.envelope.id }
+    @inlinable public var origin: OrganisationCode { storage.envelope.origin }
 
     init(envelopeBytes: [UInt8], envelope: Envelope, signature: [UInt8], sections: [[UInt8]?]) {
-        self.envelopeBytes = envelopeBytes
-        self.envelope = envelope
-        self.signature = signature
-        self.sections = sections
+        storage = Storage(
+            envelopeBytes: envelopeBytes, envelope: envelope, signature: signature, sections: sections)
+    }
+
+    public static func == (a: SealedReport, b: SealedReport) -> Bool {
+        a.storage === b.storage
+            || (a.envelopeBytes == b.envelopeBytes && a.signature == b.signature && a.sections == b.sections
+                && a.envelope == b.envelope)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(envelopeBytes)
+        hasher.combine(envelope)
+        hasher.combine(signature)
+        hasher.combine(sections)
     }
 
     /// Seals a document: assigns id, origin sequence and creation time, cuts it into

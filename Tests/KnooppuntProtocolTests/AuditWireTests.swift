@@ -1,3 +1,4 @@
+import Crypto
 import KnooppuntDomain
 import KnooppuntProtocol
 import StrictJSON
@@ -31,6 +32,32 @@ struct AuditWireTests {
         LogMessage(
             epoch: 3, activeLastSequence: records.last?.logSequence ?? 0, updates: [], rejections: [],
             audit: records)
+    }
+
+    @Test(
+        "a row's hash is SHA-256 of KNA1, the previous hash and the canonical JSON of its other fields",
+        arguments: [
+            AuditEvent(at: 0, kind: .accepted, actor: ""),
+            AuditEvent(
+                at: -1, kind: .refused, actor: "VR09", person: "Ä \u{1}\n\"\\", subject: "r1", code: 218,
+                detail: ["field": "ENTRIES.3.signature", "n": .integer(.min), "m": .integer(.max), "x": 2.5]),
+            AuditEvent(
+                at: .max, kind: .signalExpired, actor: "POLICE", subject: "s", code: 0,
+                detail: ["nested": ["b": [1, "twee", nil, true], "a": .integer(-10)]]),
+        ])
+    func rowHash(event: AuditEvent) throws {
+        let record = AuditRecord(
+            seq: 42, epoch: 7, logSequence: 1_000_000_000_000, event: event, previousHash: AuditRecord.genesis
+        )
+        guard case .object(var fields) = record.json else { throw CancellationError() }
+        fields["previousHash"] = nil
+        fields["hash"] = nil
+        var hasher = SHA256()
+        hasher.update(data: Array("KNA1".utf8))
+        hasher.update(data: AuditRecord.genesis)
+        hasher.update(data: JSONWriter.canonical(.object(fields)))
+        #expect(record.hash == Array(hasher.finalize()))
+        #expect(record.computedHash == record.hash)
     }
 
     @Test("audit rows in a log entry survive encode and decode, each row's hash intact")

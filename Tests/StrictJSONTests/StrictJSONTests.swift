@@ -13,6 +13,22 @@ struct StrictJSONTests {
         #expect(try JSONParser.parse(JSONWriter.canonical(value)) == value)
     }
 
+    @Test(
+        "integers are written as Swift prints them, at both ends of their range",
+        arguments: [0, 7, -7, 10, -10, 1_552_902_300_000, Int64.max, Int64.min, Int64.min + 1])
+    func integers(number: Int64) {
+        #expect(JSONWriter.canonical(.integer(number)) == Array(String(number).utf8))
+    }
+
+    @Test("an object listed in canonical order is written as the sorted dictionary would be")
+    func canonicalObject() {
+        let members: KeyValuePairs<String, JSONValue> = [
+            "A": 1, "a": "é\"", "aa": [1, nil], "b": ["z": true, "y": 2.5], "é": .integer(-3),
+        ]
+        let dictionary = Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) })
+        #expect(JSONWriter.canonicalObject(members) == JSONWriter.canonical(.object(dictionary)))
+    }
+
     @Test("a duplicate key is refused, naming the key")
     func duplicateKey() {
         #expect(throws: JSONSyntaxError.self) { try JSONParser.parse(#"{"a":1,"a":2}"#) }
