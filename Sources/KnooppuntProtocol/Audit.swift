@@ -133,43 +133,31 @@ public struct AuditRecord: Sendable, Hashable {
         var hasher = SHA256()
         hasher.update(data: Array("KNA1".utf8))
         hasher.update(data: previousHash)
-        hasher.update(data: contentBytes(seq, epoch, logSequence, event))
+        hasher.update(data: JSONWriter.canonicalObject(contentMembers(seq, epoch, logSequence, event)))
         return Array(hasher.finalize())
     }
 
-    /// `JSONWriter.canonical(contentJSON(...))`, written in canonical key order directly:
-    /// every accepted report adds a row, so this runs once per report.
-    static func contentBytes(
+    /// A row's fields other than its hashes, in canonical key order: what its hash covers
+    /// (written as they are, without sorting a dictionary, since every accepted report adds a
+    /// row) and what an export shows.
+    static func contentMembers(
         _ seq: UInt64, _ epoch: Epoch, _ logSequence: SequenceNumber, _ event: AuditEvent
-    ) -> [UInt8] {
-        JSONWriter.canonicalObject([
+    ) -> KeyValuePairs<String, JSONValue> {
+        [
             "actor": .string(event.actor), "at": .integer(event.at), "code": .integer(Int64(event.code)),
             "detail": event.detail, "epoch": .integer(Int64(clamping: epoch)),
             "kind": .string(event.kind.rawValue), "logSeq": .integer(Int64(clamping: logSequence)),
             "person": .string(event.person), "seq": .integer(Int64(clamping: seq)),
             "subject": .string(event.subject),
-        ])
-    }
-
-    static func contentJSON(
-        _ seq: UInt64, _ epoch: Epoch, _ logSequence: SequenceNumber, _ event: AuditEvent
-    )
-        -> JSONValue
-    {
-        [
-            "seq": .integer(Int64(clamping: seq)), "epoch": .integer(Int64(clamping: epoch)),
-            "logSeq": .integer(Int64(clamping: logSequence)), "at": .integer(event.at),
-            "kind": .string(event.kind.rawValue), "actor": .string(event.actor),
-            "person": .string(event.person),
-            "subject": .string(event.subject), "code": .integer(Int64(event.code)), "detail": event.detail,
         ]
     }
 
     /// The row for an export: every field, hashes in hex.
     public var json: JSONValue {
-        guard case .object(var object) = Self.contentJSON(seq, epoch, logSequence, event) else {
-            preconditionFailure("content is an object")
-        }
+        var object = Dictionary(
+            uniqueKeysWithValues: Self.contentMembers(seq, epoch, logSequence, event).map {
+                ($0.key, $0.value)
+            })
         object["previousHash"] = .string(Hex.encode(previousHash))
         object["hash"] = .string(Hex.encode(hash))
         return .object(object)

@@ -17,19 +17,7 @@ public enum JSONWriter {
     public static func canonicalObject(_ members: KeyValuePairs<String, JSONValue>) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        output.append(UInt8(ascii: "{"))
-        var previous: String?
-        for (index, member) in members.enumerated() {
-            assert(
-                previous.map { $0.utf8.lexicographicallyPrecedes(member.key.utf8) } ?? true,
-                "members in canonical order")
-            previous = member.key
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            writeString(member.key, into: &output)
-            output.append(UInt8(ascii: ":"))
-            write(member.value, into: &output, pretty: false, indent: 0)
-        }
-        output.append(UInt8(ascii: "}"))
+        writeObject(members.lazy.map { ($0.key, $0.value) }, into: &output, pretty: false, indent: 0)
         return output
     }
 
@@ -64,19 +52,31 @@ public enum JSONWriter {
             if pretty && !items.isEmpty { newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
-            out.append(UInt8(ascii: "{"))
             let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            for (index, key) in keys.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                if pretty { newline(&out, indent + 1) }
-                writeString(key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                if pretty { out.append(UInt8(ascii: " ")) }
-                write(members[key]!, into: &out, pretty: pretty, indent: indent + 1)
-            }
-            if pretty && !keys.isEmpty { newline(&out, indent) }
-            out.append(UInt8(ascii: "}"))
+            writeObject(keys.lazy.map { ($0, members[$0]!) }, into: &out, pretty: pretty, indent: indent)
         }
+    }
+
+    /// An object's members in the order given, which must be canonical (checked in debug builds).
+    static func writeObject(
+        _ members: some Sequence<(String, JSONValue)>, into out: inout [UInt8], pretty: Bool, indent: Int
+    ) {
+        out.append(UInt8(ascii: "{"))
+        var previous: String?
+        for (key, value) in members {
+            assert(
+                previous.map { $0.utf8.lexicographicallyPrecedes(key.utf8) } ?? true,
+                "members in canonical order")
+            if previous != nil { out.append(UInt8(ascii: ",")) }
+            previous = key
+            if pretty { newline(&out, indent + 1) }
+            writeString(key, into: &out)
+            out.append(UInt8(ascii: ":"))
+            if pretty { out.append(UInt8(ascii: " ")) }
+            write(value, into: &out, pretty: pretty, indent: indent + 1)
+        }
+        if pretty && previous != nil { newline(&out, indent) }
+        out.append(UInt8(ascii: "}"))
     }
 
     /// Decimal digits without a String in between (integers are most of a row's fields).
