@@ -52,8 +52,9 @@ public enum JSONWriter {
             if pretty && !items.isEmpty { newline(&out, indent) }
             out.append(UInt8(ascii: "]"))
         case .object(let members):
-            let keys = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-            writeObject(keys.lazy.map { ($0, members[$0]!) }, into: &out, pretty: pretty, indent: indent)
+            // Sorted as pairs: each value is taken with its key, not looked up again by it.
+            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+            writeObject(sorted.lazy.map { ($0.key, $0.value) }, into: &out, pretty: pretty, indent: indent)
         }
     }
 
