@@ -81,7 +81,7 @@ public struct Coordinator: Sendable {
     ///   - signals: the envelope of an accepted signal by its report id, for its answers.
     public mutating func decide(
         _ report: SealedReport, sender: OrganisationCode, now: Int64,
-        checked: Result<ReportDocument, Problem>? = nil, lookup: (ReportID) -> PastOutcome?,
+        checked: Result<CheckedContent, Problem>? = nil, lookup: (ReportID) -> PastOutcome?,
         signals: (ReportID) -> Envelope? = { _ in nil }
     ) -> SubmitDecision {
         let envelope = report.envelope
@@ -135,11 +135,12 @@ public struct Coordinator: Sendable {
             }
         }
         // 3. Signature and content.
-        let document: ReportDocument
+        let content: CheckedContent
         switch checked ?? Self.checkContent(report, sender: sender, keys: signingKeys[sender], codec: codec) {
-        case .success(let checkedDocument): document = checkedDocument
+        case .success(let checkedContent): content = checkedContent
         case .failure(let problem): return consume(problem)
         }
+        let document = content.document
         // 4. Policy and references.
         var subjectOrigin: OrganisationCode?
         if let subject = document.body.subject, case .accepted(_, let origin)? = lookup(subject) {
@@ -149,7 +150,7 @@ public struct Coordinator: Sendable {
             return consume(problem)
         }
         if let problem = policy.check(
-            document, origin: sender, incidents: incidents, subjectOrigin: subjectOrigin)
+            document, origin: sender, incidents: incidents, subjectOrigin: subjectOrigin, json: content.json)
         {
             return consume(problem)
         }
@@ -174,6 +175,15 @@ public struct Coordinator: Sendable {
     }
 }
 
+/// A report whose signature verified and whose document decoded
+/// (``Coordinator/checkContent(_:sender:keys:codec:roots:)``): the document, and the JSON it
+/// was read from, which the policy searches for police-internal terms without encoding the
+/// document again.
+public struct CheckedContent: Sendable {
+    public let document: ReportDocument
+    public let json: JSONValue
+}
+
 extension Coordinator {
     /// The checks of a report that depend only on the report, its sender's signing keys and
     /// the reference data: the signature, and the document its sections make. They are most
@@ -184,7 +194,7 @@ extension Coordinator {
     public static func checkContent(
         _ report: SealedReport, sender: OrganisationCode, keys: SigningKeySet?, codec: DocumentCodec,
         roots: VerifiedRoots? = nil
-    ) -> Result<ReportDocument, Problem> {
+    ) -> Result<CheckedContent, Problem> {
         guard let keys else {
             return .failure(
                 Problem(.badSignature, field: "signature", "no signing key is configured for \(sender)"))
@@ -195,7 +205,8 @@ extension Coordinator {
                     .badSignature, field: "signature", "the signature does not verify with \(sender)'s key"))
         }
         do {
-            return .success(try report.document(codec: codec))
+            let (document, json) = try report.documentAndJSON(codec: codec)
+            return .success(CheckedContent(document: document, json: json))
         } catch {
             return .failure(error.first)
         }

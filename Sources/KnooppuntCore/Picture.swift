@@ -28,11 +28,14 @@ public struct PictureEntry: Sendable, Hashable {
 
     /// The entry's contribution to a view's hash (docs/PROTOCOL.md §6).
     func entryHash(visibility: [Bool]) -> [UInt8] {
+        // The same bytes as ViewHash.entryHash, fed without an array per part (every view
+        // class of every report).
         var hasher = SHA256()
         hasher.update(data: protocolSignature)
-        hasher.update(data: Array(key.utf8))
-        hasher.update(data: [0])
-        hasher.update(data: withUnsafeBytes(of: sequence.bigEndian) { Array($0) })
+        var key = key
+        key.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: sequence.bigEndian) { hasher.update(bufferPointer: $0) }
         hasher.update(data: envelopeDigest)
         hasher.update(data: visibility.map { $0 ? 1 : 0 })
         return Array(hasher.finalize())
@@ -64,7 +67,7 @@ public struct Picture: Sendable {
     /// see the same sections share one) and, per view, which of them it added.
     private struct Accounted {
         let sequence: SequenceNumber
-        let entryHashes: [[UInt8]]
+        let entryHashes: [ViewHash]
         let perView: [UInt8]
     }
 
@@ -174,7 +177,8 @@ public struct Picture: Sendable {
         // An audience is resolved once per report, not once per view.
         let classifications = entry.report.envelope.sections.map { $0.classification.resolved(in: registry) }
         precondition(classifications.count <= UInt64.bitWidth, "an envelope has at most 16 sections")
-        var known: [(mask: UInt64, hash: [UInt8])] = []
+        // Each distinct entry hash is read into limbs once, then added to every view it is for.
+        var known: [(mask: UInt64, hash: ViewHash)] = []
         var perView: [UInt8] = []
         perView.reserveCapacity(views.count)
         for index in views.indices {
@@ -191,8 +195,9 @@ public struct Picture: Sendable {
                 known.append(
                     (
                         mask,
-                        entry.entryHash(
-                            visibility: classifications.indices.map { mask & (1 << UInt64($0)) != 0 })
+                        ViewHash(
+                            entry: entry.entryHash(
+                                visibility: classifications.indices.map { mask & (1 << UInt64($0)) != 0 }))
                     ))
             }
             perView.append(UInt8(slot))

@@ -227,7 +227,14 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     /// report that carries one is searched again for the first field (in key order) and its path.
     public func search(_ document: ReportDocument) -> (path: String, term: String)? {
         guard !folded.isEmpty else { return nil }
-        let value = DocumentCodec().encode(document)
+        return search(documentJSON: DocumentCodec().encode(document))
+    }
+
+    /// ``search(_:)-(ReportDocument)`` of a document given as the JSON it was decoded from
+    /// (``SealedReport/documentAndJSON(codec:)``), which holds the same strings at the same
+    /// paths: the node reads every report from JSON and need not encode it again.
+    public func search(documentJSON value: JSONValue) -> (path: String, term: String)? {
+        guard !folded.isEmpty else { return nil }
         var scratch = [UInt8](repeating: 0, count: Self.scratchCapacity)
         return carriesTerm(value, scratch: &scratch) ? search(value) : nil
     }

@@ -1,6 +1,7 @@
 import Crypto
 import KnooppuntDomain
 import KnooppuntProtocol
+import StrictJSON
 
 /// What the node knows about an incident to enforce the write policy.
 public struct IncidentRecord: Sendable, Hashable {
@@ -65,9 +66,11 @@ public struct WritePolicy: Sendable {
     /// code, E302 for a police-internal term, E402 for an incident not in the picture).
     /// - Parameter subjectOrigin: who wrote the report an acknowledgement request is about,
     ///   when the caller knows (rules about it are skipped otherwise).
+    /// - Parameter json: the JSON `document` was decoded from, when the caller has it: the
+    ///   police-internal terms are looked for there instead of in the document encoded again.
     public func check(
         _ document: ReportDocument, origin: OrganisationCode, incidents: [String: IncidentRecord],
-        subjectOrigin: OrganisationCode? = nil
+        subjectOrigin: OrganisationCode? = nil, json: JSONValue? = nil
     ) -> Problem? {
         if let problem = references(document, incidents: incidents) { return problem }
         let incident = document.body.incident.flatMap { incidents[Self.scope(document) + $0.rawValue] }
@@ -84,7 +87,9 @@ public struct WritePolicy: Sendable {
                 rule.code, field: Self.field(of: rule.writes, in: document),
                 "\(rule.says) (policy rule \(rule.id))")
         }
-        if let found = policeInternal.search(document) {
+        let term =
+            if let json { policeInternal.search(documentJSON: json) } else { policeInternal.search(document) }
+        if let found = term {
             return Problem(
                 .policeInternalTerm, field: found.path,
                 "the text carries the police-internal term \"\(found.term)\"; police-internal information stays in the police's own store, so rephrase the text"

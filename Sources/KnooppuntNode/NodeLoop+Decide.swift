@@ -25,8 +25,8 @@ extension NodeLoop {
         }
         let documents = coordinator.codec
         let roots = verifiedRoots
-        var checks = [Result<ReportDocument, Problem>?](repeating: nil, count: work.count)
-        @Sendable func check(_ index: Int) -> Result<ReportDocument, Problem>? {
+        var checks = [Result<CheckedContent, Problem>?](repeating: nil, count: work.count)
+        @Sendable func check(_ index: Int) -> Result<CheckedContent, Problem>? {
             guard wanted[index] else { return nil }
             let item = work[index]
             return Coordinator.checkContent(
@@ -68,7 +68,7 @@ extension NodeLoop {
     }
 
     private func decide(
-        _ report: SealedReport, from session: Session, now: Int64, checked: Result<ReportDocument, Problem>?,
+        _ report: SealedReport, from session: Session, now: Int64, checked: Result<CheckedContent, Problem>?,
         known: [ReportID: PastOutcome?], pending: inout Pending
     ) {
         let decision = coordinator.decide(

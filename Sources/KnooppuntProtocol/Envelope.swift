@@ -173,10 +173,10 @@ public struct Envelope: Sendable, Hashable {
     }
 
     private static func hexField(
-        _ text: String, bytes: Int, path: String, _ context: DecodeContext
+        _ text: String, bytes: Int, path: @autoclosure () -> String, _ context: DecodeContext
     ) -> [UInt8]? {
         guard let value = Hex.decode(text), value.count == bytes else {
-            context.fail(.invalidEnvelope, path, "expected \(bytes * 2) lowercase hex digits")
+            context.fail(.invalidEnvelope, path(), "expected \(bytes * 2) lowercase hex digits")
             return nil
         }
         return value
@@ -184,11 +184,25 @@ public struct Envelope: Sendable, Hashable {
 }
 
 /// Lowercase hexadecimal.
+///
+/// Every envelope a node reads carries two hex fields per section, so decoding reads the
+/// text's UTF-8 in place and writes straight into the result.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// Per byte value: the value of a lowercase hex digit, or ``notDigit``.
+    private static let values: [UInt8] = (0...255).map { (value: Int) -> UInt8 in
+        switch UInt8(value) {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(value) - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): UInt8(value) - UInt8(ascii: "a") + 10
+        default: notDigit
+        }
+    }
+    private static let notDigit: UInt8 = 0xFF
+
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var out: [UInt8] = []
+        out.reserveCapacity(2 * bytes.underestimatedCount)
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
@@ -197,23 +211,25 @@ public enum Hex {
     }
 
     public static func decode(_ text: String) -> [UInt8]? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(utf8.count / 2)
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: c - 48
-            case 97...102: c - 87
-            default: nil
+        var text = text
+        return text.withUTF8 { utf8 -> [UInt8]? in
+            guard utf8.count % 2 == 0 else { return nil }
+            var valid = true
+            let out = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { out, count in
+                values.withUnsafeBufferPointer { values in
+                    for index in 0..<(utf8.count / 2) {
+                        let high = values[Int(utf8[2 * index])]
+                        let low = values[Int(utf8[2 * index + 1])]
+                        guard high != notDigit, low != notDigit else {
+                            valid = false
+                            break
+                        }
+                        out[index] = high << 4 | low
+                        count = index + 1
+                    }
+                }
             }
+            return valid ? out : nil
         }
-        var i = 0
-        while i < utf8.count {
-            guard let high = nibble(utf8[i]), let low = nibble(utf8[i + 1]) else { return nil }
-            out.append(high << 4 | low)
-            i += 2
-        }
-        return out
     }
 }

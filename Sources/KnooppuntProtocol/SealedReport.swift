@@ -241,6 +241,15 @@ public struct SealedReport: Sendable, Hashable {
     /// The full document (all sections needed), decoded strictly and checked against the
     /// envelope: the key, type, incident and subject must agree with the content.
     public func document(codec: DocumentCodec) throws(Problems) -> ReportDocument {
+        try documentAndJSON(codec: codec).document
+    }
+
+    /// ``document(codec:)`` and the document's JSON it was decoded from (the envelope's fields
+    /// and every section's content, merged): what a check of every string of the document
+    /// reads without encoding the document again.
+    public func documentAndJSON(
+        codec: DocumentCodec
+    ) throws(Problems) -> (document: ReportDocument, json: JSONValue) {
         var contents: [JSONValue] = []
         for (descriptor, section) in zip(envelope.sections, sections) {
             guard let section else {
@@ -263,8 +272,9 @@ public struct SealedReport: Sendable, Hashable {
             contents.append(content)
         }
         let document: ReportDocument
+        let json = SectionLayout.merge(envelope, contents: contents)
         do {
-            document = try codec.decode(SectionLayout.merge(envelope, contents: contents))
+            document = try codec.decode(json)
         } catch {
             throw SectionLayout.envelopePaths(error)
         }
@@ -289,7 +299,7 @@ public struct SealedReport: Sendable, Hashable {
             throw Problems(
                 Problem(.invalidEnvelope, field: "envelope.sections", "sections do not match the content"))
         }
-        return document
+        return (document, json)
     }
 
     /// The visible part as JSON for screens and tools: the envelope, and each section's

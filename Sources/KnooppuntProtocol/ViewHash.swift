@@ -37,10 +37,13 @@ public struct ViewHash: Sendable, Hashable, CustomStringConvertible {
         return Array(hasher.finalize())
     }
 
-    public mutating func add(_ entry: [UInt8]) { combine(entry, subtract: false) }
-    public mutating func remove(_ entry: [UInt8]) { combine(entry, subtract: true) }
+    public mutating func add(_ entry: [UInt8]) { combine(ViewHash(entry: entry).limbs, subtract: false) }
+    public mutating func remove(_ entry: [UInt8]) { combine(ViewHash(entry: entry).limbs, subtract: true) }
 
-    private mutating func combine(_ entry: [UInt8], subtract: Bool) {
+    /// The hash of a view holding only the entry with this entry hash. Adding it to another
+    /// view's hash is ``add(_:)-([UInt8])`` of the entry hash, without reading its bytes again:
+    /// the picture reads an entry's hash once and adds it to every view that sees it so.
+    public init(entry: [UInt8]) {
         precondition(entry.count == 32, "an entry hash has 32 bytes")
         // Read the digest as a big-endian 256-bit number: limb 3 is its most significant part.
         func limb(_ i: Int) -> UInt64 {
@@ -48,6 +51,15 @@ public struct ViewHash: Sendable, Hashable, CustomStringConvertible {
             for byte in entry[(24 - i * 8)..<(32 - i * 8)] { value = value << 8 | UInt64(byte) }
             return value
         }
+        limbs = (limb(0), limb(1), limb(2), limb(3))
+    }
+
+    /// Adds the entries `other` sums (one entry, from ``init(entry:)``).
+    public mutating func add(_ other: ViewHash) { combine(other.limbs, subtract: false) }
+    /// Removes the entries `other` sums (one entry, from ``init(entry:)``).
+    public mutating func remove(_ other: ViewHash) { combine(other.limbs, subtract: true) }
+
+    private mutating func combine(_ other: (UInt64, UInt64, UInt64, UInt64), subtract: Bool) {
         var carry = false
         func step(_ a: UInt64, _ b: UInt64) -> UInt64 {
             if subtract {
@@ -61,10 +73,10 @@ public struct ViewHash: Sendable, Hashable, CustomStringConvertible {
             carry = o1 || o2
             return s2
         }
-        limbs.0 = step(limbs.0, limb(0))
-        limbs.1 = step(limbs.1, limb(1))
-        limbs.2 = step(limbs.2, limb(2))
-        limbs.3 = step(limbs.3, limb(3))
+        limbs.0 = step(limbs.0, other.0)
+        limbs.1 = step(limbs.1, other.1)
+        limbs.2 = step(limbs.2, other.2)
+        limbs.3 = step(limbs.3, other.3)
     }
 
     /// 64 hex digits, most significant first.

@@ -51,6 +51,11 @@ public struct JSONParser {
     struct Cursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
+        /// The members of the objects being read, innermost last: an object's members are
+        /// gathered here and put into a dictionary sized for them once it closes, instead of a
+        /// dictionary that grows (and hashes every key again) member by member. One buffer
+        /// serves every object of the text.
+        var members: [(key: String, value: JSONValue, offset: Int)] = []
 
         func error(_ kind: JSONSyntaxError.Kind, _ message: String) -> JSONSyntaxError {
             JSONSyntaxError(kind: kind, offset: index, message: message)
@@ -146,12 +151,12 @@ public struct JSONParser {
                 throw error(.tooDeep, "nested deeper than \(JSONParser.maxDepth)")
             }
             index += 1
-            var object: [String: JSONValue] = [:]
             skipWhitespace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
                 index += 1
-                return .object(object)
+                return .object([:])
             }
+            let first = members.count
             while true {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
@@ -166,11 +171,7 @@ public struct JSONParser {
                 index += 1
                 skipWhitespace()
                 let value = try parseValue(depth: depth)
-                guard object.updateValue(value, forKey: key) == nil else {
-                    throw JSONSyntaxError(
-                        kind: .duplicateKey(key), offset: keyOffset,
-                        message: "duplicate key \"\(key.prefix(40))\"")
-                }
+                members.append((key, value, keyOffset))
                 skipWhitespace()
                 guard index < bytes.count else {
                     throw error(.syntax, "unexpected end of input in an object")
@@ -181,8 +182,22 @@ public struct JSONParser {
                 }
                 guard bytes[index] == UInt8(ascii: "}") else { throw error(.syntax, "expected ',' or '}'") }
                 index += 1
-                return .object(object)
+                return .object(try closeObject(from: first))
             }
+        }
+
+        /// The members gathered since `first`, as one object (taken off the buffer).
+        mutating func closeObject(from first: Int) throws(JSONSyntaxError) -> [String: JSONValue] {
+            var object = [String: JSONValue](minimumCapacity: members.count - first)
+            for member in members[first...] {
+                guard object.updateValue(member.value, forKey: member.key) == nil else {
+                    throw JSONSyntaxError(
+                        kind: .duplicateKey(member.key), offset: member.offset,
+                        message: "duplicate key \"\(member.key.prefix(40))\"")
+                }
+            }
+            members.removeSubrange(first...)
+            return object
         }
 
         mutating func parseArray(depth: Int) throws(JSONSyntaxError) -> JSONValue {

@@ -125,6 +125,33 @@ struct PolicyFileTests {
     }
 
     @Test(
+        "the node's term search over the JSON a report was decoded from finds what the search over its document finds, at the same field"
+    )
+    func termSearchOverDecodedJSON() throws {
+        let network = Network()
+        let policy = WritePolicy.builtIn.policeInternal
+        let documents: [(ReportDocument, OrganisationCode)] = [
+            (Documents.incident(), Org.vr09),
+            (Documents.sitrep(), Org.vr09),
+            (Documents.sitrep(brw: "Verdachte is vuurwapengevaarlijk"), Org.vr09),
+            (Documents.sitrep(pol: "volgens de CIE-informatie"), Org.police),
+            (Documents.sitrep(brw: "CIE‑informatie (Ré)", pol: "vluchtgevaarlijk"), Org.vr09),
+            (Documents.measure(), Org.vr09),
+        ]
+        var found = 0
+        for (index, (document, origin)) in documents.enumerated() {
+            let report = network.seal(document, origin: origin, originSeq: UInt64(index + 1))
+            let (decoded, json) = try report.documentAndJSON(codec: network.codec)
+            let overJSON = policy.search(documentJSON: json)
+            let overDocument = policy.search(decoded)
+            #expect(overJSON?.path == overDocument?.path)
+            #expect(overJSON?.term == overDocument?.term)
+            if overJSON != nil { found += 1 }
+        }
+        #expect(found == 3)
+    }
+
+    @Test(
         "police-internal labels: only the police attaches them, only the policy's, named as the policy names them"
     )
     func policeLabels() throws {
