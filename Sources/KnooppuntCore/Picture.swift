@@ -28,17 +28,8 @@ public struct PictureEntry: Sendable, Hashable {
 
     /// The entry's contribution to a view's hash (docs/PROTOCOL.md §6).
     func entryHash(visibility: [Bool]) -> [UInt8] {
-        // The same bytes as ViewHash.entryHash, fed without an array per part (every view
-        // class of every report).
-        var hasher = SHA256()
-        hasher.update(data: protocolSignature)
-        var key = key
-        key.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
-        withUnsafeBytes(of: sequence.bigEndian) { hasher.update(bufferPointer: $0) }
-        hasher.update(data: envelopeDigest)
-        hasher.update(data: visibility.map { $0 ? 1 : 0 })
-        return Array(hasher.finalize())
+        ViewHash.entryHash(
+            key: key, sequence: sequence, envelopeDigest: envelopeDigest, visibility: visibility)
     }
 }
 

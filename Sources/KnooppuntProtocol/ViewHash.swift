@@ -27,12 +27,24 @@ public struct ViewHash: Sendable, Hashable, CustomStringConvertible {
     )
         -> [UInt8]
     {
+        entryHash(
+            key: key, sequence: sequence, envelopeDigest: Array(SHA256.hash(data: envelope)),
+            visibility: visibility)
+    }
+
+    /// ``entryHash(key:sequence:envelope:visibility:)`` from the envelope's SHA-256, which a
+    /// picture keeps per entry. Computed for every view class of every report the node
+    /// commits, so its parts are fed to SHA-256 without an array each.
+    public static func entryHash(
+        key: String, sequence: SequenceNumber, envelopeDigest: [UInt8], visibility: [Bool]
+    ) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: protocolSignature)
-        hasher.update(data: Array(key.utf8))
-        hasher.update(data: [0])
-        hasher.update(data: withUnsafeBytes(of: sequence.bigEndian) { Array($0) })
-        hasher.update(data: Array(SHA256.hash(data: envelope)))
+        var key = key
+        key.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        withUnsafeBytes(of: UInt8(0)) { hasher.update(bufferPointer: $0) }
+        withUnsafeBytes(of: sequence.bigEndian) { hasher.update(bufferPointer: $0) }
+        hasher.update(data: envelopeDigest)
         hasher.update(data: visibility.map { $0 ? 1 : 0 })
         return Array(hasher.finalize())
     }
