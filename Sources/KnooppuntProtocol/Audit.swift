@@ -93,6 +93,9 @@ public struct AuditRecord: Sendable, Hashable {
     public let event: AuditEvent
     public let previousHash: [UInt8]
     public let hash: [UInt8]
+    /// The event's detail as canonical JSON: what the hash covers and what a store writes,
+    /// encoded once for both (every accepted report adds a row, on every replica).
+    public let canonicalDetail: [UInt8]
 
     public static let genesis = [UInt8](repeating: 0, count: 32)
 
@@ -105,8 +108,10 @@ public struct AuditRecord: Sendable, Hashable {
         self.logSequence = logSequence
         self.event = event
         self.previousHash = previousHash
+        canonicalDetail = JSONWriter.canonical(event.detail)
         hash = Self.hash(
-            seq: seq, epoch: epoch, logSequence: logSequence, event: event, previousHash: previousHash)
+            seq: seq, epoch: epoch, logSequence: logSequence, event: event, canonicalDetail: canonicalDetail,
+            previousHash: previousHash)
     }
 
     /// A row as stored, with the hash it claims (checked by ``AuditVerifier``).
@@ -119,21 +124,27 @@ public struct AuditRecord: Sendable, Hashable {
         self.logSequence = logSequence
         self.event = event
         self.previousHash = previousHash
+        canonicalDetail = JSONWriter.canonical(event.detail)
         hash = storedHash
     }
 
     /// The hash the row's content gives.
     public var computedHash: [UInt8] {
-        Self.hash(seq: seq, epoch: epoch, logSequence: logSequence, event: event, previousHash: previousHash)
+        Self.hash(
+            seq: seq, epoch: epoch, logSequence: logSequence, event: event, canonicalDetail: canonicalDetail,
+            previousHash: previousHash)
     }
 
     static func hash(
-        seq: UInt64, epoch: Epoch, logSequence: SequenceNumber, event: AuditEvent, previousHash: [UInt8]
+        seq: UInt64, epoch: Epoch, logSequence: SequenceNumber, event: AuditEvent, canonicalDetail: [UInt8],
+        previousHash: [UInt8]
     ) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: Array("KNA1".utf8))
         hasher.update(data: previousHash)
-        hasher.update(data: JSONWriter.canonicalObject(contentMembers(seq, epoch, logSequence, event)))
+        hasher.update(
+            data: JSONWriter.canonicalObject(
+                contentMembers(seq, epoch, logSequence, event), writing: canonicalDetail, for: "detail"))
         return Array(hasher.finalize())
     }
 

@@ -132,7 +132,7 @@ enum AuditWire {
             number(record.seq), number(record.epoch), number(record.logSequence),
             Array(String(event.at).utf8),
             Array(event.kind.rawValue.utf8), Array(event.actor.utf8), Array(event.person.utf8),
-            Array(event.subject.utf8), Array(String(event.code).utf8), JSONWriter.canonical(event.detail),
+            Array(event.subject.utf8), Array(String(event.code).utf8), record.canonicalDetail,
             record.previousHash, record.hash,
         ])
     }

@@ -59,7 +59,7 @@ extension NodeStore {
                 Int64(clamping: record.seq), event.at, Int64(clamping: record.epoch),
                 Int64(clamping: record.logSequence), event.kind.rawValue, event.actor, event.person,
                 event.subject, event.code,
-                String(decoding: JSONWriter.canonical(event.detail), as: UTF8.self),
+                String(decoding: record.canonicalDetail, as: UTF8.self),
                 Data(record.previousHash), Data(record.hash),
             ])
         }

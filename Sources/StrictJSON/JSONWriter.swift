@@ -21,6 +21,20 @@ public enum JSONWriter {
         return output
     }
 
+    /// ``canonicalObject(_:)`` with the member named `key` written as `canonicalValue`: its
+    /// value's canonical form, which the caller holds already (an audit row keeps its detail's
+    /// canonical bytes for its hash and for the store, and writes them once).
+    public static func canonicalObject(
+        _ members: KeyValuePairs<String, JSONValue>, writing canonicalValue: [UInt8], for key: String
+    ) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        writeObject(
+            members.lazy.map { ($0.key, $0.value) }, into: &output, pretty: false, indent: 0,
+            canonical: (key, canonicalValue))
+        return output
+    }
+
     /// Indented with two spaces and keys sorted: for people (examples, `--json` output).
     public static func pretty(_ value: JSONValue) -> String {
         var output: [UInt8] = []
@@ -59,8 +73,10 @@ public enum JSONWriter {
     }
 
     /// An object's members in the order given, which must be canonical (checked in debug builds).
+    /// `canonical`: a member whose value is written as the bytes given.
     static func writeObject(
-        _ members: some Sequence<(String, JSONValue)>, into out: inout [UInt8], pretty: Bool, indent: Int
+        _ members: some Sequence<(String, JSONValue)>, into out: inout [UInt8], pretty: Bool, indent: Int,
+        canonical: (key: String, value: [UInt8])? = nil
     ) {
         out.append(UInt8(ascii: "{"))
         var previous: String?
@@ -74,7 +90,11 @@ public enum JSONWriter {
             writeString(key, into: &out)
             out.append(UInt8(ascii: ":"))
             if pretty { out.append(UInt8(ascii: " ")) }
-            write(value, into: &out, pretty: pretty, indent: indent + 1)
+            if let canonical, canonical.key == key {
+                out.append(contentsOf: canonical.value)
+            } else {
+                write(value, into: &out, pretty: pretty, indent: indent + 1)
+            }
         }
         if pretty && previous != nil { newline(&out, indent) }
         out.append(UInt8(ascii: "}"))

@@ -27,6 +27,12 @@ struct StrictJSONTests {
         ]
         let dictionary = Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) })
         #expect(JSONWriter.canonicalObject(members) == JSONWriter.canonical(.object(dictionary)))
+        // A member given as its canonical bytes writes the same object, wherever it stands.
+        for (key, value) in members {
+            #expect(
+                JSONWriter.canonicalObject(members, writing: JSONWriter.canonical(value), for: key)
+                    == JSONWriter.canonical(.object(dictionary)))
+        }
     }
 
     @Test("a duplicate key is refused, naming the key")
