@@ -1,3 +1,4 @@
+import CJemalloc
 import StrictJSON
 
 /// What `knooppunt --version`, `status --json` and `/healthz` say this build is.
@@ -18,7 +19,16 @@ enum Version {
         [
             "release": .string(release), "commit": .string(BuildInfo.commit),
             "built": .string(BuildInfo.date),
-            "protocol": .string(protocolName),
+            "protocol": .string(protocolName), "allocator": .string(allocator),
         ]
+    }
+
+    /// The memory allocator serving this process: "jemalloc 5.3.0-0-g…" (its own version
+    /// string), which the binary links ahead of libc (Package.swift says why).
+    static var allocator: String {
+        var version: UnsafePointer<CChar>?
+        var size = MemoryLayout<UnsafePointer<CChar>?>.size
+        guard mallctl("version", &version, &size, nil, 0) == 0, let version else { return "jemalloc" }
+        return "jemalloc " + String(cString: version)
     }
 }

@@ -15,6 +15,7 @@ extension SystemTests {
         let regions = [OrganisationCode("VR01")!, OrganisationCode("VR02")!, OrganisationCode("VR03")!]
         let everyone = regions + [.nctv, .police]
         try net.startAll(everyone)
+        try expectJemalloc(net, ["node", "VR01"])
 
         var publishers: [Publisher] = []
         var markers: [String] = []

@@ -20,3 +20,20 @@ extension SystemTests {
         #expect(kind.trimmingCharacters(in: .whitespacesAndNewlines) == "commit", "\(line)")
     }
 }
+
+/// Expects each named process of `net` to run on jemalloc, as the knooppunt binary is linked
+/// (Package.swift): the library is in its memory map, and so it serves its malloc.
+func expectJemalloc(
+    _ net: TestNetwork, _ names: [String], sourceLocation: SourceLocation = #_sourceLocation
+)
+    throws
+{
+    for name in names {
+        let pid = try #require(net.processes[name]?.process?.processIdentifier, "\(name) runs")
+        // Read to the end: a file of /proc says it is empty, and a read of its size stops short.
+        let handle = try #require(FileHandle(forReadingAtPath: "/proc/\(pid)/maps"), "\(name)'s memory map")
+        defer { try? handle.close() }
+        let maps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        #expect(maps.contains("/libjemalloc.so"), "\(name) maps jemalloc", sourceLocation: sourceLocation)
+    }
+}
