@@ -31,6 +31,8 @@ final class QuorumUpkeep {
     var spaceFull = false
     var recovering = false
     var lastRecovery: ContinuousClock.Instant?
+    /// Since when the monitor has seen the NOSPACE alarm while this replica held no role.
+    var noSpaceSince: ContinuousClock.Instant?
     /// The end of a signal's retention in etcd (``LogRetention``): due after this replica's
     /// own retention withheld content, and at the start (a restart or a takeover finds what
     /// an active before it left); one round at a time, again after a pause while some wait.
@@ -45,6 +47,12 @@ final class QuorumUpkeep {
     static let tickInterval: Duration = .milliseconds(250)
     /// The pause between two recoveries of a full database, and between commits meanwhile.
     static let spaceRetryPause: Duration = .seconds(2)
+    /// How long the NOSPACE alarm stays raised before a replica without the role frees the
+    /// space itself. etcd grants no lease while the alarm is raised, so no replica can win
+    /// the role then: if the active lost it (its lease ran out, it died) before it disarmed,
+    /// nobody would. A living active disarms within a monitor round or two, so this waits
+    /// three rounds (QuorumLink's monitor interval, 2 s) first.
+    static let roleLessSpaceWait: Duration = .seconds(6)
 }
 
 extension NodeLoop {
@@ -85,6 +93,17 @@ extension NodeLoop {
                 LogTrim.Applied(
                     replica: quorum.link.replicaName, index: upkeep.durable.index,
                     modRevision: upkeep.durable.revision))
+        }
+        if !quorum.holdsRole, let since = upkeep.noSpaceSince, now - since >= QuorumUpkeep.roleLessSpaceWait,
+            !upkeep.recovering, upkeep.lastRecovery.map({ now - $0 >= QuorumUpkeep.spaceRetryPause }) ?? true
+        {
+            upkeep.recovering = true
+            upkeep.lastRecovery = now
+            logger.warning(
+                "etcd's NOSPACE alarm stays raised and no replica can win the active role while it is (etcd grants no lease); this replica frees the space",
+                metadata: ["code": "node.etcdSpaceFull"])
+            quorum.link.recoverSpace(
+                fence: nil, trimmedThrough: upkeep.trimmedThrough, sizes: upkeep.sizes, epoch: 0)
         }
         guard case .active(let term) = quorum.role, let fence = quorum.pipeline?.fence else { return }
         if upkeep.spaceFull {
@@ -182,8 +201,12 @@ extension NodeLoop {
             quorum.upkeep.trimmedThrough = max(quorum.upkeep.trimmedThrough, trimmed)
             quorum.upkeep.sizes.drop(through: quorum.upkeep.trimmedThrough)
         }
-        if health.alarms.contains("NOSPACE"), quorum.holdsRole {
+        if !health.alarms.contains("NOSPACE") {
+            quorum.upkeep.noSpaceSince = nil
+        } else if quorum.holdsRole {
             quorumSpaceFull("the NOSPACE alarm is raised")
+        } else if quorum.upkeep.noSpaceSince == nil {
+            quorum.upkeep.noSpaceSince = .now
         }
     }
 

@@ -67,19 +67,21 @@ extension QuorumLink {
     }
 
     /// After etcd's database reached its space quota: deletes what a trim may (a delete runs
-    /// while the NOSPACE alarm is raised), compacts all history up to now, defragments every
-    /// member and disarms the NOSPACE alarms. Posts whether it got that far. The node disarms
-    /// itself rather than waiting for an operator: it is the only writer of its key space,
-    /// it frees space before it disarms, and if that was not enough etcd raises the alarm
-    /// again at the next write, so a disarm can never let the database grow past its quota.
-    func recoverSpace(fence: Fence, trimmedThrough: UInt64, sizes: LogTrim.Sizes, epoch: Int64) {
+    /// while the NOSPACE alarm is raised; only the active, with its `fence`, trims), compacts
+    /// all history up to now, defragments every member and disarms the NOSPACE alarms. Posts
+    /// whether it got that far. The node disarms itself rather than waiting for an operator:
+    /// it is the only writer of its key space, it frees space before it disarms, and if that
+    /// was not enough etcd raises the alarm again at the next write, so a disarm can never let
+    /// the database grow past its quota. A replica without the role does the same, without
+    /// the trim, when the alarm outlasts the active (NodeLoop's roleLessSpaceWait).
+    func recoverSpace(fence: Fence?, trimmedThrough: UInt64, sizes: LogTrim.Sizes, epoch: Int64) {
         let client = client
         let layout = layout
         let post = post
         let limits = options.trim
         Task {
             do {
-                if case .active(let tip) = fence.state {
+                if let fence, case .active(let tip) = fence.state {
                     let records = try await Self.appliedRecords(client, layout)
                     if let plan = LogTrim.plan(
                         tip: tip, trimmedThrough: trimmedThrough, applied: records, limits: limits,

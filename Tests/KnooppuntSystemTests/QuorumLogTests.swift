@@ -11,7 +11,7 @@ import Testing
 
 /// Three etcd members, two node replicas on them, one region daemon and its publisher: the
 /// log's upkeep seen from outside (keys in etcd, both stores, every ACK).
-private final class LogNetwork: @unchecked Sendable {
+final class LogNetwork: @unchecked Sendable {
     static let etcdNetwork = "T"
     static let logPrefix = "/knooppunt/\(etcdNetwork)/log/"
     /// The newest entries a trim always keeps (KnooppuntCore's `LogTrim.Limits.retainedTail`).
@@ -277,8 +277,13 @@ extension SystemTests {
             var full = false
             var size = 4_000
             for round in 0..<40 where !full {
-                try waitUntil("the node disarming etcd's alarm", timeout: 60) {
-                    try blockingEtcdCall { try await client.alarms() }.isEmpty
+                do {
+                    try waitUntil("the node disarming etcd's alarm", timeout: 60) {
+                        try blockingEtcdCall { try await client.alarms() }.isEmpty
+                    }
+                } catch {
+                    network.recordReplicas("round \(round)")
+                    throw error
                 }
                 let written = try blockingEtcdCall { [size] () -> Int in
                     let value = [UInt8](repeating: 0x6B, count: size)
@@ -304,9 +309,7 @@ extension SystemTests {
                     return status.quorum?.spaceFull == true && (status.refusals["500"] ?? 0) > 0
                 }
             } catch {
-                let status = (try? network.net.nodeStatus(active)).map { "\($0)" } ?? "none"
-                let log = network.net.log(LogNetwork.name(active)).suffix(3_000)
-                Issue.record("status: \(status)\nlog: \(log)")
+                network.recordReplicas("refusing")
                 throw error
             }
             // The daemon answers each PUBLISH with QUEUED; the node's refusal can come before the
