@@ -259,16 +259,7 @@ extension SystemTests {
             // Something else fills etcd until it refuses even a small write after the node has
             // freed what it can (the node compacts, defragments and disarms by itself).
             let client = network.client
-            let refusal = try blockingEtcdCall { () -> EtcdError? in
-                let big = [UInt8](repeating: 0x6A, count: 256 * 1_024)
-                for number in 0..<400 {
-                    do { try await client.put("/junk/big/\(number)", big) } catch let error as EtcdError {
-                        return error
-                    }
-                }
-                return nil
-            }
-            #expect(refusal?.code == .spaceQuotaExceeded, "100 MiB passed an 8 MiB quota")
+            try network.fillEtcd()
             // After each refusal the node compacts and defragments, which packs etcd's pages and
             // frees room again, so fill in rounds until even a small write is refused right after
             // the node's disarm. Writes of about a page (one per page: nothing for a defragment to

@@ -5,6 +5,24 @@ import KnooppuntProtocol
 import Testing
 
 extension LogNetwork {
+    /// Something else writes 256 KiB values into etcd until it refuses one for its space
+    /// quota (8 MiB in these tests), which raises the NOSPACE alarm.
+    func fillEtcd(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let client = client
+        let refusal = try blockingEtcdCall { () -> EtcdError? in
+            let big = [UInt8](repeating: 0x6A, count: 256 * 1_024)
+            for number in 0..<400 {
+                do { try await client.put("/junk/big/\(number)", big) } catch let error as EtcdError {
+                    return error
+                }
+            }
+            return nil
+        }
+        #expect(
+            refusal?.code == .spaceQuotaExceeded, "100 MiB passed an 8 MiB quota",
+            sourceLocation: sourceLocation)
+    }
+
     /// Records each replica's status and the tail of its log as an issue: what a failed wait
     /// on the replicas shows in CI, where the folder is gone afterwards.
     func recordReplicas(_ context: String) {
@@ -40,16 +58,7 @@ extension SystemTests {
             let replicas = [PairRole.primary, .backup].map { network.net.processes[LogNetwork.name($0)]! }
             for replica in replicas { replica.pause() }
             let client = network.client
-            let refusal = try blockingEtcdCall { () -> EtcdError? in
-                let big = [UInt8](repeating: 0x6A, count: 256 * 1_024)
-                for number in 0..<400 {
-                    do { try await client.put("/junk/big/\(number)", big) } catch let error as EtcdError {
-                        return error
-                    }
-                }
-                return nil
-            }
-            #expect(refusal?.code == .spaceQuotaExceeded, "100 MiB passed an 8 MiB quota")
+            try network.fillEtcd()
             Thread.sleep(forTimeInterval: 4)
             for replica in replicas { replica.resume() }
             // The operator removes what filled etcd (a delete runs under the alarm). The alarm
