@@ -19,6 +19,9 @@ extension NodeLoop {
         _ submits: inout [(report: SealedReport, session: Session)], now: Int64, pending: inout Pending
     ) {
         guard !submits.isEmpty else { return }
+        // One copy of the coordinator for the batch: a method called on the loop's stored
+        // property copies the whole value (every reference it holds retained) at each call.
+        let coordinator = coordinator
         let wanted = submits.map { coordinator.wantsContentCheck($0.report, sender: $0.session.organisation) }
         let work: [(report: SealedReport, sender: OrganisationCode, keys: SigningKeySet?)] = submits.map {
             ($0.report, $0.session.organisation, coordinator.signingKeys[$0.session.organisation])

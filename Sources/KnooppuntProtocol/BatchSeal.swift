@@ -25,10 +25,11 @@ public enum BatchSeal {
     public static func firstOfEachBatch(
         _ reports: [(report: SealedReport, sender: OrganisationCode)]
     ) -> [Bool] {
-        var seen: Set<[UInt8]> = []
+        var seen: Set<HashedBytes> = []
         return reports.map { item in
             guard case .batch(let proof)? = item.report.seal else { return true }
-            return seen.insert(Array(item.sender.rawValue.utf8) + proof.rootSignature).inserted
+            return seen.insert(HashedBytes(bytes: Array(item.sender.rawValue.utf8) + proof.rootSignature))
+                .inserted
         }
     }
 
@@ -74,6 +75,9 @@ public final class VerifiedRoots: Sendable {
         let key: [UInt8]
         let signed: [UInt8]
         let signature: [UInt8]
+
+        /// The signature alone tells entries apart; equality still compares all three.
+        func hash(into hasher: inout Hasher) { hasher.combine(byteRun: signature) }
     }
 
     struct State {

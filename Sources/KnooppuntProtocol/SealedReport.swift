@@ -44,7 +44,7 @@ public struct VerifyingKey: @unchecked Sendable, Hashable {
     public static func == (a: VerifyingKey, b: VerifyingKey) -> Bool {
         a.rawRepresentation == b.rawRepresentation
     }
-    public func hash(into hasher: inout Hasher) { hasher.combine(rawRepresentation) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(byteRun: rawRepresentation) }
 }
 
 /// A report as it travels: the envelope bytes exactly as signed, the signature frame (a

@@ -59,8 +59,12 @@ enum DurableDatabase {
 /// Section frames in one blob: a count, then each frame's length and bytes; a withheld
 /// section has the length 0xFFFFFFFF and no bytes.
 enum FrameBlob {
-    static func encode(_ frames: [[UInt8]?]) -> Data {
-        var out = Data()
+    static func encode(_ frames: [[UInt8]?]) -> Data { Data(bytes(frames)) }
+
+    /// The blob's bytes, in a buffer sized once.
+    static func bytes(_ frames: [[UInt8]?]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(4 + frames.reduce(0) { $0 + 4 + ($1?.count ?? 0) })
         func put(_ value: UInt32) { withUnsafeBytes(of: value.bigEndian) { out.append(contentsOf: $0) } }
         put(UInt32(frames.count))
         for frame in frames {

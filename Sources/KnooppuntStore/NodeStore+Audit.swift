@@ -55,13 +55,20 @@ extension NodeStore {
                 """)
         for record in records {
             let event = record.event
-            try insert.execute(arguments: [
-                Int64(clamping: record.seq), event.at, Int64(clamping: record.epoch),
-                Int64(clamping: record.logSequence), event.kind.rawValue, event.actor, event.person,
-                event.subject, event.code,
-                String(decoding: record.canonicalDetail, as: UTF8.self),
-                Data(record.previousHash), Data(record.hash),
-            ])
+            var row = RowInsert(insert)
+            row.bind(Int64(clamping: record.seq))
+            row.bind(event.at)
+            row.bind(Int64(clamping: record.epoch))
+            row.bind(Int64(clamping: record.logSequence))
+            row.bind(event.kind.rawValue)
+            row.bind(event.actor)
+            row.bind(event.person)
+            row.bind(event.subject)
+            row.bind(Int64(event.code))
+            row.bind(text: record.canonicalDetail)
+            row.bind(blob: record.previousHash)
+            row.bind(blob: record.hash)
+            try row.run()
         }
     }
 

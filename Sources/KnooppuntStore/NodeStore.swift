@@ -182,13 +182,20 @@ public final class NodeStore {
                 if case .incident(let incident)? = document?.body {
                     lead = incident.lead.organisation.rawValue
                 }
-                try insertLog.execute(arguments: [
-                    Int64(update.sequence), Int64(update.epoch), envelope.id.rawValue,
-                    envelope.origin.rawValue,
-                    Int64(envelope.originSeq), envelope.key, envelope.type.rawValue, lead, update.committedAt,
-                    Data(update.report.envelopeBytes), Data(update.report.signature),
-                    FrameBlob.encode(update.report.sections),
-                ])
+                var row = RowInsert(insertLog)
+                row.bind(update.sequence)
+                row.bind(update.epoch)
+                row.bind(envelope.id.rawValue)
+                row.bind(envelope.origin.rawValue)
+                row.bind(envelope.originSeq)
+                row.bind(envelope.key)
+                row.bind(envelope.type.rawValue)
+                row.bind(lead)
+                row.bind(update.committedAt)
+                row.bind(blob: update.report.envelopeBytes)
+                row.bind(blob: update.report.signature)
+                row.bind(blob: FrameBlob.bytes(update.report.sections))
+                try row.run()
             }
             let insertRejection = try db.cachedStatement(
                 sql: """
