@@ -51,6 +51,24 @@ final class LogNetwork: @unchecked Sendable {
         cluster.stopAll()
     }
 
+    /// One test of the log: a started network, `body` on a harness thread, then both stores
+    /// checked; the network is stopped and its folder removed whatever happens.
+    static func run(
+        _ name: String, quotaBackendBytes: Int? = nil, _ body: @escaping @Sendable (LogNetwork) throws -> Void
+    ) async throws {
+        let network = try LogNetwork(name: name, quotaBackendBytes: quotaBackendBytes)
+        defer {
+            network.stop()
+            network.net.removeFolder()
+        }
+        try await offPool {
+            defer { network.closePublisher() }
+            try network.start()
+            try body(network)
+        }
+        try network.checkStores()
+    }
+
     func closePublisher() {
         acks = publisher.map { Array($0.accepted.values) } ?? []
         publisher = nil
@@ -157,14 +175,7 @@ extension SystemTests {
             if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(6)))
     func quorumLogStaysBounded() async throws {
-        let network = try LogNetwork(name: "quorum-trim")
-        defer {
-            network.stop()
-            network.net.removeFolder()
-        }
-        try await offPool {
-            defer { network.closePublisher() }
-            try network.start()
+        try await LogNetwork.run("quorum-trim") { network in
             let active = try network.waitForActive()
             let follower: PairRole = active == .primary ? .backup : .primary
             try network.publish(1_500)
@@ -234,7 +245,6 @@ extension SystemTests {
             #expect(compacted, "etcd's history was not compacted")
             network.net.stopAll()
         }
-        try network.checkStores()
     }
 
     @Test(
@@ -243,14 +253,7 @@ extension SystemTests {
             if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(5)))
     func quorumSpaceQuota() async throws {
-        let network = try LogNetwork(name: "quorum-quota", quotaBackendBytes: 8 * 1_024 * 1_024)
-        defer {
-            network.stop()
-            network.net.removeFolder()
-        }
-        try await offPool {
-            defer { network.closePublisher() }
-            try network.start()
+        try await LogNetwork.run("quorum-quota", quotaBackendBytes: 8 * 1_024 * 1_024) { network in
             try network.publish(50)
             try network.waitAllAcked(timeout: 60)
             let active = try network.waitForActive()
@@ -328,7 +331,6 @@ extension SystemTests {
             try network.waitCaughtUp(follower, with: active)
             network.net.stopAll()
         }
-        try network.checkStores()
     }
 
     @Test(
@@ -337,14 +339,7 @@ extension SystemTests {
             if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(5)))
     func quorumReplicaBehindTrim() async throws {
-        let network = try LogNetwork(name: "quorum-behind")
-        defer {
-            network.stop()
-            network.net.removeFolder()
-        }
-        try await offPool {
-            defer { network.closePublisher() }
-            try network.start()
+        try await LogNetwork.run("quorum-behind") { network in
             let active = try network.waitForActive()
             let follower: PairRole = active == .primary ? .backup : .primary
             try network.waitCaughtUp(follower, with: active)
@@ -379,6 +374,5 @@ extension SystemTests {
             try network.waitCaughtUp(now == .primary ? .backup : .primary, with: now)
             network.net.stopAll()
         }
-        try network.checkStores()
     }
 }

@@ -41,14 +41,7 @@ extension SystemTests {
             if: etcdRunnable, "etcd is not installed (scripts/setup.sh test installs Debian's etcd-server)"),
         .timeLimit(.minutes(5)))
     func quorumSpaceWithoutActive() async throws {
-        let network = try LogNetwork(name: "quorum-roleless", quotaBackendBytes: 8 * 1_024 * 1_024)
-        defer {
-            network.stop()
-            network.net.removeFolder()
-        }
-        try await offPool {
-            defer { network.closePublisher() }
-            try network.start()
+        try await LogNetwork.run("quorum-roleless", quotaBackendBytes: 8 * 1_024 * 1_024) { network in
             try network.publish(20)
             try network.waitAllAcked(timeout: 60)
 
@@ -80,6 +73,5 @@ extension SystemTests {
             try network.publish(20)
             try network.waitAllAcked(timeout: 180)
         }
-        try network.checkStores()
     }
 }
