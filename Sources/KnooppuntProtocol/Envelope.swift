@@ -100,6 +100,20 @@ public struct Envelope: Sendable, Hashable {
                     .frameTooLarge, field: "envelope",
                     "envelope larger than \(WireLimits.maxEnvelopeBytes) bytes"))
         }
+        // Nearly every envelope is in canonical form and valid: read it without a tree.
+        let envelope: Envelope
+        if let canonical = decodeCanonical(bytes, reference: reference) {
+            envelope = canonical
+        } else {
+            envelope = try decodeStrict(bytes, reference: reference)
+        }
+        try SectionLayout.check(envelope)
+        return envelope
+    }
+
+    /// Reads envelope bytes of any JSON form through a JSON tree, field by field, and says
+    /// what is wrong with them (every problem found). The section layout is the caller's.
+    static func decodeStrict(_ bytes: [UInt8], reference: ReferenceData) throws(Problems) -> Envelope {
         let value = try DocumentReader.parseJSON(bytes, field: "envelope")
         let context = DecodeContext(reference: reference)
         guard var r = FieldReader(value, path: "envelope", context: context) else {
@@ -163,13 +177,11 @@ public struct Envelope: Sendable, Hashable {
             let key,
             let exercise
         else { throw Problems(context.problems) }
-        let envelope = Envelope(
+        return Envelope(
             version: version, id: id, origin: origin, originSeq: UInt64(originSeq), created: created,
             type: type,
             key: key, incident: incident, subject: subject, exercise: exercise, author: author, meta: meta,
             sections: sections)
-        try SectionLayout.check(envelope)
-        return envelope
     }
 
     private static func hexField(
@@ -212,24 +224,27 @@ public enum Hex {
 
     public static func decode(_ text: String) -> [UInt8]? {
         var text = text
-        return text.withUTF8 { utf8 -> [UInt8]? in
-            guard utf8.count % 2 == 0 else { return nil }
-            var valid = true
-            let out = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { out, count in
-                values.withUnsafeBufferPointer { values in
-                    for index in 0..<(utf8.count / 2) {
-                        let high = values[Int(utf8[2 * index])]
-                        let low = values[Int(utf8[2 * index + 1])]
-                        guard high != notDigit, low != notDigit else {
-                            valid = false
-                            break
-                        }
-                        out[index] = high << 4 | low
-                        count = index + 1
+        return text.withUTF8 { decode(utf8: $0) }
+    }
+
+    /// The bytes that the hex digits in `utf8` stand for; nil for an odd count or another byte.
+    static func decode(utf8: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        guard utf8.count % 2 == 0 else { return nil }
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: utf8.count / 2) { out, count in
+            values.withUnsafeBufferPointer { values in
+                for index in 0..<(utf8.count / 2) {
+                    let high = values[Int(utf8[2 * index])]
+                    let low = values[Int(utf8[2 * index + 1])]
+                    guard high != notDigit, low != notDigit else {
+                        valid = false
+                        break
                     }
+                    out[index] = high << 4 | low
+                    count = index + 1
                 }
             }
-            return valid ? out : nil
         }
+        return valid ? out : nil
     }
 }

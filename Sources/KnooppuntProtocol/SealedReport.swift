@@ -261,9 +261,10 @@ public struct SealedReport: Sendable, Hashable {
             // Merging puts content keys next to the envelope's; a key the envelope owns would
             // silently override it (or be overridden), so the signed envelope and the decoded
             // document could disagree.
-            let owned: Set<String> =
-                envelope.type == .sitrep ? ["classification"] : SectionLayout.envelopeOwned
-            if let key = content.objectValue?.keys.sorted().first(where: owned.contains) {
+            let owned = envelope.type == .sitrep ? SectionLayout.sitrepOwned : SectionLayout.envelopeOwned
+            // The first such key in key order (the message names one, the same every time);
+            // nearly every section has none, so its keys are not sorted to find out.
+            if let key = content.objectValue?.keys.filter(owned.contains).min() {
                 throw Problems(
                     Problem(
                         .invalidEnvelope, field: "\(descriptor.name).\(key)",

@@ -11,13 +11,20 @@ public enum SectionLayout {
     static let commonFields: Set<String> = ["type", "id", "exercise", "author"]
     /// Keys that come from the envelope when a document is rebuilt; section content never has them.
     static let envelopeOwned: Set<String> = commonFields.union(["incident", "subject", "classification"])
+    /// The keys a sitrep's section content never has: its other envelope fields are the
+    /// document's, not a section's.
+    static let sitrepOwned: Set<String> = ["classification"]
     static let sitrepMeta = ["confidence", "verification", "supersedes", "nextUpdateDue"]
     static let sitrepTail = ["oordeel", "besluiten", "acties", "communicatie"]
 
     /// The section names a report of `type` may carry, in wire order.
     public static func sectionNames(for type: ReportType) -> [String] {
-        type == .sitrep ? Discipline.allCases.map { "beeld.\($0.rawValue)" } + sitrepTail : [type.rawValue]
+        type == .sitrep ? sitrepSectionNames : [type.rawValue]
     }
+
+    /// A sitrep's section names in wire order, made once: every report's envelope is checked
+    /// against them.
+    private static let sitrepSectionNames = beeldSectionNames.map(\.1) + sitrepTail
 
     static func envelopeField(for type: ReportType) -> String? {
         switch type {
