@@ -57,19 +57,11 @@ struct EnvelopeCanonicalTests {
 
     @Test("every mutated envelope: the direct reader refuses it or reads what the strict reader reads")
     func mutatedEnvelopes() {
-        var rng = SeededGenerator(seed: 312)
-        let envelopes = (0..<150).map { _ in RandomDocuments.sealed(using: &rng).envelope }
-        let values = envelopes.map(\.json)
-        let corpus = envelopes.map(\.canonicalBytes)
-        var mutator = Mutator(seed: 313)
+        var inputs = EnvelopeMutations(envelopeSeed: 312, mutatorSeed: 313)
         var readDirectly = 0
         var strictOnly = 0
         for index in 0..<MutationRunTests.count {
-            let base = index % values.count
-            let input =
-                mutator.rng.chance(0.5)
-                ? JSONWriter.canonical(mutator.json(values[base], donors: values))
-                : mutator.bytes(corpus[base], donors: corpus)
+            let input = inputs.input(index)
             let result = Self.agrees(input)
             #expect(result.agrees, "\(String(decoding: input, as: UTF8.self))")
             if result.direct != nil { readDirectly += 1 }

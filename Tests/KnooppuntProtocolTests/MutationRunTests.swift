@@ -105,18 +105,10 @@ struct MutationRunTests {
 
     @Test("envelope: every mutated envelope gives an envelope or typed problems")
     func envelopes() {
-        var rng = SeededGenerator(seed: 201)
-        let envelopes = (0..<150).map { _ in RandomDocuments.sealed(using: &rng).envelope }
-        let values = envelopes.map(\.json)
-        let corpus = envelopes.map(\.canonicalBytes)
-        var mutator = Mutator(seed: 202)
+        var inputs = EnvelopeMutations(envelopeSeed: 201, mutatorSeed: 202)
         var tally = Tally("envelope")
         for index in 0..<Self.count {
-            let base = index % values.count
-            let input =
-                mutator.rng.chance(0.5)
-                ? JSONWriter.canonical(mutator.json(values[base], donors: values))
-                : mutator.bytes(corpus[base], donors: corpus)
+            let input = inputs.input(index)
             do {
                 let envelope = try Envelope.decode(input, reference: Fixtures.reference)
                 let again = try? Envelope.decode(envelope.canonicalBytes, reference: Fixtures.reference)

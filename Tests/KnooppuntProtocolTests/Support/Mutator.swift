@@ -149,3 +149,28 @@ struct Mutator {
         return frames
     }
 }
+
+/// Inputs made from valid envelopes, for the runs that feed envelope readers: 150 random
+/// envelopes, each input one of them with JSON edits (written again in canonical form) or byte
+/// edits, half and half. Seeds are fixed: a run replays.
+struct EnvelopeMutations {
+    let values: [JSONValue]
+    let corpus: [[UInt8]]
+    var mutator: Mutator
+
+    init(envelopeSeed: UInt64, mutatorSeed: UInt64) {
+        var rng = SeededGenerator(seed: envelopeSeed)
+        let envelopes = (0..<150).map { _ in RandomDocuments.sealed(using: &rng).envelope }
+        values = envelopes.map(\.json)
+        corpus = envelopes.map(\.canonicalBytes)
+        mutator = Mutator(seed: mutatorSeed)
+    }
+
+    /// The `index`th input (envelopes taken in turn).
+    mutating func input(_ index: Int) -> [UInt8] {
+        let base = index % values.count
+        return mutator.rng.chance(0.5)
+            ? JSONWriter.canonical(mutator.json(values[base], donors: values))
+            : mutator.bytes(corpus[base], donors: corpus)
+    }
+}
