@@ -150,7 +150,7 @@ public struct Coordinator: Sendable {
             return consume(problem)
         }
         if let problem = policy.check(
-            document, origin: sender, incidents: incidents, subjectOrigin: subjectOrigin, json: content.json)
+            document, origin: sender, incidents: incidents, subjectOrigin: subjectOrigin, text: content.text)
         {
             return consume(problem)
         }
@@ -176,12 +176,12 @@ public struct Coordinator: Sendable {
 }
 
 /// A report whose signature verified and whose document decoded
-/// (``Coordinator/checkContent(_:sender:keys:codec:roots:)``): the document, and the JSON it
+/// (``Coordinator/checkContent(_:sender:keys:codec:roots:)``): the document, and the text it
 /// was read from, which the policy searches for police-internal terms without encoding the
 /// document again.
 public struct CheckedContent: Sendable {
     public let document: ReportDocument
-    public let json: JSONValue
+    public let text: DocumentText
 }
 
 extension Coordinator {
@@ -205,8 +205,8 @@ extension Coordinator {
                     .badSignature, field: "signature", "the signature does not verify with \(sender)'s key"))
         }
         do {
-            let (document, json) = try report.documentAndJSON(codec: codec)
-            return .success(CheckedContent(document: document, json: json))
+            let (document, text) = try report.documentAndText(codec: codec)
+            return .success(CheckedContent(document: document, text: text))
         } catch {
             return .failure(error.first)
         }

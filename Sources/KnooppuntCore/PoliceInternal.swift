@@ -16,8 +16,10 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     /// For each byte value, the indices in `folded` of the terms that start with it: one pass
     /// over a folded text finds every term, instead of one pass per term.
     private let starting: [[Int]]
-    /// For each byte value, whether a term starts with it (read for every byte of every text).
-    private let isFirstByte: [Bool]
+    /// One bit per pair of bytes (first byte × 256 + second): whether a term starts with the
+    /// pair. Read at every position of every text, so most positions cost one load: a single
+    /// letter starts terms at about one position in five in Dutch text, a pair far less often.
+    private let startingPairs: [UInt64]
 
     /// Shortest folded term: shorter ones would match inside too many ordinary words.
     public static let minimumTermLength = 6
@@ -39,7 +41,12 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
         var starting = [[Int]](repeating: [], count: 256)
         for (index, term) in folded.enumerated() { starting[Int(term.1[0])].append(index) }
         self.starting = starting
-        isFirstByte = starting.map { !$0.isEmpty }
+        var pairs = [UInt64](repeating: 0, count: 65_536 / 64)
+        for (_, key) in folded {
+            let pair = Int(key[0]) << 8 | Int(key[1])
+            pairs[pair >> 6] |= 1 << UInt64(pair & 63)
+        }
+        startingPairs = pairs
     }
 
     public static func == (a: Self, b: Self) -> Bool { a.labels == b.labels && a.terms == b.terms }
@@ -100,32 +107,41 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     /// start holds the folded text; it grows and never shrinks). Of several terms in the text,
     /// the first in the policy's order is named.
     func term(in text: String, scratch: inout [UInt8]) -> String? {
+        var text = text
+        return text.withUTF8 { term(inUTF8: $0, scratch: &scratch) }
+    }
+
+    /// ``term(in:scratch:)`` of text given as valid UTF-8.
+    func term(inUTF8 source: UnsafeBufferPointer<UInt8>, scratch: inout [UInt8]) -> String? {
         guard !folded.isEmpty else { return nil }
-        // ASCII text is folded and searched in place; other text (or a string without
-        // contiguous UTF-8) through Foundation's folding.
-        let fast: Int? = text.utf8.withContiguousStorageIfAvailable { source in
-            if scratch.count < source.count {
-                scratch = [UInt8](repeating: 0, count: Swift.max(source.count, 2 * scratch.count))
-            }
-            return scratch.withUnsafeMutableBufferPointer { out in
-                Self.foldedASCII.withUnsafeBufferPointer { table in
-                    var length = 0
-                    for byte in source {
-                        let folded = table[Int(byte)]
-                        if folded == 0 { continue }
-                        if folded == Self.nonASCII { return Self.notASCII }
-                        out[length] = folded
-                        length += 1
-                    }
-                    return firstTerm(in: UnsafeBufferPointer(rebasing: out[..<length])) ?? Self.noTerm
+        // ASCII text is folded and searched in place; other text through Foundation's folding.
+        if scratch.count < source.count {
+            scratch = [UInt8](repeating: 0, count: Swift.max(source.count, 2 * scratch.count))
+        }
+        let fast: Int = scratch.withUnsafeMutableBufferPointer { out in
+            Self.foldedASCII.withUnsafeBufferPointer { table in
+                // Without a branch per byte: every byte is written, and the next one overwrites
+                // it unless it is kept; a byte of a longer UTF-8 sequence leaves its high bit.
+                var length = 0
+                var high: UInt8 = 0
+                for byte in source {
+                    let folded = table[Int(byte)]
+                    out[length] = folded
+                    length &+= folded == 0 ? 0 : 1
+                    high |= folded
                 }
+                if high & 0x80 != 0 { return Self.notASCII }
+                return firstTerm(in: UnsafeBufferPointer(rebasing: out[..<length])) ?? Self.noTerm
             }
         }
         let index: Int?
         switch fast {
-        case Self.noTerm?: index = nil
-        case let found? where found != Self.notASCII: index = found
-        default: index = Self.slowFold(text).withUnsafeBufferPointer { firstTerm(in: $0) }
+        case Self.noTerm: index = nil
+        case Self.notASCII:
+            index = Self.slowFold(String(decoding: source, as: UTF8.self)).withUnsafeBufferPointer {
+                firstTerm(in: $0)
+            }
+        default: index = fast
         }
         return index.map { folded[$0].term }
     }
@@ -139,8 +155,11 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     private func firstTerm(in text: UnsafeBufferPointer<UInt8>) -> Int? {
         guard text.count >= Self.minimumTermLength else { return nil }
         var found: Int?
-        isFirstByte.withUnsafeBufferPointer { isFirst in
-            for start in text.indices where isFirst[Int(text[start])] {
+        startingPairs.withUnsafeBufferPointer { pairs in
+            // Every term has at least minimumTermLength bytes, so none starts later.
+            for start in 0...(text.count - Self.minimumTermLength) {
+                let pair = Int(text[start]) << 8 | Int(text[start + 1])
+                guard pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { continue }
                 for index in starting[Int(text[start])] where index < (found ?? Int.max) {
                     let needle = folded[index].key
                     guard text.count - start >= needle.count else { continue }
@@ -158,27 +177,6 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
             }
         }
         return found
-    }
-
-    /// Whether any string or key in `value` carries a term: the same answer as
-    /// `search(value) != nil`, without building a field path for every string it reads.
-    func carriesTerm(_ value: JSONValue, scratch: inout [UInt8]) -> Bool {
-        switch value {
-        case .string(let text):
-            return term(in: text, scratch: &scratch) != nil
-        case .array(let items):
-            for item in items where carriesTerm(item, scratch: &scratch) { return true }
-            return false
-        case .object(let fields):
-            for (key, field) in fields {
-                if term(in: key, scratch: &scratch) != nil || carriesTerm(field, scratch: &scratch) {
-                    return true
-                }
-            }
-            return false
-        default:
-            return false
-        }
     }
 
     /// Whether `needle` occurs in `haystack`, byte for byte (both folded).
@@ -227,16 +225,23 @@ public struct PoliceInternalPolicy: Sendable, Hashable {
     /// report that carries one is searched again for the first field (in key order) and its path.
     public func search(_ document: ReportDocument) -> (path: String, term: String)? {
         guard !folded.isEmpty else { return nil }
-        return search(documentJSON: DocumentCodec().encode(document))
+        return search(documentText: DocumentText(tree: DocumentCodec().encode(document)))
     }
 
-    /// ``search(_:)-(ReportDocument)`` of a document given as the JSON it was decoded from
-    /// (``SealedReport/documentAndJSON(codec:)``), which holds the same strings at the same
-    /// paths: the node reads every report from JSON and need not encode it again.
-    public func search(documentJSON value: JSONValue) -> (path: String, term: String)? {
-        guard !folded.isEmpty else { return nil }
+    /// ``search(_:)-(ReportDocument)`` of a document given as the text it was decoded from
+    /// (``SealedReport/documentAndText(codec:)``), which holds the same strings at the same
+    /// paths: the node reads every report and need not encode it again.
+    public func search(documentText text: DocumentText) -> (path: String, term: String)? {
+        guard carriesTerm(text) else { return nil }
+        return search(text.json)
+    }
+
+    /// Whether any string or key of `text` may carry a term: false only when
+    /// `search(text.json)` finds none, read without building a field path for every string.
+    func carriesTerm(_ text: DocumentText) -> Bool {
+        guard !folded.isEmpty else { return false }
         var scratch = [UInt8](repeating: 0, count: Self.scratchCapacity)
-        return carriesTerm(value, scratch: &scratch) ? search(value) : nil
+        return text.mayContain { term(inUTF8: $0, scratch: &scratch) != nil }
     }
 
     /// Bytes the folding buffer starts with: most strings of a report are shorter.

@@ -66,11 +66,11 @@ public struct WritePolicy: Sendable {
     /// code, E302 for a police-internal term, E402 for an incident not in the picture).
     /// - Parameter subjectOrigin: who wrote the report an acknowledgement request is about,
     ///   when the caller knows (rules about it are skipped otherwise).
-    /// - Parameter json: the JSON `document` was decoded from, when the caller has it: the
+    /// - Parameter text: the text `document` was decoded from, when the caller has it: the
     ///   police-internal terms are looked for there instead of in the document encoded again.
     public func check(
         _ document: ReportDocument, origin: OrganisationCode, incidents: [String: IncidentRecord],
-        subjectOrigin: OrganisationCode? = nil, json: JSONValue? = nil
+        subjectOrigin: OrganisationCode? = nil, text: DocumentText? = nil
     ) -> Problem? {
         if let problem = references(document, incidents: incidents) { return problem }
         let incident = document.body.incident.flatMap { incidents[Self.scope(document) + $0.rawValue] }
@@ -88,7 +88,7 @@ public struct WritePolicy: Sendable {
                 "\(rule.says) (policy rule \(rule.id))")
         }
         let term =
-            if let json { policeInternal.search(documentJSON: json) } else { policeInternal.search(document) }
+            if let text { policeInternal.search(documentText: text) } else { policeInternal.search(document) }
         if let found = term {
             return Problem(
                 .policeInternalTerm, field: found.path,

@@ -180,10 +180,19 @@ struct FieldReader {
     }
 
     mutating func timestamp(_ key: String, required: Bool = true) -> Timestamp? {
-        guard let text = string(key, max: 40, required: required) else { return nil }
+        guard let value = value(key, required: required) else { return nil }
+        return FieldReader.timestamp(value, path: at(key), context: context)
+    }
+
+    static func timestamp(
+        _ value: JSONValue, path: @autoclosure () -> String, context: DecodeContext
+    ) -> Timestamp? {
+        guard let text = string(value, path: path(), max: 40, allowEmpty: false, context: context) else {
+            return nil
+        }
         guard let timestamp = Timestamp(rfc3339: text) else {
             context.fail(
-                .invalidTimestamp, at(key),
+                .invalidTimestamp, path(),
                 "\"\(text)\" is not an RFC 3339 time with an offset, e.g. 2019-03-18T10:45:00+01:00")
             return nil
         }

@@ -241,15 +241,34 @@ public struct SealedReport: Sendable, Hashable {
     /// The full document (all sections needed), decoded strictly and checked against the
     /// envelope: the key, type, incident and subject must agree with the content.
     public func document(codec: DocumentCodec) throws(Problems) -> ReportDocument {
-        try documentAndJSON(codec: codec).document
+        try documentAndText(codec: codec).document
     }
 
-    /// ``document(codec:)`` and the document's JSON it was decoded from (the envelope's fields
-    /// and every section's content, merged): what a check of every string of the document
-    /// reads without encoding the document again.
-    public func documentAndJSON(
+    /// ``document(codec:)`` and the document's text (the envelope's fields and every section's
+    /// content, merged): what a check of every string of the document reads without encoding
+    /// the document again.
+    ///
+    /// A sitrep whose sections are in canonical form is read straight into its fields
+    /// (``DocumentCodec/decodeCanonical(_:sections:)``); every other report, and any report
+    /// that reader gives up on, is read the strict way, which alone explains problems.
+    public func documentAndText(
         codec: DocumentCodec
-    ) throws(Problems) -> (document: ReportDocument, json: JSONValue) {
+    ) throws(Problems) -> (document: ReportDocument, text: DocumentText) {
+        if let document = codec.decodeCanonical(envelope, sections: sections) {
+            try matchEnvelope(document)
+            return (
+                document,
+                DocumentText(envelope: envelope, canonicalSections: sections.compactMap { $0 })
+            )
+        }
+        return try strictDocumentAndText(codec: codec)
+    }
+
+    /// ``documentAndText(codec:)`` the strict way: each section parsed into a tree, merged
+    /// with the envelope's fields, and decoded by ``DocumentCodec/decode(_:)``.
+    func strictDocumentAndText(
+        codec: DocumentCodec
+    ) throws(Problems) -> (document: ReportDocument, text: DocumentText) {
         var contents: [JSONValue] = []
         for (descriptor, section) in zip(envelope.sections, sections) {
             guard let section else {
@@ -279,6 +298,12 @@ public struct SealedReport: Sendable, Hashable {
         } catch {
             throw SectionLayout.envelopePaths(error)
         }
+        try matchEnvelope(document)
+        return (document, DocumentText(tree: json))
+    }
+
+    /// The envelope's fields, key and section names must be what the document gives.
+    private func matchEnvelope(_ document: ReportDocument) throws(Problems) {
         guard document.id == envelope.id, document.body.type == envelope.type,
             document.exercise == envelope.exercise, document.author == envelope.author,
             document.body.incident == envelope.incident, document.body.subject == envelope.subject
@@ -300,7 +325,6 @@ public struct SealedReport: Sendable, Hashable {
             throw Problems(
                 Problem(.invalidEnvelope, field: "envelope.sections", "sections do not match the content"))
         }
-        return (document, json)
     }
 
     /// The visible part as JSON for screens and tools: the envelope, and each section's

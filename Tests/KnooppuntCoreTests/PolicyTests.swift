@@ -137,18 +137,24 @@ struct PolicyFileTests {
             (Documents.sitrep(pol: "volgens de CIE-informatie"), Org.police),
             (Documents.sitrep(brw: "CIE‑informatie (Ré)", pol: "vluchtgevaarlijk"), Org.vr09),
             (Documents.measure(), Org.vr09),
+            // A term in a field the envelope carries (read from the envelope, not a section).
+            (
+                ReportDocument(
+                    exercise: true, author: "Bron: CIE-informatie",
+                    body: Documents.sitrep(brw: "Situatie onder controle").body), Org.vr09
+            ),
         ]
         var found = 0
         for (index, (document, origin)) in documents.enumerated() {
             let report = network.seal(document, origin: origin, originSeq: UInt64(index + 1))
-            let (decoded, json) = try report.documentAndJSON(codec: network.codec)
-            let overJSON = policy.search(documentJSON: json)
+            let (decoded, text) = try report.documentAndText(codec: network.codec)
+            let overJSON = policy.search(documentText: text)
             let overDocument = policy.search(decoded)
             #expect(overJSON?.path == overDocument?.path)
             #expect(overJSON?.term == overDocument?.term)
             if overJSON != nil { found += 1 }
         }
-        #expect(found == 3)
+        #expect(found == 4)
     }
 
     @Test(

@@ -1,4 +1,5 @@
 import KnooppuntDomain
+import KnooppuntProtocol
 import StrictJSON
 import Testing
 
@@ -76,11 +77,37 @@ struct TermFoldingTests {
         var found = 0
         for _ in 0..<2_000 {
             let document = value(depth: 0)
-            var scratch: [UInt8] = []
-            let fast = policy.carriesTerm(document, scratch: &scratch)
+            let fast = policy.carriesTerm(DocumentText(tree: document))
             #expect(fast == (policy.search(document) != nil), "\(document)")
             if fast { found += 1 }
         }
         #expect(found > 100, "the random documents carry terms often enough to compare both answers")
+    }
+
+    @Test("the one-pass search names what a search for each term in turn names, in any text")
+    func onePassAgreesWithEachTerm() throws {
+        // Terms that share first letters and first pairs, overlap and sit inside each other.
+        let terms = [
+            "tapgesprek", "tapgespreksverslag", "CIE-melding", "ciemel-dingen", "gesprek-x", "vvvvvv",
+        ]
+        let policy = try PoliceInternalPolicy(labels: [], terms: terms)
+        var random = SeededRandom(seed: 16_2027)
+        let pieces = [
+            "tap", "gesprek", "sverslag", "cie", "mel", "ding", "en", "x", "v", "vvv", "é", " ", "-", "T",
+        ]
+        var named = 0
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0...9, using: &random)).map { _ in
+                pieces.randomElement(using: &random)!
+            }
+            .joined()
+            let folded = Array(PoliceInternalPolicy.fold(text).utf8)
+            let expected = terms.first {
+                PoliceInternalPolicy.contains(folded, Array(PoliceInternalPolicy.fold($0).utf8))
+            }
+            #expect(policy.term(in: text) == expected, "\(text)")
+            if expected != nil { named += 1 }
+        }
+        #expect(named > 200, "the random texts carry terms often enough")
     }
 }
