@@ -124,15 +124,20 @@ extension CanonicalScanner {
         return true
     }
 
-    /// A list of at most ``DocumentLimits/listItems`` texts.
-    mutating func texts(max: Int, _ context: DecodeContext) -> [String]? {
-        var texts: [String] = []
+    /// A list of at most ``DocumentLimits/listItems`` values, each read by `item` (nil: give up).
+    mutating func list<T>(_ item: (inout CanonicalScanner) -> T?) -> [T]? {
+        var values: [T] = []
         let read = array(max: DocumentLimits.listItems) { scanner in
-            guard let text = scanner.text(max: max, context) else { return false }
-            texts.append(text)
+            guard let value = item(&scanner) else { return false }
+            values.append(value)
             return true
         }
-        return read ? texts : nil
+        return read ? values : nil
+    }
+
+    /// A list of texts, each checked as FieldReader checks a text.
+    mutating func texts(max: Int, _ context: DecodeContext) -> [String]? {
+        list { $0.text(max: max, context) }
     }
 
     mutating func assessment(_ classification: Classification, _ context: DecodeContext) -> Assessment? {
@@ -160,16 +165,14 @@ extension CanonicalScanner {
 
     /// A section's `items`: one to ``DocumentLimits/listItems`` objects, each read by `item`.
     mutating func items<T>(_ item: (inout CanonicalScanner) -> T?) -> [T]? {
-        var items: [T] = []
+        var items: [T]?
         let read = object { scanner, key in
             guard key.elementsEqual("items".utf8) else { return false }
-            return scanner.array(max: DocumentLimits.listItems) { scanner in
-                guard let value = item(&scanner) else { return false }
-                items.append(value)
-                return true
-            }
+            items = scanner.list(item)
+            return items != nil
         }
-        return read && !items.isEmpty ? items : nil
+        guard read, let items, !items.isEmpty else { return nil }
+        return items
     }
 
     mutating func decision(_ context: DecodeContext) -> Decision? {
@@ -248,21 +251,17 @@ extension CanonicalScanner {
         let read = object { scanner, key in
             switch String(decoding: key, as: UTF8.self) {
             case "municipalities":
-                return scanner.array(max: DocumentLimits.listItems) { scanner in
-                    guard let text = scanner.string(),
-                        let code = FieldReader.municipality(.string(text), path: "", context: context)
-                    else { return false }
-                    area.municipalities.append(code)
-                    return true
+                let codes = scanner.list {
+                    $0.string().flatMap { FieldReader.municipality(.string($0), path: "", context: context) }
                 }
+                area.municipalities = codes ?? []
+                return codes != nil
             case "regions":
-                return scanner.array(max: DocumentLimits.listItems) { scanner in
-                    guard let text = scanner.string(),
-                        let code = FieldReader.region(.string(text), path: "", context: context)
-                    else { return false }
-                    area.regions.append(code)
-                    return true
+                let codes = scanner.list {
+                    $0.string().flatMap { FieldReader.region(.string($0), path: "", context: context) }
                 }
+                area.regions = codes ?? []
+                return codes != nil
             default: return false
             }
         }

@@ -50,7 +50,8 @@ public struct DocumentText: Sendable {
     }
 
     /// Every string and key the envelope's part of the merge can have: its fields' values,
-    /// every key the merge may give them, and each section's name, discipline and class. Not
+    /// every key the merge may give them, and each section's name, discipline (a picture's)
+    /// and class. Not
     /// the fields the merge leaves out (origin, key, digests): they are most of its bytes.
     static func mayContain(_ envelope: Envelope, where body: (UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
         if mergedKeys.contains(where: { utf8($0, body) }) { return true }
@@ -61,7 +62,8 @@ public struct DocumentText: Sendable {
         if values.contains(where: { $0.map { utf8($0, body) } ?? false }) { return true }
         if contains(.object(envelope.meta), where: body) { return true }
         return envelope.sections.contains { section in
-            utf8(section.name, body) || utf8(String(section.name.dropFirst(6)), body)
+            let discipline = section.name.hasPrefix("beeld.") ? String(section.name.dropFirst(6)) : nil
+            return utf8(section.name, body) || discipline.map { utf8($0, body) } ?? false
                 || contains(section.classification.json, where: body)
         }
     }
