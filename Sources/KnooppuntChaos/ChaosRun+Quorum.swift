@@ -86,18 +86,45 @@ extension ChaosRun {
 
     /// The committed log in etcd, read page by page with etcdctl (on a member's host with
     /// partitions), kept in DIR/chaos-etcd-log.tsv for the checker and `--check`.
+    ///
+    /// Every page is read at the revision of the first: the replicas keep trimming the log
+    /// while it is read, and pages read at their own revisions would miss the entries trimmed
+    /// between them (a gap that is not in etcd's log). If etcd compacted that revision away
+    /// before the last page, the whole log is read again.
     func readEtcdLog() throws {
+        var records: [LogRecord] = []
+        for attempt in 1...Self.etcdLogReadAttempts {
+            do {
+                records = try readEtcdLogAtOneRevision()
+                break
+            } catch  where attempt < Self.etcdLogReadAttempts {
+                say("etcd's log: read again (\(error))")
+            }
+        }
+        let text = records.map { "\($0.sequence)\t\($0.epoch)\t\($0.id)\t\($0.origin)\t\($0.originSeq)" }
+        try Data((text.joined(separator: "\n") + "\n").utf8).write(to: etcdLogFile(folder))
+        say("etcd's log: \(records.count) reports read")
+    }
+
+    /// Times the log is read before a compaction between its pages fails the run.
+    static let etcdLogReadAttempts = 3
+
+    private func readEtcdLogAtOneRevision() throws -> [LogRecord] {
         let layout = Fence.Layout(network: LocalEtcd.networkName)
         let end = String(layout.logPrefix.dropLast()) + "0"  // the key after every "…/log/…"
         var from = layout.logPrefix
+        var revision: Int?
         var records: [LogRecord] = []
         while true {
-            let page = try etcdctl([
-                "get", from, end, "--limit", String(Self.etcdPageSize), "--write-out", "json",
-            ])
-            guard let object = try JSONSerialization.jsonObject(with: page) as? [String: Any] else {
-                throw ChaosError("etcdctl answered no JSON object")
+            let page = try etcdctl(
+                ["get", from, end, "--limit", String(Self.etcdPageSize), "--write-out", "json"]
+                    + (revision.map { ["--rev", String($0)] } ?? []))
+            guard let object = try JSONSerialization.jsonObject(with: page) as? [String: Any],
+                let header = object["header"] as? [String: Any], let pageRevision = header["revision"] as? Int
+            else {
+                throw ChaosError("etcdctl answered no JSON object with a revision")
             }
+            revision = revision ?? pageRevision
             let kvs = object["kvs"] as? [[String: Any]] ?? []
             var lastSequence: UInt64?
             for kv in kvs {
@@ -108,12 +135,9 @@ extension ChaosRun {
                 lastSequence = sequence
                 records += try Self.decodeEntry([UInt8](value))
             }
-            guard kvs.count == Self.etcdPageSize, let lastSequence else { break }
+            guard kvs.count == Self.etcdPageSize, let lastSequence else { return records }
             from = layout.entryKey(lastSequence + 1)
         }
-        let text = records.map { "\($0.sequence)\t\($0.epoch)\t\($0.id)\t\($0.origin)\t\($0.originSeq)" }
-        try Data((text.joined(separator: "\n") + "\n").utf8).write(to: etcdLogFile(folder))
-        say("etcd's log: \(records.count) reports read")
     }
 
     /// The reports of one log entry, in order: one commit's batch (refusals hold none).
