@@ -45,6 +45,11 @@ let package = Package(
             name: "CJemalloc",
             providers: [.apt(["libjemalloc-dev"])]
         ),
+        // Zstandard (Debian: libzstd-dev): the log entries in etcd are compressed with it.
+        .systemLibrary(
+            name: "CZstd",
+            providers: [.apt(["libzstd-dev"])]
+        ),
         // Several parts in one frame: atomic delivery even when a sender dies mid-message.
         .target(name: "FramePacking"),
         // Swift over libzmq: sockets, options, CURVE, ZAP, monitors and the poll-loop thread.
@@ -60,7 +65,7 @@ let package = Package(
         .target(
             name: "KnooppuntProtocol",
             dependencies: [
-                "KnooppuntDomain", "StrictJSON", "FramePacking",
+                "KnooppuntDomain", "StrictJSON", "FramePacking", "CZstd",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ]
@@ -370,7 +375,7 @@ let package = Package(
         .testTarget(
             name: "KnooppuntProtocolTests",
             dependencies: [
-                "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON", "KnooppuntConfig",
+                "KnooppuntProtocol", "KnooppuntDomain", "StrictJSON", "KnooppuntConfig", "FramePacking",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

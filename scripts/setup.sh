@@ -18,9 +18,10 @@ fi
 
 # libzmq3-dev: ZeroMQ; libsqlite3-dev: GRDB links the system SQLite (sqlite3.h);
 # libjemalloc-dev: the allocator the knooppunt binary links (Package.swift says why);
+# libzstd-dev: Zstandard, which compresses the log entries the replicas keep in etcd;
 # etcd-server: the consensus engine the replicated node commits through (etcd-client: etcdctl,
 # for operators).
-packages=(libzmq3-dev libsqlite3-dev libjemalloc-dev pkg-config etcd-server etcd-client)
+packages=(libzmq3-dev libsqlite3-dev libjemalloc-dev libzstd-dev pkg-config etcd-server etcd-client)
 if [ "$purpose" = "test" ]; then
   # python3 + jsonschema: the schema agreement test; libxml2-utils: xmllint for CAP exports;
   # iproute2: separate hosts (network namespaces) in the multi-host test and chaos --partitions;

@@ -18,21 +18,52 @@ extension NodeBenchmark {
     }
 
     func sitrepDocument(_ region: OrganisationCode, _ number: Int) -> ReportDocument {
-        // About reportBytes of text across two sections with different classifications.
-        let filler = String(
-            repeating: "Situatie onder controle; afzetting blijft staan. ",
-            count: max(1, configuration.reportBytes / 50))
-        let half = filler.count / 2
+        // About reportBytes of text across two sections with different classifications, in
+        // words drawn at random: an operator's text repeats far less than one phrase over and
+        // over, and the log in etcd is compressed (a repeated phrase would flatter it).
+        let text = Self.operationalText(bytes: configuration.reportBytes, using: &random)
+        let half = text.utf8.count / 2
+        let cut = text.utf8.index(text.utf8.startIndex, offsetBy: half)
         return ReportDocument(
             body: .sitrep(
                 Sitrep(
                     incident: IncidentID("\(region)-BENCH")!,
                     beeld: [
                         .multi: DisciplinePicture(
-                            text: "\(number): " + String(filler.prefix(half)), classification: .partners),
+                            text: "\(number): " + String(text[..<cut]), classification: .partners),
                         .pol: DisciplinePicture(
-                            text: String(filler.suffix(filler.count - half)), classification: .policeOnly),
+                            text: String(text[cut...]), classification: .policeOnly),
                     ], confidence: .medium, verification: .unconfirmed)))
+    }
+
+    /// Words of situation reports, and numbers between them (times, counts, road numbers).
+    static let vocabulary = """
+        situatie onder controle afzetting blijft staan brandweer politie ambulance meldkamer \
+        slachtoffers gewonden evacuatie opvang locatie gemeente burgemeester veiligheidsregio \
+        perimeter verkeer omleiding kruispunt spoor tram station winkelcentrum school \
+        ziekenhuis traumaheli hulpverleners zorg verwanten informatie communicatie pers \
+        woordvoerder beeldvorming oordeelsvorming besluitvorming GRIP coordinatie sectie \
+        ondersteuning logistiek materieel voertuigen eenheden aanrijdend ter plaatse \
+        verwacht gemeld bevestigd onbevestigd mogelijk geen wel nog niet inmiddels later \
+        noord oost zuid west centrum wijk straat plein brug tunnel snelweg afrit \
+        getuigen verdachte vluchtrichting signalement onderzoek forensisch sporen \
+        gevaarlijke stoffen rook wind meting advies ramen deuren sluiten ventilatie \
+        uitzetten NL-Alert bericht verstuurd bewoners bezoekers reizigers opgevangen \
+        schouw nazorg herstel inzet afgeschaald opgeschaald overleg volgende om uur
+        """.split(whereSeparator: { $0 == " " || $0 == "\n" }).map(String.init)
+
+    static func operationalText(bytes: Int, using random: inout some RandomNumberGenerator) -> String {
+        var text = ""
+        text.reserveCapacity(bytes + 16)
+        while text.utf8.count < max(1, bytes) {
+            if !text.isEmpty { text += Int.random(in: 0..<9, using: &random) == 0 ? ". " : " " }
+            if Int.random(in: 0..<7, using: &random) == 0 {
+                text += String(Int.random(in: 1...2359, using: &random))
+            } else {
+                text += vocabulary.randomElement(using: &random)!
+            }
+        }
+        return text
     }
 
     func enqueue(_ client: Client, _ document: ReportDocument) {

@@ -1,5 +1,4 @@
 import Foundation
-import FramePacking
 import KnooppuntCertificates
 import KnooppuntConfig
 import KnooppuntCore
@@ -142,7 +141,7 @@ extension ChaosRun {
 
     /// The reports of one log entry, in order: one commit's batch (refusals hold none).
     static func decodeEntry(_ value: [UInt8]) throws -> [LogRecord] {
-        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts) else {
+        guard let parts = LogEntryBytes.parts(value) else {
             throw ChaosError("etcd's log holds a value that is not a log entry")
         }
         return try LogMessage.decode(parts).updates.map {

@@ -9,7 +9,7 @@ import KnooppuntProtocol
 /// (docs/PROTOCOL.md §13); all are what a follower needs to reach the active's
 /// store state, so the chain continues on whichever replica takes over. The value is a
 /// REPLICATE message (``LogMessage``) with those items, packed into one byte string
-/// (docs/PROTOCOL.md §12). An entry of one item (what every commit wrote before issue 15) is
+/// (docs/PROTOCOL.md §12) and compressed (``LogEntryBytes``). An entry of one item (what every commit wrote before issue 15) is
 /// a batch of one. This namespace packs and reads entries; an entry read back is that
 /// ``LogMessage``.
 ///
@@ -60,21 +60,20 @@ enum QuorumEntry {
             epoch: epoch, activeLastSequence: items.reduce(0) { max($0, $1.sequence) }, updates: [],
             rejections: []
         ).parts
-        return FramePack.pack(header + items.map(\.part))
+        return LogEntryBytes.value(ofPacked: FramePack.pack(header + items.map(\.part)))
     }
 
     /// The item parts of a packed entry, in order (what ``value(of:epoch:)`` packed).
     static func itemParts(of value: [UInt8]) -> [[UInt8]]? {
-        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts),
-            parts.count > headerParts
+        guard let parts = LogEntryBytes.parts(value), parts.count > headerParts
         else { return nil }
         return Array(parts.dropFirst(headerParts))
     }
 
     /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.
     static func decode(_ value: [UInt8]) throws(Problem) -> LogMessage {
-        guard let parts = FramePack.unpack(value, maxParts: LogMessage.maxParts) else {
-            throw Problem(.wrongFrameCount, field: "log entry", "not a packed message")
+        guard let parts = LogEntryBytes.parts(value) else {
+            throw Problem(.wrongFrameCount, field: "log entry", "not a packed message, plain or compressed")
         }
         // Any other command is refused by the decoder (unknownCommand).
         let message = try LogMessage.decode(parts)

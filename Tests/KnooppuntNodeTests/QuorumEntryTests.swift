@@ -26,6 +26,10 @@ struct QuorumEntryTests {
             epoch: 12, activeLastSequence: updates[2].sequence, updates: updates, rejections: [refusal])
         let read = try QuorumEntry.decode(entry.entryValue)
         #expect(read == entry && read.itemCount == 4)
+        // Stored as a Zstandard frame; the same message as a plain pack (earlier releases)
+        // reads the same.
+        #expect(entry.entryValue.starts(with: [0x28, 0xB5, 0x2F, 0xFD]))
+        #expect(try QuorumEntry.decode(FramePack.pack(entry.parts)) == read)
         // The pipeline's packing of items holds the same bytes as the codec's.
         let items = QuorumEntry.items(updates: updates, rejections: [refusal], audit: [])
         #expect(QuorumEntry.value(of: items, epoch: 12) == entry.entryValue)

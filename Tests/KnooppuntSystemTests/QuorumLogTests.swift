@@ -1,5 +1,4 @@
 import Foundation
-import FramePacking
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntEtcd
@@ -148,7 +147,7 @@ final class LogNetwork: @unchecked Sendable {
         }
         var logged: [String] = []
         for value in values {
-            let parts = try #require(FramePack.unpack(value, maxParts: LogMessage.maxParts))
+            let parts = try #require(LogEntryBytes.parts(value))
             logged += try LogMessage.decode(parts).updates.map {
                 "\($0.sequence)/\($0.epoch)/\($0.report.id)"
             }

@@ -1,5 +1,4 @@
 import Foundation
-import FramePacking
 import KnooppuntConfig
 import KnooppuntDomain
 import KnooppuntEtcd
@@ -118,7 +117,7 @@ private final class QuorumNetwork: @unchecked Sendable {
         let layout = "/knooppunt/\(Self.etcdNetwork)/log/"
         var logged: [String] = []
         for keyValue in try await client.range(.prefix(layout)).keyValues {
-            let parts = try #require(FramePack.unpack(keyValue.value, maxParts: LogMessage.maxParts))
+            let parts = try #require(LogEntryBytes.parts(keyValue.value))
             logged += try LogMessage.decode(parts).updates.map {
                 "\($0.sequence)/\($0.epoch)/\($0.report.id)"
             }
