@@ -2,6 +2,7 @@ import Foundation
 import KnooppuntDomain
 import KnooppuntEtcd
 import KnooppuntHarness
+import KnooppuntProtocol
 import StrictJSON
 import Synchronization
 import Testing
@@ -53,10 +54,13 @@ extension SystemTests {
                 #expect(result.status == 0, "\(arguments) \(result.err)")
             }
             try answer(["ack", id, "--note", ackNote])
-            // etcd's log holds the content now; remember a revision that saw it.
+            // etcd's log holds the content now; remember a revision that saw it. Entries are
+            // compressed: each is searched as its packed message (an unreadable one as it is).
             func logValues(at revision: Int64? = nil) throws -> [[UInt8]] {
                 try blockingEtcdCall {
-                    try await client.range(.prefix(logPrefix), revision: revision).keyValues.map(\.value)
+                    try await client.range(.prefix(logPrefix), revision: revision).keyValues.map {
+                        LogEntryBytes.packed($0.value) ?? $0.value
+                    }
                 }
             }
             func logHolds(_ text: String, _ values: [[UInt8]]) -> Bool {
@@ -98,8 +102,10 @@ extension SystemTests {
                 // Which keys still hold it, and what the replicas said about etcd.
                 let held = try blockingEtcdCall { try await client.range(.prefix(logPrefix)).keyValues }
                 for text in [marker, ackNote, lateNote] {
-                    let keys = held.filter { String(decoding: $0.value, as: UTF8.self).contains(text) }.map(
-                        \.key)
+                    let keys = held.filter {
+                        String(decoding: LogEntryBytes.packed($0.value) ?? $0.value, as: UTF8.self).contains(
+                            text)
+                    }.map(\.key)
                     print("\(text) in \(keys) of \(held.count) keys")
                 }
                 for name in ["node", "backup"] {
