@@ -9,9 +9,9 @@ import KnooppuntProtocol
 /// (docs/PROTOCOL.md §13); all are what a follower needs to reach the active's
 /// store state, so the chain continues on whichever replica takes over. The value is a
 /// REPLICATE message (``LogMessage``) with those items, packed into one byte string
-/// (docs/PROTOCOL.md §12) and compressed (``LogEntryBytes``). An entry of one item (what every commit wrote before issue 15) is
-/// a batch of one. This namespace packs and reads entries; an entry read back is that
-/// ``LogMessage``.
+/// (docs/PROTOCOL.md §12) and compressed (``LogEntryBytes``). An entry of one item (what
+/// every commit wrote before issue 15) is a batch of one. This namespace packs and reads
+/// entries; an entry read back is that ``LogMessage``.
 ///
 /// Why a batch per key: etcd's cost per key (MVCC, its index, boltdb) dominated a commit of
 /// one key per report (docs/BENCHMARKS.md, "One log entry per commit").

@@ -4,11 +4,12 @@ import FramePacking
 /// The bytes of one log entry in etcd: its packed REPLICATE message (``LogMessage``),
 /// compressed with Zstandard.
 ///
-/// Why: etcd's CPU grows with the bytes it carries, and on the quorum's hosts it is a third of
-/// what a report costs (docs/BENCHMARKS.md, "The log in etcd compressed"). Each byte of an
-/// entry goes through raft to every member, into each member's WAL and database, and out to
-/// every watching replica; the reports of one commit share their structure (envelope keys,
-/// codes, proofs), so a whole entry compresses several times over at little CPU.
+/// Why: etcd's CPU grows with the bytes it carries (about 20 µs per KB of entry over its three
+/// members), a fifth to a quarter of what a report cost the quorum on shared cores
+/// (docs/BENCHMARKS.md, "The log in etcd compressed"). Each byte of an entry goes through raft
+/// to every member, into each member's WAL and database, and out to every watching replica;
+/// the reports of one commit share their structure (envelope keys, codes, proofs), so a whole
+/// entry compresses several times over at little CPU.
 ///
 /// An entry written before compression (a packed message as it is) is still read: a pack
 /// starts with its part count (at most ``LogMessage/maxParts``, so a zero byte), never with
