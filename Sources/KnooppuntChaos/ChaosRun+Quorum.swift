@@ -141,10 +141,13 @@ extension ChaosRun {
 
     /// The reports of one log entry, in order: one commit's batch (refusals hold none).
     static func decodeEntry(_ value: [UInt8]) throws -> [LogRecord] {
-        guard let parts = LogEntryBytes.parts(value) else {
-            throw ChaosError("etcd's log holds a value that is not a log entry")
+        let message: LogMessage
+        do {
+            message = try LogEntryBytes.message(value)
+        } catch {
+            throw ChaosError("etcd's log holds a value that is not a log entry: \(error)")
         }
-        return try LogMessage.decode(parts).updates.map {
+        return message.updates.map {
             LogRecord(
                 sequence: $0.sequence, epoch: $0.epoch, id: $0.report.id.rawValue,
                 origin: $0.report.origin.rawValue, originSeq: $0.report.envelope.originSeq)

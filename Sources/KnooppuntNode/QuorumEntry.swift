@@ -72,11 +72,8 @@ enum QuorumEntry {
 
     /// Reads an entry's value; a problem for anything that is not a REPLICATE of at least one item.
     static func decode(_ value: [UInt8]) throws(Problem) -> LogMessage {
-        guard let parts = LogEntryBytes.parts(value) else {
-            throw Problem(.wrongFrameCount, field: "log entry", "not a packed message, plain or compressed")
-        }
         // Any other command is refused by the decoder (unknownCommand).
-        let message = try LogMessage.decode(parts)
+        let message = try LogEntryBytes.message(value)
         guard !message.updates.isEmpty || !message.rejections.isEmpty || !message.audit.isEmpty else {
             throw Problem(.wrongFrameCount, field: "log entry", "an entry holds at least one item")
         }

@@ -64,6 +64,15 @@ public enum LogEntryBytes {
         }
     }
 
+    /// The REPLICATE message of a stored value: what every reader of the log decodes (the
+    /// replicas, the chaos checker, the tests).
+    public static func message(_ value: [UInt8]) throws(Problem) -> LogMessage {
+        guard let parts = parts(value) else {
+            throw Problem(.wrongFrameCount, field: "log entry", "not a packed message, plain or compressed")
+        }
+        return try LogMessage.decode(parts)
+    }
+
     /// The parts of a stored value's packed message (nil as for ``packed(_:)``, or when the
     /// message is not a pack of at most ``LogMessage/maxParts`` parts).
     public static func parts(_ value: [UInt8]) -> [[UInt8]]? {

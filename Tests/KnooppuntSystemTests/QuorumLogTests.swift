@@ -147,8 +147,7 @@ final class LogNetwork: @unchecked Sendable {
         }
         var logged: [String] = []
         for value in values {
-            let parts = try #require(LogEntryBytes.parts(value))
-            logged += try LogMessage.decode(parts).updates.map {
+            logged += try LogEntryBytes.message(value).updates.map {
                 "\($0.sequence)/\($0.epoch)/\($0.report.id)"
             }
         }

@@ -117,8 +117,7 @@ private final class QuorumNetwork: @unchecked Sendable {
         let layout = "/knooppunt/\(Self.etcdNetwork)/log/"
         var logged: [String] = []
         for keyValue in try await client.range(.prefix(layout)).keyValues {
-            let parts = try #require(LogEntryBytes.parts(keyValue.value))
-            logged += try LogMessage.decode(parts).updates.map {
+            logged += try LogEntryBytes.message(keyValue.value).updates.map {
                 "\($0.sequence)/\($0.epoch)/\($0.report.id)"
             }
         }

@@ -56,10 +56,11 @@ extension SystemTests {
             try answer(["ack", id, "--note", ackNote])
             // etcd's log holds the content now; remember a revision that saw it. Entries are
             // compressed: each is searched as its packed message (an unreadable one as it is).
+            @Sendable func searchable(_ value: [UInt8]) -> [UInt8] { LogEntryBytes.packed(value) ?? value }
             func logValues(at revision: Int64? = nil) throws -> [[UInt8]] {
                 try blockingEtcdCall {
                     try await client.range(.prefix(logPrefix), revision: revision).keyValues.map {
-                        LogEntryBytes.packed($0.value) ?? $0.value
+                        searchable($0.value)
                     }
                 }
             }
@@ -103,8 +104,7 @@ extension SystemTests {
                 let held = try blockingEtcdCall { try await client.range(.prefix(logPrefix)).keyValues }
                 for text in [marker, ackNote, lateNote] {
                     let keys = held.filter {
-                        String(decoding: LogEntryBytes.packed($0.value) ?? $0.value, as: UTF8.self).contains(
-                            text)
+                        String(decoding: searchable($0.value), as: UTF8.self).contains(text)
                     }.map(\.key)
                     print("\(text) in \(keys) of \(held.count) keys")
                 }
